@@ -1,0 +1,34 @@
+/**
+ * The interface every implementation under test provides. Types only.
+ */
+import type { Call } from './call.js';
+import type { Observed } from './observed.js';
+import type { Profile } from './profile.js';
+
+/** Options a runner passes to every session. */
+export interface SessionOptions {
+  /** How long a call may take before it is observed as `blocked` (ms). */
+  deadlineMs: number;
+}
+
+/**
+ * One clean world: a fresh network namespace (or fresh stack), whose fd table starts as
+ * the model's initial table (0, 1, 2: /dev/null opened O_RDWR; 3: the read end of a pipe
+ * whose write end is closed). Two sessions never see each other's ports.
+ */
+export interface Session {
+  /** The profile this world answers by (read inside its namespace). */
+  readonly profile: Profile;
+  /** Executes one call. Never rejects for a syscall error; rejects only if the session is unusable. */
+  exec(call: Call): Promise<Observed>;
+  /** Lets asynchronous work finish (a no-op for the model and for Linux loopback). */
+  settle(): Promise<void>;
+  /** Releases everything the session holds (fds, namespaces, processes). Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface Adapter {
+  readonly name: string;
+  /** Opens a new session; rejects with a clear message if the implementation cannot run here. */
+  open(opts: SessionOptions): Promise<Session>;
+}

@@ -1,0 +1,56 @@
+/**
+ * The concrete system calls that sockspec executes, records and replays. File
+ * descriptors are the sequence's own numbers (the model's fd table, which every adapter
+ * maps onto its real descriptors); pointers are symbolic so that EFAULT can be provoked;
+ * flags and types are plain numbers so that invalid bits can be expressed (renderers
+ * print them as names plus leftover bits). Data only.
+ */
+
+/** A user pointer: a valid buffer, NULL, or an address that faults. */
+export type Ptr = 'ok' | 'null' | 'bad';
+
+/**
+ * An address passed into the kernel (bind, connect): a sockaddr_in-shaped buffer of
+ * `len` bytes (zero-filled past the 16 bytes of sockaddr_in up to sockaddr_storage),
+ * or a NULL/faulting pointer with a length.
+ */
+export type AddrIn =
+  | { ptr: 'ok'; len: number; family: number; addr: string; port: number }
+  | { ptr: 'null' | 'bad'; len: number };
+
+/**
+ * An address the kernel writes back (accept, getsockname, getpeername): the buffer
+ * pointer, the `socklen_t *` pointer, and the length stored there before the call.
+ */
+export interface AddrOut {
+  ptr: Ptr;
+  lenPtr: Ptr;
+  len: number;
+}
+
+export type Call =
+  | { op: 'socket'; domain: number; type: number; protocol: number }
+  | { op: 'bind'; fd: number; addr: AddrIn }
+  | { op: 'listen'; fd: number; backlog: number }
+  | { op: 'accept'; fd: number; out: AddrOut }
+  | { op: 'accept4'; fd: number; out: AddrOut; flags: number }
+  | { op: 'connect'; fd: number; addr: AddrIn }
+  | { op: 'getsockname'; fd: number; out: AddrOut }
+  | { op: 'getpeername'; fd: number; out: AddrOut }
+  | { op: 'close'; fd: number }
+  | { op: 'fcntl'; fd: number; cmd: number; arg: number }
+  | { op: 'setsockopt'; fd: number; level: number; name: number; value: number; optlen: number };
+
+/** The name of a call's syscall. */
+export type Op = Call['op'];
+
+/** Every op, in a fixed order (for per-syscall counts and tables). */
+export const OPS: readonly Op[] = [
+  'socket', 'bind', 'listen', 'accept', 'accept4', 'connect',
+  'getsockname', 'getpeername', 'close', 'fcntl', 'setsockopt',
+];
+
+/** The fd a call acts on, or undefined for calls that take none (socket). */
+export function callFd(call: Call): number | undefined {
+  return call.op === 'socket' ? undefined : call.fd;
+}

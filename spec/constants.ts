@@ -1,0 +1,60 @@
+/**
+ * Numeric constants of the Linux x86_64 socket ABI used by calls, the model and the
+ * C reproducer. Values are the kernel's (include/linux/socket.h, include/linux/net.h,
+ * include/uapi/asm-generic/fcntl.h). Data only.
+ */
+
+export const AF_UNSPEC = 0;
+export const AF_UNIX = 1;
+export const AF_INET = 2;
+export const AF_INET6 = 10;
+export const AF_NETLINK = 16;
+export const AF_PACKET = 17;
+export const AF_VSOCK = 40;
+/** AF_MAX on current kernels: socket() answers EAFNOSUPPORT for family >= AF_MAX. */
+export const AF_MAX = 46;
+
+export const SOCK_STREAM = 1;
+export const SOCK_DGRAM = 2;
+export const SOCK_RAW = 3;
+export const SOCK_RDM = 4;
+export const SOCK_SEQPACKET = 5;
+export const SOCK_DCCP = 6;
+export const SOCK_PACKET = 10;
+/** SOCK_TYPE_MASK: the low bits of socket()'s type argument that name the type. */
+export const SOCK_TYPE_MASK = 0xf;
+export const SOCK_MAX = SOCK_PACKET + 1;
+
+export const O_NONBLOCK = 0o4000;
+export const O_CLOEXEC = 0o2000000;
+export const O_RDONLY = 0;
+export const O_WRONLY = 1;
+export const O_RDWR = 2;
+export const O_LARGEFILE = 0o100000;
+export const SOCK_NONBLOCK = O_NONBLOCK;
+export const SOCK_CLOEXEC = O_CLOEXEC;
+
+export const IPPROTO_IP = 0;
+export const IPPROTO_ICMP = 1;
+export const IPPROTO_TCP = 6;
+export const IPPROTO_UDP = 17;
+export const IPPROTO_SCTP = 132;
+export const IPPROTO_UDPLITE = 136;
+
+export const F_DUPFD = 0;
+export const F_GETFD = 1;
+export const F_SETFD = 2;
+export const F_GETFL = 3;
+export const F_SETFL = 4;
+export const FD_CLOEXEC = 1;
+
+export const SOL_SOCKET = 1;
+export const SO_REUSEADDR = 2;
+
+/** sizeof(struct sockaddr_in) and sizeof(struct sockaddr_storage). */
+export const SOCKADDR_IN_LEN = 16;
+export const SOCKADDR_STORAGE_LEN = 128;
+
+/** INADDR_ANY, INADDR_LOOPBACK as dotted quads (addresses travel as strings). */
+export const INADDR_ANY = '0.0.0.0';
+export const INADDR_LOOPBACK = '127.0.0.1';

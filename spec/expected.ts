@@ -1,0 +1,30 @@
+/**
+ * What the model allows as the answer to one call: a rule id and an expected
+ * observation that may contain holes (a port from a range). Data only; matching lives
+ * in harness/.
+ */
+import type { ErrnoName } from './errno.js';
+
+/** A stable public rule name such as `bind/EADDRINUSE` (see model/rules.ts). */
+export type RuleId = string;
+
+/** A port the model does not fix: any port in [lo, hi] with the parity, not in `taken`. */
+export interface PortHole {
+  lo: number;
+  hi: number;
+  parity?: 'odd' | 'even';
+  taken: number[];
+}
+
+export type Expected =
+  | { kind: 'blocked' }
+  | {
+      kind: 'returned';
+      ret: number;
+      errno?: ErrnoName;
+      /** Expected buffer hex (same convention as Observed.addr). */
+      addr?: string;
+      addrlen?: number;
+      /** Expected local address after the call (see Observed.bound); null: not reported. */
+      bound?: { addr: string; port: number | PortHole } | null;
+    };

@@ -1,0 +1,41 @@
+/**
+ * What an implementation answered to one call. Data only.
+ */
+import type { ErrnoName } from './errno.js';
+
+/** A local address as reported by getsockname, for calls that may choose a port. */
+export interface Bound {
+  addr: string;
+  port: number;
+}
+
+/** The call returned. */
+export interface Returned {
+  kind: 'returned';
+  /** The return value; -1 with `errno` on failure. New fds are the sequence's numbers. */
+  ret: number;
+  errno?: ErrnoName | `E${number}`;
+  /**
+   * For calls with an AddrOut whose buffer pointer is valid: hex of the caller's buffer
+   * after the call (its first min(len, 128) bytes, len as passed; the adapter fills the
+   * buffer with 0xa5 before the call, so untouched bytes show as a5).
+   */
+  addr?: string;
+  /** For calls with an AddrOut whose length pointer is valid: *addrlen after the call. */
+  addrlen?: number;
+  /**
+   * For bind, listen and connect (which may pick an ephemeral port): the socket's local
+   * address after the call, read with getsockname by the adapter (a read that changes
+   * nothing). Absent if the fd was not a socket or getsockname failed.
+   */
+  bound?: Bound;
+}
+
+export type Observed =
+  | Returned
+  /** The call did not finish within the deadline; it was interrupted (EINTR) and counts as blocked. */
+  | { kind: 'blocked' }
+  /** The implementation died while executing the call. */
+  | { kind: 'crashed'; detail: string }
+  /** The implementation cannot execute this kind of call at all. */
+  | { kind: 'unsupported'; detail: string };
