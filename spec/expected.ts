@@ -17,7 +17,7 @@ export interface PortHole {
 }
 
 export type Expected =
-  | { kind: 'blocked' }
+  | { kind: 'blocked'; bound?: { addr: string; port: number | PortHole } | null }
   | {
       kind: 'returned';
       ret: number;

@@ -33,8 +33,11 @@ export interface Returned {
 
 export type Observed =
   | Returned
-  /** The call did not finish within the deadline; it was interrupted (EINTR) and counts as blocked. */
-  | { kind: 'blocked' }
+  /**
+   * The call did not finish within the deadline; it was interrupted (EINTR) and counts as
+   * blocked. `bound` as for Returned (an interrupted connect has chosen its port).
+   */
+  | { kind: 'blocked'; bound?: Bound }
   /** The implementation died while executing the call. */
   | { kind: 'crashed'; detail: string }
   /** The implementation cannot execute this kind of call at all. */

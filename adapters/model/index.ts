@@ -1,0 +1,59 @@
+/**
+ * The model itself as a system under test: it answers each call with the first outcome
+ * the model allows, filling holes with the lowest allowed value. Used for self-checks,
+ * for tests of the harness, and where a machine cannot create namespaces. (This adapter
+ * is the one exception to "adapters never import model": it is the model.)
+ */
+import type { Adapter, Session } from '../../spec/adapter.js';
+import type { Call } from '../../spec/call.js';
+import type { Expected, PortHole } from '../../spec/expected.js';
+import type { Bound, Observed } from '../../spec/observed.js';
+import { DEFAULT_PROFILE, type Profile } from '../../spec/profile.js';
+import { initialState, step, type State, type Outcome } from '../../model/index.js';
+import { inHole } from '../../model/ports.js';
+
+/** A hook that lets tests run a deliberately different model (mutation self-checks). */
+export type StepFn = (s: State, c: Call) => Outcome[];
+
+function fill(h: PortHole): number {
+  for (let p = h.lo; p <= h.hi; p++) if (inHole(h, p)) return p;
+  return 0;
+}
+
+function concretize(e: Expected): Observed {
+  const bound = (b: { addr: string; port: number | PortHole } | null | undefined): Bound | undefined =>
+    b ? { addr: b.addr, port: typeof b.port === 'number' ? b.port : fill(b.port) } : undefined;
+  if (e.kind === 'blocked') {
+    const b = bound(e.bound);
+    return b ? { kind: 'blocked', bound: b } : { kind: 'blocked' };
+  }
+  const o: Observed = { kind: 'returned', ret: e.ret };
+  if (e.errno !== undefined) o.errno = e.errno;
+  if (e.addr !== undefined) o.addr = e.addr;
+  if (e.addrlen !== undefined) o.addrlen = e.addrlen;
+  const b = bound(e.bound);
+  if (b) o.bound = b;
+  return o;
+}
+
+/** Builds a model adapter answering by `profile` and `stepFn` (the real model by default). */
+export function modelAdapter(profile: Profile = DEFAULT_PROFILE, stepFn: StepFn = step): Adapter {
+  return {
+    name: 'model',
+    async open(): Promise<Session> {
+      let state = initialState(profile);
+      return {
+        profile,
+        async exec(call: Call): Promise<Observed> {
+          const first = stepFn(state, call)[0];
+          if (first === undefined) return { kind: 'crashed', detail: 'model allowed no outcome' };
+          const obs = concretize(first.expect);
+          state = first.next(obs);
+          return obs;
+        },
+        async settle() {},
+        async close() {},
+      };
+    },
+  };
+}

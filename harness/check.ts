@@ -1,0 +1,91 @@
+/**
+ * The property run: fast-check generates sequences, each runs in a fresh session of the
+ * adapter next to the model, and a divergence is shrunk to a minimal sequence.
+ */
+import fc from 'fast-check';
+import type { Adapter } from '../spec/adapter.js';
+import { Coverage } from './coverage.js';
+import { sequenceArb } from './generate.js';
+import { runSequence, type RunOutcome, type StepFn } from './runner.js';
+import type { Template } from './template.js';
+
+export interface CheckOptions {
+  adapter: Adapter;
+  runs: number;
+  seed: number;
+  maxLength: number;
+  /** Share of invalid argument draws (0..1). */
+  invalid: number;
+  deadlineMs: number;
+  /** Replay one counterexample path of a previous run (fast-check's `path`). */
+  path?: string;
+  /** The model to check against (tests substitute mutants). */
+  stepFn?: StepFn;
+  /** Called after each sequence of the random phase and each shrink attempt. */
+  onProgress?: (p: Progress) => void;
+}
+
+export interface Progress {
+  phase: 'run' | 'shrink';
+  sequences: number;
+  calls: number;
+  shrinks: number;
+}
+
+export interface CheckReport {
+  adapter: string;
+  seed: number;
+  sequences: number;
+  calls: number;
+  coverage: Coverage;
+  elapsedMs: number;
+  /** The minimal failing sequence, re-run once more to record its trace. */
+  failure?: { outcome: RunOutcome; path: string; shrinks: number; templates: Template[] };
+  /** A harness error (not a divergence): the model or adapter could not go on. */
+  error?: string;
+}
+
+/** Runs the property; resolves with a report (never rejects for a divergence). */
+export async function check(o: CheckOptions): Promise<CheckReport> {
+  const t0 = performance.now();
+  const coverage = new Coverage();
+  const progress: Progress = { phase: 'run', sequences: 0, calls: 0, shrinks: 0 };
+  let harnessError: string | undefined;
+  const runOne = async (seq: Template[]): Promise<RunOutcome> => {
+    const session = await o.adapter.open({ deadlineMs: o.deadlineMs });
+    try {
+      return await runSequence(session, seq, o.stepFn);
+    } finally {
+      await session.close();
+    }
+  };
+  const prop = fc.asyncProperty(sequenceArb({ maxLength: o.maxLength, invalid: o.invalid }), async (seq) => {
+    if (harnessError !== undefined) return true;
+    const r = await runOne(seq);
+    if (progress.phase === 'run') {
+      progress.sequences++;
+      progress.calls += r.steps.length;
+      for (const st of r.steps) if (st.rule) coverage.add(st.rule);
+    } else progress.shrinks++;
+    o.onProgress?.(progress);
+    if (r.error !== undefined) { harnessError = r.error; return true; }
+    if (r.divergence) { progress.phase = 'shrink'; return false; }
+    return true;
+  });
+  const params: fc.Parameters<[Template[]]> = { numRuns: o.runs, seed: o.seed, endOnFailure: false };
+  if (o.path !== undefined) params.path = o.path;
+  const details = await fc.check(prop, params);
+  const report: CheckReport = {
+    adapter: o.adapter.name, seed: o.seed, sequences: progress.sequences, calls: progress.calls,
+    coverage, elapsedMs: performance.now() - t0,
+  };
+  if (harnessError !== undefined) report.error = harnessError;
+  if (details.failed && details.counterexample) {
+    const [seq] = details.counterexample;
+    const outcome = await runOne(seq);
+    report.failure = { outcome, path: details.counterexamplePath ?? '', shrinks: details.numShrinks, templates: seq };
+  } else if (details.failed) {
+    report.error = `property failed without a counterexample: ${String(details.errorInstance)}`;
+  }
+  return report;
+}

@@ -1,0 +1,116 @@
+/**
+ * Random call sequences (fast-check arbitraries over templates). Valid arguments are the
+ * common case; `invalid` (0..1) is the share of draws that take an invalid domain
+ * (bad fds, lengths, families, flags, pointers) instead.
+ */
+import fc from 'fast-check';
+import type { AddrOut } from '../spec/call.js';
+import {
+  AF_INET, AF_INET6, AF_UNIX, AF_UNSPEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, IPPROTO_ICMP, IPPROTO_TCP,
+  IPPROTO_UDP, O_NONBLOCK, O_RDWR, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_RAW, SOCK_STREAM, SOL_SOCKET, SO_REUSEADDR,
+} from '../spec/constants.js';
+import type { AddrInT, FdRef, Template } from './template.js';
+
+export interface GenOptions {
+  maxLength: number;
+  /** Share of argument draws taken from invalid domains, 0..1. */
+  invalid: number;
+}
+
+const O_APPEND = 0o2000;
+const O_ASYNC = 0o20000;
+const O_DIRECT = 0o40000;
+const O_NOATIME = 0o1000000;
+
+/** Picks from `valid` or, with probability `p`, from `invalid`. */
+function either<T>(p: number, valid: fc.Arbitrary<T>, invalid: fc.Arbitrary<T>): fc.Arbitrary<T> {
+  const w = Math.round(p * 100);
+  if (w <= 0) return valid;
+  return fc.oneof({ arbitrary: valid, weight: 100 - w }, { arbitrary: invalid, weight: w });
+}
+
+/** The arbitrary of one call template. */
+export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
+  const p = o.invalid;
+  const k = fc.nat({ max: 7 });
+  const fd: fc.Arbitrary<FdRef> = either<FdRef>(
+    p,
+    fc.oneof({ arbitrary: k.map((sock) => ({ sock })), weight: 4 }, { arbitrary: k.map((live) => ({ live })), weight: 1 }),
+    fc.constantFrom(-1, 5, 6, 7, 9, 1023, 4096, 2147483647).map((raw) => ({ raw })),
+  );
+  const localAddr = fc.oneof(
+    { arbitrary: fc.constantFrom('0.0.0.0', '127.0.0.1', '127.0.0.2'), weight: 3 },
+    { arbitrary: k.map((of) => ({ of })), weight: 1 },
+  );
+  const port = fc.oneof(
+    { arbitrary: fc.constant(0), weight: 3 },
+    { arbitrary: k.map((of) => ({ of })), weight: 3 },
+    { arbitrary: fc.constantFrom(5000, 5001, 40001, 80), weight: 2 },
+  );
+  const badAddr: fc.Arbitrary<AddrInT> = fc.oneof<fc.Arbitrary<AddrInT>[]>(
+    fc.record({ ptr: fc.constant('ok' as const), len: fc.constantFrom<number>(-1, 0, 1, 2, 8, 15, 17, 128, 129), family: fc.constant<number>(AF_INET), addr: localAddr, port }),
+    fc.record({ ptr: fc.constant('ok' as const), len: fc.constant<number>(16), family: fc.constantFrom<number>(AF_UNSPEC, AF_INET6, AF_UNIX), addr: fc.constantFrom<string>('0.0.0.0', '127.0.0.1'), port }),
+    fc.record({ ptr: fc.constant('ok' as const), len: fc.constant<number>(16), family: fc.constant<number>(AF_INET), addr: fc.constantFrom<string>('10.1.2.3', '224.0.0.1', '255.255.255.255'), port }),
+    fc.record({ ptr: fc.constantFrom('null' as const, 'bad' as const), len: fc.constantFrom<number>(0, 16, -1) }),
+  );
+  const bindAddr: fc.Arbitrary<AddrInT> = either<AddrInT>(p, fc.record({ ptr: fc.constant('ok' as const), len: fc.constant(16), family: fc.constant(AF_INET), addr: localAddr, port }), badAddr);
+  const connAddr: fc.Arbitrary<AddrInT> = either<AddrInT>(
+    p,
+    fc.oneof(
+      { arbitrary: k.map((of): AddrInT => ({ ptr: 'ok', len: 16, family: AF_INET, addr: { of }, port: { of } })), weight: 4 },
+      { arbitrary: fc.record({ ptr: fc.constant('ok' as const), len: fc.constant(16), family: fc.constant(AF_INET), addr: fc.constantFrom('127.0.0.1', '0.0.0.0', '127.0.0.2'), port }), weight: 2 },
+      { arbitrary: fc.record({ ptr: fc.constant('ok' as const), len: fc.constantFrom(2, 16), family: fc.constant(AF_UNSPEC), addr: fc.constant('0.0.0.0'), port: fc.constant(0) }), weight: 1 },
+    ),
+    badAddr,
+  );
+  const out: fc.Arbitrary<AddrOut> = either<AddrOut>(
+    p,
+    fc.oneof(
+      { arbitrary: fc.constant<AddrOut>({ ptr: 'ok', lenPtr: 'ok', len: 16 }), weight: 4 },
+      { arbitrary: fc.constant<AddrOut>({ ptr: 'null', lenPtr: 'null', len: 0 }), weight: 1 },
+    ),
+    fc.record({ ptr: fc.constantFrom('ok' as const, 'null' as const, 'bad' as const), lenPtr: fc.constantFrom('ok' as const, 'null' as const, 'bad' as const), len: fc.constantFrom(-1, 0, 4, 15, 16, 17, 128) }),
+  );
+  const socket = fc.oneof(
+    { arbitrary: fc.record({
+      op: fc.constant('socket' as const), domain: fc.constant(AF_INET),
+      type: fc.tuple(fc.constantFrom(SOCK_STREAM, SOCK_DGRAM), fc.constantFrom(0, 0, SOCK_NONBLOCK, SOCK_CLOEXEC, SOCK_NONBLOCK | SOCK_CLOEXEC)).map(([t, f]) => t | f),
+      protocol: fc.constant(0),
+    }), weight: 6 },
+    { arbitrary: fc.record({ op: fc.constant('socket' as const), domain: fc.constant(AF_INET), type: fc.constant(SOCK_STREAM), protocol: fc.constant(IPPROTO_TCP) }), weight: 1 },
+    { arbitrary: fc.record({ op: fc.constant('socket' as const), domain: fc.constant(AF_INET), type: fc.constant(SOCK_DGRAM), protocol: fc.constant(IPPROTO_UDP) }), weight: 1 },
+    { arbitrary: fc.oneof(
+      fc.record({ op: fc.constant('socket' as const), domain: fc.constantFrom(AF_UNSPEC, -1, 46, 47, 1000), type: fc.constantFrom(SOCK_STREAM, SOCK_DGRAM), protocol: fc.constant(0) }),
+      fc.record({ op: fc.constant('socket' as const), domain: fc.constant(AF_INET), type: fc.constantFrom(0, 7, 8, 9, 11, 15, -1, SOCK_STREAM | 0x100, SOCK_DGRAM | 0x40000000), protocol: fc.constant(0) }),
+      fc.record({ op: fc.constant('socket' as const), domain: fc.constant(AF_INET), type: fc.constantFrom(SOCK_STREAM, SOCK_DGRAM), protocol: fc.constantFrom(-1, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP, 263, 1000) }),
+      fc.record({ op: fc.constant('socket' as const), domain: fc.constant(AF_INET), type: fc.constant(SOCK_RAW), protocol: fc.constant(0) }),
+    ), weight: Math.max(0, Math.round(p * 10)) },
+  );
+  const flags4 = either(p, fc.constantFrom(0, SOCK_NONBLOCK, SOCK_CLOEXEC, SOCK_NONBLOCK | SOCK_CLOEXEC), fc.constantFrom(1, O_NONBLOCK | 4, -1, 0x80000000 | 0));
+  const fcntl = fc.oneof(
+    fc.record({ op: fc.constant('fcntl' as const), fd, cmd: fc.constantFrom(F_GETFD, F_GETFL), arg: fc.constant(0) }),
+    fc.record({ op: fc.constant('fcntl' as const), fd, cmd: fc.constant(F_SETFD), arg: either(p, fc.constantFrom(0, 1), fc.constantFrom(2, 3, -1)) }),
+    fc.record({ op: fc.constant('fcntl' as const), fd, cmd: fc.constant(F_SETFL), arg: either(p, fc.constantFrom(0, O_NONBLOCK), fc.constantFrom(O_APPEND, O_APPEND | O_NONBLOCK, O_ASYNC, O_RDWR | O_NONBLOCK, O_DIRECT, O_NOATIME)) }),
+    ...(p > 0 ? [fc.record({ op: fc.constant('fcntl' as const), fd, cmd: fc.constantFrom(9999, -1), arg: fc.constant(0) })] : []),
+  );
+  return fc.oneof(
+    { arbitrary: socket, weight: 14 },
+    { arbitrary: fc.record({ op: fc.constant('bind' as const), fd, addr: bindAddr }), weight: 10 },
+    { arbitrary: fc.record({ op: fc.constant('listen' as const), fd, backlog: either(p, fc.constantFrom(0, 1, 2, 16), fc.constantFrom(-1, 100000, 2147483647)) }), weight: 9 },
+    { arbitrary: fc.record({ op: fc.constant('connect' as const), fd, addr: connAddr }), weight: 14 },
+    { arbitrary: fc.record({ op: fc.constant('accept' as const), fd, out }), weight: 6 },
+    { arbitrary: fc.record({ op: fc.constant('accept4' as const), fd, out, flags: flags4 }), weight: 6 },
+    { arbitrary: fc.record({ op: fc.constantFrom('getsockname' as const, 'getpeername' as const), fd, out }), weight: 10 },
+    { arbitrary: fc.record({ op: fc.constant('close' as const), fd }), weight: 7 },
+    { arbitrary: fcntl, weight: 6 },
+    { arbitrary: fc.record({
+      op: fc.constant('setsockopt' as const), fd, level: fc.constant(SOL_SOCKET), name: fc.constant(SO_REUSEADDR),
+      value: fc.constantFrom(0, 1, 1, 2), optlen: either(p, fc.constant(4), fc.constantFrom(-1, 0, 2, 8)),
+    }), weight: 4 },
+  );
+}
+
+/** The arbitrary of a whole sequence. */
+export function sequenceArb(o: GenOptions): fc.Arbitrary<Template[]> {
+  return fc.array(templateArb(o), { minLength: 1, maxLength: o.maxLength, size: 'max' });
+}

@@ -1,0 +1,27 @@
+/**
+ * Comparing an observation with what the model allows. Pure.
+ */
+import type { Expected, PortHole } from '../spec/expected.js';
+import type { Bound, Observed } from '../spec/observed.js';
+import { inHole } from '../model/ports.js';
+import type { Outcome } from '../model/outcome.js';
+
+function boundMatches(e: { addr: string; port: number | PortHole } | null | undefined, o: Bound | undefined): boolean {
+  if (e === undefined) return true;
+  if (e === null) return o === undefined;
+  if (o === undefined || o.addr !== e.addr) return false;
+  return typeof e.port === 'number' ? o.port === e.port : inHole(e.port, o.port);
+}
+
+/** True when `obs` is an instance of `e` (holes filled by any allowed value). */
+export function matches(e: Expected, obs: Observed): boolean {
+  if (e.kind === 'blocked') return obs.kind === 'blocked' && boundMatches(e.bound, obs.bound);
+  if (obs.kind !== 'returned') return false;
+  return obs.ret === e.ret && obs.errno === e.errno && obs.addr === e.addr && obs.addrlen === e.addrlen && boundMatches(e.bound, obs.bound);
+}
+
+/** The first allowed outcome that `obs` is an instance of, if any. */
+export function firstMatch(outcomes: readonly Outcome[], obs: Observed): Outcome | undefined {
+  for (const o of outcomes) if (matches(o.expect, obs)) return o;
+  return undefined;
+}

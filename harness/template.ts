@@ -1,0 +1,71 @@
+/**
+ * Call templates: what the generator produces and shrinking works on. Targets are
+ * positions among live objects, resolved against the model's world just before each call,
+ * so a shrunk sequence still aims at something that exists.
+ */
+import type { AddrOut, Call } from '../spec/call.js';
+import { liveFds, type State } from '../model/index.js';
+import { sockName } from '../model/state.js';
+
+/** An fd: the k-th live fd (mod their number), the k-th live socket, or a raw number. */
+export type FdRef = { live: number } | { sock: number } | { raw: number };
+/** A port or address: a literal, or that of the k-th live socket. */
+export type PortRef = number | { of: number };
+export type AddrRef = string | { of: number };
+
+export type AddrInT =
+  | { ptr: 'ok'; len: number; family: number; addr: AddrRef; port: PortRef }
+  | { ptr: 'null' | 'bad'; len: number };
+
+export type Template =
+  | { op: 'socket'; domain: number; type: number; protocol: number }
+  | { op: 'bind'; fd: FdRef; addr: AddrInT }
+  | { op: 'listen'; fd: FdRef; backlog: number }
+  | { op: 'accept'; fd: FdRef; out: AddrOut }
+  | { op: 'accept4'; fd: FdRef; out: AddrOut; flags: number }
+  | { op: 'connect'; fd: FdRef; addr: AddrInT }
+  | { op: 'getsockname'; fd: FdRef; out: AddrOut }
+  | { op: 'getpeername'; fd: FdRef; out: AddrOut }
+  | { op: 'close'; fd: FdRef }
+  | { op: 'fcntl'; fd: FdRef; cmd: number; arg: number }
+  | { op: 'setsockopt'; fd: FdRef; level: number; name: number; value: number; optlen: number };
+
+function socketFds(s: State): number[] {
+  return liveFds(s).filter((fd) => s.objs[s.fds[fd]!.obj]?.kind === 'socket');
+}
+
+function resolveFd(s: State, r: FdRef): number {
+  if ('raw' in r) return r.raw;
+  const [list, k] = 'live' in r ? [liveFds(s), r.live] : [socketFds(s), r.sock];
+  if (list.length === 0) return 'live' in r ? 0 : 3;
+  return list[k % list.length]!;
+}
+
+function nameOf(s: State, k: number): { addr: string; port: number } | undefined {
+  const fds = socketFds(s);
+  if (fds.length === 0) return undefined;
+  const o = s.objs[s.fds[fds[k % fds.length]!]!.obj];
+  return o?.kind === 'socket' ? sockName(o) : undefined;
+}
+
+function resolveAddr(s: State, a: AddrInT): Extract<Call, { op: 'bind' }>['addr'] {
+  if (a.ptr !== 'ok') return a;
+  const port = typeof a.port === 'number' ? a.port : (nameOf(s, a.port.of)?.port ?? 5000);
+  let addr = typeof a.addr === 'string' ? a.addr : (nameOf(s, a.addr.of)?.addr ?? '127.0.0.1');
+  if (typeof a.addr !== 'string' && addr === '0.0.0.0') addr = '127.0.0.1';
+  return { ptr: 'ok', len: a.len, family: a.family, addr, port };
+}
+
+/** The concrete call a template stands for in world `s`. */
+export function resolve(s: State, t: Template): Call {
+  switch (t.op) {
+    case 'socket': return t;
+    case 'bind': case 'connect': return { op: t.op, fd: resolveFd(s, t.fd), addr: resolveAddr(s, t.addr) };
+    case 'listen': return { ...t, fd: resolveFd(s, t.fd) };
+    case 'accept': case 'getsockname': case 'getpeername': return { ...t, fd: resolveFd(s, t.fd) };
+    case 'accept4': return { ...t, fd: resolveFd(s, t.fd) };
+    case 'close': return { op: 'close', fd: resolveFd(s, t.fd) };
+    case 'fcntl': return { ...t, fd: resolveFd(s, t.fd) };
+    case 'setsockopt': return { ...t, fd: resolveFd(s, t.fd) };
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * Copying addresses across the user/kernel boundary (net/socket.c) and the bytes of a
+ * struct sockaddr_in. Pure functions.
+ */
+import type { AddrIn, AddrOut } from '../spec/call.js';
+import type { ErrnoName } from '../spec/errno.js';
+import { AF_INET, SOCKADDR_IN_LEN, SOCKADDR_STORAGE_LEN } from '../spec/constants.js';
+import type { Endpoint } from './state.js';
+
+/**
+ * move_addr_to_kernel: a length below 0 or above sizeof(sockaddr_storage) is EINVAL; a
+ * zero length copies nothing; otherwise a faulting (or NULL) pointer is EFAULT.
+ */
+export function moveAddrToKernel(a: AddrIn): ErrnoName | undefined {
+  if (a.len < 0 || a.len > SOCKADDR_STORAGE_LEN) return 'EINVAL';
+  if (a.len === 0) return undefined;
+  if (a.ptr !== 'ok') return 'EFAULT';
+  return undefined;
+}
+
+/** The 16 bytes of a struct sockaddr_in for `e`, as hex. */
+export function sockaddrInHex(e: Endpoint): string {
+  const b = Buffer.alloc(SOCKADDR_IN_LEN);
+  b.writeUInt16LE(AF_INET, 0);
+  b.writeUInt16BE(e.port, 2);
+  const parts = e.addr.split('.').map(Number);
+  for (let i = 0; i < 4; i++) b[4 + i] = parts[i] ?? 0;
+  return b.toString('hex');
+}
+
+/** What the caller's buffer holds when the kernel wrote nothing: the adapter's 0xa5 fill. */
+export function untouched(out: AddrOut): { addr?: string; addrlen?: number } {
+  const r: { addr?: string; addrlen?: number } = {};
+  if (out.ptr === 'ok') r.addr = 'a5'.repeat(Math.min(Math.max(out.len, 0), SOCKADDR_STORAGE_LEN));
+  if (out.lenPtr === 'ok') r.addrlen = out.len;
+  return r;
+}
+
+export type CopyOut =
+  | { errno: ErrnoName; addr?: string; addrlen?: number }
+  | { errno?: undefined; addr?: string; addrlen?: number };
+
+/**
+ * move_addr_to_user(kaddr, klen, uaddr, ulen): get_user(len, ulen) faults → EFAULT;
+ * len is clamped to klen; len < 0 → EINVAL; len bytes are copied (a faulting buffer →
+ * EFAULT); then the true length klen is written back.
+ */
+export function moveAddrToUser(out: AddrOut, kaddrHex: string): CopyOut {
+  const before = untouched(out);
+  if (out.lenPtr !== 'ok') return { errno: 'EFAULT', ...before };
+  const klen = kaddrHex.length / 2;
+  const len = Math.min(out.len, klen);
+  if (len < 0) return { errno: 'EINVAL', ...before };
+  if (len > 0 && out.ptr !== 'ok') return { errno: 'EFAULT', ...before };
+  const r: CopyOut = { addrlen: klen };
+  if (out.ptr === 'ok') {
+    const shown = Math.min(Math.max(out.len, 0), SOCKADDR_STORAGE_LEN);
+    r.addr = (kaddrHex.slice(0, len * 2) + 'a5'.repeat(shown)).slice(0, shown * 2);
+  }
+  return r;
+}

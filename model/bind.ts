@@ -1,0 +1,65 @@
+/**
+ * bind(2) on AF_INET sockets: __sys_bind → move_addr_to_kernel → inet_bind →
+ * __inet_bind → inet_csk_get_port / udp_lib_get_port.
+ */
+import { produce } from 'immer';
+import type { Call } from '../spec/call.js';
+import type { Expected } from '../spec/expected.js';
+import { AF_INET, AF_UNSPEC, SOCKADDR_IN_LEN } from '../spec/constants.js';
+import { moveAddrToKernel } from './addr.js';
+import { addrType } from './addrtype.js';
+import { lookupSock } from './fd.js';
+import { fail, type Outcome } from './outcome.js';
+import { needsBindService, portConflict, tcpBindHole, udpHole } from './ports.js';
+import { sockName, type Sock, type State } from './state.js';
+
+export const BIND_RULES = [
+  'bind/EBADF', 'bind/ENOTSOCK', 'bind/EINVAL-addrlen', 'bind/EFAULT', 'bind/EINVAL-short',
+  'bind/EAFNOSUPPORT', 'bind/EADDRNOTAVAIL', 'bind/EACCES', 'bind/EINVAL-bound', 'bind/EADDRINUSE',
+  'bind/port', 'bind/ephemeral',
+] as const;
+
+type BindCall = Extract<Call, { op: 'bind' }>;
+
+export function bindStep(s: State, c: BindCall): Outcome[] {
+  const l = lookupSock(s, c.fd);
+  if (l.errno) return [fail(s, `bind/${l.errno}`, l.errno)];
+  const { id, sock } = l;
+  const asIs = (rule: string, errno: Parameters<typeof fail>[2]): Outcome => withBound(fail(s, rule, errno), sock);
+  const copy = moveAddrToKernel(c.addr);
+  if (copy) return [asIs(copy === 'EFAULT' ? 'bind/EFAULT' : 'bind/EINVAL-addrlen', copy)];
+  // inet_bind: addr_len < sizeof(struct sockaddr_in).
+  if (c.addr.len < SOCKADDR_IN_LEN || c.addr.ptr !== 'ok') return [asIs('bind/EINVAL-short', 'EINVAL')];
+  const a = c.addr;
+  // __inet_bind: AF_UNSPEC is accepted only with INADDR_ANY ("compatibility games").
+  if (a.family !== AF_INET && !(a.family === AF_UNSPEC && a.addr === '0.0.0.0')) return [asIs('bind/EAFNOSUPPORT', 'EAFNOSUPPORT')];
+  // inet_addr_valid_or_nonlocal: the wildcard, local, multicast or broadcast addresses.
+  const t = addrType(a.addr);
+  if (t === 'UNICAST') return [asIs('bind/EADDRNOTAVAIL', 'EADDRNOTAVAIL')];
+  if (needsBindService(s.profile, a.port)) return [asIs('bind/EACCES', 'EACCES')];
+  // "Check these errors (active socket, double bind)."
+  if (sock.st !== 'CLOSE' || sock.port !== 0) return [asIs('bind/EINVAL-bound', 'EINVAL')];
+  const saddr = t === 'MULTICAST' || t === 'BROADCAST' ? '0.0.0.0' : a.addr;
+  const bindTo = (d: Sock, port: number): void => {
+    d.addr = a.addr; d.saddr = saddr; d.port = port; d.sport = port;
+    d.addrLock = a.addr !== '0.0.0.0'; d.portLock = a.port !== 0; d.remote = null;
+  };
+  if (a.port !== 0) {
+    if (portConflict(s, id, a.addr, a.port)) return [asIs('bind/EADDRINUSE', 'EADDRINUSE')];
+    const next = produce(s, (d) => bindTo(d.objs[id] as Sock, a.port));
+    return [withBound({ rule: 'bind/port', expect: { kind: 'returned', ret: 0 }, next: () => next }, next.objs[id] as Sock)];
+  }
+  const hole = sock.proto === 'tcp' ? tcpBindHole(s, id, a.addr) : udpHole(s, id, a.addr);
+  return [{
+    rule: 'bind/ephemeral',
+    expect: { kind: 'returned', ret: 0, bound: { addr: a.addr, port: hole } },
+    next: (obs) => produce(s, (d) => bindTo(d.objs[id] as Sock, obs.kind === 'returned' && obs.bound ? obs.bound.port : 0)),
+  }];
+}
+
+/** Adds the local address the adapter reports after bind/listen/connect (getsockname of `sk`). */
+export function withBound(o: Outcome, sk: Sock): Outcome {
+  const e = o.expect;
+  const expect: Expected = e.kind === 'returned' ? { ...e, bound: sockName(sk) } : e;
+  return { ...o, expect };
+}

@@ -1,0 +1,39 @@
+/**
+ * close(2): close_fd (EBADF) → fput → for the last reference, sock_close →
+ * inet_release → tcp_close / udp_lib_close.
+ */
+import { produce } from 'immer';
+import type { Call } from '../spec/call.js';
+import { lookupFile } from './fd.js';
+import { fail, ok, type Outcome } from './outcome.js';
+import type { State } from './state.js';
+import { release } from './tcp.js';
+
+export const CLOSE_RULES = [
+  'close/EBADF', 'close/file', 'close/udp', 'close/tcp-unconnected', 'close/tcp-listener',
+  'close/tcp-fin', 'close/tcp-last-ack', 'close/tcp-self',
+] as const;
+
+type CloseCall = Extract<Call, { op: 'close' }>;
+
+export function closeStep(s: State, c: CloseCall): Outcome[] {
+  const f = lookupFile(s, c.fd);
+  if (f.errno) return [fail(s, 'close/EBADF', 'EBADF')];
+  const o = s.objs[f.id];
+  const rule = o === undefined || o.kind === 'file' ? 'close/file'
+    : o.proto === 'udp' ? 'close/udp'
+    : o.st === 'LISTEN' ? 'close/tcp-listener'
+    : o.st === 'ESTABLISHED' ? (o.peer === f.id ? 'close/tcp-self' : 'close/tcp-fin')
+    : o.st === 'CLOSE_WAIT' ? 'close/tcp-last-ack'
+    : 'close/tcp-unconnected';
+  const next = produce(s, (d) => {
+    delete d.fds[c.fd];
+    const obj = d.objs[f.id];
+    if (obj === undefined) return;
+    obj.refs--;
+    if (obj.refs > 0) return;
+    if (obj.kind === 'file' || obj.proto === 'udp') delete d.objs[f.id];
+    else release(d, f.id);
+  });
+  return [ok(rule, 0, () => next)];
+}

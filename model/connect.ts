@@ -1,0 +1,222 @@
+/**
+ * connect(2) on AF_INET sockets: __sys_connect (fd, move_addr_to_kernel) →
+ * __sys_connect_file (ENOTSOCK) → inet_stream_connect → __inet_stream_connect →
+ * tcp_v4_connect for TCP; inet_dgram_connect → ip4_datagram_connect for UDP.
+ * On loopback the handshake runs inside the call; the connecting socket's own lock
+ * defers the answer it receives until it releases the lock, which is why a
+ * non-blocking connect reports EINPROGRESS although the connection is already made.
+ */
+import { produce } from 'immer';
+import type { Call } from '../spec/call.js';
+import type { ErrnoName } from '../spec/errno.js';
+import { AF_INET, AF_UNSPEC, O_NONBLOCK, SOCKADDR_IN_LEN } from '../spec/constants.js';
+import { moveAddrToKernel } from './addr.js';
+import { routeConnect } from './addrtype.js';
+import { withBound } from './bind.js';
+import { lookupFile } from './fd.js';
+import { fail, type Outcome } from './outcome.js';
+import { tcpConnectHole, udpHole } from './ports.js';
+import { newSock, sockets, sockName, type Endpoint, type Sock, type State } from './state.js';
+import { disconnect, setClose } from './tcp.js';
+
+export const CONNECT_RULES = [
+  'connect/EBADF', 'connect/EINVAL-addrlen', 'connect/EFAULT', 'connect/ENOTSOCK', 'connect/EINVAL-short',
+  'connect/tcp-unspec', 'connect/EINVAL-sockstate', 'connect/EISCONN', 'connect/EALREADY',
+  'connect/pending-blocks', 'connect/completes', 'connect/sock-error', 'connect/EISCONN-state',
+  'connect/tcp-EINVAL-len', 'connect/tcp-EAFNOSUPPORT', 'connect/tcp-ENETUNREACH', 'connect/EADDRNOTAVAIL',
+  'connect/established', 'connect/EINPROGRESS', 'connect/queue-full-blocks', 'connect/queue-full-EINPROGRESS',
+  'connect/ECONNREFUSED', 'connect/EINPROGRESS-refused', 'connect/self',
+  'connect/udp-unspec', 'connect/udp-EINVAL-len', 'connect/udp-EAFNOSUPPORT', 'connect/udp-ENETUNREACH', 'connect/udp',
+] as const;
+
+type ConnectCall = Extract<Call, { op: 'connect' }>;
+
+export function connectStep(s: State, c: ConnectCall): Outcome[] {
+  const f = lookupFile(s, c.fd);
+  if (f.errno) return [fail(s, 'connect/EBADF', 'EBADF')];
+  const copy = moveAddrToKernel(c.addr);
+  const o = s.objs[f.id];
+  const isSock = o !== undefined && o.kind === 'socket';
+  if (copy) {
+    const out = fail(s, copy === 'EFAULT' ? 'connect/EFAULT' : 'connect/EINVAL-addrlen', copy);
+    return [isSock ? withBound(out, o) : out];
+  }
+  if (!isSock) return [fail(s, 'connect/ENOTSOCK', 'ENOTSOCK')];
+  return o.proto === 'tcp' ? tcpConnect(s, f.id, o, c) : udpConnect(s, f.id, o, c);
+}
+
+/** Outcome that leaves the world unchanged, reporting the socket's address. */
+function same(s: State, sk: Sock, rule: string, errno: ErrnoName): Outcome {
+  return withBound(fail(s, rule, errno), sk);
+}
+
+/** An outcome whose next world is fixed, with the socket's address reported from it. */
+function to(next: State, id: number, rule: string, expect: { ret: number; errno?: ErrnoName } | 'blocked'): Outcome {
+  const e = expect === 'blocked' ? { kind: 'blocked' as const } : { kind: 'returned' as const, ...expect };
+  return withBound({ rule, expect: e, next: () => next }, next.objs[id] as Sock);
+}
+
+function tcpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
+  const a = c.addr;
+  // __inet_stream_connect: addr_len < sizeof(sa_family); AF_UNSPEC disconnects.
+  if (a.len < 2 || a.ptr !== 'ok') return [same(s, sk, 'connect/EINVAL-short', 'EINVAL')];
+  if (a.family === AF_UNSPEC) {
+    const next = produce(s, (d) => { disconnect(d, id); (d.objs[id] as Sock).ss = 'UNCONNECTED'; });
+    return [to(next, id, 'connect/tcp-unspec', { ret: 0 })];
+  }
+  const nonblock = (sk.fileFlags & O_NONBLOCK) !== 0;
+  switch (sk.ss) {
+    case 'DISCONNECTING': return [same(s, sk, 'connect/EINVAL-sockstate', 'EINVAL')];
+    case 'CONNECTED': return [same(s, sk, 'connect/EISCONN', 'EISCONN')];
+    case 'CONNECTING': {
+      // err = -EALREADY, then: still in SYN_SENT → wait (or EALREADY); CLOSE → sock_error;
+      // anything else → SS_CONNECTED, 0.
+      if (sk.st === 'SYN_SENT') {
+        if (nonblock) return [same(s, sk, 'connect/EALREADY', 'EALREADY')];
+        return [to(s, id, 'connect/pending-blocks', 'blocked')];
+      }
+      if (sk.st === 'CLOSE') {
+        const err: ErrnoName = sk.err ?? 'ECONNABORTED';
+        const next = produce(s, (d) => {
+          const x = d.objs[id] as Sock;
+          x.err = null;
+          x.ss = 'UNCONNECTED';
+          disconnect(d, id);
+        });
+        return [to(next, id, 'connect/sock-error', { ret: -1, errno: err })];
+      }
+      const next = produce(s, (d) => { (d.objs[id] as Sock).ss = 'CONNECTED'; });
+      return [to(next, id, 'connect/completes', { ret: 0 })];
+    }
+    case 'UNCONNECTED':
+      break;
+  }
+  if (sk.st !== 'CLOSE') return [same(s, sk, 'connect/EISCONN-state', 'EISCONN')];
+  // tcp_v4_connect.
+  if (a.len < SOCKADDR_IN_LEN) return [same(s, sk, 'connect/tcp-EINVAL-len', 'EINVAL')];
+  if (a.family !== AF_INET) return [same(s, sk, 'connect/tcp-EAFNOSUPPORT', 'EAFNOSUPPORT')];
+  const route = routeConnect(a.addr, sk.saddr);
+  if ('errno' in route) return [same(s, sk, 'connect/tcp-ENETUNREACH', route.errno)];
+  const dst: Endpoint = { addr: route.daddr, port: a.port };
+  // The source address comes from the route when the socket has none (inet_bhash2_update_saddr).
+  const src = sk.saddr !== '0.0.0.0' ? sk.saddr : route.saddr;
+  // inet_hash_connect: a bound port must give a unique 4-tuple (__inet_check_established).
+  if (sk.port !== 0 && fourTupleInUse(s, id, { addr: src, port: sk.port }, dst)) return [same(s, sk, 'connect/EADDRNOTAVAIL', 'EADDRNOTAVAIL')];
+  const hole = sk.port === 0 ? tcpConnectHole(s, id) : undefined;
+  const outcome = (rule: string, ret: { ret: number; errno?: ErrnoName } | 'blocked', make: (d: State, port: number) => void): Outcome => ({
+    rule,
+    expect: ret === 'blocked' ? { kind: 'blocked', bound: { addr: src, port: hole ?? sk.sport } } : { kind: 'returned', ...ret, bound: { addr: src, port: hole ?? sk.sport } },
+    next: (obs) => produce(s, (d) => {
+      const port = hole === undefined ? sk.port : (obs.kind === 'returned' || obs.kind === 'blocked') && obs.bound ? obs.bound.port : 0;
+      const x = d.objs[id] as Sock;
+      if (x.saddr === '0.0.0.0') { x.addr = src; x.saddr = src; }
+      x.port = port; x.sport = port; x.remote = dst; x.st = 'SYN_SENT';
+      make(d, port);
+    }),
+  });
+  // Self-connect: the SYN meets the sending socket itself (simultaneous open).
+  if (dst.addr === src && dst.port === sk.port && sk.port !== 0) {
+    return [outcome('connect/self', nonblock ? { ret: -1, errno: 'EINPROGRESS' } : { ret: 0 }, (d) => {
+      const x = d.objs[id] as Sock;
+      x.st = 'ESTABLISHED'; x.peer = id; x.ss = nonblock ? 'CONNECTING' : 'CONNECTED';
+    })];
+  }
+  const lid = findListener(s, dst);
+  if (lid === undefined) {
+    // tcp_v4_send_reset → tcp_reset in SYN_SENT: sk_err = ECONNREFUSED, tcp_done.
+    if (nonblock) {
+      return [outcome('connect/EINPROGRESS-refused', { ret: -1, errno: 'EINPROGRESS' }, (d) => {
+        const x = d.objs[id] as Sock;
+        x.err = 'ECONNREFUSED'; x.ss = 'CONNECTING'; setClose(x);
+      })];
+    }
+    return [outcome('connect/ECONNREFUSED', { ret: -1, errno: 'ECONNREFUSED' }, (d) => {
+      const x = d.objs[id] as Sock;
+      setClose(x); x.ss = 'UNCONNECTED';
+      disconnect(d, id);
+      x.err = null;
+    })];
+  }
+  const l = s.objs[lid] as Sock;
+  // tcp_conn_request / tcp_v4_syn_recv_sock: sk_acceptq_is_full is ack_backlog > max_ack_backlog.
+  if (l.queue.length > l.backlog) {
+    return [outcome(nonblock ? 'connect/queue-full-EINPROGRESS' : 'connect/queue-full-blocks', nonblock ? { ret: -1, errno: 'EINPROGRESS' } : 'blocked', (d) => {
+      (d.objs[id] as Sock).ss = 'CONNECTING';
+    })];
+  }
+  return [outcome(nonblock ? 'connect/EINPROGRESS' : 'connect/established', nonblock ? { ret: -1, errno: 'EINPROGRESS' } : { ret: 0 }, (d, port) => {
+    const x = d.objs[id] as Sock;
+    const cid = d.nextObj++;
+    const child = newSock('tcp', 0);
+    child.st = 'ESTABLISHED'; child.ss = 'UNCONNECTED';
+    child.addr = dst.addr; child.saddr = dst.addr; child.port = dst.port; child.sport = dst.port;
+    child.remote = { addr: src, port }; child.peer = id; child.reuse = l.reuse;
+    d.objs[cid] = child;
+    (d.objs[lid] as Sock).queue.push(cid);
+    x.st = 'ESTABLISHED'; x.peer = cid; x.ss = nonblock ? 'CONNECTING' : 'CONNECTED';
+  })];
+}
+
+/** __inet_lookup_listener: a LISTEN socket on the port, the exact address before the wildcard. */
+function findListener(s: State, dst: Endpoint): number | undefined {
+  let wild: number | undefined;
+  for (const [id, o] of sockets(s)) {
+    if (o.proto !== 'tcp' || o.st !== 'LISTEN' || o.port !== dst.port) continue;
+    if (o.addr === dst.addr) return id;
+    if (o.addr === '0.0.0.0') wild = id;
+  }
+  return wild;
+}
+
+function fourTupleInUse(s: State, id: number, src: Endpoint, dst: Endpoint): boolean {
+  for (const [oid, o] of sockets(s)) {
+    if (oid === id || o.proto !== 'tcp' || o.remote === null || o.st === 'CLOSE') continue;
+    if (o.port === src.port && o.addr === src.addr && o.remote.addr === dst.addr && o.remote.port === dst.port) return true;
+  }
+  return false;
+}
+
+function udpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
+  const a = c.addr;
+  // inet_dgram_connect: addr_len < sizeof(sa_family); AF_UNSPEC → __udp_disconnect.
+  if (a.len < 2 || a.ptr !== 'ok') return [same(s, sk, 'connect/EINVAL-short', 'EINVAL')];
+  if (a.family === AF_UNSPEC) {
+    const next = produce(s, (d) => {
+      const x = d.objs[id] as Sock;
+      x.st = 'CLOSE'; x.remote = null;
+      if (!x.addrLock) { x.addr = '0.0.0.0'; x.saddr = '0.0.0.0'; }
+      if (!x.portLock) { x.port = 0; x.sport = 0; }
+    });
+    return [to(next, id, 'connect/udp-unspec', { ret: 0 })];
+  }
+  // inet_dgram_connect autobinds before ip4_datagram_connect looks at the address.
+  const hole = sk.port === 0 ? udpHole(s, id, sk.addr) : undefined;
+  const outcome = (rule: string, errno: ErrnoName | undefined, make: (x: Sock) => void): Outcome => ({
+    rule,
+    expect: errno ? { kind: 'returned', ret: -1, errno, bound: { addr: '', port: hole ?? sk.sport } } : { kind: 'returned', ret: 0, bound: { addr: '', port: hole ?? sk.sport } },
+    next: (obs) => produce(s, (d) => {
+      const x = d.objs[id] as Sock;
+      if (hole !== undefined) {
+        const port = obs.kind === 'returned' && obs.bound ? obs.bound.port : 0;
+        x.port = port; x.sport = port;
+      }
+      make(x);
+    }),
+  });
+  const fix = (o: Outcome, addr: string): Outcome => {
+    if (o.expect.kind === 'returned' && o.expect.bound) o.expect.bound.addr = addr;
+    return o;
+  };
+  if (a.len < SOCKADDR_IN_LEN) return [fix(outcome('connect/udp-EINVAL-len', 'EINVAL', () => {}), sockName(sk).addr)];
+  if (a.family !== AF_INET) return [fix(outcome('connect/udp-EAFNOSUPPORT', 'EAFNOSUPPORT', () => {}), sockName(sk).addr)];
+  const route = routeConnect(a.addr, sk.saddr);
+  if ('errno' in route) return [fix(outcome('connect/udp-ENETUNREACH', route.errno, () => {}), sockName(sk).addr)];
+  const src = sk.saddr !== '0.0.0.0' ? sk.saddr : route.saddr;
+  return [fix(outcome('connect/udp', undefined, (x) => {
+    // __ip4_datagram_connect: source from the route if unset, peer recorded, ESTABLISHED.
+    if (x.saddr === '0.0.0.0') x.saddr = route.saddr;
+    if (x.addr === '0.0.0.0') x.addr = route.saddr;
+    x.remote = { addr: route.daddr, port: a.port };
+    x.st = 'ESTABLISHED';
+  }), sk.addr !== '0.0.0.0' ? sk.addr : src)];
+}

@@ -1,0 +1,35 @@
+/**
+ * getsockname(2) and getpeername(2): __sys_getsockname / __sys_getpeername
+ * (sockfd_lookup_light) → inet_getname → move_addr_to_user.
+ */
+import type { Call } from '../spec/call.js';
+import { moveAddrToUser, sockaddrInHex } from './addr.js';
+import { lookupSock } from './fd.js';
+import { fail, type Outcome } from './outcome.js';
+import { sockName, type State } from './state.js';
+
+export const GETNAME_RULES = [
+  'getsockname/EBADF', 'getsockname/ENOTSOCK', 'getsockname/EFAULT', 'getsockname/EINVAL', 'getsockname/ok',
+  'getpeername/EBADF', 'getpeername/ENOTSOCK', 'getpeername/ENOTCONN', 'getpeername/EFAULT', 'getpeername/EINVAL', 'getpeername/ok',
+] as const;
+
+type GetnameCall = Extract<Call, { op: 'getsockname' | 'getpeername' }>;
+
+export function getnameStep(s: State, c: GetnameCall): Outcome[] {
+  const p = c.op;
+  const l = lookupSock(s, c.fd);
+  if (l.errno) return [fail(s, `${p}/${l.errno}`, l.errno)];
+  const sk = l.sock;
+  let name = sockName(sk);
+  if (p === 'getpeername') {
+    // inet_getname(peer=1): no peer port, or CLOSE/SYN_SENT → ENOTCONN.
+    if (sk.remote === null || sk.st === 'CLOSE' || sk.st === 'SYN_SENT') return [fail(s, `${p}/ENOTCONN`, 'ENOTCONN')];
+    name = sk.remote;
+  }
+  const copy = moveAddrToUser(c.out, sockaddrInHex(name));
+  const out: { addr?: string; addrlen?: number } = {};
+  if (copy.addr !== undefined) out.addr = copy.addr;
+  if (copy.addrlen !== undefined) out.addrlen = copy.addrlen;
+  if (copy.errno) return [{ rule: `${p}/${copy.errno}`, expect: { kind: 'returned', ret: -1, errno: copy.errno, ...out }, next: () => s }];
+  return [{ rule: `${p}/ok`, expect: { kind: 'returned', ret: 0, ...out }, next: () => s }];
+}

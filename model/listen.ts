@@ -1,0 +1,57 @@
+/**
+ * listen(2): __sys_listen (backlog capped at somaxconn, compared unsigned) →
+ * sock_no_listen for UDP, inet_listen → __inet_listen_sk → inet_csk_listen_start for TCP.
+ */
+import { produce } from 'immer';
+import type { Call } from '../spec/call.js';
+import { withBound } from './bind.js';
+import { lookupSock } from './fd.js';
+import { fail, type Outcome } from './outcome.js';
+import { portConflict, tcpBindHole } from './ports.js';
+import { sockName, type Sock, type State } from './state.js';
+
+export const LISTEN_RULES = [
+  'listen/EBADF', 'listen/ENOTSOCK', 'listen/EOPNOTSUPP', 'listen/EINVAL-sockstate', 'listen/EINVAL-state',
+  'listen/EADDRINUSE', 'listen/again', 'listen/bound', 'listen/autobind',
+] as const;
+
+type ListenCall = Extract<Call, { op: 'listen' }>;
+
+export function listenStep(s: State, c: ListenCall): Outcome[] {
+  const l = lookupSock(s, c.fd);
+  if (l.errno) return [fail(s, `listen/${l.errno}`, l.errno)];
+  const { id, sock } = l;
+  // __sys_listen: "if ((unsigned int)backlog > somaxconn) backlog = somaxconn".
+  const backlog = c.backlog >>> 0 > s.profile.somaxconn ? s.profile.somaxconn : c.backlog;
+  const asIs = (rule: string, errno: Parameters<typeof fail>[2]): Outcome => withBound(fail(s, rule, errno), sock);
+  if (sock.proto === 'udp') return [asIs('listen/EOPNOTSUPP', 'EOPNOTSUPP')];
+  // inet_listen: sock->state != SS_UNCONNECTED; __inet_listen_sk: sk_state not CLOSE/LISTEN.
+  if (sock.ss !== 'UNCONNECTED') return [asIs('listen/EINVAL-sockstate', 'EINVAL')];
+  if (sock.st !== 'CLOSE' && sock.st !== 'LISTEN') return [asIs('listen/EINVAL-state', 'EINVAL')];
+  if (sock.st === 'LISTEN') {
+    const next = produce(s, (d) => { (d.objs[id] as Sock).backlog = backlog; });
+    return [withBound({ rule: 'listen/again', expect: { kind: 'returned', ret: 0 }, next: () => next }, sock)];
+  }
+  // inet_csk_listen_start: state LISTEN, then get_port(inet_num) re-checks the port as a
+  // listener (a SO_REUSEADDR sharer no longer helps); on failure back to CLOSE.
+  const listening = produce(s, (d) => {
+    const sk = d.objs[id] as Sock;
+    sk.st = 'LISTEN';
+    sk.backlog = backlog;
+  });
+  if (sock.port !== 0) {
+    if (portConflict(listening, id, sock.addr, sock.port)) return [asIs('listen/EADDRINUSE', 'EADDRINUSE')];
+    return [withBound({ rule: 'listen/bound', expect: { kind: 'returned', ret: 0 }, next: () => listening }, sock)];
+  }
+  const hole = tcpBindHole(listening, id, sock.addr);
+  return [{
+    rule: 'listen/autobind',
+    expect: { kind: 'returned', ret: 0, bound: { addr: sockName(sock).addr, port: hole } },
+    next: (obs) => produce(listening, (d) => {
+      const sk = d.objs[id] as Sock;
+      const port = obs.kind === 'returned' && obs.bound ? obs.bound.port : 0;
+      sk.port = port;
+      sk.sport = port;
+    }),
+  }];
+}

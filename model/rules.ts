@@ -1,0 +1,19 @@
+/**
+ * Every rule id the model can name, grouped by syscall. These are stable public names:
+ * they appear in traces, coverage reports and expectation files; retired ids are never
+ * reused.
+ */
+import { ACCEPT_RULES } from './accept.js';
+import { BIND_RULES } from './bind.js';
+import { CLOSE_RULES } from './close.js';
+import { CONNECT_RULES } from './connect.js';
+import { FCNTL_RULES } from './fcntl.js';
+import { GETNAME_RULES } from './getname.js';
+import { LISTEN_RULES } from './listen.js';
+import { SETSOCKOPT_RULES } from './setsockopt.js';
+import { SOCKET_RULES } from './socket.js';
+
+export const RULES: readonly string[] = [
+  ...SOCKET_RULES, ...BIND_RULES, ...LISTEN_RULES, ...ACCEPT_RULES, ...CONNECT_RULES,
+  ...GETNAME_RULES, ...CLOSE_RULES, ...FCNTL_RULES, ...SETSOCKOPT_RULES,
+];

@@ -1,0 +1,123 @@
+/**
+ * The model's world: an fd table, open file descriptions and sockets. Plain data,
+ * changed only through immer producers in the syscall files. Never holds functions.
+ */
+import type { ErrnoName } from '../spec/errno.js';
+import type { Profile } from '../spec/profile.js';
+import { O_LARGEFILE, O_RDONLY, O_RDWR } from '../spec/constants.js';
+
+/** sk->sk_state (include/net/tcp_states.h); UDP uses CLOSE and ESTABLISHED only. */
+export type SkState =
+  | 'CLOSE' | 'LISTEN' | 'SYN_SENT' | 'ESTABLISHED' | 'CLOSE_WAIT'
+  | 'FIN_WAIT2' | 'LAST_ACK' | 'TIME_WAIT';
+
+/** socket->state (SS_*, include/uapi/linux/net.h). */
+export type SsState = 'UNCONNECTED' | 'CONNECTING' | 'CONNECTED' | 'DISCONNECTING';
+
+export interface Endpoint {
+  addr: string;
+  port: number;
+}
+
+/** An AF_INET socket (struct sock + struct socket + the file's flags). */
+export interface Sock {
+  kind: 'socket';
+  proto: 'tcp' | 'udp';
+  /** file->f_flags (O_RDWR plus O_NONBLOCK and other F_SETFL bits). */
+  fileFlags: number;
+  ss: SsState;
+  st: SkState;
+  /** inet_rcv_saddr ('0.0.0.0' when unbound or bound to the wildcard). */
+  addr: string;
+  /** inet_saddr: the source address (differs from `addr` after a multicast/broadcast bind). */
+  saddr: string;
+  /** inet_num: the bound port, 0 when the socket holds none. */
+  port: number;
+  /** inet_sport as getsockname reports it (may outlive `port`, see tcp_set_state). */
+  sport: number;
+  /** SOCK_BINDADDR_LOCK / SOCK_BINDPORT_LOCK (set by an explicit bind). */
+  addrLock: boolean;
+  portLock: boolean;
+  /** inet_daddr/inet_dport, null when not set. */
+  remote: Endpoint | null;
+  /** sk_reuse (SO_REUSEADDR). */
+  reuse: boolean;
+  /** sk_max_ack_backlog. */
+  backlog: number;
+  /** Listener: completed children awaiting accept, oldest first (object ids). */
+  queue: number[];
+  /** The other end of a loopback TCP connection (object id), if it still exists. */
+  peer: number | null;
+  /** sk_err, read-and-cleared by sock_error(). */
+  err: ErrnoName | null;
+  /** Number of fds referring to this socket (0: orphan, queued child or TIME_WAIT). */
+  refs: number;
+}
+
+/** A non-socket open file the sequence starts with. */
+export interface File {
+  kind: 'file';
+  what: 'devnull' | 'pipe-read';
+  fileFlags: number;
+  refs: number;
+}
+
+export type Obj = Sock | File;
+
+export interface FdEntry {
+  obj: number;
+  cloexec: boolean;
+}
+
+export interface State {
+  profile: Profile;
+  fds: Record<number, FdEntry>;
+  objs: Record<number, Obj>;
+  nextObj: number;
+}
+
+/**
+ * The world every sequence starts in: fds 0, 1, 2 are /dev/null opened O_RDWR, fd 3 is
+ * the read end of a pipe whose write end is closed; no sockets.
+ */
+export function initialState(profile: Profile): State {
+  const devnull = (): File => ({ kind: 'file', what: 'devnull', fileFlags: O_RDWR | O_LARGEFILE, refs: 1 });
+  return {
+    profile,
+    fds: { 0: { obj: 0, cloexec: false }, 1: { obj: 1, cloexec: false }, 2: { obj: 2, cloexec: false }, 3: { obj: 3, cloexec: false } },
+    objs: { 0: devnull(), 1: devnull(), 2: devnull(), 3: { kind: 'file', what: 'pipe-read', fileFlags: O_RDONLY, refs: 1 } },
+    nextObj: 4,
+  };
+}
+
+/** A fresh, unbound socket as inet_create leaves it. */
+export function newSock(proto: 'tcp' | 'udp', fileFlags: number): Sock {
+  return {
+    kind: 'socket', proto, fileFlags, ss: 'UNCONNECTED', st: 'CLOSE', addr: '0.0.0.0', saddr: '0.0.0.0', port: 0, sport: 0,
+    addrLock: false, portLock: false, remote: null, reuse: false, backlog: 0, queue: [], peer: null, err: null, refs: 0,
+  };
+}
+
+/** The lowest fd number not in use (alloc_fd's rule). */
+export function lowestFreeFd(s: State): number {
+  let fd = 0;
+  while (s.fds[fd] !== undefined) fd++;
+  return fd;
+}
+
+/** Live fds in ascending order. */
+export function liveFds(s: State): number[] {
+  return Object.keys(s.fds).map(Number).sort((a, b) => a - b);
+}
+
+/** All sockets with their object ids. */
+export function sockets(s: State): [number, Sock][] {
+  const out: [number, Sock][] = [];
+  for (const [id, o] of Object.entries(s.objs)) if (o.kind === 'socket') out.push([Number(id), o]);
+  return out;
+}
+
+/** What getsockname reports (inet_getname, peer=0): rcv_saddr, else saddr; inet_sport. */
+export function sockName(sk: Sock): Endpoint {
+  return { addr: sk.addr !== '0.0.0.0' ? sk.addr : sk.saddr, port: sk.sport };
+}

@@ -1,0 +1,103 @@
+/**
+ * What happens inside the kernel between two TCP sockets on loopback, where every
+ * segment is processed before the syscall that sent it returns (or, for the socket that
+ * holds the lock, when it releases it). Mutators for immer drafts; each names the
+ * kernel path it stands for.
+ */
+import type { ErrnoName } from '../spec/errno.js';
+import type { Sock, State } from './state.js';
+
+/** tcp_set_state(sk, TCP_CLOSE): unhash and, unless the port was bound explicitly, inet_put_port (inet_num = 0; inet_sport is left as it was). */
+export function setClose(sk: Sock): void {
+  sk.st = 'CLOSE';
+  if (!sk.portLock) sk.port = 0;
+}
+
+/** tcp_disconnect's address part: inet_dport = 0 and, unless bound explicitly, inet_reset_saddr. */
+function forgetAddrs(sk: Sock): void {
+  sk.remote = null;
+  if (!sk.addrLock) { sk.addr = '0.0.0.0'; sk.saddr = '0.0.0.0'; }
+}
+
+/**
+ * An RST arrives at `id` (tcp_reset): sk_err is ECONNREFUSED in SYN_SENT, EPIPE in
+ * CLOSE_WAIT, ECONNRESET otherwise; then tcp_done. A TIME_WAIT/FIN_WAIT2 orphan is
+ * killed (tcp_timewait_state_process). An orphan otherwise just dies.
+ */
+export function receiveReset(d: State, id: number): void {
+  const sk = d.objs[id];
+  if (sk === undefined || sk.kind !== 'socket' || sk.st === 'CLOSE') return;
+  if (sk.refs === 0 && (sk.st === 'TIME_WAIT' || sk.st === 'FIN_WAIT2')) { delete d.objs[id]; return; }
+  const err: ErrnoName = sk.st === 'SYN_SENT' ? 'ECONNREFUSED' : sk.st === 'CLOSE_WAIT' ? 'EPIPE' : 'ECONNRESET';
+  sk.err = err;
+  sk.peer = null;
+  setClose(sk);
+}
+
+/**
+ * tcp_disconnect(sk): aborts the connection. A listener stops listening and resets its
+ * queued children (inet_csk_listen_stop); a synchronized connection sends RST to its peer
+ * (tcp_need_reset) and records ECONNRESET; SYN_SENT records ECONNRESET.
+ */
+export function disconnect(d: State, id: number): void {
+  const sk = d.objs[id] as Sock;
+  const old = sk.st;
+  if (old === 'LISTEN') listenStop(d, id);
+  else if (old === 'ESTABLISHED' || old === 'CLOSE_WAIT' || old === 'FIN_WAIT2') {
+    if (sk.peer !== null && sk.peer !== id) receiveReset(d, sk.peer);
+    sk.err = 'ECONNRESET';
+  } else if (old === 'SYN_SENT') sk.err = 'ECONNRESET';
+  sk.peer = null;
+  if (old !== 'CLOSE') setClose(sk);
+  forgetAddrs(sk);
+}
+
+/** inet_csk_listen_stop: every queued child is disconnected (RST to its client) and freed. */
+export function listenStop(d: State, id: number): void {
+  const sk = d.objs[id] as Sock;
+  for (const child of sk.queue) {
+    const c = d.objs[child] as Sock | undefined;
+    if (c !== undefined && c.peer !== null) receiveReset(d, c.peer);
+    delete d.objs[child];
+  }
+  sk.queue = [];
+}
+
+/**
+ * The last reference to a TCP socket goes (tcp_close). No data is ever unread in this
+ * model, so a synchronized connection sends FIN: ESTABLISHED becomes an orphan in
+ * FIN_WAIT2 holding its port (tcp_time_wait(TCP_FIN_WAIT2)) and the peer moves to
+ * CLOSE_WAIT; CLOSE_WAIT goes through LAST_ACK to gone and moves the peer's orphan to
+ * TIME_WAIT; a self-connected socket ends in TIME_WAIT; a listener stops; CLOSE and
+ * SYN_SENT are freed at once.
+ */
+export function release(d: State, id: number): void {
+  const sk = d.objs[id] as Sock;
+  switch (sk.st) {
+    case 'LISTEN':
+      listenStop(d, id);
+      delete d.objs[id];
+      return;
+    case 'CLOSE':
+    case 'SYN_SENT':
+    case 'LAST_ACK':
+    case 'TIME_WAIT':
+      delete d.objs[id];
+      return;
+    case 'ESTABLISHED': {
+      if (sk.peer === id) { sk.st = 'TIME_WAIT'; sk.peer = null; return; }
+      const peer = sk.peer === null ? undefined : (d.objs[sk.peer] as Sock | undefined);
+      if (peer !== undefined && peer.st === 'ESTABLISHED') peer.st = 'CLOSE_WAIT';
+      sk.st = 'FIN_WAIT2';
+      return;
+    }
+    case 'CLOSE_WAIT': {
+      const peer = sk.peer === null ? undefined : (d.objs[sk.peer] as Sock | undefined);
+      if (peer !== undefined && peer.st === 'FIN_WAIT2') { peer.st = 'TIME_WAIT'; peer.peer = null; }
+      delete d.objs[id];
+      return;
+    }
+    case 'FIN_WAIT2':
+      return;
+  }
+}
