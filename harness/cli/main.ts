@@ -1,1 +1,113 @@
-export async function main(a: string[]): Promise<number> { console.log("hi", a); return 3; }
+/**
+ * `sockspec` command line: `run` (random sequences against an adapter, shrinking, trace
+ * files) and help. Returns the exit status; never throws for user errors.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { check, type CheckReport, type Progress } from '../check.js';
+import { adapterByName } from '../adapters.js';
+import { parseRun, USAGE, UsageError, type RunArgs } from './args.js';
+import { renderTrace } from '../render/text.js';
+import { traceToJson } from '../render/json.js';
+import { traceToC } from '../render/c.js';
+import type { Trace } from '../render/trace.js';
+import type { Profile } from '../../spec/profile.js';
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (cmd === undefined || cmd === '-h' || cmd === '--help' || cmd === 'help') {
+    console.log(USAGE);
+    return cmd === undefined ? 2 : 0;
+  }
+  try {
+    if (cmd === 'run') {
+      if (rest.includes('-h') || rest.includes('--help')) { console.log(USAGE); return 0; }
+      return await run(parseRun(rest));
+    }
+    throw new UsageError(`unknown command '${cmd}'`);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`sockspec: ${e.message}\n\n${USAGE}`);
+      return 2;
+    }
+    console.error(`sockspec: ${(e as Error).message}`);
+    return 2;
+  }
+}
+
+async function run(a: RunArgs): Promise<number> {
+  const adapter = await adapterByName(a.adapter);
+  const progress = progressPrinter(a.runs);
+  let profile: Profile | undefined;
+  const probe = await adapter.open({ deadlineMs: a.deadlineMs });
+  profile = probe.profile;
+  await probe.close();
+  console.error(`sockspec: ${a.runs} sequences (length <= ${a.maxLength}) against '${adapter.name}', seed ${a.seed}${a.path ? `, path ${a.path}` : ''}; kernel ${profile.kernel}`);
+  const report = await check({
+    adapter, runs: a.runs, seed: a.seed, maxLength: a.maxLength, invalid: a.invalid, deadlineMs: a.deadlineMs,
+    ...(a.path !== undefined ? { path: a.path } : {}),
+    onProgress: progress.update,
+  });
+  progress.done();
+  let files: { json: string; c: string } | undefined;
+  if (report.failure) {
+    const f = report.failure;
+    const trace: Trace = {
+      version: 1, adapter: adapter.name, seed: a.seed, path: f.path, profile,
+      steps: f.outcome.steps.map((s) => (s.rule ? { call: s.call, observed: s.observed, rule: s.rule } : { call: s.call, observed: s.observed })),
+      ...(f.outcome.divergence ? { divergence: f.outcome.divergence } : {}),
+    };
+    mkdirSync(a.out, { recursive: true });
+    const base = join(a.out, `divergence-${adapter.name}-seed${a.seed}`);
+    files = { json: `${base}.json`, c: `${base}.c` };
+    writeFileSync(files.json, traceToJson(trace));
+    writeFileSync(files.c, traceToC(trace));
+    console.log(renderTrace(trace, { color: a.color, files }));
+    if (!f.outcome.divergence) console.log(`note: the shrunk sequence did not diverge when re-run (a flaky answer?)${f.outcome.error ? `: ${f.outcome.error}` : ''}`);
+  }
+  console.log(summary(report, a));
+  if (report.error) { console.error(`sockspec: ${report.error}`); return 2; }
+  return report.failure ? 1 : 0;
+}
+
+function summary(r: CheckReport, a: RunArgs): string {
+  const [covered, total] = r.coverage.ratio();
+  const secs = r.elapsedMs / 1000;
+  const lines = [
+    '',
+    `adapter      ${r.adapter}`,
+    `seed         ${r.seed}`,
+    `sequences    ${r.sequences}${r.failure ? ` (stopped at the first divergence; ${r.failure.shrinks} shrink steps)` : ''}`,
+    `calls        ${r.calls}`,
+    `divergences  ${r.failure ? 1 : 0}`,
+    `rules        ${covered}/${total} covered (${((100 * covered) / total).toFixed(1)}%)`,
+    `speed        ${(r.sequences / secs).toFixed(1)} sequences/s, ${(r.calls / secs).toFixed(0)} calls/s, ${secs.toFixed(1)} s`,
+  ];
+  const un = r.coverage.unreached();
+  if (un.length > 0 && un.length <= 40) lines.push(`unreached    ${un.join(' ')}`);
+  if (!a.seedGiven) lines.push(`replay with  --seed ${r.seed}`);
+  return lines.join('\n');
+}
+
+function progressPrinter(total: number): { update: (p: Progress) => void; done: () => void } {
+  const tty = process.stderr.isTTY === true;
+  const t0 = Date.now();
+  let last = 0;
+  let lastLine = '';
+  return {
+    update(p) {
+      const now = Date.now();
+      if (now - last < (tty ? 100 : 5000)) return;
+      last = now;
+      const rate = p.sequences / Math.max(0.001, (now - t0) / 1000);
+      lastLine = p.phase === 'run'
+        ? `  ${p.sequences}/${total} sequences, ${p.calls} calls, ${rate.toFixed(0)} seq/s`
+        : `  divergence found after ${p.sequences} sequences; shrinking (${p.shrinks} attempts)`;
+      if (tty) process.stderr.write(`\r${lastLine}\x1b[K`);
+      else process.stderr.write(`${lastLine}\n`);
+    },
+    done() {
+      if (tty && lastLine) process.stderr.write('\r\x1b[K');
+    },
+  };
+}

@@ -1,0 +1,29 @@
+/**
+ * The adapters the CLI knows by name. Real adapters are imported lazily, so that the
+ * model adapter works on machines where they cannot load.
+ */
+import type { Adapter } from '../spec/adapter.js';
+import { modelAdapter } from '../adapters/model/index.js';
+
+export const ADAPTER_NAMES = ['linux', 'model'] as const;
+
+/** The adapter called `name`; rejects with a one-line reason when it cannot run here. */
+export async function adapterByName(name: string): Promise<Adapter> {
+  switch (name) {
+    case 'model':
+      return modelAdapter(await hostProfileOrDefault());
+    case 'linux': {
+      const m = await import('../adapters/linux/index.js');
+      const why = m.linuxAvailable();
+      if (why !== undefined) throw new Error(`the linux adapter cannot run here: ${why}`);
+      return m.linuxAdapter;
+    }
+    default:
+      throw new Error(`unknown adapter '${name}' (known: ${ADAPTER_NAMES.join(', ')})`);
+  }
+}
+
+async function hostProfileOrDefault() {
+  const { DEFAULT_PROFILE } = await import('../spec/profile.js');
+  return DEFAULT_PROFILE;
+}

@@ -1,0 +1,77 @@
+/**
+ * Command-line parsing for `sockspec`: strict, with one-line errors (never a stack trace).
+ */
+
+export class UsageError extends Error {}
+
+export const USAGE = `usage: sockspec run [options]
+
+Runs random socket-call sequences on an implementation and on the model of Linux,
+and shrinks any divergence to a minimal trace (text, JSON and a C reproducer).
+
+options:
+  --adapter NAME     implementation under test: linux (default) or model
+  --runs N           number of random sequences (default 1000)
+  --seed S           fast-check seed (default: random, printed)
+  --path P           replay one counterexample path of a previous run (needs --seed)
+  --max-length L     longest sequence (default 30)
+  --invalid P        share of invalid argument draws, 0..1 (default 0.2)
+  --deadline MS      a call taking longer than this is "blocked" (default 50)
+  --out DIR          where traces are written (default sockspec-out)
+  --no-color         plain output
+  -h, --help         this text
+
+exit status: 0 no divergence, 1 divergence found, 2 usage or set-up error`;
+
+export interface RunArgs {
+  adapter: string;
+  runs: number;
+  seed: number;
+  seedGiven: boolean;
+  path?: string;
+  maxLength: number;
+  invalid: number;
+  deadlineMs: number;
+  out: string;
+  color: boolean;
+}
+
+function int(name: string, v: string | undefined, min: number, max: number): number {
+  if (v === undefined || !/^-?\d+$/.test(v)) throw new UsageError(`${name} needs an integer, got ${v === undefined ? 'nothing' : `'${v}'`}`);
+  const n = Number(v);
+  if (n < min || n > max) throw new UsageError(`${name} must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+/** Parses `run`'s options; throws UsageError with a one-line message. */
+export function parseRun(argv: string[]): RunArgs {
+  const a: RunArgs = {
+    adapter: 'linux', runs: 1000, seed: Math.floor(Math.random() * 2 ** 31), seedGiven: false,
+    maxLength: 30, invalid: 0.2, deadlineMs: 50, out: 'sockspec-out', color: process.stdout.isTTY === true && !process.env.NO_COLOR,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]!;
+    const [name, inline] = flag.startsWith('--') && flag.includes('=') ? [flag.slice(0, flag.indexOf('=')), flag.slice(flag.indexOf('=') + 1)] : [flag, undefined];
+    const value = (): string | undefined => inline ?? argv[++i];
+    switch (name) {
+      case '--adapter': { const v = value(); if (!v) throw new UsageError('--adapter needs a name'); a.adapter = v; break; }
+      case '--runs': a.runs = int('--runs', value(), 1, 100_000_000); break;
+      case '--seed': a.seed = int('--seed', value(), -(2 ** 31), 2 ** 31 - 1); a.seedGiven = true; break;
+      case '--path': { const v = value(); if (!v || !/^\d+(:\d+)*$/.test(v)) throw new UsageError(`--path needs a fast-check path like 3:0:1, got '${v ?? ''}'`); a.path = v; break; }
+      case '--max-length': a.maxLength = int('--max-length', value(), 1, 1000); break;
+      case '--invalid': {
+        const v = value();
+        const n = Number(v);
+        if (v === undefined || v === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new UsageError(`--invalid needs a number between 0 and 1, got '${v ?? ''}'`);
+        a.invalid = n;
+        break;
+      }
+      case '--deadline': a.deadlineMs = int('--deadline', value(), 1, 60_000); break;
+      case '--out': { const v = value(); if (!v) throw new UsageError('--out needs a directory'); a.out = v; break; }
+      case '--no-color': a.color = false; break;
+      default: throw new UsageError(`unknown option '${flag}'`);
+    }
+  }
+  if (a.path !== undefined && !a.seedGiven) throw new UsageError('--path needs the --seed of the run it came from');
+  return a;
+}

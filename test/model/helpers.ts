@@ -1,0 +1,49 @@
+/** Test helpers: build calls tersely and run them through the model adapter. */
+import type { AddrIn, AddrOut, Call } from '../../spec/call.js';
+import type { Observed } from '../../spec/observed.js';
+import { AF_INET, SOCK_DGRAM, SOCK_STREAM } from '../../spec/constants.js';
+import { DEFAULT_PROFILE, type Profile } from '../../spec/profile.js';
+import { initialState, step, type State } from '../../model/index.js';
+import { modelAdapter } from '../../adapters/model/index.js';
+
+export const inet = (addr: string, port: number, len = 16): AddrIn => ({ ptr: 'ok', len, family: AF_INET, addr, port });
+export const buf16: AddrOut = { ptr: 'ok', lenPtr: 'ok', len: 16 };
+export const tcp = (flags = 0): Call => ({ op: 'socket', domain: AF_INET, type: SOCK_STREAM | flags, protocol: 0 });
+export const udp = (flags = 0): Call => ({ op: 'socket', domain: AF_INET, type: SOCK_DGRAM | flags, protocol: 0 });
+export const bind = (fd: number, addr: AddrIn): Call => ({ op: 'bind', fd, addr });
+export const listen = (fd: number, backlog = 0): Call => ({ op: 'listen', fd, backlog });
+export const connect = (fd: number, addr: AddrIn): Call => ({ op: 'connect', fd, addr });
+export const accept = (fd: number, out: AddrOut = buf16): Call => ({ op: 'accept', fd, out });
+export const close = (fd: number): Call => ({ op: 'close', fd });
+export const getsockname = (fd: number, out: AddrOut = buf16): Call => ({ op: 'getsockname', fd, out });
+export const getpeername = (fd: number, out: AddrOut = buf16): Call => ({ op: 'getpeername', fd, out });
+
+/** Runs `calls` on the model (as a system under test) and returns each step's rule and answer. */
+export async function runModel(calls: Call[], profile: Profile = DEFAULT_PROFILE): Promise<{ rule: string; obs: Observed; state: State }[]> {
+  const out: { rule: string; obs: Observed; state: State }[] = [];
+  const session = await modelAdapter(profile).open({ deadlineMs: 10 });
+  let state = initialState(profile);
+  for (const c of calls) {
+    const outcomes = step(state, c);
+    const obs = await session.exec(c);
+    const o = outcomes[0]!;
+    state = o.next(obs);
+    out.push({ rule: o.rule, obs, state });
+  }
+  return out;
+}
+
+/** The last step of `runModel`. */
+export async function last(calls: Call[], profile?: Profile): Promise<{ rule: string; obs: Observed; state: State }> {
+  const r = await runModel(calls, profile);
+  return r[r.length - 1]!;
+}
+
+/** The sockaddr_in hex the kernel writes for addr:port. */
+export function sin(addr: string, port: number): string {
+  const b = Buffer.alloc(16);
+  b.writeUInt16LE(AF_INET, 0);
+  b.writeUInt16BE(port, 2);
+  addr.split('.').forEach((o, i) => { b[4 + i] = Number(o); });
+  return b.toString('hex');
+}

@@ -1,0 +1,206 @@
+/**
+ * One test per model rule family, each building its state from a short call sequence
+ * and checking the rule and the answer, both derived from the kernel paths cited in
+ * model/. These check the model alone; the property suite checks it against Linux.
+ */
+import { describe, expect, it } from 'vitest';
+import { AF_UNSPEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, O_NONBLOCK, O_RDWR, SOCK_CLOEXEC, SOCK_NONBLOCK, SOL_SOCKET, SO_REUSEADDR } from '../../spec/constants.js';
+import { DEFAULT_PROFILE } from '../../spec/profile.js';
+import { accept, bind, buf16, close, connect, getpeername, getsockname, inet, last, listen, runModel, sin, tcp, udp } from './helpers.js';
+
+const listener = [tcp(), bind(4, inet('127.0.0.1', 5000)), listen(4, 0)];
+
+describe('fd lookup', () => {
+  it('closed_fd_EBADF', async () => {
+    const r = await last([tcp(), close(4), bind(4, inet('127.0.0.1', 5000))]);
+    expect(r.rule).toBe('bind/EBADF');
+    expect(r.obs).toMatchObject({ ret: -1, errno: 'EBADF' });
+  });
+  it('negative_and_huge_fd_EBADF', async () => {
+    expect((await last([listen(-1)])).rule).toBe('listen/EBADF');
+    expect((await last([listen(2147483647)])).rule).toBe('listen/EBADF');
+  });
+  it('pipe_fd_ENOTSOCK', async () => {
+    expect((await last([listen(3)])).obs).toMatchObject({ ret: -1, errno: 'ENOTSOCK' });
+  });
+  it('new_fds_take_the_lowest_free_number', async () => {
+    const r = await runModel([tcp(), tcp(), close(4), udp()]);
+    expect(r.map((x) => x.obs)).toMatchObject([{ ret: 4 }, { ret: 5 }, { ret: 0 }, { ret: 4 }]);
+  });
+});
+
+describe('socket', () => {
+  it('flag_bits_beyond_cloexec_nonblock_EINVAL', async () => {
+    expect((await last([{ op: 'socket', domain: 2, type: 1 | 0x100, protocol: 0 }])).rule).toBe('socket/EINVAL-flags');
+  });
+  it('family_out_of_range_EAFNOSUPPORT', async () => {
+    expect((await last([{ op: 'socket', domain: 46, type: 1, protocol: 0 }])).rule).toBe('socket/EAFNOSUPPORT-range');
+  });
+  it('stream_with_udp_protocol_EPROTONOSUPPORT', async () => {
+    expect((await last([{ op: 'socket', domain: 2, type: 1, protocol: 17 }])).obs).toMatchObject({ errno: 'EPROTONOSUPPORT' });
+  });
+  it('type_without_protocols_ESOCKTNOSUPPORT', async () => {
+    expect((await last([{ op: 'socket', domain: 2, type: 7, protocol: 0 }])).obs).toMatchObject({ errno: 'ESOCKTNOSUPPORT' });
+  });
+  it('nonblock_and_cloexec_flags_land_on_file_and_fd', async () => {
+    const r = await runModel([tcp(SOCK_NONBLOCK | SOCK_CLOEXEC), { op: 'fcntl', fd: 4, cmd: F_GETFL, arg: 0 }, { op: 'fcntl', fd: 4, cmd: F_GETFD, arg: 0 }]);
+    expect(r.map((x) => x.obs)).toMatchObject([{ ret: 4 }, { ret: O_RDWR | O_NONBLOCK }, { ret: 1 }]);
+  });
+  it('EMFILE_when_the_table_is_full', async () => {
+    const r = await last([tcp()], { ...DEFAULT_PROFILE, nofile: 4 });
+    expect(r.rule).toBe('socket/EMFILE');
+  });
+});
+
+describe('bind', () => {
+  it('short_addrlen_EINVAL', async () => {
+    expect((await last([tcp(), bind(4, inet('127.0.0.1', 5000, 15))])).rule).toBe('bind/EINVAL-short');
+  });
+  it('addrlen_above_sockaddr_storage_EINVAL_before_anything', async () => {
+    expect((await last([tcp(), bind(4, inet('127.0.0.1', 5000, 129))])).rule).toBe('bind/EINVAL-addrlen');
+  });
+  it('bad_pointer_EFAULT', async () => {
+    expect((await last([tcp(), bind(4, { ptr: 'bad', len: 16 })])).rule).toBe('bind/EFAULT');
+  });
+  it('unspec_family_only_with_any', async () => {
+    expect((await last([tcp(), bind(4, { ...inet('0.0.0.0', 5000), family: AF_UNSPEC })])).rule).toBe('bind/port');
+    expect((await last([tcp(), bind(4, { ...inet('127.0.0.1', 5000), family: AF_UNSPEC })])).rule).toBe('bind/EAFNOSUPPORT');
+  });
+  it('non_local_address_EADDRNOTAVAIL', async () => {
+    expect((await last([tcp(), bind(4, inet('10.1.2.3', 5000))])).rule).toBe('bind/EADDRNOTAVAIL');
+  });
+  it('privileged_port_without_capability_EACCES', async () => {
+    const r = await last([tcp(), bind(4, inet('127.0.0.1', 80))], { ...DEFAULT_PROFILE, capNetBindService: false });
+    expect(r.rule).toBe('bind/EACCES');
+  });
+  it('double_bind_EINVAL', async () => {
+    expect((await last([tcp(), bind(4, inet('127.0.0.1', 5000)), bind(4, inet('127.0.0.1', 5001))])).rule).toBe('bind/EINVAL-bound');
+  });
+  it('wildcard_overlaps_specific_EADDRINUSE', async () => {
+    expect((await last([tcp(), tcp(), bind(4, inet('127.0.0.1', 5000)), bind(5, inet('0.0.0.0', 5000))])).rule).toBe('bind/EADDRINUSE');
+  });
+  it('distinct_specific_addresses_share_a_port', async () => {
+    expect((await last([tcp(), tcp(), bind(4, inet('127.0.0.1', 5000)), bind(5, inet('127.0.0.2', 5000))])).rule).toBe('bind/port');
+  });
+  it('reuseaddr_on_both_shares_until_one_listens', async () => {
+    const reuse = (fd: number) => ({ op: 'setsockopt' as const, fd, level: SOL_SOCKET, name: SO_REUSEADDR, value: 1, optlen: 4 });
+    const r = await runModel([tcp(), tcp(), reuse(4), reuse(5), bind(4, inet('127.0.0.1', 5000)), bind(5, inet('127.0.0.1', 5000)), listen(4), listen(5)]);
+    expect(r.map((x) => x.rule).slice(4)).toEqual(['bind/port', 'bind/port', 'listen/bound', 'listen/EADDRINUSE']);
+  });
+  it('udp_and_tcp_ports_are_separate', async () => {
+    expect((await last([tcp(), udp(), bind(4, inet('127.0.0.1', 5000)), bind(5, inet('127.0.0.1', 5000))])).rule).toBe('bind/port');
+  });
+  it('port_zero_picks_an_odd_ephemeral_port', async () => {
+    const r = await last([tcp(), bind(4, inet('127.0.0.1', 0))]);
+    expect(r.rule).toBe('bind/ephemeral');
+    const b = r.obs.kind === 'returned' ? r.obs.bound : undefined;
+    expect(b && b.port % 2 === 1 && b.port >= 32768 && b.port <= 60999).toBe(true);
+  });
+});
+
+describe('listen', () => {
+  it('udp_EOPNOTSUPP', async () => {
+    expect((await last([udp(), listen(4)])).rule).toBe('listen/EOPNOTSUPP');
+  });
+  it('unbound_socket_is_autobound', async () => {
+    const r = await last([tcp(), listen(4)]);
+    expect(r.rule).toBe('listen/autobind');
+    expect(r.obs).toMatchObject({ ret: 0, bound: { addr: '0.0.0.0' } });
+  });
+  it('listen_again_adjusts_the_backlog', async () => {
+    const r = await last([...listener, listen(4, -1)]);
+    expect(r.rule).toBe('listen/again');
+    const sk = r.state.objs[r.state.fds[4]!.obj];
+    expect(sk?.kind === 'socket' && sk.backlog).toBe(DEFAULT_PROFILE.somaxconn);
+  });
+  it('connected_socket_EINVAL', async () => {
+    expect((await last([...listener, tcp(), connect(5, inet('127.0.0.1', 5000)), listen(5)])).rule).toBe('listen/EINVAL-sockstate');
+  });
+});
+
+describe('connect and accept', () => {
+  it('blocking_connect_to_a_listener_completes_and_accept_reports_the_peer', async () => {
+    const r = await runModel([...listener, tcp(), bind(5, inet('127.0.0.1', 6000)), connect(5, inet('127.0.0.1', 5000)), accept(4)]);
+    expect(r[5]!.rule).toBe('connect/established');
+    expect(r[6]!.rule).toBe('accept/ok');
+    expect(r[6]!.obs).toMatchObject({ ret: 6, addr: sin('127.0.0.1', 6000), addrlen: 16 });
+  });
+  it('nonblocking_connect_says_EINPROGRESS_then_completes_with_0_then_EISCONN', async () => {
+    const r = await runModel([...listener, tcp(SOCK_NONBLOCK), connect(5, inet('127.0.0.1', 5000)), connect(5, inet('127.0.0.1', 5000)), connect(5, inet('127.0.0.1', 5000))]);
+    expect(r.slice(4).map((x) => x.rule)).toEqual(['connect/EINPROGRESS', 'connect/completes', 'connect/EISCONN']);
+  });
+  it('no_listener_ECONNREFUSED', async () => {
+    expect((await last([tcp(), connect(4, inet('127.0.0.1', 5000))])).rule).toBe('connect/ECONNREFUSED');
+  });
+  it('nonblocking_refused_reports_on_the_second_connect', async () => {
+    const r = await runModel([tcp(SOCK_NONBLOCK), connect(4, inet('127.0.0.1', 5000)), connect(4, inet('127.0.0.1', 5000))]);
+    expect(r.slice(1).map((x) => x.obs)).toMatchObject([{ errno: 'EINPROGRESS' }, { errno: 'ECONNREFUSED' }]);
+  });
+  it('queue_holds_backlog_plus_one_then_connect_blocks', async () => {
+    const r = await runModel([...listener, tcp(), tcp(), connect(5, inet('127.0.0.1', 5000)), connect(6, inet('127.0.0.1', 5000))]);
+    expect(r.slice(5).map((x) => x.rule)).toEqual(['connect/established', 'connect/queue-full-blocks']);
+    expect(r[6]!.obs.kind).toBe('blocked');
+  });
+  it('pending_nonblocking_connect_EALREADY', async () => {
+    const r = await last([...listener, tcp(), tcp(SOCK_NONBLOCK), connect(5, inet('127.0.0.1', 5000)), connect(6, inet('127.0.0.1', 5000)), connect(6, inet('127.0.0.1', 5000))]);
+    expect(r.rule).toBe('connect/EALREADY');
+  });
+  it('unreachable_destination_ENETUNREACH', async () => {
+    expect((await last([tcp(), connect(4, inet('10.1.2.3', 80))])).obs).toMatchObject({ errno: 'ENETUNREACH' });
+  });
+  it('accept_does_not_inherit_nonblock_but_takes_flags', async () => {
+    const r = await runModel([tcp(SOCK_NONBLOCK), bind(4, inet('127.0.0.1', 5000)), listen(4, 4), tcp(), connect(5, inet('127.0.0.1', 5000)), tcp(), connect(6, inet('127.0.0.1', 5000)),
+      accept(4), { op: 'accept4', fd: 4, out: buf16, flags: SOCK_NONBLOCK }, { op: 'fcntl', fd: 7, cmd: F_GETFL, arg: 0 }, { op: 'fcntl', fd: 8, cmd: F_GETFL, arg: 0 }]);
+    expect(r.slice(9).map((x) => x.obs)).toMatchObject([{ ret: O_RDWR }, { ret: O_RDWR | O_NONBLOCK }]);
+  });
+  it('accept_on_empty_nonblocking_listener_EAGAIN_blocking_blocks', async () => {
+    expect((await last([tcp(SOCK_NONBLOCK), listen(4), accept(4)])).rule).toBe('accept/EAGAIN');
+    expect((await last([tcp(), listen(4), accept(4)])).obs.kind).toBe('blocked');
+  });
+  it('accept_on_udp_EOPNOTSUPP_and_unlistened_EINVAL', async () => {
+    expect((await last([udp(), accept(4)])).rule).toBe('accept/EOPNOTSUPP');
+    expect((await last([tcp(), accept(4)])).rule).toBe('accept/EINVAL-not-listening');
+  });
+  it('accept4_bad_flags_EINVAL', async () => {
+    expect((await last([tcp(), { op: 'accept4', fd: 4, out: buf16, flags: 1 }])).rule).toBe('accept4/EINVAL-flags');
+  });
+  it('accept_with_a_faulting_length_pointer_loses_the_connection', async () => {
+    const r = await runModel([...listener, tcp(), connect(4 + 1, inet('127.0.0.1', 5000)), accept(4, { ptr: 'ok', lenPtr: 'bad', len: 16 }), { op: 'fcntl', fd: 4, cmd: F_SETFL, arg: O_NONBLOCK }, accept(4)]);
+    expect(r[5]!.rule).toBe('accept/EFAULT');
+    expect(r[7]!.rule).toBe('accept/EAGAIN');
+  });
+  it('udp_connect_sets_peer_and_unspec_dissolves_it', async () => {
+    const r = await runModel([udp(), connect(4, inet('127.0.0.1', 7000)), getpeername(4), connect(4, { ...inet('0.0.0.0', 0), family: AF_UNSPEC }), getpeername(4)]);
+    expect(r.slice(1).map((x) => x.rule)).toEqual(['connect/udp', 'getpeername/ok', 'connect/udp-unspec', 'getpeername/ENOTCONN']);
+    expect(r[2]!.obs).toMatchObject({ addr: sin('127.0.0.1', 7000) });
+  });
+});
+
+describe('names and copy-out', () => {
+  it('getsockname_truncates_but_reports_the_true_length', async () => {
+    const r = await last([tcp(), bind(4, inet('127.0.0.1', 5000)), getsockname(4, { ptr: 'ok', lenPtr: 'ok', len: 4 })]);
+    expect(r.obs).toMatchObject({ ret: 0, addr: sin('127.0.0.1', 5000).slice(0, 8), addrlen: 16 });
+  });
+  it('negative_length_EINVAL', async () => {
+    expect((await last([tcp(), getsockname(4, { ptr: 'ok', lenPtr: 'ok', len: -1 })])).rule).toBe('getsockname/EINVAL');
+  });
+  it('getpeername_unconnected_ENOTCONN', async () => {
+    expect((await last([tcp(), getpeername(4)])).rule).toBe('getpeername/ENOTCONN');
+  });
+});
+
+describe('close', () => {
+  it('closing_a_listener_resets_queued_connections', async () => {
+    const r = await runModel([...listener, tcp(), connect(5, inet('127.0.0.1', 5000)), close(4), getpeername(5)]);
+    expect(r[5]!.rule).toBe('close/tcp-listener');
+    expect(r[6]!.rule).toBe('getpeername/ENOTCONN');
+  });
+  it('active_close_holds_the_port_in_time_wait', async () => {
+    const r = await runModel([...listener, tcp(), connect(5, inet('127.0.0.1', 5000)), accept(4), close(6), close(4), close(5), tcp(), bind(4, inet('0.0.0.0', 5000))]);
+    expect(r[r.length - 1]!.rule).toBe('bind/EADDRINUSE');
+  });
+  it('fcntl_setfd_keeps_only_fd_cloexec', async () => {
+    const r = await runModel([tcp(), { op: 'fcntl', fd: 4, cmd: F_SETFD, arg: 3 }, { op: 'fcntl', fd: 4, cmd: F_GETFD, arg: 0 }]);
+    expect(r[2]!.obs).toMatchObject({ ret: 1 });
+  });
+});
