@@ -6,7 +6,7 @@ import { DEFAULT_PROFILE, type Profile } from '../../spec/profile.js';
 import { initialState, step, type State } from '../../model/index.js';
 import { modelAdapter } from '../../adapters/model/index.js';
 
-export const inet = (addr: string, port: number, len = 16): AddrIn => ({ ptr: 'ok', len, family: AF_INET, addr, port });
+export const inet = (addr: string, port: number, len = 16): Extract<AddrIn, { ptr: 'ok' }> => ({ ptr: 'ok', len, family: AF_INET, addr, port });
 export const buf16: AddrOut = { ptr: 'ok', lenPtr: 'ok', len: 16 };
 export const tcp = (flags = 0): Call => ({ op: 'socket', domain: AF_INET, type: SOCK_STREAM | flags, protocol: 0 });
 export const udp = (flags = 0): Call => ({ op: 'socket', domain: AF_INET, type: SOCK_DGRAM | flags, protocol: 0 });
