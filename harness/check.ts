@@ -65,7 +65,10 @@ export async function check(o: CheckOptions): Promise<CheckReport> {
     if (progress.phase === 'run') {
       progress.sequences++;
       progress.calls += r.steps.length;
-      for (const st of r.steps) if (st.rule) coverage.add(st.rule);
+      for (const st of r.steps) {
+        if (st.rule) coverage.add(st.rule);
+        for (const i of st.internal ?? []) coverage.add(i);
+      }
     } else progress.shrinks++;
     o.onProgress?.(progress);
     if (r.error !== undefined) { harnessError = r.error; return true; }

@@ -2,13 +2,18 @@
  * Steps the model and one adapter session side by side over a sequence. The first
  * observation that no allowed outcome matches is a divergence; the world after each
  * matched step is computed from what was observed.
+ *
+ * The runner keeps the set of worlds consistent with everything observed so far
+ * (usually one). Before each call it adds the worlds the kernel may have reached on its
+ * own (model/internal.ts), so an answer that depends on a timer is accepted either way
+ * and the observation decides which world is real.
  */
 import type { Session } from '../spec/adapter.js';
 import type { Call } from '../spec/call.js';
 import type { Expected } from '../spec/expected.js';
 import type { Observed } from '../spec/observed.js';
-import { initialState, step, type Outcome, type State } from '../model/index.js';
-import { firstMatch } from './match.js';
+import { hasInternal, initialState, internal, step, type Outcome, type State } from '../model/index.js';
+import { matches } from './match.js';
 import { resolve, type Template } from './template.js';
 
 export type StepFn = (s: State, c: Call) => Outcome[];
@@ -16,7 +21,10 @@ export type StepFn = (s: State, c: Call) => Outcome[];
 export interface RunStep {
   call: Call;
   observed: Observed;
+  /** The rule that matched (absent on the divergent step). */
   rule?: string;
+  /** Transitions the kernel made on its own before this call, in the matching world. */
+  internal?: string[];
 }
 
 export interface RunOutcome {
@@ -27,15 +35,33 @@ export interface RunOutcome {
   error?: string;
 }
 
+interface World {
+  state: State;
+  via: string[];
+}
+
+/** Most worlds kept at once; more would mean the model is far too loose. */
+const MAX_WORLDS = 64;
+
+function closure(worlds: State[]): World[] {
+  const out: World[] = worlds.map((state) => ({ state, via: [] }));
+  if (!worlds.some(hasInternal)) return out;
+  for (let i = 0; i < out.length && out.length < MAX_WORLDS; i++) {
+    const w = out[i]!;
+    for (const t of internal(w.state)) out.push({ state: t.next, via: [...w.via, t.rule] });
+  }
+  return out;
+}
+
 /** Runs `seq` (templates, resolved against the model's world, or concrete calls) on `session`. */
 export async function runSequence(session: Session, seq: readonly (Template | Call)[], stepFn: StepFn = step): Promise<RunOutcome> {
-  let state = initialState(session.profile);
+  let worlds: State[] = [initialState(session.profile)];
   const steps: RunStep[] = [];
   for (const t of seq) {
-    const call = isTemplate(t) ? resolve(state, t) : t;
-    let outcomes: Outcome[];
+    const call = isTemplate(t) ? resolve(worlds[0]!, t) : t;
+    const candidates: { world: World; outcome: Outcome }[] = [];
     try {
-      outcomes = stepFn(state, call);
+      for (const world of closure(worlds)) for (const outcome of stepFn(world.state, call)) candidates.push({ world, outcome });
     } catch (e) {
       return { steps, error: `model cannot answer ${call.op}: ${(e as Error).message}` };
     }
@@ -45,15 +71,33 @@ export async function runSequence(session: Session, seq: readonly (Template | Ca
     } catch (e) {
       return { steps, error: `adapter failed on ${call.op}: ${(e as Error).message}` };
     }
-    const m = firstMatch(outcomes, observed);
-    if (m === undefined) {
+    const hits = candidates.filter((c) => matches(c.outcome.expect, observed));
+    const first = hits[0];
+    if (first === undefined) {
       steps.push({ call, observed });
-      return { steps, divergence: { index: steps.length - 1, allowed: outcomes.map((o) => ({ rule: o.rule, expect: o.expect })) } };
+      return { steps, divergence: { index: steps.length - 1, allowed: distinct(candidates.map((c) => ({ rule: c.outcome.rule, expect: c.outcome.expect }))) } };
     }
-    steps.push({ call, observed, rule: m.rule });
-    state = m.next(observed);
+    const st: RunStep = { call, observed, rule: first.outcome.rule };
+    if (first.world.via.length > 0) st.internal = first.world.via;
+    steps.push(st);
+    worlds = hits.length === 1 ? [first.outcome.next(observed)] : dedupe(hits.map((h) => h.outcome.next(observed)));
   }
   return { steps };
+}
+
+function distinct<T>(xs: T[]): T[] {
+  const seen = new Set<string>();
+  return xs.filter((x) => { const k = JSON.stringify(x); if (seen.has(k)) return false; seen.add(k); return true; });
+}
+
+function dedupe(states: State[]): State[] {
+  const seen = new Set<string>();
+  const out: State[] = [];
+  for (const s of states) {
+    const k = JSON.stringify(s);
+    if (!seen.has(k)) { seen.add(k); out.push(s); }
+  }
+  return out.slice(0, MAX_WORLDS);
 }
 
 function isTemplate(t: Template | Call): t is Template {

@@ -9,11 +9,12 @@ import { CLOSE_RULES } from './close.js';
 import { CONNECT_RULES } from './connect.js';
 import { FCNTL_RULES } from './fcntl.js';
 import { GETNAME_RULES } from './getname.js';
+import { INTERNAL_RULES } from './internal.js';
 import { LISTEN_RULES } from './listen.js';
 import { SETSOCKOPT_RULES } from './setsockopt.js';
 import { SOCKET_RULES } from './socket.js';
 
 export const RULES: readonly string[] = [
   ...SOCKET_RULES, ...BIND_RULES, ...LISTEN_RULES, ...ACCEPT_RULES, ...CONNECT_RULES,
-  ...GETNAME_RULES, ...CLOSE_RULES, ...FCNTL_RULES, ...SETSOCKOPT_RULES,
+  ...GETNAME_RULES, ...CLOSE_RULES, ...FCNTL_RULES, ...SETSOCKOPT_RULES, ...INTERNAL_RULES,
 ];

@@ -1,0 +1,61 @@
+/**
+ * Transitions the kernel makes on its own between two calls. The model has no clock, so
+ * each is allowed at any time and the runner keeps every world consistent with what it
+ * has observed. Today: the retransmitted SYN of a connect that found its listener's
+ * accept queue full (tcp_retransmit_timer, first after TCP_TIMEOUT_INIT = 1 s).
+ */
+import { produce } from 'immer';
+import { sockets, newSock, type Sock, type State } from './state.js';
+import { setClose } from './tcp.js';
+
+export const INTERNAL_RULES = ['internal/syn-retransmit-accepted', 'internal/syn-retransmit-refused'] as const;
+
+export interface Transition {
+  rule: (typeof INTERNAL_RULES)[number];
+  next: State;
+}
+
+/** True when some transition may happen in `s` (cheap test for the runner's fast path). */
+export function hasInternal(s: State): boolean {
+  for (const [, o] of sockets(s)) if (o.proto === 'tcp' && o.st === 'SYN_SENT' && o.refs > 0) return true;
+  return false;
+}
+
+/** Every single transition possible from `s`. */
+export function internal(s: State): Transition[] {
+  const out: Transition[] = [];
+  for (const [id, o] of sockets(s)) {
+    if (o.proto !== 'tcp' || o.st !== 'SYN_SENT' || o.remote === null) continue;
+    const dst = o.remote;
+    let lid: number | undefined;
+    for (const [l, x] of sockets(s)) {
+      if (x.proto !== 'tcp' || x.st !== 'LISTEN' || x.port !== dst.port) continue;
+      if (x.addr === dst.addr) { lid = l; break; }
+      if (x.addr === '0.0.0.0') lid = l;
+    }
+    if (lid === undefined) {
+      // The SYN meets no listener: RST → tcp_reset in SYN_SENT (ECONNREFUSED), tcp_done.
+      out.push({ rule: 'internal/syn-retransmit-refused', next: produce(s, (d) => {
+        const x = d.objs[id] as Sock;
+        x.err = 'ECONNREFUSED';
+        setClose(x);
+      }) });
+      continue;
+    }
+    const l = s.objs[lid] as Sock;
+    if (l.queue.length > l.backlog) continue;
+    out.push({ rule: 'internal/syn-retransmit-accepted', next: produce(s, (d) => {
+      const x = d.objs[id] as Sock;
+      const cid = d.nextObj++;
+      const child = newSock('tcp', 0);
+      child.st = 'ESTABLISHED';
+      child.addr = dst.addr; child.saddr = dst.addr; child.port = dst.port; child.sport = dst.port;
+      child.remote = { addr: x.saddr, port: x.port }; child.peer = id; child.reuse = l.reuse;
+      d.objs[cid] = child;
+      (d.objs[lid] as Sock).queue.push(cid);
+      x.st = 'ESTABLISHED';
+      x.peer = cid;
+    }) });
+  }
+  return out;
+}
