@@ -1,0 +1,113 @@
+/**
+ * Encodes a Call into the shim's argument slots (a Float64Array shared across calls, so
+ * the hot path allocates nothing). The layouts mirror the A_* comments in shim.c.
+ */
+import type { AddrIn, AddrOut, Call, Op, Ptr } from '../../spec/call.js';
+
+/** The shim's op codes (enum OP_* in shim.c). */
+export const OP_CODE: Readonly<Record<Op, number>> = {
+  socket: 0, bind: 1, listen: 2, accept: 3, accept4: 4, connect: 5,
+  getsockname: 6, getpeername: 7, close: 8, fcntl: 9, setsockopt: 10,
+};
+
+/** Number of argument slots; the last one holds the deadline (ms) of a timed call. */
+export const ARG_SLOTS = 8;
+/** Slot of the deadline in ms; 0 runs the call without a timer. */
+export const A_DEADLINE = 7;
+
+const PTR_CODE: Readonly<Record<Ptr, number>> = { ok: 0, null: 1, bad: 2 };
+
+/**
+ * fcntl commands the adapter refuses: they take a user pointer (the call carries a plain
+ * number, which could name live memory of this process), or direct signals at another
+ * process (F_SETOWN*, F_SETSIG, F_NOTIFY, F_SETLEASE). All are outside the model's domain.
+ */
+const UNSAFE_FCNTL = new Set([5, 6, 7, 8, 10, 15, 16, 17, 36, 37, 38, 1024, 1026, 1027, 1029, 1035, 1036, 1037, 1038]);
+
+/** A dotted quad as a host-order u32, or -1 if `s` is not one. Allocates nothing. */
+export function parseIpv4(s: string): number {
+  let v = 0;
+  let part = -1;
+  let dots = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46) {
+      if (part < 0 || dots === 3) return -1;
+      v = v * 256 + part;
+      part = -1;
+      dots++;
+    } else if (c >= 48 && c <= 57) {
+      part = (part < 0 ? 0 : part * 10) + (c - 48);
+      if (part > 255) return -1;
+    } else return -1;
+  }
+  if (part < 0 || dots !== 3) return -1;
+  return v * 256 + part;
+}
+
+function addrIn(a: Float64Array, x: AddrIn): string | undefined {
+  a[1] = PTR_CODE[x.ptr];
+  a[2] = x.len;
+  if (x.ptr !== 'ok') {
+    a[3] = a[4] = a[5] = 0;
+    return undefined;
+  }
+  const ip = parseIpv4(x.addr);
+  if (ip < 0) return `address '${x.addr}' is not a dotted quad`;
+  a[3] = x.family;
+  a[4] = ip;
+  a[5] = x.port;
+  return undefined;
+}
+
+function addrOut(a: Float64Array, x: AddrOut, flags: number): void {
+  a[1] = PTR_CODE[x.ptr];
+  a[2] = PTR_CODE[x.lenPtr];
+  a[3] = x.len;
+  a[4] = flags;
+}
+
+/**
+ * Writes `call`'s arguments into `a` (slot 0 is the sequence's fd, or socket's domain)
+ * and clears the deadline slot. Returns a reason when the call cannot be executed safely
+ * (the observation is then `unsupported`); never performs the call.
+ */
+export function encode(call: Call, a: Float64Array): string | undefined {
+  a[A_DEADLINE] = 0;
+  switch (call.op) {
+    case 'socket':
+      a[0] = call.domain; a[1] = call.type; a[2] = call.protocol;
+      return undefined;
+    case 'bind':
+    case 'connect':
+      a[0] = call.fd;
+      return addrIn(a, call.addr);
+    case 'listen':
+      a[0] = call.fd; a[1] = call.backlog;
+      return undefined;
+    case 'accept':
+    case 'getsockname':
+    case 'getpeername':
+      a[0] = call.fd;
+      addrOut(a, call.out, 0);
+      return undefined;
+    case 'accept4':
+      a[0] = call.fd;
+      addrOut(a, call.out, call.flags);
+      return undefined;
+    case 'close':
+      a[0] = call.fd;
+      return undefined;
+    case 'fcntl':
+      if (UNSAFE_FCNTL.has(call.cmd)) return `fcntl cmd ${call.cmd} takes a user pointer or a signal target; the linux adapter does not pass it`;
+      a[0] = call.fd; a[1] = call.cmd; a[2] = call.arg;
+      return undefined;
+    case 'setsockopt':
+      a[0] = call.fd; a[1] = call.level; a[2] = call.name; a[3] = call.value; a[4] = call.optlen;
+      return undefined;
+    default: {
+      const never: never = call;
+      return `unknown call ${JSON.stringify(never)}`;
+    }
+  }
+}

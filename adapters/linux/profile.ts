@@ -1,0 +1,52 @@
+/**
+ * Reads the Profile of the network namespace the calling thread is in (the sysctls
+ * under /proc/sys/net are per-netns) and of this process.
+ */
+import { readFileSync } from 'node:fs';
+import { release } from 'node:os';
+import type { Profile } from '../../spec/profile.js';
+
+/** The size of the virtual fd table every session gets (see shim.c NOFILE). */
+export const VIRTUAL_NOFILE = 1024;
+
+const CAP_NET_BIND_SERVICE = 10;
+const CAP_SYS_ADMIN = 21;
+
+function readInts(path: string): number[] {
+  const nums = readFileSync(path, 'utf8').trim().split(/\s+/).map(Number);
+  if (nums.length === 0 || nums.some((n) => !Number.isInteger(n))) throw new Error(`unexpected contents in ${path}`);
+  return nums;
+}
+
+/** Whether capability `bit` is in this process's effective set (CapEff in /proc/self/status). */
+export function hasCapability(bit: number): boolean {
+  const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+  if (!m?.[1]) return false;
+  return ((BigInt(`0x${m[1]}`) >> BigInt(bit)) & 1n) === 1n;
+}
+
+/** Whether this process may create network namespaces (CAP_SYS_ADMIN). */
+export function canAdminNetns(): boolean {
+  return hasCapability(CAP_SYS_ADMIN);
+}
+
+/**
+ * The profile as seen from the calling thread's network namespace. Reads files only;
+ * throws if one is missing or malformed.
+ */
+export function readProfile(): Profile {
+  const [somaxconn] = readInts('/proc/sys/net/core/somaxconn');
+  const [lo, hi] = readInts('/proc/sys/net/ipv4/ip_local_port_range');
+  const [unpriv] = readInts('/proc/sys/net/ipv4/ip_unprivileged_port_start');
+  if (somaxconn === undefined || lo === undefined || hi === undefined || unpriv === undefined) {
+    throw new Error('cannot read the network namespace sysctls');
+  }
+  return {
+    kernel: release(),
+    somaxconn,
+    portRange: [lo, hi],
+    unprivilegedPortStart: unpriv,
+    nofile: VIRTUAL_NOFILE,
+    capNetBindService: hasCapability(CAP_NET_BIND_SERVICE),
+  };
+}

@@ -1,0 +1,152 @@
+/**
+ * One Linux session: the Node main thread inside a fresh network namespace, the
+ * sequence's fds at base + v, and calls executed through the C shim. Calls that may
+ * block (accept, accept4, connect) run on a worker thread under a deadline timer, so the
+ * event loop never waits on them; all other calls run synchronously on the main thread.
+ */
+import type { Session, SessionOptions } from '../../spec/adapter.js';
+import type { Call } from '../../spec/call.js';
+import { errnoName } from '../../spec/errno.js';
+import type { Bound, Observed, Returned } from '../../spec/observed.js';
+import type { Profile } from '../../spec/profile.js';
+import { ARG_SLOTS, A_DEADLINE, OP_CODE, encode } from './encode.js';
+import { shim, type Shim } from './native.js';
+import { readProfile } from './profile.js';
+
+/** Result slots (enum R_* in shim.c). */
+const R_RET = 0, R_ERRNO = 1, R_ADDRLEN = 2, R_BLOCKED = 3, R_BOUND = 4, R_BOUND_ADDR = 5, R_BOUND_PORT = 6;
+const RES_SLOTS = 8;
+const ADDR_BUF = 128;
+
+/** ss_open's stages, for error messages (res[1] when it fails). */
+const OPEN_STAGE = [
+  'a session is already open in this process',
+  'cannot reserve an fd region below RLIMIT_NOFILE',
+  'cannot open /proc/thread-self/ns/net',
+  'unshare(CLONE_NEWNET) failed',
+  'cannot bring lo up in the new namespace',
+  'cannot build the initial fd table',
+];
+
+let openSessions = 0;
+let workersWarm = false;
+
+/** Runs one no-op on the worker pool so that its threads are created in the host netns. */
+function warmWorkers(lib: Shim): Promise<void> {
+  if (workersWarm) return Promise.resolve();
+  return new Promise((resolve, reject) => lib.noopAsync((err) => {
+    if (err) reject(err instanceof Error ? err : new Error(String(err)));
+    else { workersWarm = true; resolve(); }
+  }));
+}
+
+function ipString(u: number): string {
+  return `${u >>> 24}.${(u >>> 16) & 255}.${(u >>> 8) & 255}.${u & 255}`;
+}
+
+class LinuxSession implements Session {
+  readonly profile: Profile;
+  private readonly args = new Float64Array(ARG_SLOTS);
+  private readonly out = Buffer.alloc(ADDR_BUF);
+  private readonly res = new Int32Array(RES_SLOTS);
+  private closed = false;
+  private inflight: Promise<Observed> | undefined;
+
+  constructor(private readonly lib: Shim, profile: Profile, private readonly deadlineMs: number) {
+    this.profile = profile;
+  }
+
+  exec(call: Call): Promise<Observed> {
+    if (this.closed) return Promise.reject(new Error('the linux session is closed'));
+    if (this.inflight) {
+      const again = (): Promise<Observed> => this.exec(call);
+      return this.inflight.then(again, again);
+    }
+    const why = encode(call, this.args);
+    if (why !== undefined) return Promise.resolve({ kind: 'unsupported', detail: why });
+    const op = OP_CODE[call.op];
+    if (call.op !== 'accept' && call.op !== 'accept4' && call.op !== 'connect') {
+      try {
+        this.lib.exec(op, this.args, this.out, this.res);
+        return Promise.resolve(this.observe(call));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    this.args[A_DEADLINE] = this.deadlineMs;
+    const p = new Promise<Observed>((resolve, reject) => {
+      this.lib.execAsync(op, this.args, this.out, this.res, (err) => {
+        this.inflight = undefined;
+        if (err) return reject(err instanceof Error ? err : new Error(String(err)));
+        try {
+          resolve(this.observe(call));
+        } catch (e) {
+          reject(e);
+        }
+      });
+    });
+    this.inflight = p;
+    return p;
+  }
+
+  /** Turns the shim's result slots into an observation of `call`. */
+  private observe(call: Call): Observed {
+    const r = this.res;
+    if (r[R_BLOCKED] === -1) throw new Error(`the deadline timer could not be armed (${errnoName(r[R_ERRNO]!)})`);
+    const bound = this.bound(call);
+    if (r[R_BLOCKED] === 1) return bound ? { kind: 'blocked', bound } : { kind: 'blocked' };
+    const o: Returned = { kind: 'returned', ret: r[R_RET]! };
+    if (o.ret < 0) o.errno = errnoName(r[R_ERRNO]!);
+    if (call.op === 'accept' || call.op === 'accept4' || call.op === 'getsockname' || call.op === 'getpeername') {
+      if (call.out.ptr === 'ok') o.addr = this.out.toString('hex', 0, Math.min(Math.max(call.out.len, 0), ADDR_BUF));
+      if (call.out.lenPtr === 'ok') o.addrlen = r[R_ADDRLEN]!;
+    }
+    if (bound) o.bound = bound;
+    return o;
+  }
+
+  private bound(call: Call): Bound | undefined {
+    if (call.op !== 'bind' && call.op !== 'listen' && call.op !== 'connect') return undefined;
+    const r = this.res;
+    if (r[R_BOUND] !== 1) return undefined;
+    return { addr: ipString(r[R_BOUND_ADDR]! >>> 0), port: r[R_BOUND_PORT]! };
+  }
+
+  settle(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.inflight) await this.inflight.catch(() => undefined);
+    openSessions--;
+    const e = this.lib.close();
+    if (e !== 0) throw new Error(`the session's fds are closed, but returning to the original network namespace failed (${errnoName(e)})`);
+  }
+}
+
+/**
+ * Opens a session: enters a new network namespace on the calling (main) thread, brings
+ * lo up, builds the initial fd table and reads the profile there. Rejects with a clear
+ * message when a session is already open in this process or the world cannot be built.
+ */
+export async function openLinuxSession(opts: SessionOptions): Promise<Session> {
+  const lib = shim();
+  if (openSessions > 0) throw new Error('a linux session is already open in this process; close it first');
+  await warmWorkers(lib);
+  if (openSessions > 0) throw new Error('a linux session is already open in this process; close it first');
+  const res = new Int32Array(2);
+  const e = lib.open(res);
+  if (e !== 0) throw new Error(`cannot open a linux session: ${OPEN_STAGE[res[1]!] ?? 'unknown stage'} (${errnoName(e)})`);
+  openSessions++;
+  let profile: Profile;
+  try {
+    profile = readProfile();
+  } catch (err) {
+    openSessions--;
+    lib.close();
+    throw err;
+  }
+  return new LinuxSession(lib, profile, Math.max(opts.deadlineMs, 0.001));
+}

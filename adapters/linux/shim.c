@@ -1,0 +1,501 @@
+/*
+ * sockspec's shim between Node (koffi) and the Linux socket syscalls.
+ *
+ * Everything crosses the boundary as plain numbers and caller-owned buffers:
+ *   ss_exec(op, a, out, res): a[] holds the call's arguments as doubles (exact for every
+ *   integer below 2^53), out[] receives the bytes of an output address, res[] receives
+ *   the result (see the R_* indices). errno travels in res[R_ERRNO], never through
+ *   thread-local state, so the call can run on any thread.
+ *
+ * File descriptors: the sequence's numbers ("virtual" v) live at g_base + v for
+ * 0 <= v < 2^30; every fd the shim creates is moved up into [g_base, g_base + NOFILE).
+ *
+ * Blocking: when a[A_DEADLINE] > 0 the syscall runs under a per-thread POSIX timer that
+ * sends SIG_BLOCKED to this thread at the deadline and then every REPEAT_NS, so that a
+ * sleeping syscall returns EINTR (the handler is installed without SA_RESTART).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef sigev_notify_thread_id
+#define sigev_notify_thread_id _sigev_un._tid
+#endif
+
+/* The size of the virtual fd table (the sequence's RLIMIT_NOFILE). */
+#define NOFILE 1024
+/* Virtual numbers at or above this are passed through unmapped (and stay invalid). */
+#define VMAX (1 << 30)
+/* Re-fire interval after the deadline, so a signal that lands just before the
+ * syscall starts sleeping cannot leave it asleep. */
+#define REPEAT_NS (5 * 1000 * 1000)
+
+enum {
+  OP_SOCKET, OP_BIND, OP_LISTEN, OP_ACCEPT, OP_ACCEPT4, OP_CONNECT,
+  OP_GETSOCKNAME, OP_GETPEERNAME, OP_CLOSE, OP_FCNTL, OP_SETSOCKOPT, OP_NOOP
+};
+
+/* Argument slots. a[0] is always the fd (or socket's domain). */
+enum { A_FD = 0, A_1, A_2, A_3, A_4, A_5, A_6, A_DEADLINE, A_COUNT };
+/* AddrIn (bind, connect): a[1] ptr kind, a[2] len, a[3] family, a[4] addr (host order), a[5] port. */
+/* AddrOut (accept*, get*name): a[1] ptr kind, a[2] lenptr kind, a[3] len, a[4] accept4 flags. */
+enum { PTR_OK = 0, PTR_NULL = 1, PTR_BAD = 2 };
+
+/* Result slots. */
+enum { R_RET = 0, R_ERRNO, R_ADDRLEN, R_BLOCKED, R_BOUND, R_BOUND_ADDR, R_BOUND_PORT, R_COUNT };
+
+/* An address that faults on every access (below mmap_min_addr). */
+#define BAD_PTR ((void *)1)
+
+static int g_base = -1;
+static int g_saved_ns = -1;
+static int g_sig;
+
+static void on_blocked_signal(int sig) { (void)sig; }
+
+/* Installs the (empty) handler for SIG_BLOCKED once. Returns 0 or an errno; EBUSY if
+ * someone else already handles that signal. */
+int ss_init(void)
+{
+  static int done;
+  if (done) return 0;
+  g_sig = SIGRTMIN + 4;
+  struct sigaction old, sa;
+  memset(&sa, 0, sizeof sa);
+  if (sigaction(g_sig, NULL, &old) < 0) return errno;
+  if (old.sa_handler != SIG_DFL && old.sa_handler != on_blocked_signal) return EBUSY;
+  sa.sa_handler = on_blocked_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0; /* no SA_RESTART: the syscall must return EINTR */
+  if (sigaction(g_sig, &sa, NULL) < 0) return errno;
+  done = 1;
+  return 0;
+}
+
+/* Does nothing; called once asynchronously before the first namespace switch so that
+ * the worker threads exist (and stay) in the original namespace. */
+int ss_noop(void) { return 0; }
+
+/* Whether this process may create a network namespace: a child tries it. Returns 0 or
+ * the errno unshare gave. */
+int ss_probe_netns(void)
+{
+  pid_t pid = fork();
+  if (pid < 0) return errno;
+  if (pid == 0) _exit(unshare(CLONE_NEWNET) == 0 ? 0 : (errno & 0xff));
+  int st = 0;
+  while (waitpid(pid, &st, 0) < 0)
+    if (errno != EINTR) return errno;
+  return WIFEXITED(st) ? WEXITSTATUS(st) : EIO;
+}
+
+static int region_free(int base)
+{
+  for (int fd = base; fd <= base + NOFILE; fd++)
+    if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF) return 0;
+  return 1;
+}
+
+/* Picks g_base: the highest multiple of NOFILE whose region (plus one probe slot) is free
+ * and below the soft RLIMIT_NOFILE, raising the soft limit to the hard one if needed. */
+static int choose_base(void)
+{
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) < 0) return errno;
+  rlim_t need = 4 * NOFILE;
+  if (rl.rlim_cur < need && rl.rlim_cur != rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) < 0) return errno;
+  }
+  if (rl.rlim_cur < need) return EMFILE;
+  rlim_t top = rl.rlim_cur > (rlim_t)INT_MAX ? (rlim_t)INT_MAX : rl.rlim_cur;
+  for (long base = ((long)top - NOFILE - 1) / NOFILE * NOFILE; base >= 2 * NOFILE; base -= NOFILE) {
+    if (region_free((int)base)) {
+      g_base = (int)base;
+      return 0;
+    }
+  }
+  return EMFILE;
+}
+
+/* Real fd for virtual v. Values outside [0, 2^30) pass through, clamped to int so that
+ * they can never alias a low (host) fd. */
+static int vmap(double v)
+{
+  if (v >= 0 && v < VMAX) return g_base + (int)v;
+  if (v < INT_MIN) return -1;
+  if (v > INT_MAX) return INT_MAX;
+  return (int)v;
+}
+
+/* Moves a freshly created real fd r into the region, keeping its close-on-exec flag
+ * (known from the creating call's flags, so no F_GETFD is needed). Returns the virtual
+ * number, or -1 with *err (EMFILE when the region is full). */
+static int place(int r, int cloexec, int *err)
+{
+  int n = fcntl(r, cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, g_base);
+  int e = errno;
+  close(r);
+  if (n < 0) {
+    *err = e;
+    return -1;
+  }
+  if (n >= g_base + NOFILE) {
+    close(n);
+    *err = EMFILE;
+    return -1;
+  }
+  return n - g_base;
+}
+
+/* Whether no virtual fd is free (probed by duplicating the open fd `fd`). */
+static int region_full(int fd)
+{
+  int n = fcntl(fd, F_DUPFD_CLOEXEC, g_base);
+  if (n < 0) return errno == EMFILE;
+  close(n);
+  return n >= g_base + NOFILE;
+}
+
+static int bring_lo_up(void)
+{
+  int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s < 0) return errno;
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+  int e = 0;
+  if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0) e = errno;
+  else if (!(ifr.ifr_flags & IFF_UP)) {
+    ifr.ifr_flags |= IFF_UP;
+    if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0) e = errno;
+  }
+  close(s);
+  return e;
+}
+
+/* Opens `path` (or, when path is NULL, a pipe's read end with its write end closed)
+ * and places it at virtual number `want`. */
+static int initial_fd(const char *path, int want)
+{
+  int r;
+  if (path) {
+    r = open(path, O_RDWR);
+    if (r < 0) return errno;
+  } else {
+    int p[2];
+    if (pipe(p) < 0) return errno;
+    close(p[1]);
+    r = p[0];
+  }
+  int e = 0;
+  int v = place(r, 0, &e);
+  if (v < 0) return e;
+  if (v != want) return EEXIST;
+  return 0;
+}
+
+static void close_region(void)
+{
+  if (g_base < 0) return;
+  for (int fd = g_base; fd <= g_base + NOFILE; fd++) close(fd);
+}
+
+static int leave_netns(void)
+{
+  int e = 0;
+  if (g_saved_ns >= 0) {
+    if (setns(g_saved_ns, CLONE_NEWNET) < 0) e = errno;
+    close(g_saved_ns);
+    g_saved_ns = -1;
+  }
+  return e;
+}
+
+/* Opens a session on the calling thread: saves its netns, enters a new one, brings lo
+ * up and builds the initial fd table. res[0] = base, res[1] = failing stage.
+ * Returns 0 or an errno; on failure everything is undone. */
+int ss_open(int32_t *res)
+{
+  int e;
+  res[1] = 0;
+  if (g_saved_ns >= 0) return EBUSY;
+  res[1] = 1;
+  if ((e = choose_base())) return e;
+  res[1] = 2;
+  g_saved_ns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+  if (g_saved_ns < 0) return errno;
+  res[1] = 3;
+  if (unshare(CLONE_NEWNET) < 0) {
+    e = errno;
+    close(g_saved_ns);
+    g_saved_ns = -1;
+    return e;
+  }
+  res[1] = 4;
+  if ((e = bring_lo_up())) goto fail;
+  res[1] = 5;
+  for (int i = 0; i < 3; i++)
+    if ((e = initial_fd("/dev/null", i))) goto fail;
+  if ((e = initial_fd(NULL, 3))) goto fail;
+  res[0] = g_base;
+  res[1] = 0;
+  return 0;
+fail:
+  close_region();
+  leave_netns();
+  return e;
+}
+
+/* Closes every fd of the session and returns the calling thread to the saved netns.
+ * Idempotent. Must run on the thread that called ss_open. */
+int ss_close(void)
+{
+  close_region();
+  return leave_netns();
+}
+
+static __thread timer_t t_timer;
+static __thread int t_has_timer;
+
+/* Arms this thread's timer; returns 0 or an errno. */
+static int arm(double ms, sigset_t *old)
+{
+  if (!t_has_timer) {
+    struct sigevent sev;
+    memset(&sev, 0, sizeof sev);
+    sev.sigev_notify = SIGEV_THREAD_ID;
+    sev.sigev_signo = g_sig;
+    sev.sigev_notify_thread_id = (pid_t)syscall(SYS_gettid);
+    if (timer_create(CLOCK_MONOTONIC, &sev, &t_timer) < 0) return errno;
+    t_has_timer = 1;
+  }
+  long long ns = (long long)(ms * 1e6);
+  if (ns < 1) ns = 1;
+  struct itimerspec its;
+  its.it_value.tv_sec = ns / 1000000000LL;
+  its.it_value.tv_nsec = ns % 1000000000LL;
+  its.it_interval.tv_sec = 0;
+  its.it_interval.tv_nsec = REPEAT_NS;
+  if (timer_settime(t_timer, 0, &its, NULL) < 0) return errno;
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, g_sig);
+  pthread_sigmask(SIG_UNBLOCK, &set, old);
+  return 0;
+}
+
+static void disarm(const sigset_t *old)
+{
+  struct itimerspec zero;
+  memset(&zero, 0, sizeof zero);
+  timer_settime(t_timer, 0, &zero, NULL);
+  pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
+static void *ptr_of(double kind, void *ok)
+{
+  if (kind == PTR_OK) return ok;
+  if (kind == PTR_NULL) return NULL;
+  return BAD_PTR;
+}
+
+/* Reports the local address of fd in res[R_BOUND*] when it is an AF_INET socket. */
+static void report_bound(int fd, int32_t *res)
+{
+  struct sockaddr_storage ss;
+  socklen_t sl = sizeof ss;
+  res[R_BOUND] = 0;
+  if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0 && ss.ss_family == AF_INET) {
+    const struct sockaddr_in *sin = (const struct sockaddr_in *)&ss;
+    res[R_BOUND] = 1;
+    res[R_BOUND_ADDR] = (int32_t)ntohl(sin->sin_addr.s_addr);
+    res[R_BOUND_PORT] = ntohs(sin->sin_port);
+  }
+}
+
+/* Builds the AddrIn buffer: 128 zero bytes, family, big-endian port, address. */
+static void addr_in(const double *a, uint8_t *buf)
+{
+  memset(buf, 0, sizeof(struct sockaddr_storage));
+  uint16_t fam = (uint16_t)(int64_t)a[A_3];
+  uint16_t port = htons((uint16_t)(int64_t)a[A_5]);
+  uint32_t ip = htonl((uint32_t)(int64_t)a[A_4]);
+  memcpy(buf, &fam, 2);
+  memcpy(buf + 2, &port, 2);
+  memcpy(buf + 4, &ip, 4);
+}
+
+static long fcntl_exec(int fd, const double *a, int *err)
+{
+  int cmd = (int)(int64_t)a[A_1];
+  double argd = a[A_2];
+  long r;
+  if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) {
+    /* The minimum is a virtual number; f_dupfd: EINVAL when it reaches RLIMIT_NOFILE. */
+    if (argd < 0 || argd >= NOFILE) {
+      r = fcntl(fd, F_GETFD);
+      *err = r < 0 ? errno : EINVAL;
+      return -1;
+    }
+    r = fcntl(fd, cmd, g_base + (int)argd);
+    if (r < 0) {
+      *err = errno;
+      return -1;
+    }
+    if (r >= g_base + NOFILE) {
+      close((int)r);
+      *err = EMFILE;
+      return -1;
+    }
+    return r - g_base;
+  }
+  r = fcntl(fd, cmd, (long)(int64_t)argd);
+  if (r < 0) *err = errno;
+  return r;
+}
+
+/* accept/accept4 (with the EMFILE check __sys_accept4_file makes before it looks at the
+ * socket), getsockname, getpeername: the AddrOut calls. */
+static long addr_out_exec(int op, int fd, const double *a, uint8_t *out, int32_t *res, int *err)
+{
+  socklen_t len = (socklen_t)(int32_t)(int64_t)a[A_3];
+  int flags = op == OP_ACCEPT4 ? (int)(int64_t)a[A_4] : 0;
+  long r;
+  memset(out, 0xa5, sizeof(struct sockaddr_storage));
+  void *p = ptr_of(a[A_1], out);
+  socklen_t *lp = ptr_of(a[A_2], &len);
+  if (op == OP_GETSOCKNAME) {
+    r = getsockname(fd, p, lp);
+    if (r < 0) *err = errno;
+  } else if (op == OP_GETPEERNAME) {
+    r = getpeername(fd, p, lp);
+    if (r < 0) *err = errno;
+  } else if (fcntl(fd, F_GETFD) >= 0 && !(flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK)) && region_full(fd)) {
+    r = -1;
+    *err = EMFILE;
+  } else {
+    sigset_t old;
+    int timed = a[A_DEADLINE] > 0;
+    if (timed && (*err = arm(a[A_DEADLINE], &old))) {
+      res[R_BLOCKED] = -1;
+      return -1;
+    }
+    r = accept4(fd, p, lp, flags);
+    if (r < 0) *err = errno;
+    if (timed) disarm(&old);
+    if (r >= 0) r = place((int)r, flags & SOCK_CLOEXEC, err);
+    else if (timed && *err == EINTR) res[R_BLOCKED] = 1;
+  }
+  res[R_ADDRLEN] = (int32_t)len;
+  return r;
+}
+
+/* bind and connect (connect under the timer when a deadline is given); both report the
+ * local address afterwards. */
+static long addr_in_exec(int op, int fd, const double *a, int32_t *res, int *err)
+{
+  uint8_t in[sizeof(struct sockaddr_storage)] __attribute__((aligned(8)));
+  addr_in(a, in);
+  void *p = ptr_of(a[A_1], in);
+  socklen_t len = (socklen_t)(int32_t)(int64_t)a[A_2];
+  long r;
+  if (op == OP_BIND) {
+    r = bind(fd, p, len);
+    if (r < 0) *err = errno;
+  } else {
+    sigset_t old;
+    int timed = a[A_DEADLINE] > 0;
+    if (timed && (*err = arm(a[A_DEADLINE], &old))) {
+      res[R_BLOCKED] = -1;
+      return -1;
+    }
+    r = connect(fd, p, len);
+    if (r < 0) *err = errno;
+    if (timed) disarm(&old);
+    if (r < 0 && timed && *err == EINTR) res[R_BLOCKED] = 1;
+  }
+  report_bound(fd, res);
+  return r;
+}
+
+static long setsockopt_exec(int fd, const double *a, int *err)
+{
+  uint8_t val[sizeof(struct sockaddr_storage)] __attribute__((aligned(8)));
+  memset(val, 0, sizeof val);
+  int v = (int)(int64_t)a[A_3];
+  memcpy(val, &v, sizeof v);
+  long r = setsockopt(fd, (int)(int64_t)a[A_1], (int)(int64_t)a[A_2], val, (socklen_t)(int32_t)(int64_t)a[A_4]);
+  if (r < 0) *err = errno;
+  return r;
+}
+
+/* Executes one call (see the A_* and R_* layouts). res[R_BLOCKED] is 1 when a timed
+ * call was interrupted at its deadline, -1 when the timer itself failed (res[R_ERRNO]
+ * says why). Returns res[R_RET]. */
+int ss_exec(int op, const double *a, uint8_t *out, int32_t *res)
+{
+  int fd = vmap(a[A_FD]);
+  long r = -1;
+  int err = 0;
+  res[R_ADDRLEN] = 0;
+  res[R_BLOCKED] = 0;
+  res[R_BOUND] = 0;
+  switch (op) {
+  case OP_ACCEPT:
+  case OP_ACCEPT4:
+  case OP_GETSOCKNAME:
+  case OP_GETPEERNAME:
+    r = addr_out_exec(op, fd, a, out, res, &err);
+    break;
+  case OP_BIND:
+  case OP_CONNECT:
+    r = addr_in_exec(op, fd, a, res, &err);
+    break;
+  case OP_SOCKET:
+    r = socket((int)(int64_t)a[A_FD], (int)(int64_t)a[A_1], (int)(int64_t)a[A_2]);
+    if (r < 0) err = errno;
+    else r = place((int)r, (int)(int64_t)a[A_1] & SOCK_CLOEXEC, &err);
+    break;
+  case OP_LISTEN:
+    r = listen(fd, (int)(int64_t)a[A_1]);
+    if (r < 0) err = errno;
+    report_bound(fd, res);
+    break;
+  case OP_CLOSE:
+    r = close(fd);
+    if (r < 0) err = errno;
+    break;
+  case OP_FCNTL:
+    r = fcntl_exec(fd, a, &err);
+    break;
+  case OP_SETSOCKOPT:
+    r = setsockopt_exec(fd, a, &err);
+    break;
+  case OP_NOOP:
+    r = 0;
+    break;
+  default:
+    err = ENOSYS;
+  }
+  if (r < 0) r = -1;
+  else err = 0;
+  res[R_RET] = (int32_t)r;
+  res[R_ERRNO] = err;
+  return (int)r;
+}
