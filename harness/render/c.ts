@@ -1,0 +1,173 @@
+/**
+ * A trace as a self-contained C program (`cc repro.c -o repro && ./repro`) that replays
+ * its calls on Linux in a private network namespace, from the same initial fd table, and
+ * prints one line per call, `N: <call> <answer>`, in the form of the text report so the
+ * two can be compared line by line. Pure: returns the source text.
+ */
+import type { AddrIn, AddrOut, Call, Ptr } from '../../spec/call.js';
+import { F_DUPFD, F_GETFD, F_GETFL, SOCKADDR_STORAGE_LEN } from '../../spec/constants.js';
+import { renderCall } from './call.js';
+import { F_DUPFD_CLOEXEC } from './names.js';
+import { DEADLINE_US, cHelpers, cSetup, cString } from './cprelude.js';
+import { renderExpected, renderObserved } from './result.js';
+import type { Trace } from './trace.js';
+
+/** Where the program's output goes, unless the trace itself uses that fd. */
+const OUT_FD_BASE = 900;
+
+/** A C int expression for `n` (wrapped to 32 bits, as the syscall ABI would). */
+function cInt(n: number): string {
+  const v = n | 0;
+  const lit = v === -2147483648 ? '(-2147483647 - 1)' : String(v);
+  return v === n ? lit : `${lit} /* ${n} */`;
+}
+
+function cLen(n: number): string {
+  return `(socklen_t)${cInt(n)}`;
+}
+
+function ptrExpr(p: Ptr, ok: string): string {
+  return p === 'ok' ? ok : p === 'null' ? 'NULL' : 'BAD';
+}
+
+/** Declarations and the (pointer, length) arguments for an address going in. */
+function addrIn(a: AddrIn): { decl: string; args: string } {
+  if (a.ptr !== 'ok') return { decl: '', args: `${ptrExpr(a.ptr, '')}, ${cLen(a.len)}` };
+  const ip = a.addr.split('.').map((x) => Number(x) & 0xff).join(', ');
+  const decl = `    struct sockaddr_storage ss;\n    static const unsigned char ip[4] = {${ip}};\n` +
+    `    fill_in(&ss, ${a.family & 0xffff}, ${a.port & 0xffff}, ip);\n`;
+  return { decl, args: `(struct sockaddr *)&ss, ${cLen(a.len)}` };
+}
+
+/** Declarations and the (pointer, length pointer) arguments for an address coming out. */
+function addrOut(o: AddrOut): { decl: string; args: string; after: string } {
+  const decl = `    unsigned char buf[${SOCKADDR_STORAGE_LEN}];\n    socklen_t len = ${cLen(o.len)};\n` +
+    '    memset(buf, 0xa5, sizeof buf);\n';
+  const shown = Math.min(Math.max(o.len, 0), SOCKADDR_STORAGE_LEN);
+  let after = '';
+  if (o.ptr === 'ok') after += `      fputs(" addr=", out);\n      put_buf(buf, ${shown});\n`;
+  if (o.lenPtr === 'ok') after += '      fprintf(out, " len=%d", (int)len);\n';
+  return { decl, args: `(struct sockaddr *)${ptrExpr(o.ptr, 'buf')}, ${ptrExpr(o.lenPtr, '&len')}`, after };
+}
+
+interface CallCode {
+  decl: string;
+  expr: string;
+  mayBlock: boolean;
+  /** Printed after the return value unless the call blocked. */
+  after: string;
+  /** Printed after the return value, blocked or not. */
+  always: string;
+}
+
+function callCode(c: Call): CallCode {
+  const none = { decl: '', after: '', always: '', mayBlock: false };
+  switch (c.op) {
+    case 'socket':
+      return { ...none, expr: `socket(${cInt(c.domain)}, ${cInt(c.type)}, ${cInt(c.protocol)})` };
+    case 'bind':
+    case 'connect': {
+      const a = addrIn(c.addr);
+      return { ...none, decl: a.decl, expr: `${c.op}(${cInt(c.fd)}, ${a.args})`, mayBlock: c.op === 'connect', always: `    put_bound(${cInt(c.fd)});\n` };
+    }
+    case 'listen':
+      return { ...none, expr: `listen(${cInt(c.fd)}, ${cInt(c.backlog)})`, always: `    put_bound(${cInt(c.fd)});\n` };
+    case 'accept':
+    case 'accept4':
+    case 'getsockname':
+    case 'getpeername': {
+      const o = addrOut(c.out);
+      const flags = c.op === 'accept4' ? `, ${cInt(c.flags)}` : '';
+      const mayBlock = c.op === 'accept' || c.op === 'accept4';
+      return { ...none, decl: o.decl, expr: `${c.op}(${cInt(c.fd)}, ${o.args}${flags})`, mayBlock, after: o.after };
+    }
+    case 'close':
+      return { ...none, expr: `close(${cInt(c.fd)})` };
+    case 'fcntl':
+      return { ...none, expr: `fcntl(${cInt(c.fd)}, ${cInt(c.cmd)}, ${c.arg}L)` };
+    case 'setsockopt':
+      return {
+        ...none,
+        decl: `    union { int i; unsigned char pad[256]; } v;\n    memset(&v, 0, sizeof v);\n    v.i = ${cInt(c.value)};\n`,
+        expr: `setsockopt(${cInt(c.fd)}, ${cInt(c.level)}, ${cInt(c.name)}, &v, ${cLen(c.optlen)})`,
+      };
+  }
+}
+
+/** C for the meaning of a successful fcntl result, mirroring result.ts retMeaning. */
+function fcntlMeaning(c: Call): string {
+  if (c.op !== 'fcntl') return '';
+  if (c.cmd === F_GETFL) return '      if (r >= 0) { fputs(" (", out); put_getfl((unsigned)r); fputs(")", out); }\n';
+  if (c.cmd === F_GETFD) return '      if (r > 0) { fputs(" (", out); put_flags(fd_flags, (unsigned)r); fputs(")", out); }\n';
+  return '';
+}
+
+function step(n: number, c: Call): string {
+  const k = callCode(c);
+  const text = renderCall(c);
+  const call = k.mayBlock ? `    arm();\n    r = ${k.expr};\n    e = errno;\n    disarm();\n` : `    r = ${k.expr};\n    e = errno;\n`;
+  const after = k.after + fcntlMeaning(c);
+  return `  { /* ${n} */\n${k.decl}${call}    begin(${n}, ${cString(text)});\n` +
+    (after ? `    if (!result(r, e, ${k.mayBlock ? 1 : 0})) {\n${after}    }\n` : `    result(r, e, ${k.mayBlock ? 1 : 0});\n`) +
+    `${k.always}    end();\n  }\n`;
+}
+
+/** `*` `/` cannot end a comment early. */
+function commentSafe(s: string): string {
+  return s.replaceAll('*/', '* /');
+}
+
+function headerComment(t: Trace): string {
+  const seed = t.seed === undefined ? '' : ` (seed ${t.seed}${t.path !== undefined ? `, path "${t.path}"` : ''})`;
+  const p = t.profile;
+  const lines = [
+    `sockspec reproducer: ${t.steps.length} calls recorded on adapter '${t.adapter}'${seed}.`,
+    `Profile: kernel ${p.kernel}, somaxconn ${p.somaxconn}, ip_local_port_range ${p.portRange[0]}-${p.portRange[1]},`,
+    `ip_unprivileged_port_start ${p.unprivilegedPortStart}, RLIMIT_NOFILE ${p.nofile}, CAP_NET_BIND_SERVICE ${p.capNetBindService ? 'yes' : 'no'}.`,
+    '',
+    'Build and run:  cc repro.c -o repro && ./repro     (as root; otherwise: unshare -rn ./repro)',
+    'It runs in a new network namespace (only its own loopback), from the fd table every',
+    'sequence starts with (0-2: /dev/null, 3: a pipe read end), and prints one line per call',
+    'in the form of the sockspec report. Lines starting with # are notes. A call that may',
+    `block is interrupted after ${DEADLINE_US / 1000} ms and printed as blocked.`,
+    '',
+    'Recorded:',
+  ];
+  t.steps.forEach((s, i) => {
+    const rule = s.rule !== undefined ? `  [${s.rule}]` : '';
+    lines.push(`  ${i + 1}: ${renderCall(s.call)} ${renderObserved(s.observed, s.call)}${rule}`);
+    if (t.divergence?.index === i) {
+      lines.push('     ^ diverges from the model, which allows:');
+      if (t.divergence.allowed.length === 0) lines.push('       nothing (no rule of the model applies)');
+      for (const a of t.divergence.allowed) lines.push(`       ${renderExpected(a.expect, s.call)}  [${a.rule}]`);
+    }
+  });
+  return `/*\n${lines.map((l) => commentSafe(` * ${l}`.trimEnd())).join('\n')}\n */\n`;
+}
+
+/** The fd the program prints to: the first from 900 up that no call of the trace names. */
+function outFd(t: Trace): number {
+  const used = new Set<number>();
+  for (const { call } of t.steps) {
+    if (call.op !== 'socket') used.add(call.fd);
+    if (call.op === 'fcntl' && (call.cmd === F_DUPFD || call.cmd === F_DUPFD_CLOEXEC)) used.add(call.arg);
+  }
+  let fd = OUT_FD_BASE;
+  while (used.has(fd)) fd++;
+  return fd;
+}
+
+/** The C program for `t`. Never throws for a trace that traceFromJson accepts. */
+export function traceToC(t: Trace): string {
+  const body = t.steps.map((s, i) => step(i + 1, s.call)).join('');
+  return `${headerComment(t)}${cHelpers(outFd(t))}
+int main(void) {
+  long r;
+  int e;
+${cSetup(t.profile)}
+${body}  (void)r;
+  (void)e;
+  return 0;
+}
+`;
+}

@@ -1,0 +1,72 @@
+/**
+ * One call in C-like syntax, with symbolic constants:
+ * `socket(AF_INET, SOCK_STREAM|SOCK_NONBLOCK, 0)`, `bind(5, {AF_INET, 127.0.0.1:5000}, 16)`,
+ * `accept4(5, &addr[16], &len, SOCK_CLOEXEC)`, `fcntl(5, F_SETFL, O_NONBLOCK)`. Pure.
+ */
+import type { AddrIn, AddrOut, Call, Ptr } from '../../spec/call.js';
+import { F_DUPFD, F_GETFD, F_GETFL, F_SETFD, F_SETFL } from '../../spec/constants.js';
+import {
+  F_DUPFD_CLOEXEC, acceptFlagsName, domainName, fcntlCmdName, fdFlagsName, levelName, optName, protocolName,
+  setflArgName, sockTypeName,
+} from './names.js';
+
+function pointer(p: Exclude<Ptr, 'ok'>): string {
+  return p === 'null' ? 'NULL' : '<bad ptr>';
+}
+
+/** A sockaddr going in: `{AF_INET, 127.0.0.1:5000}, 16`, `NULL, 16` or `<bad ptr>, 16`. */
+function addrIn(a: AddrIn): string {
+  const buf = a.ptr === 'ok' ? `{${domainName(a.family)}, ${a.addr}:${a.port}}` : pointer(a.ptr);
+  return `${buf}, ${a.len}`;
+}
+
+/**
+ * A sockaddr coming out: `&addr[16], &len` (a buffer whose length `*len` is 16 on entry);
+ * with no usable buffer the initial length goes with the length pointer: `NULL, &len=16`.
+ */
+function addrOut(o: AddrOut): string {
+  const buf = o.ptr === 'ok' ? `&addr[${o.len}]` : pointer(o.ptr);
+  const len = o.lenPtr !== 'ok' ? pointer(o.lenPtr) : o.ptr === 'ok' ? '&len' : `&len=${o.len}`;
+  return `${buf}, ${len}`;
+}
+
+function fcntlArgs(cmd: number, arg: number): string {
+  switch (cmd) {
+    case F_GETFD:
+    case F_GETFL:
+      return arg === 0 ? '' : `, ${arg}`;
+    case F_SETFD:
+      return `, ${fdFlagsName(arg)}`;
+    case F_SETFL:
+      return `, ${setflArgName(arg)}`;
+    case F_DUPFD:
+    case F_DUPFD_CLOEXEC:
+    default:
+      return `, ${arg}`;
+  }
+}
+
+/** The call as a C expression; numbers without a name stay numbers, unnamed flag bits are hex. */
+export function renderCall(c: Call): string {
+  switch (c.op) {
+    case 'socket':
+      return `socket(${domainName(c.domain)}, ${sockTypeName(c.type)}, ${protocolName(c.domain, c.protocol)})`;
+    case 'bind':
+    case 'connect':
+      return `${c.op}(${c.fd}, ${addrIn(c.addr)})`;
+    case 'listen':
+      return `listen(${c.fd}, ${c.backlog})`;
+    case 'accept':
+    case 'getsockname':
+    case 'getpeername':
+      return `${c.op}(${c.fd}, ${addrOut(c.out)})`;
+    case 'accept4':
+      return `accept4(${c.fd}, ${addrOut(c.out)}, ${acceptFlagsName(c.flags)})`;
+    case 'close':
+      return `close(${c.fd})`;
+    case 'fcntl':
+      return `fcntl(${c.fd}, ${fcntlCmdName(c.cmd)}${fcntlArgs(c.cmd, c.arg)})`;
+    case 'setsockopt':
+      return `setsockopt(${c.fd}, ${levelName(c.level)}, ${optName(c.level, c.name)}, [${c.value}], ${c.optlen})`;
+  }
+}

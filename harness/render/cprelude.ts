@@ -1,0 +1,275 @@
+/**
+ * The fixed part of the C reproducer: includes, the errno and flag name tables (made
+ * from spec/ and names.ts, so the program prints the names the report prints), the
+ * printers that mirror renderObserved, the deadline timer, and the set-up that gives the
+ * process a private network namespace and the sequence's initial fd table. Pure text.
+ */
+import type { Profile } from '../../spec/profile.js';
+import { ERRNO } from '../../spec/errno.js';
+import { FILL_BYTE, FILL_RUN_MIN } from './buffer.js';
+import { ACCESS_MODES, FD_FLAGS, O_FLAGS, type NameTable } from './names.js';
+import { BLOCKED_TEXT } from './result.js';
+
+/** How long a possibly blocking call may take before it counts as blocked (µs). */
+export const DEADLINE_US = 200_000;
+
+/** `s` as a C string literal. */
+export function cString(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const code = ch.codePointAt(0) ?? 0;
+    if (ch === '"' || ch === '\\') out += `\\${ch}`;
+    else if (code >= 0x20 && code < 0x7f) out += ch;
+    else for (const b of Buffer.from(ch, 'utf8')) out += `\\${b.toString(8).padStart(3, '0')}`;
+  }
+  return `${out}"`;
+}
+
+function table(name: string, t: NameTable): string {
+  const rows = t.map(([n, v]) => `  {${cString(n)}, 0${(v >>> 0).toString(8)}u},`).join('\n');
+  return `static const struct name ${name}[] MAYBE_UNUSED = {\n${rows}\n  {NULL, 0},\n};`;
+}
+
+function errnoCases(): string {
+  return Object.keys(ERRNO)
+    .map((n) => `#ifdef ${n}\n  case ${n}: return "${n}";\n#endif`)
+    .join('\n');
+}
+
+/** Everything before main(); the program writes its lines to descriptor `outFd`. */
+export function cHelpers(outFd: number): string {
+  const accModes = ACCESS_MODES.map(([n, v]) => `    case ${v}: fputs(${cString(n)}, out); break;`).join('\n');
+  return `#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#define OUT_FD ${outFd}
+#define BAD ((void *)1) /* a user pointer that faults: EFAULT */
+#define DEADLINE_US ${DEADLINE_US}
+#define MAYBE_UNUSED __attribute__((unused)) /* helpers a given trace may not need */
+
+static FILE *out;
+
+struct name { const char *name; unsigned v; };
+${table('o_flags', O_FLAGS)}
+${table('fd_flags', FD_FLAGS)}
+
+/* errno names as sockspec prints them (spec/errno.ts); others print as E<n>. */
+static const char *errno_name(int e) {
+  switch (e) {
+${errnoCases()}
+  }
+  return NULL;
+}
+
+/* NAME|NAME|0x.. as names.ts flagsOf prints it; "0" when nothing is set. */
+static MAYBE_UNUSED void put_flags(const struct name *t, unsigned v) {
+  int any = 0;
+  for (; t->name != NULL; t++) {
+    if (t->v != 0 && (v & t->v) == t->v) {
+      fprintf(out, "%s%s", any ? "|" : "", t->name);
+      v &= ~t->v;
+      any = 1;
+    }
+  }
+  if (v != 0) fprintf(out, "%s0x%x", any ? "|" : "", v);
+  else if (!any) fputs("0", out);
+}
+
+/* F_GETFL's result: access mode, then status bits (names.ts getflResultName). */
+static MAYBE_UNUSED void put_getfl(unsigned v) {
+  switch (v & 3) {
+${accModes}
+    default: fputs("0x3", out); break;
+  }
+  v &= ~3u;
+  if (v != 0) { fputs("|", out); put_flags(o_flags, v); }
+}
+
+/* An address buffer as buffer.ts renderBuffer prints it. */
+static MAYBE_UNUSED void put_buf(const unsigned char *b, int n) {
+  int i = 0, first = 1, run = 0, end, k, zero = 1;
+  if (n == 0) { fputs("(empty)", out); return; }
+  for (k = 8; k < 16 && k < n; k++) if (b[k] != 0) zero = 0;
+  if (n >= 16 && b[0] == 2 && b[1] == 0 && zero) {
+    fprintf(out, "%u.%u.%u.%u:%u", b[4], b[5], b[6], b[7], (unsigned)(b[2] << 8 | b[3]));
+    i = 16;
+    first = 0;
+  }
+  while (run < n - i && b[n - 1 - run] == ${FILL_BYTE}) run++;
+  end = run >= ${FILL_RUN_MIN} ? n - run : n;
+  if (end > i) {
+    if (!first) fputs("+", out);
+    for (; i < end; i++) fprintf(out, "%02x", b[i]);
+    first = 0;
+  }
+  if (run >= ${FILL_RUN_MIN}) fprintf(out, "%sa5*%d", first ? "" : "+", run);
+}
+
+static void begin(int n, const char *call) { fprintf(out, "%d: %s ", n, call); }
+static void end(void) { fputs("\\n", out); fflush(out); }
+
+/* "= r", "= -1 ENAME" or, for a call cut short by the deadline, the blocked text. Returns 1 if blocked. */
+static int result(long r, int e, int may_block) {
+  const char *name;
+  if (may_block && r == -1 && e == EINTR) { fputs(${cString(BLOCKED_TEXT)}, out); return 1; }
+  fprintf(out, "= %ld", r);
+  if (r != -1) return 0;
+  name = errno_name(e);
+  if (name != NULL) fprintf(out, " %s", name);
+  else fprintf(out, " E%d", e);
+  return 0;
+}
+
+/* " bound=ip:port": the socket's local address, as the adapters report it after bind, listen, connect. */
+static MAYBE_UNUSED void put_bound(int fd) {
+  struct sockaddr_storage ss;
+  socklen_t len = sizeof ss;
+  unsigned char *b = (unsigned char *)&ss;
+  memset(&ss, 0, sizeof ss);
+  if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0 || ss.ss_family != AF_INET) return;
+  fprintf(out, " bound=%u.%u.%u.%u:%u", b[4], b[5], b[6], b[7], (unsigned)(b[2] << 8 | b[3]));
+}
+
+/* A sockaddr_in-shaped buffer inside a zeroed sockaddr_storage. */
+static MAYBE_UNUSED void fill_in(struct sockaddr_storage *ss, unsigned short family, unsigned port, const unsigned char ip[4]) {
+  unsigned char *b = (unsigned char *)ss;
+  memset(ss, 0, sizeof *ss);
+  memcpy(b, &family, 2);
+  b[2] = (unsigned char)(port >> 8);
+  b[3] = (unsigned char)port;
+  memcpy(b + 4, ip, 4);
+}
+
+static void on_alarm(int sig) { (void)sig; }
+static MAYBE_UNUSED void arm(void) {
+  struct itimerval t = {{0, 0}, {0, DEADLINE_US}};
+  setitimer(ITIMER_REAL, &t, NULL);
+}
+static MAYBE_UNUSED void disarm(void) {
+  struct itimerval t = {{0, 0}, {0, 0}};
+  setitimer(ITIMER_REAL, &t, NULL);
+}
+
+/* Set-up failed: says why (on the output once it exists; stderr is /dev/null by then) and exits 2. */
+static void die(const char *what) {
+  fprintf(out != NULL ? out : stderr, "repro: %s: %s\\n", what, strerror(errno));
+  if (out != NULL) fflush(out);
+  exit(2);
+}
+
+static void lo_up(void) {
+  struct ifreq ifr;
+  int s = socket(AF_INET, SOCK_DGRAM, 0);
+  if (s < 0) die("socket for lo");
+  memset(&ifr, 0, sizeof ifr);
+  strcpy(ifr.ifr_name, "lo");
+  if (ioctl(s, SIOCGIFFLAGS, &ifr) != 0) die("SIOCGIFFLAGS lo");
+  ifr.ifr_flags |= IFF_UP;
+  if (ioctl(s, SIOCSIFFLAGS, &ifr) != 0) die("SIOCSIFFLAGS lo");
+  close(s);
+}
+
+/* Writes a sysctl of the new namespace; a failure is noted (with #) but not fatal. */
+static void sysctl_set(const char *path, const char *value) {
+  FILE *f = fopen(path, "w");
+  if (f == NULL || fputs(value, f) < 0 || fclose(f) != 0) {
+    fprintf(out, "# repro: could not write %s to %s: %s\\n", value, path, strerror(errno));
+    if (f != NULL) fclose(f);
+  }
+}
+
+static MAYBE_UNUSED void drop_net_bind_service(void) {
+  struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct d[2];
+  if (syscall(SYS_capget, &h, d) != 0) die("capget");
+  d[CAP_NET_BIND_SERVICE / 32].effective &= ~(1u << (CAP_NET_BIND_SERVICE % 32));
+  if (syscall(SYS_capset, &h, d) != 0) die("capset");
+}
+
+static void close_range_from(unsigned lo, unsigned hi) {
+  unsigned fd;
+#ifdef SYS_close_range
+  if (syscall(SYS_close_range, lo, hi, 0) == 0) return;
+#endif
+  for (fd = lo; fd <= hi && fd < 65536; fd++) close(fd);
+}
+
+/* fds 0, 1, 2: /dev/null O_RDWR; 3: read end of a pipe whose write end is closed; nothing else but OUT_FD. */
+static void initial_fds(void) {
+  int p[2], nul = open("/dev/null", O_RDWR);
+  if (nul < 0) die("open /dev/null");
+  if (dup2(nul, 0) != 0 || dup2(nul, 1) != 1 || dup2(nul, 2) != 2) die("dup2 /dev/null");
+  if (nul > 2) close(nul);
+  close_range_from(3, OUT_FD - 1);
+  close_range_from(OUT_FD + 1, ~0u);
+  if (pipe(p) != 0) die("pipe");
+  close(p[1]);
+  if (p[0] != 3) { errno = EBADFD; die("the pipe's read end is not fd 3"); }
+}
+
+static void set_nofile(unsigned long n) {
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) die("getrlimit");
+  if (rl.rlim_max != RLIM_INFINITY && n > rl.rlim_max) {
+    fprintf(out, "# repro: RLIMIT_NOFILE hard limit %lu is below the trace's %lu\\n", (unsigned long)rl.rlim_max, n);
+    n = rl.rlim_max;
+  }
+  rl.rlim_cur = n;
+  if (setrlimit(RLIMIT_NOFILE, &rl) != 0) die("setrlimit");
+}
+`;
+}
+
+function kernelNote(kernel: string): string {
+  return `  {
+    struct utsname u;
+    if (uname(&u) == 0 && strcmp(u.release, ${cString(kernel)}) != 0)
+      fprintf(out, "# repro: the trace was recorded on kernel %s; this is %s\\n", ${cString(kernel)}, u.release);
+  }
+`;
+}
+
+/** The start of main(): namespace, loopback, profile, fd table, timer. */
+export function cSetup(p: Profile): string {
+  return `  struct sigaction sa;
+  if (unshare(CLONE_NEWNET) != 0) {
+    if (errno == EPERM) {
+      fputs("repro: needs root; run it as: unshare -rn ./repro\\n", stderr);
+      return 2;
+    }
+    die("unshare(CLONE_NEWNET)");
+  }
+  if (dup3(1, OUT_FD, O_CLOEXEC) != OUT_FD) die("dup3 of stdout");
+  out = fdopen(OUT_FD, "w");
+  if (out == NULL) die("fdopen");
+${p.kernel === 'unknown' ? '' : kernelNote(p.kernel)}  lo_up();
+  sysctl_set("/proc/sys/net/core/somaxconn", "${p.somaxconn}");
+  sysctl_set("/proc/sys/net/ipv4/ip_local_port_range", "${p.portRange[0]} ${p.portRange[1]}");
+  sysctl_set("/proc/sys/net/ipv4/ip_unprivileged_port_start", "${p.unprivilegedPortStart}");
+  if (${p.capNetBindService ? 0 : 1}) drop_net_bind_service(); /* 1: the trace's profile lacks CAP_NET_BIND_SERVICE */
+  fflush(out);
+  initial_fds();
+  set_nofile(${p.nofile}ul);
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_alarm; /* no SA_RESTART: a blocked call returns EINTR at the deadline */
+  sigemptyset(&sa.sa_mask);
+  if (sigaction(SIGALRM, &sa, NULL) != 0) die("sigaction");
+`;
+}

@@ -1,0 +1,143 @@
+/**
+ * Traces as JSON files: a stable serialisation (fixed key order, 2-space indent, final
+ * newline) and a reader that checks every field and names the file and the field path of
+ * the first thing that is wrong. Neither function changes its input.
+ */
+import type { AddrIn, AddrOut, Call } from '../../spec/call.js';
+import { ERRNO, type ErrnoName } from '../../spec/errno.js';
+import type { Expected, PortHole } from '../../spec/expected.js';
+import type { Bound, Observed, Returned } from '../../spec/observed.js';
+import type { Profile } from '../../spec/profile.js';
+import {
+  ShapeError, arrayOf, bool, either, int, matching, member, nullable, obj, oneOf, opt, pair, req, str, tagged, type Shape,
+} from './shape.js';
+import type { Divergence, Trace, TraceStep } from './trace.js';
+
+type Of<U, K extends string, V> = Extract<U, Record<K, V>>;
+
+const ERRNO_NAMES = new Set<string>(Object.keys(ERRNO));
+const errnoName = member<ErrnoName>(ERRNO_NAMES, 'an errno name of spec/errno.ts');
+/** Adapters may also answer an errno outside the table, as `E<number>`. */
+const observedErrno: Shape<ErrnoName | `E${number}`> = either(
+  (v) => typeof v === 'string' && /^E\d+$/.test(v),
+  matching<`E${number}`>(/^E\d+$/, 'E<number>'),
+  member<ErrnoName>(ERRNO_NAMES, 'an errno name of spec/errno.ts or E<number>'),
+);
+const ptr = oneOf(['ok', 'null', 'bad'] as const);
+const hexBytes = matching<string>(/^(?:[0-9a-f]{2})*$/, 'lowercase hex bytes');
+const ipv4 = matching<string>(/^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/, 'a dotted IPv4 address');
+
+const addrInNoBuffer = obj<Exclude<AddrIn, { ptr: 'ok' }>>({ ptr: req(oneOf(['null', 'bad'] as const)), len: req(int) });
+const addrIn: Shape<AddrIn> = tagged<AddrIn>('ptr', {
+  ok: obj<Of<AddrIn, 'ptr', 'ok'>>({ ptr: req(oneOf(['ok'] as const)), len: req(int), family: req(int), addr: req(ipv4), port: req(int) }),
+  null: addrInNoBuffer,
+  bad: addrInNoBuffer,
+});
+const addrOut: Shape<AddrOut> = obj<AddrOut>({ ptr: req(ptr), lenPtr: req(ptr), len: req(int) });
+
+function op<const O extends Call['op']>(o: O): Shape<O> {
+  return oneOf([o] as const);
+}
+
+const call: Shape<Call> = tagged<Call>('op', {
+  socket: obj<Of<Call, 'op', 'socket'>>({ op: req(op('socket')), domain: req(int), type: req(int), protocol: req(int) }),
+  bind: obj<Of<Call, 'op', 'bind'>>({ op: req(op('bind')), fd: req(int), addr: req(addrIn) }),
+  listen: obj<Of<Call, 'op', 'listen'>>({ op: req(op('listen')), fd: req(int), backlog: req(int) }),
+  accept: obj<Of<Call, 'op', 'accept'>>({ op: req(op('accept')), fd: req(int), out: req(addrOut) }),
+  accept4: obj<Of<Call, 'op', 'accept4'>>({ op: req(op('accept4')), fd: req(int), out: req(addrOut), flags: req(int) }),
+  connect: obj<Of<Call, 'op', 'connect'>>({ op: req(op('connect')), fd: req(int), addr: req(addrIn) }),
+  getsockname: obj<Of<Call, 'op', 'getsockname'>>({ op: req(op('getsockname')), fd: req(int), out: req(addrOut) }),
+  getpeername: obj<Of<Call, 'op', 'getpeername'>>({ op: req(op('getpeername')), fd: req(int), out: req(addrOut) }),
+  close: obj<Of<Call, 'op', 'close'>>({ op: req(op('close')), fd: req(int) }),
+  fcntl: obj<Of<Call, 'op', 'fcntl'>>({ op: req(op('fcntl')), fd: req(int), cmd: req(int), arg: req(int) }),
+  setsockopt: obj<Of<Call, 'op', 'setsockopt'>>({
+    op: req(op('setsockopt')), fd: req(int), level: req(int), name: req(int), value: req(int), optlen: req(int),
+  }),
+});
+
+const bound: Shape<Bound> = obj<Bound>({ addr: req(str), port: req(int) });
+
+const observed: Shape<Observed> = tagged<Observed>('kind', {
+  returned: obj<Returned>({
+    kind: req(oneOf(['returned'] as const)), ret: req(int), errno: opt(observedErrno),
+    addr: opt(hexBytes), addrlen: opt(int), bound: opt(bound),
+  }),
+  blocked: obj<Of<Observed, 'kind', 'blocked'>>({ kind: req(oneOf(['blocked'] as const)), bound: opt(bound) }),
+  crashed: obj<Of<Observed, 'kind', 'crashed'>>({ kind: req(oneOf(['crashed'] as const)), detail: req(str) }),
+  unsupported: obj<Of<Observed, 'kind', 'unsupported'>>({ kind: req(oneOf(['unsupported'] as const)), detail: req(str) }),
+});
+
+const portHole: Shape<PortHole> = obj<PortHole>({
+  lo: req(int), hi: req(int), parity: opt(oneOf(['odd', 'even'] as const)), taken: req(arrayOf(int)),
+});
+type ExpectedBound = { addr: string; port: number | PortHole };
+const expectedBound: Shape<ExpectedBound | null> = nullable(obj<ExpectedBound>({
+  addr: req(str), port: req(either((v) => typeof v === 'number', int, portHole)),
+}));
+
+const expected: Shape<Expected> = tagged<Expected>('kind', {
+  blocked: obj<Of<Expected, 'kind', 'blocked'>>({ kind: req(oneOf(['blocked'] as const)), bound: opt(expectedBound) }),
+  returned: obj<Of<Expected, 'kind', 'returned'>>({
+    kind: req(oneOf(['returned'] as const)), ret: req(int), errno: opt(errnoName),
+    addr: opt(hexBytes), addrlen: opt(int), bound: opt(expectedBound),
+  }),
+});
+
+const profile: Shape<Profile> = obj<Profile>({
+  kernel: req(str), somaxconn: req(int), portRange: req(pair(int, int)), unprivilegedPortStart: req(int),
+  nofile: req(int), capNetBindService: req(bool),
+});
+
+const step: Shape<TraceStep> = obj<TraceStep>({ call: req(call), observed: req(observed), rule: opt(str) });
+
+const divergence: Shape<Divergence> = obj<Divergence>({
+  index: req(int),
+  allowed: req(arrayOf(obj<Divergence['allowed'][number]>({ rule: req(str), expect: req(expected) }))),
+});
+
+const traceShape: Shape<Trace> = (v, p) => {
+  const t = obj<Trace>({
+    version: req(oneOf([1] as const)), adapter: req(str), seed: opt(int), path: opt(str), profile: req(profile),
+    steps: req(arrayOf(step)), divergence: opt(divergence),
+  })(v, p);
+  if (t.divergence && (t.divergence.index < 0 || t.divergence.index >= t.steps.length)) {
+    throw new ShapeError('divergence.index', `${t.divergence.index} is not the index of a step (there are ${t.steps.length})`);
+  }
+  return t;
+};
+
+/**
+ * The trace as JSON: keys in a fixed order (the order of the types in spec/ and
+ * trace.ts), absent optional fields left out, 2-space indent, one final newline. Throws
+ * (naming the field) only if `t` does not fit the Trace type, e.g. a non-integer number.
+ */
+export function traceToJson(t: Trace): string {
+  let canonical: Trace;
+  try {
+    canonical = traceShape(t, '');
+  } catch (e) {
+    if (e instanceof ShapeError) throw new Error(`trace is not serialisable: ${e.message}`);
+    throw e;
+  }
+  return `${JSON.stringify(canonical, null, 2)}\n`;
+}
+
+/**
+ * Reads a trace written by traceToJson (or by hand). Every field is checked; the first
+ * problem throws an Error `<source>: <field path>: <problem>`, e.g.
+ * `trace.json: steps[3].call.fd: expected an integer, got "5"`.
+ */
+export function traceFromJson(text: string, source: string): Trace {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${source}: not valid JSON: ${(e as Error).message}`);
+  }
+  try {
+    return traceShape(v, '');
+  } catch (e) {
+    if (e instanceof ShapeError) throw new Error(`${source}: ${e.message}`);
+    throw e;
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * The one-screen report of a trace: a header (adapter, calls, seed and path, profile),
+ * the numbered calls in columns with what the implementation answered and the rule that
+ * matched, at a divergence every outcome the model allowed, and how to replay. Pure;
+ * ANSI colours only when asked for.
+ */
+import type { Profile } from '../../spec/profile.js';
+import { renderCall } from './call.js';
+import { renderExpected, renderObserved } from './result.js';
+import type { Trace } from './trace.js';
+
+export { renderCall } from './call.js';
+export { renderExpected, renderObserved } from './result.js';
+
+export interface RenderOptions {
+  /** ANSI colours (red for the divergent answer). */
+  color: boolean;
+  /** Where the JSON trace and the C reproducer were written, to name them in the footer. */
+  files?: { json?: string; c?: string };
+}
+
+/** Column widths beyond which lines are no longer padded (long calls just run on). */
+const CALL_COL_MAX = 48;
+const RESULT_COL_MAX = 40;
+const ALLOWS = 'model allows:';
+
+interface Paint {
+  red(s: string): string;
+  green(s: string): string;
+  dim(s: string): string;
+  bold(s: string): string;
+}
+
+function paint(on: boolean): Paint {
+  const wrap = (code: string) => (s: string) => (on ? `\x1b[${code}m${s}\x1b[0m` : s);
+  return { red: wrap('1;31'), green: wrap('32'), dim: wrap('2'), bold: wrap('1') };
+}
+
+function profileLine(p: Profile): string {
+  return `profile: kernel ${p.kernel}, somaxconn ${p.somaxconn}, ports ${p.portRange[0]}-${p.portRange[1]}, ` +
+    `unprivileged ports from ${p.unprivilegedPortStart}, nofile ${p.nofile}, ` +
+    `CAP_NET_BIND_SERVICE ${p.capNetBindService ? 'yes' : 'no'}`;
+}
+
+function header(t: Trace, c: Paint): string {
+  const n = t.steps.length;
+  const calls = `${n} call${n === 1 ? '' : 's'}`;
+  const replay = t.seed === undefined ? '' : ` (seed ${t.seed}${t.path !== undefined ? `, path "${t.path}"` : ''})`;
+  const what = t.divergence
+    ? `'${t.adapter}' diverges from the model at call ${t.divergence.index + 1} of ${n}`
+    : `trace of ${calls} on '${t.adapter}'`;
+  return `${c.bold(`sockspec: ${what}`)}${replay}`;
+}
+
+function footer(t: Trace, o: RenderOptions): string[] {
+  const lines: string[] = [];
+  if (t.seed !== undefined) {
+    const path = t.path !== undefined ? ` --path "${t.path}"` : '';
+    lines.push(`replay:  npx sockspec run --adapter ${t.adapter} --seed ${t.seed}${path}`);
+    lines.push('         (add the --max-length and --invalid of the original run if they were not the defaults)');
+  } else {
+    lines.push('replay:  no seed recorded; replay the calls from the JSON trace or the C program');
+  }
+  if (o.files?.json !== undefined) lines.push(`trace:   ${o.files.json}`);
+  if (o.files?.c !== undefined) {
+    lines.push(`C:       cc ${o.files.c} -o repro && ./repro   (as root, or: unshare -rn ./repro)`);
+  }
+  return lines;
+}
+
+/** The report, lines joined with '\n' (no final newline). Never throws for a well-typed trace. */
+export function renderTrace(t: Trace, o: RenderOptions): string {
+  const c = paint(o.color);
+  const div = t.divergence;
+  const numW = String(t.steps.length).length;
+  const calls = t.steps.map((s) => renderCall(s.call));
+  const results = t.steps.map((s) => renderObserved(s.observed, s.call));
+  const callW = Math.min(CALL_COL_MAX, Math.max(ALLOWS.length, ...calls.map((x) => x.length)));
+  const resW = Math.min(RESULT_COL_MAX, Math.max(0, ...results.map((x) => x.length)));
+  const indent = ' '.repeat(3 + numW + 2);
+
+  const out: string[] = [header(t, c), profileLine(t.profile), ''];
+  t.steps.forEach((s, i) => {
+    const bad = div !== undefined && div.index === i;
+    const mark = bad ? '>' : ' ';
+    const num = String(i + 1).padStart(numW);
+    const res = results[i] ?? '';
+    const call = (calls[i] ?? '').padEnd(callW);
+    const tail = bad ? c.red('<- no allowed outcome matches') : s.rule !== undefined ? c.dim(`[${s.rule}]`) : '';
+    const shown = bad ? c.red(res.padEnd(resW)) : res.padEnd(resW);
+    out.push(`${bad ? c.red(mark) : mark}  ${num}  ${call}  ${shown}  ${tail}`.trimEnd());
+    if (bad) {
+      // Under the observed answer, however long the call.
+      const labelW = indent.length + call.length;
+      const label = `${ALLOWS.padStart(labelW)}  `;
+      if (div.allowed.length === 0) out.push(`${label}nothing (no rule of the model applies)`);
+      div.allowed.forEach((a, k) => {
+        const text = `${c.green(renderExpected(a.expect, s.call))}  ${c.dim(`[${a.rule}]`)}`;
+        out.push(`${k === 0 ? label : ' '.repeat(label.length)}${text}`);
+      });
+    }
+  });
+  const allowedTexts = div?.allowed.map((a) => renderExpected(a.expect)) ?? [];
+  if ([...results, ...allowedTexts].some((r) => r.includes('a5*'))) {
+    out.push('', c.dim('a5*N: N bytes of the address buffer still hold the 0xa5 the caller filled it with'));
+  }
+  out.push('', ...footer(t, o));
+  return out.join('\n');
+}
