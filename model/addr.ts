@@ -41,9 +41,12 @@ export type CopyOut =
   | { errno?: undefined; addr?: string; addrlen?: number };
 
 /**
- * move_addr_to_user(kaddr, klen, uaddr, ulen): get_user(len, ulen) faults → EFAULT;
- * len is clamped to klen; len < 0 → EINVAL; len bytes are copied (a faulting buffer →
- * EFAULT); then the true length klen is written back.
+ * move_addr_to_user(kaddr, klen, uaddr, ulen): reading *ulen faults → EFAULT; len is
+ * clamped to klen; len < 0 → EINVAL (nothing written); the true length klen is written
+ * back; then len bytes are copied, a faulting (or NULL) buffer giving EFAULT after the
+ * length was already written. That last order is what Linux 6.18 does (measured here:
+ * getsockname(fd, NULL, &len=16) fails with EFAULT and leaves len = 16 written; the
+ * older net/socket.c copied the address first and wrote the length only on success).
  */
 export function moveAddrToUser(out: AddrOut, kaddrHex: string): CopyOut {
   const before = untouched(out);
@@ -51,7 +54,7 @@ export function moveAddrToUser(out: AddrOut, kaddrHex: string): CopyOut {
   const klen = kaddrHex.length / 2;
   const len = Math.min(out.len, klen);
   if (len < 0) return { errno: 'EINVAL', ...before };
-  if (len > 0 && out.ptr !== 'ok') return { errno: 'EFAULT', ...before };
+  if (len > 0 && out.ptr !== 'ok') return { errno: 'EFAULT', ...before, addrlen: klen };
   const r: CopyOut = { addrlen: klen };
   if (out.ptr === 'ok') {
     const shown = Math.min(Math.max(out.len, 0), SOCKADDR_STORAGE_LEN);

@@ -28,14 +28,20 @@ export function addrType(a: string): AddrType {
  * ip_route_output_key_hash_rcu): 0.0.0.0 means 127.0.0.1 ("if (!fl4->daddr)
  * fl4->daddr = fl4->saddr ... htonl(INADDR_LOOPBACK)"); 127.0.0.0/8 routes via lo with
  * source 127.0.0.1 (the local route's prefsrc) unless the socket has a source already;
- * everything else has no route (ENETUNREACH).
+ * unicast elsewhere has no route (ENETUNREACH). A multicast or limited-broadcast
+ * destination has no route either, unless the socket already has a source address:
+ * then "dev_out = __ip_dev_find(net, fl4->saddr)" makes the route via lo. Over such a
+ * route tcp_v4_connect refuses both (RTCF_MULTICAST|RTCF_BROADCAST → ENETUNREACH) and
+ * __ip4_datagram_connect refuses broadcast without SO_BROADCAST (EACCES) but takes
+ * multicast.
  */
-export function routeConnect(dst: string, saddr: string): { daddr: string; saddr: string } | { errno: 'ENETUNREACH' } {
-  if (dst === '0.0.0.0') {
-    const d = saddr !== '0.0.0.0' ? saddr : '127.0.0.1';
-    return { daddr: d, saddr: saddr !== '0.0.0.0' ? saddr : '127.0.0.1' };
-  }
+export function routeConnect(dst: string, saddr: string, proto: 'tcp' | 'udp'): { daddr: string; saddr: string } | { errno: 'ENETUNREACH' | 'EACCES' } {
+  const src = saddr !== '0.0.0.0' ? saddr : '127.0.0.1';
+  if (dst === '0.0.0.0') return { daddr: src, saddr: src };
   const t = addrType(dst);
-  if (t === 'LOCAL') return { daddr: dst, saddr: saddr !== '0.0.0.0' ? saddr : '127.0.0.1' };
-  return { errno: 'ENETUNREACH' };
+  if (t === 'LOCAL') return { daddr: dst, saddr: src };
+  if (t === 'UNICAST' || saddr === '0.0.0.0') return { errno: 'ENETUNREACH' };
+  if (proto === 'tcp') return { errno: 'ENETUNREACH' };
+  if (t === 'BROADCAST') return { errno: 'EACCES' };
+  return { daddr: dst, saddr };
 }

@@ -26,7 +26,8 @@ export const CONNECT_RULES = [
   'connect/tcp-EINVAL-len', 'connect/tcp-EAFNOSUPPORT', 'connect/tcp-ENETUNREACH', 'connect/EADDRNOTAVAIL',
   'connect/established', 'connect/EINPROGRESS', 'connect/queue-full-blocks', 'connect/queue-full-EINPROGRESS',
   'connect/ECONNREFUSED', 'connect/EINPROGRESS-refused', 'connect/self',
-  'connect/udp-unspec', 'connect/udp-EINVAL-len', 'connect/udp-EAFNOSUPPORT', 'connect/udp-ENETUNREACH', 'connect/udp',
+  'connect/udp-unspec', 'connect/udp-EINVAL-len', 'connect/udp-EAFNOSUPPORT', 'connect/udp-ENETUNREACH',
+  'connect/udp-EACCES-broadcast', 'connect/udp',
 ] as const;
 
 type ConnectCall = Extract<Call, { op: 'connect' }>;
@@ -95,7 +96,7 @@ function tcpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
   // tcp_v4_connect.
   if (a.len < SOCKADDR_IN_LEN) return [same(s, sk, 'connect/tcp-EINVAL-len', 'EINVAL')];
   if (a.family !== AF_INET) return [same(s, sk, 'connect/tcp-EAFNOSUPPORT', 'EAFNOSUPPORT')];
-  const route = routeConnect(a.addr, sk.saddr);
+  const route = routeConnect(a.addr, sk.saddr, 'tcp');
   if ('errno' in route) return [same(s, sk, 'connect/tcp-ENETUNREACH', route.errno)];
   const dst: Endpoint = { addr: route.daddr, port: a.port };
   // The source address comes from the route when the socket has none (inet_bhash2_update_saddr).
@@ -103,17 +104,23 @@ function tcpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
   // inet_hash_connect: a bound port must give a unique 4-tuple (__inet_check_established).
   if (sk.port !== 0 && fourTupleInUse(s, id, { addr: src, port: sk.port }, dst)) return [same(s, sk, 'connect/EADDRNOTAVAIL', 'EADDRNOTAVAIL')];
   const hole = sk.port === 0 ? tcpConnectHole(s, id) : undefined;
-  const outcome = (rule: string, ret: { ret: number; errno?: ErrnoName } | 'blocked', make: (d: State, port: number) => void): Outcome => ({
-    rule,
-    expect: ret === 'blocked' ? { kind: 'blocked', bound: { addr: src, port: hole ?? sk.sport } } : { kind: 'returned', ...ret, bound: { addr: src, port: hole ?? sk.sport } },
-    next: (obs) => produce(s, (d) => {
-      const port = hole === undefined ? sk.port : (obs.kind === 'returned' || obs.kind === 'blocked') && obs.bound ? obs.bound.port : 0;
+  const outcome = (rule: string, ret: { ret: number; errno?: ErrnoName } | 'blocked', make: (d: State, port: number) => void): Outcome => {
+    const after = (port: number): State => produce(s, (d) => {
       const x = d.objs[id] as Sock;
       if (x.saddr === '0.0.0.0') { x.addr = src; x.saddr = src; }
       x.port = port; x.sport = port; x.remote = dst; x.st = 'SYN_SENT';
       make(d, port);
-    }),
-  });
+    });
+    // What getsockname reports afterwards: the post-call address; the port is the
+    // ephemeral choice (a hole) when the socket had none (inet_sport survives tcp_done).
+    const name = sockName(after(hole === undefined ? sk.port : 0).objs[id] as Sock);
+    const bound = { addr: name.addr, port: hole ?? name.port };
+    return {
+      rule,
+      expect: ret === 'blocked' ? { kind: 'blocked', bound } : { kind: 'returned', ...ret, bound },
+      next: (obs) => after(hole === undefined ? sk.port : (obs.kind === 'returned' || obs.kind === 'blocked') && obs.bound ? obs.bound.port : 0),
+    };
+  };
   // Self-connect: the SYN meets the sending socket itself (simultaneous open).
   if (dst.addr === src && dst.port === sk.port && sk.port !== 0) {
     return [outcome('connect/self', nonblock ? { ret: -1, errno: 'EINPROGRESS' } : { ret: 0 }, (d) => {
@@ -209,14 +216,13 @@ function udpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
   };
   if (a.len < SOCKADDR_IN_LEN) return [fix(outcome('connect/udp-EINVAL-len', 'EINVAL', () => {}), sockName(sk).addr)];
   if (a.family !== AF_INET) return [fix(outcome('connect/udp-EAFNOSUPPORT', 'EAFNOSUPPORT', () => {}), sockName(sk).addr)];
-  const route = routeConnect(a.addr, sk.saddr);
-  if ('errno' in route) return [fix(outcome('connect/udp-ENETUNREACH', route.errno, () => {}), sockName(sk).addr)];
-  const src = sk.saddr !== '0.0.0.0' ? sk.saddr : route.saddr;
+  const route = routeConnect(a.addr, sk.saddr, 'udp');
+  if ('errno' in route) return [fix(outcome(route.errno === 'EACCES' ? 'connect/udp-EACCES-broadcast' : 'connect/udp-ENETUNREACH', route.errno, () => {}), sockName(sk).addr)];
   return [fix(outcome('connect/udp', undefined, (x) => {
     // __ip4_datagram_connect: source from the route if unset, peer recorded, ESTABLISHED.
     if (x.saddr === '0.0.0.0') x.saddr = route.saddr;
     if (x.addr === '0.0.0.0') x.addr = route.saddr;
     x.remote = { addr: route.daddr, port: a.port };
     x.st = 'ESTABLISHED';
-  }), sk.addr !== '0.0.0.0' ? sk.addr : src)];
+  }), sk.addr !== '0.0.0.0' ? sk.addr : route.saddr)];
 }

@@ -22,8 +22,8 @@ export function getnameStep(s: State, c: GetnameCall): Outcome[] {
   const sk = l.sock;
   let name = sockName(sk);
   if (p === 'getpeername') {
-    // inet_getname(peer=1): no peer port, or CLOSE/SYN_SENT → ENOTCONN.
-    if (sk.remote === null || sk.st === 'CLOSE' || sk.st === 'SYN_SENT') return [fail(s, `${p}/ENOTCONN`, 'ENOTCONN')];
+    // inet_getname(peer=1): no peer port (!inet_dport, also after a connect to port 0), or CLOSE/SYN_SENT → ENOTCONN.
+    if (sk.remote === null || sk.remote.port === 0 || sk.st === 'CLOSE' || sk.st === 'SYN_SENT') return [fail(s, `${p}/ENOTCONN`, 'ENOTCONN')];
     name = sk.remote;
   }
   const copy = moveAddrToUser(c.out, sockaddrInHex(name));
