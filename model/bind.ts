@@ -45,7 +45,11 @@ export function bindStep(s: State, c: BindCall): Outcome[] {
     d.addrLock = a.addr !== '0.0.0.0'; d.portLock = a.port !== 0; d.remote = null;
   };
   if (a.port !== 0) {
-    if (portConflict(s, id, a.addr, a.port)) return [asIs('bind/EADDRINUSE', 'EADDRINUSE')];
+    if (portConflict(s, id, a.addr, a.port)) {
+      // get_port failed after the addresses were set: "inet->inet_saddr = inet->inet_rcv_saddr = 0".
+      const next = produce(s, (d) => { const x = d.objs[id] as Sock; x.addr = '0.0.0.0'; x.saddr = '0.0.0.0'; });
+      return [withBound({ rule: 'bind/EADDRINUSE', expect: { kind: 'returned', ret: -1, errno: 'EADDRINUSE' }, next: () => next }, next.objs[id] as Sock)];
+    }
     const next = produce(s, (d) => bindTo(d.objs[id] as Sock, a.port));
     return [withBound({ rule: 'bind/port', expect: { kind: 'returned', ret: 0 }, next: () => next }, next.objs[id] as Sock)];
   }
