@@ -5,9 +5,9 @@
 import fc from 'fast-check';
 import type { Adapter } from '../spec/adapter.js';
 import { Coverage } from './coverage.js';
-import { sequenceArb } from './generate.js';
+import { caseArb, type Case } from './generate.js';
 import { runSequence, type RunOutcome, type StepFn } from './runner.js';
-import type { Template } from './template.js';
+import type { Profile } from '../spec/profile.js';
 
 export interface CheckOptions {
   adapter: Adapter;
@@ -40,7 +40,7 @@ export interface CheckReport {
   coverage: Coverage;
   elapsedMs: number;
   /** The minimal failing sequence, re-run once more to record its trace. */
-  failure?: { outcome: RunOutcome; path: string; shrinks: number; templates: Template[] };
+  failure?: { outcome: RunOutcome; path: string; shrinks: number; case: Case; profile: Profile };
   /** A harness error (not a divergence): the model or adapter could not go on. */
   error?: string;
 }
@@ -51,15 +51,16 @@ export async function check(o: CheckOptions): Promise<CheckReport> {
   const coverage = new Coverage();
   const progress: Progress = { phase: 'run', sequences: 0, calls: 0, shrinks: 0 };
   let harnessError: string | undefined;
-  const runOne = async (seq: Template[]): Promise<RunOutcome> => {
-    const session = await o.adapter.open({ deadlineMs: o.deadlineMs });
+  const runOneWithProfile = async (c: Case): Promise<{ outcome: RunOutcome; profile: Profile }> => {
+    const session = await o.adapter.open({ deadlineMs: o.deadlineMs, world: c.world });
     try {
-      return await runSequence(session, seq, o.stepFn);
+      return { outcome: await runSequence(session, c.calls, o.stepFn), profile: session.profile };
     } finally {
       await session.close();
     }
   };
-  const prop = fc.asyncProperty(sequenceArb({ maxLength: o.maxLength, invalid: o.invalid }), async (seq) => {
+  const runOne = async (c: Case): Promise<RunOutcome> => (await runOneWithProfile(c)).outcome;
+  const prop = fc.asyncProperty(caseArb({ maxLength: o.maxLength, invalid: o.invalid }), async (seq) => {
     if (harnessError !== undefined) return true;
     const r = await runOne(seq);
     if (progress.phase === 'run') {
@@ -75,7 +76,7 @@ export async function check(o: CheckOptions): Promise<CheckReport> {
     if (r.divergence) { progress.phase = 'shrink'; return false; }
     return true;
   });
-  const params: fc.Parameters<[Template[]]> = { numRuns: o.runs, seed: o.seed, endOnFailure: false };
+  const params: fc.Parameters<[Case]> = { numRuns: o.runs, seed: o.seed, endOnFailure: false };
   if (o.path !== undefined) params.path = o.path;
   const details = await fc.check(prop, params);
   const report: CheckReport = {
@@ -84,9 +85,9 @@ export async function check(o: CheckOptions): Promise<CheckReport> {
   };
   if (harnessError !== undefined) report.error = harnessError;
   if (details.failed && details.counterexample) {
-    const [seq] = details.counterexample;
-    const outcome = await runOne(seq);
-    report.failure = { outcome, path: details.counterexamplePath ?? '', shrinks: details.numShrinks, templates: seq };
+    const [c] = details.counterexample;
+    const { outcome, profile } = await runOneWithProfile(c);
+    report.failure = { outcome, path: details.counterexamplePath ?? '', shrinks: details.numShrinks, case: c, profile };
   } else if (details.failed) {
     report.error = `property failed without a counterexample: ${String(details.errorInstance)}`;
   }

@@ -4,6 +4,7 @@
  * (bad fds, lengths, families, flags, pointers) instead.
  */
 import fc from 'fast-check';
+import type { World } from '../spec/adapter.js';
 import type { AddrOut } from '../spec/call.js';
 import {
   AF_INET, AF_INET6, AF_UNIX, AF_UNSPEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, IPPROTO_ICMP, IPPROTO_TCP,
@@ -110,7 +111,30 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
   );
 }
 
-/** The arbitrary of a whole sequence. */
-export function sequenceArb(o: GenOptions): fc.Arbitrary<Template[]> {
-  return fc.array(templateArb(o), { minLength: 1, maxLength: o.maxLength, size: 'max' });
+/** A generated case: the world the session starts in and the calls. */
+export interface Case {
+  world: World;
+  calls: Template[];
+}
+
+/**
+ * The world a sequence runs in: mostly the default; sometimes a small fd table (so that
+ * EMFILE is reachable in a short sequence) or no CAP_NET_BIND_SERVICE (so that EACCES
+ * is). Shrinks toward the default.
+ */
+export function worldArb(): fc.Arbitrary<World> {
+  return fc.record({
+    nofile: fc.oneof({ arbitrary: fc.constant(1024), weight: 6 }, { arbitrary: fc.constant(7), weight: 1 }),
+    capNetBindService: fc.oneof({ arbitrary: fc.constant(true), weight: 6 }, { arbitrary: fc.constant(false), weight: 1 }),
+  }).map((w): World => {
+    const out: World = {};
+    if (w.nofile !== 1024) out.nofile = w.nofile;
+    if (!w.capNetBindService) out.capNetBindService = false;
+    return out;
+  });
+}
+
+/** The arbitrary of a whole case. */
+export function caseArb(o: GenOptions): fc.Arbitrary<Case> {
+  return fc.record({ world: worldArb(), calls: fc.array(templateArb(o), { minLength: 1, maxLength: o.maxLength, size: 'max' }) });
 }

@@ -5,10 +5,22 @@ import type { Call } from './call.js';
 import type { Observed } from './observed.js';
 import type { Profile } from './profile.js';
 
+/**
+ * Variations of the world a session starts in, drawn by the generator (and shrunk toward
+ * the defaults). An adapter that cannot provide one rejects open() with the reason.
+ */
+export interface World {
+  /** Size of the sequence's fd table (its RLIMIT_NOFILE); default 1024. */
+  nofile?: number;
+  /** false: run without CAP_NET_BIND_SERVICE; default: as the process has it. */
+  capNetBindService?: boolean;
+}
+
 /** Options a runner passes to every session. */
 export interface SessionOptions {
   /** How long a call may take before it is observed as `blocked` (ms). */
   deadlineMs: number;
+  world?: World;
 }
 
 /**

@@ -19,7 +19,7 @@ export interface Shim {
   /** Does nothing on a worker thread (creates the worker threads early). */
   noopAsync(done: (err: unknown) => void): void;
   /** Opens the session world on the calling thread; 0 or an errno (res: base, stage). */
-  open(res: Int32Array): number;
+  open(res: Int32Array, nofile: number, dropBindService: boolean): number;
   /** Closes every session fd and returns to the saved netns; 0 or setns's errno. */
   close(): number;
   /** Executes one call synchronously. */
@@ -88,7 +88,7 @@ function bind(lib: LibraryHandle): Shim {
   const init = lib.func('int ss_init(void)');
   const probe = lib.func('int ss_probe_netns(void)');
   const noop = lib.func('int ss_noop(void)');
-  const open = lib.func('int ss_open(void *res)');
+  const open = lib.func('int ss_open(void *res, int32_t nofile, int32_t drop)');
   const close = lib.func('int ss_close(void)');
   const exec = lib.func('int ss_exec(int op, void *a, void *out, void *res)');
   const e = init() as number;
@@ -97,7 +97,7 @@ function bind(lib: LibraryHandle): Shim {
     init: () => init() as number,
     probeNetns: () => probe() as number,
     noopAsync: (done) => noop.async(done),
-    open: (res) => open(res) as number,
+    open: (res, nofile, drop) => open(res, nofile, drop ? 1 : 0) as number,
     close: () => close() as number,
     exec: (op, a, out, res) => exec(op, a, out, res) as number,
     execAsync: (op, a, out, res, done) => exec.async(op, a, out, res, done),

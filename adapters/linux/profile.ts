@@ -18,9 +18,9 @@ function readInts(path: string): number[] {
   return nums;
 }
 
-/** Whether capability `bit` is in this process's effective set (CapEff in /proc/self/status). */
+/** Whether capability `bit` is in this process's effective set (CapEff of the calling thread: capabilities are per thread). */
 export function hasCapability(bit: number): boolean {
-  const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+  const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/thread-self/status', 'utf8'));
   if (!m?.[1]) return false;
   return ((BigInt(`0x${m[1]}`) >> BigInt(bit)) & 1n) === 1n;
 }

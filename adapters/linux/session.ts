@@ -11,7 +11,7 @@ import type { Bound, Observed, Returned } from '../../spec/observed.js';
 import type { Profile } from '../../spec/profile.js';
 import { ARG_SLOTS, A_DEADLINE, OP_CODE, encode } from './encode.js';
 import { shim, type Shim } from './native.js';
-import { readProfile } from './profile.js';
+import { readProfile, VIRTUAL_NOFILE } from './profile.js';
 
 /** Result slots (enum R_* in shim.c). */
 const R_RET = 0, R_ERRNO = 1, R_ADDRLEN = 2, R_BLOCKED = 3, R_BOUND = 4, R_BOUND_ADDR = 5, R_BOUND_PORT = 6;
@@ -26,6 +26,7 @@ const OPEN_STAGE = [
   'unshare(CLONE_NEWNET) failed',
   'cannot bring lo up in the new namespace',
   'cannot build the initial fd table',
+  'cannot drop CAP_NET_BIND_SERVICE',
 ];
 
 let openSessions = 0;
@@ -137,12 +138,14 @@ export async function openLinuxSession(opts: SessionOptions): Promise<Session> {
   await warmWorkers(lib);
   if (openSessions > 0) throw new Error('a linux session is already open in this process; close it first');
   const res = new Int32Array(2);
-  const e = lib.open(res);
+  const nofile = opts.world?.nofile ?? VIRTUAL_NOFILE;
+  const dropBindService = opts.world?.capNetBindService === false;
+  const e = lib.open(res, nofile, dropBindService);
   if (e !== 0) throw new Error(`cannot open a linux session: ${OPEN_STAGE[res[1]!] ?? 'unknown stage'} (${errnoName(e)})`);
   openSessions++;
   let profile: Profile;
   try {
-    profile = readProfile();
+    profile = { ...readProfile(), nofile };
   } catch (err) {
     openSessions--;
     lib.close();

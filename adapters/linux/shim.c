@@ -25,6 +25,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -37,8 +38,12 @@
 #define sigev_notify_thread_id _sigev_un._tid
 #endif
 
-/* The size of the virtual fd table (the sequence's RLIMIT_NOFILE). */
+/* The size of the reserved fd region; a session's table (the sequence's RLIMIT_NOFILE,
+ * g_nofile) is at most this large. */
 #define NOFILE 1024
+static int g_nofile = NOFILE;
+/* Whether ss_open took CAP_NET_BIND_SERVICE out of this thread's effective set. */
+static int g_dropped_cap;
 /* Virtual numbers at or above this are passed through unmapped (and stay invalid). */
 #define VMAX (1 << 30)
 /* Re-fire interval after the deadline, so a signal that lands just before the
@@ -155,7 +160,7 @@ static int place(int r, int cloexec, int *err)
     *err = e;
     return -1;
   }
-  if (n >= g_base + NOFILE) {
+  if (n >= g_base + g_nofile) {
     close(n);
     *err = EMFILE;
     return -1;
@@ -169,7 +174,7 @@ static int region_full(int fd)
   int n = fcntl(fd, F_DUPFD_CLOEXEC, g_base);
   if (n < 0) return errno == EMFILE;
   close(n);
-  return n >= g_base + NOFILE;
+  return n >= g_base + g_nofile;
 }
 
 static int bring_lo_up(void)
@@ -216,8 +221,25 @@ static void close_region(void)
   for (int fd = g_base; fd <= g_base + NOFILE; fd++) close(fd);
 }
 
+/* Capabilities are per thread: clear or set CAP_NET_BIND_SERVICE in the calling
+ * thread's effective set (it stays in the permitted set, so it can come back). */
+static int set_bind_service(int on)
+{
+  struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+  struct __user_cap_data_struct d[2];
+  if (syscall(SYS_capget, &h, d) < 0) return errno;
+  if (on) d[0].effective |= 1u << CAP_NET_BIND_SERVICE;
+  else d[0].effective &= ~(1u << CAP_NET_BIND_SERVICE);
+  if (syscall(SYS_capset, &h, d) < 0) return errno;
+  return 0;
+}
+
 static int leave_netns(void)
 {
+  if (g_dropped_cap) {
+    set_bind_service(1);
+    g_dropped_cap = 0;
+  }
   int e = 0;
   if (g_saved_ns >= 0) {
     if (setns(g_saved_ns, CLONE_NEWNET) < 0) e = errno;
@@ -230,11 +252,13 @@ static int leave_netns(void)
 /* Opens a session on the calling thread: saves its netns, enters a new one, brings lo
  * up and builds the initial fd table. res[0] = base, res[1] = failing stage.
  * Returns 0 or an errno; on failure everything is undone. */
-int ss_open(int32_t *res)
+int ss_open(int32_t *res, int32_t nofile, int32_t drop_bind_service)
 {
   int e;
   res[1] = 0;
   if (g_saved_ns >= 0) return EBUSY;
+  if (nofile < 4 || nofile > NOFILE) return EINVAL;
+  g_nofile = nofile;
   res[1] = 1;
   if ((e = choose_base())) return e;
   res[1] = 2;
@@ -249,6 +273,11 @@ int ss_open(int32_t *res)
   }
   res[1] = 4;
   if ((e = bring_lo_up())) goto fail;
+  res[1] = 6;
+  if (drop_bind_service) {
+    if ((e = set_bind_service(0))) goto fail;
+    g_dropped_cap = 1;
+  }
   res[1] = 5;
   for (int i = 0; i < 3; i++)
     if ((e = initial_fd("/dev/null", i))) goto fail;
@@ -348,7 +377,7 @@ static long fcntl_exec(int fd, const double *a, int *err)
   long r;
   if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) {
     /* The minimum is a virtual number; f_dupfd: EINVAL when it reaches RLIMIT_NOFILE. */
-    if (argd < 0 || argd >= NOFILE) {
+    if (argd < 0 || argd >= g_nofile) {
       r = fcntl(fd, F_GETFD);
       *err = r < 0 ? errno : EINVAL;
       return -1;
@@ -358,7 +387,7 @@ static long fcntl_exec(int fd, const double *a, int *err)
       *err = errno;
       return -1;
     }
-    if (r >= g_base + NOFILE) {
+    if (r >= g_base + g_nofile) {
       close((int)r);
       *err = EMFILE;
       return -1;

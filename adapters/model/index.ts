@@ -40,10 +40,12 @@ function concretize(e: Expected): Observed {
 export function modelAdapter(profile: Profile = DEFAULT_PROFILE, stepFn: StepFn = step): Adapter {
   return {
     name: 'model',
-    async open(): Promise<Session> {
-      let state = initialState(profile);
+    async open(opts): Promise<Session> {
+      const w = opts.world ?? {};
+      const p: Profile = { ...profile, nofile: w.nofile ?? profile.nofile, capNetBindService: w.capNetBindService ?? profile.capNetBindService };
+      let state = initialState(p);
       return {
-        profile,
+        profile: p,
         async exec(call: Call): Promise<Observed> {
           const first = stepFn(state, call)[0];
           if (first === undefined) return { kind: 'crashed', detail: 'model allowed no outcome' };

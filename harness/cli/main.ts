@@ -53,7 +53,7 @@ async function run(a: RunArgs): Promise<number> {
   if (report.failure) {
     const f = report.failure;
     const trace: Trace = {
-      version: 1, adapter: adapter.name, seed: a.seed, path: f.path, profile,
+      version: 1, adapter: adapter.name, seed: a.seed, path: f.path, profile: f.profile,
       steps: f.outcome.steps.map((s) => (s.rule ? { call: s.call, observed: s.observed, rule: s.rule } : { call: s.call, observed: s.observed })),
       ...(f.outcome.divergence ? { divergence: f.outcome.divergence } : {}),
     };
