@@ -10,7 +10,7 @@ import {
   AF_INET, AF_INET6, AF_UNIX, AF_UNSPEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, IPPROTO_ICMP, IPPROTO_TCP,
   IPPROTO_UDP, O_NONBLOCK, O_RDWR, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_RAW, SOCK_STREAM, SOL_SOCKET, SO_REUSEADDR,
 } from '../spec/constants.js';
-import type { AddrInT, FdRef, Template } from './template.js';
+import type { AddrInT, FdRef, Role, Template } from './template.js';
 
 export interface GenOptions {
   maxLength: number;
@@ -30,15 +30,32 @@ function either<T>(p: number, valid: fc.Arbitrary<T>, invalid: fc.Arbitrary<T>):
   return fc.oneof({ arbitrary: valid, weight: 100 - w }, { arbitrary: invalid, weight: w });
 }
 
+/** A valid socket() call for TCP (mostly) or UDP, with random SOCK_NONBLOCK/SOCK_CLOEXEC. */
+export function validSocketArb(): fc.Arbitrary<Template> {
+  return fc.record({
+    op: fc.constant('socket' as const), domain: fc.constant(AF_INET),
+    type: fc.tuple(fc.constantFrom(SOCK_STREAM, SOCK_STREAM, SOCK_STREAM, SOCK_DGRAM), fc.constantFrom(0, 0, SOCK_NONBLOCK, SOCK_CLOEXEC, SOCK_NONBLOCK | SOCK_CLOEXEC)).map(([t, f]) => t | f),
+    protocol: fc.constant(0),
+  });
+}
+
 /** The arbitrary of one call template. */
 export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
   const p = o.invalid;
   const k = fc.nat({ max: 7 });
+  const rawFd = fc.constantFrom(-1, 5, 6, 7, 9, 1023, 4096, 2147483647).map((raw): FdRef => ({ raw }));
   const fd: fc.Arbitrary<FdRef> = either<FdRef>(
-    p,
+    p / 2,
     fc.oneof({ arbitrary: k.map((sock) => ({ sock })), weight: 4 }, { arbitrary: k.map((live) => ({ live })), weight: 1 }),
-    fc.constantFrom(-1, 5, 6, 7, 9, 1023, 4096, 2147483647).map((raw) => ({ raw })),
+    rawFd,
   );
+  /** A target that is mostly a socket with `role`, sometimes any socket. */
+  const roleFd = (role: Role): fc.Arbitrary<FdRef> => either<FdRef>(
+    p / 2,
+    fc.oneof({ arbitrary: k.map((i): FdRef => ({ role, k: i })), weight: 3 }, { arbitrary: k.map((sock) => ({ sock })), weight: 1 }),
+    rawFd,
+  );
+  const acceptFd = roleFd('listener');
   const localAddr = fc.oneof(
     { arbitrary: fc.constantFrom('0.0.0.0', '127.0.0.1', '127.0.0.2'), weight: 3 },
     { arbitrary: k.map((of) => ({ of })), weight: 1 },
@@ -58,7 +75,8 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
   const connAddr: fc.Arbitrary<AddrInT> = either<AddrInT>(
     p,
     fc.oneof(
-      { arbitrary: k.map((of): AddrInT => ({ ptr: 'ok', len: 16, family: AF_INET, addr: { of }, port: { of } })), weight: 4 },
+      { arbitrary: k.map((listener): AddrInT => ({ ptr: 'ok', len: 16, family: AF_INET, addr: { listener }, port: { listener } })), weight: 4 },
+      { arbitrary: k.map((of): AddrInT => ({ ptr: 'ok', len: 16, family: AF_INET, addr: { of }, port: { of } })), weight: 2 },
       { arbitrary: fc.record({ ptr: fc.constant('ok' as const), len: fc.constant(16), family: fc.constant(AF_INET), addr: fc.constantFrom('127.0.0.1', '0.0.0.0', '127.0.0.2'), port }), weight: 2 },
       { arbitrary: fc.record({ ptr: fc.constant('ok' as const), len: fc.constantFrom(2, 16), family: fc.constant(AF_UNSPEC), addr: fc.constant('0.0.0.0'), port: fc.constant(0) }), weight: 1 },
     ),
@@ -73,11 +91,7 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
     fc.record({ ptr: fc.constantFrom('ok' as const, 'null' as const, 'bad' as const), lenPtr: fc.constantFrom('ok' as const, 'null' as const, 'bad' as const), len: fc.constantFrom(-1, 0, 4, 15, 16, 17, 128) }),
   );
   const socket = fc.oneof(
-    { arbitrary: fc.record({
-      op: fc.constant('socket' as const), domain: fc.constant(AF_INET),
-      type: fc.tuple(fc.constantFrom(SOCK_STREAM, SOCK_DGRAM), fc.constantFrom(0, 0, SOCK_NONBLOCK, SOCK_CLOEXEC, SOCK_NONBLOCK | SOCK_CLOEXEC)).map(([t, f]) => t | f),
-      protocol: fc.constant(0),
-    }), weight: 6 },
+    { arbitrary: validSocketArb(), weight: 6 },
     { arbitrary: fc.record({ op: fc.constant('socket' as const), domain: fc.constant(AF_INET), type: fc.constant(SOCK_STREAM), protocol: fc.constant(IPPROTO_TCP) }), weight: 1 },
     { arbitrary: fc.record({ op: fc.constant('socket' as const), domain: fc.constant(AF_INET), type: fc.constant(SOCK_DGRAM), protocol: fc.constant(IPPROTO_UDP) }), weight: 1 },
     { arbitrary: fc.oneof(
@@ -95,19 +109,19 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
     ...(p > 0 ? [fc.record({ op: fc.constant('fcntl' as const), fd, cmd: fc.constantFrom(9999, -1), arg: fc.constant(0) })] : []),
   );
   return fc.oneof(
-    { arbitrary: socket, weight: 14 },
-    { arbitrary: fc.record({ op: fc.constant('bind' as const), fd, addr: bindAddr }), weight: 10 },
-    { arbitrary: fc.record({ op: fc.constant('listen' as const), fd, backlog: either(p, fc.constantFrom(0, 1, 2, 16), fc.constantFrom(-1, 100000, 2147483647)) }), weight: 9 },
-    { arbitrary: fc.record({ op: fc.constant('connect' as const), fd, addr: connAddr }), weight: 14 },
-    { arbitrary: fc.record({ op: fc.constant('accept' as const), fd, out }), weight: 6 },
-    { arbitrary: fc.record({ op: fc.constant('accept4' as const), fd, out, flags: flags4 }), weight: 6 },
-    { arbitrary: fc.record({ op: fc.constantFrom('getsockname' as const, 'getpeername' as const), fd, out }), weight: 10 },
-    { arbitrary: fc.record({ op: fc.constant('close' as const), fd }), weight: 7 },
+    { arbitrary: socket, weight: 10 },
+    { arbitrary: fc.record({ op: fc.constant('bind' as const), fd: roleFd('idle'), addr: bindAddr }), weight: 8 },
+    { arbitrary: fc.record({ op: fc.constant('listen' as const), fd: roleFd('tcpIdle'), backlog: either(p, fc.constantFrom(0, 1, 2, 16), fc.constantFrom(-1, 100000, 2147483647)) }), weight: 9 },
+    { arbitrary: fc.record({ op: fc.constant('connect' as const), fd: roleFd('idle'), addr: connAddr }), weight: 14 },
+    { arbitrary: fc.record({ op: fc.constant('accept' as const), fd: acceptFd, out }), weight: 6 },
+    { arbitrary: fc.record({ op: fc.constant('accept4' as const), fd: acceptFd, out, flags: flags4 }), weight: 6 },
+    { arbitrary: fc.record({ op: fc.constantFrom('getsockname' as const, 'getpeername' as const), fd: roleFd('connected'), out }), weight: 10 },
+    { arbitrary: fc.record({ op: fc.constant('close' as const), fd: either<FdRef>(p / 2, fc.oneof({ arbitrary: k.map((sock) => ({ sock })), weight: 5 }, { arbitrary: k.map((live) => ({ live })), weight: 1 }), rawFd) }), weight: 7 },
     { arbitrary: fcntl, weight: 6 },
     { arbitrary: fc.record({
       op: fc.constant('setsockopt' as const), fd, level: fc.constant(SOL_SOCKET), name: fc.constant(SO_REUSEADDR),
       value: fc.constantFrom(0, 1, 1, 2), optlen: either(p, fc.constant(4), fc.constantFrom(-1, 0, 2, 8)),
-    }), weight: 4 },
+    }), weight: 5 },
   );
 }
 
@@ -124,8 +138,8 @@ export interface Case {
  */
 export function worldArb(): fc.Arbitrary<World> {
   return fc.record({
-    nofile: fc.oneof({ arbitrary: fc.constant(1024), weight: 6 }, { arbitrary: fc.constant(7), weight: 1 }),
-    capNetBindService: fc.oneof({ arbitrary: fc.constant(true), weight: 6 }, { arbitrary: fc.constant(false), weight: 1 }),
+    nofile: fc.oneof({ arbitrary: fc.constant(1024), weight: 9 }, { arbitrary: fc.constant(7), weight: 1 }),
+    capNetBindService: fc.oneof({ arbitrary: fc.constant(true), weight: 9 }, { arbitrary: fc.constant(false), weight: 1 }),
   }).map((w): World => {
     const out: World = {};
     if (w.nofile !== 1024) out.nofile = w.nofile;
@@ -134,7 +148,15 @@ export function worldArb(): fc.Arbitrary<World> {
   });
 }
 
-/** The arbitrary of a whole case. */
+/**
+ * The arbitrary of a whole case: up to three sockets first (so that the random calls
+ * have targets), then random calls; at most `maxLength` calls in all.
+ */
 export function caseArb(o: GenOptions): fc.Arbitrary<Case> {
-  return fc.record({ world: worldArb(), calls: fc.array(templateArb(o), { minLength: 1, maxLength: o.maxLength, size: 'max' }) });
+  const pre = Math.min(3, o.maxLength - 1);
+  return fc.record({
+    world: worldArb(),
+    setup: fc.array(validSocketArb(), { minLength: Math.min(1, pre), maxLength: Math.max(0, pre) }),
+    body: fc.array(templateArb(o), { minLength: 1, maxLength: o.maxLength - Math.max(0, pre), size: 'max' }),
+  }).map(({ world, setup, body }) => ({ world, calls: [...setup, ...body] }));
 }

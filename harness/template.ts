@@ -5,13 +5,23 @@
  */
 import type { AddrOut, Call } from '../spec/call.js';
 import { liveFds, type State } from '../model/index.js';
-import { sockName } from '../model/state.js';
+import { sockName, type Sock } from '../model/state.js';
 
-/** An fd: the k-th live fd (mod their number), the k-th live socket, or a raw number. */
-export type FdRef = { live: number } | { sock: number } | { raw: number };
-/** A port or address: a literal, or that of the k-th live socket. */
-export type PortRef = number | { of: number };
-export type AddrRef = string | { of: number };
+/**
+ * Which sockets a role picks from (any socket when none has the role):
+ * listener: TCP in LISTEN; idle: TCP or UDP in CLOSE without a port; tcpIdle: TCP in
+ * CLOSE; connected: has a peer address.
+ */
+export type Role = 'listener' | 'idle' | 'tcpIdle' | 'connected';
+
+/**
+ * An fd: the k-th live fd (mod their number), the k-th live socket, the k-th socket with
+ * a role, or a raw number.
+ */
+export type FdRef = { live: number } | { sock: number } | { listener: number } | { role: Role; k: number } | { raw: number };
+/** A port or address: a literal, or that of the k-th live socket or k-th listener. */
+export type PortRef = number | { of: number } | { listener: number };
+export type AddrRef = string | { of: number } | { listener: number };
 
 export type AddrInT =
   | { ptr: 'ok'; len: number; family: number; addr: AddrRef; port: PortRef }
@@ -34,15 +44,32 @@ function socketFds(s: State): number[] {
   return liveFds(s).filter((fd) => s.objs[s.fds[fd]!.obj]?.kind === 'socket');
 }
 
+const ROLES: Record<Role, (o: Sock) => boolean> = {
+  listener: (o) => o.proto === 'tcp' && o.st === 'LISTEN',
+  idle: (o) => o.st === 'CLOSE' && o.port === 0,
+  tcpIdle: (o) => o.proto === 'tcp' && o.st === 'CLOSE',
+  connected: (o) => o.remote !== null,
+};
+
+function roleFds(s: State, role: Role): number[] {
+  const all = socketFds(s);
+  const l = all.filter((fd) => { const o = s.objs[s.fds[fd]!.obj]; return o?.kind === 'socket' && ROLES[role](o); });
+  return l.length > 0 ? l : all;
+}
+
+function listenerFds(s: State): number[] {
+  return roleFds(s, 'listener');
+}
+
 function resolveFd(s: State, r: FdRef): number {
   if ('raw' in r) return r.raw;
-  const [list, k] = 'live' in r ? [liveFds(s), r.live] : [socketFds(s), r.sock];
+  const [list, k] = 'live' in r ? [liveFds(s), r.live] : 'sock' in r ? [socketFds(s), r.sock] : 'role' in r ? [roleFds(s, r.role), r.k] : [listenerFds(s), r.listener];
   if (list.length === 0) return 'live' in r ? 0 : 3;
   return list[k % list.length]!;
 }
 
-function nameOf(s: State, k: number): { addr: string; port: number } | undefined {
-  const fds = socketFds(s);
+function nameOf(s: State, ref: { of: number } | { listener: number }): { addr: string; port: number } | undefined {
+  const [fds, k] = 'of' in ref ? [socketFds(s), ref.of] : [listenerFds(s), ref.listener];
   if (fds.length === 0) return undefined;
   const o = s.objs[s.fds[fds[k % fds.length]!]!.obj];
   return o?.kind === 'socket' ? sockName(o) : undefined;
@@ -50,8 +77,8 @@ function nameOf(s: State, k: number): { addr: string; port: number } | undefined
 
 function resolveAddr(s: State, a: AddrInT): Extract<Call, { op: 'bind' }>['addr'] {
   if (a.ptr !== 'ok') return a;
-  const port = typeof a.port === 'number' ? a.port : (nameOf(s, a.port.of)?.port ?? 5000);
-  let addr = typeof a.addr === 'string' ? a.addr : (nameOf(s, a.addr.of)?.addr ?? '127.0.0.1');
+  const port = typeof a.port === 'number' ? a.port : (nameOf(s, a.port)?.port ?? 5000);
+  let addr = typeof a.addr === 'string' ? a.addr : (nameOf(s, a.addr)?.addr ?? '127.0.0.1');
   if (typeof a.addr !== 'string' && addr === '0.0.0.0') addr = '127.0.0.1';
   return { ptr: 'ok', len: a.len, family: a.family, addr, port };
 }
