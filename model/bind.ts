@@ -42,7 +42,10 @@ export function bindStep(s: State, c: BindCall): Outcome[] {
   const saddr = t === 'MULTICAST' || t === 'BROADCAST' ? '0.0.0.0' : a.addr;
   const bindTo = (d: Sock, port: number): void => {
     d.addr = a.addr; d.saddr = saddr; d.port = port; d.sport = port;
-    d.addrLock = a.addr !== '0.0.0.0'; d.portLock = a.port !== 0; d.remote = null;
+    // "if (inet->inet_rcv_saddr) sk->sk_userlocks |= SOCK_BINDADDR_LOCK; if (snum) ...
+    // |= SOCK_BINDPORT_LOCK": the locks are only ever set, so they outlive a later
+    // disconnect and rebind.
+    d.addrLock ||= a.addr !== '0.0.0.0'; d.portLock ||= a.port !== 0; d.remote = null;
   };
   if (a.port !== 0) {
     if (portConflict(s, id, a.addr, a.port)) {
