@@ -1,0 +1,64 @@
+/**
+ * The model against the real kernel: a pinned-seed random run that must find no
+ * divergence, and the self-check that a deliberately wrong model is caught, shrunk to at
+ * most 4 calls, and that the C reproducer prints the kernel's side of that trace.
+ * Skipped, with the reason in the test name, where the linux adapter cannot run.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { check } from '../../harness/check.js';
+import { traceToC } from '../../harness/render/c.js';
+import { renderCall, renderObserved } from '../../harness/render/text.js';
+import type { Trace } from '../../harness/render/trace.js';
+import { linuxAdapter, linuxAvailable } from '../../adapters/linux/index.js';
+import { listenNeverAutobinds } from '../harness/mutants.js';
+
+/** Pinned seed; a failure prints it with the replay path. */
+const SEED = 20261121;
+const why = linuxAvailable();
+const suite = why === undefined ? describe : describe.skip;
+const name = (s: string): string => (why === undefined ? s : `${s} (skipped: ${why})`);
+
+/** Ephemeral ports differ from run to run; everything else must be equal. */
+const maskPorts = (line: string): string => line.replace(/:(3[2-9]\d{3}|[4-5]\d{4}|60\d{3})\b/g, ':EPH');
+
+suite(name('model vs linux'), () => {
+  it('pinned_seed_400_sequences_find_no_divergence', async () => {
+    const r = await check({ adapter: linuxAdapter, runs: 400, seed: SEED, maxLength: 30, invalid: 0.2, deadlineMs: 50 });
+    expect(r.error).toBeUndefined();
+    const f = r.failure;
+    expect(f, f && `divergence (seed ${SEED}, path ${f.path}): ${JSON.stringify(f.outcome.steps.slice(-3))}`).toBeUndefined();
+    expect(r.sequences).toBe(400);
+  });
+
+  it('a_mutant_rule_is_caught_shrunk_to_at_most_4_calls_and_the_C_reproducer_prints_the_kernel_side', async () => {
+    const r = await check({ adapter: linuxAdapter, runs: 300, seed: SEED, maxLength: 30, invalid: 0.2, deadlineMs: 50, stepFn: listenNeverAutobinds });
+    const f = r.failure;
+    expect(f).toBeDefined();
+    const steps = f!.outcome.steps;
+    expect(steps.length).toBeLessThanOrEqual(4);
+    expect(f!.outcome.divergence?.allowed.map((a) => a.rule)).toEqual(['mutant/listen-EINVAL']);
+    const trace: Trace = {
+      version: 1, adapter: 'linux', seed: SEED, path: f!.path, profile: f!.profile,
+      steps: steps.map((s) => (s.rule ? { call: s.call, observed: s.observed, rule: s.rule } : { call: s.call, observed: s.observed })),
+      divergence: f!.outcome.divergence!,
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'sockspec-repro-'));
+    try {
+      writeFileSync(join(dir, 'repro.c'), traceToC(trace));
+      const cc = spawnSync('cc', ['-Wall', '-Werror', 'repro.c', '-o', 'repro'], { cwd: dir, encoding: 'utf8' });
+      expect(cc.status, cc.stderr).toBe(0);
+      const run = spawnSync('./repro', [], { cwd: dir, encoding: 'utf8', timeout: 20_000 });
+      expect(run.status, run.stderr).toBe(0);
+      const printed = run.stdout.split('\n').filter((l) => /^\d+: /.test(l)).map(maskPorts);
+      const expected = steps.map((s, i) => maskPorts(`${i + 1}: ${renderCall(s.call)} = ${renderObserved(s.observed, s.call).replace(/^= /, '')}`));
+      expect(printed.length).toBeGreaterThan(0);
+      expect(printed).toEqual(expected);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
