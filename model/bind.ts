@@ -41,7 +41,7 @@ export function bindStep(s: State, c: BindCall): Outcome[] {
   if (sock.st !== 'CLOSE' || sock.port !== 0) return [asIs('bind/EINVAL-bound', 'EINVAL')];
   const saddr = t === 'MULTICAST' || t === 'BROADCAST' ? '0.0.0.0' : a.addr;
   const bindTo = (d: Sock, port: number): void => {
-    d.addr = a.addr; d.saddr = saddr; d.port = port; d.sport = port;
+    d.addr = a.addr; d.saddr = saddr; d.port = port; d.sport = port; d.viaBind = true;
     // "if (inet->inet_rcv_saddr) sk->sk_userlocks |= SOCK_BINDADDR_LOCK; if (snum) ...
     // |= SOCK_BINDPORT_LOCK": the locks are only ever set, so they outlive a later
     // disconnect and rebind.
@@ -67,6 +67,6 @@ export function bindStep(s: State, c: BindCall): Outcome[] {
 /** Adds the local address the adapter reports after bind/listen/connect (getsockname of `sk`). */
 export function withBound(o: Outcome, sk: Sock): Outcome {
   const e = o.expect;
-  const expect: Expected = e.kind === 'returned' ? { ...e, bound: sockName(sk) } : e;
+  const expect: Expected = { ...e, bound: sockName(sk) };
   return { ...o, expect };
 }

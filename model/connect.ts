@@ -16,8 +16,8 @@ import { withBound } from './bind.js';
 import { lookupFile } from './fd.js';
 import { fail, type Outcome } from './outcome.js';
 import { tcpConnectHole, udpHole } from './ports.js';
-import { newSock, sockets, sockName, type Endpoint, type Sock, type State } from './state.js';
-import { disconnect, setClose } from './tcp.js';
+import { isTimewait, newSock, sockets, sockName, type Endpoint, type Sock, type State } from './state.js';
+import { connectFailure, disconnect, setClose } from './tcp.js';
 
 export const CONNECT_RULES = [
   'connect/EBADF', 'connect/EINVAL-addrlen', 'connect/EFAULT', 'connect/ENOTSOCK', 'connect/EINVAL-short',
@@ -102,13 +102,19 @@ function tcpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
   // The source address comes from the route when the socket has none (inet_bhash2_update_saddr).
   const src = sk.saddr !== '0.0.0.0' ? sk.saddr : route.saddr;
   // inet_hash_connect: a bound port must give a unique 4-tuple (__inet_check_established).
-  if (sk.port !== 0 && fourTupleInUse(s, id, { addr: src, port: sk.port }, dst)) return [same(s, sk, 'connect/EADDRNOTAVAIL', 'EADDRNOTAVAIL')];
-  const hole = sk.port === 0 ? tcpConnectHole(s, id) : undefined;
+  if (sk.port !== 0 && fourTupleOwner(s, id, { addr: src, port: sk.port }, dst, false) !== undefined) {
+    const next = produce(s, (d) => connectFailure(d.objs[id] as Sock));
+    return [to(next, id, 'connect/EADDRNOTAVAIL', { ret: -1, errno: 'EADDRNOTAVAIL' })];
+  }
+  const hole = sk.port === 0 ? tcpConnectHole(s, id, src, dst) : undefined;
   const outcome = (rule: string, ret: { ret: number; errno?: ErrnoName } | 'blocked', make: (d: State, port: number) => void): Outcome => {
     const after = (port: number): State => produce(s, (d) => {
       const x = d.objs[id] as Sock;
       if (x.saddr === '0.0.0.0') { x.addr = src; x.saddr = src; }
       x.port = port; x.sport = port; x.remote = dst; x.st = 'SYN_SENT';
+      // __inet_check_established: a TIME_WAIT socket with this 4-tuple is taken over.
+      const tw = fourTupleOwner(d, id, { addr: src, port }, dst, true);
+      if (tw !== undefined) delete d.objs[tw];
       make(d, port);
     });
     // What getsockname reports afterwards: the post-call address; the port is the
@@ -156,7 +162,7 @@ function tcpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
     const cid = d.nextObj++;
     const child = newSock('tcp', 0);
     child.st = 'ESTABLISHED'; child.ss = 'UNCONNECTED';
-    child.addr = dst.addr; child.saddr = dst.addr; child.port = dst.port; child.sport = dst.port;
+    child.addr = dst.addr; child.saddr = dst.addr; child.port = dst.port; child.sport = dst.port; child.viaBind = true;
     child.remote = { addr: src, port }; child.peer = id; child.reuse = l.reuse;
     d.objs[cid] = child;
     (d.objs[lid] as Sock).queue.push(cid);
@@ -175,12 +181,20 @@ function findListener(s: State, dst: Endpoint): number | undefined {
   return wild;
 }
 
-function fourTupleInUse(s: State, id: number, src: Endpoint, dst: Endpoint): boolean {
+/**
+ * The socket other than `id` that holds the 4-tuple src → dst, if any; TIME_WAIT
+ * sockets count only when `timewait` is true. (__inet_check_established lets a connect
+ * from an already bound port take over a TIME_WAIT socket whose timestamps it can
+ * honour: "if (tcptw->tw_ts_recent_stamp && (!twp || ...))", twp being NULL there, and
+ * timestamps are on by default.)
+ */
+export function fourTupleOwner(s: State, id: number, src: Endpoint, dst: Endpoint, timewait: boolean): number | undefined {
   for (const [oid, o] of sockets(s)) {
-    if (oid === id || o.proto !== 'tcp' || o.remote === null || o.st === 'CLOSE') continue;
-    if (o.port === src.port && o.addr === src.addr && o.remote.addr === dst.addr && o.remote.port === dst.port) return true;
+    if (oid === id || o.proto !== 'tcp' || o.remote === null || o.st === 'CLOSE' || o.st === 'LISTEN') continue;
+    if (isTimewait(o) !== timewait) continue;
+    if (o.port === src.port && o.addr === src.addr && o.remote.addr === dst.addr && o.remote.port === dst.port) return oid;
   }
-  return false;
+  return undefined;
 }
 
 function udpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {

@@ -49,7 +49,7 @@ export function internal(s: State): Transition[] {
       const cid = d.nextObj++;
       const child = newSock('tcp', 0);
       child.st = 'ESTABLISHED';
-      child.addr = dst.addr; child.saddr = dst.addr; child.port = dst.port; child.sport = dst.port;
+      child.addr = dst.addr; child.saddr = dst.addr; child.port = dst.port; child.sport = dst.port; child.viaBind = true;
       child.remote = { addr: x.saddr, port: x.port }; child.peer = id; child.reuse = l.reuse;
       d.objs[cid] = child;
       (d.objs[lid] as Sock).queue.push(cid);

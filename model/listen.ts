@@ -52,6 +52,7 @@ export function listenStep(s: State, c: ListenCall): Outcome[] {
       const port = obs.kind === 'returned' && obs.bound ? obs.bound.port : 0;
       sk.port = port;
       sk.sport = port;
+      sk.viaBind = true;
     }),
   }];
 }

@@ -5,7 +5,7 @@
  */
 import type { PortHole } from '../spec/expected.js';
 import type { Profile } from '../spec/profile.js';
-import { sockets, type Sock, type State } from './state.js';
+import { isTimewait, sockets, type Endpoint, type Sock, type State } from './state.js';
 
 /** inet_rcv_saddr_equal(…, match_wildcard=true): equal, or either is the wildcard. */
 export function addrOverlap(a: string, b: string): boolean {
@@ -47,14 +47,20 @@ export function tcpBindHole(s: State, id: number, addr: string): PortHole {
 
 /**
  * The ports connect()'s autobind may choose (__inet_hash_connect): the parity of the
- * range's low end first; never a port whose bucket was made by bind() (fastreuse >= 0);
- * a port used by another connection to the same destination only if the 4-tuple differs,
- * which the model approximates by excluding every port held by a bound socket.
+ * range's low end first; never a port whose bucket was made by bind() or listen()
+ * (fastreuse >= 0); a port that only connections hold is allowed unless a live
+ * connection already has this 4-tuple (check_established). A TIME_WAIT holder of the
+ * 4-tuple may or may not be taken over (tcp_twsk_unique compares seconds), so both
+ * answers are allowed.
  */
-export function tcpConnectHole(s: State, id: number): PortHole {
+export function tcpConnectHole(s: State, id: number, srcAddr: string, dst: Endpoint): PortHole {
   const [lo, hi] = s.profile.portRange;
   const taken = new Set<number>();
-  for (const [oid, o] of sockets(s)) if (oid !== id && o.proto === 'tcp' && o.port !== 0) taken.add(o.port);
+  for (const [oid, o] of sockets(s)) {
+    if (oid === id || o.proto !== 'tcp' || o.port === 0) continue;
+    if (o.viaBind) taken.add(o.port);
+    else if (!isTimewait(o) && o.remote !== null && o.addr === srcAddr && o.remote.addr === dst.addr && o.remote.port === dst.port) taken.add(o.port);
+  }
   return { lo, hi, parity: lo % 2 === 0 ? 'even' : 'odd', taken: [...taken].sort((a, b) => a - b) };
 }
 

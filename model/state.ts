@@ -35,6 +35,11 @@ export interface Sock {
   port: number;
   /** inet_sport as getsockname reports it (may outlive `port`, see tcp_set_state). */
   sport: number;
+  /**
+   * The port's bind bucket was made by bind()/listen() (fastreuse >= 0), not by
+   * connect()'s autobind (fastreuse = -1, shareable by connections with other 4-tuples).
+   */
+  viaBind: boolean;
   /** SOCK_BINDADDR_LOCK / SOCK_BINDPORT_LOCK (set by an explicit bind). */
   addrLock: boolean;
   portLock: boolean;
@@ -94,7 +99,7 @@ export function initialState(profile: Profile): State {
 export function newSock(proto: 'tcp' | 'udp', fileFlags: number): Sock {
   return {
     kind: 'socket', proto, fileFlags, ss: 'UNCONNECTED', st: 'CLOSE', addr: '0.0.0.0', saddr: '0.0.0.0', port: 0, sport: 0,
-    addrLock: false, portLock: false, remote: null, reuse: false, backlog: 0, queue: [], peer: null, err: null, refs: 0,
+    viaBind: false, addrLock: false, portLock: false, remote: null, reuse: false, backlog: 0, queue: [], peer: null, err: null, refs: 0,
   };
 }
 
@@ -120,4 +125,9 @@ export function sockets(s: State): [number, Sock][] {
 /** What getsockname reports (inet_getname, peer=0): rcv_saddr, else saddr; inet_sport. */
 export function sockName(sk: Sock): Endpoint {
   return { addr: sk.addr !== '0.0.0.0' ? sk.addr : sk.saddr, port: sk.sport };
+}
+
+/** A TIME_WAIT socket in the kernel's sense (inet_timewait_sock): an orphan in TIME_WAIT or FIN_WAIT2. */
+export function isTimewait(o: Sock): boolean {
+  return o.refs === 0 && (o.st === 'TIME_WAIT' || o.st === 'FIN_WAIT2');
 }

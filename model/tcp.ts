@@ -101,3 +101,13 @@ export function release(d: State, id: number): void {
       return;
   }
 }
+
+/**
+ * tcp_v4_connect's `failure:` path after the socket went SYN_SENT (inet_hash_connect
+ * failed): tcp_set_state(TCP_CLOSE) (the port goes unless bound explicitly),
+ * inet_bhash2_reset_saddr (unless the address was bound), inet_dport = 0.
+ */
+export function connectFailure(sk: Sock): void {
+  setClose(sk);
+  forgetAddrs(sk);
+}
