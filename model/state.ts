@@ -110,16 +110,34 @@ export function lowestFreeFd(s: State): number {
   return fd;
 }
 
-/** Live fds in ascending order. */
+// States are immutable, so derived lists are computed once per state object.
+const liveCache = new WeakMap<State, number[]>();
+const sockCache = new WeakMap<State, [number, Sock][]>();
+
+/** Live fds in ascending order (do not mutate the returned array). */
 export function liveFds(s: State): number[] {
-  return Object.keys(s.fds).map(Number).sort((a, b) => a - b);
+  let r = liveCache.get(s);
+  if (r === undefined) {
+    r = [];
+    for (const k in s.fds) r.push(Number(k));
+    r.sort((a, b) => a - b);
+    liveCache.set(s, r);
+  }
+  return r;
 }
 
-/** All sockets with their object ids. */
+/** All sockets with their object ids (do not mutate the returned array). */
 export function sockets(s: State): [number, Sock][] {
-  const out: [number, Sock][] = [];
-  for (const [id, o] of Object.entries(s.objs)) if (o.kind === 'socket') out.push([Number(id), o]);
-  return out;
+  let r = sockCache.get(s);
+  if (r === undefined) {
+    r = [];
+    for (const k in s.objs) {
+      const o = s.objs[k as unknown as number]!;
+      if (o.kind === 'socket') r.push([Number(k), o]);
+    }
+    sockCache.set(s, r);
+  }
+  return r;
 }
 
 /** What getsockname reports (inet_getname, peer=0): rcv_saddr, else saddr; inet_sport. */
