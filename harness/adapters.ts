@@ -4,6 +4,7 @@
  */
 import type { Adapter } from '../spec/adapter.js';
 import { modelAdapter } from '../adapters/model/index.js';
+import { DEFAULT_PROFILE, type Profile } from '../spec/profile.js';
 
 export const ADAPTER_NAMES = ['linux', 'model'] as const;
 
@@ -23,7 +24,16 @@ export async function adapterByName(name: string): Promise<Adapter> {
   }
 }
 
-async function hostProfileOrDefault() {
-  const { DEFAULT_PROFILE } = await import('../spec/profile.js');
-  return DEFAULT_PROFILE;
+/**
+ * The model adapter answers by this machine's profile (its sysctls as the current
+ * network namespace sees them) where /proc can be read, else by a fresh namespace's
+ * defaults.
+ */
+async function hostProfileOrDefault(): Promise<Profile> {
+  try {
+    const { readProfile } = await import('../adapters/linux/profile.js');
+    return readProfile();
+  } catch {
+    return DEFAULT_PROFILE;
+  }
 }

@@ -21,6 +21,8 @@ export interface CheckOptions {
   path?: string;
   /** The model to check against (tests substitute mutants). */
   stepFn?: StepFn;
+  /** Polled before each sequence: once true, no further sequence runs (Ctrl-C). */
+  shouldStop?: () => boolean;
   /** Called after each sequence of the random phase and each shrink attempt. */
   onProgress?: (p: Progress) => void;
 }
@@ -43,6 +45,8 @@ export interface CheckReport {
   failure?: { outcome: RunOutcome; path: string; shrinks: number; case: Case; profile: Profile };
   /** A harness error (not a divergence): the model or adapter could not go on. */
   error?: string;
+  /** The run was stopped early through `shouldStop`. */
+  interrupted: boolean;
 }
 
 /** Runs the property; resolves with a report (never rejects for a divergence). */
@@ -62,6 +66,7 @@ export async function check(o: CheckOptions): Promise<CheckReport> {
   const runOne = async (c: Case): Promise<RunOutcome> => (await runOneWithProfile(c)).outcome;
   const prop = fc.asyncProperty(caseArb({ maxLength: o.maxLength, invalid: o.invalid }), async (seq) => {
     if (harnessError !== undefined) return true;
+    if (progress.phase === 'run' && o.shouldStop?.()) return true;
     const r = await runOne(seq);
     if (progress.phase === 'run') {
       progress.sequences++;
@@ -81,7 +86,7 @@ export async function check(o: CheckOptions): Promise<CheckReport> {
   const details = await fc.check(prop, params);
   const report: CheckReport = {
     adapter: o.adapter.name, seed: o.seed, sequences: progress.sequences, calls: progress.calls,
-    coverage, elapsedMs: performance.now() - t0,
+    coverage, elapsedMs: performance.now() - t0, interrupted: o.shouldStop?.() === true,
   };
   if (harnessError !== undefined) report.error = harnessError;
   if (details.failed && details.counterexample) {

@@ -43,17 +43,26 @@ async function run(a: RunArgs): Promise<number> {
   profile = probe.profile;
   await probe.close();
   console.error(`sockspec: ${a.runs} sequences (length <= ${a.maxLength}) against '${adapter.name}', seed ${a.seed}${a.path ? `, path ${a.path}` : ''}; kernel ${profile.kernel}`);
+  let stop = false;
+  const onInt = (): void => {
+    if (stop) process.exit(130);
+    stop = true;
+    process.stderr.write('\nsockspec: interrupted; finishing the current sequence (Ctrl-C again to quit at once)\n');
+  };
+  process.on('SIGINT', onInt);
   const report = await check({
+    shouldStop: () => stop,
     adapter, runs: a.runs, seed: a.seed, maxLength: a.maxLength, invalid: a.invalid, deadlineMs: a.deadlineMs,
     ...(a.path !== undefined ? { path: a.path } : {}),
     onProgress: progress.update,
   });
   progress.done();
+  process.off('SIGINT', onInt);
   let files: { json: string; c: string } | undefined;
   if (report.failure) {
     const f = report.failure;
     const trace: Trace = {
-      version: 1, adapter: adapter.name, seed: a.seed, path: f.path, profile: f.profile,
+      version: 1, adapter: adapter.name, seed: a.seed, path: f.path, generator: { maxLength: a.maxLength, invalid: a.invalid }, profile: f.profile,
       steps: f.outcome.steps.map((s) => (s.rule ? { call: s.call, observed: s.observed, rule: s.rule } : { call: s.call, observed: s.observed })),
       ...(f.outcome.divergence ? { divergence: f.outcome.divergence } : {}),
     };
@@ -67,7 +76,8 @@ async function run(a: RunArgs): Promise<number> {
   }
   console.log(summary(report, a));
   if (report.error) { console.error(`sockspec: ${report.error}`); return 2; }
-  return report.failure ? 1 : 0;
+  if (report.failure) return 1;
+  return report.interrupted ? 130 : 0;
 }
 
 function summary(r: CheckReport, a: RunArgs): string {
@@ -77,7 +87,7 @@ function summary(r: CheckReport, a: RunArgs): string {
     '',
     `adapter      ${r.adapter}`,
     `seed         ${r.seed}`,
-    `sequences    ${r.sequences}${r.failure ? ` (stopped at the first divergence; ${r.failure.shrinks} shrink steps)` : ''}`,
+    `sequences    ${r.sequences}${r.failure ? ` (stopped at the first divergence; ${r.failure.shrinks} shrink steps)` : r.interrupted ? ' (interrupted)' : ''}`,
     `calls        ${r.calls}`,
     `divergences  ${r.failure ? 1 : 0}`,
     `rules        ${covered}/${total} covered (${((100 * covered) / total).toFixed(1)}%)`,

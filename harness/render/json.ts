@@ -9,7 +9,7 @@ import type { Expected, PortHole } from '../../spec/expected.js';
 import type { Bound, Observed, Returned } from '../../spec/observed.js';
 import type { Profile } from '../../spec/profile.js';
 import {
-  ShapeError, arrayOf, bool, either, int, matching, member, nullable, obj, oneOf, opt, pair, req, str, tagged, type Shape,
+  ShapeError, arrayOf, bool, either, int, matching, member, nullable, num, obj, oneOf, opt, pair, req, str, tagged, type Shape,
 } from './shape.js';
 import type { Divergence, Trace, TraceStep } from './trace.js';
 
@@ -97,7 +97,8 @@ const divergence: Shape<Divergence> = obj<Divergence>({
 
 const traceShape: Shape<Trace> = (v, p) => {
   const t = obj<Trace>({
-    version: req(oneOf([1] as const)), adapter: req(str), seed: opt(int), path: opt(str), profile: req(profile),
+    version: req(oneOf([1] as const)), adapter: req(str), seed: opt(int), path: opt(str),
+    generator: opt(obj<NonNullable<Trace['generator']>>({ maxLength: req(int), invalid: req(num) })), profile: req(profile),
     steps: req(arrayOf(step)), divergence: opt(divergence),
   })(v, p);
   if (t.divergence && (t.divergence.index < 0 || t.divergence.index >= t.steps.length)) {

@@ -36,6 +36,12 @@ export const int: Shape<number> = (v, p) => {
   return v;
 };
 
+/** A finite number. */
+export const num: Shape<number> = (v, p) => {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ShapeError(p, `expected a number, got ${got(v)}`);
+  return v;
+};
+
 export const str: Shape<string> = (v, p) => {
   if (typeof v !== 'string') throw new ShapeError(p, `expected a string, got ${got(v)}`);
   return v;

@@ -56,8 +56,12 @@ function footer(t: Trace, o: RenderOptions): string[] {
   const lines: string[] = [];
   if (t.seed !== undefined) {
     const path = t.path !== undefined ? ` --path "${t.path}"` : '';
-    lines.push(`replay:  npx sockspec run --adapter ${t.adapter} --seed ${t.seed}${path}`);
-    lines.push('         (add the --max-length and --invalid of the original run if they were not the defaults)');
+    if (t.generator !== undefined) {
+      lines.push(`replay:  npx sockspec run --adapter ${t.adapter} --seed ${t.seed}${path} --max-length ${t.generator.maxLength} --invalid ${t.generator.invalid}`);
+    } else {
+      lines.push(`replay:  npx sockspec run --adapter ${t.adapter} --seed ${t.seed}${path}`);
+      lines.push('         (add the --max-length and --invalid of the original run if they were not the defaults)');
+    }
   } else {
     lines.push('replay:  no seed recorded; replay the calls from the JSON trace or the C program');
   }

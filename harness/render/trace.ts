@@ -32,6 +32,8 @@ export interface Trace {
   /** fast-check seed and counterexample path, for `sockspec run --seed --path`. */
   seed?: number;
   path?: string;
+  /** The generator options of the run (the same seed and path give the same sequence only with these). */
+  generator?: { maxLength: number; invalid: number };
   profile: Profile;
   steps: TraceStep[];
   divergence?: Divergence;
