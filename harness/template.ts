@@ -3,7 +3,7 @@
  * positions among live objects, resolved against the model's world just before each call,
  * so a shrunk sequence still aims at something that exists.
  */
-import type { AddrOut, Call } from '../spec/call.js';
+import type { AddrIn, Call } from '../spec/call.js';
 import { liveFds, type State } from '../model/index.js';
 import { sockName, type Sock } from '../model/state.js';
 
@@ -27,18 +27,12 @@ export type AddrInT =
   | { ptr: 'ok'; len: number; family: number; addr: AddrRef; port: PortRef }
   | { ptr: 'null' | 'bad'; len: number };
 
-export type Template =
-  | { op: 'socket'; domain: number; type: number; protocol: number }
-  | { op: 'bind'; fd: FdRef; addr: AddrInT }
-  | { op: 'listen'; fd: FdRef; backlog: number }
-  | { op: 'accept'; fd: FdRef; out: AddrOut }
-  | { op: 'accept4'; fd: FdRef; out: AddrOut; flags: number }
-  | { op: 'connect'; fd: FdRef; addr: AddrInT }
-  | { op: 'getsockname'; fd: FdRef; out: AddrOut }
-  | { op: 'getpeername'; fd: FdRef; out: AddrOut }
-  | { op: 'close'; fd: FdRef }
-  | { op: 'fcntl'; fd: FdRef; cmd: number; arg: number }
-  | { op: 'setsockopt'; fd: FdRef; level: number; name: number; value: number; optlen: number };
+/** A Call whose fd and address may be references, resolved against the model's world. */
+type ToTemplate<C> = C extends { addr: AddrIn }
+  ? Omit<C, 'fd' | 'addr'> & { fd: FdRef; addr: AddrInT }
+  : C extends { fd: number } ? Omit<C, 'fd'> & { fd: FdRef } : C;
+
+export type Template = ToTemplate<Call>;
 
 function socketFds(s: State): number[] {
   return liveFds(s).filter((fd) => s.objs[s.fds[fd]!.obj]?.kind === 'socket');
