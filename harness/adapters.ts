@@ -10,6 +10,11 @@ export const ADAPTER_NAMES = ['linux', 'model'] as const;
 
 /** The adapter called `name`; rejects with a one-line reason when it cannot run here. */
 export async function adapterByName(name: string): Promise<Adapter> {
+  if (name.startsWith('exec:')) {
+    // exec:<command>: a helper speaking spec/wire.md; the command is split into argv without a shell.
+    const { execAdapter } = await import('../adapters/exec/index.js');
+    return execAdapter(name.slice('exec:'.length));
+  }
   switch (name) {
     case 'model':
       return modelAdapter(await hostProfileOrDefault());
@@ -20,7 +25,7 @@ export async function adapterByName(name: string): Promise<Adapter> {
       return m.linuxAdapter;
     }
     default:
-      throw new Error(`unknown adapter '${name}' (known: ${ADAPTER_NAMES.join(', ')})`);
+      throw new Error(`unknown adapter '${name}' (known: ${ADAPTER_NAMES.join(', ')}, exec:<command>)`);
   }
 }
 

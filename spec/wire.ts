@@ -1,0 +1,486 @@
+/**
+ * The wire protocol between sockspec and an out-of-process implementation (a "helper"):
+ * one JSON object per line over the helper's stdin and stdout. This file is the schema
+ * in code: the message types as they are decoded, the symbolic flag tables, encoders
+ * and validating parsers. spec/wire.md is the prose and the worked example.
+ *
+ * Pure: no I/O, and no function here throws on bad input; a parser answers
+ * `{ ok: false, error }` with the JSON path of the first offending field.
+ */
+import type { World } from './adapter.js';
+import { OPS, type AddrIn, type AddrOut, type Call, type Op, type Ptr } from './call.js';
+import * as K from './constants.js';
+import { ERRNO, type ErrnoName } from './errno.js';
+import type { Bound, Observed } from './observed.js';
+import type { Profile } from './profile.js';
+
+/** The protocol version this sockspec speaks; a helper's hello must state exactly this. */
+export const WIRE_PROTOCOL = 1;
+
+// ---------------------------------------------------------------------------------------
+// Symbolic numbers
+
+/** A name and its value (Linux x86_64). */
+export type NameTable = readonly (readonly [string, number])[];
+
+/** A number that has a name travels as the name; others travel as the number. */
+export type Sym = string | number;
+
+/**
+ * A bit set: names, plus at most one number holding the bits without a name. Its value
+ * is the bitwise OR of all elements, read as a C int. `[]` is 0.
+ */
+export type FlagSet = (string | number)[];
+
+/** The tables that give wire names to numbers, one per kind of argument. */
+export const WIRE_NAMES = {
+  domain: [
+    ['AF_UNSPEC', K.AF_UNSPEC], ['AF_UNIX', K.AF_UNIX], ['AF_INET', K.AF_INET], ['AF_INET6', K.AF_INET6],
+    ['AF_NETLINK', K.AF_NETLINK], ['AF_PACKET', K.AF_PACKET], ['AF_VSOCK', K.AF_VSOCK],
+  ],
+  /** socket()'s base types (values under SOCK_TYPE_MASK, not bits: at most one per set). */
+  sockType: [
+    ['SOCK_STREAM', K.SOCK_STREAM], ['SOCK_DGRAM', K.SOCK_DGRAM], ['SOCK_RAW', K.SOCK_RAW], ['SOCK_RDM', K.SOCK_RDM],
+    ['SOCK_SEQPACKET', K.SOCK_SEQPACKET], ['SOCK_DCCP', K.SOCK_DCCP], ['SOCK_PACKET', K.SOCK_PACKET],
+  ],
+  sockFlags: [['SOCK_NONBLOCK', K.SOCK_NONBLOCK], ['SOCK_CLOEXEC', K.SOCK_CLOEXEC]],
+  protocol: [
+    ['IPPROTO_ICMP', K.IPPROTO_ICMP], ['IPPROTO_TCP', K.IPPROTO_TCP], ['IPPROTO_UDP', K.IPPROTO_UDP],
+    ['IPPROTO_SCTP', K.IPPROTO_SCTP], ['IPPROTO_UDPLITE', K.IPPROTO_UDPLITE],
+  ],
+  fcntlCmd: [
+    ['F_DUPFD', K.F_DUPFD], ['F_GETFD', K.F_GETFD], ['F_SETFD', K.F_SETFD], ['F_GETFL', K.F_GETFL], ['F_SETFL', K.F_SETFL],
+    ['F_DUPFD_CLOEXEC', 1030],
+  ],
+  /** File status bits (F_SETFL's argument, F_GETFL's result). */
+  fileFlags: [
+    ['O_APPEND', 0o2000], ['O_NONBLOCK', K.O_NONBLOCK], ['O_ASYNC', 0o20000], ['O_DIRECT', 0o40000],
+    ['O_LARGEFILE', K.O_LARGEFILE], ['O_NOATIME', 0o1000000], ['O_CLOEXEC', K.O_CLOEXEC],
+  ],
+  /** Access modes: values in the low two bits of F_GETFL's result (O_RDONLY is 0). */
+  accessMode: [['O_RDONLY', K.O_RDONLY], ['O_WRONLY', K.O_WRONLY], ['O_RDWR', K.O_RDWR]],
+  fdFlags: [['FD_CLOEXEC', K.FD_CLOEXEC]],
+  level: [['SOL_SOCKET', K.SOL_SOCKET], ['IPPROTO_TCP', K.IPPROTO_TCP], ['IPPROTO_UDP', K.IPPROTO_UDP]],
+  /** SOL_SOCKET option names; options of other levels travel as numbers. */
+  solSocketOpt: [
+    ['SO_DEBUG', 1], ['SO_REUSEADDR', K.SO_REUSEADDR], ['SO_TYPE', 3], ['SO_ERROR', 4], ['SO_DONTROUTE', 5],
+    ['SO_BROADCAST', 6], ['SO_SNDBUF', 7], ['SO_RCVBUF', 8], ['SO_KEEPALIVE', 9], ['SO_OOBINLINE', 10],
+    ['SO_LINGER', 13], ['SO_REUSEPORT', 15],
+  ],
+} as const satisfies Record<string, NameTable>;
+
+const T = WIRE_NAMES;
+/** Names a flag set in fcntl's argument or a call's `ret` may use. */
+const FCNTL_BITS: NameTable = [...T.fileFlags, ...T.accessMode, ...T.fdFlags];
+
+function symOf(table: NameTable, n: number): Sym {
+  for (const [name, v] of table) if (v === n) return name;
+  return n;
+}
+
+/** `n`'s bits as names from `table` (table order) and one number for the rest. */
+function bitsOf(table: NameTable, n: number): FlagSet {
+  let rest = n >>> 0;
+  const out: FlagSet = [];
+  for (const [name, v] of table) {
+    if (v !== 0 && (rest & v) >>> 0 === v) { out.push(name); rest = (rest & ~v) >>> 0; }
+  }
+  if (rest !== 0) out.push(rest);
+  return out;
+}
+
+/** socket()'s type: the base type's name (if it has one), the flags, then leftover bits. */
+function sockTypeOf(n: number): FlagSet {
+  const u = n >>> 0;
+  const base = u & K.SOCK_TYPE_MASK;
+  const baseName = symOf(T.sockType, base);
+  const flags = bitsOf(T.sockFlags, (u & ~K.SOCK_TYPE_MASK) >>> 0);
+  const names = flags.filter((f): f is string => typeof f === 'string');
+  const rest = ((flags.find((f) => typeof f === 'number') ?? 0) as number) | (typeof baseName === 'number' ? base : 0);
+  return [...(typeof baseName === 'string' ? [baseName] : []), ...names, ...(rest !== 0 ? [rest >>> 0] : [])];
+}
+
+// ---------------------------------------------------------------------------------------
+// Messages
+
+/** What a helper implements, stated in its hello. Informational except `calls`. */
+export interface Capabilities {
+  /** Address families its socket() can create, e.g. ["AF_INET"]. */
+  families: Sym[];
+  /** Socket types, e.g. ["SOCK_STREAM", "SOCK_DGRAM"]. */
+  types: Sym[];
+  /** The calls it executes; the runner answers any other call `unsupported` itself. */
+  calls: Op[];
+}
+
+/** The helper's first line. */
+export interface Hello {
+  type: 'hello';
+  protocol: number;
+  name: string;
+  version: string;
+  capabilities: Capabilities;
+}
+
+/** Runner to helper, decoded. `id`s increase by one per request over the helper's life. */
+export type RunnerMessage =
+  | { type: 'open'; id: number; world: World; deadlineMs: number }
+  | { type: 'call'; id: number; call: Call }
+  | { type: 'settle'; id: number }
+  | { type: 'reset'; id: number };
+
+/** Helper to runner, decoded. Every message but hello answers the request with its `id`. */
+export type HelperMessage =
+  | Hello
+  | { type: 'opened'; id: number; profile: Profile }
+  | { type: 'rejected'; id: number; reason: string }
+  | { type: 'result'; id: number; observed: Observed }
+  | { type: 'settled'; id: number }
+  | { type: 'ready'; id: number }
+  /** The helper could not understand a request (`id` null when it could not read one). */
+  | { type: 'error'; id: number | null; message: string };
+
+/** The replies each request allows, besides `error`. */
+export const REPLIES: Readonly<Record<RunnerMessage['type'], readonly HelperMessage['type'][]>> = {
+  open: ['opened', 'rejected'],
+  call: ['result'],
+  settle: ['settled'],
+  reset: ['ready'],
+};
+
+export type Parsed<T> = { ok: true; msg: T } | { ok: false; error: string };
+
+// ---------------------------------------------------------------------------------------
+// Encoding (what goes on the wire)
+
+/** A call as it travels: numbers with names become names, flags become flag sets. */
+export function encodeCall(c: Call): Record<string, unknown> {
+  switch (c.op) {
+    case 'socket': {
+      const inet = c.domain === K.AF_INET || c.domain === K.AF_INET6;
+      return { op: c.op, domain: symOf(T.domain, c.domain), type: sockTypeOf(c.type), protocol: inet ? symOf(T.protocol, c.protocol) : c.protocol };
+    }
+    case 'bind':
+    case 'connect':
+      return { op: c.op, fd: c.fd, addr: c.addr.ptr === 'ok' ? { ...c.addr, family: symOf(T.domain, c.addr.family) } : { ...c.addr } };
+    case 'listen':
+      return { ...c };
+    case 'accept':
+    case 'getsockname':
+    case 'getpeername':
+      return { op: c.op, fd: c.fd, out: { ...c.out } };
+    case 'accept4':
+      return { op: c.op, fd: c.fd, out: { ...c.out }, flags: bitsOf(T.sockFlags, c.flags) };
+    case 'close':
+      return { ...c };
+    case 'fcntl': {
+      const arg = c.cmd === K.F_SETFL ? bitsOf(T.fileFlags, c.arg) : c.cmd === K.F_SETFD ? bitsOf(T.fdFlags, c.arg) : c.arg;
+      return { op: c.op, fd: c.fd, cmd: symOf(T.fcntlCmd, c.cmd), arg };
+    }
+    case 'setsockopt':
+      return { op: c.op, fd: c.fd, level: symOf(T.level, c.level), name: c.level === K.SOL_SOCKET ? symOf(T.solSocketOpt, c.name) : c.name, value: c.value, optlen: c.optlen };
+  }
+}
+
+/** One line (without its newline) carrying a runner message. */
+export function encodeRunnerMessage(m: RunnerMessage): string {
+  return JSON.stringify(m.type === 'call' ? { type: 'call', id: m.id, call: encodeCall(m.call) } : m);
+}
+
+/** One line (without its newline) carrying a helper message (for helpers written in TS/JS). */
+export function encodeHelperMessage(m: HelperMessage): string {
+  return JSON.stringify(m);
+}
+
+// ---------------------------------------------------------------------------------------
+// Validation
+
+class Bad extends Error {}
+
+function fail(path: string, what: string): never {
+  throw new Bad(`${path}: ${what}`);
+}
+
+function show(v: unknown): string {
+  const s = JSON.stringify(v);
+  return s === undefined ? String(v) : s.length > 40 ? `${s.slice(0, 40)}…` : s;
+}
+
+function rec(v: unknown, path: string): Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(path, `expected an object, got ${show(v)}`);
+  return v as Record<string, unknown>;
+}
+
+function int(v: unknown, path: string, lo = Number.MIN_SAFE_INTEGER, hi = Number.MAX_SAFE_INTEGER): number {
+  if (typeof v !== 'number' || !Number.isInteger(v)) fail(path, `expected an integer, got ${show(v)}`);
+  if (v < lo || v > hi) fail(path, `${v} is outside ${lo}..${hi}`);
+  return v;
+}
+
+/** A C int argument (32 bits, either signedness on the wire, read as signed). */
+function cint(v: unknown, path: string): number {
+  return int(v, path, -(2 ** 31), 2 ** 32 - 1) | 0;
+}
+
+function str(v: unknown, path: string): string {
+  if (typeof v !== 'string') fail(path, `expected a string, got ${show(v)}`);
+  return v;
+}
+
+function bool(v: unknown, path: string): boolean {
+  if (typeof v !== 'boolean') fail(path, `expected true or false, got ${show(v)}`);
+  return v;
+}
+
+function oneOf<S extends string>(v: unknown, path: string, allowed: readonly S[]): S {
+  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) fail(path, `expected one of ${allowed.join(', ')}, got ${show(v)}`);
+  return v as S;
+}
+
+function lookup(table: NameTable, name: string, path: string): number {
+  for (const [n, v] of table) if (n === name) return v;
+  return fail(path, `unknown name '${name}' (known here: ${table.map(([n]) => n).join(', ')})`);
+}
+
+function sym(v: unknown, path: string, table: NameTable): number {
+  return typeof v === 'string' ? lookup(table, v, path) : cint(v, path);
+}
+
+/** A flag set's value; `single` names are values, of which a set may hold one. */
+function flags(v: unknown, path: string, table: NameTable, single: NameTable = []): number {
+  if (!Array.isArray(v)) fail(path, `expected a flag set (array of names and at most one number), got ${show(v)}`);
+  let acc = 0;
+  let numbers = 0;
+  let singles = 0;
+  v.forEach((e, i) => {
+    const p = `${path}[${i}]`;
+    if (typeof e === 'number') {
+      if (++numbers > 1) fail(p, 'a flag set holds at most one number');
+      acc |= int(e, p, 0, 2 ** 32 - 1);
+    } else if (typeof e === 'string') {
+      if (single.some(([n]) => n === e)) {
+        if (++singles > 1) fail(p, `at most one of ${single.map(([n]) => n).join(', ')}`);
+        acc |= lookup(single, e, p);
+      } else acc |= lookup(table, e, p);
+    } else fail(p, `expected a name or a number, got ${show(e)}`);
+  });
+  return acc | 0;
+}
+
+const PTRS: readonly Ptr[] = ['ok', 'null', 'bad'];
+
+function addrIn(v: unknown, path: string): AddrIn {
+  const o = rec(v, path);
+  const ptr = oneOf(o.ptr, `${path}.ptr`, PTRS);
+  const len = cint(o.len, `${path}.len`);
+  if (ptr !== 'ok') return { ptr, len };
+  return { ptr, len, family: sym(o.family, `${path}.family`, T.domain), addr: str(o.addr, `${path}.addr`), port: int(o.port, `${path}.port`, 0, 65535) };
+}
+
+function addrOut(v: unknown, path: string): AddrOut {
+  const o = rec(v, path);
+  return { ptr: oneOf(o.ptr, `${path}.ptr`, PTRS), lenPtr: oneOf(o.lenPtr, `${path}.lenPtr`, PTRS), len: cint(o.len, `${path}.len`) };
+}
+
+/** Decodes a call as it travels (the inverse of encodeCall). */
+function call(v: unknown, path: string): Call {
+  const o = rec(v, path);
+  const op = oneOf(o.op, `${path}.op`, OPS);
+  const fd = (): number => cint(o.fd, `${path}.fd`);
+  switch (op) {
+    case 'socket':
+      return { op, domain: sym(o.domain, `${path}.domain`, T.domain), type: flags(o.type, `${path}.type`, T.sockFlags, T.sockType), protocol: sym(o.protocol, `${path}.protocol`, T.protocol) };
+    case 'bind':
+    case 'connect':
+      return { op, fd: fd(), addr: addrIn(o.addr, `${path}.addr`) };
+    case 'listen':
+      return { op, fd: fd(), backlog: cint(o.backlog, `${path}.backlog`) };
+    case 'accept':
+    case 'getsockname':
+    case 'getpeername':
+      return { op, fd: fd(), out: addrOut(o.out, `${path}.out`) };
+    case 'accept4':
+      return { op, fd: fd(), out: addrOut(o.out, `${path}.out`), flags: flags(o.flags, `${path}.flags`, T.sockFlags) };
+    case 'close':
+      return { op, fd: fd() };
+    case 'fcntl': {
+      const arg = Array.isArray(o.arg) ? flags(o.arg, `${path}.arg`, FCNTL_BITS) : cint(o.arg, `${path}.arg`);
+      return { op, fd: fd(), cmd: sym(o.cmd, `${path}.cmd`, T.fcntlCmd), arg };
+    }
+    case 'setsockopt': {
+      const level = sym(o.level, `${path}.level`, T.level);
+      const name = typeof o.name === 'string' && level !== K.SOL_SOCKET
+        ? fail(`${path}.name`, 'option names are symbolic only at level SOL_SOCKET; send the number')
+        : sym(o.name, `${path}.name`, T.solSocketOpt);
+      return { op, fd: fd(), level, name, value: cint(o.value, `${path}.value`), optlen: cint(o.optlen, `${path}.optlen`) };
+    }
+  }
+}
+
+function world(v: unknown, path: string): World {
+  const o = rec(v, path);
+  const w: World = {};
+  if (o.nofile !== undefined) w.nofile = int(o.nofile, `${path}.nofile`, 0);
+  if (o.capNetBindService !== undefined) w.capNetBindService = bool(o.capNetBindService, `${path}.capNetBindService`);
+  return w;
+}
+
+const DOTTED = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+function bound(v: unknown, path: string): Bound {
+  const o = rec(v, path);
+  const addr = str(o.addr, `${path}.addr`);
+  const m = DOTTED.exec(addr);
+  if (!m || m.slice(1).some((x) => Number(x) > 255)) fail(`${path}.addr`, `expected a dotted quad, got ${show(addr)}`);
+  return { addr, port: int(o.port, `${path}.port`, 0, 65535) };
+}
+
+function errno(v: unknown, path: string): ErrnoName | `E${number}` {
+  const s = str(v, path);
+  if (s === 'EWOULDBLOCK') return 'EAGAIN';
+  if (Object.hasOwn(ERRNO, s)) return s as ErrnoName;
+  if (/^E\d+$/.test(s)) {
+    const n = Number(s.slice(1));
+    const named = (Object.entries(ERRNO) as [ErrnoName, number][]).find(([, x]) => x === n);
+    return named ? named[0] : (s as `E${number}`);
+  }
+  return fail(path, `'${s}' is not in sockspec's errno table (spec/errno.ts); send it as E<number>`);
+}
+
+function observed(v: unknown, path: string): Observed {
+  const o = rec(v, path);
+  const kind = oneOf(o.kind, `${path}.kind`, ['returned', 'blocked', 'crashed', 'unsupported'] as const);
+  switch (kind) {
+    case 'returned': {
+      const ret = Array.isArray(o.ret) ? flags(o.ret, `${path}.ret`, FCNTL_BITS) : cint(o.ret, `${path}.ret`);
+      const r: Observed = { kind, ret };
+      if (o.errno !== undefined) r.errno = errno(o.errno, `${path}.errno`);
+      if (ret === -1 && r.errno === undefined) fail(`${path}.errno`, 'missing: a call that returns -1 states its errno');
+      if (o.addr !== undefined) {
+        const hex = str(o.addr, `${path}.addr`);
+        if (!/^([0-9a-fA-F]{2})*$/.test(hex) || hex.length > 256) fail(`${path}.addr`, 'expected hex of at most 128 bytes');
+        r.addr = hex.toLowerCase();
+      }
+      if (o.addrlen !== undefined) r.addrlen = cint(o.addrlen, `${path}.addrlen`);
+      if (o.bound !== undefined) r.bound = bound(o.bound, `${path}.bound`);
+      return r;
+    }
+    case 'blocked':
+      return o.bound === undefined ? { kind } : { kind, bound: bound(o.bound, `${path}.bound`) };
+    case 'crashed':
+    case 'unsupported':
+      return { kind, detail: str(o.detail, `${path}.detail`) };
+  }
+}
+
+function profile(v: unknown, path: string): Profile {
+  const o = rec(v, path);
+  const range = o.portRange;
+  if (!Array.isArray(range) || range.length !== 2) fail(`${path}.portRange`, `expected [low, high], got ${show(range)}`);
+  return {
+    kernel: str(o.kernel, `${path}.kernel`),
+    somaxconn: int(o.somaxconn, `${path}.somaxconn`, 0),
+    portRange: [int(range[0], `${path}.portRange[0]`, 1, 65535), int(range[1], `${path}.portRange[1]`, 1, 65535)],
+    unprivilegedPortStart: int(o.unprivilegedPortStart, `${path}.unprivilegedPortStart`, 0, 65536),
+    nofile: int(o.nofile, `${path}.nofile`, 0),
+    capNetBindService: bool(o.capNetBindService, `${path}.capNetBindService`),
+  };
+}
+
+function symList(v: unknown, path: string): Sym[] {
+  if (!Array.isArray(v)) fail(path, `expected an array, got ${show(v)}`);
+  return v.map((e, i) => (typeof e === 'number' ? int(e, `${path}[${i}]`) : str(e, `${path}[${i}]`)));
+}
+
+function capabilities(v: unknown, path: string): Capabilities {
+  const o = rec(v, path);
+  if (!Array.isArray(o.calls)) fail(`${path}.calls`, `expected an array of call names, got ${show(o.calls)}`);
+  return {
+    families: symList(o.families, `${path}.families`),
+    types: symList(o.types, `${path}.types`),
+    calls: o.calls.map((c, i) => oneOf(c, `${path}.calls[${i}]`, OPS)),
+  };
+}
+
+function json(line: string): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch (e) {
+    return fail('line', `not JSON (${(e as Error).message})`);
+  }
+  return rec(v, 'message');
+}
+
+function id(o: Record<string, unknown>, type: string): number {
+  return int(o.id, `${type}.id`, 0);
+}
+
+function guard<T>(f: () => T): Parsed<T> {
+  try {
+    return { ok: true, msg: f() };
+  } catch (e) {
+    if (e instanceof Bad) return { ok: false, error: e.message };
+    return { ok: false, error: `unexpected: ${String(e)}` };
+  }
+}
+
+/**
+ * Parses and validates one line from a helper. Unknown fields are ignored (so a helper
+ * may add its own); a missing or mistyped field is an error naming its path.
+ */
+export function parseHelperMessage(line: string): Parsed<HelperMessage> {
+  return guard((): HelperMessage => {
+    const o = json(line);
+    const type = oneOf(o.type, 'message.type', ['hello', 'opened', 'rejected', 'result', 'settled', 'ready', 'error'] as const);
+    switch (type) {
+      case 'hello':
+        return { type, protocol: int(o.protocol, 'hello.protocol'), name: str(o.name, 'hello.name'), version: str(o.version, 'hello.version'), capabilities: capabilities(o.capabilities, 'hello.capabilities') };
+      case 'opened':
+        return { type, id: id(o, type), profile: profile(o.profile, 'opened.profile') };
+      case 'rejected':
+        return { type, id: id(o, type), reason: str(o.reason, 'rejected.reason') };
+      case 'result':
+        return { type, id: id(o, type), observed: observed(o.observed, 'result.observed') };
+      case 'settled':
+      case 'ready':
+        return { type, id: id(o, type) };
+      case 'error':
+        return { type, id: o.id === null || o.id === undefined ? null : id(o, type), message: str(o.message, 'error.message') };
+    }
+  });
+}
+
+/** Parses and validates one line from the runner (for helpers written in TS/JS). */
+export function parseRunnerMessage(line: string): Parsed<RunnerMessage> {
+  return guard((): RunnerMessage => {
+    const o = json(line);
+    const type = oneOf(o.type, 'message.type', ['open', 'call', 'settle', 'reset'] as const);
+    switch (type) {
+      case 'open':
+        return { type, id: id(o, type), world: world(o.world, 'open.world'), deadlineMs: int(o.deadlineMs, 'open.deadlineMs', 0) };
+      case 'call':
+        return { type, id: id(o, type), call: call(o.call, 'call.call') };
+      case 'settle':
+      case 'reset':
+        return { type, id: id(o, type) };
+    }
+  });
+}
+
+/**
+ * Why `reply` is not an answer to `req` (wrong type for the request, or wrong id), or
+ * undefined when it is one. An `error` reply with a null id answers any request.
+ */
+export function replyProblem(req: RunnerMessage, reply: HelperMessage): string | undefined {
+  if (reply.type === 'error') return reply.id === null || reply.id === req.id ? undefined : `error reply has id ${reply.id}, expected ${req.id}`;
+  const allowed = REPLIES[req.type];
+  if (!allowed.includes(reply.type)) return `expected ${allowed.join(' or ')} in reply to ${req.type} #${req.id}, got ${reply.type}`;
+  if (reply.type !== 'hello' && reply.id !== req.id) return `${reply.type} has id ${reply.id}, expected ${req.id} (the ${req.type} request)`;
+  return undefined;
+}
+
+/** `line` shortened to `max` characters for an error report. */
+export function excerpt(line: string, max = 200): string {
+  return line.length <= max ? line : `${line.slice(0, max)}… (${line.length} chars)`;
+}
