@@ -10,7 +10,8 @@ Runs random socket-call sequences on an implementation and on the model of Linux
 and shrinks any divergence to a minimal trace (text, JSON and a C reproducer).
 
 options:
-  --adapter NAME     implementation under test: linux (default) or model
+  --adapter NAME     implementation under test: linux (default), model, or
+                     exec:COMMAND (a program speaking spec/wire.md)
   --runs N           number of random sequences (default 1000)
   --seed S           fast-check seed (default: random, printed)
   --path P           replay one counterexample path of a previous run (needs --seed)

@@ -67,7 +67,9 @@ async function run(a: RunArgs): Promise<number> {
       ...(f.outcome.divergence ? { divergence: f.outcome.divergence } : {}),
     };
     mkdirSync(a.out, { recursive: true });
-    const base = join(a.out, `divergence-${adapter.name}-seed${a.seed}`);
+    // Adapter names such as `exec:./my shim --x` are not file names.
+    const safe = adapter.name.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 60);
+    const base = join(a.out, `divergence-${safe}-seed${a.seed}`);
     files = { json: `${base}.json`, c: `${base}.c` };
     writeFileSync(files.json, traceToJson(trace));
     writeFileSync(files.c, traceToC(trace));

@@ -52,14 +52,19 @@ function header(t: Trace, c: Paint): string {
   return `${c.bold(`sockspec: ${what}`)}${replay}`;
 }
 
+/** `w` as one shell word: unchanged when it is plain, else single-quoted. */
+function shellWord(w: string): string {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`;
+}
+
 function footer(t: Trace, o: RenderOptions): string[] {
   const lines: string[] = [];
   if (t.seed !== undefined) {
     const path = t.path !== undefined ? ` --path "${t.path}"` : '';
     if (t.generator !== undefined) {
-      lines.push(`replay:  npx sockspec run --adapter ${t.adapter} --seed ${t.seed}${path} --max-length ${t.generator.maxLength} --invalid ${t.generator.invalid}`);
+      lines.push(`replay:  npx sockspec run --adapter ${shellWord(t.adapter)} --seed ${t.seed}${path} --max-length ${t.generator.maxLength} --invalid ${t.generator.invalid}`);
     } else {
-      lines.push(`replay:  npx sockspec run --adapter ${t.adapter} --seed ${t.seed}${path}`);
+      lines.push(`replay:  npx sockspec run --adapter ${shellWord(t.adapter)} --seed ${t.seed}${path}`);
       lines.push('         (add the --max-length and --invalid of the original run if they were not the defaults)');
     }
   } else {
