@@ -7,7 +7,7 @@ import type { Adapter } from '../spec/adapter.js';
 import { Coverage } from './coverage.js';
 import { caseArb, type Case } from './generate.js';
 import { runSequence, type RunOutcome, type StepFn } from './runner.js';
-import type { Profile } from '../spec/profile.js';
+import { DEFAULT_PROFILE, type Profile } from '../spec/profile.js';
 
 export interface CheckOptions {
   adapter: Adapter;
@@ -56,7 +56,12 @@ export async function check(o: CheckOptions): Promise<CheckReport> {
   const progress: Progress = { phase: 'run', sequences: 0, calls: 0, shrinks: 0 };
   let harnessError: string | undefined;
   const runOneWithProfile = async (c: Case): Promise<{ outcome: RunOutcome; profile: Profile }> => {
-    const session = await o.adapter.open({ deadlineMs: o.deadlineMs, world: c.world });
+    let session;
+    try {
+      session = await o.adapter.open({ deadlineMs: o.deadlineMs, world: c.world });
+    } catch (e) {
+      return { outcome: { steps: [], error: `cannot open a session: ${(e as Error).message}` }, profile: DEFAULT_PROFILE };
+    }
     try {
       return { outcome: await runSequence(session, c.calls, o.stepFn), profile: session.profile };
     } finally {
