@@ -10,6 +10,8 @@ import { shim } from './native.js';
 import { canAdminNetns } from './profile.js';
 import { openLinuxSession } from './session.js';
 
+export { linuxAsyncCalls } from './session.js';
+
 let availability: { why: string | undefined } | undefined;
 
 function check(): string | undefined {

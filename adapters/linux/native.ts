@@ -1,7 +1,8 @@
 /**
- * Builds adapters/linux/shim.c into a shared library (once per source version, cached in
- * <repo>/.cache/) and binds its functions with koffi. Compiles to a temporary name and
- * renames atomically, so concurrent test workers never load a half-written file.
+ * Builds adapters/linux/shim.c and nosleep.c into a shared library (once per version of
+ * the sources, cached in <repo>/.cache/) and binds its functions with koffi. Compiles to a
+ * temporary name and renames atomically, so concurrent test workers never load a
+ * half-written file.
  */
 import koffi, { type LibraryHandle } from 'koffi';
 import { execFileSync } from 'node:child_process';
@@ -24,6 +25,13 @@ export interface Shim {
   close(): number;
   /** Executes one call synchronously. */
   exec(op: number, args: Float64Array, out: Buffer, res: Int32Array): number;
+  /**
+   * Executes accept, accept4 or connect synchronously, without a timer, when the kernel
+   * will not sleep in it, and returns 0 (res filled as by exec). Returns 1 when it may
+   * sleep: res is then unspecified and the call must be completed by a timed execAsync
+   * with the same arguments (nosleep.c says why the pair is exact).
+   */
+  tryExec(op: number, args: Float64Array, out: Buffer, res: Int32Array): number;
   /** Executes one call on a worker thread (for calls that may block). */
   execAsync(op: number, args: Float64Array, out: Buffer, res: Int32Array, done: (err: unknown) => void): void;
 }
@@ -31,7 +39,9 @@ export interface Shim {
 const CC_FLAGS = ['-O2', '-shared', '-fPIC'];
 const CC_LIBS = ['-lrt'];
 
-const SOURCE = fileURLToPath(new URL('./shim.c', import.meta.url));
+/** The compiled sources first, then the headers they include (all hashed). */
+const SOURCES = ['./shim.c', './nosleep.c'].map((f) => fileURLToPath(new URL(f, import.meta.url)));
+const HEADERS = ['./nosleep.h'].map((f) => fileURLToPath(new URL(f, import.meta.url)));
 const CACHE = fileURLToPath(new URL('../../.cache/', import.meta.url));
 
 /** Whether `cmd` is an executable file on PATH. */
@@ -41,21 +51,22 @@ function onPath(cmd: string): boolean {
 
 /** The path of the built library, compiling it first if needed. Throws with cc's output. */
 function build(): string {
-  const src = readFileSync(SOURCE);
-  const hash = createHash('sha256').update(src).update([...CC_FLAGS, ...CC_LIBS].join(' ')).digest('hex').slice(0, 16);
+  const h = createHash('sha256');
+  for (const f of [...SOURCES, ...HEADERS]) h.update(readFileSync(f));
+  const hash = h.update([...CC_FLAGS, ...CC_LIBS].join(' ')).digest('hex').slice(0, 16);
   const lib = join(CACHE, `libsockspec-linux-${hash}.so`);
   if (existsSync(lib)) return lib;
   if (!onPath('cc')) throw new Error('cc not found: cannot build the C shim');
   mkdirSync(CACHE, { recursive: true });
   const tmp = `${lib}.${process.pid}.${Date.now()}.tmp`;
   try {
-    execFileSync('cc', [...CC_FLAGS, '-o', tmp, SOURCE, ...CC_LIBS], { stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync('cc', [...CC_FLAGS, '-o', tmp, ...SOURCES, ...CC_LIBS], { stdio: ['ignore', 'pipe', 'pipe'] });
     renameSync(tmp, lib);
   } catch (e) {
     rmSync(tmp, { force: true });
     const err = e as { stderr?: Buffer; message: string };
     const why = err.stderr?.toString().trim().split('\n')[0] ?? err.message;
-    throw new Error(`cc failed to build the C shim (${SOURCE}): ${why}`);
+    throw new Error(`cc failed to build the C shim (${SOURCES.join(', ')}): ${why}`);
   }
   pruneOthers(lib);
   return lib;
@@ -91,6 +102,7 @@ function bind(lib: LibraryHandle): Shim {
   const open = lib.func('int ss_open(void *res, int32_t nofile, int32_t drop)');
   const close = lib.func('int ss_close(void)');
   const exec = lib.func('int ss_exec(int op, void *a, void *out, void *res)');
+  const tryExec = lib.func('int ss_try(int op, void *a, void *out, void *res)');
   const e = init() as number;
   if (e !== 0) throw new Error(`the C shim cannot install its deadline signal handler (errno ${e})`);
   return {
@@ -100,6 +112,7 @@ function bind(lib: LibraryHandle): Shim {
     open: (res, nofile, drop) => open(res, nofile, drop ? 1 : 0) as number,
     close: () => close() as number,
     exec: (op, a, out, res) => exec(op, a, out, res) as number,
+    tryExec: (op, a, out, res) => tryExec(op, a, out, res) as number,
     execAsync: (op, a, out, res, done) => exec.async(op, a, out, res, done),
   };
 }

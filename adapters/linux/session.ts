@@ -1,8 +1,9 @@
 /**
  * One Linux session: the Node main thread inside a fresh network namespace, the
- * sequence's fds at base + v, and calls executed through the C shim. Calls that may
- * block (accept, accept4, connect) run on a worker thread under a deadline timer, so the
- * event loop never waits on them; all other calls run synchronously on the main thread.
+ * sequence's fds at base + v, and calls executed through the C shim, synchronously on the
+ * main thread. accept, accept4 and connect too, unless the kernel may sleep in them
+ * (shim.c's ss_try decides, exactly; see nosleep.c): those run on a worker thread under a
+ * deadline timer, so the event loop never waits on them.
  */
 import type { Session, SessionOptions } from '../../spec/adapter.js';
 import type { Call } from '../../spec/call.js';
@@ -15,6 +16,8 @@ import { readProfile, VIRTUAL_NOFILE } from './profile.js';
 
 /** Result slots (enum R_* in shim.c). */
 const R_RET = 0, R_ERRNO = 1, R_ADDRLEN = 2, R_BLOCKED = 3, R_BOUND = 4, R_BOUND_ADDR = 5, R_BOUND_PORT = 6;
+/** Values of res[R_BLOCKED] (enum B_* in shim.c). */
+const B_BLOCKED = 1, B_NO_TIMER = -1, B_FLAGS_LOST = -2;
 const RES_SLOTS = 8;
 /** The longest an accept waits before it counts as blocked (ms); see exec(). */
 const ACCEPT_WAIT_MS = 2;
@@ -33,6 +36,15 @@ const OPEN_STAGE = [
 
 let openSessions = 0;
 let workersWarm = false;
+let asyncCalls = 0;
+
+/**
+ * How many calls this process has handed to a worker thread (the timed path) since it
+ * started. For tests and measurements; never reset.
+ */
+export function linuxAsyncCalls(): number {
+  return asyncCalls;
+}
 
 /** Runs one no-op on the worker pool so that its threads are created in the host netns. */
 function warmWorkers(lib: Shim): Promise<void> {
@@ -68,14 +80,19 @@ class LinuxSession implements Session {
     const why = encode(call, this.args);
     if (why !== undefined) return Promise.resolve({ kind: 'unsupported', detail: why });
     const op = OP_CODE[call.op];
-    if (call.op !== 'accept' && call.op !== 'accept4' && call.op !== 'connect') {
-      try {
-        this.lib.exec(op, this.args, this.out, this.res);
-        return Promise.resolve(this.observe(call));
-      } catch (e) {
-        return Promise.reject(e);
-      }
+    const mayBlock = call.op === 'accept' || call.op === 'accept4' || call.op === 'connect';
+    try {
+      if (!mayBlock) this.lib.exec(op, this.args, this.out, this.res);
+      else if (this.lib.tryExec(op, this.args, this.out, this.res) !== 0) return this.execTimed(call, op);
+      return Promise.resolve(this.observe(call));
+    } catch (e) {
+      return Promise.reject(e);
     }
+  }
+
+  /** Makes (or, after ss_try's non-blocking attempt, completes) `call` on a worker thread under the deadline. */
+  private execTimed(call: Call, op: number): Promise<Observed> {
+    asyncCalls++;
     // accept sleeps only when its queue is empty, and nothing in a sequence can fill the
     // queue while the sequence waits (only a kernel timer, >= 1 s away), so a short wait
     // tells the same answer as a long one; connect waits on the handshake, which gets the
@@ -99,9 +116,10 @@ class LinuxSession implements Session {
   /** Turns the shim's result slots into an observation of `call`. */
   private observe(call: Call): Observed {
     const r = this.res;
-    if (r[R_BLOCKED] === -1) throw new Error(`the deadline timer could not be armed (${errnoName(r[R_ERRNO]!)})`);
+    if (r[R_BLOCKED] === B_NO_TIMER) throw new Error(`the deadline timer could not be armed (${errnoName(r[R_ERRNO]!)})`);
+    if (r[R_BLOCKED] === B_FLAGS_LOST) throw new Error(`a socket's file flags could not be restored after a non-blocking connect (${errnoName(r[R_ERRNO]!)})`);
     const bound = this.bound(call);
-    if (r[R_BLOCKED] === 1) return bound ? { kind: 'blocked', bound } : { kind: 'blocked' };
+    if (r[R_BLOCKED] === B_BLOCKED) return bound ? { kind: 'blocked', bound } : { kind: 'blocked' };
     const o: Returned = { kind: 'returned', ret: r[R_RET]! };
     if (o.ret < 0) o.errno = errnoName(r[R_ERRNO]!);
     if (call.op === 'accept' || call.op === 'accept4' || call.op === 'getsockname' || call.op === 'getpeername') {

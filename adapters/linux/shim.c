@@ -13,6 +13,9 @@
  * Blocking: when a[A_DEADLINE] > 0 the syscall runs under a per-thread POSIX timer that
  * sends SIG_BLOCKED to this thread at the deadline and then every REPEAT_NS, so that a
  * sleeping syscall returns EINTR (the handler is installed without SA_RESTART).
+ * ss_try makes accept/accept4/connect on the calling thread without a timer when the
+ * kernel will not sleep in them, and otherwise leaves them to a timed ss_exec
+ * (nosleep.c says why that is exact).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -34,6 +37,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "nosleep.h"
+
 #ifndef sigev_notify_thread_id
 #define sigev_notify_thread_id _sigev_un._tid
 #endif
@@ -44,6 +49,9 @@
 static int g_nofile = NOFILE;
 /* Whether ss_open took CAP_NET_BIND_SERVICE out of this thread's effective set. */
 static int g_dropped_cap;
+/* Whether ss_try may split a blocking TCP connect (cleared for the rest of the session by
+ * the first setsockopt that nosleep_breaks_split names). */
+static int g_split_connect;
 /* Virtual numbers at or above this are passed through unmapped (and stay invalid). */
 #define VMAX (1 << 30)
 /* Re-fire interval after the deadline, so a signal that lands just before the
@@ -63,6 +71,9 @@ enum { PTR_OK = 0, PTR_NULL = 1, PTR_BAD = 2 };
 
 /* Result slots. */
 enum { R_RET = 0, R_ERRNO, R_ADDRLEN, R_BLOCKED, R_BOUND, R_BOUND_ADDR, R_BOUND_PORT, R_COUNT };
+/* res[R_BLOCKED]: the call returned; it was interrupted at its deadline; the timer could
+ * not be armed; the file's flags could not be restored after ss_try's non-blocking attempt. */
+enum { B_RETURNED = 0, B_BLOCKED = 1, B_NO_TIMER = -1, B_FLAGS_LOST = -2 };
 
 /* An address that faults on every access (below mmap_min_addr). */
 #define BAD_PTR ((void *)1)
@@ -272,6 +283,7 @@ int ss_open(int32_t *res, int32_t nofile, int32_t drop_bind_service)
     return e;
   }
   res[1] = 4;
+  g_split_connect = 1;
   if ((e = bring_lo_up())) goto fail;
   res[1] = 6;
   if (drop_bind_service) {
@@ -400,8 +412,9 @@ static long fcntl_exec(int fd, const double *a, int *err)
 }
 
 /* accept/accept4 (with the EMFILE check __sys_accept4_file makes before it looks at the
- * socket), getsockname, getpeername: the AddrOut calls. */
-static long addr_out_exec(int op, int fd, const double *a, uint8_t *out, int32_t *res, int *err)
+ * socket), getsockname, getpeername: the AddrOut calls. With `try`, an accept that may
+ * sleep is not made and *deferred is set. */
+static long addr_out_exec(int op, int fd, const double *a, uint8_t *out, int32_t *res, int *err, int try, int *deferred)
 {
   socklen_t len = (socklen_t)(int32_t)(int64_t)a[A_3];
   int flags = op == OP_ACCEPT4 ? (int)(int64_t)a[A_4] : 0;
@@ -418,26 +431,29 @@ static long addr_out_exec(int op, int fd, const double *a, uint8_t *out, int32_t
   } else if (fcntl(fd, F_GETFD) >= 0 && !(flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK)) && region_full(fd)) {
     r = -1;
     *err = EMFILE;
+  } else if (try && nosleep_accept_may_sleep(fd, flags)) {
+    *deferred = 1;
+    return -1;
   } else {
     sigset_t old;
-    int timed = a[A_DEADLINE] > 0;
+    int timed = !try && a[A_DEADLINE] > 0;
     if (timed && (*err = arm(a[A_DEADLINE], &old))) {
-      res[R_BLOCKED] = -1;
+      res[R_BLOCKED] = B_NO_TIMER;
       return -1;
     }
     r = accept4(fd, p, lp, flags);
     if (r < 0) *err = errno;
     if (timed) disarm(&old);
     if (r >= 0) r = place((int)r, flags & SOCK_CLOEXEC, err);
-    else if (timed && *err == EINTR) res[R_BLOCKED] = 1;
+    else if (timed && *err == EINTR) res[R_BLOCKED] = B_BLOCKED;
   }
   res[R_ADDRLEN] = (int32_t)len;
   return r;
 }
 
-/* bind and connect (connect under the timer when a deadline is given); both report the
- * local address afterwards. */
-static long addr_in_exec(int op, int fd, const double *a, int32_t *res, int *err)
+/* bind and connect (connect under the timer when a deadline is given; with `try`, only if
+ * it will not sleep, else *deferred is set); both report the local address afterwards. */
+static long addr_in_exec(int op, int fd, const double *a, int32_t *res, int *err, int try, int *deferred)
 {
   uint8_t in[sizeof(struct sockaddr_storage)] __attribute__((aligned(8)));
   addr_in(a, in);
@@ -447,17 +463,28 @@ static long addr_in_exec(int op, int fd, const double *a, int32_t *res, int *err
   if (op == OP_BIND) {
     r = bind(fd, p, len);
     if (r < 0) *err = errno;
+  } else if (try) {
+    switch (nosleep_connect(fd, p, len, g_split_connect, &r, err)) {
+    case NOSLEEP_DONE:
+      break;
+    case NOSLEEP_DEFER:
+      *deferred = 1;
+      return -1;
+    default:
+      res[R_BLOCKED] = B_FLAGS_LOST;
+      return -1;
+    }
   } else {
     sigset_t old;
     int timed = a[A_DEADLINE] > 0;
     if (timed && (*err = arm(a[A_DEADLINE], &old))) {
-      res[R_BLOCKED] = -1;
+      res[R_BLOCKED] = B_NO_TIMER;
       return -1;
     }
     r = connect(fd, p, len);
     if (r < 0) *err = errno;
     if (timed) disarm(&old);
-    if (r < 0 && timed && *err == EINTR) res[R_BLOCKED] = 1;
+    if (r < 0 && timed && *err == EINTR) res[R_BLOCKED] = B_BLOCKED;
   }
   report_bound(fd, res);
   return r;
@@ -469,32 +496,32 @@ static long setsockopt_exec(int fd, const double *a, int *err)
   memset(val, 0, sizeof val);
   int v = (int)(int64_t)a[A_3];
   memcpy(val, &v, sizeof v);
-  long r = setsockopt(fd, (int)(int64_t)a[A_1], (int)(int64_t)a[A_2], val, (socklen_t)(int32_t)(int64_t)a[A_4]);
+  int level = (int)(int64_t)a[A_1], name = (int)(int64_t)a[A_2];
+  if (nosleep_breaks_split(level, name)) g_split_connect = 0;
+  long r = setsockopt(fd, level, name, val, (socklen_t)(int32_t)(int64_t)a[A_4]);
   if (r < 0) *err = errno;
   return r;
 }
 
-/* Executes one call (see the A_* and R_* layouts). res[R_BLOCKED] is 1 when a timed
- * call was interrupted at its deadline, -1 when the timer itself failed (res[R_ERRNO]
- * says why). Returns res[R_RET]. */
-int ss_exec(int op, const double *a, uint8_t *out, int32_t *res)
+/* Executes one call; with `try`, returns 1 without filling res when the call may sleep. */
+static int run(int op, const double *a, uint8_t *out, int32_t *res, int try)
 {
   int fd = vmap(a[A_FD]);
   long r = -1;
-  int err = 0;
+  int err = 0, deferred = 0;
   res[R_ADDRLEN] = 0;
-  res[R_BLOCKED] = 0;
+  res[R_BLOCKED] = B_RETURNED;
   res[R_BOUND] = 0;
   switch (op) {
   case OP_ACCEPT:
   case OP_ACCEPT4:
   case OP_GETSOCKNAME:
   case OP_GETPEERNAME:
-    r = addr_out_exec(op, fd, a, out, res, &err);
+    r = addr_out_exec(op, fd, a, out, res, &err, try, &deferred);
     break;
   case OP_BIND:
   case OP_CONNECT:
-    r = addr_in_exec(op, fd, a, res, &err);
+    r = addr_in_exec(op, fd, a, res, &err, try, &deferred);
     break;
   case OP_SOCKET:
     r = socket((int)(int64_t)a[A_FD], (int)(int64_t)a[A_1], (int)(int64_t)a[A_2]);
@@ -522,9 +549,28 @@ int ss_exec(int op, const double *a, uint8_t *out, int32_t *res)
   default:
     err = ENOSYS;
   }
+  if (deferred) return 1;
   if (r < 0) r = -1;
   else err = 0;
   res[R_RET] = (int32_t)r;
   res[R_ERRNO] = err;
-  return (int)r;
+  return 0;
+}
+
+/* Executes one call (see the A_* and R_* layouts); res[R_BLOCKED] says whether it returned
+ * (B_*; on a failure of the shim itself res[R_ERRNO] says why). Returns res[R_RET]. */
+int ss_exec(int op, const double *a, uint8_t *out, int32_t *res)
+{
+  run(op, a, out, res, 0);
+  return res[R_RET];
+}
+
+/* Executes one call on the calling thread, without a timer, unless it is an accept,
+ * accept4 or connect the kernel may sleep in: then returns 1, having changed nothing that
+ * the blocking call would not change before it sleeps (nosleep.c), and the caller
+ * completes it with a timed ss_exec of the same arguments. Otherwise fills res as ss_exec
+ * does and returns 0. a[A_DEADLINE] is ignored. */
+int ss_try(int op, const double *a, uint8_t *out, int32_t *res)
+{
+  return run(op, a, out, res, 1);
 }

@@ -4,10 +4,10 @@
  */
 import { describe, it, expect } from 'vitest';
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
-import { linuxAdapter, linuxAvailable } from '../../adapters/linux/index.js';
+import { linuxAdapter, linuxAsyncCalls, linuxAvailable } from '../../adapters/linux/index.js';
 import type { Session } from '../../spec/adapter.js';
 import type { AddrIn, AddrOut, Call } from '../../spec/call.js';
-import { AF_INET, F_GETFD, F_GETFL, FD_CLOEXEC, O_LARGEFILE, O_NONBLOCK, O_RDONLY, O_RDWR, SOCK_CLOEXEC, SOCK_STREAM } from '../../spec/constants.js';
+import { AF_INET, AF_UNSPEC, F_GETFD, F_GETFL, F_SETFL, FD_CLOEXEC, O_LARGEFILE, O_NONBLOCK, O_RDONLY, O_RDWR, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_STREAM, SOL_SOCKET } from '../../spec/constants.js';
 import type { Observed } from '../../spec/observed.js';
 
 const why = linuxAvailable();
@@ -35,6 +35,28 @@ function portOf(o: Observed): number {
 function fdCount(): number {
   return readdirSync('/proc/self/fd').length;
 }
+
+/** Runs `calls` in a fresh session; returns the observations and how many went to a worker thread. */
+async function observe(calls: Call[], deadlineMs = 50): Promise<{ obs: Observed[]; timed: number }> {
+  return withSession(deadlineMs, async (s) => {
+    const before = linuxAsyncCalls();
+    const obs: Observed[] = [];
+    for (const c of calls) obs.push(await s.exec(c));
+    return { obs, timed: linuxAsyncCalls() - before };
+  });
+}
+
+/** Ephemeral ports replaced by 'eph' (they differ from run to run). */
+function portless(obs: Observed[]): unknown {
+  return JSON.parse(JSON.stringify(obs).replace(/"port":(3[2-9]|[4-6]\d)\d{3}\b/g, '"port":"eph"').replace(/"addr":"0200[0-9a-f]{4}/g, '"addr":"0200PORT'));
+}
+
+/**
+ * setsockopt(SO_SNDTIMEO) on /dev/null: ENOTSOCK, no effect on any socket, but the shim
+ * stops splitting blocking connects for the session, so each one takes the timed path as
+ * a single blocking call: the reference the split is compared with.
+ */
+const NO_SPLIT: Call = { op: 'setsockopt', fd: 0, level: SOL_SOCKET, name: 21, value: 0, optlen: 16 };
 
 describe('linuxAvailable', () => {
   const capSysAdmin = (BigInt(`0x${/^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '0'}`) >> 21n) & 1n;
@@ -150,6 +172,94 @@ describe.skipIf(why !== undefined)(title, () => {
     await withSession(100, async () => {
       await expect(linuxAdapter.open({ deadlineMs: 100 })).rejects.toThrow(/already open/);
     });
+  });
+
+  it('connects a blocking socket to a loopback listener on the main thread: 0, no worker call', async () => {
+    const { obs, timed } = await observe([
+      tcp(), { op: 'bind', fd: 4, addr: lo(7100) }, { op: 'listen', fd: 4, backlog: 4 },
+      tcp(), { op: 'connect', fd: 5, addr: lo(7100) }, { op: 'connect', fd: 5, addr: lo(7100) },
+    ]);
+    expect(obs[4]).toMatchObject({ kind: 'returned', ret: 0, bound: { addr: '127.0.0.1' } });
+    expect(obs[5]).toMatchObject({ kind: 'returned', ret: -1, errno: 'EISCONN' });
+    expect(timed).toBe(0);
+  });
+
+  it('refuses a blocking connect with no listener on the main thread, reporting what the single blocking call reports', async () => {
+    const calls: Call[] = [tcp(), { op: 'connect', fd: 4, addr: lo(7101) }, { op: 'getsockname', fd: 4, out: OUT }, { op: 'connect', fd: 4, addr: lo(7101) }];
+    const split = await observe(calls);
+    const single = await observe([NO_SPLIT, ...calls]);
+    expect(split.obs[1]).toMatchObject({ kind: 'returned', ret: -1, errno: 'ECONNREFUSED', bound: { addr: '0.0.0.0' } });
+    expect(split.timed).toBe(0);
+    expect(single.timed).toBe(2);
+    expect(portless(split.obs)).toEqual(portless(single.obs.slice(1)));
+  });
+
+  it('observes blocking connects to a full listener as blocked through the worker, as the single blocking call is', async () => {
+    const calls: Call[] = [
+      tcp(), { op: 'bind', fd: 4, addr: lo(7102) }, { op: 'listen', fd: 4, backlog: 0 },
+      tcp(), { op: 'connect', fd: 5, addr: lo(7102) },
+      tcp(), { op: 'connect', fd: 6, addr: lo(7102) }, { op: 'connect', fd: 6, addr: lo(7102) },
+      { op: 'accept', fd: 4, out: OUT }, { op: 'connect', fd: 6, addr: lo(7102) },
+    ];
+    const split = await observe(calls);
+    const single = await observe([NO_SPLIT, ...calls]);
+    expect(split.obs[6]).toMatchObject({ kind: 'blocked', bound: { addr: '127.0.0.1' } });
+    expect(split.obs[7]).toMatchObject({ kind: 'blocked', bound: { addr: '127.0.0.1' } });
+    // The accept frees the queue, but the dropped SYN is retransmitted only after 1 s: still waiting.
+    expect(split.obs[9]).toMatchObject({ kind: 'blocked', bound: { addr: '127.0.0.1' } });
+    // Only the three connects that wait on the handshake go to the worker; the accept finds a queued connection.
+    expect(split.timed).toBe(3);
+    expect(portless(split.obs)).toEqual(portless(single.obs.slice(1)));
+  });
+
+  it('completes a non-blocking connect with a later blocking one: 0 on the main thread, blocked on a full listener', async () => {
+    const calls: Call[] = [
+      tcp(), { op: 'bind', fd: 4, addr: lo(7103) }, { op: 'listen', fd: 4, backlog: 0 },
+      tcp(true), { op: 'connect', fd: 5, addr: lo(7103) }, { op: 'fcntl', fd: 5, cmd: F_SETFL, arg: 0 }, { op: 'connect', fd: 5, addr: lo(7103) },
+      tcp(true), { op: 'connect', fd: 6, addr: lo(7103) }, { op: 'fcntl', fd: 6, cmd: F_SETFL, arg: 0 }, { op: 'connect', fd: 6, addr: lo(7103) },
+      { op: 'fcntl', fd: 6, cmd: F_GETFL, arg: 0 },
+    ];
+    const split = await observe(calls);
+    const single = await observe([NO_SPLIT, ...calls]);
+    expect(split.obs[6]).toMatchObject({ kind: 'returned', ret: 0 });
+    expect(split.obs[10]).toMatchObject({ kind: 'blocked' });
+    // The split restores the file flags: still blocking.
+    expect(split.obs[11]).toEqual({ kind: 'returned', ret: O_RDWR });
+    expect(split.timed).toBe(1);
+    expect(portless(split.obs)).toEqual(portless(single.obs.slice(1)));
+  });
+
+  it('answers the calls that fail at once on the main thread: UDP, listener, non-socket, bad fd, AF_UNSPEC', async () => {
+    const udp: Call = { op: 'socket', domain: AF_INET, type: SOCK_DGRAM, protocol: 0 };
+    const calls: Call[] = [
+      tcp(), { op: 'bind', fd: 4, addr: lo(7104) }, { op: 'listen', fd: 4, backlog: 4 },
+      { op: 'connect', fd: 4, addr: lo(7104) }, udp, { op: 'connect', fd: 5, addr: lo(9) },
+      { op: 'connect', fd: 3, addr: lo(9) }, { op: 'connect', fd: 99, addr: lo(9) },
+      { op: 'accept', fd: 5, out: OUT }, { op: 'accept', fd: 3, out: OUT }, { op: 'accept', fd: 99, out: OUT },
+      tcp(), { op: 'accept', fd: 6, out: OUT }, { op: 'accept4', fd: 4, out: OUT, flags: 1 },
+      { op: 'connect', fd: 6, addr: lo(7104) }, { op: 'connect', fd: 6, addr: { ptr: 'ok', len: 16, family: AF_UNSPEC, addr: '0.0.0.0', port: 0 } },
+    ];
+    const split = await observe(calls);
+    const single = await observe([NO_SPLIT, ...calls]);
+    expect(split.obs.slice(3).map((o) => (o.kind === 'returned' ? o.errno ?? o.ret : o.kind))).toEqual([
+      'EISCONN', 5, 0, 'ENOTSOCK', 'EBADF', 'EOPNOTSUPP', 'ENOTSOCK', 'EBADF', 6, 'EINVAL', 'EINVAL', 0, 0,
+    ]);
+    expect(split.timed).toBe(0);
+    expect(portless(split.obs)).toEqual(portless(single.obs.slice(1)));
+  });
+
+  it('accepts a queued connection on a blocking listener on the main thread; an empty queue goes to the worker', async () => {
+    const { obs, timed } = await observe([
+      tcp(), { op: 'bind', fd: 4, addr: lo(7105) }, { op: 'listen', fd: 4, backlog: 4 },
+      tcp(), { op: 'connect', fd: 5, addr: lo(7105) }, tcp(), { op: 'connect', fd: 6, addr: lo(7105) },
+      { op: 'accept', fd: 4, out: OUT }, { op: 'accept4', fd: 4, out: OUT, flags: SOCK_NONBLOCK },
+      { op: 'accept4', fd: 4, out: OUT, flags: SOCK_NONBLOCK },
+    ]);
+    expect(obs[7]).toMatchObject({ kind: 'returned', ret: 7, addrlen: 16 });
+    expect(obs[8]).toMatchObject({ kind: 'returned', ret: 8, addrlen: 16 });
+    // accept4's SOCK_NONBLOCK marks only the new file: on the blocking listener the call waits.
+    expect(obs[9]).toEqual({ kind: 'blocked' });
+    expect(timed).toBe(1);
   });
 
   it('answers EMFILE once the 1024-entry table is full', async () => {
