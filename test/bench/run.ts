@@ -82,7 +82,7 @@ async function adapterVsC(): Promise<void> {
   const aRate = calls / ((performance.now() - t0) / 1000);
   await s.close();
   console.log(`linux        ${Math.round(aRate).toLocaleString('en')} calls/s through the adapter, ${Math.round(cRate).toLocaleString('en')} calls/s in C: ${(cRate / aRate).toFixed(2)}x (target <= 2x; same 13-call loop, ${n} iterations)`);
-  console.log('             (the adapter also reads getsockname after bind/listen/connect, and runs accept/connect on a worker thread under a deadline)');
+  console.log('             (the adapter also moves new fds into its region, reads getsockname after bind/listen/connect, and probes before accept/connect)');
 }
 
 async function endToEnd(): Promise<void> {
