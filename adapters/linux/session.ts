@@ -20,7 +20,7 @@ const R_RET = 0, R_ERRNO = 1, R_ADDRLEN = 2, R_BLOCKED = 3, R_BOUND = 4, R_BOUND
 const B_BLOCKED = 1, B_NO_TIMER = -1, B_FLAGS_LOST = -2;
 const RES_SLOTS = 8;
 /** The longest an accept waits before it counts as blocked (ms); see exec(). */
-const ACCEPT_WAIT_MS = 2;
+const ACCEPT_WAIT_MS = 0.5;
 const ADDR_BUF = 128;
 
 /** ss_open's stages, for error messages (res[1] when it fails). */
