@@ -42,7 +42,11 @@ export interface CheckReport {
   coverage: Coverage;
   elapsedMs: number;
   /** The minimal failing sequence, re-run once more to record its trace. */
-  failure?: { outcome: RunOutcome; path: string; shrinks: number; case: Case; profile: Profile };
+  failure?: {
+    outcome: RunOutcome; path: string; shrinks: number; case: Case; profile: Profile;
+    /** The divergence did not happen again when the shrunk case was re-run: `outcome` is the run that diverged. */
+    flaky: boolean;
+  };
   /** A harness error (not a divergence): the model or adapter could not go on. */
   error?: string;
   /** The run was stopped early through `shouldStop`. */
@@ -68,11 +72,12 @@ export async function check(o: CheckOptions): Promise<CheckReport> {
       await session.close();
     }
   };
-  const runOne = async (c: Case): Promise<RunOutcome> => (await runOneWithProfile(c)).outcome;
+  // The last divergent run as it happened, in case re-running it does not diverge again.
+  let lastDivergent: { outcome: RunOutcome; profile: Profile; case: Case } | undefined;
   const prop = fc.asyncProperty(caseArb({ maxLength: o.maxLength, invalid: o.invalid }), async (seq) => {
     if (harnessError !== undefined) return true;
     if (progress.phase === 'run' && o.shouldStop?.()) return true;
-    const r = await runOne(seq);
+    const { outcome: r, profile } = await runOneWithProfile(seq);
     if (progress.phase === 'run') {
       progress.sequences++;
       progress.calls += r.steps.length;
@@ -83,7 +88,11 @@ export async function check(o: CheckOptions): Promise<CheckReport> {
     } else progress.shrinks++;
     o.onProgress?.(progress);
     if (r.error !== undefined) { harnessError = r.error; return true; }
-    if (r.divergence) { progress.phase = 'shrink'; return false; }
+    if (r.divergence) {
+      progress.phase = 'shrink';
+      lastDivergent = { outcome: r, profile, case: seq };
+      return false;
+    }
     return true;
   });
   const params: fc.Parameters<[Case]> = { numRuns: o.runs, seed: o.seed, endOnFailure: false };
@@ -96,8 +105,14 @@ export async function check(o: CheckOptions): Promise<CheckReport> {
   if (harnessError !== undefined) report.error = harnessError;
   if (details.failed && details.counterexample) {
     const [c] = details.counterexample;
-    const { outcome, profile } = await runOneWithProfile(c);
-    report.failure = { outcome, path: details.counterexamplePath ?? '', shrinks: details.numShrinks, case: c, profile };
+    const again = await runOneWithProfile(c);
+    const path = details.counterexamplePath ?? '';
+    if (again.outcome.divergence || lastDivergent === undefined) {
+      report.failure = { outcome: again.outcome, path, shrinks: details.numShrinks, case: c, profile: again.profile, flaky: false };
+    } else {
+      // Not reproduced: report the divergence as it was observed, and say so.
+      report.failure = { ...lastDivergent, path, shrinks: details.numShrinks, flaky: true };
+    }
   } else if (details.failed) {
     report.error = `property failed without a counterexample: ${String(details.errorInstance)}`;
   }

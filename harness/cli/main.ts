@@ -74,7 +74,8 @@ async function run(a: RunArgs): Promise<number> {
     writeFileSync(files.json, traceToJson(trace));
     writeFileSync(files.c, traceToC(trace));
     console.log(renderTrace(trace, { color: a.color, files }));
-    if (!f.outcome.divergence) console.log(`note: the shrunk sequence did not diverge when re-run (a flaky answer?)${f.outcome.error ? `: ${f.outcome.error}` : ''}`);
+    if (f.flaky) console.log('note: this divergence did not happen again when its sequence was re-run: the answer depends on something the model does not fix (timing?); the trace above is the run that diverged.');
+    if (f.outcome.error) console.log(`note: ${f.outcome.error}`);
   }
   console.log(summary(report, a));
   if (report.error) { console.error(`sockspec: ${report.error}`); return 2; }
