@@ -103,7 +103,13 @@ function tcpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
   const src = sk.saddr !== '0.0.0.0' ? sk.saddr : route.saddr;
   // inet_hash_connect: a bound port must give a unique 4-tuple (__inet_check_established).
   if (sk.port !== 0 && fourTupleOwner(s, id, { addr: src, port: sk.port }, dst, false) !== undefined) {
-    const next = produce(s, (d) => connectFailure(d.objs[id] as Sock));
+    const next = produce(s, (d) => {
+      const x = d.objs[id] as Sock;
+      // The source address was already taken from the route (inet_bhash2_update_saddr)
+      // when inet_hash_connect failed; the failure path resets it only if not bound.
+      if (x.saddr === '0.0.0.0') { x.addr = src; x.saddr = src; }
+      connectFailure(x);
+    });
     return [to(next, id, 'connect/EADDRNOTAVAIL', { ret: -1, errno: 'EADDRNOTAVAIL' })];
   }
   const hole = sk.port === 0 ? tcpConnectHole(s, id, src, dst) : undefined;
