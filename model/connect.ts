@@ -170,8 +170,8 @@ function tcpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
     child.st = 'ESTABLISHED'; child.ss = 'UNCONNECTED';
     child.addr = dst.addr; child.saddr = dst.addr; child.port = dst.port; child.sport = dst.port; child.viaBind = true;
     child.remote = { addr: src, port }; child.peer = id; child.reuse = l.reuse;
-    // sk_clone_lock copies the listener's sk_userlocks (SOCK_BINDADDR_LOCK/SOCK_BINDPORT_LOCK).
-    child.addrLock = l.addrLock; child.portLock = l.portLock;
+    // sk_clone_lock: "newsk->sk_userlocks = sk->sk_userlocks & ~SOCK_BINDPORT_LOCK".
+    child.addrLock = l.addrLock;
     d.objs[cid] = child;
     (d.objs[lid] as Sock).queue.push(cid);
     x.st = 'ESTABLISHED'; x.peer = cid; x.ss = nonblock ? 'CONNECTING' : 'CONNECTED';

@@ -51,8 +51,8 @@ export function internal(s: State): Transition[] {
       child.st = 'ESTABLISHED';
       child.addr = dst.addr; child.saddr = dst.addr; child.port = dst.port; child.sport = dst.port; child.viaBind = true;
       child.remote = { addr: x.saddr, port: x.port }; child.peer = id; child.reuse = l.reuse;
-    // sk_clone_lock copies the listener's sk_userlocks (SOCK_BINDADDR_LOCK/SOCK_BINDPORT_LOCK).
-    child.addrLock = l.addrLock; child.portLock = l.portLock;
+    // sk_clone_lock: "newsk->sk_userlocks = sk->sk_userlocks & ~SOCK_BINDPORT_LOCK".
+    child.addrLock = l.addrLock;
       d.objs[cid] = child;
       (d.objs[lid] as Sock).queue.push(cid);
       x.st = 'ESTABLISHED';
