@@ -204,3 +204,25 @@ describe('close', () => {
     expect(r[2]!.obs).toMatchObject({ ret: 1 });
   });
 });
+
+describe('regressions found against the kernel', () => {
+  it('reset_child_releases_the_listener_port_even_when_it_was_bound_explicitly', async () => {
+    // sk_clone_lock drops SOCK_BINDPORT_LOCK, so tcp_done's inet_put_port runs for the child.
+    const r = await runModel([tcp(), tcp(), bind(4, inet('0.0.0.0', 5000)), listen(4, 1), connect(5, inet('127.0.0.1', 5000)), accept(4), close(4),
+      connect(5, { ...inet('0.0.0.0', 0), family: AF_UNSPEC, len: 2 }), bind(5, inet('0.0.0.0', 5000))]);
+    expect(r[r.length - 1]!.rule).toBe('bind/port');
+  });
+  it('failed_bind_clears_the_addresses_it_set', async () => {
+    // Socket 5 has 127.0.0.1 from the route of a refused non-blocking connect; the
+    // failing bind sets then clears rcv_saddr/saddr (__inet_bind), leaving 0.0.0.0.
+    const r = await runModel([tcp(), bind(4, inet('127.0.0.1', 5000)), listen(4), tcp(SOCK_NONBLOCK), bind(5, inet('127.0.0.1', 6000)),
+      close(5), tcp(SOCK_NONBLOCK), connect(5, inet('127.0.0.1', 1)), bind(5, inet('127.0.0.1', 5000))]);
+    const b = r[r.length - 1]!;
+    expect(b.rule).toBe('bind/EADDRINUSE');
+    expect(b.obs).toMatchObject({ bound: { addr: '0.0.0.0' } });
+  });
+  it('bind_locks_survive_a_refused_connect_and_a_rebind', async () => {
+    const r = await runModel([tcp(), bind(4, inet('127.0.0.1', 0)), connect(4, inet('127.0.0.1', 1)), bind(4, inet('0.0.0.0', 5000)), connect(4, inet('127.0.0.1', 1))]);
+    expect(r[4]!.obs).toMatchObject({ errno: 'ECONNREFUSED', bound: { addr: '127.0.0.1', port: 5000 } });
+  });
+});
