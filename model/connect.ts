@@ -9,13 +9,14 @@
 import { produce } from 'immer';
 import type { Call } from '../spec/call.js';
 import type { ErrnoName } from '../spec/errno.js';
+import type { PortHole } from '../spec/expected.js';
 import { AF_INET, AF_UNSPEC, O_NONBLOCK, SOCKADDR_IN_LEN } from '../spec/constants.js';
 import { moveAddrToKernel } from './addr.js';
 import { routeConnect } from './addrtype.js';
 import { withBound } from './bind.js';
 import { lookupFile } from './fd.js';
 import { fail, type Outcome } from './outcome.js';
-import { tcpConnectHole, udpHole } from './ports.js';
+import { inHole, tcpConnectHole, udpHole } from './ports.js';
 import { isTimewait, newSock, sockets, sockName, type Endpoint, type Sock, type State } from './state.js';
 import { connectFailure, disconnect, setClose } from './tcp.js';
 
@@ -112,8 +113,9 @@ function tcpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
     });
     return [to(next, id, 'connect/EADDRNOTAVAIL', { ret: -1, errno: 'EADDRNOTAVAIL' })];
   }
-  const hole = sk.port === 0 ? tcpConnectHole(s, id, src, dst) : undefined;
-  const outcome = (rule: string, ret: { ret: number; errno?: ErrnoName } | 'blocked', make: (d: State, port: number) => void): Outcome => {
+  let hole = sk.port === 0 ? tcpConnectHole(s, id, src, dst) : undefined;
+  /** An outcome whose local port is `choice`: the bound port, or the ephemeral hole. */
+  const outcome = (rule: string, ret: { ret: number; errno?: ErrnoName } | 'blocked', make: (d: State, port: number) => void, choice: number | PortHole = hole ?? sk.port): Outcome => {
     const after = (port: number): State => produce(s, (d) => {
       const x = d.objs[id] as Sock;
       if (x.saddr === '0.0.0.0') { x.addr = src; x.saddr = src; }
@@ -125,57 +127,68 @@ function tcpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
     });
     // What getsockname reports afterwards: the post-call address; the port is the
     // ephemeral choice (a hole) when the socket had none (inet_sport survives tcp_done).
-    const name = sockName(after(hole === undefined ? sk.port : 0).objs[id] as Sock);
-    const bound = { addr: name.addr, port: hole ?? name.port };
+    const name = sockName(after(typeof choice === 'number' ? choice : 0).objs[id] as Sock);
+    const bound = { addr: name.addr, port: typeof choice === 'number' ? name.port : choice };
     return {
       rule,
       expect: ret === 'blocked' ? { kind: 'blocked', bound } : { kind: 'returned', ...ret, bound },
-      next: (obs) => after(hole === undefined ? sk.port : (obs.kind === 'returned' || obs.kind === 'blocked') && obs.bound ? obs.bound.port : 0),
+      next: (obs) => after(typeof choice === 'number' ? choice : (obs.kind === 'returned' || obs.kind === 'blocked') && obs.bound ? obs.bound.port : 0),
     };
   };
   // Self-connect: the SYN meets the sending socket itself (simultaneous open).
-  if (dst.addr === src && dst.port === sk.port && sk.port !== 0) {
-    return [outcome('connect/self', nonblock ? { ret: -1, errno: 'EINPROGRESS' } : { ret: 0 }, (d) => {
-      const x = d.objs[id] as Sock;
-      x.st = 'ESTABLISHED'; x.peer = id; x.ss = nonblock ? 'CONNECTING' : 'CONNECTED';
-    })];
+  const self = (port: number): Outcome => outcome('connect/self', nonblock ? { ret: -1, errno: 'EINPROGRESS' } : { ret: 0 }, (d) => {
+    const x = d.objs[id] as Sock;
+    x.st = 'ESTABLISHED'; x.peer = id; x.ss = nonblock ? 'CONNECTING' : 'CONNECTED';
+  }, port);
+  if (dst.addr === src && dst.port === sk.port && sk.port !== 0) return [self(sk.port)];
+  // An unbound socket connecting to its own address may draw the destination port as its
+  // ephemeral port, and then meets itself (measured: connect after a refused connect to
+  // the port it had just released). Every other draw goes on as below.
+  const alsoSelf: Outcome[] = [];
+  if (hole !== undefined && dst.addr === src && inHole(hole, dst.port)) {
+    alsoSelf.push(self(dst.port));
+    hole = { ...hole, taken: [...hole.taken, dst.port] };
   }
-  const lid = findListener(s, dst);
-  if (lid === undefined) {
-    // tcp_v4_send_reset → tcp_reset in SYN_SENT: sk_err = ECONNREFUSED, tcp_done.
-    if (nonblock) {
-      return [outcome('connect/EINPROGRESS-refused', { ret: -1, errno: 'EINPROGRESS' }, (d) => {
+  return [...rest(), ...alsoSelf];
+
+  function rest(): Outcome[] {
+    const lid = findListener(s, dst);
+    if (lid === undefined) {
+      // tcp_v4_send_reset → tcp_reset in SYN_SENT: sk_err = ECONNREFUSED, tcp_done.
+      if (nonblock) {
+        return [outcome('connect/EINPROGRESS-refused', { ret: -1, errno: 'EINPROGRESS' }, (d) => {
+          const x = d.objs[id] as Sock;
+          x.err = 'ECONNREFUSED'; x.ss = 'CONNECTING'; setClose(x);
+        })];
+      }
+      return [outcome('connect/ECONNREFUSED', { ret: -1, errno: 'ECONNREFUSED' }, (d) => {
         const x = d.objs[id] as Sock;
-        x.err = 'ECONNREFUSED'; x.ss = 'CONNECTING'; setClose(x);
+        setClose(x); x.ss = 'UNCONNECTED';
+        disconnect(d, id);
+        x.err = null;
       })];
     }
-    return [outcome('connect/ECONNREFUSED', { ret: -1, errno: 'ECONNREFUSED' }, (d) => {
+    const l = s.objs[lid] as Sock;
+    // tcp_conn_request / tcp_v4_syn_recv_sock: sk_acceptq_is_full is ack_backlog > max_ack_backlog.
+    if (l.queue.length > l.backlog) {
+      return [outcome(nonblock ? 'connect/queue-full-EINPROGRESS' : 'connect/queue-full-blocks', nonblock ? { ret: -1, errno: 'EINPROGRESS' } : 'blocked', (d) => {
+        (d.objs[id] as Sock).ss = 'CONNECTING';
+      })];
+    }
+    return [outcome(nonblock ? 'connect/EINPROGRESS' : 'connect/established', nonblock ? { ret: -1, errno: 'EINPROGRESS' } : { ret: 0 }, (d, port) => {
       const x = d.objs[id] as Sock;
-      setClose(x); x.ss = 'UNCONNECTED';
-      disconnect(d, id);
-      x.err = null;
+      const cid = d.nextObj++;
+      const child = newSock('tcp', 0);
+      child.st = 'ESTABLISHED'; child.ss = 'UNCONNECTED';
+      child.addr = dst.addr; child.saddr = dst.addr; child.port = dst.port; child.sport = dst.port; child.viaBind = true;
+      child.remote = { addr: src, port }; child.peer = id; child.reuse = l.reuse;
+      // sk_clone_lock: "newsk->sk_userlocks = sk->sk_userlocks & ~SOCK_BINDPORT_LOCK".
+      child.addrLock = l.addrLock;
+      d.objs[cid] = child;
+      (d.objs[lid] as Sock).queue.push(cid);
+      x.st = 'ESTABLISHED'; x.peer = cid; x.ss = nonblock ? 'CONNECTING' : 'CONNECTED';
     })];
   }
-  const l = s.objs[lid] as Sock;
-  // tcp_conn_request / tcp_v4_syn_recv_sock: sk_acceptq_is_full is ack_backlog > max_ack_backlog.
-  if (l.queue.length > l.backlog) {
-    return [outcome(nonblock ? 'connect/queue-full-EINPROGRESS' : 'connect/queue-full-blocks', nonblock ? { ret: -1, errno: 'EINPROGRESS' } : 'blocked', (d) => {
-      (d.objs[id] as Sock).ss = 'CONNECTING';
-    })];
-  }
-  return [outcome(nonblock ? 'connect/EINPROGRESS' : 'connect/established', nonblock ? { ret: -1, errno: 'EINPROGRESS' } : { ret: 0 }, (d, port) => {
-    const x = d.objs[id] as Sock;
-    const cid = d.nextObj++;
-    const child = newSock('tcp', 0);
-    child.st = 'ESTABLISHED'; child.ss = 'UNCONNECTED';
-    child.addr = dst.addr; child.saddr = dst.addr; child.port = dst.port; child.sport = dst.port; child.viaBind = true;
-    child.remote = { addr: src, port }; child.peer = id; child.reuse = l.reuse;
-    // sk_clone_lock: "newsk->sk_userlocks = sk->sk_userlocks & ~SOCK_BINDPORT_LOCK".
-    child.addrLock = l.addrLock;
-    d.objs[cid] = child;
-    (d.objs[lid] as Sock).queue.push(cid);
-    x.st = 'ESTABLISHED'; x.peer = cid; x.ss = nonblock ? 'CONNECTING' : 'CONNECTED';
-  })];
 }
 
 /** __inet_lookup_listener: a LISTEN socket on the port, the exact address before the wildcard. */

@@ -226,3 +226,15 @@ describe('regressions found against the kernel', () => {
     expect(r[4]!.obs).toMatchObject({ errno: 'ECONNREFUSED', bound: { addr: '127.0.0.1', port: 5000 } });
   });
 });
+
+describe('nondeterminism the model allows', () => {
+  it('unbound_connect_to_own_address_may_draw_the_destination_port_and_self_connect', async () => {
+    const { initialState, step } = await import('../../model/index.js');
+    let s = initialState(DEFAULT_PROFILE);
+    s = step(s, tcp())[0]!.next({ kind: 'returned', ret: 4 });
+    const rules = step(s, connect(4, inet('127.0.0.1', 40000))).map((o) => o.rule);
+    expect(rules).toEqual(['connect/ECONNREFUSED', 'connect/self']);
+    // An odd port is never drawn by connect (even parity first), so no self-connect is allowed.
+    expect(step(s, connect(4, inet('127.0.0.1', 40001))).map((o) => o.rule)).toEqual(['connect/ECONNREFUSED']);
+  });
+});
