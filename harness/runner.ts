@@ -68,6 +68,9 @@ export async function runSequence(session: Session, seq: readonly (Template | Ca
     let observed: Observed;
     try {
       observed = await session.exec(call);
+      // Linux on loopback finishes handshakes and FINs inside the call; a stack with its
+      // own thread (lwIP) is given the chance to catch up before the next call.
+      await session.settle();
     } catch (e) {
       return { steps, error: `adapter failed on ${call.op}: ${(e as Error).message}` };
     }
