@@ -111,6 +111,11 @@ export interface Capabilities {
   types: Sym[];
   /** The calls it executes; the runner answers any other call `unsupported` itself. */
   calls: Op[];
+  /**
+   * The implementation works asynchronously (its own threads or timers): the runner sends
+   * `settle` after every call. Optional in the hello; default false (no settle requests).
+   */
+  settles: boolean;
 }
 
 /** The helper's first line. */
@@ -399,6 +404,7 @@ function capabilities(v: unknown, path: string): Capabilities {
     families: symList(o.families, `${path}.families`),
     types: symList(o.types, `${path}.types`),
     calls: o.calls.map((c, i) => oneOf(c, `${path}.calls[${i}]`, OPS)),
+    settles: o.settles === undefined ? false : bool(o.settles, `${path}.settles`),
   };
 }
 

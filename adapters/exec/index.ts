@@ -79,7 +79,7 @@ export function execAdapter(command: string | readonly string[], o: ExecOptions 
       const mismatch = worldMismatch(world, r.msg.profile);
       if (mismatch === undefined) {
         const limits: Limits = { callMs: opts.deadlineMs + (o.graceMs ?? DEFAULT_GRACE_MS), startupMs, closeMs };
-        return new ExecSession(h, r.msg.profile, new Set(hi.capabilities.calls), limits, release);
+        return new ExecSession(h, r.msg.profile, new Set(hi.capabilities.calls), limits, release, hi.capabilities.settles);
       }
       why = mismatch;
     } else why = `helper error: ${r.msg.type === 'error' ? r.msg.message : r.msg.type}`;

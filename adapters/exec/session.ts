@@ -39,14 +39,20 @@ export class ExecSession implements Session {
     private readonly supported: ReadonlySet<Op>,
     private readonly limits: Limits,
     private readonly release: (h: HelperProcess, reusable: boolean) => Promise<void>,
+    /** The helper asked for `settle` after every call (hello capabilities.settles). */
+    private readonly settles = false,
   ) {}
 
   exec(call: Call): Promise<Observed> {
     return this.serial(() => this.execNow(call));
   }
 
-  /** Asks the helper to let asynchronous work finish; a failure ends the session (never rejects). */
+  /**
+   * Asks the helper to let asynchronous work finish, if it said it has any; a failure
+   * ends the session (never rejects).
+   */
   settle(): Promise<void> {
+    if (!this.settles) return Promise.resolve();
     return this.serial(async () => {
       if (this.closing || this.over !== undefined) return;
       const r = await this.helper.request({ type: 'settle' }, this.limits.startupMs);

@@ -113,7 +113,7 @@ describe('spec/wire: calls travel symbolically', () => {
 
   it('round-trips helper messages, and reads E<n> and flag sets in results', () => {
     const msgs: HelperMessage[] = [
-      { type: 'hello', protocol: 1, name: 'x', version: '1', capabilities: { families: ['AF_INET'], types: ['SOCK_STREAM'], calls: ['socket'] } },
+      { type: 'hello', protocol: 1, name: 'x', version: '1', capabilities: { families: ['AF_INET'], types: ['SOCK_STREAM'], calls: ['socket'], settles: true } },
       { type: 'opened', id: 1, profile: { kernel: 'k', somaxconn: 4096, portRange: [32768, 60999], unprivilegedPortStart: 1024, nofile: 7, capNetBindService: false } },
       { type: 'result', id: 2, observed: { kind: 'returned', ret: -1, errno: 'EINVAL', addr: 'a5a5', addrlen: 16, bound: { addr: '127.0.0.1', port: 5000 } } },
       { type: 'result', id: 3, observed: { kind: 'blocked', bound: { addr: '0.0.0.0', port: 40000 } } },
