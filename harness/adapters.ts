@@ -6,7 +6,7 @@ import type { Adapter } from '../spec/adapter.js';
 import { modelAdapter } from '../adapters/model/index.js';
 import { DEFAULT_PROFILE, type Profile } from '../spec/profile.js';
 
-export const ADAPTER_NAMES = ['linux', 'model'] as const;
+export const ADAPTER_NAMES = ['linux', 'lwip', 'model'] as const;
 
 /** The adapter called `name`; rejects with a one-line reason when it cannot run here. */
 export async function adapterByName(name: string): Promise<Adapter> {
@@ -23,6 +23,13 @@ export async function adapterByName(name: string): Promise<Adapter> {
       const why = m.linuxAvailable();
       if (why !== undefined) throw new Error(`the linux adapter cannot run here: ${why}`);
       return m.linuxAdapter;
+    }
+    case 'lwip': {
+      // lwIP 2.1.3 (liblwip-dev) in a helper process of its own: adapters/lwip.
+      const m = await import('../adapters/lwip/index.js');
+      const why = m.lwipAvailable();
+      if (why !== undefined) throw new Error(`the lwip adapter cannot run here: ${why}`);
+      return m.lwipAdapter;
     }
     default:
       throw new Error(`unknown adapter '${name}' (known: ${ADAPTER_NAMES.join(', ')}, exec:<command>)`);

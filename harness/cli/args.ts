@@ -10,7 +10,7 @@ Runs random socket-call sequences on an implementation and on the model of Linux
 and shrinks any divergence to a minimal trace (text, JSON and a C reproducer).
 
 options:
-  --adapter NAME     implementation under test: linux (default), model, or
+  --adapter NAME     implementation under test: linux (default), model, lwip, or
                      exec:COMMAND (a program speaking spec/wire.md)
   --runs N           number of random sequences (default 1000)
   --seed S           fast-check seed (default: random, printed)
