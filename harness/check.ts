@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import type { Adapter } from '../spec/adapter.js';
 import { Coverage } from './coverage.js';
 import { caseArb, type Case } from './generate.js';
+import { keyOf, signatureOf } from './expectations.js';
 import { runSequence, type RunOutcome, type StepFn } from './runner.js';
 import { DEFAULT_PROFILE, type Profile } from '../spec/profile.js';
 
@@ -21,6 +22,8 @@ export interface CheckOptions {
   path?: string;
   /** The model to check against (tests substitute mutants). */
   stepFn?: StepFn;
+  /** Signature keys (harness/expectations.ts keyOf) of known divergences: met ones are counted, not failures. */
+  expected?: ReadonlySet<string>;
   /** Polled before each sequence: once true, no further sequence runs (Ctrl-C). */
   shouldStop?: () => boolean;
   /** Called after each sequence of the random phase and each shrink attempt. */
@@ -51,6 +54,8 @@ export interface CheckReport {
   error?: string;
   /** The run was stopped early through `shouldStop`. */
   interrupted: boolean;
+  /** Known divergences met during the random phase, by signature key, with counts. */
+  expectedMet: Map<string, number>;
 }
 
 /** Runs the property; resolves with a report (never rejects for a divergence). */
@@ -74,6 +79,7 @@ export async function check(o: CheckOptions): Promise<CheckReport> {
   };
   // The last divergent run as it happened, in case re-running it does not diverge again.
   let lastDivergent: { outcome: RunOutcome; profile: Profile; case: Case } | undefined;
+  const expectedMet = new Map<string, number>();
   const prop = fc.asyncProperty(caseArb({ maxLength: o.maxLength, invalid: o.invalid }), async (seq) => {
     if (harnessError !== undefined) return true;
     if (progress.phase === 'run' && o.shouldStop?.()) return true;
@@ -88,6 +94,11 @@ export async function check(o: CheckOptions): Promise<CheckReport> {
     } else progress.shrinks++;
     o.onProgress?.(progress);
     if (r.error !== undefined) { harnessError = r.error; return true; }
+    const sig = o.expected && signatureOf(r);
+    if (sig && o.expected!.has(keyOf(sig))) {
+      if (progress.phase === 'run') expectedMet.set(keyOf(sig), (expectedMet.get(keyOf(sig)) ?? 0) + 1);
+      return true;
+    }
     if (r.divergence) {
       progress.phase = 'shrink';
       lastDivergent = { outcome: r, profile, case: seq };
@@ -100,7 +111,7 @@ export async function check(o: CheckOptions): Promise<CheckReport> {
   const details = await fc.check(prop, params);
   const report: CheckReport = {
     adapter: o.adapter.name, seed: o.seed, sequences: progress.sequences, calls: progress.calls,
-    coverage, elapsedMs: performance.now() - t0, interrupted: o.shouldStop?.() === true,
+    coverage, elapsedMs: performance.now() - t0, interrupted: o.shouldStop?.() === true, expectedMet,
   };
   if (harnessError !== undefined) report.error = harnessError;
   if (details.failed && details.counterexample) {

@@ -19,6 +19,10 @@ options:
   --invalid P        share of invalid argument draws, 0..1 (default 0.2)
   --deadline MS      a call taking longer than this is "blocked" (default 50)
   --out DIR          where traces are written (default sockspec-out)
+  --expectations F   known divergences (default adapters/NAME/expectations.json if
+                     it exists): met ones are listed, not failures; listed ones that
+                     no longer reproduce are reported as fixed
+  --update-expectations  add a new divergence's minimal trace to that file
   --no-color         plain output
   -h, --help         this text
 
@@ -35,6 +39,8 @@ export interface RunArgs {
   deadlineMs: number;
   out: string;
   color: boolean;
+  expectations?: string;
+  updateExpectations: boolean;
 }
 
 function int(name: string, v: string | undefined, min: number, max: number): number {
@@ -49,6 +55,7 @@ export function parseRun(argv: string[]): RunArgs {
   const a: RunArgs = {
     adapter: 'linux', runs: 1000, seed: Math.floor(Math.random() * 2 ** 31), seedGiven: false,
     maxLength: 30, invalid: 0.2, deadlineMs: 50, out: 'sockspec-out', color: process.stdout.isTTY === true && !process.env.NO_COLOR,
+    updateExpectations: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
@@ -70,6 +77,8 @@ export function parseRun(argv: string[]): RunArgs {
       case '--deadline': a.deadlineMs = int('--deadline', value(), 1, 60_000); break;
       case '--out': { const v = value(); if (!v) throw new UsageError('--out needs a directory'); a.out = v; break; }
       case '--no-color': a.color = false; break;
+      case '--expectations': { const v = value(); if (!v) throw new UsageError('--expectations needs a file'); a.expectations = v; break; }
+      case '--update-expectations': a.updateExpectations = true; break;
       default: throw new UsageError(`unknown option '${flag}'`);
     }
   }

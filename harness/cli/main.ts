@@ -2,7 +2,9 @@
  * `sockspec` command line: `run` (random sequences against an adapter, shrinking, trace
  * files) and help. Returns the exit status; never throws for user errors.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { keyOf, readExpectations, signatureOf, writeExpectations } from '../expectations.js';
+import { runSequence } from '../runner.js';
 import { join } from 'node:path';
 import { check, type CheckReport, type Progress } from '../check.js';
 import { adapterByName } from '../adapters.js';
@@ -50,7 +52,11 @@ async function run(a: RunArgs): Promise<number> {
     process.stderr.write('\nsockspec: interrupted; finishing the current sequence (Ctrl-C again to quit at once)\n');
   };
   process.on('SIGINT', onInt);
+  const expPath = a.expectations ?? (existsSync(`adapters/${adapter.name}/expectations.json`) ? `adapters/${adapter.name}/expectations.json` : undefined);
+  const exp = expPath !== undefined && existsSync(expPath) ? readExpectations(expPath) : expPath !== undefined && a.updateExpectations ? { version: 1 as const, adapter: adapter.name, expected: [] } : undefined;
+  if (expPath !== undefined && exp === undefined) throw new Error(`${expPath}: no such file (use --update-expectations to start one)`);
   const report = await check({
+    ...(exp ? { expected: new Set(exp.expected.map(keyOf)) } : {}),
     shouldStop: () => stop,
     adapter, runs: a.runs, seed: a.seed, maxLength: a.maxLength, invalid: a.invalid, deadlineMs: a.deadlineMs,
     ...(a.path !== undefined ? { path: a.path } : {}),
@@ -76,6 +82,25 @@ async function run(a: RunArgs): Promise<number> {
     console.log(renderTrace(trace, { color: a.color, files }));
     if (f.flaky) console.log('note: this divergence did not happen again when its sequence was re-run: the answer depends on something the model does not fix (timing?); the trace above is the run that diverged.');
     if (f.outcome.error) console.log(`note: ${f.outcome.error}`);
+  }
+  if (exp) {
+    console.log(`\nexpected divergences (${expPath}): ${report.expectedMet.size} of ${exp.expected.length} met in this run`);
+    for (const [k, n] of [...report.expectedMet].sort()) console.log(`  ${String(n).padStart(6)}x  ${k}`);
+    // A listed divergence not met by chance is replayed: one that no longer diverges is fixed.
+    for (const e of exp.expected) {
+      if (report.expectedMet.has(keyOf(e))) continue;
+      const s = await adapter.open({ deadlineMs: a.deadlineMs, world: e.world });
+      let r;
+      try { r = await runSequence(s, e.calls); } finally { await s.close(); }
+      const sig = signatureOf(r);
+      if (!sig || keyOf(sig) !== keyOf(e)) console.log(`  FIXED?  ${keyOf(e)} no longer reproduces (its trace now ${sig ? `diverges as ${keyOf(sig)}` : 'agrees with the model'})`);
+    }
+    if (report.failure?.outcome.divergence && a.updateExpectations && expPath !== undefined) {
+      const sig = signatureOf(report.failure.outcome)!;
+      exp.expected.push({ ...sig, note: 'new: describe what the implementation does instead', world: report.failure.case.world, calls: report.failure.outcome.steps.map((st) => st.call) });
+      writeExpectations(expPath, exp);
+      console.log(`  added   ${keyOf(sig)} to ${expPath}`);
+    }
   }
   console.log(summary(report, a));
   if (report.error) { console.error(`sockspec: ${report.error}`); return 2; }

@@ -1,0 +1,78 @@
+/**
+ * Known divergences of a third-party implementation ("expectations"): a run treats a
+ * divergence whose signature is listed as expected (counted, not a failure), and a run
+ * can check whether each listed one still reproduces. File format (JSON):
+ *   { "version": 1, "adapter": "lwip", "expected": [ Expectation, ... ] }
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { World } from '../spec/adapter.js';
+import type { Call } from '../spec/call.js';
+import type { RunOutcome } from './runner.js';
+
+/** What makes two divergences the same: the call, the rules the model allowed, the answer's kind. */
+export interface Signature {
+  op: string;
+  allowed: string[];
+  observed: string;
+}
+
+export interface Expectation extends Signature {
+  /** What the implementation does instead, in a sentence. */
+  note: string;
+  /** A minimal sequence that shows it (the world and the concrete calls). */
+  world: World;
+  calls: Call[];
+}
+
+export interface ExpectationFile {
+  version: 1;
+  adapter: string;
+  expected: Expectation[];
+}
+
+/** The signature of a divergent run; undefined if the run did not diverge. */
+export function signatureOf(r: RunOutcome): Signature | undefined {
+  if (!r.divergence) return undefined;
+  const step = r.steps[r.divergence.index]!;
+  const o = step.observed;
+  const observed = o.kind === 'returned' ? (o.ret < 0 ? String(o.errno ?? 'E?') : 'ok') : o.kind;
+  return { op: step.call.op, allowed: [...new Set(r.divergence.allowed.map((a) => a.rule))].sort(), observed };
+}
+
+/** A stable key for a signature. */
+export function keyOf(s: Signature): string {
+  return `${s.op} [${s.allowed.join(' ')}] -> ${s.observed}`;
+}
+
+/** Reads an expectations file; throws an Error naming the file and the field on bad input. */
+export function readExpectations(path: string): ExpectationFile {
+  let v: unknown;
+  try {
+    v = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new Error(`${path}: ${(e as Error).message}`);
+  }
+  const bad = (field: string, what: string): never => { throw new Error(`${path}: ${field}: ${what}`); };
+  if (typeof v !== 'object' || v === null) return bad('(top)', 'expected an object');
+  const f = v as Record<string, unknown>;
+  if (f.version !== 1) bad('version', `expected 1, got ${JSON.stringify(f.version)}`);
+  if (typeof f.adapter !== 'string') bad('adapter', 'expected a string');
+  if (!Array.isArray(f.expected)) return bad('expected', 'expected an array');
+  f.expected.forEach((e: unknown, i: number) => {
+    const x = e as Record<string, unknown>;
+    if (typeof x !== 'object' || x === null) bad(`expected[${i}]`, 'expected an object');
+    if (typeof x.op !== 'string') bad(`expected[${i}].op`, 'expected a string');
+    if (!Array.isArray(x.allowed) || x.allowed.some((a) => typeof a !== 'string')) bad(`expected[${i}].allowed`, 'expected an array of rule ids');
+    if (typeof x.observed !== 'string') bad(`expected[${i}].observed`, 'expected a string');
+    if (typeof x.note !== 'string') bad(`expected[${i}].note`, 'expected a string');
+    if (!Array.isArray(x.calls)) bad(`expected[${i}].calls`, 'expected an array of calls');
+    if (typeof x.world !== 'object' || x.world === null) bad(`expected[${i}].world`, 'expected an object');
+  });
+  return v as ExpectationFile;
+}
+
+/** Writes the file with stable formatting (sorted by signature). */
+export function writeExpectations(path: string, f: ExpectationFile): void {
+  const expected = [...f.expected].sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
+  writeFileSync(path, `${JSON.stringify({ ...f, expected }, null, 2)}\n`);
+}

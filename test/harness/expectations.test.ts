@@ -1,0 +1,38 @@
+/**
+ * Known-divergence files: signatures, and clear errors for malformed files.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { keyOf, readExpectations, signatureOf } from '../../harness/expectations.js';
+
+describe('expectations', () => {
+  it('signature_names_the_call_the_allowed_rules_and_the_answer', () => {
+    const sig = signatureOf({
+      steps: [{ call: { op: 'listen', fd: 4, backlog: 0 }, observed: { kind: 'returned', ret: -1, errno: 'EINVAL' } }],
+      divergence: { index: 0, allowed: [{ rule: 'listen/bound', expect: { kind: 'returned', ret: 0 } }, { rule: 'listen/bound', expect: { kind: 'returned', ret: 0 } }] },
+    });
+    expect(sig && keyOf(sig)).toBe('listen [listen/bound] -> EINVAL');
+    expect(signatureOf({ steps: [] })).toBeUndefined();
+  });
+  it('a_malformed_file_names_the_file_and_the_field', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sockspec-exp-'));
+    try {
+      const p = join(dir, 'e.json');
+      writeFileSync(p, JSON.stringify({ version: 1, adapter: 'x', expected: [{ op: 'bind', allowed: 'nope' }] }));
+      expect(() => readExpectations(p)).toThrow(`${p}: expected[0].allowed: expected an array of rule ids`);
+      writeFileSync(p, JSON.stringify({ version: 2, adapter: 'x', expected: [] }));
+      expect(() => readExpectations(p)).toThrow(`${p}: version: expected 1, got 2`);
+      writeFileSync(p, '{');
+      expect(() => readExpectations(p)).toThrow(p);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it('the_committed_lwip_file_reads', () => {
+    const f = readExpectations(join(import.meta.dirname, '../../adapters/lwip/expectations.json'));
+    expect(f.adapter).toBe('lwip');
+    expect(f.expected.length).toBeGreaterThan(0);
+  });
+});
