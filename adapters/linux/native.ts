@@ -5,11 +5,8 @@
  * half-written file.
  */
 import koffi, { type LibraryHandle } from 'koffi';
-import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildC } from '../cbuild.js';
 
 /** The shim's entry points (see shim.c for the argument and result layouts). */
 export interface Shim {
@@ -36,48 +33,15 @@ export interface Shim {
   execAsync(op: number, args: Float64Array, out: Buffer, res: Int32Array, done: (err: unknown) => void): void;
 }
 
-const CC_FLAGS = ['-O2', '-shared', '-fPIC'];
-const CC_LIBS = ['-lrt'];
+const here = (f: string): string => fileURLToPath(new URL(f, import.meta.url));
 
-/** The compiled sources first, then the headers they include (all hashed). */
-const SOURCES = ['./shim.c', './nosleep.c'].map((f) => fileURLToPath(new URL(f, import.meta.url)));
-const HEADERS = ['./nosleep.h'].map((f) => fileURLToPath(new URL(f, import.meta.url)));
-const CACHE = fileURLToPath(new URL('../../.cache/', import.meta.url));
-
-/** Whether `cmd` is an executable file on PATH. */
-function onPath(cmd: string): boolean {
-  return (process.env['PATH'] ?? '').split(':').some((d) => d !== '' && existsSync(join(d, cmd)));
-}
-
-/** The path of the built library, compiling it first if needed. Throws with cc's output. */
+/** shim.c and nosleep.c as a shared library. */
 function build(): string {
-  const h = createHash('sha256');
-  for (const f of [...SOURCES, ...HEADERS]) h.update(readFileSync(f));
-  const hash = h.update([...CC_FLAGS, ...CC_LIBS].join(' ')).digest('hex').slice(0, 16);
-  const lib = join(CACHE, `libsockspec-linux-${hash}.so`);
-  if (existsSync(lib)) return lib;
-  if (!onPath('cc')) throw new Error('cc not found: cannot build the C shim');
-  mkdirSync(CACHE, { recursive: true });
-  const tmp = `${lib}.${process.pid}.${Date.now()}.tmp`;
-  try {
-    execFileSync('cc', [...CC_FLAGS, '-o', tmp, ...SOURCES, ...CC_LIBS], { stdio: ['ignore', 'pipe', 'pipe'] });
-    renameSync(tmp, lib);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    const err = e as { stderr?: Buffer; message: string };
-    const why = err.stderr?.toString().trim().split('\n')[0] ?? err.message;
-    throw new Error(`cc failed to build the C shim (${SOURCES.join(', ')}): ${why}`);
-  }
-  pruneOthers(lib);
-  return lib;
-}
-
-/** Removes libraries built from older versions of the shim (safe even if one is loaded). */
-function pruneOthers(keep: string): void {
-  for (const f of readdirSync(CACHE)) {
-    const p = join(CACHE, f);
-    if (p !== keep && /^libsockspec-linux-[0-9a-f]{16}\.so$/.test(f)) rmSync(p, { force: true });
-  }
+  return buildC({
+    prefix: 'libsockspec-linux-', suffix: '.so', what: 'the C shim',
+    sources: [here('./shim.c'), here('./nosleep.c')], headers: [here('./nosleep.h')],
+    flags: ['-O2', '-shared', '-fPIC'], libs: ['-lrt'],
+  });
 }
 
 let loaded: Shim | Error | undefined;
