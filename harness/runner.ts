@@ -53,12 +53,18 @@ function closure(worlds: State[]): World[] {
   return out;
 }
 
+/**
+ * Rewrites a concrete call just before it runs, knowing the steps run so far (replay
+ * uses it to carry recorded fds and ephemeral ports over to the ones this run got).
+ */
+export type Rewrite = (call: Call, done: readonly RunStep[]) => Call;
+
 /** Runs `seq` (templates, resolved against the model's world, or concrete calls) on `session`. */
-export async function runSequence(session: Session, seq: readonly (Template | Call)[], stepFn: StepFn = step): Promise<RunOutcome> {
+export async function runSequence(session: Session, seq: readonly (Template | Call)[], stepFn: StepFn = step, rewrite?: Rewrite): Promise<RunOutcome> {
   let worlds: State[] = [initialState(session.profile)];
   const steps: RunStep[] = [];
   for (const t of seq) {
-    const call = isTemplate(t) ? resolve(worlds[0]!, t) : t;
+    const call = isTemplate(t) ? resolve(worlds[0]!, t) : rewrite ? rewrite(t, steps) : t;
     const candidates: { world: World; outcome: Outcome }[] = [];
     try {
       for (const world of closure(worlds)) for (const outcome of stepFn(world.state, call)) candidates.push({ world, outcome });

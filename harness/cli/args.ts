@@ -5,11 +5,18 @@
 export class UsageError extends Error {}
 
 export const USAGE = `usage: sockspec run [options]
+       sockspec replay TRACE... [--adapter NAME] [--deadline MS] [--no-color]
+       sockspec shrink TRACE [--adapter NAME] [--deadline MS] [--out DIR] [--no-color]
 
-Runs random socket-call sequences on an implementation and on the model of Linux,
-and shrinks any divergence to a minimal trace (text, JSON and a C reproducer).
+run: random socket-call sequences on an implementation and on the model of Linux;
+any divergence is shrunk to a minimal trace (text, JSON and a C reproducer).
+replay: re-runs recorded traces (trace .json files, expectations files, or
+directories of them) next to the model, on the adapter they were recorded on
+unless --adapter names another; fds and drawn ports are carried over.
+shrink: re-minimises one divergent trace (e.g. one someone reported) by dropping
+calls while it still diverges the same way; writes DIR/<name>.min.json and .c.
 
-options:
+run options:
   --adapter NAME     implementation under test: linux (default), model, lwip, or
                      exec:COMMAND (a program speaking spec/wire.md)
   --runs N           number of random sequences (default 1000)
@@ -26,7 +33,8 @@ options:
   --no-color         plain output
   -h, --help         this text
 
-exit status: 0 no divergence, 1 divergence found, 2 usage or set-up error`;
+exit status: 0 no divergence (or only expected ones), 1 divergence found (replay:
+a trace diverges; shrink: the trace no longer diverges), 2 usage or set-up error`;
 
 export interface RunArgs {
   adapter: string;
@@ -83,5 +91,34 @@ export function parseRun(argv: string[]): RunArgs {
     }
   }
   if (a.path !== undefined && !a.seedGiven) throw new UsageError('--path needs the --seed of the run it came from');
+  return a;
+}
+
+export interface ReplayArgs {
+  paths: string[];
+  adapter?: string;
+  deadlineMs: number;
+  out: string;
+  color: boolean;
+}
+
+/** Parses `replay`'s and `shrink`'s options; `one`: exactly one path (shrink). */
+export function parseReplay(argv: string[], one: boolean): ReplayArgs {
+  const a: ReplayArgs = { paths: [], deadlineMs: 50, out: 'sockspec-out', color: process.stdout.isTTY === true && !process.env.NO_COLOR };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]!;
+    const [name, inline] = flag.startsWith('--') && flag.includes('=') ? [flag.slice(0, flag.indexOf('=')), flag.slice(flag.indexOf('=') + 1)] : [flag, undefined];
+    const value = (): string | undefined => inline ?? argv[++i];
+    if (!name.startsWith('-')) { a.paths.push(flag); continue; }
+    switch (name) {
+      case '--adapter': { const v = value(); if (!v) throw new UsageError('--adapter needs a name'); a.adapter = v; break; }
+      case '--deadline': a.deadlineMs = int('--deadline', value(), 1, 60_000); break;
+      case '--out': { const v = value(); if (!v) throw new UsageError('--out needs a directory'); a.out = v; break; }
+      case '--no-color': a.color = false; break;
+      default: throw new UsageError(`unknown option '${flag}'`);
+    }
+  }
+  if (a.paths.length === 0) throw new UsageError(one ? 'shrink needs one trace file' : 'replay needs at least one trace file or directory');
+  if (one && a.paths.length > 1) throw new UsageError(`shrink takes one trace file, got ${a.paths.length}`);
   return a;
 }

@@ -8,12 +8,15 @@ import { runSequence } from '../runner.js';
 import { join } from 'node:path';
 import { check, type CheckReport, type Progress } from '../check.js';
 import { adapterByName } from '../adapters.js';
-import { parseRun, USAGE, UsageError, type RunArgs } from './args.js';
+import { parseReplay, parseRun, USAGE, UsageError, type ReplayArgs, type RunArgs } from './args.js';
+import { divergenceKey, loadRecorded, replay, shrinkRecorded, type Recorded, type ReplayResult } from '../replay.js';
+import { basename } from 'node:path';
 import { renderTrace } from '../render/text.js';
 import { traceToJson } from '../render/json.js';
 import { traceToC } from '../render/c.js';
 import type { Trace } from '../render/trace.js';
 import type { Profile } from '../../spec/profile.js';
+import type { Adapter } from '../../spec/adapter.js';
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
@@ -25,6 +28,11 @@ export async function main(argv: string[]): Promise<number> {
     if (cmd === 'run') {
       if (rest.includes('-h') || rest.includes('--help')) { console.log(USAGE); return 0; }
       return await run(parseRun(rest));
+    }
+    if (cmd === 'replay' || cmd === 'shrink') {
+      if (rest.includes('-h') || rest.includes('--help')) { console.log(USAGE); return 0; }
+      const a = parseReplay(rest, cmd === 'shrink');
+      return cmd === 'replay' ? await replayCmd(a) : await shrinkCmd(a);
     }
     throw new UsageError(`unknown command '${cmd}'`);
   } catch (e) {
@@ -148,4 +156,71 @@ function progressPrinter(total: number): { update: (p: Progress) => void; done: 
       if (tty && lastLine) process.stderr.write('\r\x1b[K');
     },
   };
+}
+
+/** The trace of a replayed (or shrunk) run, for the renderers. */
+function traceOf(adapter: string, res: ReplayResult): Trace {
+  const o = res.outcome;
+  return {
+    version: 1, adapter, profile: res.profile,
+    steps: o.steps.map((s) => (s.rule ? { call: s.call, observed: s.observed, rule: s.rule } : { call: s.call, observed: s.observed })),
+    ...(o.divergence ? { divergence: o.divergence } : {}),
+  };
+}
+
+async function adapterFor(a: ReplayArgs, r: Recorded, cache: Map<string, Adapter>): Promise<Adapter> {
+  const name = a.adapter ?? r.adapter ?? 'linux';
+  let ad = cache.get(name);
+  if (ad === undefined) { ad = await adapterByName(name); cache.set(name, ad); }
+  return ad;
+}
+
+async function replayCmd(a: ReplayArgs): Promise<number> {
+  const all = a.paths.flatMap((p) => loadRecorded(p));
+  const cache = new Map<string, Adapter>();
+  let agree = 0;
+  let diverge = 0;
+  let same = 0;
+  for (const r of all) {
+    const adapter = await adapterFor(a, r, cache);
+    const res = await replay(adapter, r, a.deadlineMs);
+    if (res.outcome.error !== undefined) throw new Error(`${r.source}: ${res.outcome.error}`);
+    const key = divergenceKey(res.outcome);
+    if (key === undefined) {
+      agree++;
+      console.log(`agrees    ${r.source} (${res.outcome.steps.length} calls on '${adapter.name}')${r.signature ? `; it was recorded diverging: ${r.signature}` : ''}`);
+      continue;
+    }
+    diverge++;
+    if (key === r.signature) same++;
+    console.log(`\n${r.source}: ${key === r.signature ? 'diverges as recorded' : r.signature ? `diverges differently (recorded: ${r.signature})` : 'diverges'}`);
+    console.log(renderTrace(traceOf(adapter.name, res), { color: a.color }).split('\n').filter((l) => !l.startsWith('replay:')).join('\n'));
+  }
+  console.log(`\nreplayed     ${all.length} trace${all.length === 1 ? '' : 's'}: ${agree} agree with the model, ${diverge} diverge (${same} as recorded)`);
+  return diverge > 0 ? 1 : 0;
+}
+
+async function shrinkCmd(a: ReplayArgs): Promise<number> {
+  const all = loadRecorded(a.paths[0]!);
+  if (all.length !== 1) throw new Error(`${a.paths[0]}: shrink takes one trace, this holds ${all.length}`);
+  const r = all[0]!;
+  const adapter = await adapterFor(a, r, new Map());
+  const tty = process.stderr.isTTY === true;
+  const res = await shrinkRecorded(adapter, r, a.deadlineMs, (n, len) => {
+    if (tty) process.stderr.write(`\r  attempt ${n}, trying ${len} calls\x1b[K`);
+  });
+  if (tty) process.stderr.write('\r\x1b[K');
+  if (res === undefined) {
+    console.log(`${r.source}: does not diverge on '${adapter.name}' now; nothing to shrink`);
+    return 1;
+  }
+  const trace = traceOf(adapter.name, res);
+  mkdirSync(a.out, { recursive: true });
+  const base = join(a.out, `${basename(r.source).replace(/\.json$/, '')}.min`);
+  const files = { json: `${base}.json`, c: `${base}.c` };
+  writeFileSync(files.json, traceToJson(trace));
+  writeFileSync(files.c, traceToC(trace));
+  console.log(renderTrace(trace, { color: a.color, files }).split('\n').filter((l) => !l.startsWith('replay:')).join('\n'));
+  console.log(`\nshrunk       ${r.calls.length} -> ${res.kept.length} calls in ${res.attempts} attempts`);
+  return 0;
 }

@@ -1,0 +1,211 @@
+/**
+ * Replaying and re-shrinking recorded traces.
+ *
+ * A recorded trace holds concrete calls: the fds and ephemeral ports of the run that made
+ * it. Another run (another adapter, or the kernel again) may hand out other fds and draw
+ * other ports, so calls are first made symbolic: an fd that an earlier step returned
+ * becomes "the fd step j returned", a port an earlier step was given becomes "the port
+ * step j was bound to". Each call is made concrete again just before it runs, from what
+ * this run observed. A trace without recorded answers (an expectations entry) is replayed
+ * as it is.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Adapter, World } from '../spec/adapter.js';
+import type { AddrIn, Call } from '../spec/call.js';
+import { F_DUPFD } from '../spec/constants.js';
+import type { Observed } from '../spec/observed.js';
+import type { Profile } from '../spec/profile.js';
+import { DEFAULT_PROFILE } from '../spec/profile.js';
+import { keyOf, readExpectations, signatureOf } from './expectations.js';
+import { traceFromJson } from './render/json.js';
+import type { Trace } from './render/trace.js';
+import { runSequence, type RunOutcome, type RunStep, type StepFn } from './runner.js';
+
+const F_DUPFD_CLOEXEC = 1030;
+
+/** A sequence to replay, wherever it was read from. */
+export interface Recorded {
+  /** `file` or `file#index` (expectations entries), for messages. */
+  source: string;
+  /** The adapter it was recorded on, if known. */
+  adapter?: string;
+  world: World;
+  calls: Call[];
+  /** What the recording run observed at each call (absent for expectations entries). */
+  observed?: Observed[];
+  /** The signature key of the recorded divergence, if it diverged. */
+  signature?: string;
+}
+
+/** The world a trace ran in, from its profile. */
+export function worldOf(p: Profile): World {
+  return { nofile: p.nofile, capNetBindService: p.capNetBindService };
+}
+
+/** The recorded sequence of a trace. */
+export function recordedOfTrace(t: Trace, source: string): Recorded {
+  const r: Recorded = { source, adapter: t.adapter, world: worldOf(t.profile), calls: t.steps.map((s) => s.call), observed: t.steps.map((s) => s.observed) };
+  if (t.divergence) {
+    const sig = signatureOf({ steps: t.steps, divergence: t.divergence });
+    if (sig) r.signature = keyOf(sig);
+  }
+  return r;
+}
+
+/**
+ * Everything replayable under `path`: a trace file, an expectations file (each entry), or
+ * a directory of them (its *.json files, sorted by name, not recursing). Throws an Error
+ * naming the file (and field) on anything unreadable.
+ */
+export function loadRecorded(path: string): Recorded[] {
+  if (!existsSync(path)) throw new Error(`${path}: no such file or directory`);
+  if (statSync(path).isDirectory()) {
+    const files = readdirSync(path).filter((f) => f.endsWith('.json')).sort();
+    if (files.length === 0) throw new Error(`${path}: no .json traces in this directory`);
+    return files.flatMap((f) => loadRecorded(join(path, f)));
+  }
+  const text = readFileSync(path, 'utf8');
+  let v: unknown;
+  try { v = JSON.parse(text); } catch (e) { throw new Error(`${path}: not valid JSON: ${(e as Error).message}`); }
+  if (typeof v === 'object' && v !== null && 'expected' in v) {
+    const f = readExpectations(path);
+    return f.expected.map((e, i) => ({ source: `${path}#${i}`, adapter: f.adapter, world: e.world, calls: e.calls, signature: keyOf(e) }));
+  }
+  return [recordedOfTrace(traceFromJson(text, path), path)];
+}
+
+/** A call whose fd and port may name the result of an earlier step. */
+interface Sym {
+  call: Call;
+  /** The fd is the one step `fdFrom` returned. */
+  fdFrom?: number;
+  /** The address's port is the one step `portFrom` was bound to. */
+  portFrom?: number;
+}
+
+function createsFd(c: Call): boolean {
+  return c.op === 'socket' || c.op === 'accept' || c.op === 'accept4' || (c.op === 'fcntl' && (c.cmd === F_DUPFD || c.cmd === F_DUPFD_CLOEXEC));
+}
+
+function boundPort(o: Observed | undefined): number | undefined {
+  if (o === undefined) return undefined;
+  return o.kind === 'returned' || o.kind === 'blocked' ? o.bound?.port : undefined;
+}
+
+/** Makes the calls symbolic, using what the recording run observed. */
+export function symbolize(calls: readonly Call[], observed: readonly Observed[] | undefined): Sym[] {
+  return calls.map((call, i) => {
+    const s: Sym = { call };
+    if (observed === undefined) return s;
+    if (call.op !== 'socket') {
+      for (let j = i - 1; j >= 0; j--) {
+        const o = observed[j];
+        if (createsFd(calls[j]!) && o?.kind === 'returned' && o.ret === call.fd) { s.fdFrom = j; break; }
+      }
+    }
+    if ((call.op === 'bind' || call.op === 'connect') && call.addr.ptr === 'ok' && call.addr.port !== 0) {
+      const port = call.addr.port;
+      // The first step that was bound to this port: if its call asked for the port by
+      // number, the number is literal; otherwise the port was drawn there.
+      const j = observed.findIndex((o, k) => k < i && boundPort(o) === port);
+      const cj = calls[j];
+      const asked = cj !== undefined && cj.op === 'bind' && cj.addr.ptr === 'ok' && cj.addr.port === port;
+      if (j >= 0 && !asked) s.portFrom = j;
+    }
+    return s;
+  });
+}
+
+/**
+ * The concrete call for `s`, given the steps of this run so far; `index` maps a recorded
+ * step number to its position in this run (shrinking drops steps).
+ */
+function materialize(s: Sym, done: readonly RunStep[], index: (j: number) => number | undefined): Call {
+  let call = s.call;
+  if (s.fdFrom !== undefined && call.op !== 'socket') {
+    const k = index(s.fdFrom);
+    const o = k === undefined ? undefined : done[k]?.observed;
+    if (o?.kind === 'returned' && o.ret >= 0) call = { ...call, fd: o.ret };
+  }
+  if (s.portFrom !== undefined && (call.op === 'bind' || call.op === 'connect') && call.addr.ptr === 'ok') {
+    const k = index(s.portFrom);
+    const p = k === undefined ? undefined : boundPort(done[k]?.observed);
+    if (p !== undefined && p !== 0) call = { ...call, addr: { ...call.addr, port: p } as AddrIn };
+  }
+  return call;
+}
+
+export interface ReplayResult {
+  outcome: RunOutcome;
+  profile: Profile;
+}
+
+/** Runs the recorded steps `keep` (indices into r.calls, ascending; default all) on a fresh session. */
+export async function replay(adapter: Adapter, r: Recorded, deadlineMs: number, keep?: readonly number[], stepFn?: StepFn): Promise<ReplayResult> {
+  const syms = symbolize(r.calls, r.observed);
+  const order = keep ?? syms.map((_, i) => i);
+  const pos = new Map(order.map((j, k) => [j, k]));
+  let session;
+  try {
+    session = await adapter.open({ deadlineMs, world: r.world });
+  } catch (e) {
+    return { outcome: { steps: [], error: `cannot open a session: ${(e as Error).message}` }, profile: DEFAULT_PROFILE };
+  }
+  try {
+    const calls = order.map((j) => syms[j]!.call);
+    // Position k of this run is recorded step order[k].
+    const outcome = await runSequence(session, calls, stepFn, (_c, done) => materialize(syms[order[done.length]!]!, done, (j) => pos.get(j)));
+    return { outcome, profile: session.profile };
+  } finally {
+    await session.close();
+  }
+}
+
+/** The signature key of a run's divergence, or undefined when it agrees. */
+export function divergenceKey(o: RunOutcome): string | undefined {
+  const s = signatureOf(o);
+  return s ? keyOf(s) : undefined;
+}
+
+export interface ShrinkResult extends ReplayResult {
+  /** The recorded steps kept, in order. */
+  kept: number[];
+  attempts: number;
+}
+
+/**
+ * Re-minimises a divergent recording: drops steps (halves, then quarters, ... then single
+ * steps, repeated until nothing more can go) as long as the rest still diverges with the
+ * same signature. The divergent (last) step always stays. Resolves with the smallest
+ * sequence found, re-run once more; undefined if the recording does not diverge now.
+ */
+export async function shrinkRecorded(
+  adapter: Adapter, r: Recorded, deadlineMs: number, onAttempt?: (n: number, len: number) => void, stepFn?: StepFn,
+): Promise<ShrinkResult | undefined> {
+  const first = await replay(adapter, r, deadlineMs, undefined, stepFn);
+  const target = divergenceKey(first.outcome);
+  if (first.outcome.error !== undefined || target === undefined) return undefined;
+  // Only what ran up to the divergence matters.
+  let kept = first.outcome.steps.map((_, i) => i);
+  let attempts = 0;
+  const still = async (cand: number[]): Promise<boolean> => {
+    attempts++;
+    onAttempt?.(attempts, cand.length);
+    const res = await replay(adapter, r, deadlineMs, cand, stepFn);
+    return res.outcome.error === undefined && divergenceKey(res.outcome) === target && res.outcome.steps.length === cand.length;
+  };
+  for (let chunk = Math.max(1, Math.floor((kept.length - 1) / 2)); chunk >= 1; chunk = Math.floor(chunk / 2)) {
+    let progress = true;
+    while (progress) {
+      progress = false;
+      const body = kept.length - 1;
+      for (let at = 0; at + chunk <= body; at += chunk) {
+        const cand = [...kept.slice(0, at), ...kept.slice(at + chunk)];
+        if (await still(cand)) { kept = cand; progress = true; break; }
+      }
+    }
+  }
+  const last = await replay(adapter, r, deadlineMs, kept, stepFn);
+  return { ...last, kept, attempts };
+}
