@@ -9,11 +9,11 @@ import { DEFAULT_PROFILE, type Profile } from '../spec/profile.js';
 export const ADAPTER_NAMES = ['linux', 'lwip', 'model'] as const;
 
 /** The adapter called `name`; rejects with a one-line reason when it cannot run here. */
-export async function adapterByName(name: string): Promise<Adapter> {
+export async function adapterByName(name: string, o: { reuseHelper?: boolean } = {}): Promise<Adapter> {
   if (name.startsWith('exec:')) {
     // exec:<command>: a helper speaking spec/wire.md; the command is split into argv without a shell.
     const { execAdapter } = await import('../adapters/exec/index.js');
-    return execAdapter(name.slice('exec:'.length));
+    return execAdapter(name.slice('exec:'.length), { reuse: o.reuseHelper === true });
   }
   switch (name) {
     case 'model':
@@ -48,4 +48,10 @@ async function hostProfileOrDefault(): Promise<Profile> {
   } catch {
     return DEFAULT_PROFILE;
   }
+}
+
+/** Releases what an adapter keeps between sessions (a helper parked for reuse). */
+export async function disposeAdapter(a: Adapter): Promise<void> {
+  const d = a as Adapter & { dispose?: () => Promise<void> };
+  if (typeof d.dispose === 'function') await d.dispose();
 }

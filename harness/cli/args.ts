@@ -5,8 +5,8 @@
 export class UsageError extends Error {}
 
 export const USAGE = `usage: sockspec run [options]
-       sockspec replay TRACE... [--adapter NAME] [--deadline MS] [--no-color]
-       sockspec shrink TRACE [--adapter NAME] [--deadline MS] [--out DIR] [--no-color]
+       sockspec replay TRACE... [--adapter NAME] [--deadline MS] [--reuse-helper] [--no-color]
+       sockspec shrink TRACE [--adapter NAME] [--deadline MS] [--out DIR] [--reuse-helper] [--no-color]
 
 run: random socket-call sequences on an implementation and on the model of Linux;
 any divergence is shrunk to a minimal trace (text, JSON and a C reproducer).
@@ -30,6 +30,9 @@ run options:
                      it exists): met ones are listed, not failures; listed ones that
                      no longer reproduce are reported as fixed
   --update-expectations  add a new divergence's minimal trace to that file
+  --reuse-helper     exec: keep a helper that ended a session cleanly and send it
+                     'reset' instead of starting a new one (faster for helpers that
+                     start slowly; trusts their reset)
   --no-color         plain output
   -h, --help         this text
 
@@ -49,6 +52,7 @@ export interface RunArgs {
   color: boolean;
   expectations?: string;
   updateExpectations: boolean;
+  reuseHelper: boolean;
 }
 
 function int(name: string, v: string | undefined, min: number, max: number): number {
@@ -63,7 +67,7 @@ export function parseRun(argv: string[]): RunArgs {
   const a: RunArgs = {
     adapter: 'linux', runs: 1000, seed: Math.floor(Math.random() * 2 ** 31), seedGiven: false,
     maxLength: 30, invalid: 0.2, deadlineMs: 50, out: 'sockspec-out', color: process.stdout.isTTY === true && !process.env.NO_COLOR,
-    updateExpectations: false,
+    updateExpectations: false, reuseHelper: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
@@ -87,6 +91,7 @@ export function parseRun(argv: string[]): RunArgs {
       case '--no-color': a.color = false; break;
       case '--expectations': { const v = value(); if (!v) throw new UsageError('--expectations needs a file'); a.expectations = v; break; }
       case '--update-expectations': a.updateExpectations = true; break;
+      case '--reuse-helper': a.reuseHelper = true; break;
       default: throw new UsageError(`unknown option '${flag}'`);
     }
   }
@@ -100,11 +105,12 @@ export interface ReplayArgs {
   deadlineMs: number;
   out: string;
   color: boolean;
+  reuseHelper: boolean;
 }
 
 /** Parses `replay`'s and `shrink`'s options; `one`: exactly one path (shrink). */
 export function parseReplay(argv: string[], one: boolean): ReplayArgs {
-  const a: ReplayArgs = { paths: [], deadlineMs: 50, out: 'sockspec-out', color: process.stdout.isTTY === true && !process.env.NO_COLOR };
+  const a: ReplayArgs = { paths: [], deadlineMs: 50, out: 'sockspec-out', color: process.stdout.isTTY === true && !process.env.NO_COLOR, reuseHelper: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     const [name, inline] = flag.startsWith('--') && flag.includes('=') ? [flag.slice(0, flag.indexOf('=')), flag.slice(flag.indexOf('=') + 1)] : [flag, undefined];
@@ -115,6 +121,7 @@ export function parseReplay(argv: string[], one: boolean): ReplayArgs {
       case '--deadline': a.deadlineMs = int('--deadline', value(), 1, 60_000); break;
       case '--out': { const v = value(); if (!v) throw new UsageError('--out needs a directory'); a.out = v; break; }
       case '--no-color': a.color = false; break;
+      case '--reuse-helper': a.reuseHelper = true; break;
       default: throw new UsageError(`unknown option '${flag}'`);
     }
   }

@@ -7,7 +7,7 @@ import { keyOf, readExpectations, signatureOf, writeExpectations } from '../expe
 import { runSequence } from '../runner.js';
 import { join } from 'node:path';
 import { check, type CheckReport, type Progress } from '../check.js';
-import { adapterByName } from '../adapters.js';
+import { adapterByName, disposeAdapter } from '../adapters.js';
 import { parseReplay, parseRun, USAGE, UsageError, type ReplayArgs, type RunArgs } from './args.js';
 import { divergenceKey, loadRecorded, replay, shrinkRecorded, type Recorded, type ReplayResult } from '../replay.js';
 import { basename } from 'node:path';
@@ -46,7 +46,15 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 async function run(a: RunArgs): Promise<number> {
-  const adapter = await adapterByName(a.adapter);
+  const adapter = await adapterByName(a.adapter, { reuseHelper: a.reuseHelper });
+  try {
+    return await runWith(adapter, a);
+  } finally {
+    await disposeAdapter(adapter);
+  }
+}
+
+async function runWith(adapter: Adapter, a: RunArgs): Promise<number> {
   const progress = progressPrinter(a.runs);
   let profile: Profile | undefined;
   const probe = await adapter.open({ deadlineMs: a.deadlineMs });
@@ -171,13 +179,21 @@ function traceOf(adapter: string, res: ReplayResult): Trace {
 async function adapterFor(a: ReplayArgs, r: Recorded, cache: Map<string, Adapter>): Promise<Adapter> {
   const name = a.adapter ?? r.adapter ?? 'linux';
   let ad = cache.get(name);
-  if (ad === undefined) { ad = await adapterByName(name); cache.set(name, ad); }
+  if (ad === undefined) { ad = await adapterByName(name, { reuseHelper: a.reuseHelper }); cache.set(name, ad); }
   return ad;
 }
 
 async function replayCmd(a: ReplayArgs): Promise<number> {
   const all = a.paths.flatMap((p) => loadRecorded(p));
   const cache = new Map<string, Adapter>();
+  try {
+    return await replayAll(a, all, cache);
+  } finally {
+    for (const ad of cache.values()) await disposeAdapter(ad);
+  }
+}
+
+async function replayAll(a: ReplayArgs, all: Recorded[], cache: Map<string, Adapter>): Promise<number> {
   let agree = 0;
   let diverge = 0;
   let same = 0;
@@ -204,7 +220,16 @@ async function shrinkCmd(a: ReplayArgs): Promise<number> {
   const all = loadRecorded(a.paths[0]!);
   if (all.length !== 1) throw new Error(`${a.paths[0]}: shrink takes one trace, this holds ${all.length}`);
   const r = all[0]!;
-  const adapter = await adapterFor(a, r, new Map());
+  const cache = new Map<string, Adapter>();
+  const adapter = await adapterFor(a, r, cache);
+  try {
+    return await shrinkWith(a, r, adapter);
+  } finally {
+    await disposeAdapter(adapter);
+  }
+}
+
+async function shrinkWith(a: ReplayArgs, r: Recorded, adapter: Adapter): Promise<number> {
   const tty = process.stderr.isTTY === true;
   const res = await shrinkRecorded(adapter, r, a.deadlineMs, (n, len) => {
     if (tty) process.stderr.write(`\r  attempt ${n}, trying ${len} calls\x1b[K`);

@@ -15,6 +15,7 @@ import { renderCall, renderObserved } from '../../harness/render/text.js';
 import type { Trace } from '../../harness/render/trace.js';
 import { linuxAdapter, linuxAvailable } from '../../adapters/linux/index.js';
 import { listenNeverAutobinds } from '../harness/mutants.js';
+import { execAdapter } from '../../adapters/exec/index.js';
 
 /** Pinned seed; a failure prints it with the replay path. */
 const SEED = 20261121;
@@ -60,5 +61,26 @@ suite(name('model vs linux'), () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('the_reference_wire_helper_agrees_with_the_in_process_linux_adapter_on_the_same_seed', async () => {
+    const helper = execAdapter([process.execPath, join(import.meta.dirname, '../../adapters/linux/helper.mjs'), `--marker=sockspec-linux-helper-${process.pid}`], { reuse: true });
+    try {
+      const opts = { runs: 150, seed: SEED + 1, maxLength: 30, invalid: 0.2, deadlineMs: 50 };
+      const viaWire = await check({ ...opts, adapter: helper });
+      const inProcess = await check({ ...opts, adapter: linuxAdapter });
+      for (const r of [viaWire, inProcess]) {
+        expect(r.error).toBeUndefined();
+        expect(r.failure?.outcome.steps.slice(-2)).toBeUndefined();
+      }
+      // Same sequences, same rules reached, as often.
+      expect(viaWire.calls).toBe(inProcess.calls);
+      expect(Object.fromEntries(viaWire.coverage.counts)).toEqual(Object.fromEntries(inProcess.coverage.counts));
+    } finally {
+      await helper.dispose();
+    }
+    // The helper (and its namespaces) are gone.
+    const left = spawnSync('pgrep', ['-f', `sockspec-linux-helper-${process.pid}`], { encoding: 'utf8' });
+    expect(left.stdout.trim()).toBe('');
   });
 });

@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+/**
+ * The reference wire helper: the linux adapter (the real kernel, one network namespace
+ * per world) served over the wire protocol (spec/wire.md) by adapters/exec/serve.ts.
+ * `npx sockspec run --adapter "exec:node adapters/linux/helper.mjs"` must agree with
+ * `--adapter linux` on the same seeds; it is also the smallest complete example of a
+ * helper (see README, "Test your stack in CI").
+ *
+ * Usage: node adapters/linux/helper.mjs [--marker=ANY]   (extra arguments are ignored)
+ */
+import { register } from 'tsx/esm/api';
+
+register();
+const { serve } = await import('../exec/serve.ts');
+const { OPS } = await import('../../spec/call.ts');
+const { linuxAdapter, linuxAvailable } = await import('./index.ts');
+
+const why = linuxAvailable();
+// A helper that cannot run still says hello; every open is then rejected with the reason.
+const adapter = why === undefined ? linuxAdapter : { name: 'linux', open: async () => { throw new Error(why); } };
+await serve(adapter, {
+  name: 'linux-helper', version: '0.1.0',
+  capabilities: { families: ['AF_INET'], types: ['SOCK_STREAM', 'SOCK_DGRAM'], calls: [...OPS] },
+});
+process.exit(0);
