@@ -16,9 +16,18 @@ export interface Signature {
   observed: string;
 }
 
+/** What a known divergence is, as far as it was analysed. */
+export const KINDS = ['bug', 'simplification', 'model question', 'harness', 'not analysed'] as const;
+export type Kind = (typeof KINDS)[number];
+
 export interface Expectation extends Signature {
-  /** What the implementation does instead, in a sentence. */
+  /** What the implementation does instead, in a sentence or two, and why. */
   note: string;
+  /**
+   * bug: contradicts POSIX or loses state; simplification: a deliberate shortcut; model
+   * question: Linux is not the only reasonable answer; harness: caused by the helper.
+   */
+  kind?: Kind;
   /** A minimal sequence that shows it (the world and the concrete calls). */
   world: World;
   calls: Call[];
@@ -65,6 +74,7 @@ export function readExpectations(path: string): ExpectationFile {
     if (!Array.isArray(x.allowed) || x.allowed.some((a) => typeof a !== 'string')) bad(`expected[${i}].allowed`, 'expected an array of rule ids');
     if (typeof x.observed !== 'string') bad(`expected[${i}].observed`, 'expected a string');
     if (typeof x.note !== 'string') bad(`expected[${i}].note`, 'expected a string');
+    if (x.kind !== undefined && !(KINDS as readonly unknown[]).includes(x.kind)) bad(`expected[${i}].kind`, `expected one of ${KINDS.join(', ')}`);
     if (!Array.isArray(x.calls)) bad(`expected[${i}].calls`, 'expected an array of calls');
     if (typeof x.world !== 'object' || x.world === null) bad(`expected[${i}].world`, 'expected an object');
   });

@@ -7,6 +7,7 @@ export class UsageError extends Error {}
 export const USAGE = `usage: sockspec run [options]
        sockspec replay TRACE... [--adapter NAME] [--deadline MS] [--reuse-helper] [--no-color]
        sockspec shrink TRACE [--adapter NAME] [--deadline MS] [--out DIR] [--reuse-helper] [--no-color]
+       sockspec expectations FILE
 
 run: random socket-call sequences on an implementation and on the model of Linux;
 any divergence is shrunk to a minimal trace (text, JSON and a C reproducer).
@@ -15,6 +16,8 @@ directories of them) next to the model, on the adapter they were recorded on
 unless --adapter names another; fds and drawn ports are carried over.
 shrink: re-minimises one divergent trace (e.g. one someone reported) by dropping
 calls while it still diverges the same way; writes DIR/<name>.min.json and .c.
+expectations: an expectations file as a Markdown table, one row per distinct
+divergence (call and model rule), with its shortest trace and analysis.
 
 run options:
   --adapter NAME     implementation under test: linux (default), model, lwip, or

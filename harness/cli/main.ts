@@ -13,6 +13,7 @@ import { divergenceKey, loadRecorded, replay, shrinkRecorded, type Recorded, typ
 import { basename } from 'node:path';
 import { renderTrace } from '../render/text.js';
 import { traceToJson } from '../render/json.js';
+import { expectationsMarkdown } from '../render/expectations-md.js';
 import { traceToC } from '../render/c.js';
 import type { Trace } from '../render/trace.js';
 import type { Profile } from '../../spec/profile.js';
@@ -28,6 +29,11 @@ export async function main(argv: string[]): Promise<number> {
     if (cmd === 'run') {
       if (rest.includes('-h') || rest.includes('--help')) { console.log(USAGE); return 0; }
       return await run(parseRun(rest));
+    }
+    if (cmd === 'expectations') {
+      if (rest.length !== 1 || rest[0]!.startsWith('-')) throw new UsageError('expectations needs one expectations file');
+      console.log(expectationsMarkdown(readExpectations(rest[0]!)));
+      return 0;
     }
     if (cmd === 'replay' || cmd === 'shrink') {
       if (rest.includes('-h') || rest.includes('--help')) { console.log(USAGE); return 0; }
@@ -113,7 +119,7 @@ async function runWith(adapter: Adapter, a: RunArgs): Promise<number> {
     }
     if (report.failure?.outcome.divergence && a.updateExpectations && expPath !== undefined) {
       const sig = signatureOf(report.failure.outcome)!;
-      exp.expected.push({ ...sig, note: 'new: describe what the implementation does instead', world: report.failure.case.world, calls: report.failure.outcome.steps.map((st) => st.call) });
+      exp.expected.push({ ...sig, note: 'new: describe what the implementation does instead', kind: 'not analysed', world: report.failure.case.world, calls: report.failure.outcome.steps.map((st) => st.call) });
       writeExpectations(expPath, exp);
       console.log(`  added   ${keyOf(sig)} to ${expPath}`);
     }

@@ -1,11 +1,12 @@
 /**
  * Known-divergence files: signatures, and clear errors for malformed files.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { keyOf, readExpectations, signatureOf } from '../../harness/expectations.js';
+import { expectationsMarkdown } from '../../harness/render/expectations-md.js';
 
 describe('expectations', () => {
   it('signature_names_the_call_the_allowed_rules_and_the_answer', () => {
@@ -34,5 +35,15 @@ describe('expectations', () => {
     const f = readExpectations(join(import.meta.dirname, '../../adapters/lwip/expectations.json'));
     expect(f.adapter).toBe('lwip');
     expect(f.expected.length).toBeGreaterThan(0);
+  });
+});
+
+describe('README lwIP table', () => {
+  it('is_the_table_of_adapters_lwip_expectations_json', () => {
+    const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
+    const m = /<!-- lwip-table:begin -->\n([\s\S]*?)\n<!-- lwip-table:end -->/.exec(readme);
+    expect(m, 'README.md has no lwip-table markers').not.toBeNull();
+    const want = expectationsMarkdown(readExpectations(join(import.meta.dirname, '../../adapters/lwip/expectations.json')));
+    expect(m![1], 'regenerate with: npx sockspec expectations adapters/lwip/expectations.json').toBe(want);
   });
 });
