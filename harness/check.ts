@@ -56,7 +56,16 @@ export interface CheckReport {
   interrupted: boolean;
   /** Known divergences met during the random phase, by signature key, with counts. */
   expectedMet: Map<string, number>;
+  /** Calls run in the random phase, by syscall. */
+  opCalls: Map<string, number>;
 }
+
+/**
+ * Thrown inside the property once `shouldStop` says so: fast-check then ends the run
+ * (after a few cheap shrink steps of a value that is never run) instead of generating
+ * every remaining sequence only to skip it.
+ */
+class StopSignal extends Error {}
 
 /** Runs the property; resolves with a report (never rejects for a divergence). */
 export async function check(o: CheckOptions): Promise<CheckReport> {
@@ -80,14 +89,17 @@ export async function check(o: CheckOptions): Promise<CheckReport> {
   // The last divergent run as it happened, in case re-running it does not diverge again.
   let lastDivergent: { outcome: RunOutcome; profile: Profile; case: Case } | undefined;
   const expectedMet = new Map<string, number>();
+  const opCalls = new Map<string, number>();
+  let stopped = false;
   const prop = fc.asyncProperty(caseArb({ maxLength: o.maxLength, invalid: o.invalid }), async (seq) => {
     if (harnessError !== undefined) return true;
-    if (progress.phase === 'run' && o.shouldStop?.()) return true;
+    if (stopped || (progress.phase === 'run' && o.shouldStop?.())) { stopped = true; throw new StopSignal('stopped'); }
     const { outcome: r, profile } = await runOneWithProfile(seq);
     if (progress.phase === 'run') {
       progress.sequences++;
       progress.calls += r.steps.length;
       for (const st of r.steps) {
+        opCalls.set(st.call.op, (opCalls.get(st.call.op) ?? 0) + 1);
         if (st.rule) coverage.add(st.rule);
         for (const i of st.internal ?? []) coverage.add(i);
       }
@@ -111,10 +123,12 @@ export async function check(o: CheckOptions): Promise<CheckReport> {
   const details = await fc.check(prop, params);
   const report: CheckReport = {
     adapter: o.adapter.name, seed: o.seed, sequences: progress.sequences, calls: progress.calls,
-    coverage, elapsedMs: performance.now() - t0, interrupted: o.shouldStop?.() === true, expectedMet,
+    coverage, elapsedMs: performance.now() - t0, interrupted: o.shouldStop?.() === true, expectedMet, opCalls,
   };
   if (harnessError !== undefined) report.error = harnessError;
-  if (details.failed && details.counterexample) {
+  if (stopped && details.errorInstance instanceof StopSignal) {
+    report.interrupted = true;
+  } else if (details.failed && details.counterexample) {
     const [c] = details.counterexample;
     const again = await runOneWithProfile(c);
     const path = details.counterexamplePath ?? '';

@@ -2,6 +2,8 @@
  * Command-line parsing for `sockspec`: strict, with one-line errors (never a stack trace).
  */
 
+import { availableParallelism } from 'node:os';
+
 export class UsageError extends Error {}
 
 export const USAGE = `usage: sockspec run [options]
@@ -33,6 +35,13 @@ run options:
                      it exists): met ones are listed, not failures; listed ones that
                      no longer reproduce are reported as fixed
   --update-expectations  add a new divergence's minimal trace to that file
+  --jobs N           parallel jobs (processes), job i with seed S+i and its share of
+                     the runs; 0: one per core (default 1)
+  --time-budget SEC  stop generating once SEC seconds are spent, then report
+  --json FILE        write the result (every divergence with its trace, seed and
+                     replay command; rule and syscall counts) as JSON
+  --junit FILE       write JUnit XML: one test case per model rule (failed with the
+                     minimal trace when a divergence concerns it, skipped if unreached)
   --reuse-helper     exec: keep a helper that ended a session cleanly and send it
                      'reset' instead of starting a new one (faster for helpers that
                      start slowly; trusts their reset)
@@ -56,6 +65,13 @@ export interface RunArgs {
   expectations?: string;
   updateExpectations: boolean;
   reuseHelper: boolean;
+  jobs: number;
+  timeBudgetS?: number;
+  json?: string;
+  junit?: string;
+  /** Internal: this process is job N of a parallel run (progress and result for the parent). */
+  child: boolean;
+  jobIndex?: number;
 }
 
 function int(name: string, v: string | undefined, min: number, max: number): number {
@@ -68,9 +84,9 @@ function int(name: string, v: string | undefined, min: number, max: number): num
 /** Parses `run`'s options; throws UsageError with a one-line message. */
 export function parseRun(argv: string[]): RunArgs {
   const a: RunArgs = {
-    adapter: 'linux', runs: 1000, seed: Math.floor(Math.random() * 2 ** 31), seedGiven: false,
+    adapter: 'linux', runs: 1000, seed: Math.floor(Math.random() * (2 ** 31 - 256)), seedGiven: false,
     maxLength: 30, invalid: 0.2, deadlineMs: 50, out: 'sockspec-out', color: process.stdout.isTTY === true && !process.env.NO_COLOR,
-    updateExpectations: false, reuseHelper: false,
+    updateExpectations: false, reuseHelper: false, jobs: 1, child: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
@@ -95,9 +111,18 @@ export function parseRun(argv: string[]): RunArgs {
       case '--expectations': { const v = value(); if (!v) throw new UsageError('--expectations needs a file'); a.expectations = v; break; }
       case '--update-expectations': a.updateExpectations = true; break;
       case '--reuse-helper': a.reuseHelper = true; break;
+      case '--jobs': a.jobs = int('--jobs', value(), 0, 256); if (a.jobs === 0) a.jobs = Math.max(1, availableParallelism()); break;
+      case '--time-budget': a.timeBudgetS = int('--time-budget', value(), 1, 7 * 24 * 3600); break;
+      case '--json': { const v = value(); if (!v) throw new UsageError('--json needs a file'); a.json = v; break; }
+      case '--junit': { const v = value(); if (!v) throw new UsageError('--junit needs a file'); a.junit = v; break; }
+      case '--child': a.child = true; a.jobIndex = int('--child', value(), 0, 255); break;
       default: throw new UsageError(`unknown option '${flag}'`);
     }
   }
+  if (a.seed + a.jobs - 1 > 2 ** 31 - 1) throw new UsageError(`--seed ${a.seed} with --jobs ${a.jobs} runs past the largest seed, ${2 ** 31 - 1}`);
+  if (a.child && a.json === undefined) throw new UsageError('--child needs --json');
+  if (a.jobs > 1 && a.path !== undefined) throw new UsageError('--path replays one sequence: use it without --jobs');
+  if (a.jobs > 1 && a.updateExpectations) throw new UsageError('--update-expectations writes one file: use it without --jobs');
   if (a.path !== undefined && !a.seedGiven) throw new UsageError('--path needs the --seed of the run it came from');
   return a;
 }

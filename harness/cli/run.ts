@@ -1,0 +1,313 @@
+/**
+ * `sockspec run`: random sequences against an adapter next to the model, in one process
+ * or in parallel jobs (child processes of this command, job i with seed + i), then one
+ * report: minimal traces, expected divergences, a summary, and optionally the result as
+ * JSON (--json) and JUnit XML (--junit). Exit status: 0 conformant (or only expected
+ * divergences), 1 a new divergence, 2 usage or set-up error, 130 interrupted.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Adapter } from '../../spec/adapter.js';
+import { adapterByName, disposeAdapter } from '../adapters.js';
+import { check, type Progress } from '../check.js';
+import { keyOf, readExpectations, signatureOf, writeExpectations, type ExpectationFile } from '../expectations.js';
+import { traceToC } from '../render/c.js';
+import { traceToJson } from '../render/json.js';
+import { renderTrace } from '../render/text.js';
+import type { Trace } from '../render/trace.js';
+import { mergeResults, readResult, ruleCounts, toJUnit, type DivergenceResult, type RunResult } from '../results.js';
+import { runSequence } from '../runner.js';
+import type { RunArgs } from './args.js';
+
+const BIN = join(import.meta.dirname, '../../bin/sockspec.mjs');
+/** Child jobs report progress on stderr in lines starting with this. */
+const PROGRESS = '@@sockspec-progress ';
+
+export async function runCmd(a: RunArgs): Promise<number> {
+  if (a.jobs > 1) return runParallel(a);
+  const adapter = await adapterByName(a.adapter, { reuseHelper: a.reuseHelper });
+  let result: RunResult;
+  try {
+    result = await runJob(adapter, a);
+  } finally {
+    await disposeAdapter(adapter);
+  }
+  return finish(result, a);
+}
+
+function expectationsFor(a: RunArgs, adapter: string): { path?: string; file?: ExpectationFile } {
+  const path = a.expectations ?? (existsSync(`adapters/${adapter}/expectations.json`) ? `adapters/${adapter}/expectations.json` : undefined);
+  if (path === undefined) return {};
+  if (existsSync(path)) return { path, file: readExpectations(path) };
+  if (a.updateExpectations) return { path, file: { version: 1, adapter, expected: [] } };
+  throw new Error(`${path}: no such file (use --update-expectations to start one)`);
+}
+
+/** One job: the property run, its minimal trace written out, expected ones counted. */
+async function runJob(adapter: Adapter, a: RunArgs): Promise<RunResult> {
+  const probe = await adapter.open({ deadlineMs: a.deadlineMs });
+  const kernel = probe.profile.kernel;
+  await probe.close();
+  const exp = expectationsFor(a, adapter.name);
+  if (!a.child) {
+    console.error(`sockspec: ${a.runs} sequences (length <= ${a.maxLength}) against '${adapter.name}', seed ${a.seed}${a.path ? `, path ${a.path}` : ''}` +
+      `${a.timeBudgetS !== undefined ? `, time budget ${a.timeBudgetS} s` : ''}; kernel ${kernel}`);
+  }
+  let stop: RunResult['stopped'];
+  const onInt = (): void => {
+    if (stop === 'interrupted') process.exit(130);
+    stop = 'interrupted';
+    if (!a.child) process.stderr.write('\nsockspec: interrupted; finishing the current sequence (Ctrl-C again to quit at once)\n');
+  };
+  process.on('SIGINT', onInt);
+  const t0 = Date.now();
+  const progress = a.child ? childProgress() : progressBar(a.runs, 1);
+  const report = await check({
+    ...(exp.file ? { expected: new Set(exp.file.expected.map(keyOf)) } : {}),
+    shouldStop: () => {
+      if (stop === undefined && a.timeBudgetS !== undefined && Date.now() - t0 >= a.timeBudgetS * 1000) stop = 'time-budget';
+      return stop !== undefined;
+    },
+    adapter, runs: a.runs, seed: a.seed, maxLength: a.maxLength, invalid: a.invalid, deadlineMs: a.deadlineMs,
+    ...(a.path !== undefined ? { path: a.path } : {}),
+    onProgress: (p) => progress.update([p]),
+  });
+  progress.done();
+  process.off('SIGINT', onInt);
+
+  const result: RunResult = {
+    version: 1, tool: 'sockspec', adapter: adapter.name, kernel, seed: a.seed, jobs: 1,
+    generator: { maxLength: a.maxLength, invalid: a.invalid }, sequences: report.sequences, calls: report.calls,
+    elapsedMs: report.elapsedMs, rules: ruleCounts(report), ops: Object.fromEntries(report.opCalls), divergences: [], exit: 0,
+  };
+  if (stop !== undefined) result.stopped = stop;
+  if (report.error !== undefined) result.error = report.error;
+  const f = report.failure;
+  if (f?.outcome.divergence) {
+    const trace: Trace = {
+      version: 1, adapter: adapter.name, seed: a.seed, path: f.path, generator: { maxLength: a.maxLength, invalid: a.invalid }, profile: f.profile,
+      steps: f.outcome.steps.map((s) => (s.rule ? { call: s.call, observed: s.observed, rule: s.rule } : { call: s.call, observed: s.observed })),
+      divergence: f.outcome.divergence,
+    };
+    mkdirSync(a.out, { recursive: true });
+    // Adapter names such as `exec:./my shim --x` are not file names.
+    const safe = adapter.name.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 60);
+    const base = join(a.out, `divergence-${safe}-seed${a.seed}`);
+    const files = { json: `${base}.json`, c: `${base}.c` };
+    writeFileSync(files.json, traceToJson(trace));
+    writeFileSync(files.c, traceToC(trace));
+    const sig = signatureOf(f.outcome)!;
+    result.divergences.push({
+      signature: keyOf(sig), op: sig.op, allowed: sig.allowed, observed: sig.observed, seed: a.seed, path: f.path, flaky: f.flaky, trace, files,
+      replay: `npx sockspec replay ${files.json}`,
+    });
+  } else if (f?.outcome.error !== undefined) {
+    result.error = f.outcome.error;
+  }
+  if (exp.file && exp.path !== undefined) {
+    result.expected = { file: exp.path, met: Object.fromEntries(report.expectedMet), fixed: [] };
+    // A listed divergence not met by chance is replayed: one that no longer diverges is fixed.
+    // (In parallel runs job 0 does this for all.)
+    if (!a.child || a.jobIndex === 0) {
+      for (const e of exp.file.expected) {
+        if (report.expectedMet.has(keyOf(e))) continue;
+        const s = await adapter.open({ deadlineMs: a.deadlineMs, world: e.world });
+        let r;
+        try { r = await runSequence(s, e.calls); } finally { await s.close(); }
+        const sig = signatureOf(r);
+        if (!sig || keyOf(sig) !== keyOf(e)) result.expected.fixed.push(keyOf(e));
+      }
+    }
+    if (f?.outcome.divergence && a.updateExpectations) {
+      const sig = signatureOf(f.outcome)!;
+      exp.file.expected.push({ ...sig, note: 'new: describe what the implementation does instead', kind: 'not analysed', world: f.case.world, calls: f.outcome.steps.map((st) => st.call) });
+      writeExpectations(exp.path, exp.file);
+      console.log(`added ${keyOf(sig)} to ${exp.path}`);
+    }
+  }
+  result.exit = result.error !== undefined ? 2 : result.divergences.length > 0 ? 1 : stop === 'interrupted' ? 130 : 0;
+  return result;
+}
+
+/** Prints the report, writes --json and --junit; returns the exit status. */
+function finish(r: RunResult, a: RunArgs): number {
+  if (a.child) {
+    writeFileSync(a.json!, `${JSON.stringify(r)}\n`);
+    return r.exit;
+  }
+  for (const d of r.divergences) printDivergence(d, a);
+  if (r.expected) {
+    console.log(`\nexpected divergences (${r.expected.file}): ${Object.keys(r.expected.met).length} met in this run`);
+    for (const [k, n] of Object.entries(r.expected.met).sort()) console.log(`  ${String(n).padStart(6)}x  ${k}`);
+    for (const k of r.expected.fixed) console.log(`  FIXED?  ${k} no longer reproduces (re-running its trace no longer diverges this way)`);
+  }
+  console.log(summary(r, a));
+  if (a.json !== undefined) writeOut(a.json, `${JSON.stringify(r, null, 2)}\n`);
+  if (a.junit !== undefined) writeOut(a.junit, toJUnit(r));
+  if (r.error !== undefined) console.error(`sockspec: ${r.error}`);
+  return r.exit;
+}
+
+function writeOut(path: string, text: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, text);
+}
+
+function printDivergence(d: DivergenceResult, a: RunArgs): void {
+  console.log(renderTrace(d.trace, { color: a.color, ...(d.files ? { files: d.files } : {}) }));
+  if (d.flaky) console.log('note: this divergence did not happen again when its sequence was re-run: the answer depends on something the model does not fix (timing?); the trace above is the run that diverged.');
+  console.log('');
+}
+
+function summary(r: RunResult, a: RunArgs): string {
+  const total = Object.keys(r.rules).length;
+  const covered = Object.values(r.rules).filter((n) => n > 0).length;
+  const secs = r.elapsedMs / 1000;
+  const why = r.stopped === 'interrupted' ? ' (interrupted)' : r.stopped === 'time-budget' ? ` (time budget of ${a.timeBudgetS} s spent)` : '';
+  const lines = [
+    '',
+    `adapter      ${r.adapter}`,
+    `seed         ${r.seed}${r.jobs > 1 ? ` (jobs ${r.jobs}: seeds ${r.seed}..${r.seed + r.jobs - 1})` : ''}`,
+    `sequences    ${r.sequences}${why}${r.divergences.length > 0 ? ' (each job stops at its first divergence)' : ''}`,
+    `calls        ${r.calls}`,
+    `divergences  ${r.divergences.length}`,
+    `rules        ${covered}/${total} covered (${((100 * covered) / total).toFixed(1)}%)`,
+    `speed        ${(r.sequences / Math.max(secs, 0.001)).toFixed(1)} sequences/s, ${(r.calls / Math.max(secs, 0.001)).toFixed(0)} calls/s, ${secs.toFixed(1)} s`,
+  ];
+  const un = Object.entries(r.rules).filter(([, n]) => n === 0).map(([k]) => k);
+  if (un.length > 0 && un.length <= 40) lines.push(`unreached    ${un.join(' ')}`);
+  if (!a.seedGiven) lines.push(`replay with  --seed ${r.seed}${r.jobs > 1 ? ` --jobs ${r.jobs}` : ''}`);
+  return lines.join('\n');
+}
+
+interface JobProgress { sequences: number; calls: number; phase: 'run' | 'shrink' }
+
+/** A child job's progress, as lines on stderr for its parent. */
+function childProgress(): { update: (ps: JobProgress[]) => void; done: () => void } {
+  let last = 0;
+  return {
+    update([p]) {
+      const now = Date.now();
+      if (now - last < 200 && p!.phase === 'run') return;
+      last = now;
+      process.stderr.write(`${PROGRESS}${JSON.stringify({ sequences: p!.sequences, calls: p!.calls, phase: p!.phase })}\n`);
+    },
+    done() {},
+  };
+}
+
+/** The progress bar: sequences done, rate, divergences so far (a job that is shrinking has one). */
+function progressBar(total: number, jobs: number): { update: (ps: readonly (JobProgress | Progress)[]) => void; done: () => void } {
+  const tty = process.stderr.isTTY === true;
+  const t0 = Date.now();
+  let last = 0;
+  let lastLine = '';
+  return {
+    update(ps) {
+      const now = Date.now();
+      if (now - last < (tty ? 100 : 5000)) return;
+      last = now;
+      const seqs = ps.reduce((s, p) => s + p.sequences, 0);
+      const calls = ps.reduce((s, p) => s + p.calls, 0);
+      const divs = ps.filter((p) => p.phase === 'shrink').length;
+      const rate = seqs / Math.max(0.001, (now - t0) / 1000);
+      const width = 24;
+      const done = Math.min(width, Math.round((width * seqs) / Math.max(1, total)));
+      const bar = `[${'#'.repeat(done)}${'-'.repeat(width - done)}]`;
+      lastLine = `  ${bar} ${seqs}/${total} sequences, ${calls} calls, ${rate.toFixed(0)} seq/s, divergences ${divs}${divs > 0 ? ' (shrinking)' : ''}${jobs > 1 ? `, ${jobs} jobs` : ''}`;
+      if (tty) process.stderr.write(`\r${lastLine}\x1b[K`);
+      else process.stderr.write(`${lastLine}\n`);
+    },
+    done() {
+      if (tty && lastLine) process.stderr.write('\r\x1b[K');
+    },
+  };
+}
+
+/** The number of jobs `--jobs 0` means: one per core. */
+export function defaultJobs(): number {
+  return Math.max(1, availableParallelism());
+}
+
+/**
+ * Parallel jobs: child processes of this command (so that real adapters, which block
+ * their thread in system calls, run on all cores), job i with seed + i and its share of
+ * the runs. Ctrl-C reaches them as it reaches us; each finishes its sequence, writes its
+ * result, and the merged report follows.
+ */
+async function runParallel(a: RunArgs): Promise<number> {
+  // Fail fast, in this process, on what every child would fail on.
+  const adapter = await adapterByName(a.adapter, { reuseHelper: a.reuseHelper });
+  const probe = await adapter.open({ deadlineMs: a.deadlineMs });
+  const kernel = probe.profile.kernel;
+  await probe.close();
+  await disposeAdapter(adapter);
+  expectationsFor(a, adapter.name);
+  console.error(`sockspec: ${a.runs} sequences (length <= ${a.maxLength}) against '${adapter.name}' in ${a.jobs} jobs, seeds ${a.seed}..${a.seed + a.jobs - 1}` +
+    `${a.timeBudgetS !== undefined ? `, time budget ${a.timeBudgetS} s` : ''}; kernel ${kernel}`);
+  const dir = mkdtempSync(join(tmpdir(), 'sockspec-jobs-'));
+  const t0 = Date.now();
+  const bar = progressBar(a.runs, a.jobs);
+  const progress: JobProgress[] = [];
+  const children: ReturnType<typeof spawn>[] = [];
+  const onInt = (): void => {
+    process.stderr.write('\nsockspec: interrupted; each job finishes its current sequence (Ctrl-C again to stop them at once)\n');
+    for (const c of children) if (c.exitCode === null) c.kill('SIGINT');
+  };
+  process.on('SIGINT', onInt);
+  try {
+    const jobs = Array.from({ length: a.jobs }, (_, i) => {
+      const runs = Math.floor(a.runs / a.jobs) + (i < a.runs % a.jobs ? 1 : 0);
+      const json = join(dir, `job${i}.json`);
+      const args = [
+        BIN, 'run', '--adapter', a.adapter, '--runs', String(Math.max(1, runs)), '--seed', String(a.seed + i),
+        '--max-length', String(a.maxLength), '--invalid', String(a.invalid), '--deadline', String(a.deadlineMs), '--out', a.out,
+        '--json', json, '--child', String(i),
+        ...(a.timeBudgetS !== undefined ? ['--time-budget', String(a.timeBudgetS)] : []),
+        ...(a.expectations !== undefined ? ['--expectations', a.expectations] : []),
+        ...(a.reuseHelper ? ['--reuse-helper'] : []),
+      ];
+      progress.push({ sequences: 0, calls: 0, phase: 'run' });
+      const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      children.push(child);
+      const stderr: string[] = [];
+      const stdout: string[] = [];
+      createInterface({ input: child.stderr! }).on('line', (line) => {
+        if (line.startsWith(PROGRESS)) {
+          try { progress[i] = JSON.parse(line.slice(PROGRESS.length)) as JobProgress; } catch { /* a torn line: skip it */ }
+          bar.update(progress);
+        } else stderr.push(line);
+      });
+      createInterface({ input: child.stdout! }).on('line', (line) => stdout.push(line));
+      return new Promise<RunResult>((resolve) => {
+        child.on('close', (code, signal) => {
+          try {
+            resolve(readResult(json));
+          } catch {
+            const why = signal ? `killed by ${signal}` : `exit status ${code}`;
+            resolve({
+              version: 1, tool: 'sockspec', adapter: a.adapter, kernel, seed: a.seed + i, jobs: 1, generator: { maxLength: a.maxLength, invalid: a.invalid },
+              sequences: progress[i]!.sequences, calls: progress[i]!.calls, elapsedMs: 0, rules: {}, ops: {}, divergences: [],
+              error: `job ${i} (seed ${a.seed + i}) ended without a result (${why})${stderr.length ? `: ${stderr.slice(-5).join(' | ')}` : ''}${stdout.length ? ` ${stdout.slice(-3).join(' | ')}` : ''}`,
+              exit: 2,
+            });
+          }
+        });
+      });
+    });
+    const results = await Promise.all(jobs);
+    bar.done();
+    const merged = mergeResults(results);
+    merged.elapsedMs = Date.now() - t0;
+    // Rules no job reached are still listed.
+    const full = results.find((r) => Object.keys(r.rules).length > 0)?.rules ?? {};
+    merged.rules = { ...Object.fromEntries(Object.keys(full).map((k) => [k, 0])), ...merged.rules };
+    return finish(merged, a);
+  } finally {
+    process.off('SIGINT', onInt);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
