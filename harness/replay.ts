@@ -175,10 +175,40 @@ export interface ShrinkResult extends ReplayResult {
 }
 
 /**
- * Re-minimises a divergent recording: drops steps (halves, then quarters, ... then single
- * steps, repeated until nothing more can go) as long as the rest still diverges with the
- * same signature. The divergent (last) step always stays. Resolves with the smallest
- * sequence found, re-run once more; undefined if the recording does not diverge now.
+ * Delta debugging over recorded steps: drops chunks (halves, quarters, ... single steps,
+ * repeated until nothing more can go) of `start` as long as the rest, replayed on a fresh
+ * session, still satisfies `holds`. Resolves with the smallest sequence found, re-run
+ * once more.
+ */
+export async function minimize(
+  adapter: Adapter, r: Recorded, deadlineMs: number, start: number[], holds: (o: RunOutcome) => boolean,
+  onAttempt?: (n: number, len: number) => void, stepFn?: StepFn,
+): Promise<ShrinkResult> {
+  let kept = start;
+  let attempts = 0;
+  const still = async (cand: number[]): Promise<boolean> => {
+    attempts++;
+    onAttempt?.(attempts, cand.length);
+    const res = await replay(adapter, r, deadlineMs, cand, stepFn);
+    return res.outcome.error === undefined && holds(res.outcome);
+  };
+  for (let chunk = Math.max(1, Math.floor(kept.length / 2)); chunk >= 1; chunk = Math.floor(chunk / 2)) {
+    let progress = true;
+    while (progress) {
+      progress = false;
+      for (let at = 0; at + chunk <= kept.length; at += chunk) {
+        const cand = [...kept.slice(0, at), ...kept.slice(at + chunk)];
+        if (cand.length > 0 && await still(cand)) { kept = cand; progress = true; break; }
+      }
+    }
+  }
+  const last = await replay(adapter, r, deadlineMs, kept, stepFn);
+  return { ...last, kept, attempts };
+}
+
+/**
+ * Re-minimises a divergent recording: the smallest sequence that still diverges with the
+ * same signature at its last call; undefined if the recording does not diverge now.
  */
 export async function shrinkRecorded(
   adapter: Adapter, r: Recorded, deadlineMs: number, onAttempt?: (n: number, len: number) => void, stepFn?: StepFn,
@@ -187,25 +217,6 @@ export async function shrinkRecorded(
   const target = divergenceKey(first.outcome);
   if (first.outcome.error !== undefined || target === undefined) return undefined;
   // Only what ran up to the divergence matters.
-  let kept = first.outcome.steps.map((_, i) => i);
-  let attempts = 0;
-  const still = async (cand: number[]): Promise<boolean> => {
-    attempts++;
-    onAttempt?.(attempts, cand.length);
-    const res = await replay(adapter, r, deadlineMs, cand, stepFn);
-    return res.outcome.error === undefined && divergenceKey(res.outcome) === target && res.outcome.steps.length === cand.length;
-  };
-  for (let chunk = Math.max(1, Math.floor((kept.length - 1) / 2)); chunk >= 1; chunk = Math.floor(chunk / 2)) {
-    let progress = true;
-    while (progress) {
-      progress = false;
-      const body = kept.length - 1;
-      for (let at = 0; at + chunk <= body; at += chunk) {
-        const cand = [...kept.slice(0, at), ...kept.slice(at + chunk)];
-        if (await still(cand)) { kept = cand; progress = true; break; }
-      }
-    }
-  }
-  const last = await replay(adapter, r, deadlineMs, kept, stepFn);
-  return { ...last, kept, attempts };
+  const start = first.outcome.steps.map((_, i) => i);
+  return minimize(adapter, r, deadlineMs, start, (o) => divergenceKey(o) === target, onAttempt, stepFn);
 }

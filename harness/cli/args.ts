@@ -10,6 +10,9 @@ export const USAGE = `usage: sockspec run [options]
        sockspec replay TRACE... [--adapter NAME] [--deadline MS] [--reuse-helper] [--no-color]
        sockspec shrink TRACE [--adapter NAME] [--deadline MS] [--out DIR] [--reuse-helper] [--no-color]
        sockspec expectations FILE
+       sockspec corpus generate --out DIR [--adapter NAME] [--seed S] [--runs N]
+                                [--budget SEC] [--max-length L] [--invalid P]
+       sockspec corpus check DIR [--adapter NAME]
 
 run: random socket-call sequences on an implementation and on the model of Linux;
 any divergence is shrunk to a minimal trace (text, JSON and a C reproducer).
@@ -18,6 +21,10 @@ directories of them) next to the model, on the adapter they were recorded on
 unless --adapter names another; fds and drawn ports are carried over.
 shrink: re-minimises one divergent trace (e.g. one someone reported) by dropping
 calls while it still diverges the same way; writes DIR/<name>.min.json and .c.
+corpus generate: runs random sequences and keeps a trace (shrunk) for each model rule
+no kept trace reaches yet; stops at full coverage, after --runs (default 20000)
+sequences or --budget seconds; extends DIR if it holds a corpus. corpus check:
+replays a corpus; each trace must still reach its rule with no divergence.
 expectations: an expectations file as a Markdown table, one row per distinct
 divergence (call and model rule), with its shortest trace and analysis.
 
@@ -155,5 +162,49 @@ export function parseReplay(argv: string[], one: boolean): ReplayArgs {
   }
   if (a.paths.length === 0) throw new UsageError(one ? 'shrink needs one trace file' : 'replay needs at least one trace file or directory');
   if (one && a.paths.length > 1) throw new UsageError(`shrink takes one trace file, got ${a.paths.length}`);
+  return a;
+}
+
+export interface CorpusArgs {
+  sub: 'generate' | 'check';
+  dir: string;
+  adapter: string;
+  seed: number;
+  runs: number;
+  budgetS?: number;
+  maxLength: number;
+  invalid: number;
+  deadlineMs: number;
+}
+
+/** Parses `corpus generate|check`. */
+export function parseCorpus(argv: string[]): CorpusArgs {
+  const [sub, ...rest] = argv;
+  if (sub !== 'generate' && sub !== 'check') throw new UsageError(`corpus needs 'generate' or 'check', got ${sub === undefined ? 'nothing' : `'${sub}'`}`);
+  const a: CorpusArgs = { sub, dir: '', adapter: 'linux', seed: 1, runs: 20_000, maxLength: 30, invalid: 0.2, deadlineMs: 50 };
+  for (let i = 0; i < rest.length; i++) {
+    const flag = rest[i]!;
+    const [name, inline] = flag.startsWith('--') && flag.includes('=') ? [flag.slice(0, flag.indexOf('=')), flag.slice(flag.indexOf('=') + 1)] : [flag, undefined];
+    const value = (): string | undefined => inline ?? rest[++i];
+    if (!name.startsWith('-') && sub === 'check' && a.dir === '') { a.dir = flag; continue; }
+    switch (name) {
+      case '--out': { if (sub !== 'generate') throw new UsageError('--out is for corpus generate (corpus check takes the directory)'); const v = value(); if (!v) throw new UsageError('--out needs a directory'); a.dir = v; break; }
+      case '--adapter': { const v = value(); if (!v) throw new UsageError('--adapter needs a name'); a.adapter = v; break; }
+      case '--seed': a.seed = int('--seed', value(), -(2 ** 31), 2 ** 31 - 1 - 100_000); break;
+      case '--runs': a.runs = int('--runs', value(), 1, 100_000_000); break;
+      case '--budget': a.budgetS = int('--budget', value(), 1, 7 * 24 * 3600); break;
+      case '--max-length': a.maxLength = int('--max-length', value(), 1, 1000); break;
+      case '--invalid': {
+        const v = value();
+        const n = Number(v);
+        if (v === undefined || v === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new UsageError(`--invalid needs a number between 0 and 1, got '${v ?? ''}'`);
+        a.invalid = n;
+        break;
+      }
+      case '--deadline': a.deadlineMs = int('--deadline', value(), 1, 60_000); break;
+      default: throw new UsageError(`unknown option '${flag}'`);
+    }
+  }
+  if (a.dir === '') throw new UsageError(sub === 'generate' ? 'corpus generate needs --out DIR' : 'corpus check needs a directory');
   return a;
 }

@@ -6,7 +6,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { readExpectations } from '../expectations.js';
 import { join } from 'node:path';
 import { adapterByName, disposeAdapter } from '../adapters.js';
-import { parseReplay, parseRun, USAGE, UsageError, type ReplayArgs } from './args.js';
+import { parseCorpus, parseReplay, parseRun, USAGE, UsageError, type CorpusArgs, type ReplayArgs } from './args.js';
+import { checkCorpusTrace, generateCorpus, loadCorpus } from '../corpus.js';
 import { runCmd } from './run.js';
 import { divergenceKey, loadRecorded, replay, shrinkRecorded, type Recorded, type ReplayResult } from '../replay.js';
 import { basename } from 'node:path';
@@ -32,6 +33,10 @@ export async function main(argv: string[]): Promise<number> {
       if (rest.length !== 1 || rest[0]!.startsWith('-')) throw new UsageError('expectations needs one expectations file');
       console.log(expectationsMarkdown(readExpectations(rest[0]!)));
       return 0;
+    }
+    if (cmd === 'corpus') {
+      if (rest.includes('-h') || rest.includes('--help')) { console.log(USAGE); return 0; }
+      return await corpusCmd(parseCorpus(rest));
     }
     if (cmd === 'replay' || cmd === 'shrink') {
       if (rest.includes('-h') || rest.includes('--help')) { console.log(USAGE); return 0; }
@@ -131,4 +136,61 @@ async function shrinkWith(a: ReplayArgs, r: Recorded, adapter: Adapter): Promise
   console.log(renderTrace(trace, { color: a.color, files }).split('\n').filter((l) => !l.startsWith('replay:')).join('\n'));
   console.log(`\nshrunk       ${r.calls.length} -> ${res.kept.length} calls in ${res.attempts} attempts`);
   return 0;
+}
+
+async function corpusCmd(a: CorpusArgs): Promise<number> {
+  const adapter = await adapterByName(a.adapter);
+  try {
+    if (a.sub === 'check') {
+      const all = loadCorpus(a.dir);
+      if (all.length === 0) throw new Error(`${a.dir}: no corpus traces here`);
+      let bad = 0;
+      for (const { file, trace } of all) {
+        const why = await checkCorpusTrace(adapter, trace, file, a.deadlineMs);
+        if (why !== undefined) { bad++; console.log(`FAIL  ${why}`); }
+      }
+      console.log(`${all.length} traces replayed on '${adapter.name}': ${all.length - bad} reach their rule, ${bad} fail`);
+      return bad > 0 ? 1 : 0;
+    }
+    let stop = false;
+    const onInt = (): void => { if (stop) process.exit(130); stop = true; };
+    process.on('SIGINT', onInt);
+    const tty = process.stderr.isTTY === true;
+    let last = 0;
+    console.error(`sockspec: corpus of '${adapter.name}' in ${a.dir}, seed ${a.seed}, up to ${a.runs} sequences${a.budgetS !== undefined ? ` or ${a.budgetS} s` : ''}`);
+    const r = await generateCorpus({
+      adapter, out: a.dir, seed: a.seed, runs: a.runs, maxLength: a.maxLength, invalid: a.invalid, deadlineMs: a.deadlineMs,
+      ...(a.budgetS !== undefined ? { budgetS: a.budgetS } : {}),
+      shouldStop: () => stop,
+      onProgress: (p) => {
+        if (p.kept) {
+          if (tty) process.stderr.write('\r\x1b[K');
+          console.log(`kept  ${p.kept.rule.padEnd(36)} ${p.kept.calls} call${p.kept.calls === 1 ? '' : 's'}`);
+        }
+        const now = Date.now();
+        if (now - last < (tty ? 100 : 5000)) return;
+        last = now;
+        const line = `  ${p.sequences} sequences, ${p.covered}/${p.total} rules kept`;
+        if (tty) process.stderr.write(`\r${line}\x1b[K`); else process.stderr.write(`${line}\n`);
+      },
+    });
+    process.off('SIGINT', onInt);
+    if (tty) process.stderr.write('\r\x1b[K');
+    const all = loadCorpus(a.dir);
+    const lens = all.map((c) => c.trace.steps.length).sort((x, y) => x - y);
+    const median = lens.length === 0 ? 0 : lens.length % 2 ? lens[(lens.length - 1) / 2]! : (lens[lens.length / 2 - 1]! + lens[lens.length / 2]!) / 2;
+    const total = r.covered.length + r.unreached.length;
+    console.log([
+      '',
+      `corpus       ${a.dir}: ${all.length} traces (${r.added.length} added by this run)`,
+      `rules        ${r.covered.length}/${total} reached (${((100 * r.covered.length) / total).toFixed(1)}%)`,
+      `trace length median ${median}, max ${lens.at(-1) ?? 0} calls`,
+      `sequences    ${r.sequences} (stopped: ${r.stoppedBy === 'coverage' ? 'every rule reached' : r.stoppedBy === 'runs' ? '--runs reached' : r.stoppedBy === 'budget' ? '--budget spent' : 'interrupted'})`,
+      ...(r.divergences > 0 ? [`divergences  ${r.divergences} met (used only up to the divergence; run 'sockspec run' to see them)`] : []),
+      ...(r.unreached.length > 0 ? [`unreached    ${r.unreached.join(' ')}`] : []),
+    ].join('\n'));
+    return r.stoppedBy === 'interrupted' ? 130 : 0;
+  } finally {
+    await disposeAdapter(adapter);
+  }
 }

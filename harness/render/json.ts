@@ -99,7 +99,7 @@ const traceShape: Shape<Trace> = (v, p) => {
   const t = obj<Trace>({
     version: req(oneOf([1] as const)), adapter: req(str), seed: opt(int), path: opt(str),
     generator: opt(obj<NonNullable<Trace['generator']>>({ maxLength: req(int), invalid: req(num) })), profile: req(profile),
-    steps: req(arrayOf(step)), divergence: opt(divergence),
+    steps: req(arrayOf(step)), divergence: opt(divergence), keptFor: opt(str),
   })(v, p);
   if (t.divergence && (t.divergence.index < 0 || t.divergence.index >= t.steps.length)) {
     throw new ShapeError('divergence.index', `${t.divergence.index} is not the index of a step (there are ${t.steps.length})`);

@@ -37,4 +37,6 @@ export interface Trace {
   profile: Profile;
   steps: TraceStep[];
   divergence?: Divergence;
+  /** In a corpus: the model rule this trace was kept for (it reaches it). */
+  keptFor?: string;
 }
