@@ -13,6 +13,7 @@ export const USAGE = `usage: sockspec run [options]
        sockspec corpus generate --out DIR [--adapter NAME] [--seed S] [--runs N]
                                 [--budget SEC] [--max-length L] [--invalid P]
        sockspec corpus check DIR [--adapter NAME]
+       sockspec report RESULT.json... [--out report.html]
 
 run: random socket-call sequences on an implementation and on the model of Linux;
 any divergence is shrunk to a minimal trace (text, JSON and a C reproducer).
@@ -25,6 +26,9 @@ corpus generate: runs random sequences and keeps a trace (shrunk) for each model
 no kept trace reaches yet; stops at full coverage, after --runs (default 20000)
 sequences or --budget seconds; extends DIR if it holds a corpus. corpus check:
 replays a corpus; each trace must still reach its rule with no divergence.
+report: one self-contained HTML page from result files of 'run --json': the
+rule-coverage matrix (rules x runs: agree / diverge / unreached), the divergences
+with their traces, calls per syscall.
 expectations: an expectations file as a Markdown table, one row per distinct
 divergence (call and model rule), with its shortest trace and analysis.
 

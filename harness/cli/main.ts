@@ -8,9 +8,11 @@ import { join } from 'node:path';
 import { adapterByName, disposeAdapter } from '../adapters.js';
 import { parseCorpus, parseReplay, parseRun, USAGE, UsageError, type CorpusArgs, type ReplayArgs } from './args.js';
 import { checkCorpusTrace, generateCorpus, loadCorpus } from '../corpus.js';
+import { readResult } from '../results.js';
+import { reportHtml } from '../render/report.js';
 import { runCmd } from './run.js';
 import { divergenceKey, loadRecorded, replay, shrinkRecorded, type Recorded, type ReplayResult } from '../replay.js';
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { renderTrace } from '../render/text.js';
 import { traceToJson } from '../render/json.js';
 import { expectationsMarkdown } from '../render/expectations-md.js';
@@ -33,6 +35,10 @@ export async function main(argv: string[]): Promise<number> {
       if (rest.length !== 1 || rest[0]!.startsWith('-')) throw new UsageError('expectations needs one expectations file');
       console.log(expectationsMarkdown(readExpectations(rest[0]!)));
       return 0;
+    }
+    if (cmd === 'report') {
+      if (rest.includes('-h') || rest.includes('--help')) { console.log(USAGE); return 0; }
+      return reportCmd(rest);
     }
     if (cmd === 'corpus') {
       if (rest.includes('-h') || rest.includes('--help')) { console.log(USAGE); return 0; }
@@ -193,4 +199,22 @@ async function corpusCmd(a: CorpusArgs): Promise<number> {
   } finally {
     await disposeAdapter(adapter);
   }
+}
+
+function reportCmd(argv: string[]): number {
+  const files: string[] = [];
+  let out = 'report.html';
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--out') { const v = argv[++i]; if (!v) throw new UsageError('--out needs a file'); out = v; }
+    else if (a.startsWith('--out=')) out = a.slice('--out='.length);
+    else if (a.startsWith('-')) throw new UsageError(`unknown option '${a}'`);
+    else files.push(a);
+  }
+  if (files.length === 0) throw new UsageError('report needs at least one result file (written by sockspec run --json)');
+  const results = files.map((f) => readResult(f));
+  mkdirSync(dirname(out) || '.', { recursive: true });
+  writeFileSync(out, reportHtml(results, files));
+  console.log(`wrote ${out} (${results.length} run${results.length === 1 ? '' : 's'}, ${results.reduce((n, r) => n + r.divergences.length, 0)} divergences)`);
+  return 0;
 }
