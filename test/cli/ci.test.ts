@@ -97,6 +97,30 @@ describe('a CI run of an exec helper', () => {
     expect(ok.status, ok.stdout + ok.stderr).toBe(0);
   });
 
+  it('shrink_re_minimises_a_reported_trace_padded_with_noise', () => {
+    const r = JSON.parse(readFileSync(json, 'utf8')) as RunResult;
+    const t = r.divergences[0]!.trace;
+    // A reporter's longer version: unrelated calls before the divergent ones.
+    const noise = [
+      { call: { op: 'socket', domain: 2, type: 2, protocol: 0 }, observed: { kind: 'returned', ret: 4 }, rule: 'socket/udp' },
+      { call: { op: 'fcntl', fd: 4, cmd: 1, arg: 0 }, observed: { kind: 'returned', ret: 0 }, rule: 'fcntl/F_GETFD' },
+    ];
+    const shift = (fd: number): number => (fd >= 4 ? fd + 1 : fd);
+    const steps = [...noise, ...t.steps.map((s) => ({
+      ...s,
+      call: 'fd' in s.call ? { ...s.call, fd: shift(s.call.fd) } : s.call,
+      observed: s.call.op === 'socket' && s.observed.kind === 'returned' && s.observed.ret >= 4 ? { ...s.observed, ret: s.observed.ret + 1 } : s.observed,
+    }))];
+    const padded = join(dir, 'reported.json');
+    writeFileSync(padded, JSON.stringify({ ...t, steps, divergence: { ...t.divergence!, index: steps.length - 1 } }, null, 2));
+    const sh = sockspec('shrink', padded, '--adapter', BUGGY, '--out', dir, '--no-color');
+    expect(sh.status, sh.stdout + sh.stderr).toBe(0);
+    expect(sh.stdout).toContain(`shrunk       ${steps.length} -> ${t.steps.length} calls`);
+    const min = JSON.parse(readFileSync(join(dir, 'reported.min.json'), 'utf8')) as { steps: unknown[] };
+    expect(min.steps).toHaveLength(t.steps.length);
+    expect(existsSync(join(dir, 'reported.min.c'))).toBe(true);
+  });
+
   it('exits_0_when_the_divergence_is_listed_in_an_expectations_file', () => {
     const r = JSON.parse(readFileSync(json, 'utf8')) as RunResult;
     const d = r.divergences[0]!;
