@@ -49,6 +49,7 @@ run options:
   --jobs N           parallel jobs (processes), job i with seed S+i and its share of
                      the runs; 0: one per core (default 1)
   --time-budget SEC  stop generating once SEC seconds are spent, then report
+  --min-coverage P   exit 1 when the run reaches fewer than P% of the model's rules
   --json FILE        write the result (every divergence with its trace, seed and
                      replay command; rule and syscall counts) as JSON
   --junit FILE       write JUnit XML: one test case per model rule (failed with the
@@ -78,6 +79,8 @@ export interface RunArgs {
   reuseHelper: boolean;
   jobs: number;
   timeBudgetS?: number;
+  /** Fail (exit 1) when fewer than this percentage of the model's rules were reached. */
+  minCoverage?: number;
   json?: string;
   junit?: string;
   /** Internal: this process is job N of a parallel run (progress and result for the parent). */
@@ -124,6 +127,7 @@ export function parseRun(argv: string[]): RunArgs {
       case '--reuse-helper': a.reuseHelper = true; break;
       case '--jobs': a.jobs = int('--jobs', value(), 0, 256); if (a.jobs === 0) a.jobs = Math.max(1, availableParallelism()); break;
       case '--time-budget': a.timeBudgetS = int('--time-budget', value(), 1, 7 * 24 * 3600); break;
+      case '--min-coverage': a.minCoverage = int('--min-coverage', value(), 0, 100); break;
       case '--json': { const v = value(); if (!v) throw new UsageError('--json needs a file'); a.json = v; break; }
       case '--junit': { const v = value(); if (!v) throw new UsageError('--junit needs a file'); a.junit = v; break; }
       case '--child': a.child = true; a.jobIndex = int('--child', value(), 0, 255); break;

@@ -148,6 +148,14 @@ function finish(r: RunResult, a: RunArgs): number {
   if (a.json !== undefined) writeOut(a.json, `${JSON.stringify(r, null, 2)}\n`);
   if (a.junit !== undefined) writeOut(a.junit, toJUnit(r));
   if (r.error !== undefined) console.error(`sockspec: ${r.error}`);
+  if (a.minCoverage !== undefined && r.exit === 0) {
+    const total = Object.keys(r.rules).length;
+    const pct = (100 * Object.values(r.rules).filter((n) => n > 0).length) / Math.max(1, total);
+    if (pct < a.minCoverage) {
+      console.error(`sockspec: rule coverage ${pct.toFixed(1)}% is below --min-coverage ${a.minCoverage}%`);
+      return 1;
+    }
+  }
   return r.exit;
 }
 
@@ -270,6 +278,7 @@ async function runParallel(a: RunArgs): Promise<number> {
         ...(a.expectations !== undefined ? ['--expectations', a.expectations] : []),
         ...(a.reuseHelper ? ['--reuse-helper'] : []),
       ];
+      // (--min-coverage is the parent's: it applies to the merged result.)
       progress.push({ sequences: 0, calls: 0, phase: 'run' });
       const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
       children.push(child);
