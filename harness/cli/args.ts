@@ -95,6 +95,29 @@ function int(name: string, v: string | undefined, min: number, max: number): num
   return n;
 }
 
+/** The options of `argv` in order: `--name value` and `--name=value` alike; value() takes the value. */
+function* options(argv: string[]): Generator<{ flag: string; name: string; value: () => string | undefined }> {
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]!;
+    const eq = flag.startsWith('--') ? flag.indexOf('=') : -1;
+    const inline = eq > 0 ? flag.slice(eq + 1) : undefined;
+    yield { flag, name: eq > 0 ? flag.slice(0, eq) : flag, value: () => inline ?? argv[++i] };
+  }
+}
+
+/** A non-empty option value. */
+function text(name: string, v: string | undefined, what: string): string {
+  if (!v) throw new UsageError(`${name} needs ${what}`);
+  return v;
+}
+
+/** A number in 0..1. */
+function fraction(name: string, v: string | undefined): number {
+  const n = Number(v);
+  if (v === undefined || v === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new UsageError(`${name} needs a number between 0 and 1, got '${v ?? ''}'`);
+  return n;
+}
+
 /** Parses `run`'s options; throws UsageError with a one-line message. */
 export function parseRun(argv: string[]): RunArgs {
   const a: RunArgs = {
@@ -102,34 +125,25 @@ export function parseRun(argv: string[]): RunArgs {
     maxLength: 30, invalid: 0.2, deadlineMs: 50, out: 'sockspec-out', color: process.stdout.isTTY === true && !process.env.NO_COLOR,
     updateExpectations: false, reuseHelper: false, jobs: 1, child: false,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i]!;
-    const [name, inline] = flag.startsWith('--') && flag.includes('=') ? [flag.slice(0, flag.indexOf('=')), flag.slice(flag.indexOf('=') + 1)] : [flag, undefined];
-    const value = (): string | undefined => inline ?? argv[++i];
+  for (const { flag, name, value } of options(argv)) {
     switch (name) {
-      case '--adapter': { const v = value(); if (!v) throw new UsageError('--adapter needs a name'); a.adapter = v; break; }
+      case '--adapter': a.adapter = text('--adapter', value(), 'a name'); break;
       case '--runs': a.runs = int('--runs', value(), 1, 100_000_000); break;
       case '--seed': a.seed = int('--seed', value(), -(2 ** 31), 2 ** 31 - 1); a.seedGiven = true; break;
       case '--path': { const v = value(); if (!v || !/^\d+(:\d+)*$/.test(v)) throw new UsageError(`--path needs a fast-check path like 3:0:1, got '${v ?? ''}'`); a.path = v; break; }
       case '--max-length': a.maxLength = int('--max-length', value(), 1, 1000); break;
-      case '--invalid': {
-        const v = value();
-        const n = Number(v);
-        if (v === undefined || v === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new UsageError(`--invalid needs a number between 0 and 1, got '${v ?? ''}'`);
-        a.invalid = n;
-        break;
-      }
+      case '--invalid': a.invalid = fraction('--invalid', value()); break;
       case '--deadline': a.deadlineMs = int('--deadline', value(), 1, 60_000); break;
-      case '--out': { const v = value(); if (!v) throw new UsageError('--out needs a directory'); a.out = v; break; }
+      case '--out': a.out = text('--out', value(), 'a directory'); break;
       case '--no-color': a.color = false; break;
-      case '--expectations': { const v = value(); if (!v) throw new UsageError('--expectations needs a file'); a.expectations = v; break; }
+      case '--expectations': a.expectations = text('--expectations', value(), 'a file'); break;
       case '--update-expectations': a.updateExpectations = true; break;
       case '--reuse-helper': a.reuseHelper = true; break;
       case '--jobs': a.jobs = int('--jobs', value(), 0, 256); if (a.jobs === 0) a.jobs = Math.max(1, availableParallelism()); break;
       case '--time-budget': a.timeBudgetS = int('--time-budget', value(), 1, 7 * 24 * 3600); break;
       case '--min-coverage': a.minCoverage = int('--min-coverage', value(), 0, 100); break;
-      case '--json': { const v = value(); if (!v) throw new UsageError('--json needs a file'); a.json = v; break; }
-      case '--junit': { const v = value(); if (!v) throw new UsageError('--junit needs a file'); a.junit = v; break; }
+      case '--json': a.json = text('--json', value(), 'a file'); break;
+      case '--junit': a.junit = text('--junit', value(), 'a file'); break;
       case '--child': a.child = true; a.jobIndex = int('--child', value(), 0, 255); break;
       default: throw new UsageError(`unknown option '${flag}'`);
     }
@@ -154,15 +168,12 @@ export interface ReplayArgs {
 /** Parses `replay`'s and `shrink`'s options; `one`: exactly one path (shrink). */
 export function parseReplay(argv: string[], one: boolean): ReplayArgs {
   const a: ReplayArgs = { paths: [], deadlineMs: 50, out: 'sockspec-out', color: process.stdout.isTTY === true && !process.env.NO_COLOR, reuseHelper: false };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i]!;
-    const [name, inline] = flag.startsWith('--') && flag.includes('=') ? [flag.slice(0, flag.indexOf('=')), flag.slice(flag.indexOf('=') + 1)] : [flag, undefined];
-    const value = (): string | undefined => inline ?? argv[++i];
+  for (const { flag, name, value } of options(argv)) {
     if (!name.startsWith('-')) { a.paths.push(flag); continue; }
     switch (name) {
-      case '--adapter': { const v = value(); if (!v) throw new UsageError('--adapter needs a name'); a.adapter = v; break; }
+      case '--adapter': a.adapter = text('--adapter', value(), 'a name'); break;
       case '--deadline': a.deadlineMs = int('--deadline', value(), 1, 60_000); break;
-      case '--out': { const v = value(); if (!v) throw new UsageError('--out needs a directory'); a.out = v; break; }
+      case '--out': a.out = text('--out', value(), 'a directory'); break;
       case '--no-color': a.color = false; break;
       case '--reuse-helper': a.reuseHelper = true; break;
       default: throw new UsageError(`unknown option '${flag}'`);
@@ -190,25 +201,19 @@ export function parseCorpus(argv: string[]): CorpusArgs {
   const [sub, ...rest] = argv;
   if (sub !== 'generate' && sub !== 'check') throw new UsageError(`corpus needs 'generate' or 'check', got ${sub === undefined ? 'nothing' : `'${sub}'`}`);
   const a: CorpusArgs = { sub, dir: '', adapter: 'linux', seed: 1, runs: 20_000, maxLength: 30, invalid: 0.2, deadlineMs: 50 };
-  for (let i = 0; i < rest.length; i++) {
-    const flag = rest[i]!;
-    const [name, inline] = flag.startsWith('--') && flag.includes('=') ? [flag.slice(0, flag.indexOf('=')), flag.slice(flag.indexOf('=') + 1)] : [flag, undefined];
-    const value = (): string | undefined => inline ?? rest[++i];
+  for (const { flag, name, value } of options(rest)) {
     if (!name.startsWith('-') && sub === 'check' && a.dir === '') { a.dir = flag; continue; }
     switch (name) {
-      case '--out': { if (sub !== 'generate') throw new UsageError('--out is for corpus generate (corpus check takes the directory)'); const v = value(); if (!v) throw new UsageError('--out needs a directory'); a.dir = v; break; }
-      case '--adapter': { const v = value(); if (!v) throw new UsageError('--adapter needs a name'); a.adapter = v; break; }
+      case '--out':
+        if (sub !== 'generate') throw new UsageError('--out is for corpus generate (corpus check takes the directory)');
+        a.dir = text('--out', value(), 'a directory');
+        break;
+      case '--adapter': a.adapter = text('--adapter', value(), 'a name'); break;
       case '--seed': a.seed = int('--seed', value(), -(2 ** 31), 2 ** 31 - 1 - 100_000); break;
       case '--runs': a.runs = int('--runs', value(), 1, 100_000_000); break;
       case '--budget': a.budgetS = int('--budget', value(), 1, 7 * 24 * 3600); break;
       case '--max-length': a.maxLength = int('--max-length', value(), 1, 1000); break;
-      case '--invalid': {
-        const v = value();
-        const n = Number(v);
-        if (v === undefined || v === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new UsageError(`--invalid needs a number between 0 and 1, got '${v ?? ''}'`);
-        a.invalid = n;
-        break;
-      }
+      case '--invalid': a.invalid = fraction('--invalid', value()); break;
       case '--deadline': a.deadlineMs = int('--deadline', value(), 1, 60_000); break;
       default: throw new UsageError(`unknown option '${flag}'`);
     }

@@ -1,7 +1,7 @@
 /**
  * sockspec in someone else's CI: an exec helper with one deliberate bug (test/fixtures/
- * buggy-helper.mjs) and a correct one (model-helper.mjs), run as a CI job would run
- * them. Exit codes, the JSON result, and JUnit XML read by a real JUnit consumer
+ * model-helper.mjs --bug=listen-never-autobinds) and a correct one (the same helper
+ * without --bug), run as a CI job would run them. Exit codes, the JSON result, and JUnit XML read by a real JUnit consumer
  * (Debian's python3-junitparser; those checks are skipped, with the reason in the name,
  * where it is not installed).
  */
@@ -14,7 +14,7 @@ import type { RunResult } from '../../harness/results.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'bin/sockspec.mjs');
-const BUGGY = `exec:${process.execPath} ${join(ROOT, 'test/fixtures/buggy-helper.mjs')}`;
+const BUGGY = `exec:${process.execPath} ${join(ROOT, 'test/fixtures/model-helper.mjs')} --bug=listen-never-autobinds`;
 const GOOD = `exec:${process.execPath} ${join(ROOT, 'test/fixtures/model-helper.mjs')}`;
 const dir = mkdtempSync(join(tmpdir(), 'sockspec-ci-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -25,7 +25,7 @@ const html = join(dir, 'report.html');
 beforeAll(() => {
   const good = sockspec('run', '--adapter', 'model', '--runs', '200', '--seed', '1', '--json', join(dir, 'model.json'), '--no-color');
   expect(good.status, good.stderr).toBe(0);
-  const buggy = sockspec('run', '--adapter', `exec:${process.execPath} ${join(ROOT, 'test/fixtures/buggy-helper.mjs')}`, '--reuse-helper', '--runs', '200', '--seed', '1',
+  const buggy = sockspec('run', '--adapter', `exec:${process.execPath} ${join(ROOT, 'test/fixtures/model-helper.mjs')} --bug=listen-never-autobinds`, '--reuse-helper', '--runs', '200', '--seed', '1',
     '--json', join(dir, 'buggy.json'), '--out', dir, '--no-color');
   expect(buggy.status, buggy.stderr).toBe(1);
   const r = sockspec('report', join(dir, 'model.json'), join(dir, 'buggy.json'), '--out', html);
