@@ -4,6 +4,7 @@
  */
 import fc from 'fast-check';
 import type { Adapter } from '../spec/adapter.js';
+import type { Op } from '../spec/call.js';
 import { Coverage } from './coverage.js';
 import { caseArb, type Case } from './generate.js';
 import { keyOf, signatureOf } from './expectations.js';
@@ -24,6 +25,8 @@ export interface CheckOptions {
   stepFn?: StepFn;
   /** Signature keys (harness/expectations.ts keyOf) of known divergences: met ones are counted, not failures. */
   expected?: ReadonlySet<string>;
+  /** Calls not to generate (the adapter cannot make them here). */
+  skip?: ReadonlySet<Op>;
   /** Polled before each sequence: once true, no further sequence runs (Ctrl-C). */
   shouldStop?: () => boolean;
   /** Called after each sequence of the random phase and each shrink attempt. */
@@ -91,7 +94,7 @@ export async function check(o: CheckOptions): Promise<CheckReport> {
   const expectedMet = new Map<string, number>();
   const opCalls = new Map<string, number>();
   let stopped = false;
-  const prop = fc.asyncProperty(caseArb({ maxLength: o.maxLength, invalid: o.invalid }), async (seq) => {
+  const prop = fc.asyncProperty(caseArb({ maxLength: o.maxLength, invalid: o.invalid, ...(o.skip ? { skip: o.skip } : {}) }), async (seq) => {
     if (harnessError !== undefined) return true;
     if (stopped || (progress.phase === 'run' && o.shouldStop?.())) { stopped = true; throw new StopSignal('stopped'); }
     const { outcome: r, profile } = await runOneWithProfile(seq);

@@ -5,17 +5,20 @@
  */
 import fc from 'fast-check';
 import type { World } from '../spec/adapter.js';
-import type { AddrOut } from '../spec/call.js';
+import type { AddrOut, Op } from '../spec/call.js';
 import {
   AF_INET, AF_INET6, AF_UNIX, AF_UNSPEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, IPPROTO_ICMP, IPPROTO_TCP,
   IPPROTO_UDP, O_NONBLOCK, O_RDWR, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_RAW, SOCK_STREAM, SOL_SOCKET, SO_REUSEADDR,
+  SOCKETCALL_NUM,
 } from '../spec/constants.js';
-import type { AddrInT, FdRef, Role, Template } from './template.js';
+import type { AddrInT, FdRef, InnerTemplate, Role, Template } from './template.js';
 
 export interface GenOptions {
   maxLength: number;
   /** Share of argument draws taken from invalid domains, 0..1. */
   invalid: number;
+  /** Calls not to generate (the implementation cannot run them; the run says so). */
+  skip?: ReadonlySet<Op>;
 }
 
 const O_APPEND = 0o2000;
@@ -31,7 +34,7 @@ function either<T>(p: number, valid: fc.Arbitrary<T>, invalid: fc.Arbitrary<T>):
 }
 
 /** A valid socket() call for TCP (mostly) or UDP, with random SOCK_NONBLOCK/SOCK_CLOEXEC. */
-export function validSocketArb(): fc.Arbitrary<Template> {
+export function validSocketArb(): fc.Arbitrary<Extract<Template, { op: 'socket' }>> {
   return fc.record({
     op: fc.constant('socket' as const), domain: fc.constant(AF_INET),
     type: fc.tuple(fc.constantFrom(SOCK_STREAM, SOCK_STREAM, SOCK_STREAM, SOCK_DGRAM), fc.constantFrom(0, 0, SOCK_NONBLOCK, SOCK_CLOEXEC, SOCK_NONBLOCK | SOCK_CLOEXEC)).map(([t, f]) => t | f),
@@ -108,21 +111,45 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
     fc.record({ op: fc.constant('fcntl' as const), fd, cmd: fc.constant(F_SETFL), arg: either(p, fc.constantFrom(0, O_NONBLOCK), fc.constantFrom(O_APPEND, O_APPEND | O_NONBLOCK, O_ASYNC, O_RDWR | O_NONBLOCK, O_DIRECT, O_NOATIME)) }),
     ...(p > 0 ? [fc.record({ op: fc.constant('fcntl' as const), fd, cmd: fc.constantFrom(9999, -1), arg: fc.constant(0) })] : []),
   );
-  return fc.oneof(
-    { arbitrary: socket, weight: 10 },
-    { arbitrary: fc.record({ op: fc.constant('bind' as const), fd: roleFd('idle'), addr: bindAddr }), weight: 8 },
-    { arbitrary: fc.record({ op: fc.constant('listen' as const), fd: roleFd('tcpIdle'), backlog: either(p, fc.constantFrom(0, 1, 2, 16), fc.constantFrom(-1, 100000, 2147483647)) }), weight: 9 },
-    { arbitrary: fc.record({ op: fc.constant('connect' as const), fd: roleFd('idle'), addr: connAddr }), weight: 14 },
-    { arbitrary: fc.record({ op: fc.constant('accept' as const), fd: acceptFd, out }), weight: 6 },
-    { arbitrary: fc.record({ op: fc.constant('accept4' as const), fd: acceptFd, out, flags: flags4 }), weight: 6 },
-    { arbitrary: fc.record({ op: fc.constantFrom('getsockname' as const, 'getpeername' as const), fd: roleFd('connected'), out }), weight: 10 },
-    { arbitrary: fc.record({ op: fc.constant('close' as const), fd: either<FdRef>(p / 2, fc.oneof({ arbitrary: k.map((sock) => ({ sock })), weight: 5 }, { arbitrary: k.map((live) => ({ live })), weight: 1 }), rawFd) }), weight: 7 },
-    { arbitrary: fcntl, weight: 6 },
-    { arbitrary: fc.record({
+  const A = {
+    bind: fc.record({ op: fc.constant('bind' as const), fd: roleFd('idle'), addr: bindAddr }),
+    listen: fc.record({ op: fc.constant('listen' as const), fd: roleFd('tcpIdle'), backlog: either(p, fc.constantFrom(0, 1, 2, 16), fc.constantFrom(-1, 100000, 2147483647)) }),
+    connect: fc.record({ op: fc.constant('connect' as const), fd: roleFd('idle'), addr: connAddr }),
+    accept: fc.record({ op: fc.constant('accept' as const), fd: acceptFd, out }),
+    accept4: fc.record({ op: fc.constant('accept4' as const), fd: acceptFd, out, flags: flags4 }),
+    getname: fc.record({ op: fc.constantFrom('getsockname' as const, 'getpeername' as const), fd: roleFd('connected'), out }),
+    setsockopt: fc.record({
       op: fc.constant('setsockopt' as const), fd, level: fc.constant(SOL_SOCKET), name: fc.constant(SO_REUSEADDR),
       value: fc.constantFrom(0, 1, 1, 2), optlen: either(p, fc.constant(4), fc.constantFrom(-1, 0, 2, 8)),
-    }), weight: 5 },
+    }),
+  };
+  // socketcall(2) carrying one of the calls above (or, with invalid draws, a bad number,
+  // an unreadable argument array, or one that ends before its table's count).
+  const inner: fc.Arbitrary<InnerTemplate> = fc.oneof(socket, A.bind, A.listen, A.connect, A.accept, A.accept4, A.getname, A.setsockopt);
+  const carried = inner.map((call): Template => ({ op: 'socketcall', num: SOCKETCALL_NUM[call.op], args: 'ok', call }));
+  const socketcall = either<Template>(
+    p,
+    carried,
+    fc.oneof(
+      fc.record({ op: fc.constant('socketcall' as const), num: fc.constantFrom(0, -1, 21, 100, 2147483647), args: fc.constantFrom('ok' as const, 'null' as const, 'bad' as const) }),
+      fc.record({ op: fc.constant('socketcall' as const), num: fc.constantFrom(...Object.values(SOCKETCALL_NUM)), args: fc.constantFrom('null' as const, 'bad' as const) }),
+      fc.tuple(inner, fc.nat({ max: 6 })).map(([call, readable]): Template => ({ op: 'socketcall', num: SOCKETCALL_NUM[call.op], args: 'ok', readable, call })),
+    ),
   );
+  const entries: { op: Op; arbitrary: fc.Arbitrary<Template>; weight: number }[] = [
+    { op: 'socket', arbitrary: socket, weight: 10 },
+    { op: 'bind', arbitrary: A.bind, weight: 8 },
+    { op: 'listen', arbitrary: A.listen, weight: 9 },
+    { op: 'connect', arbitrary: A.connect, weight: 14 },
+    { op: 'accept', arbitrary: A.accept, weight: 6 },
+    { op: 'accept4', arbitrary: A.accept4, weight: 6 },
+    { op: 'getsockname', arbitrary: A.getname, weight: 10 },
+    { op: 'close', arbitrary: fc.record({ op: fc.constant('close' as const), fd: either<FdRef>(p / 2, fc.oneof({ arbitrary: k.map((sock) => ({ sock })), weight: 5 }, { arbitrary: k.map((live) => ({ live })), weight: 1 }), rawFd) }), weight: 7 },
+    { op: 'fcntl', arbitrary: fcntl, weight: 6 },
+    { op: 'setsockopt', arbitrary: A.setsockopt, weight: 5 },
+    { op: 'socketcall', arbitrary: socketcall, weight: 4 },
+  ];
+  return fc.oneof(...entries.filter((e) => !o.skip?.has(e.op)).map(({ arbitrary, weight }) => ({ arbitrary, weight })));
 }
 
 /** A generated case: the world the session starts in and the calls. */

@@ -84,7 +84,18 @@ interface Sym {
   portFrom?: number;
 }
 
-function createsFd(c: Call): boolean {
+/** The call that acts: socketcall's carried call, or the call itself. */
+function acting(c: Call): Call {
+  return c.op === 'socketcall' && c.call !== undefined ? c.call : c;
+}
+
+/** `outer` with its acting call replaced by `c`. */
+function withActing(outer: Call, c: Call): Call {
+  return outer.op === 'socketcall' && outer.call !== undefined ? { ...outer, call: c as typeof outer.call } : c;
+}
+
+function createsFd(outer: Call): boolean {
+  const c = acting(outer);
   return c.op === 'socket' || c.op === 'accept' || c.op === 'accept4' || (c.op === 'fcntl' && (c.cmd === F_DUPFD || c.cmd === F_DUPFD_CLOEXEC));
 }
 
@@ -95,9 +106,10 @@ function boundPort(o: Observed | undefined): number | undefined {
 
 /** Makes the calls symbolic, using what the recording run observed. */
 export function symbolize(calls: readonly Call[], observed: readonly Observed[] | undefined): Sym[] {
-  return calls.map((call, i) => {
-    const s: Sym = { call };
-    if (observed === undefined) return s;
+  return calls.map((outer, i) => {
+    const s: Sym = { call: outer };
+    const call = acting(outer);
+    if (observed === undefined || call.op === 'socketcall') return s;
     if (call.op !== 'socket') {
       for (let j = i - 1; j >= 0; j--) {
         const o = observed[j];
@@ -109,7 +121,7 @@ export function symbolize(calls: readonly Call[], observed: readonly Observed[] 
       // The first step that was bound to this port: if its call asked for the port by
       // number, the number is literal; otherwise the port was drawn there.
       const j = observed.findIndex((o, k) => k < i && boundPort(o) === port);
-      const cj = calls[j];
+      const cj = j >= 0 ? acting(calls[j]!) : undefined;
       const asked = cj !== undefined && cj.op === 'bind' && cj.addr.ptr === 'ok' && cj.addr.port === port;
       if (j >= 0 && !asked) s.portFrom = j;
     }
@@ -122,8 +134,8 @@ export function symbolize(calls: readonly Call[], observed: readonly Observed[] 
  * step number to its position in this run (shrinking drops steps).
  */
 function materialize(s: Sym, done: readonly RunStep[], index: (j: number) => number | undefined): Call {
-  let call = s.call;
-  if (s.fdFrom !== undefined && call.op !== 'socket') {
+  let call = acting(s.call);
+  if (s.fdFrom !== undefined && call.op !== 'socket' && call.op !== 'socketcall') {
     const k = index(s.fdFrom);
     const o = k === undefined ? undefined : done[k]?.observed;
     if (o?.kind === 'returned' && o.ret >= 0) call = { ...call, fd: o.ret };
@@ -133,7 +145,7 @@ function materialize(s: Sym, done: readonly RunStep[], index: (j: number) => num
     const p = k === undefined ? undefined : boundPort(done[k]?.observed);
     if (p !== undefined && p !== 0) call = { ...call, addr: { ...call.addr, port: p } as AddrIn };
   }
-  return call;
+  return withActing(s.call, call);
 }
 
 export interface ReplayResult {

@@ -51,6 +51,8 @@ export interface RunResult {
   rules: Record<string, number>;
   /** Calls by syscall. */
   ops: Record<string, number>;
+  /** Calls the adapter cannot make here (not generated), with the reason. */
+  notRun?: Record<string, string>;
   divergences: DivergenceResult[];
   /** Known divergences met (signature key -> count), and listed ones that no longer reproduce. */
   expected?: { file: string; met: Record<string, number>; fixed: string[] };
@@ -80,6 +82,7 @@ export function mergeResults(rs: readonly RunResult[]): RunResult {
     elapsedMs: Math.max(...rs.map((r) => r.elapsedMs)), rules: addUp((r) => r.rules), ops: addUp((r) => r.ops),
     divergences: rs.flatMap((r) => r.divergences), exit: 0,
   };
+  if (first.notRun) out.notRun = first.notRun;
   const stopped = rs.find((r) => r.stopped)?.stopped;
   if (stopped) out.stopped = stopped;
   if (first.expected) {

@@ -110,6 +110,7 @@ function dedupe(states: State[]): State[] {
 }
 
 function isTemplate(t: Template | Call): t is Template {
+  if (t.op === 'socketcall') return t.call !== undefined && isTemplate(t.call);
   if (t.op === 'socket') return false;
   return typeof t.fd === 'object' || ('addr' in t && t.addr.ptr === 'ok' && (typeof t.addr.addr === 'object' || typeof t.addr.port === 'object'));
 }

@@ -3,7 +3,7 @@
  * positions among live objects, resolved against the model's world just before each call,
  * so a shrunk sequence still aims at something that exists.
  */
-import type { AddrIn, Call } from '../spec/call.js';
+import type { AddrIn, Call, SocketcallInner } from '../spec/call.js';
 import { liveFds, type State } from '../model/index.js';
 import { sockName, type Sock } from '../model/state.js';
 
@@ -32,7 +32,12 @@ type ToTemplate<C> = C extends { addr: AddrIn }
   ? Omit<C, 'fd' | 'addr'> & { fd: FdRef; addr: AddrInT }
   : C extends { fd: number } ? Omit<C, 'fd'> & { fd: FdRef } : C;
 
-export type Template = ToTemplate<Call>;
+/** The templates socketcall can carry. */
+export type InnerTemplate = ToTemplate<SocketcallInner>;
+
+export type Template =
+  | ToTemplate<Exclude<Call, { op: 'socketcall' }>>
+  | (Omit<Extract<Call, { op: 'socketcall' }>, 'call'> & { call?: InnerTemplate });
 
 function socketFds(s: State): number[] {
   return liveFds(s).filter((fd) => s.objs[s.fds[fd]!.obj]?.kind === 'socket');
@@ -79,6 +84,15 @@ function resolveAddr(s: State, a: AddrInT): Extract<Call, { op: 'bind' }>['addr'
 
 /** The concrete call a template stands for in world `s`. */
 export function resolve(s: State, t: Template): Call {
+  if (t.op === 'socketcall') {
+    if (t.call === undefined) return { op: 'socketcall', num: t.num, args: t.args, ...(t.readable !== undefined ? { readable: t.readable } : {}) };
+    return { op: 'socketcall', num: t.num, args: t.args, ...(t.readable !== undefined ? { readable: t.readable } : {}), call: resolveInner(s, t.call) };
+  }
+  return resolveInner(s, t);
+}
+
+function resolveInner<T extends Exclude<Template, { op: 'socketcall' }>>(s: State, t: T): T extends InnerTemplate ? SocketcallInner : Call;
+function resolveInner(s: State, t: Exclude<Template, { op: 'socketcall' }>): Call {
   switch (t.op) {
     case 'socket': return t;
     case 'bind': case 'connect': return { op: t.op, fd: resolveFd(s, t.fd), addr: resolveAddr(s, t.addr) };

@@ -13,8 +13,9 @@ import { INTERNAL_RULES } from './internal.js';
 import { LISTEN_RULES } from './listen.js';
 import { SETSOCKOPT_RULES } from './setsockopt.js';
 import { SOCKET_RULES } from './socket.js';
+import { SOCKETCALL_RULES } from './socketcall.js';
 
 export const RULES: readonly string[] = [
   ...SOCKET_RULES, ...BIND_RULES, ...LISTEN_RULES, ...ACCEPT_RULES, ...CONNECT_RULES,
-  ...GETNAME_RULES, ...CLOSE_RULES, ...FCNTL_RULES, ...SETSOCKOPT_RULES, ...INTERNAL_RULES,
+  ...GETNAME_RULES, ...CLOSE_RULES, ...FCNTL_RULES, ...SETSOCKOPT_RULES, ...SOCKETCALL_RULES, ...INTERNAL_RULES,
 ];

@@ -2,7 +2,7 @@
  * The model's single entry point: the allowed outcomes of one call in one world.
  * Pure: reads `s`, never changes it; no I/O, no clock, no randomness.
  */
-import type { Call } from '../spec/call.js';
+import { actingCall, type Call } from '../spec/call.js';
 import type { Expected } from '../spec/expected.js';
 import { acceptStep } from './accept.js';
 import { untouched } from './addr.js';
@@ -15,6 +15,7 @@ import { listenStep } from './listen.js';
 import type { Outcome } from './outcome.js';
 import { setsockoptStep } from './setsockopt.js';
 import { socketStep } from './socket.js';
+import { socketcallStep } from './socketcall.js';
 import type { State } from './state.js';
 
 /**
@@ -24,7 +25,8 @@ import type { State } from './state.js';
  */
 export function step(s: State, call: Call): Outcome[] {
   const outs = dispatch(s, call);
-  for (const o of outs) o.expect = complete(call, o.expect);
+  const acting = actingCall(call);
+  for (const o of outs) o.expect = complete(acting, o.expect);
   return outs;
 }
 
@@ -44,6 +46,7 @@ function dispatch(s: State, call: Call): Outcome[] {
     case 'close': return closeStep(s, call);
     case 'fcntl': return fcntlStep(s, call);
     case 'setsockopt': return setsockoptStep(s, call);
+    case 'socketcall': return socketcallStep(s, call, step);
     default: { const never: never = call; throw new Error(`model: unknown call ${JSON.stringify(never)}`); }
   }
 }

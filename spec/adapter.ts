@@ -1,7 +1,7 @@
 /**
  * The interface every implementation under test provides. Types only.
  */
-import type { Call } from './call.js';
+import type { Call, Op } from './call.js';
 import type { Observed } from './observed.js';
 import type { Profile } from './profile.js';
 
@@ -43,4 +43,9 @@ export interface Adapter {
   readonly name: string;
   /** Opens a new session; rejects with a clear message if the implementation cannot run here. */
   open(opts: SessionOptions): Promise<Session>;
+  /**
+   * Calls this implementation cannot make here, each with the reason (asked after a first
+   * open): the generator leaves them out and the run says so once. Absent: none.
+   */
+  unsupported?(): ReadonlyMap<Op, string>;
 }

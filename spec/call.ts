@@ -9,6 +9,8 @@
 /** A user pointer: a valid buffer, NULL, or an address that faults. */
 export type Ptr = 'ok' | 'null' | 'bad';
 
+import { SOCKETCALL_NUM } from './constants.js';
+
 /**
  * An address passed into the kernel (bind, connect): a sockaddr_in-shaped buffer of
  * `len` bytes (zero-filled past the 16 bytes of sockaddr_in up to sockaddr_storage),
@@ -39,7 +41,17 @@ export type Call =
   | { op: 'getpeername'; fd: number; out: AddrOut }
   | { op: 'close'; fd: number }
   | { op: 'fcntl'; fd: number; cmd: number; arg: number }
-  | { op: 'setsockopt'; fd: number; level: number; name: number; value: number; optlen: number };
+  | { op: 'setsockopt'; fd: number; level: number; name: number; value: number; optlen: number }
+  /**
+   * socketcall(2), the multiplexer, through the 32-bit compat entry: call number `num`,
+   * its argument array at `args` (of which only the first `readable` 32-bit words can be
+   * read, when given: the rest lies on an unmapped page), holding the arguments of
+   * `call` (present when `args` is 'ok'; its op is the one `num` names).
+   */
+  | { op: 'socketcall'; num: number; args: Ptr; readable?: number; call?: SocketcallInner };
+
+/** The calls socketcall can carry (the modelled ones of its table). */
+export type SocketcallInner = Extract<Call, { op: 'socket' | 'bind' | 'connect' | 'listen' | 'accept' | 'accept4' | 'getsockname' | 'getpeername' | 'setsockopt' }>;
 
 /** The name of a call's syscall. */
 export type Op = Call['op'];
@@ -47,10 +59,21 @@ export type Op = Call['op'];
 /** Every op, in a fixed order (for per-syscall counts and tables). */
 export const OPS: readonly Op[] = [
   'socket', 'bind', 'listen', 'accept', 'accept4', 'connect',
-  'getsockname', 'getpeername', 'close', 'fcntl', 'setsockopt',
+  'getsockname', 'getpeername', 'close', 'fcntl', 'setsockopt', 'socketcall',
 ];
+
+/**
+ * The call that acts: for a socketcall whose readable argument array carries a call of
+ * its number, that call (made through the multiplexer; its out-parameters are reported);
+ * otherwise the call itself.
+ */
+export function actingCall(c: Call): Call {
+  if (c.op !== 'socketcall' || c.args !== 'ok' || c.call === undefined) return c;
+  return SOCKETCALL_NUM[c.call.op] === c.num ? c.call : c;
+}
 
 /** The fd a call acts on, or undefined for calls that take none (socket). */
 export function callFd(call: Call): number | undefined {
+  if (call.op === 'socketcall') return call.call === undefined ? undefined : callFd(call.call);
   return call.op === 'socket' ? undefined : call.fd;
 }

@@ -58,3 +58,25 @@ export const SOCKADDR_STORAGE_LEN = 128;
 /** INADDR_ANY, INADDR_LOOPBACK as dotted quads (addresses travel as strings). */
 export const INADDR_ANY = '0.0.0.0';
 export const INADDR_LOOPBACK = '127.0.0.1';
+
+/** socketcall(2) call numbers (include/uapi/linux/net.h); SYS_SENDMMSG is the last. */
+export const SYS_SOCKET = 1;
+export const SYS_BIND = 2;
+export const SYS_CONNECT = 3;
+export const SYS_LISTEN = 4;
+export const SYS_ACCEPT = 5;
+export const SYS_GETSOCKNAME = 6;
+export const SYS_GETPEERNAME = 7;
+export const SYS_SETSOCKOPT = 14;
+export const SYS_ACCEPT4 = 18;
+export const SYS_SENDMMSG = 20;
+/**
+ * Arguments each socketcall number takes (net/compat.c nas[], in 32-bit words; net/socket.c
+ * nargs[] is the same table in longs), indexed by call number 0..SYS_SENDMMSG.
+ */
+export const SOCKETCALL_NARGS: readonly number[] = [0, 3, 3, 3, 2, 3, 3, 3, 4, 4, 4, 6, 6, 2, 5, 5, 3, 3, 4, 5, 4];
+/** The socketcall number of each call socketcall can carry here. */
+export const SOCKETCALL_NUM = {
+  socket: SYS_SOCKET, bind: SYS_BIND, connect: SYS_CONNECT, listen: SYS_LISTEN, accept: SYS_ACCEPT,
+  getsockname: SYS_GETSOCKNAME, getpeername: SYS_GETPEERNAME, setsockopt: SYS_SETSOCKOPT, accept4: SYS_ACCEPT4,
+} as const;

@@ -8,7 +8,7 @@
  * `{ ok: false, error }` with the JSON path of the first offending field.
  */
 import type { World } from './adapter.js';
-import { OPS, type AddrIn, type AddrOut, type Call, type Op, type Ptr } from './call.js';
+import { OPS, type AddrIn, type AddrOut, type Call, type Op, type Ptr, type SocketcallInner } from './call.js';
 import * as K from './constants.js';
 import { ERRNO, type ErrnoName } from './errno.js';
 import type { Bound, Observed } from './observed.js';
@@ -66,6 +66,13 @@ export const WIRE_NAMES = {
     ['SO_DEBUG', 1], ['SO_REUSEADDR', K.SO_REUSEADDR], ['SO_TYPE', 3], ['SO_ERROR', 4], ['SO_DONTROUTE', 5],
     ['SO_BROADCAST', 6], ['SO_SNDBUF', 7], ['SO_RCVBUF', 8], ['SO_KEEPALIVE', 9], ['SO_OOBINLINE', 10],
     ['SO_LINGER', 13], ['SO_REUSEPORT', 15],
+  ],
+  /** socketcall()'s call numbers. */
+  socketcall: [
+    ['SYS_SOCKET', 1], ['SYS_BIND', 2], ['SYS_CONNECT', 3], ['SYS_LISTEN', 4], ['SYS_ACCEPT', 5], ['SYS_GETSOCKNAME', 6],
+    ['SYS_GETPEERNAME', 7], ['SYS_SOCKETPAIR', 8], ['SYS_SEND', 9], ['SYS_RECV', 10], ['SYS_SENDTO', 11], ['SYS_RECVFROM', 12],
+    ['SYS_SHUTDOWN', 13], ['SYS_SETSOCKOPT', 14], ['SYS_GETSOCKOPT', 15], ['SYS_SENDMSG', 16], ['SYS_RECVMSG', 17],
+    ['SYS_ACCEPT4', 18], ['SYS_RECVMMSG', 19], ['SYS_SENDMMSG', 20],
   ],
 } as const satisfies Record<string, NameTable>;
 
@@ -184,6 +191,11 @@ export function encodeCall(c: Call): Record<string, unknown> {
     }
     case 'setsockopt':
       return { op: c.op, fd: c.fd, level: symOf(T.level, c.level), name: c.level === K.SOL_SOCKET ? symOf(T.solSocketOpt, c.name) : c.name, value: c.value, optlen: c.optlen };
+    case 'socketcall':
+      return {
+        op: c.op, num: symOf(T.socketcall, c.num), args: c.args, ...(c.readable !== undefined ? { readable: c.readable } : {}),
+        ...(c.call !== undefined ? { call: encodeCall(c.call) } : {}),
+      };
   }
 }
 
@@ -318,6 +330,16 @@ function call(v: unknown, path: string): Call {
         ? fail(`${path}.name`, 'option names are symbolic only at level SOL_SOCKET; send the number')
         : sym(o.name, `${path}.name`, T.solSocketOpt);
       return { op, fd: fd(), level, name, value: cint(o.value, `${path}.value`), optlen: cint(o.optlen, `${path}.optlen`) };
+    }
+    case 'socketcall': {
+      const c: Extract<Call, { op: 'socketcall' }> = { op, num: sym(o.num, `${path}.num`, T.socketcall), args: oneOf(o.args, `${path}.args`, PTRS) };
+      if (o.readable !== undefined) c.readable = int(o.readable, `${path}.readable`, 0);
+      if (o.call !== undefined) {
+        const inner = call(o.call, `${path}.call`);
+        if (inner.op === 'close' || inner.op === 'fcntl' || inner.op === 'socketcall') fail(`${path}.call.op`, `socketcall cannot carry ${inner.op}`);
+        c.call = inner as SocketcallInner;
+      }
+      return c;
     }
   }
 }

@@ -10,6 +10,7 @@
  */
 import type { Adapter, Session, SessionOptions, World } from '../../spec/adapter.js';
 import type { Hello } from '../../spec/wire.js';
+import { OPS } from '../../spec/call.js';
 import type { Profile } from '../../spec/profile.js';
 import { splitCommand } from './argv.js';
 import { HelperProcess } from './helper.js';
@@ -91,6 +92,10 @@ export function execAdapter(command: string | readonly string[], o: ExecOptions 
     name: o.name ?? `exec:${typeof command === 'string' ? command : argv.join(' ')}`,
     argv,
     get hello() { return hello; },
+    unsupported() {
+      const calls = new Set<string>(hello?.capabilities.calls ?? OPS);
+      return new Map(OPS.filter((op) => !calls.has(op)).map((op) => [op, `the helper (${hello?.name ?? '?'}) does not list it in its hello`]));
+    },
     async open(opts: SessionOptions): Promise<Session> {
       const kept = parked;
       parked = undefined;

@@ -3,17 +3,20 @@
  * the hot path allocates nothing). The layouts mirror the A_* comments in shim.c.
  */
 import type { AddrIn, AddrOut, Call, Op, Ptr } from '../../spec/call.js';
+import { SOCKETCALL_NARGS, SOCKETCALL_NUM } from '../../spec/constants.js';
 
 /** The shim's op codes (enum OP_* in shim.c). */
 export const OP_CODE: Readonly<Record<Op, number>> = {
   socket: 0, bind: 1, listen: 2, accept: 3, accept4: 4, connect: 5,
-  getsockname: 6, getpeername: 7, close: 8, fcntl: 9, setsockopt: 10,
+  getsockname: 6, getpeername: 7, close: 8, fcntl: 9, setsockopt: 10, socketcall: 11,
 };
 
 /** Number of argument slots; the last one holds the deadline (ms) of a timed call. */
 export const ARG_SLOTS = 8;
 /** Slot of the deadline in ms; 0 runs the call without a timer. */
 export const A_DEADLINE = 7;
+/** Slot saying how a socket call is made: 0 directly, else through socketcall (shim.c A_SC). */
+export const A_SC = 6;
 
 const PTR_CODE: Readonly<Record<Ptr, number>> = { ok: 0, null: 1, bad: 2 };
 
@@ -74,6 +77,19 @@ function addrOut(a: Float64Array, x: AddrOut, flags: number): void {
  */
 export function encode(call: Call, a: Float64Array): string | undefined {
   a[A_DEADLINE] = 0;
+  a[A_SC] = 0;
+  if (call.op === 'socketcall') {
+    if (call.args === 'ok' && call.call !== undefined && call.num === SOCKETCALL_NUM[call.call.op]) {
+      const why = encode(call.call, a);
+      a[A_SC] = call.readable === undefined ? 1 : 2 + Math.max(0, call.readable);
+      return why;
+    }
+    if (call.args === 'ok' && call.num >= 1 && call.num <= 20 && (call.readable === undefined || call.readable >= SOCKETCALL_NARGS[call.num]!)) {
+      return `socketcall(${call.num}) with a readable argument array and no call in it: the linux adapter does not make calls it cannot describe`;
+    }
+    a[0] = call.num; a[1] = PTR_CODE[call.args]; a[2] = call.readable ?? -1;
+    return undefined;
+  }
   switch (call.op) {
     case 'socket':
       a[0] = call.domain; a[1] = call.type; a[2] = call.protocol;

@@ -8,7 +8,7 @@ import type { Adapter } from '../../spec/adapter.js';
 import { errnoName } from '../../spec/errno.js';
 import { shim } from './native.js';
 import { canAdminNetns } from './profile.js';
-import { openLinuxSession } from './session.js';
+import { openLinuxSession, socketcallUnavailable } from './session.js';
 
 export { linuxAsyncCalls } from './session.js';
 
@@ -48,5 +48,9 @@ export const linuxAdapter: Adapter = {
     const why = linuxAvailable();
     if (why !== undefined) throw new Error(`the linux adapter cannot run here: ${why}`);
     return openLinuxSession(opts);
+  },
+  unsupported() {
+    const why = socketcallUnavailable();
+    return new Map(why === undefined ? [] : [['socketcall', why]]);
   },
 };

@@ -14,6 +14,8 @@ export interface Shim {
   init(): number;
   /** Forks a child that tries unshare(CLONE_NEWNET); 0 or its errno. */
   probeNetns(): number;
+  /** Forks a child that tries socketcall through the 32-bit entry; 0, or ENOSYS (none), or an errno. */
+  probeSocketcall(): number;
   /** Does nothing on a worker thread (creates the worker threads early). */
   noopAsync(done: (err: unknown) => void): void;
   /** Opens the session world on the calling thread; 0 or an errno (res: base, stage). */
@@ -63,6 +65,7 @@ function bind(lib: LibraryHandle): Shim {
   const init = lib.func('int ss_init(void)');
   const probe = lib.func('int ss_probe_netns(void)');
   const noop = lib.func('int ss_noop(void)');
+  const probeSc = lib.func('int ss_probe_socketcall(void)');
   const open = lib.func('int ss_open(void *res, int32_t nofile, int32_t drop)');
   const close = lib.func('int ss_close(void)');
   const exec = lib.func('int ss_exec(int op, void *a, void *out, void *res)');
@@ -72,6 +75,7 @@ function bind(lib: LibraryHandle): Shim {
   return {
     init: () => init() as number,
     probeNetns: () => probe() as number,
+    probeSocketcall: () => probeSc() as number,
     noopAsync: (done) => noop.async(done),
     open: (res, nofile, drop) => open(res, nofile, drop ? 1 : 0) as number,
     close: () => close() as number,

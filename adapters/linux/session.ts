@@ -6,7 +6,7 @@
  * deadline timer, so the event loop never waits on them.
  */
 import type { Session, SessionOptions } from '../../spec/adapter.js';
-import type { Call } from '../../spec/call.js';
+import { actingCall, type Call } from '../../spec/call.js';
 import { errnoName } from '../../spec/errno.js';
 import type { Bound, Observed, Returned } from '../../spec/observed.js';
 import type { Profile } from '../../spec/profile.js';
@@ -77,14 +77,17 @@ class LinuxSession implements Session {
       const again = (): Promise<Observed> => this.exec(call);
       return this.inflight.then(again, again);
     }
+    if (call.op === 'socketcall' && socketcallUnavailable() !== undefined) return Promise.resolve({ kind: 'unsupported', detail: `socketcall: ${socketcallUnavailable()}` });
     const why = encode(call, this.args);
     if (why !== undefined) return Promise.resolve({ kind: 'unsupported', detail: why });
-    const op = OP_CODE[call.op];
-    const mayBlock = call.op === 'accept' || call.op === 'accept4' || call.op === 'connect';
+    // socketcall carrying a call is that call, made through the multiplexer (encode set A_SC).
+    const acting = actingCall(call);
+    const op = OP_CODE[acting.op];
+    const mayBlock = acting.op === 'accept' || acting.op === 'accept4' || acting.op === 'connect';
     try {
       if (!mayBlock) this.lib.exec(op, this.args, this.out, this.res);
-      else if (this.lib.tryExec(op, this.args, this.out, this.res) !== 0) return this.execTimed(call, op);
-      return Promise.resolve(this.observe(call));
+      else if (this.lib.tryExec(op, this.args, this.out, this.res) !== 0) return this.execTimed(acting, op);
+      return Promise.resolve(this.observe(acting));
     } catch (e) {
       return Promise.reject(e);
     }
@@ -176,4 +179,20 @@ export async function openLinuxSession(opts: SessionOptions): Promise<Session> {
     throw err;
   }
   return new LinuxSession(lib, profile, Math.max(opts.deadlineMs, 0.001));
+}
+
+let socketcallWhy: string | undefined | null = null;
+
+/**
+ * Why socketcall cannot run here (undefined when it can): it needs the 32-bit compat
+ * entry (IA32 emulation) and memory below 4 GiB. Probed once, in a child process.
+ */
+export function socketcallUnavailable(): string | undefined {
+  if (socketcallWhy === null) {
+    const e = shim().probeSocketcall();
+    socketcallWhy = e === 0 ? undefined
+      : e === 38 ? 'this kernel has no 32-bit compat entry (IA32 emulation) to make socketcall(2) through'
+        : `socketcall(2) through the 32-bit entry cannot be set up (${errnoName(e)})`;
+  }
+  return socketcallWhy;
 }

@@ -30,6 +30,7 @@
 #include <string.h>
 #include <linux/capability.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -60,11 +61,15 @@ static int g_split_connect;
 
 enum {
   OP_SOCKET, OP_BIND, OP_LISTEN, OP_ACCEPT, OP_ACCEPT4, OP_CONNECT,
-  OP_GETSOCKNAME, OP_GETPEERNAME, OP_CLOSE, OP_FCNTL, OP_SETSOCKOPT, OP_NOOP
+  OP_GETSOCKNAME, OP_GETPEERNAME, OP_CLOSE, OP_FCNTL, OP_SETSOCKOPT, OP_SOCKETCALL, OP_NOOP
 };
 
-/* Argument slots. a[0] is always the fd (or socket's domain). */
-enum { A_FD = 0, A_1, A_2, A_3, A_4, A_5, A_6, A_DEADLINE, A_COUNT };
+/* Argument slots. a[0] is always the fd (or socket's domain). a[A_SC] says how a socket
+ * call is made: 0 directly; 1 through socketcall(2) with its whole argument array
+ * readable; k >= 2 through socketcall with only k - 2 of its words readable.
+ * OP_SOCKETCALL (no carried call): a[0] the call number, a[1] the args pointer kind,
+ * a[2] the readable words (-1: all). */
+enum { A_FD = 0, A_1, A_2, A_3, A_4, A_5, A_SC, A_DEADLINE, A_COUNT };
 /* AddrIn (bind, connect): a[1] ptr kind, a[2] len, a[3] family, a[4] addr (host order), a[5] port. */
 /* AddrOut (accept*, get*name): a[1] ptr kind, a[2] lenptr kind, a[3] len, a[4] accept4 flags. */
 enum { PTR_OK = 0, PTR_NULL = 1, PTR_BAD = 2 };
@@ -349,6 +354,148 @@ static void disarm(const sigset_t *old)
   pthread_sigmask(SIG_SETMASK, old, NULL);
 }
 
+/* socketcall(2) through the 32-bit entry (int $0x80 reaches compat_sys_socketcall even
+ * from a 64-bit process, where the kernel has IA32 emulation). compat_ptr() keeps only 32
+ * bits of each pointer, so the argument array and every buffer it points to are copied
+ * into g_lo32: memory below 4 GiB, one data page then a PROT_NONE guard page, so that an
+ * argument array can end where reading stops. */
+#define LO32_SIZE 4096
+static unsigned char *g_lo32;
+enum { LO_IN = 0, LO_OUT = 256, LO_LEN = 512, LO_VAL = 1024 };
+
+static int lo32_init(void)
+{
+  if (g_lo32) return 0;
+#if defined(__x86_64__) && defined(MAP_32BIT)
+  void *m = mmap(NULL, 2 * LO32_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+  if (m == MAP_FAILED) return errno;
+  if (mprotect((unsigned char *)m + LO32_SIZE, LO32_SIZE, PROT_NONE) < 0) {
+    int e = errno;
+    munmap(m, 2 * LO32_SIZE);
+    return e;
+  }
+  g_lo32 = m;
+  return 0;
+#else
+  return ENOSYS;
+#endif
+}
+
+/* A pointer as the 32-bit word an argument array holds. */
+static uint32_t w32(const void *p) { return (uint32_t)(uintptr_t)p; }
+
+/* Makes socketcall(num, args) with the n words w[] of which only `readable` (all when
+ * negative) can be read; kind PTR_NULL/PTR_BAD passes that pointer instead. */
+static long socketcall32(int num, int kind, const uint32_t *w, int n, int readable)
+{
+#if defined(__x86_64__)
+  int k = readable < 0 || readable > n ? n : readable;
+  uint32_t *p = (uint32_t *)(g_lo32 + LO32_SIZE - 4 * (readable < 0 ? n : k));
+  if (k > 0) memcpy(p, w, 4 * (size_t)k);
+  unsigned long arg = kind == PTR_NULL ? 0 : kind == PTR_BAD ? 1 : (unsigned long)p;
+  long r;
+  __asm__ volatile("int $0x80" : "=a"(r) : "a"(102), "b"(num), "c"(arg) : "memory");
+  if (r < 0 && r > -4096) {
+    errno = (int)-r;
+    return -1;
+  }
+  return r;
+#else
+  (void)num; (void)kind; (void)w; (void)n; (void)readable;
+  errno = ENOSYS;
+  return -1;
+#endif
+}
+
+/* Whether this kernel answers socketcall through the 32-bit entry: a child tries
+ * socketcall(0, ...) (EINVAL when it exists; without IA32 emulation int $0x80 kills the
+ * process). Returns 0 when it works, else an errno-like reason (ENOSYS). */
+int ss_probe_socketcall(void)
+{
+#if defined(__x86_64__)
+  pid_t pid = fork();
+  if (pid < 0) return errno;
+  if (pid == 0) {
+    long r;
+    __asm__ volatile("int $0x80" : "=a"(r) : "a"(102), "b"(0), "c"(0) : "memory");
+    _exit(r == -EINVAL ? 0 : 1);
+  }
+  int st = 0;
+  while (waitpid(pid, &st, 0) < 0)
+    if (errno != EINTR) return errno;
+  if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0)) return ENOSYS;
+  return lo32_init();
+#else
+  return ENOSYS;
+#endif
+}
+
+/* The socket calls, made directly (sc == 0) or through socketcall (sc > 0, see A_SC). */
+static int sc_readable(int sc) { return sc >= 2 ? sc - 2 : -1; }
+
+static long x_socket(int d, int t, int p, int sc)
+{
+  if (!sc) return socket(d, t, p);
+  uint32_t w[3] = { (uint32_t)d, (uint32_t)t, (uint32_t)p };
+  return socketcall32(1, PTR_OK, w, 3, sc_readable(sc));
+}
+
+/* bind (num 2) and connect (num 3): the address buffer is copied below 4 GiB. */
+static long x_addr_in(int num, int fd, const void *p, socklen_t len, int sc)
+{
+  if (!sc) return num == 2 ? bind(fd, p, len) : connect(fd, p, len);
+  const void *q = p;
+  if (p != NULL && p != BAD_PTR) {
+    memcpy(g_lo32 + LO_IN, p, sizeof(struct sockaddr_storage));
+    q = g_lo32 + LO_IN;
+  }
+  uint32_t w[3] = { (uint32_t)fd, w32(q), (uint32_t)len };
+  return socketcall32(num, PTR_OK, w, 3, sc_readable(sc));
+}
+
+static long x_listen(int fd, int backlog, int sc)
+{
+  if (!sc) return listen(fd, backlog);
+  uint32_t w[2] = { (uint32_t)fd, (uint32_t)backlog };
+  return socketcall32(4, PTR_OK, w, 2, sc_readable(sc));
+}
+
+/* accept (num 5), accept4 (18), getsockname (6), getpeername (7): through socketcall the
+ * buffer and the length go below 4 GiB and come back afterwards. */
+static long x_addr_out(int num, int fd, void *p, socklen_t *lp, int flags, int sc)
+{
+  if (!sc) {
+    if (num == 6) return getsockname(fd, p, lp);
+    if (num == 7) return getpeername(fd, p, lp);
+    return accept4(fd, p, lp, num == 18 ? flags : 0);
+  }
+  void *q = p;
+  socklen_t *lq = lp;
+  if (p != NULL && p != BAD_PTR) {
+    memcpy(g_lo32 + LO_OUT, p, sizeof(struct sockaddr_storage));
+    q = g_lo32 + LO_OUT;
+  }
+  if (lp != NULL && lp != BAD_PTR) {
+    memcpy(g_lo32 + LO_LEN, lp, sizeof *lp);
+    lq = (socklen_t *)(g_lo32 + LO_LEN);
+  }
+  uint32_t w[4] = { (uint32_t)fd, w32(q), w32(lq), (uint32_t)flags };
+  long r = socketcall32(num, PTR_OK, w, num == 18 ? 4 : 3, sc_readable(sc));
+  int e = errno;
+  if (q != p) memcpy(p, q, sizeof(struct sockaddr_storage));
+  if (lq != lp) memcpy(lp, lq, sizeof *lp);
+  errno = e;
+  return r;
+}
+
+static long x_setsockopt(int fd, int level, int name, const void *val, socklen_t len, int sc)
+{
+  if (!sc) return setsockopt(fd, level, name, val, len);
+  memcpy(g_lo32 + LO_VAL, val, 256);
+  uint32_t w[5] = { (uint32_t)fd, (uint32_t)level, (uint32_t)name, w32(g_lo32 + LO_VAL), (uint32_t)len };
+  return socketcall32(14, PTR_OK, w, 5, sc_readable(sc));
+}
+
 static void *ptr_of(double kind, void *ok)
 {
   if (kind == PTR_OK) return ok;
@@ -418,15 +565,17 @@ static long addr_out_exec(int op, int fd, const double *a, uint8_t *out, int32_t
 {
   socklen_t len = (socklen_t)(int32_t)(int64_t)a[A_3];
   int flags = op == OP_ACCEPT4 ? (int)(int64_t)a[A_4] : 0;
+  int sc = (int)a[A_SC];
   long r;
   memset(out, 0xa5, sizeof(struct sockaddr_storage));
   void *p = ptr_of(a[A_1], out);
   socklen_t *lp = ptr_of(a[A_2], &len);
-  if (op == OP_GETSOCKNAME) {
-    r = getsockname(fd, p, lp);
+  if (op == OP_GETSOCKNAME || op == OP_GETPEERNAME) {
+    r = x_addr_out(op == OP_GETSOCKNAME ? 6 : 7, fd, p, lp, 0, sc);
     if (r < 0) *err = errno;
-  } else if (op == OP_GETPEERNAME) {
-    r = getpeername(fd, p, lp);
+  } else if (sc && sc_readable(sc) >= 0 && sc_readable(sc) < (op == OP_ACCEPT4 ? 4 : 3)) {
+    /* compat_sys_socketcall's copy_from_user faults before the call is looked at. */
+    r = x_addr_out(op == OP_ACCEPT4 ? 18 : 5, fd, p, lp, flags, sc);
     if (r < 0) *err = errno;
   } else if (fcntl(fd, F_GETFD) >= 0 && !(flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK)) && region_full(fd)) {
     r = -1;
@@ -441,7 +590,7 @@ static long addr_out_exec(int op, int fd, const double *a, uint8_t *out, int32_t
       res[R_BLOCKED] = B_NO_TIMER;
       return -1;
     }
-    r = accept4(fd, p, lp, flags);
+    r = x_addr_out(op == OP_ACCEPT4 ? 18 : 5, fd, p, lp, flags, sc);
     if (r < 0) *err = errno;
     if (timed) disarm(&old);
     if (r >= 0) r = place((int)r, flags & SOCK_CLOEXEC, err);
@@ -459,10 +608,15 @@ static long addr_in_exec(int op, int fd, const double *a, int32_t *res, int *err
   addr_in(a, in);
   void *p = ptr_of(a[A_1], in);
   socklen_t len = (socklen_t)(int32_t)(int64_t)a[A_2];
+  int sc = (int)a[A_SC];
   long r;
   if (op == OP_BIND) {
-    r = bind(fd, p, len);
+    r = x_addr_in(2, fd, p, len, sc);
     if (r < 0) *err = errno;
+  } else if (try && sc) {
+    /* Through socketcall the connect is made whole, under the timer. */
+    *deferred = 1;
+    return -1;
   } else if (try) {
     switch (nosleep_connect(fd, p, len, g_split_connect, &r, err)) {
     case NOSLEEP_DONE:
@@ -481,7 +635,7 @@ static long addr_in_exec(int op, int fd, const double *a, int32_t *res, int *err
       res[R_BLOCKED] = B_NO_TIMER;
       return -1;
     }
-    r = connect(fd, p, len);
+    r = x_addr_in(3, fd, p, len, sc);
     if (r < 0) *err = errno;
     if (timed) disarm(&old);
     if (r < 0 && timed && *err == EINTR) res[R_BLOCKED] = B_BLOCKED;
@@ -498,7 +652,7 @@ static long setsockopt_exec(int fd, const double *a, int *err)
   memcpy(val, &v, sizeof v);
   int level = (int)(int64_t)a[A_1], name = (int)(int64_t)a[A_2];
   if (nosleep_breaks_split(level, name)) g_split_connect = 0;
-  long r = setsockopt(fd, level, name, val, (socklen_t)(int32_t)(int64_t)a[A_4]);
+  long r = x_setsockopt(fd, level, name, val, (socklen_t)(int32_t)(int64_t)a[A_4], (int)a[A_SC]);
   if (r < 0) *err = errno;
   return r;
 }
@@ -524,12 +678,12 @@ static int run(int op, const double *a, uint8_t *out, int32_t *res, int try)
     r = addr_in_exec(op, fd, a, res, &err, try, &deferred);
     break;
   case OP_SOCKET:
-    r = socket((int)(int64_t)a[A_FD], (int)(int64_t)a[A_1], (int)(int64_t)a[A_2]);
+    r = x_socket((int)(int64_t)a[A_FD], (int)(int64_t)a[A_1], (int)(int64_t)a[A_2], (int)a[A_SC]);
     if (r < 0) err = errno;
     else r = place((int)r, (int)(int64_t)a[A_1] & SOCK_CLOEXEC, &err);
     break;
   case OP_LISTEN:
-    r = listen(fd, (int)(int64_t)a[A_1]);
+    r = x_listen(fd, (int)(int64_t)a[A_1], (int)a[A_SC]);
     if (r < 0) err = errno;
     report_bound(fd, res);
     break;
@@ -543,6 +697,13 @@ static int run(int op, const double *a, uint8_t *out, int32_t *res, int try)
   case OP_SETSOCKOPT:
     r = setsockopt_exec(fd, a, &err);
     break;
+  case OP_SOCKETCALL: {
+    /* A socketcall carrying no call: an invalid number, or an unreadable argument array. */
+    uint32_t w[6] = { 0, 0, 0, 0, 0, 0 };
+    r = socketcall32((int)(int64_t)a[A_FD], (int)a[A_1], w, 6, (int)a[A_2]);
+    if (r < 0) err = errno;
+    break;
+  }
   case OP_NOOP:
     r = 0;
     break;

@@ -74,6 +74,7 @@ export class FdLayer {
       this.table[fd] = { kind: 'lwip', s: r.ret };
       return { kind: 'returned', ret: fd };
     }
+    if (call.op === 'socketcall') return unsupported('socketcall: lwIP has no multiplexer (and no 32-bit entry)');
     const e = call.fd >= 0 && call.fd < this.table.length ? this.table[call.fd] : undefined;
     const hasOut = call.op === 'accept' || call.op === 'accept4' || call.op === 'getsockname' || call.op === 'getpeername';
     if (e === undefined) return hasOut ? untouched(fail('EBADF'), call.out) : fail('EBADF');
@@ -125,7 +126,7 @@ export class FdLayer {
   }
 
   /** A socket call on fd 0..3 (or another file): Linux's answers for a non-socket. */
-  private onFile(call: Exclude<Call, { op: 'socket' }>): Observed {
+  private onFile(call: Exclude<Call, { op: 'socket' | 'socketcall' }>): Observed {
     switch (call.op) {
       case 'close':
         this.table[call.fd] = undefined;

@@ -11,6 +11,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Adapter } from '../../spec/adapter.js';
+import type { Op } from '../../spec/call.js';
 import { adapterByName, disposeAdapter } from '../adapters.js';
 import { check, type Progress } from '../check.js';
 import { keyOf, readExpectations, signatureOf, writeExpectations, type ExpectationFile } from '../expectations.js';
@@ -51,10 +52,12 @@ async function runJob(adapter: Adapter, a: RunArgs): Promise<RunResult> {
   const probe = await adapter.open({ deadlineMs: a.deadlineMs });
   const kernel = probe.profile.kernel;
   await probe.close();
+  const notRun = adapter.unsupported?.() ?? new Map<Op, string>();
   const exp = expectationsFor(a, adapter.name);
   if (!a.child) {
     console.error(`sockspec: ${a.runs} sequences (length <= ${a.maxLength}) against '${adapter.name}', seed ${a.seed}${a.path ? `, path ${a.path}` : ''}` +
       `${a.timeBudgetS !== undefined ? `, time budget ${a.timeBudgetS} s` : ''}; kernel ${kernel}`);
+    for (const [op, why] of notRun) console.error(`sockspec: not run here: ${op}: ${why}`);
   }
   let stop: RunResult['stopped'];
   const onInt = (): void => {
@@ -73,6 +76,7 @@ async function runJob(adapter: Adapter, a: RunArgs): Promise<RunResult> {
     },
     adapter, runs: a.runs, seed: a.seed, maxLength: a.maxLength, invalid: a.invalid, deadlineMs: a.deadlineMs,
     ...(a.path !== undefined ? { path: a.path } : {}),
+    ...(notRun.size > 0 ? { skip: new Set(notRun.keys()) } : {}),
     onProgress: (p) => progress.update([p]),
   });
   progress.done();
@@ -84,6 +88,7 @@ async function runJob(adapter: Adapter, a: RunArgs): Promise<RunResult> {
     elapsedMs: report.elapsedMs, rules: ruleCounts(report), ops: Object.fromEntries(report.opCalls), divergences: [], exit: 0,
   };
   if (stop !== undefined) result.stopped = stop;
+  if (notRun.size > 0) result.notRun = Object.fromEntries(notRun);
   if (report.error !== undefined) result.error = report.error;
   const f = report.failure;
   if (f?.outcome.divergence) {
@@ -187,6 +192,7 @@ function summary(r: RunResult, a: RunArgs): string {
   ];
   const un = Object.entries(r.rules).filter(([, n]) => n === 0).map(([k]) => k);
   if (un.length > 0 && un.length <= 40) lines.push(`unreached    ${un.join(' ')}`);
+  for (const [op, why] of Object.entries(r.notRun ?? {})) lines.push(`not run      ${op}: ${why}`);
   if (!a.seedGiven) lines.push(`replay with  --seed ${r.seed}${r.jobs > 1 ? ` --jobs ${r.jobs}` : ''}`);
   return lines.join('\n');
 }

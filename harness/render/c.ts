@@ -91,7 +91,65 @@ function callCode(c: Call): CallCode {
         decl: `    union { int i; unsigned char pad[256]; } v;\n    memset(&v, 0, sizeof v);\n    v.i = ${cInt(c.value)};\n`,
         expr: `setsockopt(${cInt(c.fd)}, ${cInt(c.level)}, ${cInt(c.name)}, &v, ${cLen(c.optlen)})`,
       };
+    case 'socketcall':
+      return socketcallCode(c);
   }
+}
+
+/** socketcall: the carried call's arguments as 32-bit words, its buffers in lo32() memory. */
+function socketcallCode(c: Extract<Call, { op: 'socketcall' }>): CallCode {
+  const none = { decl: '', after: '', always: '', mayBlock: false };
+  const kind = c.args === 'ok' ? 0 : c.args === 'null' ? 1 : 2;
+  const readable = c.readable ?? -1;
+  const inner = c.call;
+  if (inner === undefined) return { ...none, expr: `socketcall32(${cInt(c.num)}, ${kind}, NULL, 0, ${readable})` };
+  const ptr = (p: Ptr, ok: string): string => (p === 'ok' ? `W(${ok})` : p === 'null' ? '0' : '1');
+  let decl = '    unsigned char *lo = lo32();\n    (void)lo;\n';
+  let words: string[];
+  let after = '';
+  let always = '';
+  let mayBlock = false;
+  switch (inner.op) {
+    case 'socket':
+      words = [cInt(inner.domain), cInt(inner.type), cInt(inner.protocol)];
+      break;
+    case 'bind':
+    case 'connect': {
+      const a = inner.addr;
+      if (a.ptr === 'ok') {
+        const ip = a.addr.split('.').map((x) => Number(x) & 0xff).join(', ');
+        decl += `    static const unsigned char ip[4] = {${ip}};\n    fill_in((struct sockaddr_storage *)lo, ${a.family & 0xffff}, ${a.port & 0xffff}, ip);\n`;
+      }
+      words = [cInt(inner.fd), ptr(a.ptr, 'lo'), cInt(a.len)];
+      always = `    put_bound(${cInt(inner.fd)});\n`;
+      mayBlock = inner.op === 'connect';
+      break;
+    }
+    case 'listen':
+      words = [cInt(inner.fd), cInt(inner.backlog)];
+      always = `    put_bound(${cInt(inner.fd)});\n`;
+      break;
+    case 'accept':
+    case 'accept4':
+    case 'getsockname':
+    case 'getpeername': {
+      const o = inner.out;
+      decl += `    unsigned char *buf = lo + 256;\n    socklen_t *len = (socklen_t *)(lo + 512);\n    memset(buf, 0xa5, ${SOCKADDR_STORAGE_LEN});\n    *len = ${cLen(o.len)};\n`;
+      words = [cInt(inner.fd), ptr(o.ptr, 'buf'), ptr(o.lenPtr, 'len')];
+      if (inner.op === 'accept4') words.push(cInt(inner.flags));
+      const shown = Math.min(Math.max(o.len, 0), SOCKADDR_STORAGE_LEN);
+      if (o.ptr === 'ok') after += `      fputs(" addr=", out);\n      put_buf(buf, ${shown});\n`;
+      if (o.lenPtr === 'ok') after += '      fprintf(out, " len=%d", (int)*len);\n';
+      mayBlock = inner.op === 'accept' || inner.op === 'accept4';
+      break;
+    }
+    case 'setsockopt':
+      decl += `    int *v = (int *)(lo + 1024);\n    memset(v, 0, 256);\n    *v = ${cInt(inner.value)};\n`;
+      words = [cInt(inner.fd), cInt(inner.level), cInt(inner.name), 'W(v)', cInt(inner.optlen)];
+      break;
+  }
+  const list = words.map((w) => `(unsigned)${w}`).join(', ');
+  return { decl, expr: `socketcall32(${cInt(c.num)}, ${kind}, (const unsigned[]){${list}}, ${words.length}, ${readable})`, after, always, mayBlock };
 }
 
 /** C for the meaning of a successful fcntl result, mirroring result.ts retMeaning. */
@@ -148,7 +206,9 @@ function headerComment(t: Trace): string {
 /** The fd the program prints to: the first from 900 up that no call of the trace names. */
 function outFd(t: Trace): number {
   const used = new Set<number>();
-  for (const { call } of t.steps) {
+  for (const { call: outer } of t.steps) {
+    const call = outer.op === 'socketcall' ? outer.call : outer;
+    if (call === undefined) continue;
     if (call.op !== 'socket') used.add(call.fd);
     if (call.op === 'fcntl' && (call.cmd === F_DUPFD || call.cmd === F_DUPFD_CLOEXEC)) used.add(call.arg);
   }

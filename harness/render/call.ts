@@ -4,10 +4,10 @@
  * `accept4(5, &addr[16], &len, SOCK_CLOEXEC)`, `fcntl(5, F_SETFL, O_NONBLOCK)`. Pure.
  */
 import type { AddrIn, AddrOut, Call, Ptr } from '../../spec/call.js';
-import { F_DUPFD, F_GETFD, F_GETFL, F_SETFD, F_SETFL } from '../../spec/constants.js';
+import { F_DUPFD, F_GETFD, F_GETFL, F_SETFD, F_SETFL, SOCKETCALL_NARGS } from '../../spec/constants.js';
 import {
   F_DUPFD_CLOEXEC, acceptFlagsName, domainName, fcntlCmdName, fdFlagsName, levelName, optName, protocolName,
-  setflArgName, sockTypeName,
+  setflArgName, socketcallName, sockTypeName,
 } from './names.js';
 
 function pointer(p: Exclude<Ptr, 'ok'>): string {
@@ -68,5 +68,13 @@ export function renderCall(c: Call): string {
       return `fcntl(${c.fd}, ${fcntlCmdName(c.cmd)}${fcntlArgs(c.cmd, c.arg)})`;
     case 'setsockopt':
       return `setsockopt(${c.fd}, ${levelName(c.level)}, ${optName(c.level, c.name)}, [${c.value}], ${c.optlen})`;
+    case 'socketcall': {
+      // The argument array shows the carried call's arguments: socketcall(SYS_BIND, &args[4, {...}, 16]).
+      const inner = c.call === undefined ? '' : renderCall(c.call);
+      const list = inner.slice(inner.indexOf('(') + 1, -1);
+      const args = c.args !== 'ok' ? pointer(c.args) : `&args[${list}]`;
+      const short = c.readable !== undefined ? ` (${c.readable} of ${SOCKETCALL_NARGS[c.num] ?? '?'} words readable)` : '';
+      return `socketcall(${socketcallName(c.num)}, ${args}${short})`;
+    }
   }
 }

@@ -52,6 +52,7 @@ export function cHelpers(outFd: number): string {
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -155,6 +156,46 @@ static MAYBE_UNUSED void fill_in(struct sockaddr_storage *ss, unsigned short fam
   b[2] = (unsigned char)(port >> 8);
   b[3] = (unsigned char)port;
   memcpy(b + 4, ip, 4);
+}
+
+/* Memory below 4 GiB for socketcall through the 32-bit entry (compat_ptr keeps only 32
+ * bits of each pointer): a data page, then a PROT_NONE guard page, so that an argument
+ * array can end where reading stops. */
+static MAYBE_UNUSED unsigned char *lo32(void) {
+  static unsigned char *arena;
+  if (arena == NULL) {
+#ifdef MAP_32BIT
+    arena = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+#else
+    arena = MAP_FAILED;
+#endif
+    if (arena == MAP_FAILED) { fprintf(out, "# repro: no memory below 4 GiB for socketcall\\n"); exit(2); }
+    if (mprotect(arena + 4096, 4096, PROT_NONE) != 0) { fprintf(out, "# repro: mprotect: %s\\n", strerror(errno)); exit(2); }
+  }
+  return arena;
+}
+/* A pointer into lo32() as the 32-bit word socketcall's argument array holds. */
+#define W(p) ((unsigned)(unsigned long)(p))
+
+/* socketcall(num, args) through int $0x80 (compat_sys_socketcall): kind 0 passes the n
+ * words w[] placed so that only the first "readable" (all when -1) can be read before the
+ * guard page; kind 1 passes NULL, kind 2 a faulting pointer. */
+static MAYBE_UNUSED long socketcall32(int num, int kind, const unsigned *w, int n, int readable) {
+#if defined(__x86_64__) || defined(__i386__)
+  unsigned char *a = lo32();
+  int k = readable < 0 || readable > n ? n : readable;
+  unsigned *p = (unsigned *)(a + 4096 - 4 * (readable < 0 ? n : k));
+  unsigned long arg = kind == 1 ? 0 : kind == 2 ? 1 : (unsigned long)p;
+  long r;
+  memcpy(p, w, 4 * (size_t)k);
+  __asm__ volatile("int $0x80" : "=a"(r) : "a"(102), "b"(num), "c"(arg) : "memory");
+  if (r < 0 && r > -4096) { errno = (int)-r; return -1; }
+  return r;
+#else
+  (void)num; (void)kind; (void)w; (void)n; (void)readable;
+  errno = ENOSYS;
+  return -1;
+#endif
 }
 
 static void on_alarm(int sig) { (void)sig; }

@@ -3,7 +3,7 @@
  * newline) and a reader that checks every field and names the file and the field path of
  * the first thing that is wrong. Neither function changes its input.
  */
-import type { AddrIn, AddrOut, Call } from '../../spec/call.js';
+import type { AddrIn, AddrOut, Call, SocketcallInner } from '../../spec/call.js';
 import { ERRNO, type ErrnoName } from '../../spec/errno.js';
 import type { Expected, PortHole } from '../../spec/expected.js';
 import type { Bound, Observed, Returned } from '../../spec/observed.js';
@@ -39,7 +39,7 @@ function op<const O extends Call['op']>(o: O): Shape<O> {
   return oneOf([o] as const);
 }
 
-const call: Shape<Call> = tagged<Call>('op', {
+const innerVariants = {
   socket: obj<Of<Call, 'op', 'socket'>>({ op: req(op('socket')), domain: req(int), type: req(int), protocol: req(int) }),
   bind: obj<Of<Call, 'op', 'bind'>>({ op: req(op('bind')), fd: req(int), addr: req(addrIn) }),
   listen: obj<Of<Call, 'op', 'listen'>>({ op: req(op('listen')), fd: req(int), backlog: req(int) }),
@@ -48,10 +48,17 @@ const call: Shape<Call> = tagged<Call>('op', {
   connect: obj<Of<Call, 'op', 'connect'>>({ op: req(op('connect')), fd: req(int), addr: req(addrIn) }),
   getsockname: obj<Of<Call, 'op', 'getsockname'>>({ op: req(op('getsockname')), fd: req(int), out: req(addrOut) }),
   getpeername: obj<Of<Call, 'op', 'getpeername'>>({ op: req(op('getpeername')), fd: req(int), out: req(addrOut) }),
-  close: obj<Of<Call, 'op', 'close'>>({ op: req(op('close')), fd: req(int) }),
-  fcntl: obj<Of<Call, 'op', 'fcntl'>>({ op: req(op('fcntl')), fd: req(int), cmd: req(int), arg: req(int) }),
   setsockopt: obj<Of<Call, 'op', 'setsockopt'>>({
     op: req(op('setsockopt')), fd: req(int), level: req(int), name: req(int), value: req(int), optlen: req(int),
+  }),
+};
+const innerCall = tagged<SocketcallInner>('op', innerVariants);
+const call: Shape<Call> = tagged<Call>('op', {
+  ...innerVariants,
+  close: obj<Of<Call, 'op', 'close'>>({ op: req(op('close')), fd: req(int) }),
+  fcntl: obj<Of<Call, 'op', 'fcntl'>>({ op: req(op('fcntl')), fd: req(int), cmd: req(int), arg: req(int) }),
+  socketcall: obj<Of<Call, 'op', 'socketcall'>>({
+    op: req(op('socketcall')), num: req(int), args: req(ptr), readable: opt(int), call: opt(innerCall),
   }),
 });
 

@@ -159,3 +159,16 @@ export function levelName(n: number): string {
 export function optName(level: number, n: number): string {
   return level === SOL_SOCKET ? nameOf(SOL_SOCKET_OPTS, n) : String(n);
 }
+
+/** socketcall()'s call numbers (include/uapi/linux/net.h). */
+export const SOCKETCALLS: NameTable = [
+  ['SYS_SOCKET', 1], ['SYS_BIND', 2], ['SYS_CONNECT', 3], ['SYS_LISTEN', 4], ['SYS_ACCEPT', 5], ['SYS_GETSOCKNAME', 6],
+  ['SYS_GETPEERNAME', 7], ['SYS_SOCKETPAIR', 8], ['SYS_SEND', 9], ['SYS_RECV', 10], ['SYS_SENDTO', 11], ['SYS_RECVFROM', 12],
+  ['SYS_SHUTDOWN', 13], ['SYS_SETSOCKOPT', 14], ['SYS_GETSOCKOPT', 15], ['SYS_SENDMSG', 16], ['SYS_RECVMSG', 17],
+  ['SYS_ACCEPT4', 18], ['SYS_RECVMMSG', 19], ['SYS_SENDMMSG', 20],
+];
+
+/** socketcall()'s call number: `SYS_BIND`, or the number. */
+export function socketcallName(n: number): string {
+  return nameOf(SOCKETCALLS, n);
+}

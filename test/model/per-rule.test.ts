@@ -6,8 +6,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { World } from '../../spec/adapter.js';
-import type { Call } from '../../spec/call.js';
-import { AF_INET6, AF_UNSPEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, SOCK_NONBLOCK, SOL_SOCKET, SO_REUSEADDR } from '../../spec/constants.js';
+import type { Call, SocketcallInner } from '../../spec/call.js';
+import {
+  AF_INET6, AF_UNSPEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, SOCK_NONBLOCK, SOCKETCALL_NARGS, SOCKETCALL_NUM, SOL_SOCKET, SO_REUSEADDR, SYS_LISTEN,
+} from '../../spec/constants.js';
 import { RULES } from '../../model/index.js';
 import { runSequence } from '../../harness/runner.js';
 import { modelAdapter } from '../../adapters/model/index.js';
@@ -136,6 +138,9 @@ const SCENARIOS: Record<string, Scenario> = {
   'setsockopt/ENOTSOCK': s(reuse(3)),
   'setsockopt/EINVAL-optlen': s(tcp(), { op: 'setsockopt', fd: 4, level: SOL_SOCKET, name: SO_REUSEADDR, value: 1, optlen: 2 }),
   'setsockopt/SO_REUSEADDR': s(tcp(), reuse(4)),
+  'socketcall/EINVAL-call': s({ op: 'socketcall', num: 21, args: 'ok' }),
+  'socketcall/EFAULT': s({ op: 'socketcall', num: SYS_LISTEN, args: 'bad' }),
+  'socketcall/EFAULT-short': s(tcp(), { op: 'socketcall', num: SYS_LISTEN, args: 'ok', readable: 1, call: listen(4, 0) as SocketcallInner }),
   'internal/syn-retransmit-accepted': { unreachable: 'needs a SYN retransmitted (>= 1 s, TCP_TIMEOUT_INIT) within one sequence; allowed, never forced' },
   'internal/syn-retransmit-refused': { unreachable: 'needs a SYN retransmitted (>= 1 s, TCP_TIMEOUT_INIT) within one sequence; allowed, never forced' },
 };
@@ -165,6 +170,31 @@ describe('one scenario per rule', () => {
         else if (r.steps.at(-1)?.rule !== rule) bad.push(`${rule}: the kernel's answer matched ${r.steps.at(-1)?.rule}`);
       } finally {
         await session.close();
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+
+  // The argument-count table (net/compat.c nas[]): for each call socketcall carries here,
+  // one word fewer than the table says faults, exactly the table's count dispatches.
+  (why === undefined ? it : it.skip)(`the_kernel_reads_exactly_the_table_s_argument_count${why === undefined ? '' : ` (skipped: ${why})`}`, async () => {
+    const carried = [
+      tcp(), bind(4, to5000), connect(4, to5000), listen(4, 0), accept(4), accept4(4), getsockname(4), getpeername(4), reuse(4),
+    ] as SocketcallInner[];
+    const bad: string[] = [];
+    for (const c of carried) {
+      const num = SOCKETCALL_NUM[c.op];
+      for (const readable of [SOCKETCALL_NARGS[num]! - 1, SOCKETCALL_NARGS[num]!]) {
+        const session = await linuxAdapter.open({ deadlineMs: 50 });
+        try {
+          const r = await runSequence(session, [tcp(), { op: 'socketcall', num, args: 'ok', readable, call: c }]);
+          const last = r.steps.at(-1)!;
+          const faulted = last.observed.kind === 'returned' && last.observed.errno === 'EFAULT';
+          if (r.divergence || r.error) bad.push(`${c.op} readable ${readable}: ${JSON.stringify(last)} ${r.error ?? ''}`);
+          else if (faulted !== readable < SOCKETCALL_NARGS[num]!) bad.push(`${c.op} readable ${readable}: ${JSON.stringify(last.observed)}`);
+        } finally {
+          await session.close();
+        }
       }
     }
     expect(bad).toEqual([]);

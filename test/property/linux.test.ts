@@ -15,6 +15,9 @@ import { renderCall, renderObserved } from '../../harness/render/text.js';
 import type { Trace } from '../../harness/render/trace.js';
 import { linuxAdapter, linuxAvailable } from '../../adapters/linux/index.js';
 import { listenNeverAutobinds } from '../harness/mutants.js';
+import { runSequence } from '../../harness/runner.js';
+import { socketcallUnavailable } from '../../adapters/linux/session.js';
+import type { Call } from '../../spec/call.js';
 import { execAdapter } from '../../adapters/exec/index.js';
 
 /** Pinned seed; a failure prints it with the replay path. */
@@ -83,5 +86,42 @@ suite(name('model vs linux'), () => {
     // The helper (and its namespaces) are gone.
     const left = spawnSync('pgrep', ['-f', `sockspec-linux-helper-${process.pid}`], { encoding: 'utf8' });
     expect(left.stdout.trim()).toBe('');
+  });
+
+  const noSc = why === undefined ? socketcallUnavailable() : why;
+  (noSc === undefined ? it : it.skip)(`a_socketcall_trace_s_C_program_makes_the_calls_through_the_32_bit_entry_and_prints_the_kernel_side${noSc === undefined ? '' : ` (skipped: ${noSc})`}`, async () => {
+    const inet = (port: number) => ({ ptr: 'ok' as const, len: 16, family: 2, addr: '127.0.0.1', port });
+    const buf = { ptr: 'ok' as const, lenPtr: 'ok' as const, len: 16 };
+    const calls: Call[] = [
+      { op: 'socketcall', num: 1, args: 'ok', call: { op: 'socket', domain: 2, type: 1, protocol: 0 } },
+      { op: 'socketcall', num: 2, args: 'ok', call: { op: 'bind', fd: 4, addr: inet(5000) } },
+      { op: 'socketcall', num: 4, args: 'ok', call: { op: 'listen', fd: 4, backlog: 1 } },
+      { op: 'socket', domain: 2, type: 1, protocol: 0 },
+      { op: 'socketcall', num: 3, args: 'ok', call: { op: 'connect', fd: 5, addr: inet(5000) } },
+      { op: 'socketcall', num: 5, args: 'ok', call: { op: 'accept', fd: 4, out: buf } },
+      { op: 'socketcall', num: 7, args: 'ok', call: { op: 'getpeername', fd: 6, out: buf } },
+      { op: 'socketcall', num: 0, args: 'ok' },
+      { op: 'socketcall', num: 4, args: 'bad' },
+      { op: 'socketcall', num: 2, args: 'ok', readable: 2, call: { op: 'bind', fd: 5, addr: inet(0) } },
+      { op: 'socketcall', num: 14, args: 'ok', call: { op: 'setsockopt', fd: 4, level: 1, name: 2, value: 1, optlen: 4 } },
+      { op: 'socketcall', num: 18, args: 'ok', readable: 3, call: { op: 'accept4', fd: 4, out: buf, flags: 0 } },
+    ];
+    const session = await linuxAdapter.open({ deadlineMs: 50 });
+    let r;
+    try { r = await runSequence(session, calls); } finally { await session.close(); }
+    expect(r.divergence, JSON.stringify(r.steps.at(-1))).toBeUndefined();
+    const trace: Trace = { version: 1, adapter: 'linux', profile: session.profile, steps: r.steps.map((x) => ({ call: x.call, observed: x.observed })) };
+    const dir = mkdtempSync(join(tmpdir(), 'sockspec-repro-'));
+    try {
+      writeFileSync(join(dir, 'repro.c'), traceToC(trace));
+      const cc = spawnSync('cc', ['-Wall', '-Werror', 'repro.c', '-o', 'repro'], { cwd: dir, encoding: 'utf8' });
+      expect(cc.status, cc.stderr).toBe(0);
+      const run = spawnSync('./repro', [], { cwd: dir, encoding: 'utf8', timeout: 20_000 });
+      expect(run.status, run.stderr).toBe(0);
+      const printed = run.stdout.split('\n').filter((l) => /^\d+: /.test(l)).map(maskPorts);
+      expect(printed).toEqual(r.steps.map((x, i) => maskPorts(`${i + 1}: ${renderCall(x.call)} ${renderObserved(x.observed, x.call)}`)));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
