@@ -118,6 +118,7 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
     { arbitrary: fc.record({ op: fc.constantFrom('getsockname' as const, 'getpeername' as const), fd: roleFd('connected'), out }), weight: 10 },
     { arbitrary: fc.record({ op: fc.constant('close' as const), fd: either<FdRef>(p / 2, fc.oneof({ arbitrary: k.map((sock) => ({ sock })), weight: 5 }, { arbitrary: k.map((live) => ({ live })), weight: 1 }), rawFd) }), weight: 7 },
     { arbitrary: fcntl, weight: 6 },
+    { arbitrary: fc.record({ op: fc.constant('shutdown' as const), fd: roleFd('connected'), how: either(p, fc.constantFrom(0, 1, 2), fc.constantFrom(-1, 3, 7)) }), weight: 5 },
     { arbitrary: fc.record({
       op: fc.constant('setsockopt' as const), fd, level: fc.constant(SOL_SOCKET), name: fc.constant(SO_REUSEADDR),
       value: fc.constantFrom(0, 1, 1, 2), optlen: either(p, fc.constant(4), fc.constantFrom(-1, 0, 2, 8)),

@@ -18,7 +18,7 @@ import { lookupFile } from './fd.js';
 import { fail, type Outcome } from './outcome.js';
 import { inHole, tcpConnectHole, udpHole } from './ports.js';
 import { isTimewait, newSock, sockets, sockName, type Endpoint, type Sock, type State } from './state.js';
-import { connectFailure, disconnect, setClose } from './tcp.js';
+import { connectFailure, disconnect, setClose, timeWait } from './tcp.js';
 
 export const CONNECT_RULES = [
   'connect/EBADF', 'connect/EINVAL-addrlen', 'connect/EFAULT', 'connect/ENOTSOCK', 'connect/EINVAL-short',
@@ -26,7 +26,7 @@ export const CONNECT_RULES = [
   'connect/pending-blocks', 'connect/completes', 'connect/sock-error', 'connect/EISCONN-state',
   'connect/tcp-EINVAL-len', 'connect/tcp-EAFNOSUPPORT', 'connect/tcp-ENETUNREACH', 'connect/EADDRNOTAVAIL',
   'connect/established', 'connect/EINPROGRESS', 'connect/queue-full-blocks', 'connect/queue-full-EINPROGRESS',
-  'connect/ECONNREFUSED', 'connect/EINPROGRESS-refused', 'connect/self',
+  'connect/ECONNREFUSED', 'connect/EINPROGRESS-refused', 'connect/self', 'connect/self-shutdown',
   'connect/udp-unspec', 'connect/udp-EINVAL-len', 'connect/udp-EAFNOSUPPORT', 'connect/udp-ENETUNREACH',
   'connect/udp-EACCES-broadcast', 'connect/udp',
 ] as const;
@@ -136,10 +136,25 @@ function tcpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
     };
   };
   // Self-connect: the SYN meets the sending socket itself (simultaneous open).
-  const self = (port: number): Outcome => outcome('connect/self', nonblock ? { ret: -1, errno: 'EINPROGRESS' } : { ret: 0 }, (d) => {
-    const x = d.objs[id] as Sock;
-    x.st = 'ESTABLISHED'; x.peer = id; x.ss = nonblock ? 'CONNECTING' : 'CONNECTED';
-  }, port);
+  const self = (port: number): Outcome => (sk.shut & 2) === 0
+    ? outcome('connect/self', nonblock ? { ret: -1, errno: 'EINPROGRESS' } : { ret: 0 }, (d) => {
+      const x = d.objs[id] as Sock;
+      x.st = 'ESTABLISHED'; x.peer = id; x.ss = nonblock ? 'CONNECTING' : 'CONNECTED';
+    }, port)
+    // With SEND_SHUTDOWN already set (a shutdown() on the unconnected socket), the
+    // simultaneous open with itself is followed at once by the FIN that shutdown asked
+    // for: the socket meets its own FIN and ends in TIME_WAIT, i.e. done (CLOSE, no
+    // error) with a TIME_WAIT socket holding the port (measured on 6.18: a later listen
+    // on the port fails with EADDRINUSE). A blocking connect then reports ECONNABORTED
+    // ("sock_error(sk) ? : -ECONNABORTED") and disconnects; a non-blocking one says
+    // EINPROGRESS and leaves that to the next connect.
+    : outcome('connect/self-shutdown', nonblock ? { ret: -1, errno: 'EINPROGRESS' } : { ret: -1, errno: 'ECONNABORTED' }, (d) => {
+      const x = d.objs[id] as Sock;
+      x.st = 'ESTABLISHED'; x.peer = id;
+      timeWait(d, id);
+      if (nonblock) x.ss = 'CONNECTING';
+      else { x.ss = 'UNCONNECTED'; disconnect(d, id); }
+    }, port);
   if (dst.addr === src && dst.port === sk.port && sk.port !== 0) return [self(sk.port)];
   // An unbound socket connecting to its own address may draw the destination port as its
   // ephemeral port, and then meets itself (measured: connect after a refused connect to

@@ -53,6 +53,8 @@ export interface Sock {
   queue: number[];
   /** The other end of a loopback TCP connection (object id), if it still exists. */
   peer: number | null;
+  /** sk_shutdown: RCV_SHUTDOWN (1) | SEND_SHUTDOWN (2), set by shutdown(), cleared by tcp_disconnect. */
+  shut: number;
   /** sk_err, read-and-cleared by sock_error(). */
   err: ErrnoName | null;
   /** Number of fds referring to this socket (0: orphan, queued child or TIME_WAIT). */
@@ -99,7 +101,7 @@ export function initialState(profile: Profile): State {
 export function newSock(proto: 'tcp' | 'udp', fileFlags: number): Sock {
   return {
     kind: 'socket', proto, fileFlags, ss: 'UNCONNECTED', st: 'CLOSE', addr: '0.0.0.0', saddr: '0.0.0.0', port: 0, sport: 0,
-    viaBind: false, addrLock: false, portLock: false, remote: null, reuse: false, backlog: 0, queue: [], peer: null, err: null, refs: 0,
+    viaBind: false, addrLock: false, portLock: false, remote: null, reuse: false, backlog: 0, queue: [], peer: null, shut: 0, err: null, refs: 0,
   };
 }
 

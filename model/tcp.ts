@@ -50,6 +50,7 @@ export function disconnect(d: State, id: number): void {
   sk.peer = null;
   if (old !== 'CLOSE') setClose(sk);
   forgetAddrs(sk);
+  sk.shut = 0;
 }
 
 /** inet_csk_listen_stop: every queued child is disconnected (RST to its client) and freed. */
@@ -92,8 +93,7 @@ export function release(d: State, id: number): void {
       return;
     }
     case 'CLOSE_WAIT': {
-      const peer = sk.peer === null ? undefined : (d.objs[sk.peer] as Sock | undefined);
-      if (peer !== undefined && peer.st === 'FIN_WAIT2') { peer.st = 'TIME_WAIT'; peer.peer = null; }
+      if (sk.peer !== null && (d.objs[sk.peer] as Sock | undefined)?.st === 'FIN_WAIT2') timeWait(d, sk.peer);
       delete d.objs[id];
       return;
     }
@@ -110,4 +110,40 @@ export function release(d: State, id: number): void {
 export function connectFailure(sk: Sock): void {
   setClose(sk);
   forgetAddrs(sk);
+}
+
+/**
+ * A FIN reaches `id` in FIN_WAIT2 (tcp_fin → tcp_time_wait(TCP_TIME_WAIT)): an orphan
+ * simply becomes TIME_WAIT; a socket that still has an fd hands its port to a new
+ * TIME_WAIT socket (inet_twsk_hashdance) and is itself done (tcp_done: CLOSE, and the
+ * port goes unless bound explicitly).
+ */
+export function timeWait(d: State, id: number): void {
+  const sk = d.objs[id] as Sock;
+  if (sk.refs === 0) { sk.st = 'TIME_WAIT'; sk.peer = null; return; }
+  d.objs[d.nextObj++] = { ...sk, queue: [], st: 'TIME_WAIT', peer: null, refs: 0, remote: sk.remote && { ...sk.remote } };
+  sk.peer = null;
+  setClose(sk);
+}
+
+/**
+ * shutdown(SHUT_WR) on a synchronized socket (tcp_shutdown → tcp_close_state +
+ * tcp_send_fin). ESTABLISHED goes to FIN_WAIT2 once the peer's ACK is processed and the
+ * peer to CLOSE_WAIT (a self-connected socket meets its own FIN and ends in TIME_WAIT);
+ * CLOSE_WAIT goes through LAST_ACK to CLOSE, moving the peer's FIN_WAIT2 to TIME_WAIT.
+ */
+export function sendFin(d: State, id: number): void {
+  const sk = d.objs[id] as Sock;
+  const peer = sk.peer === null ? undefined : (d.objs[sk.peer] as Sock | undefined);
+  if (sk.st === 'ESTABLISHED') {
+    if (sk.peer === id) { sk.st = 'FIN_WAIT2'; timeWait(d, id); return; }
+    if (peer !== undefined && peer.st === 'ESTABLISHED') peer.st = 'CLOSE_WAIT';
+    sk.st = 'FIN_WAIT2';
+    return;
+  }
+  if (sk.st === 'CLOSE_WAIT') {
+    if (sk.peer !== null && peer?.st === 'FIN_WAIT2') timeWait(d, sk.peer);
+    sk.peer = null;
+    setClose(sk);
+  }
 }

@@ -39,7 +39,8 @@ export type Call =
   | { op: 'getpeername'; fd: number; out: AddrOut }
   | { op: 'close'; fd: number }
   | { op: 'fcntl'; fd: number; cmd: number; arg: number }
-  | { op: 'setsockopt'; fd: number; level: number; name: number; value: number; optlen: number };
+  | { op: 'setsockopt'; fd: number; level: number; name: number; value: number; optlen: number }
+  | { op: 'shutdown'; fd: number; how: number };
 
 /** The name of a call's syscall. */
 export type Op = Call['op'];
@@ -47,7 +48,7 @@ export type Op = Call['op'];
 /** Every op, in a fixed order (for per-syscall counts and tables). */
 export const OPS: readonly Op[] = [
   'socket', 'bind', 'listen', 'accept', 'accept4', 'connect',
-  'getsockname', 'getpeername', 'close', 'fcntl', 'setsockopt',
+  'getsockname', 'getpeername', 'close', 'fcntl', 'setsockopt', 'shutdown',
 ];
 
 /** The fd a call acts on, or undefined for calls that take none (socket). */

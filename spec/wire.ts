@@ -184,6 +184,8 @@ export function encodeCall(c: Call): Record<string, unknown> {
     }
     case 'setsockopt':
       return { op: c.op, fd: c.fd, level: symOf(T.level, c.level), name: c.level === K.SOL_SOCKET ? symOf(T.solSocketOpt, c.name) : c.name, value: c.value, optlen: c.optlen };
+    case 'shutdown':
+      return { op: c.op, fd: c.fd, how: c.how };
   }
 }
 
@@ -319,6 +321,8 @@ function call(v: unknown, path: string): Call {
         : sym(o.name, `${path}.name`, T.solSocketOpt);
       return { op, fd: fd(), level, name, value: cint(o.value, `${path}.value`), optlen: cint(o.optlen, `${path}.optlen`) };
     }
+    case 'shutdown':
+      return { op, fd: fd(), how: cint(o.how, `${path}.how`) };
   }
 }
 

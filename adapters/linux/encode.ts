@@ -7,7 +7,7 @@ import type { AddrIn, AddrOut, Call, Op, Ptr } from '../../spec/call.js';
 /** The shim's op codes (enum OP_* in shim.c). */
 export const OP_CODE: Readonly<Record<Op, number>> = {
   socket: 0, bind: 1, listen: 2, accept: 3, accept4: 4, connect: 5,
-  getsockname: 6, getpeername: 7, close: 8, fcntl: 9, setsockopt: 10,
+  getsockname: 6, getpeername: 7, close: 8, fcntl: 9, setsockopt: 10, shutdown: 12,
 };
 
 /** Number of argument slots; the last one holds the deadline (ms) of a timed call. */
@@ -104,6 +104,9 @@ export function encode(call: Call, a: Float64Array): string | undefined {
       return undefined;
     case 'setsockopt':
       a[0] = call.fd; a[1] = call.level; a[2] = call.name; a[3] = call.value; a[4] = call.optlen;
+      return undefined;
+    case 'shutdown':
+      a[0] = call.fd; a[1] = call.how;
       return undefined;
     default: {
       const never: never = call;

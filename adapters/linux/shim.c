@@ -60,7 +60,7 @@ static int g_split_connect;
 
 enum {
   OP_SOCKET, OP_BIND, OP_LISTEN, OP_ACCEPT, OP_ACCEPT4, OP_CONNECT,
-  OP_GETSOCKNAME, OP_GETPEERNAME, OP_CLOSE, OP_FCNTL, OP_SETSOCKOPT, OP_NOOP
+  OP_GETSOCKNAME, OP_GETPEERNAME, OP_CLOSE, OP_FCNTL, OP_SETSOCKOPT, OP_NOOP, OP_SHUTDOWN
 };
 
 /* Argument slots. a[0] is always the fd (or socket's domain). */
@@ -545,6 +545,10 @@ static int run(int op, const double *a, uint8_t *out, int32_t *res, int try)
     break;
   case OP_NOOP:
     r = 0;
+    break;
+  case OP_SHUTDOWN:
+    r = shutdown(fd, (int)(int64_t)a[A_1]);
+    if (r < 0) err = errno;
     break;
   default:
     err = ENOSYS;

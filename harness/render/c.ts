@@ -91,6 +91,8 @@ function callCode(c: Call): CallCode {
         decl: `    union { int i; unsigned char pad[256]; } v;\n    memset(&v, 0, sizeof v);\n    v.i = ${cInt(c.value)};\n`,
         expr: `setsockopt(${cInt(c.fd)}, ${cInt(c.level)}, ${cInt(c.name)}, &v, ${cLen(c.optlen)})`,
       };
+    case 'shutdown':
+      return { ...none, expr: `shutdown(${cInt(c.fd)}, ${cInt(c.how)})` };
   }
 }
 

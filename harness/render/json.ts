@@ -50,6 +50,7 @@ const call: Shape<Call> = tagged<Call>('op', {
   getpeername: obj<Of<Call, 'op', 'getpeername'>>({ op: req(op('getpeername')), fd: req(int), out: req(addrOut) }),
   close: obj<Of<Call, 'op', 'close'>>({ op: req(op('close')), fd: req(int) }),
   fcntl: obj<Of<Call, 'op', 'fcntl'>>({ op: req(op('fcntl')), fd: req(int), cmd: req(int), arg: req(int) }),
+  shutdown: obj<Of<Call, 'op', 'shutdown'>>({ op: req(op('shutdown')), fd: req(int), how: req(int) }),
   setsockopt: obj<Of<Call, 'op', 'setsockopt'>>({
     op: req(op('setsockopt')), fd: req(int), level: req(int), name: req(int), value: req(int), optlen: req(int),
   }),
