@@ -117,6 +117,9 @@ export class FdLayer {
         return this.run(OP.fcntl, [s, call.cmd, call.arg]);
       case 'setsockopt':
         return this.run(OP.setsockopt, [s, call.level, call.name, call.value, call.optlen]);
+      case 'shutdown':
+        // Not in LWIP_CALLS: the runner answers it `unsupported` without asking the helper.
+        return unsupported('shutdown is not wired to lwIP yet');
       default: {
         const never: never = call;
         return unsupported(`unknown call ${JSON.stringify(never)}`);
@@ -153,6 +156,7 @@ export class FdLayer {
       case 'bind':
       case 'listen':
       case 'setsockopt':
+      case 'shutdown':
         return fail('ENOTSOCK');
       default: {
         const never: never = call;
