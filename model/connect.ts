@@ -17,8 +17,8 @@ import { withBound } from './bind.js';
 import { lookupFile } from './fd.js';
 import { fail, type Outcome } from './outcome.js';
 import { inHole, tcpConnectHole, udpHole } from './ports.js';
-import { isTimewait, newSock, sockets, sockName, type Endpoint, type Sock, type State } from './state.js';
-import { connectFailure, disconnect, setClose, timeWait } from './tcp.js';
+import { isTimewait, SEND_SHUTDOWN, sockets, sockName, type Endpoint, type Sock, type State } from './state.js';
+import { connectFailure, disconnect, enqueueChild, setClose, timeWait } from './tcp.js';
 
 export const CONNECT_RULES = [
   'connect/EBADF', 'connect/EINVAL-addrlen', 'connect/EFAULT', 'connect/ENOTSOCK', 'connect/EINVAL-short',
@@ -136,7 +136,7 @@ function tcpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
     };
   };
   // Self-connect: the SYN meets the sending socket itself (simultaneous open).
-  const self = (port: number): Outcome => (sk.shut & 2) === 0
+  const self = (port: number): Outcome => (sk.shut & SEND_SHUTDOWN) === 0
     ? outcome('connect/self', nonblock ? { ret: -1, errno: 'EINPROGRESS' } : { ret: 0 }, (d) => {
       const x = d.objs[id] as Sock;
       x.st = 'ESTABLISHED'; x.peer = id; x.ss = nonblock ? 'CONNECTING' : 'CONNECTED';
@@ -191,17 +191,8 @@ function tcpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
       })];
     }
     return [outcome(nonblock ? 'connect/EINPROGRESS' : 'connect/established', nonblock ? { ret: -1, errno: 'EINPROGRESS' } : { ret: 0 }, (d, port) => {
-      const x = d.objs[id] as Sock;
-      const cid = d.nextObj++;
-      const child = newSock('tcp', 0);
-      child.st = 'ESTABLISHED'; child.ss = 'UNCONNECTED';
-      child.addr = dst.addr; child.saddr = dst.addr; child.port = dst.port; child.sport = dst.port; child.viaBind = true;
-      child.remote = { addr: src, port }; child.peer = id; child.reuse = l.reuse;
-      // sk_clone_lock: "newsk->sk_userlocks = sk->sk_userlocks & ~SOCK_BINDPORT_LOCK".
-      child.addrLock = l.addrLock;
-      d.objs[cid] = child;
-      (d.objs[lid] as Sock).queue.push(cid);
-      x.st = 'ESTABLISHED'; x.peer = cid; x.ss = nonblock ? 'CONNECTING' : 'CONNECTED';
+      enqueueChild(d, lid, id, { addr: src, port }, dst);
+      (d.objs[id] as Sock).ss = nonblock ? 'CONNECTING' : 'CONNECTED';
     })];
   }
 }

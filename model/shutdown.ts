@@ -7,7 +7,7 @@ import { produce } from 'immer';
 import type { Call } from '../spec/call.js';
 import { lookupSock } from './fd.js';
 import { fail, ok, type Outcome } from './outcome.js';
-import type { Sock, State } from './state.js';
+import { RCV_SHUTDOWN as RCV, SEND_SHUTDOWN as SEND, type Sock, type State } from './state.js';
 import { disconnect, sendFin } from './tcp.js';
 
 export const SHUTDOWN_RULES = [
@@ -15,9 +15,6 @@ export const SHUTDOWN_RULES = [
   'shutdown/listener-stop', 'shutdown/syn-sent', 'shutdown/read', 'shutdown/fin', 'shutdown/other',
 ] as const;
 
-/** RCV_SHUTDOWN and SEND_SHUTDOWN: inet_shutdown's how + 1. */
-const RCV = 1;
-const SEND = 2;
 
 type ShutdownCall = Extract<Call, { op: 'shutdown' }>;
 

@@ -127,6 +127,7 @@ const SCENARIOS: Record<string, Scenario> = {
   'close/tcp-fin': s(...L, tcp(), connect(5, to5000), close(5)),
   'close/tcp-last-ack': s(...L, tcp(), connect(5, to5000), accept(4), close(5), close(6)),
   'close/tcp-self': s(tcp(), bind(4, inet('127.0.0.1', 6000)), connect(4, inet('127.0.0.1', 6000)), close(4)),
+  'close/tcp-fin-wait2': s(...L, tcp(), connect(5, to5000), shut(5, 1), close(5)),
   'fcntl/EBADF': s(fcntl(9, F_GETFL)),
   'fcntl/EINVAL-cmd': s(tcp(), fcntl(4, 9999)),
   'fcntl/F_GETFD': s(tcp(), fcntl(4, F_GETFD)),
