@@ -120,6 +120,9 @@ function tcpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
       const x = d.objs[id] as Sock;
       if (x.saddr === '0.0.0.0') { x.addr = src; x.saddr = src; }
       x.port = port; x.sport = port; x.remote = dst; x.st = 'SYN_SENT';
+      // tcp_connect → tcp_connect_init: "sk->sk_err = 0" (an error left by an earlier
+      // refused non-blocking connect and kept by AF_UNSPEC's tcp_disconnect goes here).
+      x.err = null;
       // __inet_check_established: a TIME_WAIT socket with this 4-tuple is taken over.
       const tw = fourTupleOwner(d, id, { addr: src, port }, dst, true);
       if (tw !== undefined) delete d.objs[tw];
