@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { AF_UNSPEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, O_NONBLOCK, O_RDWR, SOCK_CLOEXEC, SOCK_NONBLOCK, SOL_SOCKET, SO_REUSEADDR } from '../../spec/constants.js';
 import { DEFAULT_PROFILE } from '../../spec/profile.js';
-import { accept, bind, buf16, close, connect, getpeername, getsockname, inet, last, listen, runModel, shutdown, sin, tcp, udp } from './helpers.js';
+import { accept, bind, buf16, close, connect, getpeername, getsockname, inet, last, listen, runModel, sin, tcp, udp } from './helpers.js';
 
 const listener = [tcp(), bind(4, inet('127.0.0.1', 5000)), listen(4, 0)];
 
@@ -224,33 +224,6 @@ describe('regressions found against the kernel', () => {
   it('bind_locks_survive_a_refused_connect_and_a_rebind', async () => {
     const r = await runModel([tcp(), bind(4, inet('127.0.0.1', 0)), connect(4, inet('127.0.0.1', 1)), bind(4, inet('0.0.0.0', 5000)), connect(4, inet('127.0.0.1', 1))]);
     expect(r[4]!.obs).toMatchObject({ errno: 'ECONNREFUSED', bound: { addr: '127.0.0.1', port: 5000 } });
-  });
-});
-
-describe('shutdown', () => {
-  const SHUT_RD = 0, SHUT_WR = 1;
-  const unspec = { ...inet('0.0.0.0', 0), family: AF_UNSPEC, len: 2 };
-  it('a_listener_shut_for_writing_before_listen_hands_out_children_that_send_FIN', async () => {
-    // shutdown on a CLOSE socket sets sk_shutdown (and says ENOTCONN); sk_clone_lock copies
-    // it, and the child's SYN_RECV arm sends FIN: the client is in CLOSE_WAIT, so its own
-    // shutdown(SHUT_WR) runs LAST_ACK to CLOSE at once and the port goes (measured on 6.18).
-    const r = await runModel([tcp(), shutdown(4, SHUT_WR), bind(4, inet('127.0.0.1', 5000)), listen(4), tcp(), connect(5, inet('127.0.0.1', 5000)),
-      shutdown(5, SHUT_WR), getpeername(5), bind(5, inet('0.0.0.0', 6000)), accept(4), getpeername(6)]);
-    expect(r.map((x) => x.rule)).toEqual(['socket/tcp', 'shutdown/ENOTCONN', 'bind/port', 'listen/bound', 'socket/tcp', 'connect/established',
-      'shutdown/fin', 'getpeername/ENOTCONN', 'bind/port', 'accept/ok', 'getpeername/ENOTCONN']);
-  });
-  it('shut_for_reading_only_the_listener_hands_out_ordinary_children', async () => {
-    const r = await runModel([tcp(), shutdown(4, SHUT_RD), bind(4, inet('127.0.0.1', 5000)), listen(4), tcp(), connect(5, inet('127.0.0.1', 5000)),
-      shutdown(5, SHUT_WR), getpeername(5), bind(5, inet('0.0.0.0', 6000))]);
-    expect(r.slice(-2).map((x) => x.rule)).toEqual(['getpeername/ok', 'bind/EINVAL-bound']);
-  });
-  it('connect_clears_the_error_a_refused_nonblocking_connect_left', async () => {
-    // tcp_disconnect (AF_UNSPEC) keeps sk_err; tcp_connect_init clears it, so the
-    // self-connect that ends in TIME_WAIT reports ECONNABORTED (seed 43).
-    const r = await runModel([tcp(SOCK_NONBLOCK), connect(4, inet('127.0.0.1', 1)), connect(4, unspec), shutdown(4, 2),
-      bind(4, inet('0.0.0.0', 5000)), connect(4, inet('127.0.0.1', 5000)), connect(4, inet('127.0.0.1', 5000))]);
-    expect(r[5]!.rule).toBe('connect/self-shutdown');
-    expect(r[6]!.obs).toMatchObject({ ret: -1, errno: 'ECONNABORTED' });
   });
 });
 
