@@ -24,7 +24,7 @@ export const CONNECT_RULES = [
   'connect/EBADF', 'connect/EINVAL-addrlen', 'connect/EFAULT', 'connect/ENOTSOCK', 'connect/EINVAL-short',
   'connect/tcp-unspec', 'connect/EINVAL-sockstate', 'connect/EISCONN', 'connect/EALREADY',
   'connect/pending-blocks', 'connect/completes', 'connect/sock-error', 'connect/EISCONN-state',
-  'connect/tcp-EINVAL-len', 'connect/tcp-EAFNOSUPPORT', 'connect/tcp-ENETUNREACH', 'connect/EADDRNOTAVAIL',
+  'connect/tcp-EINVAL-len', 'connect/tcp-EAFNOSUPPORT', 'connect/tcp-ENETUNREACH', 'connect/EADDRNOTAVAIL', 'connect/EADDRNOTAVAIL-fin-wait1',
   'connect/established', 'connect/EINPROGRESS', 'connect/queue-full-blocks', 'connect/queue-full-EINPROGRESS',
   'connect/ECONNREFUSED', 'connect/EINPROGRESS-refused', 'connect/self', 'connect/self-shutdown',
   'connect/udp-unspec', 'connect/udp-EINVAL-len', 'connect/udp-EAFNOSUPPORT', 'connect/udp-ENETUNREACH',
@@ -103,7 +103,7 @@ function tcpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
   // The source address comes from the route when the socket has none (inet_bhash2_update_saddr).
   const src = sk.saddr !== '0.0.0.0' ? sk.saddr : route.saddr;
   // inet_hash_connect: a bound port must give a unique 4-tuple (__inet_check_established).
-  if (sk.port !== 0 && fourTupleOwner(s, id, { addr: src, port: sk.port }, dst, false) !== undefined) {
+  const notUnique = (rule: string): Outcome => {
     const next = produce(s, (d) => {
       const x = d.objs[id] as Sock;
       // The source address was already taken from the route (inet_bhash2_update_saddr)
@@ -111,8 +111,16 @@ function tcpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
       if (x.saddr === '0.0.0.0') { x.addr = src; x.saddr = src; }
       connectFailure(x);
     });
-    return [to(next, id, 'connect/EADDRNOTAVAIL', { ret: -1, errno: 'EADDRNOTAVAIL' })];
-  }
+    return to(next, id, rule, { ret: -1, errno: 'EADDRNOTAVAIL' });
+  };
+  if (sk.port !== 0 && fourTupleOwner(s, id, { addr: src, port: sk.port }, dst, false) !== undefined) return [notUnique('connect/EADDRNOTAVAIL')];
+  // A closed socket that sent its FIN holds the 4-tuple as a FIN_WAIT2 timewait socket,
+  // which __inet_check_established takes over, only once the peer's delayed ACK of the FIN
+  // has come (40 ms or more, see sendFin); until then it is a full socket in FIN_WAIT1 and
+  // the 4-tuple is not unique (measured on 6.18: EADDRNOTAVAIL at once, taken over 300 ms
+  // later). The model has no clock, so both answers are allowed.
+  const twOwner = sk.port !== 0 ? fourTupleOwner(s, id, { addr: src, port: sk.port }, dst, true) : undefined;
+  const ackPending = twOwner !== undefined && (s.objs[twOwner] as Sock).st === 'FIN_WAIT2' ? [notUnique('connect/EADDRNOTAVAIL-fin-wait1')] : [];
   let hole = sk.port === 0 ? tcpConnectHole(s, id, src, dst) : undefined;
   /** An outcome whose local port is `choice`: the bound port, or the ephemeral hole. */
   const outcome = (rule: string, ret: { ret: number; errno?: ErrnoName } | 'blocked', make: (d: State, port: number) => void, choice: number | PortHole = hole ?? sk.port): Outcome => {
@@ -158,7 +166,7 @@ function tcpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
       if (nonblock) x.ss = 'CONNECTING';
       else { x.ss = 'UNCONNECTED'; disconnect(d, id); }
     }, port);
-  if (dst.addr === src && dst.port === sk.port && sk.port !== 0) return [self(sk.port)];
+  if (dst.addr === src && dst.port === sk.port && sk.port !== 0) return [...ackPending, self(sk.port)];
   // An unbound socket connecting to its own address may draw the destination port as its
   // ephemeral port, and then meets itself (measured: connect after a refused connect to
   // the port it had just released). Every other draw goes on as below.
@@ -167,7 +175,8 @@ function tcpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
     alsoSelf.push(self(dst.port));
     hole = { ...hole, taken: [...hole.taken, dst.port] };
   }
-  return [...rest(), ...alsoSelf];
+  // The kernel's usual answer first (the model adapter takes the first outcome).
+  return [...ackPending, ...rest(), ...alsoSelf];
 
   function rest(): Outcome[] {
     const lid = findListener(s, dst);

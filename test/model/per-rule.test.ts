@@ -94,6 +94,7 @@ const SCENARIOS: Record<string, Scenario> = {
   'connect/tcp-EAFNOSUPPORT': s(tcp(), connect(4, { ...to5000, family: AF_INET6 })),
   'connect/tcp-ENETUNREACH': s(tcp(), connect(4, inet('10.1.2.3', 80))),
   'connect/EADDRNOTAVAIL': s(...L, tcp(), tcp(), reuse(5), reuse(6), bind(5, inet('127.0.0.1', 6000)), bind(6, inet('127.0.0.1', 6000)), connect(5, to5000), connect(6, to5000)),
+  'connect/EADDRNOTAVAIL-fin-wait1': s(...L, tcp(), reuse(5), bind(5, inet('127.0.0.1', 6000)), connect(5, to5000), close(5), tcp(), reuse(5), bind(5, inet('127.0.0.1', 6000)), connect(5, to5000)),
   'connect/established': s(...L, tcp(), connect(5, to5000)),
   'connect/EINPROGRESS': s(...L, tcp(SOCK_NONBLOCK), connect(5, to5000)),
   'connect/queue-full-blocks': s(...L, tcp(), connect(5, to5000), tcp(), connect(6, to5000)),
