@@ -29,7 +29,7 @@ const SOCK_NONBLOCK = 0o4000, SOCK_CLOEXEC = 0o2000000;
 
 /** The calls the fd layer executes (the helper's hello lists exactly these). */
 export const LWIP_CALLS: readonly Op[] = [
-  'socket', 'bind', 'listen', 'accept', 'accept4', 'connect', 'getsockname', 'getpeername', 'close', 'fcntl', 'setsockopt',
+  'socket', 'bind', 'listen', 'accept', 'accept4', 'connect', 'getsockname', 'getpeername', 'close', 'fcntl', 'setsockopt', 'shutdown',
 ];
 
 type Entry = { kind: 'file' } | { kind: 'lwip'; s: number };
@@ -118,8 +118,7 @@ export class FdLayer {
       case 'setsockopt':
         return this.run(OP.setsockopt, [s, call.level, call.name, call.value, call.optlen]);
       case 'shutdown':
-        // Not in LWIP_CALLS: the runner answers it `unsupported` without asking the helper.
-        return unsupported('shutdown is not wired to lwIP yet');
+        return this.run(OP.shutdown, [s, call.how]);
       default: {
         const never: never = call;
         return unsupported(`unknown call ${JSON.stringify(never)}`);
