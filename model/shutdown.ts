@@ -15,7 +15,6 @@ export const SHUTDOWN_RULES = [
   'shutdown/listener-stop', 'shutdown/syn-sent', 'shutdown/read', 'shutdown/fin', 'shutdown/other',
 ] as const;
 
-
 type ShutdownCall = Extract<Call, { op: 'shutdown' }>;
 
 export function shutdownStep(s: State, c: ShutdownCall): Outcome[] {

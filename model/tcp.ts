@@ -133,10 +133,12 @@ export function timeWait(d: State, id: number): void {
  *
  * FIN_WAIT2 here stands for FIN_WAIT1 too: the peer's tcp_fin enters pingpong mode, so its
  * ACK of our FIN waits for the delayed-ACK timer (40 ms or more, tcp_delack_timer), and
- * until then the sender is in FIN_WAIT1 (measured on 6.18 with TCP_INFO). No call in scope
- * tells the two apart: both keep the port and the peer address, a further shutdown or a
- * close sends nothing more, an RST gives ECONNRESET in both, and the peer's own FIN acks
- * ours, so FIN_WAIT1 meets it as FIN_WAIT2 would.
+ * until then the sender is in FIN_WAIT1 (measured on 6.18 with TCP_INFO). Calls in scope
+ * tell the two apart in one place only: after close, FIN_WAIT1 is a full socket and
+ * FIN_WAIT2 a timewait socket, which a bound connect with the same 4-tuple may take over
+ * (connect.ts allows both answers there). Otherwise both keep the port and the peer
+ * address, a further shutdown or a close sends nothing more, an RST gives ECONNRESET in
+ * both, and the peer's own FIN acks ours, so FIN_WAIT1 meets it as FIN_WAIT2 would.
  */
 export function sendFin(d: State, id: number): void {
   const sk = d.objs[id] as Sock;
