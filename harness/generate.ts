@@ -118,6 +118,7 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
     accept: fc.record({ op: fc.constant('accept' as const), fd: acceptFd, out }),
     accept4: fc.record({ op: fc.constant('accept4' as const), fd: acceptFd, out, flags: flags4 }),
     getname: fc.record({ op: fc.constantFrom('getsockname' as const, 'getpeername' as const), fd: roleFd('connected'), out }),
+    shutdown: fc.record({ op: fc.constant('shutdown' as const), fd: roleFd('connected'), how: either(p, fc.constantFrom(0, 1, 2), fc.constantFrom(-1, 3, 7)) }),
     setsockopt: fc.record({
       op: fc.constant('setsockopt' as const), fd, level: fc.constant(SOL_SOCKET), name: fc.constant(SO_REUSEADDR),
       value: fc.constantFrom(0, 1, 1, 2), optlen: either(p, fc.constant(4), fc.constantFrom(-1, 0, 2, 8)),
@@ -125,7 +126,7 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
   };
   // socketcall(2) carrying one of the calls above (or, with invalid draws, a bad number,
   // an unreadable argument array, or one that ends before its table's count).
-  const inner: fc.Arbitrary<InnerTemplate> = fc.oneof(socket, A.bind, A.listen, A.connect, A.accept, A.accept4, A.getname, A.setsockopt);
+  const inner: fc.Arbitrary<InnerTemplate> = fc.oneof(socket, A.bind, A.listen, A.connect, A.accept, A.accept4, A.getname, A.setsockopt, A.shutdown);
   const carried = inner.map((call): Template => ({ op: 'socketcall', num: SOCKETCALL_NUM[call.op], args: 'ok', call }));
   const socketcall = either<Template>(
     p,
@@ -146,6 +147,7 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
     { op: 'getsockname', arbitrary: A.getname, weight: 10 },
     { op: 'close', arbitrary: fc.record({ op: fc.constant('close' as const), fd: either<FdRef>(p / 2, fc.oneof({ arbitrary: k.map((sock) => ({ sock })), weight: 5 }, { arbitrary: k.map((live) => ({ live })), weight: 1 }), rawFd) }), weight: 7 },
     { op: 'fcntl', arbitrary: fcntl, weight: 6 },
+    { op: 'shutdown', arbitrary: A.shutdown, weight: 5 },
     { op: 'setsockopt', arbitrary: A.setsockopt, weight: 5 },
     { op: 'socketcall', arbitrary: socketcall, weight: 4 },
   ];

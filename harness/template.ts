@@ -102,5 +102,6 @@ function resolveInner(s: State, t: Exclude<Template, { op: 'socketcall' }>): Cal
     case 'close': return { op: 'close', fd: resolveFd(s, t.fd) };
     case 'fcntl': return { ...t, fd: resolveFd(s, t.fd) };
     case 'setsockopt': return { ...t, fd: resolveFd(s, t.fd) };
+    case 'shutdown': return { ...t, fd: resolveFd(s, t.fd) };
   }
 }

@@ -6,12 +6,12 @@ import { produce } from 'immer';
 import type { Call } from '../spec/call.js';
 import { lookupFile } from './fd.js';
 import { fail, ok, type Outcome } from './outcome.js';
-import type { State } from './state.js';
+import type { Sock, State } from './state.js';
 import { release } from './tcp.js';
 
 export const CLOSE_RULES = [
   'close/EBADF', 'close/file', 'close/udp', 'close/tcp-unconnected', 'close/tcp-listener',
-  'close/tcp-fin', 'close/tcp-last-ack', 'close/tcp-self',
+  'close/tcp-fin', 'close/tcp-last-ack', 'close/tcp-self', 'close/tcp-fin-wait2',
 ] as const;
 
 type CloseCall = Extract<Call, { op: 'close' }>;
@@ -22,10 +22,7 @@ export function closeStep(s: State, c: CloseCall): Outcome[] {
   const o = s.objs[f.id];
   const rule = o === undefined || o.kind === 'file' ? 'close/file'
     : o.proto === 'udp' ? 'close/udp'
-    : o.st === 'LISTEN' ? 'close/tcp-listener'
-    : o.st === 'ESTABLISHED' ? (o.peer === f.id ? 'close/tcp-self' : 'close/tcp-fin')
-    : o.st === 'CLOSE_WAIT' ? 'close/tcp-last-ack'
-    : 'close/tcp-unconnected';
+    : tcpRule(o, f.id);
   const next = produce(s, (d) => {
     delete d.fds[c.fd];
     const obj = d.objs[f.id];
@@ -36,4 +33,20 @@ export function closeStep(s: State, c: CloseCall): Outcome[] {
     else release(d, f.id);
   });
   return [ok(rule, 0, () => next)];
+}
+
+/** Which tcp_close path the last close of `sk` takes (see release in tcp.ts). */
+function tcpRule(sk: Sock, id: number): (typeof CLOSE_RULES)[number] {
+  switch (sk.st) {
+    case 'LISTEN': return 'close/tcp-listener';
+    case 'ESTABLISHED': return sk.peer === id ? 'close/tcp-self' : 'close/tcp-fin';
+    case 'CLOSE_WAIT': return 'close/tcp-last-ack';
+    // FIN already sent by shutdown(): the socket becomes a timewait socket as it is.
+    case 'FIN_WAIT2': return 'close/tcp-fin-wait2';
+    case 'CLOSE':
+    case 'SYN_SENT':
+    case 'LAST_ACK':
+    case 'TIME_WAIT':
+      return 'close/tcp-unconnected';
+  }
 }

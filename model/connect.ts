@@ -17,16 +17,16 @@ import { withBound } from './bind.js';
 import { lookupFile } from './fd.js';
 import { fail, type Outcome } from './outcome.js';
 import { inHole, tcpConnectHole, udpHole } from './ports.js';
-import { isTimewait, newSock, sockets, sockName, type Endpoint, type Sock, type State } from './state.js';
-import { connectFailure, disconnect, setClose } from './tcp.js';
+import { isTimewait, SEND_SHUTDOWN, sockets, sockName, type Endpoint, type Sock, type State } from './state.js';
+import { connectFailure, disconnect, enqueueChild, setClose, timeWait } from './tcp.js';
 
 export const CONNECT_RULES = [
   'connect/EBADF', 'connect/EINVAL-addrlen', 'connect/EFAULT', 'connect/ENOTSOCK', 'connect/EINVAL-short',
   'connect/tcp-unspec', 'connect/EINVAL-sockstate', 'connect/EISCONN', 'connect/EALREADY',
   'connect/pending-blocks', 'connect/completes', 'connect/sock-error', 'connect/EISCONN-state',
-  'connect/tcp-EINVAL-len', 'connect/tcp-EAFNOSUPPORT', 'connect/tcp-ENETUNREACH', 'connect/EADDRNOTAVAIL',
+  'connect/tcp-EINVAL-len', 'connect/tcp-EAFNOSUPPORT', 'connect/tcp-ENETUNREACH', 'connect/EADDRNOTAVAIL', 'connect/EADDRNOTAVAIL-fin-wait1',
   'connect/established', 'connect/EINPROGRESS', 'connect/queue-full-blocks', 'connect/queue-full-EINPROGRESS',
-  'connect/ECONNREFUSED', 'connect/EINPROGRESS-refused', 'connect/self',
+  'connect/ECONNREFUSED', 'connect/EINPROGRESS-refused', 'connect/self', 'connect/self-shutdown',
   'connect/udp-unspec', 'connect/udp-EINVAL-len', 'connect/udp-EAFNOSUPPORT', 'connect/udp-ENETUNREACH',
   'connect/udp-EACCES-broadcast', 'connect/udp',
 ] as const;
@@ -103,7 +103,7 @@ function tcpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
   // The source address comes from the route when the socket has none (inet_bhash2_update_saddr).
   const src = sk.saddr !== '0.0.0.0' ? sk.saddr : route.saddr;
   // inet_hash_connect: a bound port must give a unique 4-tuple (__inet_check_established).
-  if (sk.port !== 0 && fourTupleOwner(s, id, { addr: src, port: sk.port }, dst, false) !== undefined) {
+  const notUnique = (rule: string): Outcome => {
     const next = produce(s, (d) => {
       const x = d.objs[id] as Sock;
       // The source address was already taken from the route (inet_bhash2_update_saddr)
@@ -111,8 +111,16 @@ function tcpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
       if (x.saddr === '0.0.0.0') { x.addr = src; x.saddr = src; }
       connectFailure(x);
     });
-    return [to(next, id, 'connect/EADDRNOTAVAIL', { ret: -1, errno: 'EADDRNOTAVAIL' })];
-  }
+    return to(next, id, rule, { ret: -1, errno: 'EADDRNOTAVAIL' });
+  };
+  if (sk.port !== 0 && fourTupleOwner(s, id, { addr: src, port: sk.port }, dst, false) !== undefined) return [notUnique('connect/EADDRNOTAVAIL')];
+  // A closed socket that sent its FIN holds the 4-tuple as a FIN_WAIT2 timewait socket,
+  // which __inet_check_established takes over, only once the peer's delayed ACK of the FIN
+  // has come (40 ms or more, see sendFin); until then it is a full socket in FIN_WAIT1 and
+  // the 4-tuple is not unique (measured on 6.18: EADDRNOTAVAIL at once, taken over 300 ms
+  // later). The model has no clock, so both answers are allowed.
+  const twOwner = sk.port !== 0 ? fourTupleOwner(s, id, { addr: src, port: sk.port }, dst, true) : undefined;
+  const ackPending = twOwner !== undefined && (s.objs[twOwner] as Sock).st === 'FIN_WAIT2' ? [notUnique('connect/EADDRNOTAVAIL-fin-wait1')] : [];
   let hole = sk.port === 0 ? tcpConnectHole(s, id, src, dst) : undefined;
   /** An outcome whose local port is `choice`: the bound port, or the ephemeral hole. */
   const outcome = (rule: string, ret: { ret: number; errno?: ErrnoName } | 'blocked', make: (d: State, port: number) => void, choice: number | PortHole = hole ?? sk.port): Outcome => {
@@ -120,6 +128,9 @@ function tcpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
       const x = d.objs[id] as Sock;
       if (x.saddr === '0.0.0.0') { x.addr = src; x.saddr = src; }
       x.port = port; x.sport = port; x.remote = dst; x.st = 'SYN_SENT';
+      // tcp_connect → tcp_connect_init: "sk->sk_err = 0" (an error left by an earlier
+      // refused non-blocking connect and kept by AF_UNSPEC's tcp_disconnect goes here).
+      x.err = null;
       // __inet_check_established: a TIME_WAIT socket with this 4-tuple is taken over.
       const tw = fourTupleOwner(d, id, { addr: src, port }, dst, true);
       if (tw !== undefined) delete d.objs[tw];
@@ -136,11 +147,26 @@ function tcpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
     };
   };
   // Self-connect: the SYN meets the sending socket itself (simultaneous open).
-  const self = (port: number): Outcome => outcome('connect/self', nonblock ? { ret: -1, errno: 'EINPROGRESS' } : { ret: 0 }, (d) => {
-    const x = d.objs[id] as Sock;
-    x.st = 'ESTABLISHED'; x.peer = id; x.ss = nonblock ? 'CONNECTING' : 'CONNECTED';
-  }, port);
-  if (dst.addr === src && dst.port === sk.port && sk.port !== 0) return [self(sk.port)];
+  const self = (port: number): Outcome => (sk.shut & SEND_SHUTDOWN) === 0
+    ? outcome('connect/self', nonblock ? { ret: -1, errno: 'EINPROGRESS' } : { ret: 0 }, (d) => {
+      const x = d.objs[id] as Sock;
+      x.st = 'ESTABLISHED'; x.peer = id; x.ss = nonblock ? 'CONNECTING' : 'CONNECTED';
+    }, port)
+    // With SEND_SHUTDOWN already set (a shutdown() on the unconnected socket), the
+    // simultaneous open with itself is followed at once by the FIN that shutdown asked
+    // for: the socket meets its own FIN and ends in TIME_WAIT, i.e. done (CLOSE, no
+    // error) with a TIME_WAIT socket holding the port (measured on 6.18: a later listen
+    // on the port fails with EADDRINUSE). A blocking connect then reports ECONNABORTED
+    // ("sock_error(sk) ? : -ECONNABORTED") and disconnects; a non-blocking one says
+    // EINPROGRESS and leaves that to the next connect.
+    : outcome('connect/self-shutdown', nonblock ? { ret: -1, errno: 'EINPROGRESS' } : { ret: -1, errno: 'ECONNABORTED' }, (d) => {
+      const x = d.objs[id] as Sock;
+      x.st = 'ESTABLISHED'; x.peer = id;
+      timeWait(d, id);
+      if (nonblock) x.ss = 'CONNECTING';
+      else { x.ss = 'UNCONNECTED'; disconnect(d, id); }
+    }, port);
+  if (dst.addr === src && dst.port === sk.port && sk.port !== 0) return [...ackPending, self(sk.port)];
   // An unbound socket connecting to its own address may draw the destination port as its
   // ephemeral port, and then meets itself (measured: connect after a refused connect to
   // the port it had just released). Every other draw goes on as below.
@@ -149,7 +175,8 @@ function tcpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
     alsoSelf.push(self(dst.port));
     hole = { ...hole, taken: [...hole.taken, dst.port] };
   }
-  return [...rest(), ...alsoSelf];
+  // The kernel's usual answer first (the model adapter takes the first outcome).
+  return [...ackPending, ...rest(), ...alsoSelf];
 
   function rest(): Outcome[] {
     const lid = findListener(s, dst);
@@ -176,17 +203,8 @@ function tcpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
       })];
     }
     return [outcome(nonblock ? 'connect/EINPROGRESS' : 'connect/established', nonblock ? { ret: -1, errno: 'EINPROGRESS' } : { ret: 0 }, (d, port) => {
-      const x = d.objs[id] as Sock;
-      const cid = d.nextObj++;
-      const child = newSock('tcp', 0);
-      child.st = 'ESTABLISHED'; child.ss = 'UNCONNECTED';
-      child.addr = dst.addr; child.saddr = dst.addr; child.port = dst.port; child.sport = dst.port; child.viaBind = true;
-      child.remote = { addr: src, port }; child.peer = id; child.reuse = l.reuse;
-      // sk_clone_lock: "newsk->sk_userlocks = sk->sk_userlocks & ~SOCK_BINDPORT_LOCK".
-      child.addrLock = l.addrLock;
-      d.objs[cid] = child;
-      (d.objs[lid] as Sock).queue.push(cid);
-      x.st = 'ESTABLISHED'; x.peer = cid; x.ss = nonblock ? 'CONNECTING' : 'CONNECTED';
+      enqueueChild(d, lid, id, { addr: src, port }, dst);
+      (d.objs[id] as Sock).ss = nonblock ? 'CONNECTING' : 'CONNECTED';
     })];
   }
 }

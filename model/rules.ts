@@ -12,10 +12,11 @@ import { GETNAME_RULES } from './getname.js';
 import { INTERNAL_RULES } from './internal.js';
 import { LISTEN_RULES } from './listen.js';
 import { SETSOCKOPT_RULES } from './setsockopt.js';
+import { SHUTDOWN_RULES } from './shutdown.js';
 import { SOCKET_RULES } from './socket.js';
 import { SOCKETCALL_RULES } from './socketcall.js';
 
 export const RULES: readonly string[] = [
   ...SOCKET_RULES, ...BIND_RULES, ...LISTEN_RULES, ...ACCEPT_RULES, ...CONNECT_RULES,
-  ...GETNAME_RULES, ...CLOSE_RULES, ...FCNTL_RULES, ...SETSOCKOPT_RULES, ...SOCKETCALL_RULES, ...INTERNAL_RULES,
+  ...GETNAME_RULES, ...CLOSE_RULES, ...FCNTL_RULES, ...SETSOCKOPT_RULES, ...SHUTDOWN_RULES, ...SOCKETCALL_RULES, ...INTERNAL_RULES,
 ];

@@ -11,6 +11,10 @@ export type SkState =
   | 'CLOSE' | 'LISTEN' | 'SYN_SENT' | 'ESTABLISHED' | 'CLOSE_WAIT'
   | 'FIN_WAIT2' | 'LAST_ACK' | 'TIME_WAIT';
 
+/** sk_shutdown bits (include/net/sock.h): inet_shutdown's how + 1. */
+export const RCV_SHUTDOWN = 1;
+export const SEND_SHUTDOWN = 2;
+
 /** socket->state (SS_*, include/uapi/linux/net.h). */
 export type SsState = 'UNCONNECTED' | 'CONNECTING' | 'CONNECTED' | 'DISCONNECTING';
 
@@ -53,6 +57,21 @@ export interface Sock {
   queue: number[];
   /** The other end of a loopback TCP connection (object id), if it still exists. */
   peer: number | null;
+  /**
+   * sk_shutdown: RCV_SHUTDOWN (1) | SEND_SHUTDOWN (2). Set by shutdown() (also on a CLOSE
+   * socket, which answers ENOTCONN), copied to a listener's children (sk_clone_lock copies
+   * the whole sock), cleared by tcp_disconnect. tcp_done sets both bits too; that is not
+   * kept here because no call in scope can observe it: every path from tcp_done back to a
+   * socket that can listen or connect again goes through tcp_disconnect.
+   */
+  shut: number;
+  /**
+   * SOCK_DEAD: no file will ever refer to this sock again (sock_orphan in tcp_close, and
+   * every inet_timewait_sock). A child waiting in an accept queue has no fd either but is
+   * not dead: a FIN or RST that ends it leaves it in the queue in CLOSE (tcp_done calls
+   * sk_state_change instead of destroying it).
+   */
+  dead: boolean;
   /** sk_err, read-and-cleared by sock_error(). */
   err: ErrnoName | null;
   /** Number of fds referring to this socket (0: orphan, queued child or TIME_WAIT). */
@@ -99,7 +118,7 @@ export function initialState(profile: Profile): State {
 export function newSock(proto: 'tcp' | 'udp', fileFlags: number): Sock {
   return {
     kind: 'socket', proto, fileFlags, ss: 'UNCONNECTED', st: 'CLOSE', addr: '0.0.0.0', saddr: '0.0.0.0', port: 0, sport: 0,
-    viaBind: false, addrLock: false, portLock: false, remote: null, reuse: false, backlog: 0, queue: [], peer: null, err: null, refs: 0,
+    viaBind: false, addrLock: false, portLock: false, remote: null, reuse: false, backlog: 0, queue: [], peer: null, shut: 0, dead: false, err: null, refs: 0,
   };
 }
 
@@ -145,7 +164,7 @@ export function sockName(sk: Sock): Endpoint {
   return { addr: sk.addr !== '0.0.0.0' ? sk.addr : sk.saddr, port: sk.sport };
 }
 
-/** A TIME_WAIT socket in the kernel's sense (inet_timewait_sock): an orphan in TIME_WAIT or FIN_WAIT2. */
+/** A TIME_WAIT socket in the kernel's sense (inet_timewait_sock): a dead sock in TIME_WAIT or FIN_WAIT2. */
 export function isTimewait(o: Sock): boolean {
-  return o.refs === 0 && (o.st === 'TIME_WAIT' || o.st === 'FIN_WAIT2');
+  return o.dead && (o.st === 'TIME_WAIT' || o.st === 'FIN_WAIT2');
 }

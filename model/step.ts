@@ -14,6 +14,7 @@ import { getnameStep } from './getname.js';
 import { listenStep } from './listen.js';
 import type { Outcome } from './outcome.js';
 import { setsockoptStep } from './setsockopt.js';
+import { shutdownStep } from './shutdown.js';
 import { socketStep } from './socket.js';
 import { socketcallStep } from './socketcall.js';
 import type { State } from './state.js';
@@ -46,6 +47,7 @@ function dispatch(s: State, call: Call): Outcome[] {
     case 'close': return closeStep(s, call);
     case 'fcntl': return fcntlStep(s, call);
     case 'setsockopt': return setsockoptStep(s, call);
+    case 'shutdown': return shutdownStep(s, call);
     case 'socketcall': return socketcallStep(s, call, step);
     default: { const never: never = call; throw new Error(`model: unknown call ${JSON.stringify(never)}`); }
   }

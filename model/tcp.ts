@@ -5,7 +5,7 @@
  * kernel path it stands for.
  */
 import type { ErrnoName } from '../spec/errno.js';
-import type { Sock, State } from './state.js';
+import { isTimewait, newSock, SEND_SHUTDOWN, type Endpoint, type Sock, type State } from './state.js';
 
 /** tcp_set_state(sk, TCP_CLOSE): unhash and, unless the port was bound explicitly, inet_put_port (inet_num = 0; inet_sport is left as it was). */
 export function setClose(sk: Sock): void {
@@ -21,13 +21,13 @@ function forgetAddrs(sk: Sock): void {
 
 /**
  * An RST arrives at `id` (tcp_reset): sk_err is ECONNREFUSED in SYN_SENT, EPIPE in
- * CLOSE_WAIT, ECONNRESET otherwise; then tcp_done. A TIME_WAIT/FIN_WAIT2 orphan is
- * killed (tcp_timewait_state_process). An orphan otherwise just dies.
+ * CLOSE_WAIT, ECONNRESET otherwise; then tcp_done. A TIME_WAIT socket is killed
+ * (tcp_timewait_state_process); a child in an accept queue stays there in CLOSE.
  */
 export function receiveReset(d: State, id: number): void {
   const sk = d.objs[id];
   if (sk === undefined || sk.kind !== 'socket' || sk.st === 'CLOSE') return;
-  if (sk.refs === 0 && (sk.st === 'TIME_WAIT' || sk.st === 'FIN_WAIT2')) { delete d.objs[id]; return; }
+  if (isTimewait(sk)) { delete d.objs[id]; return; }
   const err: ErrnoName = sk.st === 'SYN_SENT' ? 'ECONNREFUSED' : sk.st === 'CLOSE_WAIT' ? 'EPIPE' : 'ECONNRESET';
   sk.err = err;
   sk.peer = null;
@@ -50,6 +50,7 @@ export function disconnect(d: State, id: number): void {
   sk.peer = null;
   if (old !== 'CLOSE') setClose(sk);
   forgetAddrs(sk);
+  sk.shut = 0;
 }
 
 /** inet_csk_listen_stop: every queued child is disconnected (RST to its client) and freed. */
@@ -64,15 +65,17 @@ export function listenStop(d: State, id: number): void {
 }
 
 /**
- * The last reference to a TCP socket goes (tcp_close). No data is ever unread in this
- * model, so a synchronized connection sends FIN: ESTABLISHED becomes an orphan in
- * FIN_WAIT2 holding its port (tcp_time_wait(TCP_FIN_WAIT2)) and the peer moves to
- * CLOSE_WAIT; CLOSE_WAIT goes through LAST_ACK to gone and moves the peer's orphan to
- * TIME_WAIT; a self-connected socket ends in TIME_WAIT; a listener stops; CLOSE and
- * SYN_SENT are freed at once.
+ * The last reference to a TCP socket goes (tcp_close: sock_orphan, then by state). No
+ * data is ever unread in this model, so a synchronized connection sends FIN as shutdown
+ * does (tcp_close_state + tcp_send_fin, see sendFin): ESTABLISHED becomes a dead
+ * FIN_WAIT2 holding its port (tcp_time_wait(TCP_FIN_WAIT2)), a self-connected socket
+ * TIME_WAIT, CLOSE_WAIT goes through LAST_ACK to gone; a socket already in FIN_WAIT2 (after
+ * shutdown) becomes that timewait socket as it is; a listener stops; CLOSE and SYN_SENT
+ * are freed at once.
  */
 export function release(d: State, id: number): void {
   const sk = d.objs[id] as Sock;
+  sk.dead = true;
   switch (sk.st) {
     case 'LISTEN':
       listenStop(d, id);
@@ -84,19 +87,13 @@ export function release(d: State, id: number): void {
     case 'TIME_WAIT':
       delete d.objs[id];
       return;
-    case 'ESTABLISHED': {
-      if (sk.peer === id) { sk.st = 'TIME_WAIT'; sk.peer = null; return; }
-      const peer = sk.peer === null ? undefined : (d.objs[sk.peer] as Sock | undefined);
-      if (peer !== undefined && peer.st === 'ESTABLISHED') peer.st = 'CLOSE_WAIT';
-      sk.st = 'FIN_WAIT2';
+    case 'ESTABLISHED':
+      sendFin(d, id);
       return;
-    }
-    case 'CLOSE_WAIT': {
-      const peer = sk.peer === null ? undefined : (d.objs[sk.peer] as Sock | undefined);
-      if (peer !== undefined && peer.st === 'FIN_WAIT2') { peer.st = 'TIME_WAIT'; peer.peer = null; }
+    case 'CLOSE_WAIT':
+      sendFin(d, id);
       delete d.objs[id];
       return;
-    }
     case 'FIN_WAIT2':
       return;
   }
@@ -110,4 +107,78 @@ export function release(d: State, id: number): void {
 export function connectFailure(sk: Sock): void {
   setClose(sk);
   forgetAddrs(sk);
+}
+
+/**
+ * A FIN reaches `id` in FIN_WAIT2 (tcp_fin → tcp_time_wait(TCP_TIME_WAIT)): a dead
+ * (timewait) socket simply becomes TIME_WAIT; a socket that still has an fd, or a child
+ * still waiting in an accept queue, hands its port to a new TIME_WAIT socket
+ * (inet_twsk_hashdance) and is itself done (tcp_done: CLOSE, and the port goes unless
+ * bound explicitly; the child stays queued).
+ */
+export function timeWait(d: State, id: number): void {
+  const sk = d.objs[id] as Sock;
+  if (sk.dead) { sk.st = 'TIME_WAIT'; sk.peer = null; return; }
+  d.objs[d.nextObj++] = { ...sk, queue: [], st: 'TIME_WAIT', peer: null, refs: 0, dead: true, remote: sk.remote && { ...sk.remote } };
+  sk.peer = null;
+  setClose(sk);
+}
+
+/**
+ * A FIN goes out from `id` (tcp_shutdown or tcp_close → tcp_close_state + tcp_send_fin;
+ * also a new child whose listener had SEND_SHUTDOWN, see enqueueChild). ESTABLISHED goes
+ * to FIN_WAIT2 and the peer to CLOSE_WAIT (a self-connected socket meets its own FIN and
+ * ends in TIME_WAIT); CLOSE_WAIT goes through LAST_ACK to CLOSE, moving the peer's
+ * FIN_WAIT2 to TIME_WAIT (the peer's tcp_fin acks at once).
+ *
+ * FIN_WAIT2 here stands for FIN_WAIT1 too: the peer's tcp_fin enters pingpong mode, so its
+ * ACK of our FIN waits for the delayed-ACK timer (40 ms or more, tcp_delack_timer), and
+ * until then the sender is in FIN_WAIT1 (measured on 6.18 with TCP_INFO). Calls in scope
+ * tell the two apart in one place only: after close, FIN_WAIT1 is a full socket and
+ * FIN_WAIT2 a timewait socket, which a bound connect with the same 4-tuple may take over
+ * (connect.ts allows both answers there). Otherwise both keep the port and the peer
+ * address, a further shutdown or a close sends nothing more, an RST gives ECONNRESET in
+ * both, and the peer's own FIN acks ours, so FIN_WAIT1 meets it as FIN_WAIT2 would.
+ */
+export function sendFin(d: State, id: number): void {
+  const sk = d.objs[id] as Sock;
+  const peer = sk.peer === null ? undefined : (d.objs[sk.peer] as Sock | undefined);
+  if (sk.st === 'ESTABLISHED') {
+    if (sk.peer === id) { sk.st = 'FIN_WAIT2'; timeWait(d, id); return; }
+    if (peer !== undefined && peer.st === 'ESTABLISHED') peer.st = 'CLOSE_WAIT';
+    sk.st = 'FIN_WAIT2';
+    return;
+  }
+  if (sk.st === 'CLOSE_WAIT') {
+    if (sk.peer !== null && peer?.st === 'FIN_WAIT2') timeWait(d, sk.peer);
+    sk.peer = null;
+    setClose(sk);
+  }
+}
+
+/**
+ * A handshake with the listener `lid` completed for the client `clientId` (source
+ * `src`, destination `dst`): tcp_v4_syn_recv_sock makes the child (sk_clone_lock), which
+ * is queued for accept, and the client is ESTABLISHED. The clone copies the listener's
+ * sk_shutdown and "newsk->sk_userlocks = sk->sk_userlocks & ~SOCK_BINDPORT_LOCK"; when
+ * the child leaves SYN_RECV, tcp_rcv_state_process ends the arm with "if
+ * (sk->sk_shutdown & SEND_SHUTDOWN) tcp_shutdown(sk, SEND_SHUTDOWN)": a listener shut
+ * for writing before listen() (shutdown on a CLOSE socket sets the bits and answers
+ * ENOTCONN) hands out children that send FIN at once, so the client is in CLOSE_WAIT by
+ * the time its connect returns (measured on 6.18).
+ */
+export function enqueueChild(d: State, lid: number, clientId: number, src: Endpoint, dst: Endpoint): void {
+  const l = d.objs[lid] as Sock;
+  const cid = d.nextObj++;
+  const child = newSock('tcp', 0);
+  child.st = 'ESTABLISHED';
+  child.addr = dst.addr; child.saddr = dst.addr; child.port = dst.port; child.sport = dst.port; child.viaBind = true;
+  child.remote = { ...src }; child.peer = clientId; child.reuse = l.reuse;
+  child.addrLock = l.addrLock;
+  child.shut = l.shut;
+  d.objs[cid] = child;
+  l.queue.push(cid);
+  const x = d.objs[clientId] as Sock;
+  x.st = 'ESTABLISHED'; x.peer = cid;
+  if (child.shut & SEND_SHUTDOWN) sendFin(d, cid);
 }

@@ -42,6 +42,7 @@ export type Call =
   | { op: 'close'; fd: number }
   | { op: 'fcntl'; fd: number; cmd: number; arg: number }
   | { op: 'setsockopt'; fd: number; level: number; name: number; value: number; optlen: number }
+  | { op: 'shutdown'; fd: number; how: number }
   /**
    * socketcall(2), the multiplexer, through the 32-bit compat entry: call number `num`,
    * its argument array at `args` (of which only the first `readable` 32-bit words can be
@@ -51,7 +52,7 @@ export type Call =
   | { op: 'socketcall'; num: number; args: Ptr; readable?: number; call?: SocketcallInner };
 
 /** The calls socketcall can carry (the modelled ones of its table). */
-export type SocketcallInner = Extract<Call, { op: 'socket' | 'bind' | 'connect' | 'listen' | 'accept' | 'accept4' | 'getsockname' | 'getpeername' | 'setsockopt' }>;
+export type SocketcallInner = Extract<Call, { op: 'socket' | 'bind' | 'connect' | 'listen' | 'accept' | 'accept4' | 'getsockname' | 'getpeername' | 'setsockopt' | 'shutdown' }>;
 
 /** The name of a call's syscall. */
 export type Op = Call['op'];
@@ -59,7 +60,7 @@ export type Op = Call['op'];
 /** Every op, in a fixed order (for per-syscall counts and tables). */
 export const OPS: readonly Op[] = [
   'socket', 'bind', 'listen', 'accept', 'accept4', 'connect',
-  'getsockname', 'getpeername', 'close', 'fcntl', 'setsockopt', 'socketcall',
+  'getsockname', 'getpeername', 'close', 'fcntl', 'setsockopt', 'shutdown', 'socketcall',
 ];
 
 /**

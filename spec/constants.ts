@@ -67,6 +67,7 @@ export const SYS_LISTEN = 4;
 export const SYS_ACCEPT = 5;
 export const SYS_GETSOCKNAME = 6;
 export const SYS_GETPEERNAME = 7;
+export const SYS_SHUTDOWN = 13;
 export const SYS_SETSOCKOPT = 14;
 export const SYS_ACCEPT4 = 18;
 export const SYS_SENDMMSG = 20;
@@ -79,4 +80,5 @@ export const SOCKETCALL_NARGS: readonly number[] = [0, 3, 3, 3, 2, 3, 3, 3, 4, 4
 export const SOCKETCALL_NUM = {
   socket: SYS_SOCKET, bind: SYS_BIND, connect: SYS_CONNECT, listen: SYS_LISTEN, accept: SYS_ACCEPT,
   getsockname: SYS_GETSOCKNAME, getpeername: SYS_GETPEERNAME, setsockopt: SYS_SETSOCKOPT, accept4: SYS_ACCEPT4,
+  shutdown: SYS_SHUTDOWN,
 } as const;

@@ -191,6 +191,8 @@ export function encodeCall(c: Call): Record<string, unknown> {
     }
     case 'setsockopt':
       return { op: c.op, fd: c.fd, level: symOf(T.level, c.level), name: c.level === K.SOL_SOCKET ? symOf(T.solSocketOpt, c.name) : c.name, value: c.value, optlen: c.optlen };
+    case 'shutdown':
+      return { op: c.op, fd: c.fd, how: c.how };
     case 'socketcall':
       return {
         op: c.op, num: symOf(T.socketcall, c.num), args: c.args, ...(c.readable !== undefined ? { readable: c.readable } : {}),
@@ -331,6 +333,8 @@ function call(v: unknown, path: string): Call {
         : sym(o.name, `${path}.name`, T.solSocketOpt);
       return { op, fd: fd(), level, name, value: cint(o.value, `${path}.value`), optlen: cint(o.optlen, `${path}.optlen`) };
     }
+    case 'shutdown':
+      return { op, fd: fd(), how: cint(o.how, `${path}.how`) };
     case 'socketcall': {
       const c: Extract<Call, { op: 'socketcall' }> = { op, num: sym(o.num, `${path}.num`, T.socketcall), args: oneOf(o.args, `${path}.args`, PTRS) };
       if (o.readable !== undefined) c.readable = int(o.readable, `${path}.readable`, 0);

@@ -8,7 +8,7 @@ import { SOCKETCALL_NARGS, SOCKETCALL_NUM } from '../../spec/constants.js';
 /** The shim's op codes (enum OP_* in shim.c). */
 export const OP_CODE: Readonly<Record<Op, number>> = {
   socket: 0, bind: 1, listen: 2, accept: 3, accept4: 4, connect: 5,
-  getsockname: 6, getpeername: 7, close: 8, fcntl: 9, setsockopt: 10, socketcall: 11,
+  getsockname: 6, getpeername: 7, close: 8, fcntl: 9, setsockopt: 10, socketcall: 11, shutdown: 13,
 };
 
 /** Number of argument slots; the last one holds the deadline (ms) of a timed call. */
@@ -120,6 +120,9 @@ export function encode(call: Call, a: Float64Array): string | undefined {
       return undefined;
     case 'setsockopt':
       a[0] = call.fd; a[1] = call.level; a[2] = call.name; a[3] = call.value; a[4] = call.optlen;
+      return undefined;
+    case 'shutdown':
+      a[0] = call.fd; a[1] = call.how;
       return undefined;
     default: {
       const never: never = call;

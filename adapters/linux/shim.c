@@ -61,7 +61,7 @@ static int g_split_connect;
 
 enum {
   OP_SOCKET, OP_BIND, OP_LISTEN, OP_ACCEPT, OP_ACCEPT4, OP_CONNECT,
-  OP_GETSOCKNAME, OP_GETPEERNAME, OP_CLOSE, OP_FCNTL, OP_SETSOCKOPT, OP_SOCKETCALL, OP_NOOP
+  OP_GETSOCKNAME, OP_GETPEERNAME, OP_CLOSE, OP_FCNTL, OP_SETSOCKOPT, OP_SOCKETCALL, OP_NOOP, OP_SHUTDOWN
 };
 
 /* Argument slots. a[0] is always the fd (or socket's domain). a[A_SC] says how a socket
@@ -496,6 +496,13 @@ static long x_setsockopt(int fd, int level, int name, const void *val, socklen_t
   return socketcall32(14, PTR_OK, w, 5, sc_readable(sc));
 }
 
+static long x_shutdown(int fd, int how, int sc)
+{
+  if (!sc) return shutdown(fd, how);
+  uint32_t w[2] = { (uint32_t)fd, (uint32_t)how };
+  return socketcall32(13, PTR_OK, w, 2, sc_readable(sc));
+}
+
 static void *ptr_of(double kind, void *ok)
 {
   if (kind == PTR_OK) return ok;
@@ -706,6 +713,10 @@ static int run(int op, const double *a, uint8_t *out, int32_t *res, int try)
   }
   case OP_NOOP:
     r = 0;
+    break;
+  case OP_SHUTDOWN:
+    r = x_shutdown(fd, (int)(int64_t)a[A_1], (int)a[A_SC]);
+    if (r < 0) err = errno;
     break;
   default:
     err = ENOSYS;

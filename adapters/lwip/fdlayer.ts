@@ -29,7 +29,7 @@ const SOCK_NONBLOCK = 0o4000, SOCK_CLOEXEC = 0o2000000;
 
 /** The calls the fd layer executes (the helper's hello lists exactly these). */
 export const LWIP_CALLS: readonly Op[] = [
-  'socket', 'bind', 'listen', 'accept', 'accept4', 'connect', 'getsockname', 'getpeername', 'close', 'fcntl', 'setsockopt',
+  'socket', 'bind', 'listen', 'accept', 'accept4', 'connect', 'getsockname', 'getpeername', 'close', 'fcntl', 'setsockopt', 'shutdown',
 ];
 
 type Entry = { kind: 'file' } | { kind: 'lwip'; s: number };
@@ -118,6 +118,8 @@ export class FdLayer {
         return this.run(OP.fcntl, [s, call.cmd, call.arg]);
       case 'setsockopt':
         return this.run(OP.setsockopt, [s, call.level, call.name, call.value, call.optlen]);
+      case 'shutdown':
+        return this.run(OP.shutdown, [s, call.how]);
       default: {
         const never: never = call;
         return unsupported(`unknown call ${JSON.stringify(never)}`);
@@ -154,6 +156,7 @@ export class FdLayer {
       case 'bind':
       case 'listen':
       case 'setsockopt':
+      case 'shutdown':
         return fail('ENOTSOCK');
       default: {
         const never: never = call;

@@ -335,6 +335,10 @@ int sl_exec(int op, const double *a, uint8_t *out, int32_t *res)
     if (r < 0) err = errno;
     break;
   }
+  case OP_SHUTDOWN:
+    r = lwip_shutdown(fd, (int)(int64_t)a[A_1]);
+    if (r < 0) err = errno;
+    break;
   default:
     err = ENOSYS;
   }

@@ -7,12 +7,13 @@
 #include <stdint.h>
 
 /* Op codes (the helper's world.ts sends these numbers). */
-enum { OP_SOCKET, OP_BIND, OP_LISTEN, OP_ACCEPT, OP_CONNECT, OP_GETSOCKNAME, OP_GETPEERNAME, OP_CLOSE, OP_FCNTL, OP_SETSOCKOPT, OP_COUNT };
+enum { OP_SOCKET, OP_BIND, OP_LISTEN, OP_ACCEPT, OP_CONNECT, OP_GETSOCKNAME, OP_GETPEERNAME, OP_CLOSE, OP_FCNTL, OP_SETSOCKOPT, OP_SHUTDOWN, OP_COUNT };
 
 /* Argument slots; a[A_FD] is lwIP's socket number (or socket's domain).
  * AddrIn (bind, connect): a[1] ptr kind, a[2] len, a[3] family, a[4] addr (host order), a[5] port.
  * AddrOut (accept, get*name): a[1] ptr kind, a[2] lenptr kind, a[3] len.
  * listen: a[1] backlog. fcntl: a[1] cmd, a[2] arg. setsockopt: a[1] level, a[2] name, a[3] value, a[4] optlen.
+ * shutdown: a[1] how.
  * socket: a[0] domain, a[1] type, a[2] protocol. a[A_DEADLINE]: ms a blocking connect may take. */
 enum { A_FD = 0, A_1, A_2, A_3, A_4, A_5, A_DEADLINE, A_COUNT };
 

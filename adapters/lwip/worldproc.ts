@@ -14,7 +14,7 @@ export interface WorldResult {
 }
 
 /** The world program's op codes (enum OP_* in shim.h). */
-export const OP = { socket: 0, bind: 1, listen: 2, accept: 3, connect: 4, getsockname: 5, getpeername: 6, close: 7, fcntl: 8, setsockopt: 9 } as const;
+export const OP = { socket: 0, bind: 1, listen: 2, accept: 3, connect: 4, getsockname: 5, getpeername: 6, close: 7, fcntl: 8, setsockopt: 9, shutdown: 10 } as const;
 /** Argument slots (enum A_* in shim.h): A_DEADLINE holds the ms a blocking connect may take. */
 export const A_COUNT = 7, A_DEADLINE = 6;
 /** Result slots (enum R_* in shim.h). */

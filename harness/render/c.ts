@@ -91,6 +91,8 @@ function callCode(c: Call): CallCode {
         decl: `    union { int i; unsigned char pad[256]; } v;\n    memset(&v, 0, sizeof v);\n    v.i = ${cInt(c.value)};\n`,
         expr: `setsockopt(${cInt(c.fd)}, ${cInt(c.level)}, ${cInt(c.name)}, &v, ${cLen(c.optlen)})`,
       };
+    case 'shutdown':
+      return { ...none, expr: `shutdown(${cInt(c.fd)}, ${cInt(c.how)})` };
     case 'socketcall':
       return socketcallCode(c);
   }
@@ -143,6 +145,9 @@ function socketcallCode(c: Extract<Call, { op: 'socketcall' }>): CallCode {
       mayBlock = inner.op === 'accept' || inner.op === 'accept4';
       break;
     }
+    case 'shutdown':
+      words = [cInt(inner.fd), cInt(inner.how)];
+      break;
     case 'setsockopt':
       decl += `    int *v = (int *)(lo + 1024);\n    memset(v, 0, 256);\n    *v = ${cInt(inner.value)};\n`;
       words = [cInt(inner.fd), cInt(inner.level), cInt(inner.name), 'W(v)', cInt(inner.optlen)];

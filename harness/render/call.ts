@@ -46,6 +46,9 @@ function fcntlArgs(cmd: number, arg: number): string {
   }
 }
 
+/** shutdown's `how` names (SHUT_RD, SHUT_WR, SHUT_RDWR). */
+const SHUT_NAMES: Record<number, string> = { 0: 'SHUT_RD', 1: 'SHUT_WR', 2: 'SHUT_RDWR' };
+
 /** The call as a C expression; numbers without a name stay numbers, unnamed flag bits are hex. */
 export function renderCall(c: Call): string {
   switch (c.op) {
@@ -68,6 +71,8 @@ export function renderCall(c: Call): string {
       return `fcntl(${c.fd}, ${fcntlCmdName(c.cmd)}${fcntlArgs(c.cmd, c.arg)})`;
     case 'setsockopt':
       return `setsockopt(${c.fd}, ${levelName(c.level)}, ${optName(c.level, c.name)}, [${c.value}], ${c.optlen})`;
+    case 'shutdown':
+      return `shutdown(${c.fd}, ${SHUT_NAMES[c.how] ?? c.how})`;
     case 'socketcall': {
       // The argument array shows the carried call's arguments: socketcall(SYS_BIND, &args[4, {...}, 16]).
       const inner = c.call === undefined ? '' : renderCall(c.call);

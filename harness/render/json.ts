@@ -48,6 +48,7 @@ const innerVariants = {
   connect: obj<Of<Call, 'op', 'connect'>>({ op: req(op('connect')), fd: req(int), addr: req(addrIn) }),
   getsockname: obj<Of<Call, 'op', 'getsockname'>>({ op: req(op('getsockname')), fd: req(int), out: req(addrOut) }),
   getpeername: obj<Of<Call, 'op', 'getpeername'>>({ op: req(op('getpeername')), fd: req(int), out: req(addrOut) }),
+  shutdown: obj<Of<Call, 'op', 'shutdown'>>({ op: req(op('shutdown')), fd: req(int), how: req(int) }),
   setsockopt: obj<Of<Call, 'op', 'setsockopt'>>({
     op: req(op('setsockopt')), fd: req(int), level: req(int), name: req(int), value: req(int), optlen: req(int),
   }),

@@ -17,6 +17,7 @@ export const accept = (fd: number, out: AddrOut = buf16): Call => ({ op: 'accept
 export const close = (fd: number): Call => ({ op: 'close', fd });
 export const getsockname = (fd: number, out: AddrOut = buf16): Call => ({ op: 'getsockname', fd, out });
 export const getpeername = (fd: number, out: AddrOut = buf16): Call => ({ op: 'getpeername', fd, out });
+export const shutdown = (fd: number, how: number): Call => ({ op: 'shutdown', fd, how });
 
 /** Runs `calls` on the model (as a system under test) and returns each step's rule and answer. */
 export async function runModel(calls: Call[], profile: Profile = DEFAULT_PROFILE): Promise<{ rule: string; obs: Observed; state: State }[]> {

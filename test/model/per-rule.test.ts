@@ -25,6 +25,7 @@ const fcntl = (fd: number, cmd: number, arg = 0): Call => ({ op: 'fcntl', fd, cm
 const accept4 = (fd: number, flags = 0, out = buf16): Call => ({ op: 'accept4', fd, out, flags });
 const unspec = { ...inet('0.0.0.0', 0), family: AF_UNSPEC, len: 2 };
 const s = (...calls: Call[]): Scenario => ({ calls });
+const shut = (fd: number, how: number): Call => ({ op: 'shutdown', fd, how });
 const small: World = { nofile: 7 };
 const acceptRules = (op: 'accept' | 'accept4'): Record<string, Scenario> => {
   const a = (fd: number, out = buf16): Call => (op === 'accept' ? accept(fd, out) : accept4(fd, 0, out));
@@ -70,7 +71,7 @@ const SCENARIOS: Record<string, Scenario> = {
   'listen/ENOTSOCK': s(listen(3)),
   'listen/EOPNOTSUPP': s(udp(), listen(4)),
   'listen/EINVAL-sockstate': s(...L, tcp(), connect(5, to5000), listen(5)),
-  'listen/EINVAL-state': { unreachable: 'needs socket->state SS_UNCONNECTED with sk_state other than CLOSE/LISTEN, which only shutdown() (issue 3) produces' },
+  'listen/EINVAL-state': { unreachable: 'every path in scope that sets SS_UNCONNECTED also closes the socket (tcp_disconnect), so listen never sees SS_UNCONNECTED with sk_state outside CLOSE/LISTEN' },
   'listen/EADDRINUSE': s(tcp(), tcp(), reuse(4), reuse(5), bind(4, to5000), bind(5, to5000), listen(4), listen(5)),
   'listen/again': s(...L, listen(4, 5)),
   'listen/bound': s(...L),
@@ -84,7 +85,7 @@ const SCENARIOS: Record<string, Scenario> = {
   'connect/ENOTSOCK': s(connect(3, to5000)),
   'connect/EINVAL-short': s(tcp(), connect(4, inet('127.0.0.1', 5000, 1))),
   'connect/tcp-unspec': s(tcp(), connect(4, unspec)),
-  'connect/EINVAL-sockstate': { unreachable: 'needs socket->state SS_DISCONNECTING, which only a failing disconnect or shutdown() (issue 3) produces' },
+  'connect/EINVAL-sockstate': s(tcp(SOCK_NONBLOCK), connect(4, to5000), shut(4, 2), connect(4, to5000)),
   'connect/EISCONN': s(...L, tcp(), connect(5, to5000), connect(5, to5000)),
   'connect/EALREADY': s(...L, tcp(), connect(5, to5000), tcp(SOCK_NONBLOCK), connect(6, to5000), connect(6, to5000)),
   'connect/pending-blocks': s(...L, tcp(), connect(5, to5000), tcp(), connect(6, to5000), connect(6, to5000)),
@@ -95,6 +96,7 @@ const SCENARIOS: Record<string, Scenario> = {
   'connect/tcp-EAFNOSUPPORT': s(tcp(), connect(4, { ...to5000, family: AF_INET6 })),
   'connect/tcp-ENETUNREACH': s(tcp(), connect(4, inet('10.1.2.3', 80))),
   'connect/EADDRNOTAVAIL': s(...L, tcp(), tcp(), reuse(5), reuse(6), bind(5, inet('127.0.0.1', 6000)), bind(6, inet('127.0.0.1', 6000)), connect(5, to5000), connect(6, to5000)),
+  'connect/EADDRNOTAVAIL-fin-wait1': s(...L, tcp(), reuse(5), bind(5, inet('127.0.0.1', 6000)), connect(5, to5000), close(5), tcp(), reuse(5), bind(5, inet('127.0.0.1', 6000)), connect(5, to5000)),
   'connect/established': s(...L, tcp(), connect(5, to5000)),
   'connect/EINPROGRESS': s(...L, tcp(SOCK_NONBLOCK), connect(5, to5000)),
   'connect/queue-full-blocks': s(...L, tcp(), connect(5, to5000), tcp(), connect(6, to5000)),
@@ -102,6 +104,7 @@ const SCENARIOS: Record<string, Scenario> = {
   'connect/ECONNREFUSED': s(tcp(), connect(4, to5000)),
   'connect/EINPROGRESS-refused': s(tcp(SOCK_NONBLOCK), connect(4, to5000)),
   'connect/self': s(tcp(), bind(4, inet('127.0.0.1', 6000)), connect(4, inet('127.0.0.1', 6000))),
+  'connect/self-shutdown': s(tcp(), bind(4, inet('127.0.0.1', 6000)), shut(4, 1), connect(4, inet('127.0.0.1', 6000))),
   'connect/udp-unspec': s(udp(), connect(4, inet('127.0.0.1', 7000)), connect(4, unspec)),
   'connect/udp-EINVAL-len': s(udp(), connect(4, inet('127.0.0.1', 7000, 8))),
   'connect/udp-EAFNOSUPPORT': s(udp(), connect(4, { ...inet('127.0.0.1', 7000), family: AF_INET6 })),
@@ -127,6 +130,7 @@ const SCENARIOS: Record<string, Scenario> = {
   'close/tcp-fin': s(...L, tcp(), connect(5, to5000), close(5)),
   'close/tcp-last-ack': s(...L, tcp(), connect(5, to5000), accept(4), close(5), close(6)),
   'close/tcp-self': s(tcp(), bind(4, inet('127.0.0.1', 6000)), connect(4, inet('127.0.0.1', 6000)), close(4)),
+  'close/tcp-fin-wait2': s(...L, tcp(), connect(5, to5000), shut(5, 1), close(5)),
   'fcntl/EBADF': s(fcntl(9, F_GETFL)),
   'fcntl/EINVAL-cmd': s(tcp(), fcntl(4, 9999)),
   'fcntl/F_GETFD': s(tcp(), fcntl(4, F_GETFD)),
@@ -138,6 +142,16 @@ const SCENARIOS: Record<string, Scenario> = {
   'setsockopt/ENOTSOCK': s(reuse(3)),
   'setsockopt/EINVAL-optlen': s(tcp(), { op: 'setsockopt', fd: 4, level: SOL_SOCKET, name: SO_REUSEADDR, value: 1, optlen: 2 }),
   'setsockopt/SO_REUSEADDR': s(tcp(), reuse(4)),
+  'shutdown/EBADF': s(shut(9, 1)),
+  'shutdown/ENOTSOCK': s(shut(3, 1)),
+  'shutdown/EINVAL-how': s(tcp(), shut(4, 3)),
+  'shutdown/ENOTCONN': s(tcp(), shut(4, 1)),
+  'shutdown/listener-write': s(...L, shut(4, 1)),
+  'shutdown/listener-stop': s(...L, tcp(), connect(5, to5000), shut(4, 0)),
+  'shutdown/syn-sent': s(...L, tcp(), connect(5, to5000), tcp(SOCK_NONBLOCK), connect(6, to5000), shut(6, 2)),
+  'shutdown/read': s(...L, tcp(), connect(5, to5000), shut(5, 0)),
+  'shutdown/fin': s(...L, tcp(), connect(5, to5000), shut(5, 1)),
+  'shutdown/other': s(udp(), connect(4, inet('127.0.0.1', 7000)), shut(4, 1)),
   'socketcall/EINVAL-call': s({ op: 'socketcall', num: 21, args: 'ok' }),
   'socketcall/EFAULT': s({ op: 'socketcall', num: SYS_LISTEN, args: 'bad' }),
   'socketcall/EFAULT-short': s(tcp(), { op: 'socketcall', num: SYS_LISTEN, args: 'ok', readable: 1, call: listen(4, 0) as SocketcallInner }),
@@ -179,7 +193,7 @@ describe('one scenario per rule', () => {
   // one word fewer than the table says faults, exactly the table's count dispatches.
   (why === undefined ? it : it.skip)(`the_kernel_reads_exactly_the_table_s_argument_count${why === undefined ? '' : ` (skipped: ${why})`}`, async () => {
     const carried = [
-      tcp(), bind(4, to5000), connect(4, to5000), listen(4, 0), accept(4), accept4(4), getsockname(4), getpeername(4), reuse(4),
+      tcp(), bind(4, to5000), connect(4, to5000), listen(4, 0), accept(4), accept4(4), getsockname(4), getpeername(4), reuse(4), shut(4, 1),
     ] as SocketcallInner[];
     const bad: string[] = [];
     for (const c of carried) {

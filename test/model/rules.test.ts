@@ -237,4 +237,13 @@ describe('nondeterminism the model allows', () => {
     // An odd port is never drawn by connect (even parity first), so no self-connect is allowed.
     expect(step(s, connect(4, inet('127.0.0.1', 40001))).map((o) => o.rule)).toEqual(['connect/ECONNREFUSED']);
   });
+  it('a_bound_connect_meets_a_closed_sockets_4_tuple_still_in_FIN_WAIT1_or_already_timewait', async () => {
+    // The closed socket's FIN waits for the peer's delayed ACK (FIN_WAIT1, a full socket:
+    // EADDRNOTAVAIL) before it becomes a FIN_WAIT2 timewait socket that connect takes over.
+    const { step } = await import('../../model/index.js');
+    const reuse = (fd: number) => ({ op: 'setsockopt' as const, fd, level: SOL_SOCKET, name: SO_REUSEADDR, value: 1, optlen: 4 });
+    const r = await runModel([tcp(), bind(4, inet('127.0.0.1', 5000)), listen(4, 4), tcp(), reuse(5), bind(5, inet('127.0.0.1', 6000)),
+      connect(5, inet('127.0.0.1', 5000)), close(5), tcp(), reuse(5), bind(5, inet('127.0.0.1', 6000))]);
+    expect(step(r.at(-1)!.state, connect(5, inet('127.0.0.1', 5000))).map((o) => o.rule)).toEqual(['connect/EADDRNOTAVAIL-fin-wait1', 'connect/established']);
+  });
 });
