@@ -53,6 +53,8 @@ export interface RunResult {
   ops: Record<string, number>;
   /** Calls the adapter cannot make here (not generated), with the reason. */
   notRun?: Record<string, string>;
+  /** Families in scope the model does not cover, with what the implementation answers socket() for them. */
+  families?: Record<string, string>;
   divergences: DivergenceResult[];
   /** Known divergences met (signature key -> count), and listed ones that no longer reproduce. */
   expected?: { file: string; met: Record<string, number>; fixed: string[] };
@@ -83,6 +85,7 @@ export function mergeResults(rs: readonly RunResult[]): RunResult {
     divergences: rs.flatMap((r) => r.divergences), exit: 0,
   };
   if (first.notRun) out.notRun = first.notRun;
+  if (first.families) out.families = first.families;
   const stopped = rs.find((r) => r.stopped)?.stopped;
   if (stopped) out.stopped = stopped;
   if (first.expected) {

@@ -14,6 +14,7 @@ export const ERRNO = {
   EACCES: 13,
   EFAULT: 14,
   EINVAL: 22,
+  ENODEV: 19,
   ENFILE: 23,
   EMFILE: 24,
   ESPIPE: 29,

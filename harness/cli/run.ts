@@ -21,6 +21,7 @@ import { renderTrace } from '../render/text.js';
 import type { Trace } from '../render/trace.js';
 import { mergeResults, readResult, ruleCounts, toJUnit, type DivergenceResult, type RunResult } from '../results.js';
 import { runSequence } from '../runner.js';
+import { familiesLine, probeFamilies } from '../families.js';
 import type { RunArgs } from './args.js';
 
 const BIN = join(import.meta.dirname, '../../bin/sockspec.mjs');
@@ -51,7 +52,8 @@ function expectationsFor(a: RunArgs, adapter: string): { path?: string; file?: E
 async function runJob(adapter: Adapter, a: RunArgs): Promise<RunResult> {
   const probe = await adapter.open({ deadlineMs: a.deadlineMs });
   const kernel = probe.profile.kernel;
-  await probe.close();
+  let families: Record<string, string>;
+  try { families = await probeFamilies(probe); } finally { await probe.close(); }
   const notRun = adapter.unsupported?.() ?? new Map<Op, string>();
   const exp = expectationsFor(a, adapter.name);
   if (!a.child) {
@@ -89,6 +91,7 @@ async function runJob(adapter: Adapter, a: RunArgs): Promise<RunResult> {
   };
   if (stop !== undefined) result.stopped = stop;
   if (notRun.size > 0) result.notRun = Object.fromEntries(notRun);
+  result.families = families;
   if (report.error !== undefined) result.error = report.error;
   const f = report.failure;
   if (f?.outcome.divergence) {
@@ -193,6 +196,7 @@ function summary(r: RunResult, a: RunArgs): string {
   const un = Object.entries(r.rules).filter(([, n]) => n === 0).map(([k]) => k);
   if (un.length > 0 && un.length <= 40) lines.push(`unreached    ${un.join(' ')}`);
   for (const [op, why] of Object.entries(r.notRun ?? {})) lines.push(`not run      ${op}: ${why}`);
+  lines.push(`families     ${familiesLine(r.families)}`);
   if (!a.seedGiven) lines.push(`replay with  --seed ${r.seed}${r.jobs > 1 ? ` --jobs ${r.jobs}` : ''}`);
   return lines.join('\n');
 }
