@@ -88,5 +88,6 @@ export function resolve(s: State, t: Template): Call {
     case 'close': return { op: 'close', fd: resolveFd(s, t.fd) };
     case 'fcntl': return { ...t, fd: resolveFd(s, t.fd) };
     case 'setsockopt': return { ...t, fd: resolveFd(s, t.fd) };
+    case 'getsockopt': return { ...t, fd: resolveFd(s, t.fd) };
   }
 }

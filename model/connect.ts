@@ -17,7 +17,7 @@ import { withBound } from './bind.js';
 import { lookupFile } from './fd.js';
 import { fail, type Outcome } from './outcome.js';
 import { inHole, tcpConnectHole, udpHole } from './ports.js';
-import { isTimewait, newSock, sockets, sockName, type Endpoint, type Sock, type State } from './state.js';
+import { expandSndbuf, isTimewait, newChild, sockets, sockName, type Endpoint, type Sock, type State } from './state.js';
 import { connectFailure, disconnect, setClose } from './tcp.js';
 
 export const CONNECT_RULES = [
@@ -139,6 +139,8 @@ function tcpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
   const self = (port: number): Outcome => outcome('connect/self', nonblock ? { ret: -1, errno: 'EINPROGRESS' } : { ret: 0 }, (d) => {
     const x = d.objs[id] as Sock;
     x.st = 'ESTABLISHED'; x.peer = id; x.ss = nonblock ? 'CONNECTING' : 'CONNECTED';
+    // Simultaneous open ends in tcp_rcv_state_process's SYN_RECV → ESTABLISHED, which runs tcp_init_transfer.
+    expandSndbuf(x, s.profile);
   }, port);
   if (dst.addr === src && dst.port === sk.port && sk.port !== 0) return [self(sk.port)];
   // An unbound socket connecting to its own address may draw the destination port as its
@@ -178,15 +180,14 @@ function tcpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
     return [outcome(nonblock ? 'connect/EINPROGRESS' : 'connect/established', nonblock ? { ret: -1, errno: 'EINPROGRESS' } : { ret: 0 }, (d, port) => {
       const x = d.objs[id] as Sock;
       const cid = d.nextObj++;
-      const child = newSock('tcp', 0);
-      child.st = 'ESTABLISHED'; child.ss = 'UNCONNECTED';
+      const child = newChild(l, s.profile);
+      child.ss = 'UNCONNECTED';
       child.addr = dst.addr; child.saddr = dst.addr; child.port = dst.port; child.sport = dst.port; child.viaBind = true;
-      child.remote = { addr: src, port }; child.peer = id; child.reuse = l.reuse;
-      // sk_clone_lock: "newsk->sk_userlocks = sk->sk_userlocks & ~SOCK_BINDPORT_LOCK".
-      child.addrLock = l.addrLock;
+      child.remote = { addr: src, port }; child.peer = id;
       d.objs[cid] = child;
       (d.objs[lid] as Sock).queue.push(cid);
       x.st = 'ESTABLISHED'; x.peer = cid; x.ss = nonblock ? 'CONNECTING' : 'CONNECTED';
+      expandSndbuf(x, s.profile);
     })];
   }
 }

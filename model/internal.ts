@@ -5,7 +5,7 @@
  * accept queue full (tcp_retransmit_timer, first after TCP_TIMEOUT_INIT = 1 s).
  */
 import { produce } from 'immer';
-import { sockets, newSock, type Sock, type State } from './state.js';
+import { expandSndbuf, newChild, sockets, type Sock, type State } from './state.js';
 import { setClose } from './tcp.js';
 
 export const INTERNAL_RULES = ['internal/syn-retransmit-accepted', 'internal/syn-retransmit-refused'] as const;
@@ -47,16 +47,14 @@ export function internal(s: State): Transition[] {
     out.push({ rule: 'internal/syn-retransmit-accepted', next: produce(s, (d) => {
       const x = d.objs[id] as Sock;
       const cid = d.nextObj++;
-      const child = newSock('tcp', 0);
-      child.st = 'ESTABLISHED';
+      const child = newChild(l, s.profile);
       child.addr = dst.addr; child.saddr = dst.addr; child.port = dst.port; child.sport = dst.port; child.viaBind = true;
-      child.remote = { addr: x.saddr, port: x.port }; child.peer = id; child.reuse = l.reuse;
-    // sk_clone_lock: "newsk->sk_userlocks = sk->sk_userlocks & ~SOCK_BINDPORT_LOCK".
-    child.addrLock = l.addrLock;
+      child.remote = { addr: x.saddr, port: x.port }; child.peer = id;
       d.objs[cid] = child;
       (d.objs[lid] as Sock).queue.push(cid);
       x.st = 'ESTABLISHED';
       x.peer = cid;
+      expandSndbuf(x, s.profile);
     }) });
   }
   return out;

@@ -28,6 +28,16 @@ export interface AddrOut {
   len: number;
 }
 
+/**
+ * A socket option coming out (getsockopt): the buffer pointer, the `socklen_t *`
+ * pointer, and the length stored there before the call.
+ */
+export interface OptOut {
+  ptr: Ptr;
+  lenPtr: Ptr;
+  len: number;
+}
+
 export type Call =
   | { op: 'socket'; domain: number; type: number; protocol: number }
   | { op: 'bind'; fd: number; addr: AddrIn }
@@ -39,7 +49,9 @@ export type Call =
   | { op: 'getpeername'; fd: number; out: AddrOut }
   | { op: 'close'; fd: number }
   | { op: 'fcntl'; fd: number; cmd: number; arg: number }
-  | { op: 'setsockopt'; fd: number; level: number; name: number; value: number; optlen: number };
+  /** `value` is an int at `ptr` (absent: a valid pointer), `optlen` as passed. */
+  | { op: 'setsockopt'; fd: number; level: number; name: number; value: number; optlen: number; ptr?: Ptr }
+  | { op: 'getsockopt'; fd: number; level: number; name: number; opt: OptOut };
 
 /** The name of a call's syscall. */
 export type Op = Call['op'];
@@ -48,6 +60,7 @@ export type Op = Call['op'];
 export const OPS: readonly Op[] = [
   'socket', 'bind', 'listen', 'accept', 'accept4', 'connect',
   'getsockname', 'getpeername', 'close', 'fcntl', 'setsockopt',
+  'getsockopt',
 ];
 
 /** The fd a call acts on, or undefined for calls that take none (socket). */

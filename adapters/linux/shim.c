@@ -60,13 +60,18 @@ static int g_split_connect;
 
 enum {
   OP_SOCKET, OP_BIND, OP_LISTEN, OP_ACCEPT, OP_ACCEPT4, OP_CONNECT,
-  OP_GETSOCKNAME, OP_GETPEERNAME, OP_CLOSE, OP_FCNTL, OP_SETSOCKOPT, OP_NOOP
+  OP_GETSOCKNAME, OP_GETPEERNAME, OP_CLOSE, OP_FCNTL, OP_SETSOCKOPT, OP_NOOP,
+  OP_GETSOCKOPT = 12
 };
 
 /* Argument slots. a[0] is always the fd (or socket's domain). */
 enum { A_FD = 0, A_1, A_2, A_3, A_4, A_5, A_6, A_DEADLINE, A_COUNT };
 /* AddrIn (bind, connect): a[1] ptr kind, a[2] len, a[3] family, a[4] addr (host order), a[5] port. */
 /* AddrOut (accept*, get*name): a[1] ptr kind, a[2] lenptr kind, a[3] len, a[4] accept4 flags. */
+/* setsockopt: a[1] level, a[2] name, a[3] the int value, a[4] optlen, a[5] optval ptr kind.
+ * getsockopt: a[1] level, a[2] name, a[3] optval ptr kind, a[4] optlen ptr kind, a[5] *optlen
+ * before the call; the option bytes land in out[] (filled with 0xa5 first), *optlen after
+ * the call in res[R_ADDRLEN]. */
 enum { PTR_OK = 0, PTR_NULL = 1, PTR_BAD = 2 };
 
 /* Result slots. */
@@ -498,8 +503,18 @@ static long setsockopt_exec(int fd, const double *a, int *err)
   memcpy(val, &v, sizeof v);
   int level = (int)(int64_t)a[A_1], name = (int)(int64_t)a[A_2];
   if (nosleep_breaks_split(level, name)) g_split_connect = 0;
-  long r = setsockopt(fd, level, name, val, (socklen_t)(int32_t)(int64_t)a[A_4]);
+  long r = setsockopt(fd, level, name, ptr_of(a[A_5], val), (socklen_t)(int32_t)(int64_t)a[A_4]);
   if (r < 0) *err = errno;
+  return r;
+}
+
+static long getsockopt_exec(int fd, const double *a, uint8_t *out, int32_t *res, int *err)
+{
+  socklen_t len = (socklen_t)(int32_t)(int64_t)a[A_5];
+  memset(out, 0xa5, sizeof(struct sockaddr_storage));
+  long r = getsockopt(fd, (int)(int64_t)a[A_1], (int)(int64_t)a[A_2], ptr_of(a[A_3], out), ptr_of(a[A_4], &len));
+  if (r < 0) *err = errno;
+  res[R_ADDRLEN] = (int32_t)len;
   return r;
 }
 
@@ -542,6 +557,9 @@ static int run(int op, const double *a, uint8_t *out, int32_t *res, int try)
     break;
   case OP_SETSOCKOPT:
     r = setsockopt_exec(fd, a, &err);
+    break;
+  case OP_GETSOCKOPT:
+    r = getsockopt_exec(fd, a, out, res, &err);
     break;
   case OP_NOOP:
     r = 0;

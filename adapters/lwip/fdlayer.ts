@@ -116,7 +116,10 @@ export class FdLayer {
       case 'fcntl':
         return this.run(OP.fcntl, [s, call.cmd, call.arg]);
       case 'setsockopt':
+        if ((call.ptr ?? 'ok') !== 'ok') return unsupported('setsockopt with a NULL or faulting option pointer: the lwip helper does not pass it');
         return this.run(OP.setsockopt, [s, call.level, call.name, call.value, call.optlen]);
+      case 'getsockopt':
+        return unsupported('getsockopt: the lwip helper does not pass it');
       default: {
         const never: never = call;
         return unsupported(`unknown call ${JSON.stringify(never)}`);
@@ -154,6 +157,8 @@ export class FdLayer {
       case 'listen':
       case 'setsockopt':
         return fail('ENOTSOCK');
+      case 'getsockopt':
+        return unsupported('getsockopt: the lwip helper does not pass it');
       default: {
         const never: never = call;
         return unsupported(`unknown call ${JSON.stringify(never)}`);
