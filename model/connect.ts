@@ -120,6 +120,9 @@ function tcpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
       const x = d.objs[id] as Sock;
       if (x.saddr === '0.0.0.0') { x.addr = src; x.saddr = src; }
       x.port = port; x.sport = port; x.remote = dst; x.st = 'SYN_SENT';
+      // tcp_connect → tcp_connect_init: "sk->sk_err = 0" (an ECONNRESET left by an earlier
+      // disconnect is gone; SO_ERROR shows it).
+      x.err = null;
       // __inet_check_established: a TIME_WAIT socket with this 4-tuple is taken over.
       const tw = fourTupleOwner(d, id, { addr: src, port }, dst, true);
       if (tw !== undefined) delete d.objs[tw];
