@@ -53,8 +53,12 @@ function addrOut(o: AddrOut): { decl: string; args: string; after: string } {
 
 /** Declarations and the (pointer, length pointer) arguments for an option coming out. */
 function optOut(o: OptOut): { decl: string; args: string; after: string } {
+  // getsockopt's two pointers are restrict-qualified; gcc -Wrestrict flags two BAD
+  // constants, so a faulting one goes through a volatile variable.
   const decl = `    unsigned char val[${OPTVAL_SHOWN}];\n    socklen_t len = ${cLen(o.len)};\n` +
-    '    memset(val, 0xa5, sizeof val);\n';
+    '    memset(val, 0xa5, sizeof val);\n' +
+    (o.ptr === 'bad' ? '    void *volatile bad_val = BAD;\n' : '') +
+    (o.lenPtr === 'bad' ? '    void *volatile bad_len = BAD;\n' : '');
   const shown = Math.min(Math.max(o.len, 0), OPTVAL_SHOWN);
   let after = '';
   if (o.ptr === 'ok') {
@@ -62,7 +66,9 @@ function optOut(o: OptOut): { decl: string; args: string; after: string } {
     if (shown >= 4) after += '      if (r == 0) { int v; memcpy(&v, val, sizeof v); fprintf(out, " (%d)", v); }\n';
   }
   if (o.lenPtr === 'ok') after += '      fprintf(out, " len=%d", (int)len);\n';
-  return { decl, args: `${ptrExpr(o.ptr, 'val')}, ${ptrExpr(o.lenPtr, '&len')}`, after };
+  const p = o.ptr === 'bad' ? 'bad_val' : ptrExpr(o.ptr, 'val');
+  const lp = o.lenPtr === 'bad' ? '(socklen_t *)bad_len' : ptrExpr(o.lenPtr, '&len');
+  return { decl, args: `${p}, ${lp}`, after };
 }
 
 interface CallCode {
