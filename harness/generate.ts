@@ -5,10 +5,11 @@
  */
 import fc from 'fast-check';
 import type { World } from '../spec/adapter.js';
-import type { AddrOut, Op } from '../spec/call.js';
+import type { AddrOut, Op, OptOut } from '../spec/call.js';
 import {
   AF_INET, AF_INET6, AF_UNIX, AF_UNSPEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, IPPROTO_ICMP, IPPROTO_TCP,
-  IPPROTO_UDP, O_NONBLOCK, O_RDWR, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_RAW, SOCK_STREAM, SOL_SOCKET, SO_REUSEADDR,
+  IPPROTO_UDP, O_NONBLOCK, O_RDWR, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_RAW, SOCK_STREAM, SOL_SOCKET, SO_ACCEPTCONN,
+  SO_DOMAIN, SO_ERROR, SO_KEEPALIVE, SO_PROTOCOL, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, SO_TYPE, TCP_NODELAY,
   SOCKETCALL_NUM,
 } from '../spec/constants.js';
 import type { AddrInT, FdRef, InnerTemplate, Role, Template } from './template.js';
@@ -119,14 +120,12 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
     accept4: fc.record({ op: fc.constant('accept4' as const), fd: acceptFd, out, flags: flags4 }),
     getname: fc.record({ op: fc.constantFrom('getsockname' as const, 'getpeername' as const), fd: roleFd('connected'), out }),
     shutdown: fc.record({ op: fc.constant('shutdown' as const), fd: roleFd('connected'), how: either(p, fc.constantFrom(0, 1, 2), fc.constantFrom(-1, 3, 7)) }),
-    setsockopt: fc.record({
-      op: fc.constant('setsockopt' as const), fd, level: fc.constant(SOL_SOCKET), name: fc.constant(SO_REUSEADDR),
-      value: fc.constantFrom(0, 1, 1, 2), optlen: either(p, fc.constant(4), fc.constantFrom(-1, 0, 2, 8)),
-    }),
+    setsockopt: setsockoptArb(p, fd) as fc.Arbitrary<InnerTemplate>,
+    getsockopt: getsockoptArb(p, fd, roleFd('connected')) as fc.Arbitrary<InnerTemplate>,
   };
   // socketcall(2) carrying one of the calls above (or, with invalid draws, a bad number,
   // an unreadable argument array, or one that ends before its table's count).
-  const inner: fc.Arbitrary<InnerTemplate> = fc.oneof(socket, A.bind, A.listen, A.connect, A.accept, A.accept4, A.getname, A.setsockopt, A.shutdown);
+  const inner: fc.Arbitrary<InnerTemplate> = fc.oneof(socket, A.bind, A.listen, A.connect, A.accept, A.accept4, A.getname, A.setsockopt, A.getsockopt, A.shutdown);
   const carried = inner.map((call): Template => ({ op: 'socketcall', num: SOCKETCALL_NUM[call.op], args: 'ok', call }));
   const socketcall = either<Template>(
     p,
@@ -148,10 +147,81 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
     { op: 'close', arbitrary: fc.record({ op: fc.constant('close' as const), fd: either<FdRef>(p / 2, fc.oneof({ arbitrary: k.map((sock) => ({ sock })), weight: 5 }, { arbitrary: k.map((live) => ({ live })), weight: 1 }), rawFd) }), weight: 7 },
     { op: 'fcntl', arbitrary: fcntl, weight: 6 },
     { op: 'shutdown', arbitrary: A.shutdown, weight: 5 },
-    { op: 'setsockopt', arbitrary: A.setsockopt, weight: 5 },
+    { op: 'setsockopt', arbitrary: A.setsockopt, weight: 7 },
+    { op: 'getsockopt', arbitrary: A.getsockopt, weight: 8 },
     { op: 'socketcall', arbitrary: socketcall, weight: 4 },
   ];
   return fc.oneof(...entries.filter((e) => !o.skip?.has(e.op)).map(({ arbitrary, weight }) => ({ arbitrary, weight })));
+}
+
+/** An option and the values worth setting it to. */
+const SETTABLE: readonly (readonly [number, number, readonly number[]])[] = [
+  [SOL_SOCKET, SO_REUSEADDR, [0, 1, 1, 2]],
+  [SOL_SOCKET, SO_REUSEPORT, [0, 1]],
+  [SOL_SOCKET, SO_KEEPALIVE, [0, 1, -1]],
+  [SOL_SOCKET, SO_RCVBUF, [0, 1000, 5000, 100000, 1 << 30, -1]],
+  [SOL_SOCKET, SO_SNDBUF, [0, 3000, 65536, 2147483647, -1000]],
+  [IPPROTO_TCP, TCP_NODELAY, [0, 1, 7]],
+];
+
+/** setsockopt(2): the options in scope mostly; read-only and unknown options, levels, lengths and pointers as invalid draws. */
+function setsockoptArb(p: number, fd: fc.Arbitrary<FdRef>): fc.Arbitrary<Template> {
+  const valid = fc.constantFrom(...SETTABLE).chain(([level, name, values]) => fc.record({
+    op: fc.constant('setsockopt' as const), fd, level: fc.constant(level), name: fc.constant(name), value: fc.constantFrom(...values), optlen: fc.constantFrom(4, 4, 8),
+  }));
+  const invalid = fc.oneof(
+    fc.record({
+      op: fc.constant('setsockopt' as const), fd, ln: fc.constantFrom([SOL_SOCKET, SO_REUSEADDR] as const, [SOL_SOCKET, SO_RCVBUF] as const, [IPPROTO_TCP, TCP_NODELAY] as const),
+      value: fc.constant(1), optlen: fc.constantFrom(-1, 0, 2, 3, 4), ptr: fc.constantFrom('ok' as const, 'null' as const, 'bad' as const),
+    }).map(({ ln, ...r }): Template => ({ ...r, level: ln[0], name: ln[1] })),
+    fc.record({
+      op: fc.constant('setsockopt' as const), fd, level: fc.constant(SOL_SOCKET), name: fc.constantFrom(SO_TYPE, SO_PROTOCOL, SO_DOMAIN, SO_ERROR, SO_ACCEPTCONN, 9999, -1),
+      value: fc.constant(1), optlen: fc.constantFrom(4, 2),
+    }),
+    fc.record({
+      op: fc.constant('setsockopt' as const), fd, level: fc.constantFrom(IPPROTO_TCP, 999, -1), name: fc.constantFrom(TCP_NODELAY, 9999),
+      value: fc.constant(1), optlen: fc.constantFrom(4, 2, -1),
+    }),
+  );
+  return either<Template>(p, valid, invalid);
+}
+
+/** getsockopt(2): the options in scope, with lengths (short ones copy part of the int) and pointers. */
+function getsockoptArb(p: number, fd: fc.Arbitrary<FdRef>, connFd: fc.Arbitrary<FdRef>): fc.Arbitrary<Template> {
+  const opt: fc.Arbitrary<OptOut> = either<OptOut>(
+    p,
+    fc.constant<OptOut>({ ptr: 'ok', lenPtr: 'ok', len: 4 }),
+    fc.record({ ptr: fc.constantFrom('ok' as const, 'null' as const, 'bad' as const), lenPtr: fc.constantFrom('ok' as const, 'ok' as const, 'null' as const, 'bad' as const), len: fc.constantFrom(-1, 0, 1, 2, 3, 8, 16, 2147483647) }),
+  );
+  const known = fc.oneof(
+    fc.constantFrom(...[SO_TYPE, SO_DOMAIN, SO_PROTOCOL, SO_ACCEPTCONN, SO_KEEPALIVE, SO_REUSEADDR, SO_REUSEPORT, SO_RCVBUF, SO_SNDBUF].map((n) => [SOL_SOCKET, n] as const)),
+    fc.constant([IPPROTO_TCP, TCP_NODELAY] as const),
+  );
+  const unknown = fc.constantFrom([SOL_SOCKET, 9999] as const, [SOL_SOCKET, -1] as const, [IPPROTO_TCP, 9999] as const, [999, SO_TYPE] as const, [-1, 1] as const);
+  const lvlName = either<readonly [number, number]>(p, known, unknown);
+  return fc.oneof(
+    { arbitrary: fc.record({ op: fc.constant('getsockopt' as const), fd, ln: lvlName, opt }).map(({ ln, ...r }): Template => ({ ...r, level: ln[0], name: ln[1] })), weight: 3 },
+    // SO_ERROR mostly on sockets that tried to connect (where it holds something).
+    { arbitrary: fc.record({ op: fc.constant('getsockopt' as const), fd: connFd, level: fc.constant(SOL_SOCKET), name: fc.constant(SO_ERROR), opt }), weight: 2 },
+  );
+}
+
+/**
+ * SO_REUSEPORT's effect on port sharing is not modelled (model/ports.ts refuses it), so
+ * a case sets it (to nonzero) only after its last bind, listen and connect: earlier draws
+ * of it become 0. Applied after shrinking too, so shrunk cases keep the property.
+ */
+export function reuseportLast(calls: Template[]): Template[] {
+  // A call socketcall carries counts as that call.
+  const acting = (t: Template): Template => (t.op === 'socketcall' && t.call !== undefined ? t.call : t);
+  let last = -1;
+  calls.forEach((t, i) => { const a = acting(t); if (a.op === 'bind' || a.op === 'listen' || a.op === 'connect') last = i; });
+  const off = (t: Template): Template => (t.op === 'setsockopt' && t.level === SOL_SOCKET && t.name === SO_REUSEPORT && t.value !== 0 ? { ...t, value: 0 } : t);
+  return calls.map((t, i) => {
+    if (i >= last) return t;
+    if (t.op === 'socketcall' && t.call !== undefined) return { ...t, call: off(t.call) as InnerTemplate };
+    return off(t);
+  });
 }
 
 /** A generated case: the world the session starts in and the calls. */
@@ -187,5 +257,5 @@ export function caseArb(o: GenOptions): fc.Arbitrary<Case> {
     world: worldArb(),
     setup: fc.array(validSocketArb(), { minLength: Math.min(1, pre), maxLength: Math.max(0, pre) }),
     body: fc.array(templateArb(o), { minLength: 1, maxLength: o.maxLength - Math.max(0, pre), size: 'max' }),
-  }).map(({ world, setup, body }) => ({ world, calls: [...setup, ...body] }));
+  }).map(({ world, setup, body }) => ({ world, calls: reuseportLast([...setup, ...body]) }));
 }

@@ -1,7 +1,7 @@
 /**
  * Comparing an observation with what the model allows. Pure.
  */
-import type { Expected, PortHole } from '../spec/expected.js';
+import type { Expected, OptHole, PortHole } from '../spec/expected.js';
 import type { Bound, Observed } from '../spec/observed.js';
 import { inHole } from '../model/ports.js';
 import type { Outcome } from '../model/outcome.js';
@@ -13,11 +13,29 @@ function boundMatches(e: { addr: string; port: number | PortHole } | null | unde
   return typeof e.port === 'number' ? o.port === e.port : inHole(e.port, o.port);
 }
 
+/** True when `hex` is `shown` bytes: the first `bytes` little-endian bytes of an int in [lo, hi], then a5s. */
+export function inOptHole(h: OptHole, hex: string): boolean {
+  if (hex.length !== 2 * h.shown) return false;
+  const n = Math.min(h.bytes, h.shown);
+  if (hex.slice(2 * n) !== 'a5'.repeat(h.shown - n)) return false;
+  let p = 0;
+  for (let i = n - 1; i >= 0; i--) p = p * 256 + parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  const m = 2 ** (8 * n);
+  const lo = h.lo - (h.lo % m + m) % m + p;
+  const first = lo < h.lo ? lo + m : lo;
+  return first <= h.hi;
+}
+
+function optvalMatches(e: string | OptHole | undefined, o: string | undefined): boolean {
+  if (e === undefined || typeof e === 'string') return e === o;
+  return o !== undefined && inOptHole(e, o);
+}
+
 /** True when `obs` is an instance of `e` (holes filled by any allowed value). */
 export function matches(e: Expected, obs: Observed): boolean {
   if (e.kind === 'blocked') return obs.kind === 'blocked' && boundMatches(e.bound, obs.bound);
   if (obs.kind !== 'returned') return false;
-  return obs.ret === e.ret && obs.errno === e.errno && obs.addr === e.addr && obs.addrlen === e.addrlen && boundMatches(e.bound, obs.bound);
+  return obs.ret === e.ret && obs.errno === e.errno && obs.addr === e.addr && obs.addrlen === e.addrlen && optvalMatches(e.optval, obs.optval) && obs.optlen === e.optlen && boundMatches(e.bound, obs.bound);
 }
 
 /** The first allowed outcome that `obs` is an instance of, if any. */

@@ -103,5 +103,6 @@ function resolveInner(s: State, t: Exclude<Template, { op: 'socketcall' }>): Cal
     case 'fcntl': return { ...t, fd: resolveFd(s, t.fd) };
     case 'setsockopt': return { ...t, fd: resolveFd(s, t.fd) };
     case 'shutdown': return { ...t, fd: resolveFd(s, t.fd) };
+    case 'getsockopt': return { ...t, fd: resolveFd(s, t.fd) };
   }
 }

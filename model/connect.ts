@@ -17,7 +17,7 @@ import { withBound } from './bind.js';
 import { lookupFile } from './fd.js';
 import { fail, type Outcome } from './outcome.js';
 import { inHole, tcpConnectHole, udpHole } from './ports.js';
-import { isTimewait, SEND_SHUTDOWN, sockets, sockName, type Endpoint, type Sock, type State } from './state.js';
+import { expandSndbuf, isTimewait, SEND_SHUTDOWN, sockets, sockName, type Endpoint, type Sock, type State } from './state.js';
 import { connectFailure, disconnect, enqueueChild, setClose, timeWait } from './tcp.js';
 
 export const CONNECT_RULES = [
@@ -129,7 +129,8 @@ function tcpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
       if (x.saddr === '0.0.0.0') { x.addr = src; x.saddr = src; }
       x.port = port; x.sport = port; x.remote = dst; x.st = 'SYN_SENT';
       // tcp_connect → tcp_connect_init: "sk->sk_err = 0" (an error left by an earlier
-      // refused non-blocking connect and kept by AF_UNSPEC's tcp_disconnect goes here).
+      // refused non-blocking connect and kept by AF_UNSPEC's tcp_disconnect, or an
+      // ECONNRESET left by a disconnect, goes here; SO_ERROR shows it).
       x.err = null;
       // __inet_check_established: a TIME_WAIT socket with this 4-tuple is taken over.
       const tw = fourTupleOwner(d, id, { addr: src, port }, dst, true);
@@ -151,6 +152,8 @@ function tcpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
     ? outcome('connect/self', nonblock ? { ret: -1, errno: 'EINPROGRESS' } : { ret: 0 }, (d) => {
       const x = d.objs[id] as Sock;
       x.st = 'ESTABLISHED'; x.peer = id; x.ss = nonblock ? 'CONNECTING' : 'CONNECTED';
+      // Simultaneous open ends in tcp_rcv_state_process's SYN_RECV → ESTABLISHED, which runs tcp_init_transfer.
+      expandSndbuf(x, s.profile);
     }, port)
     // With SEND_SHUTDOWN already set (a shutdown() on the unconnected socket), the
     // simultaneous open with itself is followed at once by the FIN that shutdown asked
@@ -162,6 +165,7 @@ function tcpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
     : outcome('connect/self-shutdown', nonblock ? { ret: -1, errno: 'EINPROGRESS' } : { ret: -1, errno: 'ECONNABORTED' }, (d) => {
       const x = d.objs[id] as Sock;
       x.st = 'ESTABLISHED'; x.peer = id;
+      expandSndbuf(x, s.profile);
       timeWait(d, id);
       if (nonblock) x.ss = 'CONNECTING';
       else { x.ss = 'UNCONNECTED'; disconnect(d, id); }

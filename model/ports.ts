@@ -24,9 +24,23 @@ export function conflicts(sk: Sock, addr: string, port: number, other: Sock): bo
   return !(sk.reuse && other.reuse);
 }
 
+/**
+ * SO_REUSEPORT's part in port sharing is not modelled: two sockets that both set it may
+ * share a port (inet_bind_conflict, udp_lib_lport_inuse, which stops at the first
+ * sharer it meets), UDP's ephemeral search skips their ports in its bitmap, and TCP's
+ * skips attempt_half ("if (sk->sk_reuse && !sk->sk_reuseport)"). Every port decision for
+ * a socket with it set is refused instead of guessed; without it on the deciding socket
+ * none of these paths differ from the ones modelled here. (The generator sets it only
+ * after a sequence's last bind, listen and connect.)
+ */
+function refuseReuseport(sk: Sock): void {
+  if (sk.reuseport) throw new Error('model: port choice for a socket with SO_REUSEPORT set is not modelled');
+}
+
 /** True when some socket other than `id` conflicts with `id` owning addr:port. */
 export function portConflict(s: State, id: number, addr: string, port: number): boolean {
   const sk = s.objs[id] as Sock;
+  refuseReuseport(sk);
   for (const [oid, o] of sockets(s)) if (oid !== id && conflicts(sk, addr, port, o)) return true;
   return false;
 }
@@ -40,6 +54,7 @@ export function portConflict(s: State, id: number, addr: string, port: number): 
 export function tcpBindHole(s: State, id: number, addr: string): PortHole {
   const p = s.profile;
   const sk = s.objs[id] as Sock;
+  refuseReuseport(sk);
   let [lo, hi] = p.portRange;
   if (sk.reuse && hi + 1 - lo >= 4) hi = lo + (((hi + 1 - lo) >> 2) << 1) - 1;
   return { lo, hi, parity: lo % 2 === 0 ? 'odd' : 'even', taken: takenPorts(s, id, addr) };
@@ -66,6 +81,7 @@ export function tcpConnectHole(s: State, id: number, srcAddr: string, dst: Endpo
 
 /** udp_lib_get_port(snum=0): any port in the range (random start, any parity) free of conflict. */
 export function udpHole(s: State, id: number, addr: string): PortHole {
+  refuseReuseport(s.objs[id] as Sock);
   const [lo, hi] = s.profile.portRange;
   return { lo, hi, taken: takenPorts(s, id, addr) };
 }

@@ -9,6 +9,7 @@ import { CLOSE_RULES } from './close.js';
 import { CONNECT_RULES } from './connect.js';
 import { FCNTL_RULES } from './fcntl.js';
 import { GETNAME_RULES } from './getname.js';
+import { GETSOCKOPT_RULES } from './getsockopt.js';
 import { INTERNAL_RULES } from './internal.js';
 import { LISTEN_RULES } from './listen.js';
 import { SETSOCKOPT_RULES } from './setsockopt.js';
@@ -18,5 +19,6 @@ import { SOCKETCALL_RULES } from './socketcall.js';
 
 export const RULES: readonly string[] = [
   ...SOCKET_RULES, ...BIND_RULES, ...LISTEN_RULES, ...ACCEPT_RULES, ...CONNECT_RULES,
-  ...GETNAME_RULES, ...CLOSE_RULES, ...FCNTL_RULES, ...SETSOCKOPT_RULES, ...SHUTDOWN_RULES, ...SOCKETCALL_RULES, ...INTERNAL_RULES,
+  ...GETNAME_RULES, ...CLOSE_RULES, ...FCNTL_RULES, ...SETSOCKOPT_RULES, ...GETSOCKOPT_RULES, ...SHUTDOWN_RULES,
+  ...SOCKETCALL_RULES, ...INTERNAL_RULES,
 ];

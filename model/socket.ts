@@ -61,7 +61,7 @@ export function socketStep(s: State, c: SocketCall): Outcome[] {
   const kind = proto === IPPROTO_TCP ? 'tcp' : 'udp';
   return [ok(`socket/${kind}`, fd, () => produce(s, (d) => {
     const id = d.nextObj++;
-    const sk = newSock(kind, O_RDWR | (flags & SOCK_NONBLOCK));
+    const sk = newSock(kind, O_RDWR | (flags & SOCK_NONBLOCK), s.profile);
     sk.refs = 1;
     d.objs[id] = sk;
     d.fds[fd] = { obj: id, cloexec: (flags & SOCK_CLOEXEC) !== 0 };

@@ -3,7 +3,7 @@
  * changed only through immer producers in the syscall files. Never holds functions.
  */
 import type { ErrnoName } from '../spec/errno.js';
-import type { Profile } from '../spec/profile.js';
+import { LINUX_BUFFERS, type Profile } from '../spec/profile.js';
 import { O_LARGEFILE, O_RDONLY, O_RDWR } from '../spec/constants.js';
 
 /** sk->sk_state (include/net/tcp_states.h); UDP uses CLOSE and ESTABLISHED only. */
@@ -51,6 +51,22 @@ export interface Sock {
   remote: Endpoint | null;
   /** sk_reuse (SO_REUSEADDR). */
   reuse: boolean;
+  /** sk_reuseport (SO_REUSEPORT). */
+  reuseport: boolean;
+  /** SOCK_KEEPOPEN (SO_KEEPALIVE). */
+  keepalive: boolean;
+  /** TCP_NAGLE_OFF in tcp_sock->nonagle (TCP_NODELAY); always false for UDP. */
+  nodelay: boolean;
+  /** sk_rcvbuf (SO_RCVBUF). */
+  rcvbuf: number;
+  /**
+   * sk_sndbuf (SO_SNDBUF): known to lie in [sndbuf, sndbufHi] (equal when the model
+   * knows it; see expandSndbuf for why it may not).
+   */
+  sndbuf: number;
+  sndbufHi: number;
+  /** SOCK_SNDBUF_LOCK in sk_userlocks (set by SO_SNDBUF; stops tcp_sndbuf_expand). */
+  sndbufLock: boolean;
   /** sk_max_ack_backlog. */
   backlog: number;
   /** Listener: completed children awaiting accept, oldest first (object ids). */
@@ -114,12 +130,47 @@ export function initialState(profile: Profile): State {
   };
 }
 
-/** A fresh, unbound socket as inet_create leaves it. */
-export function newSock(proto: 'tcp' | 'udp', fileFlags: number): Sock {
+/**
+ * A fresh, unbound socket as inet_create leaves it, with its buffer sizes: TCP's from
+ * tcp_rmem/tcp_wmem[1] (tcp_init_sock), UDP's from rmem/wmem_default (sock_init_data).
+ */
+export function newSock(proto: 'tcp' | 'udp', fileFlags: number, profile: Profile): Sock {
+  const b = profile.buffers ?? LINUX_BUFFERS;
+  const [rcvbuf, sndbuf] = proto === 'tcp' ? [b.tcpRmem[1], b.tcpWmem[1]] : [b.rmemDefault, b.wmemDefault];
   return {
     kind: 'socket', proto, fileFlags, ss: 'UNCONNECTED', st: 'CLOSE', addr: '0.0.0.0', saddr: '0.0.0.0', port: 0, sport: 0,
-    viaBind: false, addrLock: false, portLock: false, remote: null, reuse: false, backlog: 0, queue: [], peer: null, shut: 0, dead: false, err: null, refs: 0,
+    viaBind: false, addrLock: false, portLock: false, remote: null, reuse: false, reuseport: false, keepalive: false,
+    nodelay: false, rcvbuf, sndbuf, sndbufHi: sndbuf, sndbufLock: false, backlog: 0, queue: [], peer: null, shut: 0, dead: false, err: null, refs: 0,
   };
+}
+
+/**
+ * A listener's child (sk_clone_lock copies the whole sock: sk_reuse, sk_reuseport, the
+ * SOCK_KEEPOPEN flag, buffer sizes and sk_userlocks; tcp_create_openreq_child keeps
+ * nonagle), then ESTABLISHED (expandSndbuf). Its addresses are the caller's to set.
+ */
+export function newChild(l: Sock, profile: Profile): Sock {
+  const c = newSock('tcp', 0, profile);
+  c.reuse = l.reuse; c.reuseport = l.reuseport; c.keepalive = l.keepalive; c.nodelay = l.nodelay;
+  c.rcvbuf = l.rcvbuf; c.sndbuf = l.sndbuf; c.sndbufHi = l.sndbufHi; c.sndbufLock = l.sndbufLock;
+  // sk_clone_lock: "newsk->sk_userlocks = sk->sk_userlocks & ~SOCK_BINDPORT_LOCK".
+  c.addrLock = l.addrLock;
+  c.st = 'ESTABLISHED';
+  expandSndbuf(c, profile);
+  return c;
+}
+
+/**
+ * tcp_init_transfer → tcp_init_buffer_space, when a TCP socket becomes ESTABLISHED:
+ * unless SO_SNDBUF locked it, tcp_sndbuf_expand raises sk_sndbuf to
+ * min(sndmem, tcp_wmem[2]) if that is larger. sndmem comes from the MSS (lo's MTU),
+ * sizeof(struct sk_buff), TCP_INIT_CWND and the congestion control's sndbuf_expand,
+ * which the model does not fix, so the new value is any in [sndbuf, max(sndbufHi,
+ * tcp_wmem[2])] until getsockopt reads it.
+ */
+export function expandSndbuf(sk: Sock, profile: Profile): void {
+  if (sk.sndbufLock) return;
+  sk.sndbufHi = Math.max(sk.sndbufHi, (profile.buffers ?? LINUX_BUFFERS).tcpWmem[2]);
 }
 
 /** The lowest fd number not in use (alloc_fd's rule). */

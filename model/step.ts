@@ -11,6 +11,8 @@ import { closeStep } from './close.js';
 import { connectStep } from './connect.js';
 import { fcntlStep } from './fcntl.js';
 import { getnameStep } from './getname.js';
+import { getsockoptStep } from './getsockopt.js';
+import { OPTVAL_SHOWN } from '../spec/observed.js';
 import { listenStep } from './listen.js';
 import type { Outcome } from './outcome.js';
 import { setsockoptStep } from './setsockopt.js';
@@ -47,6 +49,7 @@ function dispatch(s: State, call: Call): Outcome[] {
     case 'close': return closeStep(s, call);
     case 'fcntl': return fcntlStep(s, call);
     case 'setsockopt': return setsockoptStep(s, call);
+    case 'getsockopt': return getsockoptStep(s, call);
     case 'shutdown': return shutdownStep(s, call);
     case 'socketcall': return socketcallStep(s, call, step);
     default: { const never: never = call; throw new Error(`model: unknown call ${JSON.stringify(never)}`); }
@@ -60,6 +63,11 @@ function complete(call: Call, e: Expected): Expected {
       const u = untouched(call.out);
       if (r.addr === undefined && u.addr !== undefined) r = { ...r, addr: u.addr };
       if (r.addrlen === undefined && u.addrlen !== undefined) r = { ...r, addrlen: u.addrlen };
+    }
+    if (call.op === 'getsockopt') {
+      // Untouched: the 0xa5-filled buffer and *optlen as passed.
+      if (call.opt.ptr === 'ok' && r.optval === undefined) r = { ...r, optval: 'a5'.repeat(Math.max(0, Math.min(call.opt.len, OPTVAL_SHOWN))) };
+      if (call.opt.lenPtr === 'ok' && r.optlen === undefined) r = { ...r, optlen: call.opt.len };
     }
     if ((call.op === 'bind' || call.op === 'listen' || call.op === 'connect') && r.bound === undefined) r = { ...r, bound: null };
     return r;

@@ -5,7 +5,7 @@
  * kernel path it stands for.
  */
 import type { ErrnoName } from '../spec/errno.js';
-import { isTimewait, newSock, SEND_SHUTDOWN, type Endpoint, type Sock, type State } from './state.js';
+import { expandSndbuf, isTimewait, newChild, SEND_SHUTDOWN, type Endpoint, type Sock, type State } from './state.js';
 
 /** tcp_set_state(sk, TCP_CLOSE): unhash and, unless the port was bound explicitly, inet_put_port (inet_num = 0; inet_sport is left as it was). */
 export function setClose(sk: Sock): void {
@@ -170,15 +170,16 @@ export function sendFin(d: State, id: number): void {
 export function enqueueChild(d: State, lid: number, clientId: number, src: Endpoint, dst: Endpoint): void {
   const l = d.objs[lid] as Sock;
   const cid = d.nextObj++;
-  const child = newSock('tcp', 0);
-  child.st = 'ESTABLISHED';
+  // sk_clone_lock: the listener's options, locks (not SOCK_BINDPORT_LOCK) and shutdown bits.
+  const child = newChild(l, d.profile);
   child.addr = dst.addr; child.saddr = dst.addr; child.port = dst.port; child.sport = dst.port; child.viaBind = true;
-  child.remote = { ...src }; child.peer = clientId; child.reuse = l.reuse;
-  child.addrLock = l.addrLock;
+  child.remote = { ...src }; child.peer = clientId;
   child.shut = l.shut;
   d.objs[cid] = child;
   l.queue.push(cid);
   const x = d.objs[clientId] as Sock;
   x.st = 'ESTABLISHED'; x.peer = cid;
+  // The client's SYN_SENT → ESTABLISHED runs tcp_init_transfer → tcp_init_buffer_space.
+  expandSndbuf(x, d.profile);
   if (child.shut & SEND_SHUTDOWN) sendFin(d, cid);
 }

@@ -30,6 +30,16 @@ export interface AddrOut {
   len: number;
 }
 
+/**
+ * A socket option coming out (getsockopt): the buffer pointer, the `socklen_t *`
+ * pointer, and the length stored there before the call.
+ */
+export interface OptOut {
+  ptr: Ptr;
+  lenPtr: Ptr;
+  len: number;
+}
+
 export type Call =
   | { op: 'socket'; domain: number; type: number; protocol: number }
   | { op: 'bind'; fd: number; addr: AddrIn }
@@ -41,7 +51,9 @@ export type Call =
   | { op: 'getpeername'; fd: number; out: AddrOut }
   | { op: 'close'; fd: number }
   | { op: 'fcntl'; fd: number; cmd: number; arg: number }
-  | { op: 'setsockopt'; fd: number; level: number; name: number; value: number; optlen: number }
+  /** `value` is an int at `ptr` (absent: a valid pointer), `optlen` as passed. */
+  | { op: 'setsockopt'; fd: number; level: number; name: number; value: number; optlen: number; ptr?: Ptr }
+  | { op: 'getsockopt'; fd: number; level: number; name: number; opt: OptOut }
   | { op: 'shutdown'; fd: number; how: number }
   /**
    * socketcall(2), the multiplexer, through the 32-bit compat entry: call number `num`,
@@ -52,7 +64,7 @@ export type Call =
   | { op: 'socketcall'; num: number; args: Ptr; readable?: number; call?: SocketcallInner };
 
 /** The calls socketcall can carry (the modelled ones of its table). */
-export type SocketcallInner = Extract<Call, { op: 'socket' | 'bind' | 'connect' | 'listen' | 'accept' | 'accept4' | 'getsockname' | 'getpeername' | 'setsockopt' | 'shutdown' }>;
+export type SocketcallInner = Extract<Call, { op: 'socket' | 'bind' | 'connect' | 'listen' | 'accept' | 'accept4' | 'getsockname' | 'getpeername' | 'setsockopt' | 'getsockopt' | 'shutdown' }>;
 
 /** The name of a call's syscall. */
 export type Op = Call['op'];
@@ -60,7 +72,7 @@ export type Op = Call['op'];
 /** Every op, in a fixed order (for per-syscall counts and tables). */
 export const OPS: readonly Op[] = [
   'socket', 'bind', 'listen', 'accept', 'accept4', 'connect',
-  'getsockname', 'getpeername', 'close', 'fcntl', 'setsockopt', 'shutdown', 'socketcall',
+  'getsockname', 'getpeername', 'close', 'fcntl', 'setsockopt', 'getsockopt', 'shutdown', 'socketcall',
 ];
 
 /**

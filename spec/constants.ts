@@ -50,6 +50,19 @@ export const FD_CLOEXEC = 1;
 
 export const SOL_SOCKET = 1;
 export const SO_REUSEADDR = 2;
+/** SOL_SOCKET option names (include/uapi/asm-generic/socket.h). */
+export const SO_TYPE = 3;
+export const SO_ERROR = 4;
+export const SO_SNDBUF = 7;
+export const SO_RCVBUF = 8;
+export const SO_KEEPALIVE = 9;
+export const SO_LINGER = 13;
+export const SO_REUSEPORT = 15;
+export const SO_ACCEPTCONN = 30;
+export const SO_PROTOCOL = 38;
+export const SO_DOMAIN = 39;
+/** SOL_TCP (= IPPROTO_TCP) option names (include/uapi/linux/tcp.h). */
+export const TCP_NODELAY = 1;
 
 /** sizeof(struct sockaddr_in) and sizeof(struct sockaddr_storage). */
 export const SOCKADDR_IN_LEN = 16;
@@ -69,6 +82,7 @@ export const SYS_GETSOCKNAME = 6;
 export const SYS_GETPEERNAME = 7;
 export const SYS_SHUTDOWN = 13;
 export const SYS_SETSOCKOPT = 14;
+export const SYS_GETSOCKOPT = 15;
 export const SYS_ACCEPT4 = 18;
 export const SYS_SENDMMSG = 20;
 /**
@@ -80,5 +94,5 @@ export const SOCKETCALL_NARGS: readonly number[] = [0, 3, 3, 3, 2, 3, 3, 3, 4, 4
 export const SOCKETCALL_NUM = {
   socket: SYS_SOCKET, bind: SYS_BIND, connect: SYS_CONNECT, listen: SYS_LISTEN, accept: SYS_ACCEPT,
   getsockname: SYS_GETSOCKNAME, getpeername: SYS_GETPEERNAME, setsockopt: SYS_SETSOCKOPT, accept4: SYS_ACCEPT4,
-  shutdown: SYS_SHUTDOWN,
+  shutdown: SYS_SHUTDOWN, getsockopt: SYS_GETSOCKOPT,
 } as const;

@@ -16,6 +16,18 @@ export interface PortHole {
   taken: number[];
 }
 
+/**
+ * An option value the model does not fix (Observed.optval): the buffer holds the first
+ * `bytes` (0..4) little-endian bytes of some int in [lo, hi], then 0xa5 up to `shown`
+ * bytes.
+ */
+export interface OptHole {
+  lo: number;
+  hi: number;
+  bytes: number;
+  shown: number;
+}
+
 export type Expected =
   | { kind: 'blocked'; bound?: { addr: string; port: number | PortHole } | null }
   | {
@@ -25,6 +37,9 @@ export type Expected =
       /** Expected buffer hex (same convention as Observed.addr). */
       addr?: string;
       addrlen?: number;
+      /** Expected option buffer hex (same convention as Observed.optval), or a hole. */
+      optval?: string | OptHole;
+      optlen?: number;
       /** Expected local address after the call (see Observed.bound); null: not reported. */
       bound?: { addr: string; port: number | PortHole } | null;
     };

@@ -3,6 +3,9 @@
  */
 import type { ErrnoName } from './errno.js';
 
+/** The most option bytes an observation shows (Returned.optval). */
+export const OPTVAL_SHOWN = 16;
+
 /** A local address as reported by getsockname, for calls that may choose a port. */
 export interface Bound {
   addr: string;
@@ -23,6 +26,14 @@ export interface Returned {
   addr?: string;
   /** For calls with an AddrOut whose length pointer is valid: *addrlen after the call. */
   addrlen?: number;
+  /**
+   * For getsockopt whose buffer pointer is valid: hex of the caller's option buffer after
+   * the call (its first min(len, OPTVAL_SHOWN) bytes, len as passed; filled with 0xa5 before the
+   * call, so untouched bytes show as a5).
+   */
+  optval?: string;
+  /** For getsockopt whose length pointer is valid: *optlen after the call. */
+  optlen?: number;
   /**
    * For bind, listen and connect (which may pick an ephemeral port): the socket's local
    * address after the call, read with getsockname by the adapter (a read that changes

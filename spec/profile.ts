@@ -15,7 +15,32 @@ export interface Profile {
   nofile: number;
   /** CAP_NET_BIND_SERVICE in the effective set. */
   capNetBindService: boolean;
+  /** Socket buffer sysctls; absent: Linux's defaults (LINUX_BUFFERS). */
+  buffers?: Buffers;
 }
+
+/** The sysctls behind SO_RCVBUF and SO_SNDBUF, in bytes. */
+export interface Buffers {
+  /** net.core.rmem_default / wmem_default: a new socket's sk_rcvbuf / sk_sndbuf (sock_init_data; UDP keeps them). */
+  rmemDefault: number;
+  wmemDefault: number;
+  /** net.core.rmem_max / wmem_max: what setsockopt(SO_RCVBUF / SO_SNDBUF) clamps to before doubling (sk_setsockopt). */
+  rmemMax: number;
+  wmemMax: number;
+  /** net.ipv4.tcp_rmem / tcp_wmem [min, default, max]: TCP starts at default (tcp_init_sock); tcp_sndbuf_expand caps at tcp_wmem max. */
+  tcpRmem: [number, number, number];
+  tcpWmem: [number, number, number];
+}
+
+/** Linux's defaults for Buffers (net/core/sock.c SK_RMEM_MAX/SK_WMEM_MAX, net/ipv4/tcp.c tcp_init). */
+export const LINUX_BUFFERS: Buffers = {
+  rmemDefault: 212992,
+  wmemDefault: 212992,
+  rmemMax: 212992,
+  wmemMax: 212992,
+  tcpRmem: [4096, 131072, 6291456],
+  tcpWmem: [4096, 16384, 4194304],
+};
 
 /** Linux's defaults in a fresh network namespace (what a new netns starts with). */
 export const DEFAULT_PROFILE: Profile = {

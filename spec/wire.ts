@@ -8,11 +8,11 @@
  * `{ ok: false, error }` with the JSON path of the first offending field.
  */
 import type { World } from './adapter.js';
-import { OPS, type AddrIn, type AddrOut, type Call, type Op, type Ptr, type SocketcallInner } from './call.js';
+import { OPS, type AddrIn, type AddrOut, type Call, type Op, type OptOut, type Ptr, type SocketcallInner } from './call.js';
 import * as K from './constants.js';
 import { ERRNO, type ErrnoName } from './errno.js';
-import type { Bound, Observed } from './observed.js';
-import type { Profile } from './profile.js';
+import { OPTVAL_SHOWN, type Bound, type Observed } from './observed.js';
+import type { Buffers, Profile } from './profile.js';
 
 /** The protocol version this sockspec speaks; a helper's hello must state exactly this. */
 export const WIRE_PROTOCOL = 1;
@@ -65,7 +65,8 @@ export const WIRE_NAMES = {
   solSocketOpt: [
     ['SO_DEBUG', 1], ['SO_REUSEADDR', K.SO_REUSEADDR], ['SO_TYPE', 3], ['SO_ERROR', 4], ['SO_DONTROUTE', 5],
     ['SO_BROADCAST', 6], ['SO_SNDBUF', 7], ['SO_RCVBUF', 8], ['SO_KEEPALIVE', 9], ['SO_OOBINLINE', 10],
-    ['SO_LINGER', 13], ['SO_REUSEPORT', 15],
+    ['SO_LINGER', 13], ['SO_REUSEPORT', 15], ['SO_ACCEPTCONN', K.SO_ACCEPTCONN], ['SO_PROTOCOL', K.SO_PROTOCOL],
+    ['SO_DOMAIN', K.SO_DOMAIN],
   ],
   /** socketcall()'s call numbers. */
   socketcall: [
@@ -189,8 +190,13 @@ export function encodeCall(c: Call): Record<string, unknown> {
       const arg = c.cmd === K.F_SETFL ? bitsOf(T.fileFlags, c.arg) : c.cmd === K.F_SETFD ? bitsOf(T.fdFlags, c.arg) : c.arg;
       return { op: c.op, fd: c.fd, cmd: symOf(T.fcntlCmd, c.cmd), arg };
     }
-    case 'setsockopt':
-      return { op: c.op, fd: c.fd, level: symOf(T.level, c.level), name: c.level === K.SOL_SOCKET ? symOf(T.solSocketOpt, c.name) : c.name, value: c.value, optlen: c.optlen };
+    case 'setsockopt': {
+      const m: Record<string, unknown> = { op: c.op, fd: c.fd, level: symOf(T.level, c.level), name: optSym(c.level, c.name), value: c.value, optlen: c.optlen };
+      if (c.ptr !== undefined && c.ptr !== 'ok') m.ptr = c.ptr;
+      return m;
+    }
+    case 'getsockopt':
+      return { op: c.op, fd: c.fd, level: symOf(T.level, c.level), name: optSym(c.level, c.name), opt: { ...c.opt } };
     case 'shutdown':
       return { op: c.op, fd: c.fd, how: c.how };
     case 'socketcall':
@@ -199,6 +205,10 @@ export function encodeCall(c: Call): Record<string, unknown> {
         ...(c.call !== undefined ? { call: encodeCall(c.call) } : {}),
       };
   }
+}
+
+function optSym(level: number, name: number): Sym {
+  return level === K.SOL_SOCKET ? symOf(T.solSocketOpt, name) : name;
 }
 
 /** One line (without its newline) carrying a runner message. */
@@ -301,6 +311,11 @@ function addrOut(v: unknown, path: string): AddrOut {
   return { ptr: oneOf(o.ptr, `${path}.ptr`, PTRS), lenPtr: oneOf(o.lenPtr, `${path}.lenPtr`, PTRS), len: cint(o.len, `${path}.len`) };
 }
 
+function optOut(v: unknown, path: string): OptOut {
+  const o = rec(v, path);
+  return { ptr: oneOf(o.ptr, `${path}.ptr`, PTRS), lenPtr: oneOf(o.lenPtr, `${path}.lenPtr`, PTRS), len: cint(o.len, `${path}.len`) };
+}
+
 /** Decodes a call as it travels (the inverse of encodeCall). */
 function call(v: unknown, path: string): Call {
   const o = rec(v, path);
@@ -326,12 +341,16 @@ function call(v: unknown, path: string): Call {
       const arg = Array.isArray(o.arg) ? flags(o.arg, `${path}.arg`, FCNTL_BITS) : cint(o.arg, `${path}.arg`);
       return { op, fd: fd(), cmd: sym(o.cmd, `${path}.cmd`, T.fcntlCmd), arg };
     }
-    case 'setsockopt': {
+    case 'setsockopt':
+    case 'getsockopt': {
       const level = sym(o.level, `${path}.level`, T.level);
       const name = typeof o.name === 'string' && level !== K.SOL_SOCKET
         ? fail(`${path}.name`, 'option names are symbolic only at level SOL_SOCKET; send the number')
         : sym(o.name, `${path}.name`, T.solSocketOpt);
-      return { op, fd: fd(), level, name, value: cint(o.value, `${path}.value`), optlen: cint(o.optlen, `${path}.optlen`) };
+      if (op === 'getsockopt') return { op, fd: fd(), level, name, opt: optOut(o.opt, `${path}.opt`) };
+      const c: Call = { op, fd: fd(), level, name, value: cint(o.value, `${path}.value`), optlen: cint(o.optlen, `${path}.optlen`) };
+      if (o.ptr !== undefined) c.ptr = oneOf(o.ptr, `${path}.ptr`, PTRS);
+      return c;
     }
     case 'shutdown':
       return { op, fd: fd(), how: cint(o.how, `${path}.how`) };
@@ -393,6 +412,12 @@ function observed(v: unknown, path: string): Observed {
         r.addr = hex.toLowerCase();
       }
       if (o.addrlen !== undefined) r.addrlen = cint(o.addrlen, `${path}.addrlen`);
+      if (o.optval !== undefined) {
+        const hex = str(o.optval, `${path}.optval`);
+        if (!/^([0-9a-fA-F]{2})*$/.test(hex) || hex.length > 2 * OPTVAL_SHOWN) fail(`${path}.optval`, `expected hex of at most ${OPTVAL_SHOWN} bytes`);
+        r.optval = hex.toLowerCase();
+      }
+      if (o.optlen !== undefined) r.optlen = cint(o.optlen, `${path}.optlen`);
       if (o.bound !== undefined) r.bound = bound(o.bound, `${path}.bound`);
       return r;
     }
@@ -408,13 +433,29 @@ function profile(v: unknown, path: string): Profile {
   const o = rec(v, path);
   const range = o.portRange;
   if (!Array.isArray(range) || range.length !== 2) fail(`${path}.portRange`, `expected [low, high], got ${show(range)}`);
-  return {
+  const p: Profile = {
     kernel: str(o.kernel, `${path}.kernel`),
     somaxconn: int(o.somaxconn, `${path}.somaxconn`, 0),
     portRange: [int(range[0], `${path}.portRange[0]`, 1, 65535), int(range[1], `${path}.portRange[1]`, 1, 65535)],
     unprivilegedPortStart: int(o.unprivilegedPortStart, `${path}.unprivilegedPortStart`, 0, 65536),
     nofile: int(o.nofile, `${path}.nofile`, 0),
     capNetBindService: bool(o.capNetBindService, `${path}.capNetBindService`),
+  };
+  if (o.buffers !== undefined) p.buffers = buffers(o.buffers, `${path}.buffers`);
+  return p;
+}
+
+function triple(v: unknown, path: string): [number, number, number] {
+  if (!Array.isArray(v) || v.length !== 3) fail(path, `expected [min, default, max], got ${show(v)}`);
+  return [int(v[0], `${path}[0]`, 0), int(v[1], `${path}[1]`, 0), int(v[2], `${path}[2]`, 0)];
+}
+
+function buffers(v: unknown, path: string): Buffers {
+  const o = rec(v, path);
+  return {
+    rmemDefault: int(o.rmemDefault, `${path}.rmemDefault`, 0), wmemDefault: int(o.wmemDefault, `${path}.wmemDefault`, 0),
+    rmemMax: int(o.rmemMax, `${path}.rmemMax`, 0), wmemMax: int(o.wmemMax, `${path}.wmemMax`, 0),
+    tcpRmem: triple(o.tcpRmem, `${path}.tcpRmem`), tcpWmem: triple(o.tcpWmem, `${path}.tcpWmem`),
   };
 }
 

@@ -9,6 +9,7 @@ import { SOCKETCALL_NARGS, SOCKETCALL_NUM } from '../../spec/constants.js';
 export const OP_CODE: Readonly<Record<Op, number>> = {
   socket: 0, bind: 1, listen: 2, accept: 3, accept4: 4, connect: 5,
   getsockname: 6, getpeername: 7, close: 8, fcntl: 9, setsockopt: 10, socketcall: 11, shutdown: 13,
+  getsockopt: 14,
 };
 
 /** Number of argument slots; the last one holds the deadline (ms) of a timed call. */
@@ -119,7 +120,11 @@ export function encode(call: Call, a: Float64Array): string | undefined {
       a[0] = call.fd; a[1] = call.cmd; a[2] = call.arg;
       return undefined;
     case 'setsockopt':
-      a[0] = call.fd; a[1] = call.level; a[2] = call.name; a[3] = call.value; a[4] = call.optlen;
+      a[0] = call.fd; a[1] = call.level; a[2] = call.name; a[3] = call.value; a[4] = call.optlen; a[5] = PTR_CODE[call.ptr ?? 'ok'];
+      return undefined;
+    case 'getsockopt':
+      a[0] = call.fd; a[1] = call.level; a[2] = call.name;
+      a[3] = PTR_CODE[call.opt.ptr]; a[4] = PTR_CODE[call.opt.lenPtr]; a[5] = call.opt.len;
       return undefined;
     case 'shutdown':
       a[0] = call.fd; a[1] = call.how;

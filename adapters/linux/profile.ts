@@ -41,6 +41,17 @@ export function readProfile(): Profile {
   if (somaxconn === undefined || lo === undefined || hi === undefined || unpriv === undefined) {
     throw new Error('cannot read the network namespace sysctls');
   }
+  const ints = (f: string): number[] => readInts(`/proc/sys/net/${f}`);
+  const triple = (f: string): [number, number, number] => {
+    const [a, b, c] = ints(f);
+    if (a === undefined || b === undefined || c === undefined) throw new Error(`unexpected contents in /proc/sys/net/${f}`);
+    return [a, b, c];
+  };
+  const one = (f: string): number => {
+    const [a] = ints(f);
+    if (a === undefined) throw new Error(`unexpected contents in /proc/sys/net/${f}`);
+    return a;
+  };
   return {
     kernel: release(),
     somaxconn,
@@ -48,5 +59,12 @@ export function readProfile(): Profile {
     unprivilegedPortStart: unpriv,
     nofile: VIRTUAL_NOFILE,
     capNetBindService: hasCapability(CAP_NET_BIND_SERVICE),
+    // Read inside the session's namespace, where its sockets are made (tcp_rmem/tcp_wmem
+    // are per namespace, copied from init_net by tcp_sk_init).
+    buffers: {
+      rmemDefault: one('core/rmem_default'), wmemDefault: one('core/wmem_default'),
+      rmemMax: one('core/rmem_max'), wmemMax: one('core/wmem_max'),
+      tcpRmem: triple('ipv4/tcp_rmem'), tcpWmem: triple('ipv4/tcp_wmem'),
+    },
   };
 }

@@ -8,7 +8,7 @@
 import type { Session, SessionOptions } from '../../spec/adapter.js';
 import { actingCall, type Call } from '../../spec/call.js';
 import { errnoName } from '../../spec/errno.js';
-import type { Bound, Observed, Returned } from '../../spec/observed.js';
+import { OPTVAL_SHOWN, type Bound, type Observed, type Returned } from '../../spec/observed.js';
 import type { Profile } from '../../spec/profile.js';
 import { ARG_SLOTS, A_DEADLINE, OP_CODE, encode } from './encode.js';
 import { shim, type Shim } from './native.js';
@@ -128,6 +128,10 @@ class LinuxSession implements Session {
     if (call.op === 'accept' || call.op === 'accept4' || call.op === 'getsockname' || call.op === 'getpeername') {
       if (call.out.ptr === 'ok') o.addr = this.out.toString('hex', 0, Math.min(Math.max(call.out.len, 0), ADDR_BUF));
       if (call.out.lenPtr === 'ok') o.addrlen = r[R_ADDRLEN]!;
+    }
+    if (call.op === 'getsockopt') {
+      if (call.opt.ptr === 'ok') o.optval = this.out.toString('hex', 0, Math.min(Math.max(call.opt.len, 0), OPTVAL_SHOWN));
+      if (call.opt.lenPtr === 'ok') o.optlen = r[R_ADDRLEN]!;
     }
     if (bound) o.bound = bound;
     return o;

@@ -61,7 +61,8 @@ static int g_split_connect;
 
 enum {
   OP_SOCKET, OP_BIND, OP_LISTEN, OP_ACCEPT, OP_ACCEPT4, OP_CONNECT,
-  OP_GETSOCKNAME, OP_GETPEERNAME, OP_CLOSE, OP_FCNTL, OP_SETSOCKOPT, OP_SOCKETCALL, OP_NOOP, OP_SHUTDOWN
+  OP_GETSOCKNAME, OP_GETPEERNAME, OP_CLOSE, OP_FCNTL, OP_SETSOCKOPT, OP_SOCKETCALL, OP_NOOP, OP_SHUTDOWN,
+  OP_GETSOCKOPT
 };
 
 /* Argument slots. a[0] is always the fd (or socket's domain). a[A_SC] says how a socket
@@ -72,6 +73,10 @@ enum {
 enum { A_FD = 0, A_1, A_2, A_3, A_4, A_5, A_SC, A_DEADLINE, A_COUNT };
 /* AddrIn (bind, connect): a[1] ptr kind, a[2] len, a[3] family, a[4] addr (host order), a[5] port. */
 /* AddrOut (accept*, get*name): a[1] ptr kind, a[2] lenptr kind, a[3] len, a[4] accept4 flags. */
+/* setsockopt: a[1] level, a[2] name, a[3] the int value, a[4] optlen, a[5] optval ptr kind.
+ * getsockopt: a[1] level, a[2] name, a[3] optval ptr kind, a[4] optlen ptr kind, a[5] *optlen
+ * before the call; the option bytes land in out[] (filled with 0xa5 first), *optlen after
+ * the call in res[R_ADDRLEN]. */
 enum { PTR_OK = 0, PTR_NULL = 1, PTR_BAD = 2 };
 
 /* Result slots. */
@@ -488,12 +493,41 @@ static long x_addr_out(int num, int fd, void *p, socklen_t *lp, int flags, int s
   return r;
 }
 
+/* setsockopt (num 14): the value (a caller's buffer of sockaddr_storage size, or NULL, or
+ * the faulting pointer) goes below 4 GiB. */
 static long x_setsockopt(int fd, int level, int name, const void *val, socklen_t len, int sc)
 {
   if (!sc) return setsockopt(fd, level, name, val, len);
-  memcpy(g_lo32 + LO_VAL, val, 256);
-  uint32_t w[5] = { (uint32_t)fd, (uint32_t)level, (uint32_t)name, w32(g_lo32 + LO_VAL), (uint32_t)len };
+  const void *q = val;
+  if (val != NULL && val != BAD_PTR) {
+    memcpy(g_lo32 + LO_VAL, val, sizeof(struct sockaddr_storage));
+    q = g_lo32 + LO_VAL;
+  }
+  uint32_t w[5] = { (uint32_t)fd, (uint32_t)level, (uint32_t)name, w32(q), (uint32_t)len };
   return socketcall32(14, PTR_OK, w, 5, sc_readable(sc));
+}
+
+/* getsockopt (num 15): the value buffer and the length go below 4 GiB and come back. */
+static long x_getsockopt(int fd, int level, int name, void *val, socklen_t *lp, int sc)
+{
+  if (!sc) return getsockopt(fd, level, name, val, lp);
+  void *q = val;
+  socklen_t *lq = lp;
+  if (val != NULL && val != BAD_PTR) {
+    memcpy(g_lo32 + LO_VAL, val, sizeof(struct sockaddr_storage));
+    q = g_lo32 + LO_VAL;
+  }
+  if (lp != NULL && lp != BAD_PTR) {
+    memcpy(g_lo32 + LO_LEN, lp, sizeof *lp);
+    lq = (socklen_t *)(g_lo32 + LO_LEN);
+  }
+  uint32_t w[5] = { (uint32_t)fd, (uint32_t)level, (uint32_t)name, w32(q), w32(lq) };
+  long r = socketcall32(15, PTR_OK, w, 5, sc_readable(sc));
+  int e = errno;
+  if (q != val) memcpy(val, q, sizeof(struct sockaddr_storage));
+  if (lq != lp) memcpy(lp, lq, sizeof *lp);
+  errno = e;
+  return r;
 }
 
 static long x_shutdown(int fd, int how, int sc)
@@ -659,8 +693,18 @@ static long setsockopt_exec(int fd, const double *a, int *err)
   memcpy(val, &v, sizeof v);
   int level = (int)(int64_t)a[A_1], name = (int)(int64_t)a[A_2];
   if (nosleep_breaks_split(level, name)) g_split_connect = 0;
-  long r = x_setsockopt(fd, level, name, val, (socklen_t)(int32_t)(int64_t)a[A_4], (int)a[A_SC]);
+  long r = x_setsockopt(fd, level, name, ptr_of(a[A_5], val), (socklen_t)(int32_t)(int64_t)a[A_4], (int)a[A_SC]);
   if (r < 0) *err = errno;
+  return r;
+}
+
+static long getsockopt_exec(int fd, const double *a, uint8_t *out, int32_t *res, int *err)
+{
+  socklen_t len = (socklen_t)(int32_t)(int64_t)a[A_5];
+  memset(out, 0xa5, sizeof(struct sockaddr_storage));
+  long r = x_getsockopt(fd, (int)(int64_t)a[A_1], (int)(int64_t)a[A_2], ptr_of(a[A_3], out), ptr_of(a[A_4], &len), (int)a[A_SC]);
+  if (r < 0) *err = errno;
+  res[R_ADDRLEN] = (int32_t)len;
   return r;
 }
 
@@ -711,6 +755,9 @@ static int run(int op, const double *a, uint8_t *out, int32_t *res, int try)
     if (r < 0) err = errno;
     break;
   }
+  case OP_GETSOCKOPT:
+    r = getsockopt_exec(fd, a, out, res, &err);
+    break;
   case OP_NOOP:
     r = 0;
     break;

@@ -117,9 +117,12 @@ export class FdLayer {
       case 'fcntl':
         return this.run(OP.fcntl, [s, call.cmd, call.arg]);
       case 'setsockopt':
+        if ((call.ptr ?? 'ok') !== 'ok') return unsupported('setsockopt with a NULL or faulting option pointer: the lwip helper does not pass it');
         return this.run(OP.setsockopt, [s, call.level, call.name, call.value, call.optlen]);
       case 'shutdown':
         return this.run(OP.shutdown, [s, call.how]);
+      case 'getsockopt':
+        return unsupported('getsockopt: the lwip helper does not pass it');
       default: {
         const never: never = call;
         return unsupported(`unknown call ${JSON.stringify(never)}`);
@@ -158,6 +161,8 @@ export class FdLayer {
       case 'setsockopt':
       case 'shutdown':
         return fail('ENOTSOCK');
+      case 'getsockopt':
+        return unsupported('getsockopt: the lwip helper does not pass it');
       default: {
         const never: never = call;
         return unsupported(`unknown call ${JSON.stringify(never)}`);

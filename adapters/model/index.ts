@@ -1,6 +1,6 @@
 /**
  * The model itself as a system under test: it answers each call with the first outcome
- * the model allows, filling holes with the lowest allowed value. Used for self-checks,
+ * the model allows, filling holes with the lowest allowed value (ports, option values). Used for self-checks,
  * for tests of the harness, and where a machine cannot create namespaces. (This adapter
  * is the one exception to "adapters never import model": it is the model.)
  */
@@ -11,6 +11,7 @@ import type { Bound, Observed } from '../../spec/observed.js';
 import { DEFAULT_PROFILE, type Profile } from '../../spec/profile.js';
 import { initialState, step, type State, type Outcome } from '../../model/index.js';
 import { inHole } from '../../model/ports.js';
+import { valueHex } from '../../model/getsockopt.js';
 
 /** A hook that lets tests run a deliberately different model (mutation self-checks). */
 export type StepFn = (s: State, c: Call) => Outcome[];
@@ -31,6 +32,8 @@ function concretize(e: Expected): Observed {
   if (e.errno !== undefined) o.errno = e.errno;
   if (e.addr !== undefined) o.addr = e.addr;
   if (e.addrlen !== undefined) o.addrlen = e.addrlen;
+  if (e.optval !== undefined) o.optval = typeof e.optval === 'string' ? e.optval : valueHex(e.optval.lo, e.optval.bytes, e.optval.shown);
+  if (e.optlen !== undefined) o.optlen = e.optlen;
   const b = bound(e.bound);
   if (b) o.bound = b;
   return o;

@@ -4,12 +4,13 @@
  * prints one line per call, `N: <call> <answer>`, in the form of the text report so the
  * two can be compared line by line. Pure: returns the source text.
  */
-import type { AddrIn, AddrOut, Call, Ptr } from '../../spec/call.js';
+import type { AddrIn, AddrOut, Call, OptOut, Ptr } from '../../spec/call.js';
 import { F_DUPFD, F_GETFD, F_GETFL, SOCKADDR_STORAGE_LEN } from '../../spec/constants.js';
 import { renderCall } from './call.js';
 import { F_DUPFD_CLOEXEC } from './names.js';
 import { DEADLINE_US, cHelpers, cSetup, cString } from './cprelude.js';
 import { renderExpected, renderObserved } from './result.js';
+import { OPTVAL_SHOWN } from '../../spec/observed.js';
 import type { Trace } from './trace.js';
 
 /** Where the program's output goes, unless the trace itself uses that fd. */
@@ -48,6 +49,26 @@ function addrOut(o: AddrOut): { decl: string; args: string; after: string } {
   if (o.ptr === 'ok') after += `      fputs(" addr=", out);\n      put_buf(buf, ${shown});\n`;
   if (o.lenPtr === 'ok') after += '      fprintf(out, " len=%d", (int)len);\n';
   return { decl, args: `(struct sockaddr *)${ptrExpr(o.ptr, 'buf')}, ${ptrExpr(o.lenPtr, '&len')}`, after };
+}
+
+/** Declarations and the (pointer, length pointer) arguments for an option coming out. */
+function optOut(o: OptOut): { decl: string; args: string; after: string } {
+  // getsockopt's two pointers are restrict-qualified; gcc -Wrestrict flags two BAD
+  // constants, so a faulting one goes through a volatile variable.
+  const decl = `    unsigned char val[${OPTVAL_SHOWN}];\n    socklen_t len = ${cLen(o.len)};\n` +
+    '    memset(val, 0xa5, sizeof val);\n' +
+    (o.ptr === 'bad' ? '    void *volatile bad_val = BAD;\n' : '') +
+    (o.lenPtr === 'bad' ? '    void *volatile bad_len = BAD;\n' : '');
+  const shown = Math.min(Math.max(o.len, 0), OPTVAL_SHOWN);
+  let after = '';
+  if (o.ptr === 'ok') {
+    after += `      fputs(" val=", out);\n      put_buf(val, ${shown});\n`;
+    if (shown >= 4) after += '      if (r == 0) { int v; memcpy(&v, val, sizeof v); fprintf(out, " (%d)", v); }\n';
+  }
+  if (o.lenPtr === 'ok') after += '      fprintf(out, " len=%d", (int)len);\n';
+  const p = o.ptr === 'bad' ? 'bad_val' : ptrExpr(o.ptr, 'val');
+  const lp = o.lenPtr === 'bad' ? '(socklen_t *)bad_len' : ptrExpr(o.lenPtr, '&len');
+  return { decl, args: `${p}, ${lp}`, after };
 }
 
 interface CallCode {
@@ -89,8 +110,12 @@ function callCode(c: Call): CallCode {
       return {
         ...none,
         decl: `    union { int i; unsigned char pad[256]; } v;\n    memset(&v, 0, sizeof v);\n    v.i = ${cInt(c.value)};\n`,
-        expr: `setsockopt(${cInt(c.fd)}, ${cInt(c.level)}, ${cInt(c.name)}, &v, ${cLen(c.optlen)})`,
+        expr: `setsockopt(${cInt(c.fd)}, ${cInt(c.level)}, ${cInt(c.name)}, ${ptrExpr(c.ptr ?? 'ok', '&v')}, ${cLen(c.optlen)})`,
       };
+    case 'getsockopt': {
+      const o = optOut(c.opt);
+      return { ...none, decl: o.decl, expr: `getsockopt(${cInt(c.fd)}, ${cInt(c.level)}, ${cInt(c.name)}, ${o.args})`, after: o.after };
+    }
     case 'shutdown':
       return { ...none, expr: `shutdown(${cInt(c.fd)}, ${cInt(c.how)})` };
     case 'socketcall':
@@ -148,9 +173,21 @@ function socketcallCode(c: Extract<Call, { op: 'socketcall' }>): CallCode {
     case 'shutdown':
       words = [cInt(inner.fd), cInt(inner.how)];
       break;
+    case 'getsockopt': {
+      const o = inner.opt;
+      decl += `    unsigned char *val = lo + 1024;\n    socklen_t *len = (socklen_t *)(lo + 512);\n    memset(val, 0xa5, ${OPTVAL_SHOWN});\n    *len = ${cLen(o.len)};\n`;
+      words = [cInt(inner.fd), cInt(inner.level), cInt(inner.name), ptr(o.ptr, 'val'), ptr(o.lenPtr, 'len')];
+      const shown = Math.min(Math.max(o.len, 0), OPTVAL_SHOWN);
+      if (o.ptr === 'ok') {
+        after += `      fputs(" val=", out);\n      put_buf(val, ${shown});\n`;
+        if (shown >= 4) after += '      if (r == 0) { int v; memcpy(&v, val, sizeof v); fprintf(out, " (%d)", v); }\n';
+      }
+      if (o.lenPtr === 'ok') after += '      fprintf(out, " len=%d", (int)*len);\n';
+      break;
+    }
     case 'setsockopt':
       decl += `    int *v = (int *)(lo + 1024);\n    memset(v, 0, 256);\n    *v = ${cInt(inner.value)};\n`;
-      words = [cInt(inner.fd), cInt(inner.level), cInt(inner.name), 'W(v)', cInt(inner.optlen)];
+      words = [cInt(inner.fd), cInt(inner.level), cInt(inner.name), ptr(inner.ptr ?? 'ok', 'v'), cInt(inner.optlen)];
       break;
   }
   const list = words.map((w) => `(unsigned)${w}`).join(', ');

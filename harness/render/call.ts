@@ -1,9 +1,10 @@
 /**
  * One call in C-like syntax, with symbolic constants:
  * `socket(AF_INET, SOCK_STREAM|SOCK_NONBLOCK, 0)`, `bind(5, {AF_INET, 127.0.0.1:5000}, 16)`,
- * `accept4(5, &addr[16], &len, SOCK_CLOEXEC)`, `fcntl(5, F_SETFL, O_NONBLOCK)`. Pure.
+ * `accept4(5, &addr[16], &len, SOCK_CLOEXEC)`, `fcntl(5, F_SETFL, O_NONBLOCK)`,
+ * `getsockopt(5, SOL_SOCKET, SO_ERROR, &val[4], &len)`. Pure.
  */
-import type { AddrIn, AddrOut, Call, Ptr } from '../../spec/call.js';
+import type { AddrIn, AddrOut, Call, OptOut, Ptr } from '../../spec/call.js';
 import { F_DUPFD, F_GETFD, F_GETFL, F_SETFD, F_SETFL, SOCKETCALL_NARGS } from '../../spec/constants.js';
 import {
   F_DUPFD_CLOEXEC, acceptFlagsName, domainName, fcntlCmdName, fdFlagsName, levelName, optName, protocolName,
@@ -26,6 +27,13 @@ function addrIn(a: AddrIn): string {
  */
 function addrOut(o: AddrOut): string {
   const buf = o.ptr === 'ok' ? `&addr[${o.len}]` : pointer(o.ptr);
+  const len = o.lenPtr !== 'ok' ? pointer(o.lenPtr) : o.ptr === 'ok' ? '&len' : `&len=${o.len}`;
+  return `${buf}, ${len}`;
+}
+
+/** An option coming out: `&val[4], &len`; with no usable buffer `NULL, &len=4`. */
+function optOut(o: OptOut): string {
+  const buf = o.ptr === 'ok' ? `&val[${o.len}]` : pointer(o.ptr);
   const len = o.lenPtr !== 'ok' ? pointer(o.lenPtr) : o.ptr === 'ok' ? '&len' : `&len=${o.len}`;
   return `${buf}, ${len}`;
 }
@@ -70,7 +78,9 @@ export function renderCall(c: Call): string {
     case 'fcntl':
       return `fcntl(${c.fd}, ${fcntlCmdName(c.cmd)}${fcntlArgs(c.cmd, c.arg)})`;
     case 'setsockopt':
-      return `setsockopt(${c.fd}, ${levelName(c.level)}, ${optName(c.level, c.name)}, [${c.value}], ${c.optlen})`;
+      return `setsockopt(${c.fd}, ${levelName(c.level)}, ${optName(c.level, c.name)}, ${(c.ptr ?? 'ok') === 'ok' ? `[${c.value}]` : pointer(c.ptr as Exclude<Ptr, 'ok'>)}, ${c.optlen})`;
+    case 'getsockopt':
+      return `getsockopt(${c.fd}, ${levelName(c.level)}, ${optName(c.level, c.name)}, ${optOut(c.opt)})`;
     case 'shutdown':
       return `shutdown(${c.fd}, ${SHUT_NAMES[c.how] ?? c.how})`;
     case 'socketcall': {

@@ -3,11 +3,11 @@
  * newline) and a reader that checks every field and names the file and the field path of
  * the first thing that is wrong. Neither function changes its input.
  */
-import type { AddrIn, AddrOut, Call, SocketcallInner } from '../../spec/call.js';
+import type { AddrIn, AddrOut, Call, OptOut, SocketcallInner } from '../../spec/call.js';
 import { ERRNO, type ErrnoName } from '../../spec/errno.js';
-import type { Expected, PortHole } from '../../spec/expected.js';
+import type { Expected, OptHole, PortHole } from '../../spec/expected.js';
 import type { Bound, Observed, Returned } from '../../spec/observed.js';
-import type { Profile } from '../../spec/profile.js';
+import type { Buffers, Profile } from '../../spec/profile.js';
 import {
   ShapeError, arrayOf, bool, either, int, matching, member, nullable, num, obj, oneOf, opt, pair, req, str, tagged, type Shape,
 } from './shape.js';
@@ -34,6 +34,7 @@ const addrIn: Shape<AddrIn> = tagged<AddrIn>('ptr', {
   bad: addrInNoBuffer,
 });
 const addrOut: Shape<AddrOut> = obj<AddrOut>({ ptr: req(ptr), lenPtr: req(ptr), len: req(int) });
+const optOut: Shape<OptOut> = obj<OptOut>({ ptr: req(ptr), lenPtr: req(ptr), len: req(int) });
 
 function op<const O extends Call['op']>(o: O): Shape<O> {
   return oneOf([o] as const);
@@ -50,7 +51,10 @@ const innerVariants = {
   getpeername: obj<Of<Call, 'op', 'getpeername'>>({ op: req(op('getpeername')), fd: req(int), out: req(addrOut) }),
   shutdown: obj<Of<Call, 'op', 'shutdown'>>({ op: req(op('shutdown')), fd: req(int), how: req(int) }),
   setsockopt: obj<Of<Call, 'op', 'setsockopt'>>({
-    op: req(op('setsockopt')), fd: req(int), level: req(int), name: req(int), value: req(int), optlen: req(int),
+    op: req(op('setsockopt')), fd: req(int), level: req(int), name: req(int), value: req(int), optlen: req(int), ptr: opt(ptr),
+  }),
+  getsockopt: obj<Of<Call, 'op', 'getsockopt'>>({
+    op: req(op('getsockopt')), fd: req(int), level: req(int), name: req(int), opt: req(optOut),
   }),
 };
 const innerCall = tagged<SocketcallInner>('op', innerVariants);
@@ -68,7 +72,7 @@ const bound: Shape<Bound> = obj<Bound>({ addr: req(str), port: req(int) });
 const observed: Shape<Observed> = tagged<Observed>('kind', {
   returned: obj<Returned>({
     kind: req(oneOf(['returned'] as const)), ret: req(int), errno: opt(observedErrno),
-    addr: opt(hexBytes), addrlen: opt(int), bound: opt(bound),
+    addr: opt(hexBytes), addrlen: opt(int), optval: opt(hexBytes), optlen: opt(int), bound: opt(bound),
   }),
   blocked: obj<Of<Observed, 'kind', 'blocked'>>({ kind: req(oneOf(['blocked'] as const)), bound: opt(bound) }),
   crashed: obj<Of<Observed, 'kind', 'crashed'>>({ kind: req(oneOf(['crashed'] as const)), detail: req(str) }),
@@ -83,17 +87,30 @@ const expectedBound: Shape<ExpectedBound | null> = nullable(obj<ExpectedBound>({
   addr: req(str), port: req(either((v) => typeof v === 'number', int, portHole)),
 }));
 
+const optHole: Shape<OptHole> = obj<OptHole>({ lo: req(int), hi: req(int), bytes: req(int), shown: req(int) });
+
 const expected: Shape<Expected> = tagged<Expected>('kind', {
   blocked: obj<Of<Expected, 'kind', 'blocked'>>({ kind: req(oneOf(['blocked'] as const)), bound: opt(expectedBound) }),
   returned: obj<Of<Expected, 'kind', 'returned'>>({
     kind: req(oneOf(['returned'] as const)), ret: req(int), errno: opt(errnoName),
-    addr: opt(hexBytes), addrlen: opt(int), bound: opt(expectedBound),
+    addr: opt(hexBytes), addrlen: opt(int),
+    optval: opt(either((v) => typeof v === 'string', hexBytes, optHole)), optlen: opt(int), bound: opt(expectedBound),
   }),
 });
+
+const triple: Shape<[number, number, number]> = (v, p) => {
+  const a = arrayOf(int)(v, p);
+  if (a.length !== 3) throw new ShapeError(p, `expected [min, default, max], got ${a.length} numbers`);
+  return [a[0]!, a[1]!, a[2]!];
+};
 
 const profile: Shape<Profile> = obj<Profile>({
   kernel: req(str), somaxconn: req(int), portRange: req(pair(int, int)), unprivilegedPortStart: req(int),
   nofile: req(int), capNetBindService: req(bool),
+  buffers: opt(obj<Buffers>({
+    rmemDefault: req(int), wmemDefault: req(int), rmemMax: req(int), wmemMax: req(int),
+    tcpRmem: req(triple), tcpWmem: req(triple),
+  })),
 });
 
 const step: Shape<TraceStep> = obj<TraceStep>({ call: req(call), observed: req(observed), rule: opt(str) });

@@ -9,7 +9,7 @@ import {
   F_SETFL, FD_CLOEXEC, IPPROTO_ICMP, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE,
   O_CLOEXEC, O_LARGEFILE, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY, SOCK_CLOEXEC, SOCK_DCCP, SOCK_DGRAM,
   SOCK_NONBLOCK, SOCK_PACKET, SOCK_RAW, SOCK_RDM, SOCK_SEQPACKET, SOCK_STREAM, SOCK_TYPE_MASK, SOL_SOCKET,
-  SO_REUSEADDR,
+  SO_REUSEADDR, TCP_NODELAY,
 } from '../../spec/constants.js';
 
 /** A name and its value. Tables are ordered as they are printed. */
@@ -71,8 +71,11 @@ export const LEVELS: NameTable = [['SOL_SOCKET', SOL_SOCKET], ['IPPROTO_TCP', IP
 export const SOL_SOCKET_OPTS: NameTable = [
   ['SO_DEBUG', 1], ['SO_REUSEADDR', SO_REUSEADDR], ['SO_TYPE', 3], ['SO_ERROR', 4], ['SO_DONTROUTE', 5],
   ['SO_BROADCAST', 6], ['SO_SNDBUF', 7], ['SO_RCVBUF', 8], ['SO_KEEPALIVE', 9], ['SO_OOBINLINE', 10],
-  ['SO_LINGER', 13], ['SO_REUSEPORT', 15],
+  ['SO_LINGER', 13], ['SO_REUSEPORT', 15], ['SO_ACCEPTCONN', 30], ['SO_PROTOCOL', 38], ['SO_DOMAIN', 39],
 ];
+
+/** IPPROTO_TCP option names (include/uapi/linux/tcp.h). */
+export const TCP_OPTS: NameTable = [['TCP_NODELAY', TCP_NODELAY]];
 
 /** The name of `n` in `table`, or `n` in decimal. */
 export function nameOf(table: NameTable, n: number): string {
@@ -155,9 +158,9 @@ export function levelName(n: number): string {
   return nameOf(LEVELS, n);
 }
 
-/** setsockopt()'s option name: named for SOL_SOCKET, else the number. */
+/** setsockopt()'s and getsockopt()'s option name: named for SOL_SOCKET and IPPROTO_TCP, else the number. */
 export function optName(level: number, n: number): string {
-  return level === SOL_SOCKET ? nameOf(SOL_SOCKET_OPTS, n) : String(n);
+  return level === SOL_SOCKET ? nameOf(SOL_SOCKET_OPTS, n) : level === IPPROTO_TCP ? nameOf(TCP_OPTS, n) : String(n);
 }
 
 /** socketcall()'s call numbers (include/uapi/linux/net.h). */

@@ -6,7 +6,7 @@
  */
 import type { Call } from '../../spec/call.js';
 import { F_GETFD, F_GETFL } from '../../spec/constants.js';
-import type { Expected, PortHole } from '../../spec/expected.js';
+import type { Expected, OptHole, PortHole } from '../../spec/expected.js';
 import type { Observed } from '../../spec/observed.js';
 import { renderBuffer } from './buffer.js';
 import { fdFlagsName, getflResultName } from './names.js';
@@ -42,12 +42,30 @@ function boundText(b: { addr: string; port: number | PortHole } | null | undefin
   return ` bound=${b.addr}:${typeof b.port === 'number' ? b.port : `(${renderHole(b.port)})`}`;
 }
 
-function returnedText(r: { ret: number; errno?: string | undefined; addr?: string | undefined; addrlen?: number | undefined }, call?: Call): string {
+/**
+ * An option buffer: `val=01000000+a5*12`, and after a successful call that filled at
+ * least an int, its value: `val=01000000 (1)`. A hole: `val=(int in [16384, 4194304])`,
+ * `val=(first 2 bytes of an int in [16384, 4194304])+a5*2`.
+ */
+export function renderOptval(v: string | OptHole, ret: number): string {
+  if (typeof v === 'string') {
+    const int = ret === 0 && v.length >= 8 ? ` (${Buffer.from(v.slice(0, 8), 'hex').readInt32LE(0)})` : '';
+    return ` val=${renderBuffer(v)}${int}`;
+  }
+  const n = Math.min(v.bytes, v.shown);
+  const what = n >= 4 ? 'int' : `first ${n} bytes of an int`;
+  const fill = v.shown - n > 0 ? `+a5*${v.shown - n}` : '';
+  return ` val=(${what} in [${v.lo}, ${v.hi}])${fill}`;
+}
+
+function returnedText(r: { ret: number; errno?: string | undefined; addr?: string | undefined; addrlen?: number | undefined; optval?: string | OptHole | undefined; optlen?: number | undefined }, call?: Call): string {
   let s = `= ${r.ret}`;
   if (r.errno !== undefined) s += ` ${r.errno}`;
   s += retMeaning(r.ret, call);
   if (r.addr !== undefined) s += ` addr=${renderBuffer(r.addr)}`;
   if (r.addrlen !== undefined) s += ` len=${r.addrlen}`;
+  if (r.optval !== undefined) s += renderOptval(r.optval, r.ret);
+  if (r.optlen !== undefined) s += ` len=${r.optlen}`;
   return s;
 }
 

@@ -100,7 +100,8 @@ describe('spec/wire: calls travel symbolically', () => {
     fc.record({ op: fc.constant('accept4' as const), fd, out, flags: i32 }),
     fc.record({ op: fc.constant('close' as const), fd }),
     fc.record({ op: fc.constant('fcntl' as const), fd, cmd: fc.oneof(fc.constantFrom(1, 2, 3, 4, 1030), i32), arg: i32 }),
-    fc.record({ op: fc.constant('setsockopt' as const), fd, level: fc.oneof(fc.constant(SOL_SOCKET), i32), name: i32, value: i32, optlen: i32 }),
+    fc.record({ op: fc.constant('setsockopt' as const), fd, level: fc.oneof(fc.constant(SOL_SOCKET), i32), name: i32, value: i32, optlen: i32, ptr: fc.constantFrom('null' as const, 'bad' as const) }, { requiredKeys: ['op', 'fd', 'level', 'name', 'value', 'optlen'] }),
+    fc.record({ op: fc.constant('getsockopt' as const), fd, level: fc.oneof(fc.constant(SOL_SOCKET), i32), name: i32, opt: out }),
   );
 
   it('round-trips every call through a line (encode, parse)', () => {

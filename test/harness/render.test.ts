@@ -203,14 +203,15 @@ const callArb: fc.Arbitrary<Call> = fc.oneof(
   fc.record({ op: fc.constant('accept4' as const), fd: anyInt, out: addrOutArb, flags: anyInt }),
   fc.record({ op: fc.constant('close' as const), fd: anyInt }),
   fc.record({ op: fc.constant('fcntl' as const), fd: anyInt, cmd: anyInt, arg: anyInt }),
-  fc.record({ op: fc.constant('setsockopt' as const), fd: anyInt, level: anyInt, name: anyInt, value: anyInt, optlen: anyInt }),
+  fc.record({ op: fc.constant('setsockopt' as const), fd: anyInt, level: anyInt, name: anyInt, value: anyInt, optlen: anyInt, ptr }, { requiredKeys: ['op', 'fd', 'level', 'name', 'value', 'optlen'] }),
+  fc.record({ op: fc.constant('getsockopt' as const), fd: anyInt, level: anyInt, name: anyInt, opt: addrOutArb }),
 );
 const errnoArb = fc.constantFrom(...(Object.keys(ERRNO) as ErrnoName[]));
 const hexArb = fc.uint8Array({ maxLength: 128 }).map((b) => Buffer.from(b).toString('hex'));
 const boundArb = fc.record({ addr: fc.ipV4(), port: anyInt });
 const observedArb: fc.Arbitrary<Observed> = fc.oneof(
   fc.record(
-    { kind: fc.constant('returned' as const), ret: anyInt, errno: fc.oneof(errnoArb, fc.nat().map((n): `E${number}` => `E${n}`)), addr: hexArb, addrlen: anyInt, bound: boundArb },
+    { kind: fc.constant('returned' as const), ret: anyInt, errno: fc.oneof(errnoArb, fc.nat().map((n): `E${number}` => `E${n}`)), addr: hexArb, addrlen: anyInt, optval: hexArb, optlen: anyInt, bound: boundArb },
     { requiredKeys: ['kind', 'ret'] },
   ),
   fc.record({ kind: fc.constant('blocked' as const), bound: boundArb }, { requiredKeys: ['kind'] }),
@@ -368,6 +369,12 @@ function reproSteps(): { call: Call; obs: Observed | undefined }[] {
     // __sys_accept4 checks the flags first; *len stays as it was.
     { call: { op: 'accept4', fd: 4, out: { ptr: 'null', lenPtr: 'ok', len: 16 }, flags: -1 }, obs: ret(-1, { errno: 'EINVAL', addrlen: 16 }) },
     { call: { op: 'setsockopt', fd: 5, level: 1, name: 2, value: 1, optlen: 4 }, obs: ret(0) },
+    // sk_getsockopt copies min(len, sizeof(int)) bytes: SO_TYPE (3) SOCK_STREAM, two bytes of it.
+    { call: { op: 'getsockopt', fd: 5, level: 1, name: 3, opt: { ptr: 'ok', lenPtr: 'ok', len: 2 } }, obs: ret(0, { optval: '0100', optlen: 2 }) },
+    { call: { op: 'getsockopt', fd: 5, level: 1, name: 2, opt: { ptr: 'ok', lenPtr: 'ok', len: 8 } }, obs: ret(0, { optval: '01000000a5a5a5a5', optlen: 4 }) },
+    // Level 6 (SOL_TCP), option 1 (TCP_NODELAY) with a faulting buffer: do_tcp_getsockopt writes *optlen first.
+    { call: { op: 'getsockopt', fd: 5, level: 6, name: 1, opt: { ptr: 'bad', lenPtr: 'ok', len: 8 } }, obs: ret(-1, { errno: 'EFAULT', optlen: 4 }) },
+    { call: { op: 'setsockopt', fd: 5, level: 1, name: 2, value: 1, optlen: 4, ptr: 'null' }, obs: ret(-1, { errno: 'EFAULT' }) },
   ];
 }
 

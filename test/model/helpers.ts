@@ -1,7 +1,7 @@
 /** Test helpers: build calls tersely and run them through the model adapter. */
-import type { AddrIn, AddrOut, Call } from '../../spec/call.js';
+import type { AddrIn, AddrOut, Call, OptOut, Ptr } from '../../spec/call.js';
 import type { Observed } from '../../spec/observed.js';
-import { AF_INET, SOCK_DGRAM, SOCK_STREAM } from '../../spec/constants.js';
+import { AF_INET, SOCK_DGRAM, SOCK_STREAM, SOL_SOCKET } from '../../spec/constants.js';
 import { DEFAULT_PROFILE, type Profile } from '../../spec/profile.js';
 import { initialState, step, type State } from '../../model/index.js';
 import { modelAdapter } from '../../adapters/model/index.js';
@@ -18,6 +18,15 @@ export const close = (fd: number): Call => ({ op: 'close', fd });
 export const getsockname = (fd: number, out: AddrOut = buf16): Call => ({ op: 'getsockname', fd, out });
 export const getpeername = (fd: number, out: AddrOut = buf16): Call => ({ op: 'getpeername', fd, out });
 export const shutdown = (fd: number, how: number): Call => ({ op: 'shutdown', fd, how });
+/** setsockopt(fd, level (SOL_SOCKET), name, [value], optlen (4)) with the option pointer `ptr` (valid). */
+export const setsockopt = (fd: number, name: number, value = 1, o: { level?: number; optlen?: number; ptr?: Ptr } = {}): Call => {
+  const c: Call = { op: 'setsockopt', fd, level: o.level ?? SOL_SOCKET, name, value, optlen: o.optlen ?? 4 };
+  if (o.ptr !== undefined) c.ptr = o.ptr;
+  return c;
+};
+export const int4: OptOut = { ptr: 'ok', lenPtr: 'ok', len: 4 };
+/** getsockopt(fd, level (SOL_SOCKET), name, &val[4], &len). */
+export const getsockopt = (fd: number, name: number, o: { level?: number; opt?: OptOut } = {}): Call => ({ op: 'getsockopt', fd, level: o.level ?? SOL_SOCKET, name, opt: o.opt ?? int4 });
 
 /** Runs `calls` on the model (as a system under test) and returns each step's rule and answer. */
 export async function runModel(calls: Call[], profile: Profile = DEFAULT_PROFILE): Promise<{ rule: string; obs: Observed; state: State }[]> {

@@ -8,13 +8,14 @@ import { describe, expect, it } from 'vitest';
 import type { World } from '../../spec/adapter.js';
 import type { Call, SocketcallInner } from '../../spec/call.js';
 import {
-  AF_INET6, AF_UNSPEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, SOCK_NONBLOCK, SOCKETCALL_NARGS, SOCKETCALL_NUM, SOL_SOCKET, SO_REUSEADDR, SYS_LISTEN,
+  AF_INET6, AF_UNSPEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, IPPROTO_TCP, SOCK_NONBLOCK, SOCKETCALL_NARGS, SOCKETCALL_NUM, SOL_SOCKET, SO_ACCEPTCONN, SO_DOMAIN,
+  SO_ERROR, SO_KEEPALIVE, SO_PROTOCOL, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, SO_TYPE, SYS_LISTEN, TCP_NODELAY,
 } from '../../spec/constants.js';
 import { RULES } from '../../model/index.js';
 import { runSequence } from '../../harness/runner.js';
 import { modelAdapter } from '../../adapters/model/index.js';
 import { linuxAdapter, linuxAvailable } from '../../adapters/linux/index.js';
-import { accept, bind, buf16, close, connect, getpeername, getsockname, inet, listen, tcp, udp } from './helpers.js';
+import { accept, bind, buf16, close, connect, getpeername, getsockname, getsockopt, inet, listen, setsockopt, tcp, udp } from './helpers.js';
 
 type Scenario = { world?: World; calls: Call[] } | { unreachable: string };
 
@@ -155,6 +156,40 @@ const SCENARIOS: Record<string, Scenario> = {
   'socketcall/EINVAL-call': s({ op: 'socketcall', num: 21, args: 'ok' }),
   'socketcall/EFAULT': s({ op: 'socketcall', num: SYS_LISTEN, args: 'bad' }),
   'socketcall/EFAULT-short': s(tcp(), { op: 'socketcall', num: SYS_LISTEN, args: 'ok', readable: 1, call: listen(4, 0) as SocketcallInner }),
+  'setsockopt/ENOPROTOOPT-level': s(udp(), setsockopt(4, TCP_NODELAY, 1, { level: IPPROTO_TCP, optlen: 2 })),
+  'setsockopt/EFAULT': s(tcp(), setsockopt(4, SO_REUSEADDR, 1, { ptr: 'bad' })),
+  'setsockopt/ENOPROTOOPT': s(tcp(), setsockopt(4, SO_TYPE)),
+  'setsockopt/SO_REUSEPORT': s(tcp(), setsockopt(4, SO_REUSEPORT)),
+  'setsockopt/SO_KEEPALIVE': s(udp(), setsockopt(4, SO_KEEPALIVE)),
+  'setsockopt/SO_RCVBUF': s(tcp(), setsockopt(4, SO_RCVBUF, 5000)),
+  'setsockopt/SO_SNDBUF': s(tcp(), setsockopt(4, SO_SNDBUF, -1)),
+  'setsockopt/TCP_NODELAY': s(tcp(), setsockopt(4, TCP_NODELAY, 7, { level: IPPROTO_TCP })),
+  'getsockopt/EBADF': s(getsockopt(9, SO_TYPE)),
+  'getsockopt/ENOTSOCK': s(getsockopt(3, SO_TYPE)),
+  // ip_getsockopt's level check comes before *optlen is read.
+  'getsockopt/EOPNOTSUPP-level': s(udp(), getsockopt(4, TCP_NODELAY, { level: IPPROTO_TCP, opt: { ptr: 'ok', lenPtr: 'bad', len: 4 } })),
+  // *optlen is read before the option is looked up.
+  'getsockopt/EFAULT-optlen': s(tcp(), getsockopt(4, 9999, { opt: { ptr: 'ok', lenPtr: 'bad', len: 4 } })),
+  // do_tcp_getsockopt checks len < 0 before it clamps (Linux 6.18).
+  'getsockopt/EINVAL-optlen': s(tcp(), getsockopt(4, TCP_NODELAY, { level: IPPROTO_TCP, opt: { ptr: 'ok', lenPtr: 'ok', len: -1 } })),
+  'getsockopt/ENOPROTOOPT': s(tcp(), getsockopt(4, 9999, { opt: { ptr: 'bad', lenPtr: 'ok', len: 4 } })),
+  // do_tcp_getsockopt writes *optlen (4) before the value faults.
+  'getsockopt/EFAULT-optval': s(tcp(), getsockopt(4, TCP_NODELAY, { level: IPPROTO_TCP, opt: { ptr: 'bad', lenPtr: 'ok', len: 8 } })),
+  // A short buffer gets the first bytes of the int.
+  'getsockopt/SO_TYPE': s(udp(), getsockopt(4, SO_TYPE, { opt: { ptr: 'ok', lenPtr: 'ok', len: 2 } })),
+  'getsockopt/SO_DOMAIN': s(tcp(), getsockopt(4, SO_DOMAIN, { opt: { ptr: 'ok', lenPtr: 'ok', len: 16 } })),
+  'getsockopt/SO_PROTOCOL': s(udp(), getsockopt(4, SO_PROTOCOL)),
+  // The read that faults still clears sk_err: the next one reads 0.
+  'getsockopt/SO_ERROR': s(tcp(SOCK_NONBLOCK), connect(4, to5000), getsockopt(4, SO_ERROR, { opt: { ptr: 'bad', lenPtr: 'ok', len: 4 } }), getsockopt(4, SO_ERROR)),
+  'getsockopt/SO_ACCEPTCONN': s(...L, getsockopt(4, SO_ACCEPTCONN)),
+  // The accepted socket inherits SOCK_KEEPOPEN (sk_clone_lock).
+  'getsockopt/SO_KEEPALIVE': s(tcp(), setsockopt(4, SO_KEEPALIVE), bind(4, to5000), listen(4), tcp(), connect(5, to5000), accept(4), getsockopt(6, SO_KEEPALIVE)),
+  'getsockopt/SO_REUSEADDR': s(tcp(), reuse(4), getsockopt(4, SO_REUSEADDR)),
+  'getsockopt/SO_REUSEPORT': s(udp(), setsockopt(4, SO_REUSEPORT, 2), getsockopt(4, SO_REUSEPORT)),
+  'getsockopt/SO_RCVBUF': s(udp(), setsockopt(4, SO_RCVBUF, -1), getsockopt(4, SO_RCVBUF)),
+  // ESTABLISHED: tcp_sndbuf_expand's value is a hole.
+  'getsockopt/SO_SNDBUF': s(...L, tcp(), connect(5, to5000), getsockopt(5, SO_SNDBUF)),
+  'getsockopt/TCP_NODELAY': s(tcp(), setsockopt(4, TCP_NODELAY, 1, { level: IPPROTO_TCP }), bind(4, to5000), listen(4), tcp(), connect(5, to5000), accept(4), getsockopt(6, TCP_NODELAY, { level: IPPROTO_TCP })),
   'internal/syn-retransmit-accepted': { unreachable: 'needs a SYN retransmitted (>= 1 s, TCP_TIMEOUT_INIT) within one sequence; allowed, never forced' },
   'internal/syn-retransmit-refused': { unreachable: 'needs a SYN retransmitted (>= 1 s, TCP_TIMEOUT_INIT) within one sequence; allowed, never forced' },
 };

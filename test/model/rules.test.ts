@@ -4,9 +4,18 @@
  * model/. These check the model alone; the property suite checks it against Linux.
  */
 import { describe, expect, it } from 'vitest';
-import { AF_UNSPEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, O_NONBLOCK, O_RDWR, SOCK_CLOEXEC, SOCK_NONBLOCK, SOL_SOCKET, SO_REUSEADDR } from '../../spec/constants.js';
-import { DEFAULT_PROFILE } from '../../spec/profile.js';
-import { accept, bind, buf16, close, connect, getpeername, getsockname, inet, last, listen, runModel, sin, tcp, udp } from './helpers.js';
+import {
+  AF_UNSPEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, IPPROTO_TCP, O_NONBLOCK, O_RDWR, SOCK_CLOEXEC, SOCK_NONBLOCK, SOL_SOCKET, SO_ERROR,
+  SO_PROTOCOL, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, TCP_NODELAY,
+} from '../../spec/constants.js';
+import type { Call } from '../../spec/call.js';
+import { ERRNO } from '../../spec/errno.js';
+import type { Observed } from '../../spec/observed.js';
+import { DEFAULT_PROFILE, LINUX_BUFFERS } from '../../spec/profile.js';
+import { initialState, step } from '../../model/index.js';
+import { valueHex } from '../../model/getsockopt.js';
+import { rcvbufFor, sndbufFor } from '../../model/sockbuf.js';
+import { accept, bind, buf16, close, connect, getpeername, getsockname, getsockopt, inet, last, listen, runModel, setsockopt, sin, tcp, udp } from './helpers.js';
 
 const listener = [tcp(), bind(4, inet('127.0.0.1', 5000)), listen(4, 0)];
 
@@ -245,5 +254,70 @@ describe('nondeterminism the model allows', () => {
     const r = await runModel([tcp(), bind(4, inet('127.0.0.1', 5000)), listen(4, 4), tcp(), reuse(5), bind(5, inet('127.0.0.1', 6000)),
       connect(5, inet('127.0.0.1', 5000)), close(5), tcp(), reuse(5), bind(5, inet('127.0.0.1', 6000))]);
     expect(step(r.at(-1)!.state, connect(5, inet('127.0.0.1', 5000))).map((o) => o.rule)).toEqual(['connect/EADDRNOTAVAIL-fin-wait1', 'connect/established']);
+  });
+});
+
+describe('socket options', () => {
+  const to5000 = inet('127.0.0.1', 5000);
+  const L = [tcp(), bind(4, to5000), listen(4, 0)];
+  const int = (v: number) => valueHex(v, 4, 4);
+  it('defaults_come_from_the_profile', async () => {
+    const r = await runModel([tcp(), udp(), getsockopt(4, SO_RCVBUF), getsockopt(4, SO_SNDBUF), getsockopt(5, SO_RCVBUF), getsockopt(5, SO_SNDBUF)]);
+    expect(r.slice(2).map((x) => x.obs)).toMatchObject([
+      { optval: int(LINUX_BUFFERS.tcpRmem[1]) }, { optval: int(LINUX_BUFFERS.tcpWmem[1]) },
+      { optval: int(LINUX_BUFFERS.rmemDefault) }, { optval: int(LINUX_BUFFERS.wmemDefault) },
+    ]);
+  });
+  it('buffer_sizes_are_doubled_clamped_and_raised_to_the_minimum', () => {
+    const p = { ...DEFAULT_PROFILE, buffers: { ...LINUX_BUFFERS, rmemMax: 4194304, wmemMax: 4194304 } };
+    expect([0, 1152, 1153, 5000, 4194305, -1, -2147483648].map((v) => rcvbufFor(p, v))).toEqual([2304, 2304, 2306, 10000, 8388608, 8388608, 8388608]);
+    expect([0, 2304, 2305, 5000, 2147483647].map((v) => sndbufFor(p, v))).toEqual([4608, 4608, 4610, 10000, 8388608]);
+  });
+  it('SO_ERROR_is_read_and_cleared_then_connect_reports_ECONNABORTED', async () => {
+    const r = await runModel([tcp(SOCK_NONBLOCK), connect(4, to5000), getsockopt(4, SO_ERROR), getsockopt(4, SO_ERROR), connect(4, to5000)]);
+    expect(r.slice(2).map((x) => x.obs)).toMatchObject([{ ret: 0, optval: int(ERRNO.ECONNREFUSED) }, { ret: 0, optval: int(0) }, { ret: -1, errno: 'ECONNABORTED' }]);
+  });
+  it('SO_ERROR_read_that_faults_still_clears_but_one_that_cannot_read_optlen_does_not', async () => {
+    const bad = (lenPtr: 'ok' | 'bad') => getsockopt(4, SO_ERROR, { opt: { ptr: lenPtr === 'ok' ? 'bad' : 'ok', lenPtr, len: 4 } });
+    const a = await runModel([tcp(SOCK_NONBLOCK), connect(4, to5000), bad('ok'), getsockopt(4, SO_ERROR)]);
+    expect(a[3]!.obs).toMatchObject({ optval: int(0) });
+    const b = await runModel([tcp(SOCK_NONBLOCK), connect(4, to5000), bad('bad'), getsockopt(4, SO_ERROR)]);
+    expect(b[3]!.obs).toMatchObject({ optval: int(ERRNO.ECONNREFUSED) });
+  });
+  it('reconnect_clears_the_error_a_disconnect_left', async () => {
+    const r = await runModel([...L, tcp(), connect(5, to5000), connect(5, { ...inet('0.0.0.0', 0), family: AF_UNSPEC, len: 2 }), getsockopt(5, SO_ERROR)]);
+    expect(r.at(-1)!.obs).toMatchObject({ optval: int(ERRNO.ECONNRESET) });
+    const again = await runModel([...L, tcp(), connect(5, to5000), connect(5, { ...inet('0.0.0.0', 0), family: AF_UNSPEC, len: 2 }), connect(5, to5000), getsockopt(5, SO_ERROR)]);
+    expect(again.at(-1)!.obs).toMatchObject({ optval: int(0) });
+  });
+  it('short_length_copies_the_first_bytes_and_writes_it_back', async () => {
+    const r = await last([tcp(), getsockopt(4, SO_PROTOCOL, { opt: { ptr: 'ok', lenPtr: 'ok', len: 1 } })]);
+    expect(r.obs).toMatchObject({ ret: 0, optval: '06', optlen: 1 });
+    const z = await last([tcp(), getsockopt(4, SO_PROTOCOL, { opt: { ptr: 'bad', lenPtr: 'ok', len: 0 } })]);
+    expect(z.obs).toEqual({ kind: 'returned', ret: 0, optlen: 0 });
+  });
+  it('tcp_level_on_udp_ENOPROTOOPT_for_set_EOPNOTSUPP_for_get', async () => {
+    expect((await last([udp(), setsockopt(4, TCP_NODELAY, 1, { level: IPPROTO_TCP })])).obs).toMatchObject({ errno: 'ENOPROTOOPT' });
+    expect((await last([udp(), getsockopt(4, TCP_NODELAY, { level: IPPROTO_TCP })])).obs).toMatchObject({ errno: 'EOPNOTSUPP' });
+  });
+  it('established_sndbuf_is_a_hole_until_read_then_fixed', () => {
+    let s = initialState(DEFAULT_PROFILE);
+    const go = (c: Call, obs?: Observed) => { const o = step(s, c)[0]!; s = o.next(obs ?? { kind: 'returned', ret: 0 }); return o; };
+    for (const c of L) go(c, { kind: 'returned', ret: c.op === 'socket' ? 4 : 0, ...(c.op !== 'socket' ? { bound: { addr: '127.0.0.1', port: 5000 } } : {}) });
+    go(tcp(), { kind: 'returned', ret: 5 });
+    go(connect(5, to5000), { kind: 'returned', ret: 0, bound: { addr: '127.0.0.1', port: 40000 } });
+    const first = go(getsockopt(5, SO_SNDBUF), { kind: 'returned', ret: 0, optval: int(3939840), optlen: 4 });
+    expect(first.expect).toMatchObject({ optval: { lo: LINUX_BUFFERS.tcpWmem[1], hi: LINUX_BUFFERS.tcpWmem[2], bytes: 4, shown: 4 } });
+    expect(step(s, getsockopt(5, SO_SNDBUF))[0]!.expect).toMatchObject({ optval: int(3939840) });
+  });
+  it('sndbuf_set_by_the_user_is_not_expanded_and_is_inherited', async () => {
+    const r = await runModel([tcp(), setsockopt(4, SO_SNDBUF, 3000), bind(4, to5000), listen(4), tcp(), connect(5, to5000), accept(4), getsockopt(6, SO_SNDBUF)]);
+    expect(r.at(-1)!.obs).toMatchObject({ optval: int(6000) });
+  });
+  it('port_choice_with_SO_REUSEPORT_is_refused_as_not_modelled', () => {
+    let s = initialState(DEFAULT_PROFILE);
+    s = step(s, tcp())[0]!.next({ kind: 'returned', ret: 4 });
+    s = step(s, setsockopt(4, SO_REUSEPORT))[0]!.next({ kind: 'returned', ret: 0 });
+    expect(() => step(s, bind(4, to5000))).toThrow(/SO_REUSEPORT/);
   });
 });

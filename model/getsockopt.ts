@@ -1,0 +1,130 @@
+/**
+ * getsockopt(2): __sys_getsockopt (fd, ENOTSOCK) → do_sock_getsockopt → sk_getsockopt
+ * for SOL_SOCKET; otherwise the protocol's: tcp_getsockopt (SOL_TCP: do_tcp_getsockopt;
+ * any other level: ip_getsockopt) or udp_getsockopt (ip_getsockopt for levels other
+ * than SOL_UDP/SOL_UDPLITE). do_ip_getsockopt starts "if (level != SOL_IP) return
+ * -EOPNOTSUPP" (not ENOPROTOOPT, as ip_setsockopt answers), before it reads *optlen.
+ *
+ * sk_getsockopt reads *optlen (EFAULT), refuses a negative one (EINVAL), computes the
+ * value (SO_ERROR clears sk_err here, so even a copy that then faults clears it), copies
+ * min(len, sizeof(int)) bytes out (EFAULT; nothing to copy for len 0, so any pointer
+ * will do) and then writes that length back. do_tcp_getsockopt checks len < 0 before
+ * it clamps (measured on 6.18: -1 gives EINVAL, though older kernels clamped first as
+ * unsigned and never saw a negative length) and writes the length back before the
+ * value, so a faulting buffer still gets its *optlen updated.
+ */
+import { produce } from 'immer';
+import type { Call } from '../spec/call.js';
+import { ERRNO } from '../spec/errno.js';
+import type { Expected, OptHole } from '../spec/expected.js';
+import { OPTVAL_SHOWN, type Observed } from '../spec/observed.js';
+import {
+  AF_INET, IPPROTO_IP, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE, SOCK_DGRAM, SOCK_STREAM, SOL_SOCKET, SO_ACCEPTCONN,
+  SO_DOMAIN, SO_ERROR, SO_KEEPALIVE, SO_PROTOCOL, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, SO_TYPE, TCP_NODELAY,
+} from '../spec/constants.js';
+import { lookupSock } from './fd.js';
+import { fail, type Outcome } from './outcome.js';
+import { unknownOption } from './setsockopt.js';
+import type { Sock, State } from './state.js';
+
+export const GETSOCKOPT_RULES = [
+  'getsockopt/EBADF', 'getsockopt/ENOTSOCK', 'getsockopt/EOPNOTSUPP-level', 'getsockopt/EFAULT-optlen',
+  'getsockopt/EINVAL-optlen', 'getsockopt/ENOPROTOOPT', 'getsockopt/EFAULT-optval',
+  'getsockopt/SO_TYPE', 'getsockopt/SO_DOMAIN', 'getsockopt/SO_PROTOCOL', 'getsockopt/SO_ERROR',
+  'getsockopt/SO_ACCEPTCONN', 'getsockopt/SO_KEEPALIVE', 'getsockopt/SO_REUSEADDR', 'getsockopt/SO_REUSEPORT',
+  'getsockopt/SO_RCVBUF', 'getsockopt/SO_SNDBUF', 'getsockopt/TCP_NODELAY',
+] as const;
+
+type GetsockoptCall = Extract<Call, { op: 'getsockopt' }>;
+
+/** An option's value: exact, or a range the model does not fix; `clear` is what reading it changes. */
+interface Value {
+  rule: string;
+  lo: number;
+  hi: number;
+  clear?: (sk: Sock) => void;
+}
+
+export function getsockoptStep(s: State, c: GetsockoptCall): Outcome[] {
+  const l = lookupSock(s, c.fd);
+  if (l.errno) return [fail(s, `getsockopt/${l.errno}`, l.errno)];
+  const { id, sock: sk } = l;
+  const o = c.opt;
+  if (c.level === IPPROTO_IP) throw new Error('model: getsockopt at level SOL_IP is not modelled');
+  const tcpLevel = c.level === IPPROTO_TCP && sk.proto === 'tcp';
+  if (c.level !== SOL_SOCKET && !tcpLevel) {
+    if (sk.proto === 'udp' && (c.level === IPPROTO_UDP || c.level === IPPROTO_UDPLITE)) throw new Error('model: getsockopt at level SOL_UDP is not modelled');
+    return [fail(s, 'getsockopt/EOPNOTSUPP-level', 'EOPNOTSUPP')];
+  }
+  // get_user / copy_from_sockptr(&len, optlen): NULL or a faulting pointer.
+  if (o.lenPtr !== 'ok') return [fail(s, 'getsockopt/EFAULT-optlen', 'EFAULT')];
+  if (o.len < 0) return [fail(s, 'getsockopt/EINVAL-optlen', 'EINVAL')];
+  const v = tcpLevel ? tcpValue(sk, c.name) : sockValue(sk, c.name);
+  if (v === undefined) return [fail(s, 'getsockopt/ENOPROTOOPT', 'ENOPROTOOPT')];
+  const n = Math.min(o.len, 4);
+  const cleared = v.clear ? produce(s, (d) => v.clear!(d.objs[id] as Sock)) : s;
+  // copy_to_sockptr(optval, &v, len) faults for NULL or a bad pointer unless len is 0.
+  if (o.ptr !== 'ok' && n > 0) {
+    const expect: Expected = { kind: 'returned', ret: -1, errno: 'EFAULT' };
+    if (tcpLevel) expect.optlen = n;
+    return [{ rule: 'getsockopt/EFAULT-optval', expect, next: () => cleared }];
+  }
+  const shown = Math.min(o.len, OPTVAL_SHOWN);
+  const expect: Expected = { kind: 'returned', ret: 0, optlen: n };
+  if (o.ptr === 'ok') expect.optval = v.lo === v.hi ? valueHex(v.lo, n, shown) : ({ lo: v.lo, hi: v.hi, bytes: n, shown } satisfies OptHole);
+  const learn = v.lo !== v.hi && n >= 4 && o.ptr === 'ok';
+  return [{
+    rule: v.rule,
+    expect,
+    next: (obs) => (learn ? produce(cleared, (d) => learnSndbuf(d.objs[id] as Sock, obs)) : cleared),
+  }];
+}
+
+/** The buffer after a copy of `n` bytes of `v` (little-endian) into `shown` bytes of 0xa5. */
+export function valueHex(v: number, n: number, shown: number): string {
+  let hex = '';
+  for (let i = 0; i < shown; i++) hex += i < n && i < 4 ? ((v >>> (8 * i)) & 0xff).toString(16).padStart(2, '0') : 'a5';
+  return hex;
+}
+
+/** A read of the whole int fixes the buffer size the model had left open (expandSndbuf). */
+function learnSndbuf(sk: Sock, obs: Observed): void {
+  if (obs.kind !== 'returned' || obs.optval === undefined || obs.optval.length < 8) return;
+  let v = 0;
+  for (let i = 3; i >= 0; i--) v = v * 256 + parseInt(obs.optval.slice(2 * i, 2 * i + 2), 16);
+  sk.sndbuf = v | 0; sk.sndbufHi = v | 0;
+}
+
+function exact(rule: string, v: number, clear?: (sk: Sock) => void): Value {
+  return clear ? { rule, lo: v, hi: v, clear } : { rule, lo: v, hi: v };
+}
+
+/** sk_getsockopt's switch for the options in scope; undefined for its `default:` arm (ENOPROTOOPT). */
+function sockValue(sk: Sock, name: number): Value | undefined {
+  switch (name) {
+    case SO_TYPE: return exact('getsockopt/SO_TYPE', sk.proto === 'tcp' ? SOCK_STREAM : SOCK_DGRAM);
+    case SO_DOMAIN: return exact('getsockopt/SO_DOMAIN', AF_INET);
+    // sk_protocol is the protocol inet_create found, also when socket() was given 0.
+    case SO_PROTOCOL: return exact('getsockopt/SO_PROTOCOL', sk.proto === 'tcp' ? IPPROTO_TCP : IPPROTO_UDP);
+    // "v.val = -sock_error(sk); if (v.val == 0) v.val = xchg(&sk->sk_err_soft, 0)": sock_error
+    // xchg()s sk_err to 0. sk_err_soft is set only by ICMP errors and timeouts, which no
+    // sequence on loopback meets, so it is 0 here.
+    case SO_ERROR: return exact('getsockopt/SO_ERROR', sk.err === null ? 0 : ERRNO[sk.err], sk.err === null ? undefined : (x) => { x.err = null; });
+    case SO_ACCEPTCONN: return exact('getsockopt/SO_ACCEPTCONN', sk.st === 'LISTEN' ? 1 : 0);
+    case SO_KEEPALIVE: return exact('getsockopt/SO_KEEPALIVE', sk.keepalive ? 1 : 0);
+    case SO_REUSEADDR: return exact('getsockopt/SO_REUSEADDR', sk.reuse ? 1 : 0);
+    case SO_REUSEPORT: return exact('getsockopt/SO_REUSEPORT', sk.reuseport ? 1 : 0);
+    case SO_RCVBUF: return exact('getsockopt/SO_RCVBUF', sk.rcvbuf);
+    case SO_SNDBUF: return { rule: 'getsockopt/SO_SNDBUF', lo: sk.sndbuf, hi: sk.sndbufHi };
+    default:
+      if (unknownOption(name)) return undefined;
+      throw new Error(`model: getsockopt SOL_SOCKET option ${name} is not modelled`);
+  }
+}
+
+/** do_tcp_getsockopt's switch: TCP_NODELAY is "!!(tp->nonagle & TCP_NAGLE_OFF)". */
+function tcpValue(sk: Sock, name: number): Value | undefined {
+  if (name === TCP_NODELAY) return exact('getsockopt/TCP_NODELAY', sk.nodelay ? 1 : 0);
+  if (unknownOption(name)) return undefined;
+  throw new Error(`model: getsockopt SOL_TCP option ${name} is not modelled`);
+}
