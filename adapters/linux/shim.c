@@ -435,6 +435,21 @@ int ss_probe_socketcall(void)
 #endif
 }
 
+/* A caller's buffer of n bytes copied to g_lo32 + off (its address returned); NULL and the
+ * faulting pointer pass through unchanged. */
+static void *lo32_in(const void *p, int off, size_t n)
+{
+  if (p == NULL || p == BAD_PTR) return (void *)p;
+  memcpy(g_lo32 + off, p, n);
+  return g_lo32 + off;
+}
+
+/* Copies a buffer lo32_in placed back to the caller's (nothing when it passed through). */
+static void lo32_out(void *p, const void *q, size_t n)
+{
+  if (q != p) memcpy(p, q, n);
+}
+
 /* The socket calls, made directly (sc == 0) or through socketcall (sc > 0, see A_SC). */
 static int sc_readable(int sc) { return sc >= 2 ? sc - 2 : -1; }
 
@@ -449,11 +464,7 @@ static long x_socket(int d, int t, int p, int sc)
 static long x_addr_in(int num, int fd, const void *p, socklen_t len, int sc)
 {
   if (!sc) return num == 2 ? bind(fd, p, len) : connect(fd, p, len);
-  const void *q = p;
-  if (p != NULL && p != BAD_PTR) {
-    memcpy(g_lo32 + LO_IN, p, sizeof(struct sockaddr_storage));
-    q = g_lo32 + LO_IN;
-  }
+  const void *q = lo32_in(p, LO_IN, sizeof(struct sockaddr_storage));
   uint32_t w[3] = { (uint32_t)fd, w32(q), (uint32_t)len };
   return socketcall32(num, PTR_OK, w, 3, sc_readable(sc));
 }
@@ -474,21 +485,13 @@ static long x_addr_out(int num, int fd, void *p, socklen_t *lp, int flags, int s
     if (num == 7) return getpeername(fd, p, lp);
     return accept4(fd, p, lp, num == 18 ? flags : 0);
   }
-  void *q = p;
-  socklen_t *lq = lp;
-  if (p != NULL && p != BAD_PTR) {
-    memcpy(g_lo32 + LO_OUT, p, sizeof(struct sockaddr_storage));
-    q = g_lo32 + LO_OUT;
-  }
-  if (lp != NULL && lp != BAD_PTR) {
-    memcpy(g_lo32 + LO_LEN, lp, sizeof *lp);
-    lq = (socklen_t *)(g_lo32 + LO_LEN);
-  }
+  void *q = lo32_in(p, LO_OUT, sizeof(struct sockaddr_storage));
+  socklen_t *lq = lo32_in(lp, LO_LEN, sizeof *lp);
   uint32_t w[4] = { (uint32_t)fd, w32(q), w32(lq), (uint32_t)flags };
   long r = socketcall32(num, PTR_OK, w, num == 18 ? 4 : 3, sc_readable(sc));
   int e = errno;
-  if (q != p) memcpy(p, q, sizeof(struct sockaddr_storage));
-  if (lq != lp) memcpy(lp, lq, sizeof *lp);
+  lo32_out(p, q, sizeof(struct sockaddr_storage));
+  lo32_out(lp, lq, sizeof *lp);
   errno = e;
   return r;
 }
@@ -498,11 +501,7 @@ static long x_addr_out(int num, int fd, void *p, socklen_t *lp, int flags, int s
 static long x_setsockopt(int fd, int level, int name, const void *val, socklen_t len, int sc)
 {
   if (!sc) return setsockopt(fd, level, name, val, len);
-  const void *q = val;
-  if (val != NULL && val != BAD_PTR) {
-    memcpy(g_lo32 + LO_VAL, val, sizeof(struct sockaddr_storage));
-    q = g_lo32 + LO_VAL;
-  }
+  const void *q = lo32_in(val, LO_VAL, sizeof(struct sockaddr_storage));
   uint32_t w[5] = { (uint32_t)fd, (uint32_t)level, (uint32_t)name, w32(q), (uint32_t)len };
   return socketcall32(14, PTR_OK, w, 5, sc_readable(sc));
 }
@@ -511,21 +510,13 @@ static long x_setsockopt(int fd, int level, int name, const void *val, socklen_t
 static long x_getsockopt(int fd, int level, int name, void *val, socklen_t *lp, int sc)
 {
   if (!sc) return getsockopt(fd, level, name, val, lp);
-  void *q = val;
-  socklen_t *lq = lp;
-  if (val != NULL && val != BAD_PTR) {
-    memcpy(g_lo32 + LO_VAL, val, sizeof(struct sockaddr_storage));
-    q = g_lo32 + LO_VAL;
-  }
-  if (lp != NULL && lp != BAD_PTR) {
-    memcpy(g_lo32 + LO_LEN, lp, sizeof *lp);
-    lq = (socklen_t *)(g_lo32 + LO_LEN);
-  }
+  void *q = lo32_in(val, LO_VAL, sizeof(struct sockaddr_storage));
+  socklen_t *lq = lo32_in(lp, LO_LEN, sizeof *lp);
   uint32_t w[5] = { (uint32_t)fd, (uint32_t)level, (uint32_t)name, w32(q), w32(lq) };
   long r = socketcall32(15, PTR_OK, w, 5, sc_readable(sc));
   int e = errno;
-  if (q != val) memcpy(val, q, sizeof(struct sockaddr_storage));
-  if (lq != lp) memcpy(lp, lq, sizeof *lp);
+  lo32_out(val, q, sizeof(struct sockaddr_storage));
+  lo32_out(lp, lq, sizeof *lp);
   errno = e;
   return r;
 }

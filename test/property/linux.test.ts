@@ -29,6 +29,26 @@ const name = (s: string): string => (why === undefined ? s : `${s} (skipped: ${w
 /** Ephemeral ports differ from run to run; everything else must be equal. */
 const maskPorts = (line: string): string => line.replace(/:(3[2-9]\d{3}|[4-5]\d{4}|60\d{3})\b/g, ':EPH');
 
+/**
+ * Compiles the trace's C program with -Wall -Werror, runs it (in its own namespace), and
+ * checks that it prints, call for call, what the trace recorded (ports masked).
+ */
+function expectReproPrintsTheTrace(trace: Trace): void {
+  const dir = mkdtempSync(join(tmpdir(), 'sockspec-repro-'));
+  try {
+    writeFileSync(join(dir, 'repro.c'), traceToC(trace));
+    const cc = spawnSync('cc', ['-Wall', '-Werror', 'repro.c', '-o', 'repro'], { cwd: dir, encoding: 'utf8' });
+    expect(cc.status, cc.stderr).toBe(0);
+    const run = spawnSync('./repro', [], { cwd: dir, encoding: 'utf8', timeout: 20_000 });
+    expect(run.status, run.stderr).toBe(0);
+    const printed = run.stdout.split('\n').filter((l) => /^\d+: /.test(l)).map(maskPorts);
+    expect(printed.length).toBeGreaterThan(0);
+    expect(printed).toEqual(trace.steps.map((x, i) => maskPorts(`${i + 1}: ${renderCall(x.call)} ${renderObserved(x.observed, x.call)}`)));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 suite(name('model vs linux'), () => {
   it('pinned_seed_400_sequences_find_no_divergence', async () => {
     // The first 400 sequences of `npm run conformance`'s first job (same seed, same generator options).
@@ -51,20 +71,7 @@ suite(name('model vs linux'), () => {
       steps: steps.map((s) => (s.rule ? { call: s.call, observed: s.observed, rule: s.rule } : { call: s.call, observed: s.observed })),
       divergence: f!.outcome.divergence!,
     };
-    const dir = mkdtempSync(join(tmpdir(), 'sockspec-repro-'));
-    try {
-      writeFileSync(join(dir, 'repro.c'), traceToC(trace));
-      const cc = spawnSync('cc', ['-Wall', '-Werror', 'repro.c', '-o', 'repro'], { cwd: dir, encoding: 'utf8' });
-      expect(cc.status, cc.stderr).toBe(0);
-      const run = spawnSync('./repro', [], { cwd: dir, encoding: 'utf8', timeout: 20_000 });
-      expect(run.status, run.stderr).toBe(0);
-      const printed = run.stdout.split('\n').filter((l) => /^\d+: /.test(l)).map(maskPorts);
-      const expected = steps.map((s, i) => maskPorts(`${i + 1}: ${renderCall(s.call)} = ${renderObserved(s.observed, s.call).replace(/^= /, '')}`));
-      expect(printed.length).toBeGreaterThan(0);
-      expect(printed).toEqual(expected);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    expectReproPrintsTheTrace(trace);
   });
 
   it('the_reference_wire_helper_agrees_with_the_in_process_linux_adapter_on_the_same_seed', async () => {
@@ -111,17 +118,6 @@ suite(name('model vs linux'), () => {
     try { r = await runSequence(session, calls); } finally { await session.close(); }
     expect(r.divergence, JSON.stringify(r.steps.at(-1))).toBeUndefined();
     const trace: Trace = { version: 1, adapter: 'linux', profile: session.profile, steps: r.steps.map((x) => ({ call: x.call, observed: x.observed })) };
-    const dir = mkdtempSync(join(tmpdir(), 'sockspec-repro-'));
-    try {
-      writeFileSync(join(dir, 'repro.c'), traceToC(trace));
-      const cc = spawnSync('cc', ['-Wall', '-Werror', 'repro.c', '-o', 'repro'], { cwd: dir, encoding: 'utf8' });
-      expect(cc.status, cc.stderr).toBe(0);
-      const run = spawnSync('./repro', [], { cwd: dir, encoding: 'utf8', timeout: 20_000 });
-      expect(run.status, run.stderr).toBe(0);
-      const printed = run.stdout.split('\n').filter((l) => /^\d+: /.test(l)).map(maskPorts);
-      expect(printed).toEqual(r.steps.map((x, i) => maskPorts(`${i + 1}: ${renderCall(x.call)} ${renderObserved(x.observed, x.call)}`)));
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    expectReproPrintsTheTrace(trace);
   });
 });
