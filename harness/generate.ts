@@ -147,6 +147,14 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
     { op: 'close', arbitrary: fc.record({ op: fc.constant('close' as const), fd: either<FdRef>(p / 2, fc.oneof({ arbitrary: k.map((sock) => ({ sock })), weight: 5 }, { arbitrary: k.map((live) => ({ live })), weight: 1 }), rawFd) }), weight: 7 },
     { op: 'fcntl', arbitrary: fcntl, weight: 6 },
     { op: 'shutdown', arbitrary: A.shutdown, weight: 5 },
+    // mmap of a socket (or of fds 0-3): the protections and map types Linux tells apart.
+    { op: 'mmap', arbitrary: fc.record({
+      op: fc.constant('mmap' as const), fd,
+      len: either(p, fc.constantFrom(4096, 8192, 1), fc.constant(0)),
+      prot: fc.constantFrom(0, 1, 1, 2, 3, 4, 5),
+      flags: either(p, fc.constantFrom(0x01, 0x02, 0x03, 0x02 | 0x8000, 0x01 | 0x80000), fc.constantFrom(0, 0x03 | 0x80000, 0x01 | 0x40000, 0x04)),
+      offset: either(p, fc.constantFrom(0, 4096), fc.constantFrom(1, 100)),
+    }), weight: 3 },
     { op: 'setsockopt', arbitrary: A.setsockopt, weight: 7 },
     { op: 'getsockopt', arbitrary: A.getsockopt, weight: 8 },
     { op: 'socketcall', arbitrary: socketcall, weight: 4 },

@@ -104,5 +104,6 @@ function resolveInner(s: State, t: Exclude<Template, { op: 'socketcall' }>): Cal
     case 'setsockopt': return { ...t, fd: resolveFd(s, t.fd) };
     case 'shutdown': return { ...t, fd: resolveFd(s, t.fd) };
     case 'getsockopt': return { ...t, fd: resolveFd(s, t.fd) };
+    case 'mmap': return { ...t, fd: resolveFd(s, t.fd) };
   }
 }

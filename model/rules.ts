@@ -16,9 +16,10 @@ import { SETSOCKOPT_RULES } from './setsockopt.js';
 import { SHUTDOWN_RULES } from './shutdown.js';
 import { SOCKET_RULES } from './socket.js';
 import { SOCKETCALL_RULES } from './socketcall.js';
+import { MMAP_RULES } from './mmap.js';
 
 export const RULES: readonly string[] = [
   ...SOCKET_RULES, ...BIND_RULES, ...LISTEN_RULES, ...ACCEPT_RULES, ...CONNECT_RULES,
   ...GETNAME_RULES, ...CLOSE_RULES, ...FCNTL_RULES, ...SETSOCKOPT_RULES, ...GETSOCKOPT_RULES, ...SHUTDOWN_RULES,
-  ...SOCKETCALL_RULES, ...INTERNAL_RULES,
+  ...SOCKETCALL_RULES, ...MMAP_RULES, ...INTERNAL_RULES,
 ];

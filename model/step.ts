@@ -19,6 +19,7 @@ import { setsockoptStep } from './setsockopt.js';
 import { shutdownStep } from './shutdown.js';
 import { socketStep } from './socket.js';
 import { socketcallStep } from './socketcall.js';
+import { mmapStep } from './mmap.js';
 import type { State } from './state.js';
 
 /**
@@ -52,6 +53,7 @@ function dispatch(s: State, call: Call): Outcome[] {
     case 'getsockopt': return getsockoptStep(s, call);
     case 'shutdown': return shutdownStep(s, call);
     case 'socketcall': return socketcallStep(s, call, step);
+    case 'mmap': return mmapStep(s, call);
     default: { const never: never = call; throw new Error(`model: unknown call ${JSON.stringify(never)}`); }
   }
 }

@@ -56,6 +56,11 @@ export type Call =
   | { op: 'getsockopt'; fd: number; level: number; name: number; opt: OptOut }
   | { op: 'shutdown'; fd: number; how: number }
   /**
+   * mmap(NULL, len, prot, flags, fd, offset): never MAP_ANONYMOUS or MAP_FIXED; a mapping
+   * that is made is unmapped at once, and reported as ret 0.
+   */
+  | { op: 'mmap'; fd: number; len: number; prot: number; flags: number; offset: number }
+  /**
    * socketcall(2), the multiplexer, through the 32-bit compat entry: call number `num`,
    * its argument array at `args` (of which only the first `readable` 32-bit words can be
    * read, when given: the rest lies on an unmapped page), holding the arguments of
@@ -72,7 +77,7 @@ export type Op = Call['op'];
 /** Every op, in a fixed order (for per-syscall counts and tables). */
 export const OPS: readonly Op[] = [
   'socket', 'bind', 'listen', 'accept', 'accept4', 'connect',
-  'getsockname', 'getpeername', 'close', 'fcntl', 'setsockopt', 'getsockopt', 'shutdown', 'socketcall',
+  'getsockname', 'getpeername', 'close', 'fcntl', 'setsockopt', 'getsockopt', 'shutdown', 'socketcall', 'mmap',
 ];
 
 /**

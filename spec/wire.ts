@@ -68,6 +68,11 @@ export const WIRE_NAMES = {
     ['SO_LINGER', 13], ['SO_REUSEPORT', 15], ['SO_ACCEPTCONN', K.SO_ACCEPTCONN], ['SO_PROTOCOL', K.SO_PROTOCOL],
     ['SO_DOMAIN', K.SO_DOMAIN],
   ],
+  /** mmap()'s protection bits and flags. */
+  mmapProt: [['PROT_READ', 0x1], ['PROT_WRITE', 0x2], ['PROT_EXEC', 0x4]],
+  mmapFlags: [
+    ['MAP_SHARED', 0x01], ['MAP_PRIVATE', 0x02], ['MAP_POPULATE', 0x8000], ['MAP_HUGETLB', 0x40000], ['MAP_SYNC', 0x80000],
+  ],
   /** socketcall()'s call numbers. */
   socketcall: [
     ['SYS_SOCKET', 1], ['SYS_BIND', 2], ['SYS_CONNECT', 3], ['SYS_LISTEN', 4], ['SYS_ACCEPT', 5], ['SYS_GETSOCKNAME', 6],
@@ -197,6 +202,8 @@ export function encodeCall(c: Call): Record<string, unknown> {
     }
     case 'getsockopt':
       return { op: c.op, fd: c.fd, level: symOf(T.level, c.level), name: optSym(c.level, c.name), opt: { ...c.opt } };
+    case 'mmap':
+      return { op: c.op, fd: c.fd, len: c.len, prot: bitsOf(T.mmapProt, c.prot), flags: bitsOf(T.mmapFlags, c.flags), offset: c.offset };
     case 'shutdown':
       return { op: c.op, fd: c.fd, how: c.how };
     case 'socketcall':
@@ -341,6 +348,11 @@ function call(v: unknown, path: string): Call {
       const arg = Array.isArray(o.arg) ? flags(o.arg, `${path}.arg`, FCNTL_BITS) : cint(o.arg, `${path}.arg`);
       return { op, fd: fd(), cmd: sym(o.cmd, `${path}.cmd`, T.fcntlCmd), arg };
     }
+    case 'mmap':
+      return {
+        op, fd: fd(), len: int(o.len, `${path}.len`, 0), prot: flags(o.prot, `${path}.prot`, T.mmapProt), flags: flags(o.flags, `${path}.flags`, T.mmapFlags),
+        offset: int(o.offset, `${path}.offset`, 0),
+      };
     case 'setsockopt':
     case 'getsockopt': {
       const level = sym(o.level, `${path}.level`, T.level);

@@ -5,11 +5,15 @@
 import type { AddrIn, AddrOut, Call, Op, Ptr } from '../../spec/call.js';
 import { SOCKETCALL_NARGS, SOCKETCALL_NUM } from '../../spec/constants.js';
 
+const MAP_FIXED = 0x10;
+const MAP_ANONYMOUS = 0x20;
+const MAP_FIXED_NOREPLACE = 0x100000;
+
 /** The shim's op codes (enum OP_* in shim.c). */
 export const OP_CODE: Readonly<Record<Op, number>> = {
   socket: 0, bind: 1, listen: 2, accept: 3, accept4: 4, connect: 5,
   getsockname: 6, getpeername: 7, close: 8, fcntl: 9, setsockopt: 10, socketcall: 11, shutdown: 13,
-  getsockopt: 14,
+  getsockopt: 14, mmap: 15,
 };
 
 /** Number of argument slots; the last one holds the deadline (ms) of a timed call. */
@@ -128,6 +132,11 @@ export function encode(call: Call, a: Float64Array): string | undefined {
       return undefined;
     case 'shutdown':
       a[0] = call.fd; a[1] = call.how;
+      return undefined;
+    case 'mmap':
+      // Never a mapping at a fixed address or an anonymous one: only the fd's file is in question.
+      if (call.flags & (MAP_FIXED | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE)) return 'mmap with MAP_FIXED, MAP_FIXED_NOREPLACE or MAP_ANONYMOUS: the linux adapter does not map into its own address space at chosen places';
+      a[0] = call.fd; a[1] = call.len; a[2] = call.prot; a[3] = call.flags; a[4] = call.offset;
       return undefined;
     default: {
       const never: never = call;

@@ -62,7 +62,7 @@ static int g_split_connect;
 enum {
   OP_SOCKET, OP_BIND, OP_LISTEN, OP_ACCEPT, OP_ACCEPT4, OP_CONNECT,
   OP_GETSOCKNAME, OP_GETPEERNAME, OP_CLOSE, OP_FCNTL, OP_SETSOCKOPT, OP_SOCKETCALL, OP_NOOP, OP_SHUTDOWN,
-  OP_GETSOCKOPT
+  OP_GETSOCKOPT, OP_MMAP
 };
 
 /* Argument slots. a[0] is always the fd (or socket's domain). a[A_SC] says how a socket
@@ -749,6 +749,17 @@ static int run(int op, const double *a, uint8_t *out, int32_t *res, int try)
   case OP_GETSOCKOPT:
     r = getsockopt_exec(fd, a, out, res, &err);
     break;
+  case OP_MMAP: {
+    /* The mapping, if made, is removed at once: only the answer matters (0 for a mapping). */
+    size_t len = (size_t)(int64_t)a[A_1];
+    void *m = mmap(NULL, len, (int)(int64_t)a[A_2], (int)(int64_t)a[A_3], fd, (off_t)(int64_t)a[A_4]);
+    if (m == MAP_FAILED) err = errno;
+    else {
+      munmap(m, len);
+      r = 0;
+    }
+    break;
+  }
   case OP_NOOP:
     r = 0;
     break;

@@ -120,6 +120,8 @@ function callCode(c: Call): CallCode {
       return { ...none, expr: `shutdown(${cInt(c.fd)}, ${cInt(c.how)})` };
     case 'socketcall':
       return socketcallCode(c);
+    case 'mmap':
+      return { ...none, expr: `mmap_once(${cInt(c.fd)}, ${c.len}UL, ${cInt(c.prot)}, ${cInt(c.flags)}, ${c.offset}L)` };
   }
 }
 

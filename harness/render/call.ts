@@ -8,7 +8,7 @@ import type { AddrIn, AddrOut, Call, OptOut, Ptr } from '../../spec/call.js';
 import { F_DUPFD, F_GETFD, F_GETFL, F_SETFD, F_SETFL, SOCKETCALL_NARGS } from '../../spec/constants.js';
 import {
   F_DUPFD_CLOEXEC, acceptFlagsName, domainName, fcntlCmdName, fdFlagsName, levelName, optName, protocolName,
-  setflArgName, socketcallName, sockTypeName,
+  MMAP_FLAGS, MMAP_PROT, flagsOf, setflArgName, socketcallName, sockTypeName,
 } from './names.js';
 
 function pointer(p: Exclude<Ptr, 'ok'>): string {
@@ -79,6 +79,8 @@ export function renderCall(c: Call): string {
       return `fcntl(${c.fd}, ${fcntlCmdName(c.cmd)}${fcntlArgs(c.cmd, c.arg)})`;
     case 'setsockopt':
       return `setsockopt(${c.fd}, ${levelName(c.level)}, ${optName(c.level, c.name)}, ${(c.ptr ?? 'ok') === 'ok' ? `[${c.value}]` : pointer(c.ptr as Exclude<Ptr, 'ok'>)}, ${c.optlen})`;
+    case 'mmap':
+      return `mmap(NULL, ${c.len}, ${flagsOf(MMAP_PROT, c.prot) === '0' ? 'PROT_NONE' : flagsOf(MMAP_PROT, c.prot)}, ${flagsOf(MMAP_FLAGS, c.flags)}, ${c.fd}, ${c.offset})`;
     case 'getsockopt':
       return `getsockopt(${c.fd}, ${levelName(c.level)}, ${optName(c.level, c.name)}, ${optOut(c.opt)})`;
     case 'shutdown':

@@ -198,6 +198,14 @@ static MAYBE_UNUSED long socketcall32(int num, int kind, const unsigned *w, int 
 #endif
 }
 
+/* mmap(NULL, len, prot, flags, fd, off), unmapped at once: 0 for a mapping, else -1 (errno). */
+static MAYBE_UNUSED long mmap_once(int fd, unsigned long len, int prot, int flags, long off) {
+  void *m = mmap(NULL, len, prot, flags, fd, off);
+  if (m == MAP_FAILED) return -1;
+  munmap(m, len);
+  return 0;
+}
+
 static void on_alarm(int sig) { (void)sig; }
 static MAYBE_UNUSED void arm(void) {
   struct itimerval t = {{0, 0}, {0, DEADLINE_US}};

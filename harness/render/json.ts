@@ -62,6 +62,7 @@ const call: Shape<Call> = tagged<Call>('op', {
   ...innerVariants,
   close: obj<Of<Call, 'op', 'close'>>({ op: req(op('close')), fd: req(int) }),
   fcntl: obj<Of<Call, 'op', 'fcntl'>>({ op: req(op('fcntl')), fd: req(int), cmd: req(int), arg: req(int) }),
+  mmap: obj<Of<Call, 'op', 'mmap'>>({ op: req(op('mmap')), fd: req(int), len: req(int), prot: req(int), flags: req(int), offset: req(int) }),
   socketcall: obj<Of<Call, 'op', 'socketcall'>>({
     op: req(op('socketcall')), num: req(int), args: req(ptr), readable: opt(int), call: opt(innerCall),
   }),

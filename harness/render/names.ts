@@ -175,3 +175,10 @@ export const SOCKETCALLS: NameTable = [
 export function socketcallName(n: number): string {
   return nameOf(SOCKETCALLS, n);
 }
+
+/** mmap()'s protection bits (PROT_NONE is 0). */
+export const MMAP_PROT: NameTable = [['PROT_READ', 0x1], ['PROT_WRITE', 0x2], ['PROT_EXEC', 0x4]];
+/** mmap()'s map type and the flags sockspec draws (MAP_SHARED_VALIDATE is both type bits). */
+export const MMAP_FLAGS: NameTable = [
+  ['MAP_SHARED_VALIDATE', 0x03], ['MAP_SHARED', 0x01], ['MAP_PRIVATE', 0x02], ['MAP_POPULATE', 0x8000], ['MAP_HUGETLB', 0x40000], ['MAP_SYNC', 0x80000],
+];

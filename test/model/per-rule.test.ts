@@ -26,6 +26,8 @@ const fcntl = (fd: number, cmd: number, arg = 0): Call => ({ op: 'fcntl', fd, cm
 const accept4 = (fd: number, flags = 0, out = buf16): Call => ({ op: 'accept4', fd, out, flags });
 const unspec = { ...inet('0.0.0.0', 0), family: AF_UNSPEC, len: 2 };
 const s = (...calls: Call[]): Scenario => ({ calls });
+const mmap = (fd: number, o: { len?: number; prot?: number; flags?: number; offset?: number } = {}): Call =>
+  ({ op: 'mmap', fd, len: o.len ?? 4096, prot: o.prot ?? 1, flags: o.flags ?? 0x01, offset: o.offset ?? 0 });
 const shut = (fd: number, how: number): Call => ({ op: 'shutdown', fd, how });
 const small: World = { nofile: 7 };
 const acceptRules = (op: 'accept' | 'accept4'): Record<string, Scenario> => {
@@ -153,6 +155,18 @@ const SCENARIOS: Record<string, Scenario> = {
   'shutdown/read': s(...L, tcp(), connect(5, to5000), shut(5, 0)),
   'shutdown/fin': s(...L, tcp(), connect(5, to5000), shut(5, 1)),
   'shutdown/other': s(udp(), connect(4, inet('127.0.0.1', 7000)), shut(4, 1)),
+  'mmap/EINVAL-offset': s(mmap(9, { offset: 1 })),
+  'mmap/EBADF': s(mmap(9, { flags: 0x01 | 0x40000 })),
+  'mmap/EINVAL-hugetlb': s(tcp(), mmap(4, { flags: 0x01 | 0x40000, len: 0 })),
+  'mmap/EINVAL-len': s(tcp(), mmap(4, { len: 0, flags: 0 })),
+  'mmap/EINVAL-type': s(tcp(), mmap(4, { flags: 0x04 })),
+  'mmap/EOPNOTSUPP-validate': s(tcp(), mmap(4, { flags: 0x03 | 0x80000, prot: 0x2 })),
+  'mmap/EACCES': s(mmap(3, { prot: 0x3, flags: 0x01 })),
+  'mmap/EPERM-noexec': s(udp(), mmap(4, { prot: 0x5, flags: 0x02 })),
+  'mmap/ENODEV-file': s(mmap(0, { prot: 0x7, flags: 0x01 })),
+  'mmap/ENODEV-sock': s(udp(), mmap(4, { prot: 0x3 })),
+  'mmap/EPERM-tcp': s(tcp(), mmap(4, { prot: 0x2, flags: 0x02 })),
+  'mmap/tcp': s(...L, mmap(4, { prot: 0, flags: 0x02 | 0x8000, len: 1, offset: 4096 })),
   'socketcall/EINVAL-call': s({ op: 'socketcall', num: 21, args: 'ok' }),
   'socketcall/EFAULT': s({ op: 'socketcall', num: SYS_LISTEN, args: 'bad' }),
   'socketcall/EFAULT-short': s(tcp(), { op: 'socketcall', num: SYS_LISTEN, args: 'ok', readable: 1, call: listen(4, 0) as SocketcallInner }),

@@ -96,7 +96,7 @@ suite(name('model vs linux'), () => {
   });
 
   const noSc = why === undefined ? socketcallUnavailable() : why;
-  (noSc === undefined ? it : it.skip)(`a_socketcall_trace_s_C_program_makes_the_calls_through_the_32_bit_entry_and_prints_the_kernel_side${noSc === undefined ? '' : ` (skipped: ${noSc})`}`, async () => {
+  (noSc === undefined ? it : it.skip)(`a_socketcall_and_mmap_trace_s_C_program_makes_the_calls_through_the_32_bit_entry_and_prints_the_kernel_side${noSc === undefined ? '' : ` (skipped: ${noSc})`}`, async () => {
     const inet = (port: number) => ({ ptr: 'ok' as const, len: 16, family: 2, addr: '127.0.0.1', port });
     const buf = { ptr: 'ok' as const, lenPtr: 'ok' as const, len: 16 };
     const calls: Call[] = [
@@ -112,6 +112,15 @@ suite(name('model vs linux'), () => {
       { op: 'socketcall', num: 2, args: 'ok', readable: 2, call: { op: 'bind', fd: 5, addr: inet(0) } },
       { op: 'socketcall', num: 14, args: 'ok', call: { op: 'setsockopt', fd: 4, level: 1, name: 2, value: 1, optlen: 4 } },
       { op: 'socketcall', num: 18, args: 'ok', readable: 3, call: { op: 'accept4', fd: 4, out: buf, flags: 0 } },
+      { op: 'socketcall', num: 13, args: 'ok', call: { op: 'shutdown', fd: 5, how: 1 } },
+      { op: 'socketcall', num: 15, args: 'ok', call: { op: 'getsockopt', fd: 4, level: 1, name: 3, opt: { ptr: 'ok', lenPtr: 'ok', len: 4 } } },
+      // mmap of a TCP socket (tcp_mmap), a UDP one (sock_no_mmap), a file, with each kind of refusal.
+      { op: 'mmap', fd: 4, len: 4096, prot: 1, flags: 1, offset: 0 },
+      { op: 'mmap', fd: 4, len: 4096, prot: 2, flags: 2, offset: 0 },
+      { op: 'socket', domain: 2, type: 2, protocol: 0 },
+      { op: 'mmap', fd: 7, len: 4096, prot: 1, flags: 1, offset: 0 },
+      { op: 'mmap', fd: 3, len: 4096, prot: 3, flags: 1, offset: 0 },
+      { op: 'mmap', fd: 4, len: 4096, prot: 1, flags: 0x80003, offset: 0 },
     ];
     const session = await linuxAdapter.open({ deadlineMs: 50 });
     let r;
