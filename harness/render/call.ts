@@ -3,10 +3,10 @@
  * `socket(AF_INET, SOCK_STREAM|SOCK_NONBLOCK, 0)`, `bind(5, {AF_INET, 127.0.0.1:5000}, 16)`,
  * `accept4(5, &addr[16], &len, SOCK_CLOEXEC)`, `fcntl(5, F_SETFL, O_NONBLOCK)`. Pure.
  */
-import type { AddrIn, AddrOut, Call, Ptr } from '../../spec/call.js';
+import type { AddrIn, AddrOut, Call, FdSet, Ptr } from '../../spec/call.js';
 import { F_DUPFD, F_GETFD, F_GETFL, F_SETFD, F_SETFL, SOCKETCALL_NARGS } from '../../spec/constants.js';
 import {
-  F_DUPFD_CLOEXEC, acceptFlagsName, domainName, fcntlCmdName, fdFlagsName, levelName, optName, protocolName,
+  F_DUPFD_CLOEXEC, acceptFlagsName, domainName, fcntlCmdName, fdFlagsName, levelName, optName, pollBitsName, protocolName,
   setflArgName, socketcallName, sockTypeName,
 } from './names.js';
 
@@ -73,6 +73,18 @@ export function renderCall(c: Call): string {
       return `setsockopt(${c.fd}, ${levelName(c.level)}, ${optName(c.level, c.name)}, [${c.value}], ${c.optlen})`;
     case 'shutdown':
       return `shutdown(${c.fd}, ${SHUT_NAMES[c.how] ?? c.how})`;
+    case 'poll': {
+      // poll([{4, POLLIN}, {-1, 0}], 2, 0)
+      const fds = c.fds !== 'ok' ? pointer(c.fds) : `[${c.entries.map((e) => `{${e.fd}, ${pollBitsName(e.events & 0xffff)}}`).join(', ')}]`;
+      return `poll(${fds}, ${c.nfds}, ${c.timeout})`;
+    }
+    case 'select': {
+      // select(5, {3, 4}, NULL, {}, {0 s, 0 us})
+      const set = (x: FdSet): string => (x.ptr === 'ok' ? `{${x.fds.join(', ')}}` : pointer(x.ptr));
+      const t = c.timeout;
+      const tv = t.ptr === 'ok' ? `{${t.sec} s, ${t.usec} us}` : pointer(t.ptr);
+      return `select(${c.nfds}, ${set(c.read)}, ${set(c.write)}, ${set(c.except)}, ${tv})`;
+    }
     case 'socketcall': {
       // The argument array shows the carried call's arguments: socketcall(SYS_BIND, &args[4, {...}, 16]).
       const inner = c.call === undefined ? '' : renderCall(c.call);
