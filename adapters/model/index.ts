@@ -31,6 +31,8 @@ function concretize(e: Expected): Observed {
   if (e.errno !== undefined) o.errno = e.errno;
   if (e.addr !== undefined) o.addr = e.addr;
   if (e.addrlen !== undefined) o.addrlen = e.addrlen;
+  if (e.revents !== undefined) o.revents = [...e.revents];
+  if (e.sets !== undefined) o.sets = { ...e.sets };
   const b = bound(e.bound);
   if (b) o.bound = b;
   return o;
