@@ -5,14 +5,14 @@
  */
 import fc from 'fast-check';
 import type { World } from '../spec/adapter.js';
-import type { AddrOut, Op, OptOut } from '../spec/call.js';
+import type { AddrOut, Op, OptOut, Timeval } from '../spec/call.js';
 import {
   AF_INET, AF_INET6, AF_UNIX, AF_UNSPEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, IPPROTO_ICMP, IPPROTO_TCP,
   IPPROTO_UDP, O_NONBLOCK, O_RDWR, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_RAW, SOCK_STREAM, SOL_SOCKET, SO_ACCEPTCONN,
   SO_DOMAIN, SO_ERROR, SO_KEEPALIVE, SO_PROTOCOL, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, SO_TYPE, TCP_NODELAY,
-  SOCKETCALL_NUM,
+  SOCKETCALL_NUM, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLRDBAND, POLLRDHUP, POLLWRBAND,
 } from '../spec/constants.js';
-import type { AddrInT, FdRef, InnerTemplate, Role, Template } from './template.js';
+import type { AddrInT, FdRef, FdSetT, InnerTemplate, Role, Template } from './template.js';
 
 export interface GenOptions {
   maxLength: number;
@@ -136,6 +136,49 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
       fc.tuple(inner, fc.nat({ max: 6 })).map(([call, readable]): Template => ({ op: 'socketcall', num: SOCKETCALL_NUM[call.op], args: 'ok', readable, call })),
     ),
   );
+  // poll and select: live sockets and files mostly, sometimes fds that are not open (or,
+  // for poll, negative ones); timeouts are 0, 1 ms or none (a poll that may block).
+  const multiFd: fc.Arbitrary<FdRef> = either<FdRef>(
+    p / 2,
+    fc.oneof({ arbitrary: k.map((sock) => ({ sock })), weight: 4 }, { arbitrary: k.map((live) => ({ live })), weight: 1 }),
+    fc.constantFrom(5, 6, 9, 63).map((raw): FdRef => ({ raw })),
+  );
+  const pollFd = either<FdRef>(p / 4, multiFd, fc.constantFrom(-1, -5, 1023, 2147483647).map((raw): FdRef => ({ raw })));
+  const events = either(
+    p,
+    fc.constantFrom(POLLIN, POLLOUT, POLLIN | POLLOUT, POLLIN | POLLOUT | POLLRDHUP, POLLIN | POLLPRI | POLLOUT | POLLRDHUP, 0),
+    fc.constantFrom(0xffff, -1, POLLERR | POLLHUP | POLLNVAL, POLLRDHUP, POLLWRBAND | POLLRDBAND, 0x8000),
+  );
+  const poll: fc.Arbitrary<Template> = fc.record({
+    op: fc.constant('poll' as const),
+    fds: either(p, fc.constant('ok' as const), fc.constantFrom('null' as const, 'bad' as const)),
+    entries: fc.array(fc.record({ fd: pollFd, events }), { minLength: 1, maxLength: 4 }),
+    timeout: fc.constantFrom(0, 0, 0, 1, -1),
+  }, { requiredKeys: ['op', 'fds', 'entries', 'timeout'] }).chain((t) => (p > 0
+    ? fc.oneof({ arbitrary: fc.constant(t), weight: 9 }, { arbitrary: fc.constantFrom(0, 8, 1025, -1).map((nfds) => ({ ...t, nfds })), weight: 1 })
+    : fc.constant(t)));
+  const fdSet: fc.Arbitrary<FdSetT> = either<FdSetT>(
+    p / 2,
+    fc.oneof(
+      { arbitrary: fc.array(multiFd, { maxLength: 3 }).map((fds): FdSetT => ({ ptr: 'ok', fds })), weight: 4 },
+      { arbitrary: fc.constant<FdSetT>({ ptr: 'null' }), weight: 2 },
+    ),
+    fc.constant<FdSetT>({ ptr: 'bad' }),
+  );
+  const timeval: fc.Arbitrary<Timeval> = either<Timeval>(
+    p / 2,
+    fc.oneof(
+      { arbitrary: fc.constant<Timeval>({ ptr: 'ok', sec: 0, usec: 0 }), weight: 6 },
+      { arbitrary: fc.constant<Timeval>({ ptr: 'ok', sec: 0, usec: 1000 }), weight: 1 },
+      { arbitrary: fc.constant<Timeval>({ ptr: 'null' }), weight: 1 },
+    ),
+    fc.constantFrom<Timeval>({ ptr: 'ok', sec: -1, usec: 0 }, { ptr: 'ok', sec: 0, usec: -1 }, { ptr: 'bad' }),
+  );
+  const select: fc.Arbitrary<Template> = fc.record({ op: fc.constant('select' as const), read: fdSet, write: fdSet, except: fdSet, timeout: timeval })
+    .chain((t) => fc.oneof(
+      { arbitrary: fc.constant<Template>(t), weight: 8 },
+      { arbitrary: either(p, fc.constantFrom(1, 64, 1024), fc.constantFrom(-1, 0, -2147483648)).map((nfds): Template => ({ ...t, nfds })), weight: 2 },
+    ));
   const entries: { op: Op; arbitrary: fc.Arbitrary<Template>; weight: number }[] = [
     { op: 'socket', arbitrary: socket, weight: 10 },
     { op: 'bind', arbitrary: A.bind, weight: 8 },
@@ -158,6 +201,8 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
     { op: 'setsockopt', arbitrary: A.setsockopt, weight: 7 },
     { op: 'getsockopt', arbitrary: A.getsockopt, weight: 8 },
     { op: 'socketcall', arbitrary: socketcall, weight: 4 },
+    { op: 'poll', arbitrary: poll, weight: 5 },
+    { op: 'select', arbitrary: select, weight: 4 },
   ];
   return fc.oneof(...entries.filter((e) => !o.skip?.has(e.op)).map(({ arbitrary, weight }) => ({ arbitrary, weight })));
 }

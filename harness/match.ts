@@ -2,7 +2,7 @@
  * Comparing an observation with what the model allows. Pure.
  */
 import type { Expected, OptHole, PortHole } from '../spec/expected.js';
-import type { Bound, Observed } from '../spec/observed.js';
+import type { Bound, Observed, SelectSets } from '../spec/observed.js';
 import { inHole } from '../model/ports.js';
 import type { Outcome } from '../model/outcome.js';
 
@@ -35,7 +35,18 @@ function optvalMatches(e: string | OptHole | undefined, o: string | undefined): 
 export function matches(e: Expected, obs: Observed): boolean {
   if (e.kind === 'blocked') return obs.kind === 'blocked' && boundMatches(e.bound, obs.bound);
   if (obs.kind !== 'returned') return false;
-  return obs.ret === e.ret && obs.errno === e.errno && obs.addr === e.addr && obs.addrlen === e.addrlen && optvalMatches(e.optval, obs.optval) && obs.optlen === e.optlen && boundMatches(e.bound, obs.bound);
+  return obs.ret === e.ret && obs.errno === e.errno && obs.addr === e.addr && obs.addrlen === e.addrlen && optvalMatches(e.optval, obs.optval) && obs.optlen === e.optlen
+    && boundMatches(e.bound, obs.bound) && listEq(e.revents, obs.revents) && setsEq(e.sets, obs.sets);
+}
+
+function listEq(a: readonly number[] | undefined, b: readonly number[] | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+function setsEq(a: SelectSets | undefined, b: SelectSets | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return listEq(a.read, b.read) && listEq(a.write, b.write) && listEq(a.except, b.except);
 }
 
 /** The first allowed outcome that `obs` is an instance of, if any. */

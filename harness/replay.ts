@@ -109,7 +109,8 @@ export function symbolize(calls: readonly Call[], observed: readonly Observed[] 
   return calls.map((outer, i) => {
     const s: Sym = { call: outer };
     const call = acting(outer);
-    if (observed === undefined || call.op === 'socketcall') return s;
+    // poll and select name several fds: they are replayed with the recorded numbers.
+    if (observed === undefined || call.op === 'socketcall' || call.op === 'poll' || call.op === 'select') return s;
     if (call.op !== 'socket') {
       for (let j = i - 1; j >= 0; j--) {
         const o = observed[j];
@@ -135,7 +136,7 @@ export function symbolize(calls: readonly Call[], observed: readonly Observed[] 
  */
 function materialize(s: Sym, done: readonly RunStep[], index: (j: number) => number | undefined): Call {
   let call = acting(s.call);
-  if (s.fdFrom !== undefined && call.op !== 'socket' && call.op !== 'socketcall') {
+  if (s.fdFrom !== undefined && call.op !== 'socket' && call.op !== 'socketcall' && call.op !== 'poll' && call.op !== 'select') {
     const k = index(s.fdFrom);
     const o = k === undefined ? undefined : done[k]?.observed;
     if (o?.kind === 'returned' && o.ret >= 0) call = { ...call, fd: o.ret };

@@ -3,7 +3,8 @@
  * positions among live objects, resolved against the model's world just before each call,
  * so a shrunk sequence still aims at something that exists.
  */
-import type { AddrIn, Call, SocketcallInner } from '../spec/call.js';
+import type { AddrIn, Call, FdSet, SocketcallInner } from '../spec/call.js';
+import { FDSET_LIMIT } from '../spec/constants.js';
 import { liveFds, type State } from '../model/index.js';
 import { sockName, type Sock } from '../model/state.js';
 
@@ -35,8 +36,17 @@ type ToTemplate<C> = C extends { addr: AddrIn }
 /** The templates socketcall can carry. */
 export type InnerTemplate = ToTemplate<SocketcallInner>;
 
+/** poll's entries name fds by reference; nfds absent: the number of entries. */
+export type PollTemplate = Omit<Extract<Call, { op: 'poll' }>, 'entries' | 'nfds'> & { entries: { fd: FdRef; events: number }[]; nfds?: number };
+/** An fd_set of references (members that resolve to 64 or more are left out, see FdSet). */
+export type FdSetT = { ptr: 'ok'; fds: FdRef[] } | { ptr: 'null' | 'bad' };
+/** select's sets by reference; nfds absent: one more than the highest member. */
+export type SelectTemplate = Omit<Extract<Call, { op: 'select' }>, 'read' | 'write' | 'except' | 'nfds'> & { read: FdSetT; write: FdSetT; except: FdSetT; nfds?: number };
+
 export type Template =
-  | ToTemplate<Exclude<Call, { op: 'socketcall' }>>
+  | ToTemplate<Exclude<Call, { op: 'socketcall' | 'poll' | 'select' }>>
+  | PollTemplate
+  | SelectTemplate
   | (Omit<Extract<Call, { op: 'socketcall' }>, 'call'> & { call?: InnerTemplate });
 
 function socketFds(s: State): number[] {
@@ -91,6 +101,12 @@ export function resolve(s: State, t: Template): Call {
   return resolveInner(s, t);
 }
 
+function resolveSet(s: State, x: FdSetT): FdSet {
+  if (x.ptr !== 'ok') return x;
+  const fds = [...new Set(x.fds.map((r) => resolveFd(s, r)).filter((fd) => fd >= 0 && fd < FDSET_LIMIT))].sort((a, b) => a - b);
+  return { ptr: 'ok', fds };
+}
+
 function resolveInner<T extends Exclude<Template, { op: 'socketcall' }>>(s: State, t: T): T extends InnerTemplate ? SocketcallInner : Call;
 function resolveInner(s: State, t: Exclude<Template, { op: 'socketcall' }>): Call {
   switch (t.op) {
@@ -105,5 +121,14 @@ function resolveInner(s: State, t: Exclude<Template, { op: 'socketcall' }>): Cal
     case 'shutdown': return { ...t, fd: resolveFd(s, t.fd) };
     case 'getsockopt': return { ...t, fd: resolveFd(s, t.fd) };
     case 'mmap': return { ...t, fd: resolveFd(s, t.fd) };
+    case 'poll': {
+      const entries = t.entries.map((e) => ({ fd: resolveFd(s, e.fd), events: e.events }));
+      return { op: 'poll', fds: t.fds, entries, nfds: t.nfds ?? entries.length, timeout: t.timeout };
+    }
+    case 'select': {
+      const read = resolveSet(s, t.read), write = resolveSet(s, t.write), except = resolveSet(s, t.except);
+      const top = Math.max(-1, ...[read, write, except].flatMap((x) => (x.ptr === 'ok' ? x.fds : [])));
+      return { op: 'select', nfds: t.nfds ?? top + 1, read, write, except, timeout: t.timeout };
+    }
   }
 }

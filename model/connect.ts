@@ -18,7 +18,7 @@ import { lookupFile } from './fd.js';
 import { fail, type Outcome } from './outcome.js';
 import { inHole, tcpConnectHole, udpHole } from './ports.js';
 import { expandSndbuf, isTimewait, SEND_SHUTDOWN, sockets, sockName, type Endpoint, type Sock, type State } from './state.js';
-import { connectFailure, disconnect, enqueueChild, setClose, timeWait } from './tcp.js';
+import { connectFailure, disconnect, done, enqueueChild, setClose, timeWait } from './tcp.js';
 
 export const CONNECT_RULES = [
   'connect/EBADF', 'connect/EINVAL-addrlen', 'connect/EFAULT', 'connect/ENOTSOCK', 'connect/EINVAL-short',
@@ -189,7 +189,7 @@ function tcpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
       if (nonblock) {
         return [outcome('connect/EINPROGRESS-refused', { ret: -1, errno: 'EINPROGRESS' }, (d) => {
           const x = d.objs[id] as Sock;
-          x.err = 'ECONNREFUSED'; x.ss = 'CONNECTING'; setClose(x);
+          x.err = 'ECONNREFUSED'; x.ss = 'CONNECTING'; done(x);
         })];
       }
       return [outcome('connect/ECONNREFUSED', { ret: -1, errno: 'ECONNREFUSED' }, (d) => {

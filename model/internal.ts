@@ -6,7 +6,7 @@
  */
 import { produce } from 'immer';
 import { sockets, type Sock, type State } from './state.js';
-import { enqueueChild, setClose } from './tcp.js';
+import { done, enqueueChild } from './tcp.js';
 
 export const INTERNAL_RULES = ['internal/syn-retransmit-accepted', 'internal/syn-retransmit-refused'] as const;
 
@@ -38,7 +38,7 @@ export function internal(s: State): Transition[] {
       out.push({ rule: 'internal/syn-retransmit-refused', next: produce(s, (d) => {
         const x = d.objs[id] as Sock;
         x.err = 'ECONNREFUSED';
-        setClose(x);
+        done(x);
       }) });
       continue;
     }

@@ -17,9 +17,11 @@ import { SHUTDOWN_RULES } from './shutdown.js';
 import { SOCKET_RULES } from './socket.js';
 import { SOCKETCALL_RULES } from './socketcall.js';
 import { MMAP_RULES } from './mmap.js';
+import { POLL_RULES } from './poll.js';
+import { SELECT_RULES } from './select.js';
 
 export const RULES: readonly string[] = [
   ...SOCKET_RULES, ...BIND_RULES, ...LISTEN_RULES, ...ACCEPT_RULES, ...CONNECT_RULES,
   ...GETNAME_RULES, ...CLOSE_RULES, ...FCNTL_RULES, ...SETSOCKOPT_RULES, ...GETSOCKOPT_RULES, ...SHUTDOWN_RULES,
-  ...SOCKETCALL_RULES, ...MMAP_RULES, ...INTERNAL_RULES,
+  ...SOCKETCALL_RULES, ...MMAP_RULES, ...INTERNAL_RULES, ...POLL_RULES, ...SELECT_RULES,
 ];

@@ -76,9 +76,8 @@ export interface Sock {
   /**
    * sk_shutdown: RCV_SHUTDOWN (1) | SEND_SHUTDOWN (2). Set by shutdown() (also on a CLOSE
    * socket, which answers ENOTCONN), copied to a listener's children (sk_clone_lock copies
-   * the whole sock), cleared by tcp_disconnect. tcp_done sets both bits too; that is not
-   * kept here because no call in scope can observe it: every path from tcp_done back to a
-   * socket that can listen or connect again goes through tcp_disconnect.
+   * the whole sock), cleared by tcp_disconnect; tcp_fin sets RCV_SHUTDOWN and tcp_done both
+   * bits (see done in tcp.ts), which poll and select observe.
    */
   shut: number;
   /**

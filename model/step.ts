@@ -2,7 +2,7 @@
  * The model's single entry point: the allowed outcomes of one call in one world.
  * Pure: reads `s`, never changes it; no I/O, no clock, no randomness.
  */
-import { actingCall, type Call } from '../spec/call.js';
+import { actingCall, type Call, type FdSet } from '../spec/call.js';
 import type { Expected } from '../spec/expected.js';
 import { acceptStep } from './accept.js';
 import { untouched } from './addr.js';
@@ -20,6 +20,9 @@ import { shutdownStep } from './shutdown.js';
 import { socketStep } from './socket.js';
 import { socketcallStep } from './socketcall.js';
 import { mmapStep } from './mmap.js';
+import { pollStep } from './poll.js';
+import { selectStep } from './select.js';
+import { REVENTS_UNTOUCHED, type SelectSets } from '../spec/observed.js';
 import type { State } from './state.js';
 
 /**
@@ -54,6 +57,8 @@ function dispatch(s: State, call: Call): Outcome[] {
     case 'shutdown': return shutdownStep(s, call);
     case 'socketcall': return socketcallStep(s, call, step);
     case 'mmap': return mmapStep(s, call);
+    case 'poll': return pollStep(s, call);
+    case 'select': return selectStep(s, call);
     default: { const never: never = call; throw new Error(`model: unknown call ${JSON.stringify(never)}`); }
   }
 }
@@ -72,6 +77,16 @@ function complete(call: Call, e: Expected): Expected {
       if (call.opt.lenPtr === 'ok' && r.optlen === undefined) r = { ...r, optlen: call.opt.len };
     }
     if ((call.op === 'bind' || call.op === 'listen' || call.op === 'connect') && r.bound === undefined) r = { ...r, bound: null };
+    // poll and select write their arrays back only when they return >= 0.
+    if (call.op === 'poll' && call.fds === 'ok' && r.revents === undefined) r = { ...r, revents: call.entries.map(() => REVENTS_UNTOUCHED) };
+    if (call.op === 'select' && r.sets === undefined) {
+      const sets: SelectSets = {};
+      const asPassed = (x: FdSet): number[] | undefined => (x.ptr === 'ok' ? [...new Set(x.fds)].sort((a, b) => a - b) : undefined);
+      const a = asPassed(call.read); if (a) sets.read = a;
+      const b = asPassed(call.write); if (b) sets.write = b;
+      const e2 = asPassed(call.except); if (e2) sets.except = e2;
+      r = { ...r, sets };
+    }
     return r;
   }
   if (call.op === 'connect' && e.bound === undefined) return { ...e, bound: null };

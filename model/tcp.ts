@@ -5,12 +5,22 @@
  * kernel path it stands for.
  */
 import type { ErrnoName } from '../spec/errno.js';
-import { expandSndbuf, isTimewait, newChild, SEND_SHUTDOWN, type Endpoint, type Sock, type State } from './state.js';
+import { expandSndbuf, isTimewait, newChild, RCV_SHUTDOWN, SEND_SHUTDOWN, type Endpoint, type Sock, type State } from './state.js';
 
 /** tcp_set_state(sk, TCP_CLOSE): unhash and, unless the port was bound explicitly, inet_put_port (inet_num = 0; inet_sport is left as it was). */
 export function setClose(sk: Sock): void {
   sk.st = 'CLOSE';
   if (!sk.portLock) sk.port = 0;
+}
+
+/**
+ * tcp_done(sk): tcp_set_state(TCP_CLOSE) (see setClose) and "WRITE_ONCE(sk->sk_shutdown,
+ * SHUTDOWN_MASK)": a socket ended by an RST, by the last ACK of its FIN, or handed over to
+ * a TIME_WAIT socket polls as shut in both directions (POLLHUP, POLLIN|POLLRDHUP).
+ */
+export function done(sk: Sock): void {
+  setClose(sk);
+  sk.shut = RCV_SHUTDOWN | SEND_SHUTDOWN;
 }
 
 /** tcp_disconnect's address part: inet_dport = 0 and, unless bound explicitly, inet_reset_saddr. */
@@ -31,7 +41,7 @@ export function receiveReset(d: State, id: number): void {
   const err: ErrnoName = sk.st === 'SYN_SENT' ? 'ECONNREFUSED' : sk.st === 'CLOSE_WAIT' ? 'EPIPE' : 'ECONNRESET';
   sk.err = err;
   sk.peer = null;
-  setClose(sk);
+  done(sk);
 }
 
 /**
@@ -121,7 +131,7 @@ export function timeWait(d: State, id: number): void {
   if (sk.dead) { sk.st = 'TIME_WAIT'; sk.peer = null; return; }
   d.objs[d.nextObj++] = { ...sk, queue: [], st: 'TIME_WAIT', peer: null, refs: 0, dead: true, remote: sk.remote && { ...sk.remote } };
   sk.peer = null;
-  setClose(sk);
+  done(sk);
 }
 
 /**
@@ -145,14 +155,16 @@ export function sendFin(d: State, id: number): void {
   const peer = sk.peer === null ? undefined : (d.objs[sk.peer] as Sock | undefined);
   if (sk.st === 'ESTABLISHED') {
     if (sk.peer === id) { sk.st = 'FIN_WAIT2'; timeWait(d, id); return; }
-    if (peer !== undefined && peer.st === 'ESTABLISHED') peer.st = 'CLOSE_WAIT';
+    // The peer's tcp_fin: CLOSE_WAIT and sk_shutdown |= RCV_SHUTDOWN.
+    if (peer !== undefined && peer.st === 'ESTABLISHED') { peer.st = 'CLOSE_WAIT'; peer.shut |= RCV_SHUTDOWN; }
     sk.st = 'FIN_WAIT2';
     return;
   }
   if (sk.st === 'CLOSE_WAIT') {
     if (sk.peer !== null && peer?.st === 'FIN_WAIT2') timeWait(d, sk.peer);
     sk.peer = null;
-    setClose(sk);
+    // LAST_ACK, then the peer's ACK: tcp_rcv_state_process calls tcp_done.
+    done(sk);
   }
 }
 

@@ -40,6 +40,24 @@ export interface OptOut {
   len: number;
 }
 
+/** One struct pollfd as passed in: the fd (the sequence's number; negative: ignored) and events. */
+export interface PollEntry {
+  fd: number;
+  /** The events mask (a short: only its low 16 bits reach the kernel). */
+  events: number;
+}
+
+/**
+ * An fd_set passed to select: NULL, a faulting pointer, or a valid set whose members are
+ * the sequence's fds, each in [0, 64). Every process's fd table has room for at least 64
+ * fds (NR_OPEN_DEFAULT) and select clamps nfds to the table's size (core_sys_select), which
+ * depends on the process's history; below 64 the clamp never drops a member.
+ */
+export type FdSet = { ptr: 'ok'; fds: number[] } | { ptr: 'null' | 'bad' };
+
+/** select's struct timeval *: NULL (wait forever), a faulting pointer, or a value. */
+export type Timeval = { ptr: 'ok'; sec: number; usec: number } | { ptr: 'null' | 'bad' };
+
 export type Call =
   | { op: 'socket'; domain: number; type: number; protocol: number }
   | { op: 'bind'; fd: number; addr: AddrIn }
@@ -61,6 +79,13 @@ export type Call =
    */
   | { op: 'mmap'; fd: number; len: number; prot: number; flags: number; offset: number }
   /**
+   * poll(2): `nfds` entries read from `fds` (a valid array holds `entries`, followed by
+   * {fd: -1} entries up to nfds when nfds is larger); `timeout` in ms.
+   */
+  | { op: 'poll'; fds: Ptr; entries: PollEntry[]; nfds: number; timeout: number }
+  /** select(2): the three sets and the timeout, nfds as given. */
+  | { op: 'select'; nfds: number; read: FdSet; write: FdSet; except: FdSet; timeout: Timeval }
+  /**
    * socketcall(2), the multiplexer, through the 32-bit compat entry: call number `num`,
    * its argument array at `args` (of which only the first `readable` 32-bit words can be
    * read, when given: the rest lies on an unmapped page), holding the arguments of
@@ -78,6 +103,7 @@ export type Op = Call['op'];
 export const OPS: readonly Op[] = [
   'socket', 'bind', 'listen', 'accept', 'accept4', 'connect',
   'getsockname', 'getpeername', 'close', 'fcntl', 'setsockopt', 'getsockopt', 'shutdown', 'socketcall', 'mmap',
+  'poll', 'select',
 ];
 
 /**
@@ -90,8 +116,8 @@ export function actingCall(c: Call): Call {
   return SOCKETCALL_NUM[c.call.op] === c.num ? c.call : c;
 }
 
-/** The fd a call acts on, or undefined for calls that take none (socket). */
+/** The fd a call acts on, or undefined for calls that take none (socket) or several (poll, select). */
 export function callFd(call: Call): number | undefined {
   if (call.op === 'socketcall') return call.call === undefined ? undefined : callFd(call.call);
-  return call.op === 'socket' ? undefined : call.fd;
+  return call.op === 'socket' || call.op === 'poll' || call.op === 'select' ? undefined : call.fd;
 }

@@ -96,3 +96,25 @@ export const SOCKETCALL_NUM = {
   getsockname: SYS_GETSOCKNAME, getpeername: SYS_GETPEERNAME, setsockopt: SYS_SETSOCKOPT, accept4: SYS_ACCEPT4,
   shutdown: SYS_SHUTDOWN, getsockopt: SYS_GETSOCKOPT,
 } as const;
+
+/** poll(2) event bits (include/uapi/asm-generic/poll.h; x86 needs no mangling). */
+export const POLLIN = 0x1;
+export const POLLPRI = 0x2;
+export const POLLOUT = 0x4;
+export const POLLERR = 0x8;
+export const POLLHUP = 0x10;
+export const POLLNVAL = 0x20;
+export const POLLRDNORM = 0x40;
+export const POLLRDBAND = 0x80;
+export const POLLWRNORM = 0x100;
+export const POLLWRBAND = 0x200;
+export const POLLMSG = 0x400;
+export const POLLRDHUP = 0x2000;
+/** The poll bits by name, in bit order (for renderers). */
+export const POLL_NAMES: readonly [string, number][] = [
+  ['POLLIN', POLLIN], ['POLLPRI', POLLPRI], ['POLLOUT', POLLOUT], ['POLLERR', POLLERR], ['POLLHUP', POLLHUP],
+  ['POLLNVAL', POLLNVAL], ['POLLRDNORM', POLLRDNORM], ['POLLRDBAND', POLLRDBAND], ['POLLWRNORM', POLLWRNORM],
+  ['POLLWRBAND', POLLWRBAND], ['POLLMSG', POLLMSG], ['POLLRDHUP', POLLRDHUP],
+];
+/** Members of a generated fd_set stay below this (NR_OPEN_DEFAULT, see FdSet in call.ts). */
+export const FDSET_LIMIT = 64;

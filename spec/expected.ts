@@ -4,6 +4,7 @@
  * in harness/.
  */
 import type { ErrnoName } from './errno.js';
+import type { SelectSets } from './observed.js';
 
 /** A stable public rule name such as `bind/EADDRINUSE` (see model/rules.ts). */
 export type RuleId = string;
@@ -42,4 +43,8 @@ export type Expected =
       optlen?: number;
       /** Expected local address after the call (see Observed.bound); null: not reported. */
       bound?: { addr: string; port: number | PortHole } | null;
+      /** Expected revents of a poll (see Observed.revents). */
+      revents?: number[];
+      /** Expected fd sets after a select (see Observed.sets). */
+      sets?: SelectSets;
     };

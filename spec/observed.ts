@@ -40,7 +40,28 @@ export interface Returned {
    * nothing). Absent if the fd was not a socket or getsockname failed.
    */
   bound?: Bound;
+  /**
+   * For poll with a valid fds pointer: each entry's revents after the call, as an unsigned
+   * 16-bit value, in the order of the call's entries (the adapter fills revents with
+   * REVENTS_UNTOUCHED before the call, so an entry the kernel did not write shows it).
+   */
+  revents?: number[];
+  /**
+   * For select: the members of each valid set after the call, ascending (a set the kernel
+   * did not write back still holds the members passed in).
+   */
+  sets?: SelectSets;
 }
+
+/** The fd sets after a select, one list per valid set pointer (absent: NULL or bad). */
+export interface SelectSets {
+  read?: number[];
+  write?: number[];
+  except?: number[];
+}
+
+/** What an adapter stores in every revents before a poll (0xa5a5, as for address buffers). */
+export const REVENTS_UNTOUCHED = 0xa5a5;
 
 export type Observed =
   | Returned

@@ -8,10 +8,10 @@
  * `{ ok: false, error }` with the JSON path of the first offending field.
  */
 import type { World } from './adapter.js';
-import { OPS, type AddrIn, type AddrOut, type Call, type Op, type OptOut, type Ptr, type SocketcallInner } from './call.js';
+import { OPS, type AddrIn, type AddrOut, type Call, type FdSet, type Op, type OptOut, type Ptr, type SocketcallInner, type Timeval } from './call.js';
 import * as K from './constants.js';
 import { ERRNO, type ErrnoName } from './errno.js';
-import { OPTVAL_SHOWN, type Bound, type Observed } from './observed.js';
+import { OPTVAL_SHOWN, type Bound, type Observed, type SelectSets } from './observed.js';
 import type { Buffers, Profile } from './profile.js';
 
 /** The protocol version this sockspec speaks; a helper's hello must state exactly this. */
@@ -211,6 +211,10 @@ export function encodeCall(c: Call): Record<string, unknown> {
         op: c.op, num: symOf(T.socketcall, c.num), args: c.args, ...(c.readable !== undefined ? { readable: c.readable } : {}),
         ...(c.call !== undefined ? { call: encodeCall(c.call) } : {}),
       };
+    case 'poll':
+      return { op: c.op, fds: c.fds, entries: c.entries.map((e) => ({ fd: e.fd, events: bitsOf(K.POLL_NAMES, e.events & 0xffff) })), nfds: c.nfds, timeout: c.timeout };
+    case 'select':
+      return { op: c.op, nfds: c.nfds, read: { ...c.read }, write: { ...c.write }, except: { ...c.except }, timeout: { ...c.timeout } };
   }
 }
 
@@ -371,12 +375,51 @@ function call(v: unknown, path: string): Call {
       if (o.readable !== undefined) c.readable = int(o.readable, `${path}.readable`, 0);
       if (o.call !== undefined) {
         const inner = call(o.call, `${path}.call`);
-        if (inner.op === 'close' || inner.op === 'fcntl' || inner.op === 'socketcall') fail(`${path}.call.op`, `socketcall cannot carry ${inner.op}`);
+        if (inner.op === 'close' || inner.op === 'fcntl' || inner.op === 'socketcall' || inner.op === 'poll' || inner.op === 'select') fail(`${path}.call.op`, `socketcall cannot carry ${inner.op}`);
         c.call = inner as SocketcallInner;
       }
       return c;
     }
+    case 'poll': {
+      if (!Array.isArray(o.entries)) fail(`${path}.entries`, `expected an array of {fd, events}, got ${show(o.entries)}`);
+      const entries = o.entries.map((e, i) => {
+        const p = `${path}.entries[${i}]`;
+        const x = rec(e, p);
+        const events = Array.isArray(x.events) ? flags(x.events, `${p}.events`, K.POLL_NAMES) : cint(x.events, `${p}.events`);
+        return { fd: cint(x.fd, `${p}.fd`), events };
+      });
+      return { op, fds: oneOf(o.fds, `${path}.fds`, PTRS), entries, nfds: int(o.nfds, `${path}.nfds`, -(2 ** 31), 2 ** 32 - 1), timeout: cint(o.timeout, `${path}.timeout`) };
+    }
+    case 'select':
+      return {
+        op, nfds: cint(o.nfds, `${path}.nfds`), read: fdSet(o.read, `${path}.read`), write: fdSet(o.write, `${path}.write`),
+        except: fdSet(o.except, `${path}.except`), timeout: timeval(o.timeout, `${path}.timeout`),
+      };
   }
+}
+
+function intList(v: unknown, path: string, lo?: number, hi?: number): number[] {
+  if (!Array.isArray(v)) fail(path, `expected an array of integers, got ${show(v)}`);
+  return v.map((e, i) => int(e, `${path}[${i}]`, lo, hi));
+}
+
+function fdSet(v: unknown, path: string): FdSet {
+  const o = rec(v, path);
+  const ptr = oneOf(o.ptr, `${path}.ptr`, PTRS);
+  return ptr === 'ok' ? { ptr, fds: intList(o.fds, `${path}.fds`, 0, 1023) } : { ptr };
+}
+
+function timeval(v: unknown, path: string): Timeval {
+  const o = rec(v, path);
+  const ptr = oneOf(o.ptr, `${path}.ptr`, PTRS);
+  return ptr === 'ok' ? { ptr, sec: int(o.sec, `${path}.sec`), usec: int(o.usec, `${path}.usec`) } : { ptr };
+}
+
+function selectSets(v: unknown, path: string): SelectSets {
+  const o = rec(v, path);
+  const r: SelectSets = {};
+  for (const k of ['read', 'write', 'except'] as const) if (o[k] !== undefined) r[k] = intList(o[k], `${path}.${k}`, 0, 1023);
+  return r;
 }
 
 function world(v: unknown, path: string): World {
@@ -431,6 +474,8 @@ function observed(v: unknown, path: string): Observed {
       }
       if (o.optlen !== undefined) r.optlen = cint(o.optlen, `${path}.optlen`);
       if (o.bound !== undefined) r.bound = bound(o.bound, `${path}.bound`);
+      if (o.revents !== undefined) r.revents = intList(o.revents, `${path}.revents`, 0, 65535);
+      if (o.sets !== undefined) r.sets = selectSets(o.sets, `${path}.sets`);
       return r;
     }
     case 'blocked':

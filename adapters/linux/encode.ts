@@ -13,8 +13,11 @@ const MAP_FIXED_NOREPLACE = 0x100000;
 export const OP_CODE: Readonly<Record<Op, number>> = {
   socket: 0, bind: 1, listen: 2, accept: 3, accept4: 4, connect: 5,
   getsockname: 6, getpeername: 7, close: 8, fcntl: 9, setsockopt: 10, socketcall: 11, shutdown: 13,
-  getsockopt: 14, mmap: 15,
+  getsockopt: 14, mmap: 15, poll: 16, select: 17,
 };
+
+/** The shim's array limit per poll (struct pollfd entries) or fd_set (members). */
+export const VEC_ENTRIES = 1024;
 
 /** Number of argument slots; the last one holds the deadline (ms) of a timed call. */
 export const ARG_SLOTS = 8;
@@ -138,9 +141,40 @@ export function encode(call: Call, a: Float64Array): string | undefined {
       if (call.flags & (MAP_FIXED | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE)) return 'mmap with MAP_FIXED, MAP_FIXED_NOREPLACE or MAP_ANONYMOUS: the linux adapter does not map into its own address space at chosen places';
       a[0] = call.fd; a[1] = call.len; a[2] = call.prot; a[3] = call.flags; a[4] = call.offset;
       return undefined;
+    case 'poll':
+      if (call.entries.length > VEC_ENTRIES) return `poll with more than ${VEC_ENTRIES} entries: the linux adapter's array holds ${VEC_ENTRIES}`;
+      a[0] = call.nfds; a[1] = PTR_CODE[call.fds]; a[2] = call.timeout; a[3] = call.entries.length;
+      return undefined;
+    case 'select':
+      for (const set of [call.read, call.write, call.except]) {
+        if (set.ptr === 'ok' && set.fds.some((fd) => fd < 0 || fd >= VEC_ENTRIES)) return `select with a set member outside [0, ${VEC_ENTRIES}): an fd_set cannot hold it`;
+      }
+      a[0] = call.nfds;
+      return undefined;
     default: {
       const never: never = call;
       return `unknown call ${JSON.stringify(never)}`;
     }
   }
+}
+
+/**
+ * The array argument of a poll or select (shim.c's g_vec layout), or undefined for other
+ * calls. Allocates; poll and select are not on the adapter's hot path.
+ */
+export function encodeVec(call: Call): Int32Array | undefined {
+  if (call.op === 'poll') {
+    const v = new Int32Array(2 * call.entries.length);
+    call.entries.forEach((e, i) => { v[2 * i] = e.fd; v[2 * i + 1] = e.events; });
+    return v;
+  }
+  if (call.op !== 'select') return undefined;
+  const t = call.timeout;
+  const words = [PTR_CODE[t.ptr], t.ptr === 'ok' ? t.sec : 0, t.ptr === 'ok' ? t.usec : 0];
+  for (const set of [call.read, call.write, call.except]) {
+    words.push(PTR_CODE[set.ptr]);
+    const fds = set.ptr === 'ok' ? set.fds : [];
+    words.push(fds.length, ...fds);
+  }
+  return Int32Array.from(words);
 }

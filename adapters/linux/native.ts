@@ -31,6 +31,10 @@ export interface Shim {
    * with the same arguments (nosleep.c says why the pair is exact).
    */
   tryExec(op: number, args: Float64Array, out: Buffer, res: Int32Array): number;
+  /** Leaves the array argument of the next poll or select in the shim (shim.c ss_setvec). */
+  setVec(v: Int32Array): void;
+  /** Copies the array results of the last poll or select out of the shim (ss_getvec). */
+  getVec(v: Int32Array): void;
   /** Executes one call on a worker thread (for calls that may block). */
   execAsync(op: number, args: Float64Array, out: Buffer, res: Int32Array, done: (err: unknown) => void): void;
 }
@@ -70,6 +74,8 @@ function bind(lib: LibraryHandle): Shim {
   const close = lib.func('int ss_close(void)');
   const exec = lib.func('int ss_exec(int op, void *a, void *out, void *res)');
   const tryExec = lib.func('int ss_try(int op, void *a, void *out, void *res)');
+  const setVec = lib.func('void ss_setvec(void *v, int32_t n)');
+  const getVec = lib.func('void ss_getvec(void *v, int32_t n)');
   const e = init() as number;
   if (e !== 0) throw new Error(`the C shim cannot install its deadline signal handler (errno ${e})`);
   return {
@@ -82,5 +88,7 @@ function bind(lib: LibraryHandle): Shim {
     exec: (op, a, out, res) => exec(op, a, out, res) as number,
     tryExec: (op, a, out, res) => tryExec(op, a, out, res) as number,
     execAsync: (op, a, out, res, done) => exec.async(op, a, out, res, done),
+    setVec: (v) => { setVec(v, v.length); },
+    getVec: (v) => { getVec(v, v.length); },
   };
 }

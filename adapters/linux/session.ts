@@ -8,9 +8,9 @@
 import type { Session, SessionOptions } from '../../spec/adapter.js';
 import { actingCall, type Call } from '../../spec/call.js';
 import { errnoName } from '../../spec/errno.js';
-import { OPTVAL_SHOWN, type Bound, type Observed, type Returned } from '../../spec/observed.js';
+import { OPTVAL_SHOWN, type Bound, type Observed, type Returned, type SelectSets } from '../../spec/observed.js';
 import type { Profile } from '../../spec/profile.js';
-import { ARG_SLOTS, A_DEADLINE, OP_CODE, encode } from './encode.js';
+import { ARG_SLOTS, A_DEADLINE, OP_CODE, VEC_ENTRIES, encode, encodeVec } from './encode.js';
 import { shim, type Shim } from './native.js';
 import { readProfile, VIRTUAL_NOFILE } from './profile.js';
 
@@ -83,7 +83,9 @@ class LinuxSession implements Session {
     // socketcall carrying a call is that call, made through the multiplexer (encode set A_SC).
     const acting = actingCall(call);
     const op = OP_CODE[acting.op];
-    const mayBlock = acting.op === 'accept' || acting.op === 'accept4' || acting.op === 'connect';
+    const vec = encodeVec(acting);
+    if (vec !== undefined) this.lib.setVec(vec);
+    const mayBlock = acting.op === 'accept' || acting.op === 'accept4' || acting.op === 'connect' || acting.op === 'poll' || acting.op === 'select';
     try {
       if (!mayBlock) this.lib.exec(op, this.args, this.out, this.res);
       else if (this.lib.tryExec(op, this.args, this.out, this.res) !== 0) return this.execTimed(acting, op);
@@ -100,7 +102,11 @@ class LinuxSession implements Session {
     // queue while the sequence waits (only a kernel timer, >= 1 s away), so a short wait
     // tells the same answer as a long one; connect waits on the handshake, which gets the
     // full deadline.
-    this.args[A_DEADLINE] = call.op === 'connect' ? this.deadlineMs : Math.min(this.deadlineMs, ACCEPT_WAIT_MS);
+    // poll and select come here when nothing was ready: with a timeout they wait for it
+    // (the generator keeps timeouts below the deadline); without one (poll's negative
+    // timeout, select's NULL) they wait as accept does, for the same reason.
+    const waitsForTimeout = (call.op === 'poll' && call.timeout >= 0) || (call.op === 'select' && call.timeout.ptr !== 'null');
+    this.args[A_DEADLINE] = call.op === 'connect' || waitsForTimeout ? this.deadlineMs : Math.min(this.deadlineMs, ACCEPT_WAIT_MS);
     const p = new Promise<Observed>((resolve, reject) => {
       this.lib.execAsync(op, this.args, this.out, this.res, (err) => {
         this.inflight = undefined;
@@ -134,7 +140,30 @@ class LinuxSession implements Session {
       if (call.opt.lenPtr === 'ok') o.optlen = r[R_ADDRLEN]!;
     }
     if (bound) o.bound = bound;
+    if (call.op === 'poll' && call.fds === 'ok') {
+      const v = this.vec(call.entries.length);
+      o.revents = Array.from(v);
+    }
+    if (call.op === 'select') {
+      const v = this.vec(3 * (VEC_ENTRIES + 1));
+      let at = 0;
+      const sets: SelectSets = {};
+      for (const [name, set] of [['read', call.read], ['write', call.write], ['except', call.except]] as const) {
+        const n = v[at++]!;
+        const members = Array.from(v.subarray(at, at + n));
+        at += n;
+        if (set.ptr === 'ok') sets[name] = members;
+      }
+      o.sets = sets;
+    }
     return o;
+  }
+
+  /** The shim's array results of the last poll or select (its first `n` words). */
+  private vec(n: number): Int32Array {
+    const v = new Int32Array(n);
+    this.lib.getVec(v);
+    return v;
   }
 
   private bound(call: Call): Bound | undefined {

@@ -31,6 +31,8 @@
 #include <linux/capability.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <poll.h>
+#include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -62,7 +64,7 @@ static int g_split_connect;
 enum {
   OP_SOCKET, OP_BIND, OP_LISTEN, OP_ACCEPT, OP_ACCEPT4, OP_CONNECT,
   OP_GETSOCKNAME, OP_GETPEERNAME, OP_CLOSE, OP_FCNTL, OP_SETSOCKOPT, OP_SOCKETCALL, OP_NOOP, OP_SHUTDOWN,
-  OP_GETSOCKOPT, OP_MMAP
+  OP_GETSOCKOPT, OP_MMAP, OP_POLL, OP_SELECT
 };
 
 /* Argument slots. a[0] is always the fd (or socket's domain). a[A_SC] says how a socket
@@ -699,6 +701,164 @@ static long getsockopt_exec(int fd, const double *a, uint8_t *out, int32_t *res,
   return r;
 }
 
+/* poll and select take arrays: ss_setvec() leaves them in g_vec before the call, and the
+ * call leaves its array results in g_vout for ss_getvec().
+ *   poll:   a[0] nfds, a[1] fds pointer kind, a[2] timeout (ms), a[3] entries k;
+ *           g_vec = k pairs (fd, events); g_vout = k revents (0xa5a5 where not written).
+ *   select: a[0] nfds; g_vec = tkind, sec, usec, then for read, write, except: kind,
+ *           count, members; g_vout = for each set: count, members after the call. */
+#define VEC_MAX (4 * NOFILE + 16)
+static int32_t g_vec[VEC_MAX];
+static int32_t g_vout[VEC_MAX];
+static struct pollfd g_pfd[NOFILE];
+static unsigned long *g_sets;
+static size_t g_set_words;
+#define REVENTS_UNTOUCHED 0xa5a5
+
+void ss_setvec(const int32_t *v, int32_t n)
+{
+  if (n > VEC_MAX) n = VEC_MAX;
+  if (n > 0) memcpy(g_vec, v, sizeof *v * (size_t)n);
+}
+
+void ss_getvec(int32_t *v, int32_t n)
+{
+  if (n > VEC_MAX) n = VEC_MAX;
+  if (n > 0) memcpy(v, g_vout, sizeof *v * (size_t)n);
+}
+
+/* Runs a possibly sleeping syscall under the deadline timer when a[A_DEADLINE] > 0. */
+#define TIMED(a, res, err, expr) ({                                   \
+  sigset_t old_;                                                      \
+  int timed_ = (a)[A_DEADLINE] > 0;                                   \
+  long r_ = -1;                                                       \
+  if (timed_ && (*(err) = arm((a)[A_DEADLINE], &old_))) {             \
+    (res)[R_BLOCKED] = B_NO_TIMER;                                    \
+  } else {                                                            \
+    r_ = (expr);                                                      \
+    if (r_ < 0) *(err) = errno;                                       \
+    if (timed_) disarm(&old_);                                        \
+    if (r_ < 0 && timed_ && *(err) == EINTR) (res)[R_BLOCKED] = B_BLOCKED; \
+  }                                                                   \
+  r_; })
+
+/* poll(2), made with the raw syscall. The session's RLIMIT_NOFILE is g_nofile while the
+ * process's is larger, so do_sys_poll's first check (nfds > RLIMIT_NOFILE: EINVAL) is
+ * made here, before the kernel is asked. Entries past the call's own are {-1, 0}. With
+ * `try`, a poll that may wait is made with timeout 0 and deferred if nothing is ready. */
+static long poll_exec(const double *a, int32_t *res, int *err, int try, int *deferred)
+{
+  unsigned int nfds = (unsigned int)(int64_t)a[A_FD];
+  int kind = (int)a[A_1], timeout = (int)(int64_t)a[A_2], k = (int)a[A_3];
+  long r;
+  if (k < 0 || k > NOFILE) k = 0;
+  for (int i = 0; i < k; i++) g_vout[i] = REVENTS_UNTOUCHED;
+  if (nfds > (unsigned int)g_nofile) {
+    *err = EINVAL;
+    return -1;
+  }
+  int n = (int)nfds > k ? (int)nfds : k;
+  for (int i = 0; i < n; i++) {
+    g_pfd[i].fd = i < k ? vmap(g_vec[2 * i]) : -1;
+    g_pfd[i].events = i < k ? (short)g_vec[2 * i + 1] : 0;
+    g_pfd[i].revents = (short)REVENTS_UNTOUCHED;
+  }
+  void *p = ptr_of(kind, g_pfd);
+  if (try && timeout != 0) {
+    r = syscall(SYS_poll, p, nfds, 0);
+    if (r == 0) {
+      *deferred = 1;
+      return -1;
+    }
+    if (r < 0) *err = errno;
+  } else {
+    r = TIMED(a, res, err, syscall(SYS_poll, p, nfds, timeout));
+  }
+  if (kind == PTR_OK)
+    for (int i = 0; i < k; i++) g_vout[i] = (uint16_t)g_pfd[i].revents;
+  return r;
+}
+
+/* Reads one set of g_vec at *at into the real bits (virtual v at g_base + v). */
+static int set_in(int *at, unsigned long *bits, int *kind)
+{
+  *kind = g_vec[(*at)++];
+  int cnt = g_vec[(*at)++];
+  memset(bits, 0, g_set_words * sizeof *bits);
+  for (int i = 0; i < cnt; i++) {
+    int v = g_vec[(*at)++];
+    if (v < 0 || v >= NOFILE) continue;
+    int fd = g_base + v;
+    bits[fd / (8 * sizeof *bits)] |= 1UL << (fd % (8 * sizeof *bits));
+  }
+  return cnt;
+}
+
+/* select(2), made with the raw syscall (glibc's select reads the timeval itself). The
+ * sets are the sequence's fds moved to the region: virtual nfds n becomes g_base + n
+ * (members below n are exactly the real bits below it; g_base is a multiple of 64, so
+ * the longs written back line up too), capped at n = NOFILE, which changes nothing for
+ * members below NOFILE. With `try`, a select that may wait is made with a zero timeout
+ * and deferred if nothing is ready. */
+static long select_exec(const double *a, int32_t *res, int *err, int try, int *deferred)
+{
+  int n = (int)(int64_t)a[A_FD];
+  size_t need = (size_t)(g_base + NOFILE) / (8 * sizeof(unsigned long)) + 2;
+  if (g_set_words < need) {
+    free(g_sets);
+    g_set_words = need;
+    g_sets = calloc(3 * g_set_words, sizeof(unsigned long));
+    if (!g_sets) {
+      g_set_words = 0;
+      *err = ENOMEM;
+      res[R_BLOCKED] = B_NO_TIMER;
+      return -1;
+    }
+  }
+  int at = 0;
+  int tkind = g_vec[at++];
+  struct timeval tv = { g_vec[at], g_vec[at + 1] };
+  at += 2;
+  int kinds[3];
+  unsigned long *bits[3];
+  for (int j = 0; j < 3; j++) {
+    bits[j] = g_sets + (size_t)j * g_set_words;
+    set_in(&at, bits[j], &kinds[j]);
+  }
+  long rn = n <= 0 ? n : g_base + (n > NOFILE ? NOFILE : n);
+  void *sp[3];
+  for (int j = 0; j < 3; j++) sp[j] = ptr_of(kinds[j], bits[j]);
+  void *tp = ptr_of(tkind, &tv);
+  long r;
+  int waits = tkind == PTR_NULL || (tkind == PTR_OK && (tv.tv_sec != 0 || tv.tv_usec != 0));
+  int valid = tkind != PTR_OK || (tv.tv_sec >= 0 && tv.tv_usec >= 0);
+  if (try && waits && valid) {
+    struct timeval zero = { 0, 0 };
+    r = syscall(SYS_select, (int)rn, sp[0], sp[1], sp[2], &zero);
+    if (r == 0) {
+      *deferred = 1;
+      return -1;
+    }
+    if (r < 0) *err = errno;
+  } else {
+    r = TIMED(a, res, err, syscall(SYS_select, (int)rn, sp[0], sp[1], sp[2], tp));
+  }
+  int o = 0;
+  for (int j = 0; j < 3; j++) {
+    int c = 0, start = o++;
+    if (kinds[j] == PTR_OK)
+      for (int v = 0; v < NOFILE; v++) {
+        int fd = g_base + v;
+        if (bits[j][fd / (8 * sizeof(unsigned long))] & (1UL << (fd % (8 * sizeof(unsigned long))))) {
+          g_vout[o++] = v;
+          c++;
+        }
+      }
+    g_vout[start] = c;
+  }
+  return r;
+}
+
 /* Executes one call; with `try`, returns 1 without filling res when the call may sleep. */
 static int run(int op, const double *a, uint8_t *out, int32_t *res, int try)
 {
@@ -766,6 +926,12 @@ static int run(int op, const double *a, uint8_t *out, int32_t *res, int try)
   case OP_SHUTDOWN:
     r = x_shutdown(fd, (int)(int64_t)a[A_1], (int)a[A_SC]);
     if (r < 0) err = errno;
+    break;
+  case OP_POLL:
+    r = poll_exec(a, res, &err, try, &deferred);
+    break;
+  case OP_SELECT:
+    r = select_exec(a, res, &err, try, &deferred);
     break;
   default:
     err = ENOSYS;

@@ -76,6 +76,7 @@ export class FdLayer {
     }
     if (call.op === 'socketcall') return unsupported('socketcall: lwIP has no multiplexer (and no 32-bit entry)');
     if (call.op === 'mmap') return unsupported('mmap: lwIP sockets are not files');
+    if (call.op === 'poll' || call.op === 'select') return unsupported(`${call.op}: the lwip helper does not pass it (lwip_poll/lwip_select would need the fd layer's files too)`);
     const e = call.fd >= 0 && call.fd < this.table.length ? this.table[call.fd] : undefined;
     const hasOut = call.op === 'accept' || call.op === 'accept4' || call.op === 'getsockname' || call.op === 'getpeername';
     if (e === undefined) return hasOut ? untouched(fail('EBADF'), call.out) : fail('EBADF');
@@ -132,7 +133,7 @@ export class FdLayer {
   }
 
   /** A socket call on fd 0..3 (or another file): Linux's answers for a non-socket. */
-  private onFile(call: Exclude<Call, { op: 'socket' | 'socketcall' | 'mmap' }>): Observed {
+  private onFile(call: Exclude<Call, { op: 'socket' | 'socketcall' | 'mmap' | 'poll' | 'select' }>): Observed {
     switch (call.op) {
       case 'close':
         this.table[call.fd] = undefined;

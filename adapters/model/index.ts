@@ -34,6 +34,8 @@ function concretize(e: Expected): Observed {
   if (e.addrlen !== undefined) o.addrlen = e.addrlen;
   if (e.optval !== undefined) o.optval = typeof e.optval === 'string' ? e.optval : valueHex(e.optval.lo, e.optval.bytes, e.optval.shown);
   if (e.optlen !== undefined) o.optlen = e.optlen;
+  if (e.revents !== undefined) o.revents = [...e.revents];
+  if (e.sets !== undefined) o.sets = { ...e.sets };
   const b = bound(e.bound);
   if (b) o.bound = b;
   return o;

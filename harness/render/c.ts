@@ -7,6 +7,7 @@
 import type { AddrIn, AddrOut, Call, OptOut, Ptr } from '../../spec/call.js';
 import { F_DUPFD, F_GETFD, F_GETFL, SOCKADDR_STORAGE_LEN } from '../../spec/constants.js';
 import { renderCall } from './call.js';
+import { REVENTS_UNTOUCHED } from '../../spec/observed.js';
 import { F_DUPFD_CLOEXEC } from './names.js';
 import { DEADLINE_US, cHelpers, cSetup, cString } from './cprelude.js';
 import { renderExpected, renderObserved } from './result.js';
@@ -15,6 +16,8 @@ import type { Trace } from './trace.js';
 
 /** Where the program's output goes, unless the trace itself uses that fd. */
 const OUT_FD_BASE = 900;
+/** poll's array is padded with {-1, 0} up to nfds when nfds is at most this. */
+const POLL_PAD_MAX = 1024;
 
 /** A C int expression for `n` (wrapped to 32 bits, as the syscall ABI would). */
 function cInt(n: number): string {
@@ -122,7 +125,52 @@ function callCode(c: Call): CallCode {
       return socketcallCode(c);
     case 'mmap':
       return { ...none, expr: `mmap_once(${cInt(c.fd)}, ${c.len}UL, ${cInt(c.prot)}, ${cInt(c.flags)}, ${c.offset}L)` };
+    case 'poll':
+      return pollCode(c);
+    case 'select':
+      return selectCode(c);
   }
+}
+
+/** The entries array holds the call's entries, then {-1, 0} up to nfds (at most 1024). */
+function pollCode(c: Extract<Call, { op: 'poll' }>): CallCode {
+  const nfds = c.nfds >>> 0;
+  const size = Math.max(1, c.entries.length, nfds <= POLL_PAD_MAX ? nfds : 0);
+  const init = c.entries.map((e) => `{${cInt(e.fd)}, (short)${e.events & 0xffff}, (short)${REVENTS_UNTOUCHED}}`);
+  const decl = `    static struct pollfd pfd[${size}];\n    int i;\n` +
+    `    for (i = 0; i < ${size}; i++) { pfd[i].fd = -1; pfd[i].events = 0; pfd[i].revents = (short)${REVENTS_UNTOUCHED}; }\n` +
+    init.map((x, i) => `    pfd[${i}] = (struct pollfd)${x};\n`).join('');
+  let after = '';
+  if (c.fds === 'ok') {
+    after = '      fputs(" revents=[", out);\n' +
+      c.entries.map((_, i) => `${i > 0 ? '      fputs(", ", out);\n' : ''}      put_revents((unsigned short)pfd[${i}].revents);\n`).join('') +
+      '      fputs("]", out);\n';
+  }
+  return {
+    decl, after, always: '', mayBlock: c.timeout !== 0,
+    expr: `syscall(SYS_poll, ${ptrExpr(c.fds, 'pfd')}, ${nfds}u, ${cInt(c.timeout)})`,
+  };
+}
+
+/**
+ * select through the raw syscall (glibc's select reads the timeval itself). nfds above
+ * 1024 is passed as 1024: the sets are 1024 bits, and for members below 1024 the two
+ * are the same call (the kernel clamps nfds to the fd table's size anyway).
+ */
+function selectCode(c: Extract<Call, { op: 'select' }>): CallCode {
+  const sets = [c.read, c.write, c.except] as const;
+  let decl = '    static unsigned long fs[3][1024 / (8 * sizeof(unsigned long))];\n    memset(fs, 0, sizeof fs);\n';
+  sets.forEach((x, j) => {
+    if (x.ptr === 'ok') for (const fd of x.fds) decl += `    fs[${j}][${fd} / (8 * sizeof(unsigned long))] |= 1UL << (${fd} % (8 * sizeof(unsigned long)));\n`;
+  });
+  const t = c.timeout;
+  if (t.ptr === 'ok') decl += `    struct { long s, u; } tv = {${cInt(t.sec)}, ${cInt(t.usec)}};\n`;
+  const n = (c.nfds | 0) > 1024 ? 1024 : c.nfds | 0;
+  const args = sets.map((x, j) => ptrExpr(x.ptr, `fs[${j}]`)).join(', ');
+  const names = ['read', 'write', 'except'];
+  const after = sets.map((x, j) => (x.ptr === 'ok' ? `      put_set("${names[j]}", fs[${j}]);\n` : '')).join('');
+  const waits = t.ptr === 'null' || (t.ptr === 'ok' && (t.sec !== 0 || t.usec !== 0));
+  return { decl, after, always: '', mayBlock: waits, expr: `syscall(SYS_select, ${cInt(n)}, ${args}, ${ptrExpr(t.ptr, '&tv')})` };
 }
 
 /** socketcall: the carried call's arguments as 32-bit words, its buffers in lo32() memory. */
@@ -253,7 +301,9 @@ function outFd(t: Trace): number {
   for (const { call: outer } of t.steps) {
     const call = outer.op === 'socketcall' ? outer.call : outer;
     if (call === undefined) continue;
-    if (call.op !== 'socket') used.add(call.fd);
+    if (call.op === 'poll') for (const e of call.entries) used.add(e.fd);
+    else if (call.op === 'select') for (const x of [call.read, call.write, call.except]) { if (x.ptr === 'ok') for (const fd of x.fds) used.add(fd); }
+    else if (call.op !== 'socket') used.add(call.fd);
     if (call.op === 'fcntl' && (call.cmd === F_DUPFD || call.cmd === F_DUPFD_CLOEXEC)) used.add(call.arg);
   }
   let fd = OUT_FD_BASE;

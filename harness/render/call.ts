@@ -4,10 +4,10 @@
  * `accept4(5, &addr[16], &len, SOCK_CLOEXEC)`, `fcntl(5, F_SETFL, O_NONBLOCK)`,
  * `getsockopt(5, SOL_SOCKET, SO_ERROR, &val[4], &len)`. Pure.
  */
-import type { AddrIn, AddrOut, Call, OptOut, Ptr } from '../../spec/call.js';
+import type { AddrIn, AddrOut, Call, FdSet, OptOut, Ptr } from '../../spec/call.js';
 import { F_DUPFD, F_GETFD, F_GETFL, F_SETFD, F_SETFL, SOCKETCALL_NARGS } from '../../spec/constants.js';
 import {
-  F_DUPFD_CLOEXEC, acceptFlagsName, domainName, fcntlCmdName, fdFlagsName, levelName, optName, protocolName,
+  F_DUPFD_CLOEXEC, acceptFlagsName, domainName, fcntlCmdName, fdFlagsName, levelName, optName, pollBitsName, protocolName,
   MMAP_FLAGS, MMAP_PROT, flagsOf, setflArgName, socketcallName, sockTypeName,
 } from './names.js';
 
@@ -85,6 +85,18 @@ export function renderCall(c: Call): string {
       return `getsockopt(${c.fd}, ${levelName(c.level)}, ${optName(c.level, c.name)}, ${optOut(c.opt)})`;
     case 'shutdown':
       return `shutdown(${c.fd}, ${SHUT_NAMES[c.how] ?? c.how})`;
+    case 'poll': {
+      // poll([{4, POLLIN}, {-1, 0}], 2, 0)
+      const fds = c.fds !== 'ok' ? pointer(c.fds) : `[${c.entries.map((e) => `{${e.fd}, ${pollBitsName(e.events & 0xffff)}}`).join(', ')}]`;
+      return `poll(${fds}, ${c.nfds}, ${c.timeout})`;
+    }
+    case 'select': {
+      // select(5, {3, 4}, NULL, {}, {0 s, 0 us})
+      const set = (x: FdSet): string => (x.ptr === 'ok' ? `{${x.fds.join(', ')}}` : pointer(x.ptr));
+      const t = c.timeout;
+      const tv = t.ptr === 'ok' ? `{${t.sec} s, ${t.usec} us}` : pointer(t.ptr);
+      return `select(${c.nfds}, ${set(c.read)}, ${set(c.write)}, ${set(c.except)}, ${tv})`;
+    }
     case 'socketcall': {
       // The argument array shows the carried call's arguments: socketcall(SYS_BIND, &args[4, {...}, 16]).
       const inner = c.call === undefined ? '' : renderCall(c.call);

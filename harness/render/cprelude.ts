@@ -7,7 +7,8 @@
 import type { Profile } from '../../spec/profile.js';
 import { ERRNO } from '../../spec/errno.js';
 import { FILL_BYTE, FILL_RUN_MIN } from './buffer.js';
-import { ACCESS_MODES, FD_FLAGS, O_FLAGS, type NameTable } from './names.js';
+import { ACCESS_MODES, FD_FLAGS, O_FLAGS, POLL_FLAGS, type NameTable } from './names.js';
+import { REVENTS_UNTOUCHED } from '../../spec/observed.js';
 import { BLOCKED_TEXT } from './result.js';
 
 /** How long a possibly blocking call may take before it counts as blocked (µs). */
@@ -46,6 +47,7 @@ export function cHelpers(outFd: number): string {
 #include <linux/capability.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -70,6 +72,7 @@ static FILE *out;
 struct name { const char *name; unsigned v; };
 ${table('o_flags', O_FLAGS)}
 ${table('fd_flags', FD_FLAGS)}
+${table('poll_flags', POLL_FLAGS)}
 
 /* errno names as sockspec prints them (spec/errno.ts); others print as E<n>. */
 static const char *errno_name(int e) {
@@ -91,6 +94,21 @@ static MAYBE_UNUSED void put_flags(const struct name *t, unsigned v) {
   }
   if (v != 0) fprintf(out, "%s0x%x", any ? "|" : "", v);
   else if (!any) fputs("0", out);
+}
+
+/* One revents as names.ts pollBitsName prints it ("untouched": the kernel did not write it). */
+static MAYBE_UNUSED void put_revents(unsigned short v) {
+  if (v == ${REVENTS_UNTOUCHED}) fputs("untouched", out);
+  else put_flags(poll_flags, v);
+}
+
+/* " name={a, b}": the members of a 1024-bit fd set after select. */
+static MAYBE_UNUSED void put_set(const char *name, const unsigned long *bits) {
+  int fd, any = 0;
+  fprintf(out, " %s={", name);
+  for (fd = 0; fd < 1024; fd++)
+    if (bits[fd / (8 * sizeof *bits)] & (1UL << (fd % (8 * sizeof *bits)))) { fprintf(out, any ? ", %d" : "%d", fd); any = 1; }
+  fputs("}", out);
 }
 
 /* F_GETFL's result: access mode, then status bits (names.ts getflResultName). */

@@ -3,10 +3,10 @@
  * newline) and a reader that checks every field and names the file and the field path of
  * the first thing that is wrong. Neither function changes its input.
  */
-import type { AddrIn, AddrOut, Call, OptOut, SocketcallInner } from '../../spec/call.js';
+import type { AddrIn, AddrOut, Call, FdSet, OptOut, PollEntry, SocketcallInner, Timeval } from '../../spec/call.js';
 import { ERRNO, type ErrnoName } from '../../spec/errno.js';
 import type { Expected, OptHole, PortHole } from '../../spec/expected.js';
-import type { Bound, Observed, Returned } from '../../spec/observed.js';
+import type { Bound, Observed, Returned, SelectSets } from '../../spec/observed.js';
 import type { Buffers, Profile } from '../../spec/profile.js';
 import {
   ShapeError, arrayOf, bool, either, int, matching, member, nullable, num, obj, oneOf, opt, pair, req, str, tagged, type Shape,
@@ -35,6 +35,21 @@ const addrIn: Shape<AddrIn> = tagged<AddrIn>('ptr', {
 });
 const addrOut: Shape<AddrOut> = obj<AddrOut>({ ptr: req(ptr), lenPtr: req(ptr), len: req(int) });
 const optOut: Shape<OptOut> = obj<OptOut>({ ptr: req(ptr), lenPtr: req(ptr), len: req(int) });
+
+const pollEntry: Shape<PollEntry> = obj<PollEntry>({ fd: req(int), events: req(int) });
+const fdSetNoBuffer = obj<Exclude<FdSet, { ptr: 'ok' }>>({ ptr: req(oneOf(['null', 'bad'] as const)) });
+const fdSet: Shape<FdSet> = tagged<FdSet>('ptr', {
+  ok: obj<Of<FdSet, 'ptr', 'ok'>>({ ptr: req(oneOf(['ok'] as const)), fds: req(arrayOf(int)) }),
+  null: fdSetNoBuffer,
+  bad: fdSetNoBuffer,
+});
+const timevalNoBuffer = obj<Exclude<Timeval, { ptr: 'ok' }>>({ ptr: req(oneOf(['null', 'bad'] as const)) });
+const timeval: Shape<Timeval> = tagged<Timeval>('ptr', {
+  ok: obj<Of<Timeval, 'ptr', 'ok'>>({ ptr: req(oneOf(['ok'] as const)), sec: req(int), usec: req(int) }),
+  null: timevalNoBuffer,
+  bad: timevalNoBuffer,
+});
+const selectSets: Shape<SelectSets> = obj<SelectSets>({ read: opt(arrayOf(int)), write: opt(arrayOf(int)), except: opt(arrayOf(int)) });
 
 function op<const O extends Call['op']>(o: O): Shape<O> {
   return oneOf([o] as const);
@@ -66,6 +81,10 @@ const call: Shape<Call> = tagged<Call>('op', {
   socketcall: obj<Of<Call, 'op', 'socketcall'>>({
     op: req(op('socketcall')), num: req(int), args: req(ptr), readable: opt(int), call: opt(innerCall),
   }),
+  poll: obj<Of<Call, 'op', 'poll'>>({ op: req(op('poll')), fds: req(ptr), entries: req(arrayOf(pollEntry)), nfds: req(int), timeout: req(int) }),
+  select: obj<Of<Call, 'op', 'select'>>({
+    op: req(op('select')), nfds: req(int), read: req(fdSet), write: req(fdSet), except: req(fdSet), timeout: req(timeval),
+  }),
 });
 
 const bound: Shape<Bound> = obj<Bound>({ addr: req(str), port: req(int) });
@@ -73,7 +92,7 @@ const bound: Shape<Bound> = obj<Bound>({ addr: req(str), port: req(int) });
 const observed: Shape<Observed> = tagged<Observed>('kind', {
   returned: obj<Returned>({
     kind: req(oneOf(['returned'] as const)), ret: req(int), errno: opt(observedErrno),
-    addr: opt(hexBytes), addrlen: opt(int), optval: opt(hexBytes), optlen: opt(int), bound: opt(bound),
+    addr: opt(hexBytes), addrlen: opt(int), optval: opt(hexBytes), optlen: opt(int), bound: opt(bound), revents: opt(arrayOf(int)), sets: opt(selectSets),
   }),
   blocked: obj<Of<Observed, 'kind', 'blocked'>>({ kind: req(oneOf(['blocked'] as const)), bound: opt(bound) }),
   crashed: obj<Of<Observed, 'kind', 'crashed'>>({ kind: req(oneOf(['crashed'] as const)), detail: req(str) }),
@@ -95,7 +114,7 @@ const expected: Shape<Expected> = tagged<Expected>('kind', {
   returned: obj<Of<Expected, 'kind', 'returned'>>({
     kind: req(oneOf(['returned'] as const)), ret: req(int), errno: opt(errnoName),
     addr: opt(hexBytes), addrlen: opt(int),
-    optval: opt(either((v) => typeof v === 'string', hexBytes, optHole)), optlen: opt(int), bound: opt(expectedBound),
+    optval: opt(either((v) => typeof v === 'string', hexBytes, optHole)), optlen: opt(int), bound: opt(expectedBound), revents: opt(arrayOf(int)), sets: opt(selectSets),
   }),
 });
 

@@ -4,6 +4,8 @@
  * socket option levels and names. A number without a name is printed as itself; bits
  * without a name are printed as one hex leftover (`|0x100`). Pure; never throws.
  */
+import { POLL_NAMES } from '../../spec/constants.js';
+import { REVENTS_UNTOUCHED } from '../../spec/observed.js';
 import {
   AF_INET, AF_INET6, AF_NETLINK, AF_PACKET, AF_UNIX, AF_UNSPEC, AF_VSOCK, F_DUPFD, F_GETFD, F_GETFL, F_SETFD,
   F_SETFL, FD_CLOEXEC, IPPROTO_ICMP, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE,
@@ -76,6 +78,15 @@ export const SOL_SOCKET_OPTS: NameTable = [
 
 /** IPPROTO_TCP option names (include/uapi/linux/tcp.h). */
 export const TCP_OPTS: NameTable = [['TCP_NODELAY', TCP_NODELAY]];
+
+/** poll(2) event bits (spec/constants.ts POLL_NAMES). */
+export const POLL_FLAGS: NameTable = POLL_NAMES;
+
+/** A poll events or revents value: `POLLIN|POLLOUT`, `0`; revents the kernel did not write: `untouched`. */
+export function pollBitsName(n: number, revents = false): string {
+  if (revents && n === REVENTS_UNTOUCHED) return 'untouched';
+  return flagsOf(POLL_FLAGS, n);
+}
 
 /** The name of `n` in `table`, or `n` in decimal. */
 export function nameOf(table: NameTable, n: number): string {

@@ -7,9 +7,9 @@
 import type { Call } from '../../spec/call.js';
 import { F_GETFD, F_GETFL } from '../../spec/constants.js';
 import type { Expected, OptHole, PortHole } from '../../spec/expected.js';
-import type { Observed } from '../../spec/observed.js';
+import type { Observed, SelectSets } from '../../spec/observed.js';
 import { renderBuffer } from './buffer.js';
-import { fdFlagsName, getflResultName } from './names.js';
+import { fdFlagsName, getflResultName, pollBitsName } from './names.js';
 
 /** What `blocked` means, spelled out where it is printed. */
 export const BLOCKED_TEXT = 'blocked (no answer within the deadline)';
@@ -58,7 +58,18 @@ export function renderOptval(v: string | OptHole, ret: number): string {
   return ` val=(${what} in [${v.lo}, ${v.hi}])${fill}`;
 }
 
-function returnedText(r: { ret: number; errno?: string | undefined; addr?: string | undefined; addrlen?: number | undefined; optval?: string | OptHole | undefined; optlen?: number | undefined }, call?: Call): string {
+interface ReturnedFields {
+  ret: number;
+  errno?: string | undefined;
+  addr?: string | undefined;
+  addrlen?: number | undefined;
+  optval?: string | OptHole | undefined;
+  optlen?: number | undefined;
+  revents?: number[] | undefined;
+  sets?: SelectSets | undefined;
+}
+
+function returnedText(r: ReturnedFields, call?: Call): string {
   let s = `= ${r.ret}`;
   if (r.errno !== undefined) s += ` ${r.errno}`;
   s += retMeaning(r.ret, call);
@@ -66,6 +77,13 @@ function returnedText(r: { ret: number; errno?: string | undefined; addr?: strin
   if (r.addrlen !== undefined) s += ` len=${r.addrlen}`;
   if (r.optval !== undefined) s += renderOptval(r.optval, r.ret);
   if (r.optlen !== undefined) s += ` len=${r.optlen}`;
+  if (r.revents !== undefined) s += ` revents=[${r.revents.map((v) => pollBitsName(v, true)).join(', ')}]`;
+  if (r.sets !== undefined) {
+    for (const k of ['read', 'write', 'except'] as const) {
+      const m = r.sets[k];
+      if (m !== undefined) s += ` ${k}={${m.join(', ')}}`;
+    }
+  }
   return s;
 }
 

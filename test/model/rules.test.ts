@@ -7,15 +7,16 @@ import { describe, expect, it } from 'vitest';
 import {
   AF_UNSPEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, IPPROTO_TCP, O_NONBLOCK, O_RDWR, SOCK_CLOEXEC, SOCK_NONBLOCK, SOL_SOCKET, SO_ERROR,
   SO_PROTOCOL, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, TCP_NODELAY,
+  POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLRDHUP, POLLRDNORM, POLLWRBAND, POLLWRNORM,
 } from '../../spec/constants.js';
 import type { Call } from '../../spec/call.js';
 import { ERRNO } from '../../spec/errno.js';
-import type { Observed } from '../../spec/observed.js';
+import { REVENTS_UNTOUCHED, type Observed } from '../../spec/observed.js';
 import { DEFAULT_PROFILE, LINUX_BUFFERS } from '../../spec/profile.js';
 import { initialState, step } from '../../model/index.js';
 import { valueHex } from '../../model/getsockopt.js';
 import { rcvbufFor, sndbufFor } from '../../model/sockbuf.js';
-import { accept, bind, buf16, close, connect, getpeername, getsockname, getsockopt, inet, last, listen, runModel, setsockopt, sin, tcp, udp } from './helpers.js';
+import { accept, bind, buf16, close, connect, getpeername, getsockname, getsockopt, inet, last, listen, runModel, setsockopt, shutdown, sin, tcp, udp } from './helpers.js';
 
 const listener = [tcp(), bind(4, inet('127.0.0.1', 5000)), listen(4, 0)];
 
@@ -319,5 +320,47 @@ describe('socket options', () => {
     s = step(s, tcp())[0]!.next({ kind: 'returned', ret: 4 });
     s = step(s, setsockopt(4, SO_REUSEPORT))[0]!.next({ kind: 'returned', ret: 0 });
     expect(() => step(s, bind(4, to5000))).toThrow(/SO_REUSEPORT/);
+  });
+});
+
+describe('poll and select', () => {
+  const everything = (fds: number[]) => ({ op: 'poll' as const, fds: 'ok' as const, entries: fds.map((fd) => ({ fd, events: 0xffff })), nfds: fds.length, timeout: 0 });
+  const revents = async (calls: Parameters<typeof runModel>[0], fds: number[]) => {
+    const r = await last([...calls, everything(fds)]);
+    return r.obs.kind === 'returned' ? r.obs.revents : undefined;
+  };
+  it('never_connected_tcp_is_writable_and_hung_up_tcp_poll_TCP_CLOSE', async () => {
+    expect(await revents([tcp()], [4])).toEqual([POLLOUT | POLLWRNORM | POLLHUP]);
+  });
+  it('listener_reads_only_with_a_pending_connection', async () => {
+    expect(await revents(listener, [4])).toEqual([0]);
+    expect(await revents([...listener, tcp(), connect(5, inet('127.0.0.1', 5000))], [4, 5])).toEqual([POLLIN | POLLRDNORM, POLLOUT | POLLWRNORM]);
+  });
+  it('peer_FIN_gives_POLLIN_POLLRDHUP_and_own_SHUT_WR_stays_writable', async () => {
+    const c = [...listener, tcp(), connect(5, inet('127.0.0.1', 5000)), accept(4), shutdown(5, 1)];
+    expect(await revents(c, [5, 6])).toEqual([POLLOUT | POLLWRNORM, POLLIN | POLLRDNORM | POLLRDHUP | POLLOUT | POLLWRNORM]);
+  });
+  it('reset_gives_POLLERR_POLLHUP_and_tcp_done_s_shutdown_mask', async () => {
+    const all = POLLIN | POLLRDNORM | POLLRDHUP | POLLOUT | POLLWRNORM | POLLHUP;
+    expect(await revents([...listener, tcp(), connect(5, inet('127.0.0.1', 5000)), close(4)], [5])).toEqual([all | POLLERR]);
+  });
+  it('udp_is_writable_with_WRBAND_files_and_bad_fds', async () => {
+    expect(await revents([udp()], [4, 0, 3, 9, -1])).toEqual([POLLOUT | POLLWRNORM | POLLWRBAND, POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM, POLLHUP, POLLNVAL, 0]);
+  });
+  it('events_mask_revents_except_POLLERR_POLLHUP_POLLNVAL', async () => {
+    const r = await last([tcp(), { op: 'poll', fds: 'ok', entries: [{ fd: 4, events: POLLIN }, { fd: 9, events: 0 }], nfds: 2, timeout: 0 }]);
+    expect(r.obs).toMatchObject({ ret: 2, revents: [POLLHUP, POLLNVAL] });
+  });
+  it('nfds_above_RLIMIT_NOFILE_EINVAL_and_revents_untouched', async () => {
+    const r = await last([{ op: 'poll', fds: 'ok', entries: [{ fd: 0, events: POLLIN }], nfds: 1025, timeout: 0 }]);
+    expect(r).toMatchObject({ rule: 'poll/EINVAL-nfds', obs: { ret: -1, errno: 'EINVAL', revents: [REVENTS_UNTOUCHED] } });
+  });
+  it('select_counts_each_ready_set_and_clears_the_rest_of_the_long', async () => {
+    const r = await last([tcp(), { op: 'select', nfds: 1, read: { ptr: 'ok', fds: [0, 4] }, write: { ptr: 'ok', fds: [0] }, except: { ptr: 'ok', fds: [0] }, timeout: { ptr: 'ok', sec: 0, usec: 0 } }]);
+    expect(r.obs).toMatchObject({ ret: 2, sets: { read: [0], write: [0], except: [] } });
+  });
+  it('select_timeout_checked_before_nfds_and_EBADF_for_a_closed_member', async () => {
+    expect((await last([{ op: 'select', nfds: -1, read: { ptr: 'null' }, write: { ptr: 'null' }, except: { ptr: 'null' }, timeout: { ptr: 'ok', sec: -1, usec: 0 } }])).rule).toBe('select/EINVAL-timeout');
+    expect((await last([{ op: 'select', nfds: 10, read: { ptr: 'ok', fds: [9] }, write: { ptr: 'null' }, except: { ptr: 'null' }, timeout: { ptr: 'ok', sec: 0, usec: 0 } }])).rule).toBe('select/EBADF');
   });
 });
