@@ -17,7 +17,13 @@ import { modelAdapter } from '../../adapters/model/index.js';
 import { linuxAdapter, linuxAvailable } from '../../adapters/linux/index.js';
 import { accept, bind, buf16, close, connect, getpeername, getsockname, getsockopt, inet, listen, setsockopt, tcp, udp } from './helpers.js';
 
-type Scenario = { world?: World; calls: Call[] } | { unreachable: string };
+/**
+ * A scenario: the calls (in a world), or why no sequence in scope reaches the rule. A
+ * rule whose answer depends on a kernel timer gives, in `timing`, the other rules the
+ * model allows at that call and why: on a loaded machine the kernel may answer by one of
+ * them (the model must still name `rule`, and the kernel must never diverge).
+ */
+type Scenario = { world?: World; calls: Call[]; timing?: { alsoAllowed: string[]; why: string } } | { unreachable: string };
 
 const L: Call[] = [tcp(), bind(4, inet('127.0.0.1', 5000)), listen(4, 0)];
 const to5000 = inet('127.0.0.1', 5000);
@@ -102,7 +108,13 @@ const SCENARIOS: Record<string, Scenario> = {
   'connect/tcp-EAFNOSUPPORT': s(tcp(), connect(4, { ...to5000, family: AF_INET6 })),
   'connect/tcp-ENETUNREACH': s(tcp(), connect(4, inet('10.1.2.3', 80))),
   'connect/EADDRNOTAVAIL': s(...L, tcp(), tcp(), reuse(5), reuse(6), bind(5, inet('127.0.0.1', 6000)), bind(6, inet('127.0.0.1', 6000)), connect(5, to5000), connect(6, to5000)),
-  'connect/EADDRNOTAVAIL-fin-wait1': s(...L, tcp(), reuse(5), bind(5, inet('127.0.0.1', 6000)), connect(5, to5000), close(5), tcp(), reuse(5), bind(5, inet('127.0.0.1', 6000)), connect(5, to5000)),
+  'connect/EADDRNOTAVAIL-fin-wait1': {
+    calls: [...L, tcp(), reuse(5), bind(5, inet('127.0.0.1', 6000)), connect(5, to5000), close(5), tcp(), reuse(5), bind(5, inet('127.0.0.1', 6000)), connect(5, to5000)],
+    timing: {
+      alsoAllowed: ['connect/queue-full-blocks', 'connect/established'],
+      why: 'the closed socket stays in FIN_WAIT1 only until the peer\'s delayed ACK (>= 40 ms); a connect made later takes its timewait socket over',
+    },
+  },
   'connect/established': s(...L, tcp(), connect(5, to5000)),
   'connect/EINPROGRESS': s(...L, tcp(SOCK_NONBLOCK), connect(5, to5000)),
   'connect/queue-full-blocks': s(...L, tcp(), connect(5, to5000), tcp(), connect(6, to5000)),
@@ -246,7 +258,7 @@ export const POLL_STATES: Record<string, Call[]> = {
   'closed fd, never-open fd, negative fd': [tcp(), close(4)],
 };
 
-const runnable = Object.entries(SCENARIOS).filter((e): e is [string, { world?: World; calls: Call[] }] => 'calls' in e[1]);
+const runnable = Object.entries(SCENARIOS).filter((e): e is [string, Exclude<Scenario, { unreachable: string }>] => 'calls' in e[1]);
 
 describe('one scenario per rule', () => {
   it('every_model_rule_has_a_scenario_or_a_reason', () => {
@@ -268,7 +280,9 @@ describe('one scenario per rule', () => {
       try {
         const r = await runSequence(session, sc.calls);
         if (r.divergence || r.error) bad.push(`${rule}: ${JSON.stringify(r.steps.at(-1))} ${r.error ?? ''}`);
-        else if (r.steps.at(-1)?.rule !== rule) bad.push(`${rule}: the kernel's answer matched ${r.steps.at(-1)?.rule}`);
+        else if (r.steps.at(-1)?.rule !== rule && !(sc.timing?.alsoAllowed.includes(r.steps.at(-1)?.rule ?? '') ?? false)) {
+          bad.push(`${rule}: the kernel's answer matched ${r.steps.at(-1)?.rule}`);
+        }
       } finally {
         await session.close();
       }
