@@ -3,6 +3,7 @@
  */
 
 import { availableParallelism } from 'node:os';
+import type { CorpusOptions } from '../corpus.js';
 
 export class UsageError extends Error {}
 
@@ -184,17 +185,12 @@ export function parseReplay(argv: string[], one: boolean): ReplayArgs {
   return a;
 }
 
-export interface CorpusArgs {
+/** `corpus generate|check`: the generation options (harness/corpus.ts) with the adapter by name. */
+export type CorpusArgs = Pick<CorpusOptions, 'seed' | 'runs' | 'budgetS' | 'maxLength' | 'invalid' | 'deadlineMs'> & {
   sub: 'generate' | 'check';
   dir: string;
   adapter: string;
-  seed: number;
-  runs: number;
-  budgetS?: number;
-  maxLength: number;
-  invalid: number;
-  deadlineMs: number;
-}
+};
 
 /** Parses `corpus generate|check`. */
 export function parseCorpus(argv: string[]): CorpusArgs {
