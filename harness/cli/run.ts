@@ -68,6 +68,10 @@ async function runJob(adapter: Adapter, a: RunArgs): Promise<RunResult> {
     if (!a.child) process.stderr.write('\nsockspec: interrupted; finishing the current sequence (Ctrl-C again to quit at once)\n');
   };
   process.on('SIGINT', onInt);
+  // A parallel job whose parent is gone (killed, not interrupted) stops too: no orphan keeps running.
+  const ppid = process.ppid;
+  const orphanCheck = a.child ? setInterval(() => { if (process.ppid !== ppid) stop ??= 'interrupted'; }, 500) : undefined;
+  orphanCheck?.unref();
   const t0 = Date.now();
   const progress = a.child ? childProgress() : progressBar(a.runs, 1);
   const report = await check({
@@ -83,6 +87,7 @@ async function runJob(adapter: Adapter, a: RunArgs): Promise<RunResult> {
   });
   progress.done();
   process.off('SIGINT', onInt);
+  if (orphanCheck) clearInterval(orphanCheck);
 
   const result: RunResult = {
     version: 1, tool: 'sockspec', adapter: adapter.name, kernel, seed: a.seed, jobs: 1,
@@ -276,6 +281,9 @@ async function runParallel(a: RunArgs): Promise<number> {
     for (const c of children) if (c.exitCode === null) c.kill('SIGINT');
   };
   process.on('SIGINT', onInt);
+  // Terminated (a CI timeout): the jobs are asked to stop as for Ctrl-C, and this process
+  // waits for them and reports as usual.
+  process.on('SIGTERM', onInt);
   try {
     const jobs = Array.from({ length: a.jobs }, (_, i) => {
       const runs = Math.floor(a.runs / a.jobs) + (i < a.runs % a.jobs ? 1 : 0);
@@ -327,6 +335,7 @@ async function runParallel(a: RunArgs): Promise<number> {
     return finish(merged, a);
   } finally {
     process.off('SIGINT', onInt);
+    process.off('SIGTERM', onInt);
     rmSync(dir, { recursive: true, force: true });
   }
 }
