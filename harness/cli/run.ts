@@ -68,6 +68,7 @@ async function runJob(adapter: Adapter, a: RunArgs): Promise<RunResult> {
     if (!a.child) process.stderr.write('\nsockspec: interrupted; finishing the current sequence (Ctrl-C again to quit at once)\n');
   };
   process.on('SIGINT', onInt);
+  process.on('SIGTERM', onInt);
   // A parallel job whose parent is gone (killed, not interrupted) stops too: no orphan keeps running.
   const ppid = process.ppid;
   const orphanCheck = a.child ? setInterval(() => { if (process.ppid !== ppid) stop ??= 'interrupted'; }, 500) : undefined;
@@ -87,6 +88,7 @@ async function runJob(adapter: Adapter, a: RunArgs): Promise<RunResult> {
   });
   progress.done();
   process.off('SIGINT', onInt);
+  process.off('SIGTERM', onInt);
   if (orphanCheck) clearInterval(orphanCheck);
 
   const result: RunResult = {
