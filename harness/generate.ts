@@ -10,7 +10,7 @@ import {
   AF_INET, AF_INET6, AF_UNIX, AF_UNSPEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, IPPROTO_ICMP, IPPROTO_TCP,
   IPPROTO_UDP, O_NONBLOCK, O_RDWR, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_RAW, SOCK_STREAM, SOL_SOCKET, SO_ACCEPTCONN,
   SO_DOMAIN, SO_ERROR, SO_KEEPALIVE, SO_PROTOCOL, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, SO_TYPE, TCP_NODELAY,
-  SOCKETCALL_NUM, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLRDBAND, POLLRDHUP, POLLWRBAND,
+  SOCKETCALL_NUM, MSG_DONTWAIT, MSG_NOSIGNAL, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLRDBAND, POLLRDHUP, POLLWRBAND,
 } from '../spec/constants.js';
 import type { AddrInT, FdRef, FdSetT, InnerTemplate, Role, Template } from './template.js';
 
@@ -179,6 +179,23 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
       { arbitrary: fc.constant<Template>(t), weight: 8 },
       { arbitrary: either(p, fc.constantFrom(1, 64, 1024), fc.constantFrom(-1, 0, -2147483648)).map((nfds): Template => ({ ...t, nfds })), weight: 2 },
     ));
+  // The data calls: UDP sockets (TCP's data path is not modelled yet, see Role), payloads
+  // of up to 16 bytes mostly and 64 at most, read lengths around them.
+  const dataFd = either<FdRef>(p / 2, k.map((i): FdRef => ({ role: 'udp', k: i })), fc.constantFrom(-1, 2147483647).map((raw): FdRef => ({ raw })));
+  const hex = (max: number): fc.Arbitrary<string> => fc.uint8Array({ maxLength: max }).map((b) => Buffer.from(b).toString('hex'));
+  const payload = fc.oneof({ arbitrary: hex(16), weight: 9 }, { arbitrary: hex(64), weight: 1 });
+  const sendFlags = either(p, fc.constantFrom(0, 0, MSG_DONTWAIT, MSG_NOSIGNAL), fc.constantFrom(MSG_OOB, MSG_OOB | MSG_DONTWAIT));
+  const recvFlags = fc.constantFrom(0, 0, MSG_DONTWAIT, MSG_DONTWAIT, MSG_PEEK, MSG_PEEK | MSG_DONTWAIT, MSG_TRUNC, MSG_TRUNC | MSG_DONTWAIT, MSG_WAITALL | MSG_DONTWAIT);
+  const recvLen = fc.constantFrom(0, 1, 4, 16, 64, 128);
+  const sendtoAddr: fc.Arbitrary<AddrInT> = either<AddrInT>(
+    p,
+    fc.oneof(
+      { arbitrary: k.map((udp): AddrInT => ({ ptr: 'ok', len: 16, family: AF_INET, addr: { udp }, port: { udp } })), weight: 6 },
+      { arbitrary: fc.record({ ptr: fc.constant('ok' as const), len: fc.constant(16), family: fc.constant(AF_INET), addr: fc.constantFrom('127.0.0.1', '0.0.0.0', '127.0.0.2'), port }), weight: 2 },
+      { arbitrary: fc.constant<AddrInT>({ ptr: 'null', len: 0 }), weight: 2 },
+    ),
+    badAddr,
+  );
   const entries: { op: Op; arbitrary: fc.Arbitrary<Template>; weight: number }[] = [
     { op: 'socket', arbitrary: socket, weight: 10 },
     { op: 'bind', arbitrary: A.bind, weight: 8 },
@@ -203,6 +220,10 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
     { op: 'socketcall', arbitrary: socketcall, weight: 4 },
     { op: 'poll', arbitrary: poll, weight: 5 },
     { op: 'select', arbitrary: select, weight: 4 },
+    { op: 'send', arbitrary: fc.record({ op: fc.constant('send' as const), fd: dataFd, data: payload, flags: sendFlags }), weight: 4 },
+    { op: 'sendto', arbitrary: fc.record({ op: fc.constant('sendto' as const), fd: dataFd, data: payload, flags: sendFlags, addr: sendtoAddr }), weight: 7 },
+    { op: 'recv', arbitrary: fc.record({ op: fc.constant('recv' as const), fd: dataFd, len: recvLen, flags: recvFlags }), weight: 5 },
+    { op: 'recvfrom', arbitrary: fc.record({ op: fc.constant('recvfrom' as const), fd: dataFd, len: recvLen, flags: recvFlags, out }), weight: 5 },
   ];
   return fc.oneof(...entries.filter((e) => !o.skip?.has(e.op)).map(({ arbitrary, weight }) => ({ arbitrary, weight })));
 }
@@ -261,14 +282,15 @@ function getsockoptArb(p: number, fd: fc.Arbitrary<FdRef>, connFd: fc.Arbitrary<
 
 /**
  * SO_REUSEPORT's effect on port sharing is not modelled (model/ports.ts refuses it), so
- * a case sets it (to nonzero) only after its last bind, listen and connect: earlier draws
+ * a case sets it (to nonzero) only after its last bind, listen, connect, send and sendto
+ * (which autobinds): earlier draws
  * of it become 0. Applied after shrinking too, so shrunk cases keep the property.
  */
 export function reuseportLast(calls: Template[]): Template[] {
   // A call socketcall carries counts as that call.
   const acting = (t: Template): Template => (t.op === 'socketcall' && t.call !== undefined ? t.call : t);
   let last = -1;
-  calls.forEach((t, i) => { const a = acting(t); if (a.op === 'bind' || a.op === 'listen' || a.op === 'connect') last = i; });
+  calls.forEach((t, i) => { const a = acting(t); if (a.op === 'bind' || a.op === 'listen' || a.op === 'connect' || a.op === 'send' || a.op === 'sendto') last = i; });
   const off = (t: Template): Template => (t.op === 'setsockopt' && t.level === SOL_SOCKET && t.name === SO_REUSEPORT && t.value !== 0 ? { ...t, value: 0 } : t);
   return calls.map((t, i) => {
     if (i >= last) return t;

@@ -6,14 +6,17 @@
 import type { AddrIn, Call, FdSet, SocketcallInner } from '../spec/call.js';
 import { FDSET_LIMIT } from '../spec/constants.js';
 import { liveFds, type State } from '../model/index.js';
-import { sockName, type Sock } from '../model/state.js';
+import { lowestFreeFd, sockName, type Sock } from '../model/state.js';
 
 /**
  * Which sockets a role picks from (any socket when none has the role):
  * listener: TCP in LISTEN; idle: TCP or UDP in CLOSE without a port; tcpIdle: TCP in
- * CLOSE; connected: has a peer address.
+ * CLOSE; connected: has a peer address; udp: any UDP socket (the data calls' targets:
+ * TCP's data path is not modelled yet, so with no UDP socket they get an open file, which
+ * every socket call refuses with ENOTSOCK, or else an fd that is not open: never a TCP
+ * socket).
  */
-export type Role = 'listener' | 'idle' | 'tcpIdle' | 'connected';
+export type Role = 'listener' | 'idle' | 'tcpIdle' | 'connected' | 'udp';
 
 /**
  * An fd: the k-th live fd (mod their number), the k-th live socket, the k-th socket with
@@ -21,8 +24,8 @@ export type Role = 'listener' | 'idle' | 'tcpIdle' | 'connected';
  */
 export type FdRef = { live: number } | { sock: number } | { listener: number } | { role: Role; k: number } | { raw: number };
 /** A port or address: a literal, or that of the k-th live socket or k-th listener. */
-export type PortRef = number | { of: number } | { listener: number };
-export type AddrRef = string | { of: number } | { listener: number };
+export type PortRef = number | { of: number } | { listener: number } | { udp: number };
+export type AddrRef = string | { of: number } | { listener: number } | { udp: number };
 
 export type AddrInT =
   | { ptr: 'ok'; len: number; family: number; addr: AddrRef; port: PortRef }
@@ -58,11 +61,17 @@ const ROLES: Record<Role, (o: Sock) => boolean> = {
   idle: (o) => o.st === 'CLOSE' && o.port === 0,
   tcpIdle: (o) => o.proto === 'tcp' && o.st === 'CLOSE',
   connected: (o) => o.remote !== null,
+  udp: (o) => o.proto === 'udp',
 };
 
 function roleFds(s: State, role: Role): number[] {
   const all = socketFds(s);
   const l = all.filter((fd) => { const o = s.objs[s.fds[fd]!.obj]; return o?.kind === 'socket' && ROLES[role](o); });
+  if (role === 'udp') {
+    if (l.length > 0) return l;
+    const files = liveFds(s).filter((fd) => s.objs[s.fds[fd]!.obj]?.kind === 'file');
+    return files.length > 0 ? files : [lowestFreeFd(s)];
+  }
   return l.length > 0 ? l : all;
 }
 
@@ -77,8 +86,9 @@ function resolveFd(s: State, r: FdRef): number {
   return list[k % list.length]!;
 }
 
-function nameOf(s: State, ref: { of: number } | { listener: number }): { addr: string; port: number } | undefined {
-  const [fds, k] = 'of' in ref ? [socketFds(s), ref.of] : [listenerFds(s), ref.listener];
+function nameOf(s: State, ref: { of: number } | { listener: number } | { udp: number }): { addr: string; port: number } | undefined {
+  const udp = (): number[] => socketFds(s).filter((fd) => (s.objs[s.fds[fd]!.obj] as Sock).proto === 'udp');
+  const [fds, k] = 'of' in ref ? [socketFds(s), ref.of] : 'udp' in ref ? [udp(), ref.udp] : [listenerFds(s), ref.listener];
   if (fds.length === 0) return undefined;
   const o = s.objs[s.fds[fds[k % fds.length]!]!.obj];
   return o?.kind === 'socket' ? sockName(o) : undefined;
@@ -125,6 +135,8 @@ function resolveInner(s: State, t: Exclude<Template, { op: 'socketcall' }>): Cal
       const entries = t.entries.map((e) => ({ fd: resolveFd(s, e.fd), events: e.events }));
       return { op: 'poll', fds: t.fds, entries, nfds: t.nfds ?? entries.length, timeout: t.timeout };
     }
+    case 'send': case 'recv': case 'recvfrom': return { ...t, fd: resolveFd(s, t.fd) };
+    case 'sendto': return { ...t, fd: resolveFd(s, t.fd), addr: resolveAddr(s, t.addr) };
     case 'select': {
       const read = resolveSet(s, t.read), write = resolveSet(s, t.write), except = resolveSet(s, t.except);
       const top = Math.max(-1, ...[read, write, except].flatMap((x) => (x.ptr === 'ok' ? x.fds : [])));

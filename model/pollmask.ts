@@ -30,15 +30,17 @@ export function tcpPoll(sk: Sock): number {
 }
 
 /**
- * udp_poll → datagram_poll (net/core/datagram.c), with empty queues: POLLERR while sk_err
+ * udp_poll → datagram_poll (net/core/datagram.c): POLLERR while sk_err
  * is set, POLLRDHUP|POLLIN|POLLRDNORM after RCV_SHUTDOWN, POLLHUP when both directions are
- * shut, and always writable (sock_writeable: POLLOUT|POLLWRNORM|POLLWRBAND). Connected or
+ * shut, POLLIN|POLLRDNORM while a datagram is queued, and always writable (sock_writeable: POLLOUT|POLLWRNORM|POLLWRBAND). Connected or
  * not makes no difference (UDP is not connection_based).
  */
 export function udpPoll(sk: Sock): number {
   let mask = 0;
   if (sk.err !== null) mask |= POLLERR;
   if (sk.shut & RCV_SHUTDOWN) mask |= POLLRDHUP | POLLIN | POLLRDNORM;
+  // "if (!skb_queue_empty_lockless(&sk->sk_receive_queue)) mask |= EPOLLIN | EPOLLRDNORM;"
+  if (sk.rq.length > 0) mask |= POLLIN | POLLRDNORM;
   if (sk.shut === SHUTDOWN_MASK) mask |= POLLHUP;
   return mask | POLLOUT | POLLWRNORM | POLLWRBAND;
 }

@@ -19,9 +19,12 @@ import { SOCKETCALL_RULES } from './socketcall.js';
 import { MMAP_RULES } from './mmap.js';
 import { POLL_RULES } from './poll.js';
 import { SELECT_RULES } from './select.js';
+import { SEND_RULES } from './send.js';
+import { RECV_RULES } from './recv.js';
 
 export const RULES: readonly string[] = [
   ...SOCKET_RULES, ...BIND_RULES, ...LISTEN_RULES, ...ACCEPT_RULES, ...CONNECT_RULES,
   ...GETNAME_RULES, ...CLOSE_RULES, ...FCNTL_RULES, ...SETSOCKOPT_RULES, ...GETSOCKOPT_RULES, ...SHUTDOWN_RULES,
   ...SOCKETCALL_RULES, ...MMAP_RULES, ...INTERNAL_RULES, ...POLL_RULES, ...SELECT_RULES,
+  ...SEND_RULES, ...RECV_RULES,
 ];

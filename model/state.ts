@@ -89,8 +89,19 @@ export interface Sock {
   dead: boolean;
   /** sk_err, read-and-cleared by sock_error(). */
   err: ErrnoName | null;
+  /**
+   * The receive queue (UDP only so far): datagrams in arrival order, each with its bytes
+   * (hex) and the source address recvfrom reports.
+   */
+  rq: Dgram[];
   /** Number of fds referring to this socket (0: orphan, queued child or TIME_WAIT). */
   refs: number;
+}
+
+/** One queued datagram: payload hex and its source (ip_hdr saddr, udp_hdr source). */
+export interface Dgram {
+  data: string;
+  from: Endpoint;
 }
 
 /** A non-socket open file the sequence starts with. */
@@ -139,7 +150,7 @@ export function newSock(proto: 'tcp' | 'udp', fileFlags: number, profile: Profil
   return {
     kind: 'socket', proto, fileFlags, ss: 'UNCONNECTED', st: 'CLOSE', addr: '0.0.0.0', saddr: '0.0.0.0', port: 0, sport: 0,
     viaBind: false, addrLock: false, portLock: false, remote: null, reuse: false, reuseport: false, keepalive: false,
-    nodelay: false, rcvbuf, sndbuf, sndbufHi: sndbuf, sndbufLock: false, backlog: 0, queue: [], peer: null, shut: 0, dead: false, err: null, refs: 0,
+    nodelay: false, rcvbuf, sndbuf, sndbufHi: sndbuf, sndbufLock: false, backlog: 0, queue: [], peer: null, shut: 0, dead: false, err: null, rq: [], refs: 0,
   };
 }
 

@@ -22,6 +22,8 @@ import { socketcallStep } from './socketcall.js';
 import { mmapStep } from './mmap.js';
 import { pollStep } from './poll.js';
 import { selectStep } from './select.js';
+import { sendStep } from './send.js';
+import { recvStep } from './recv.js';
 import { REVENTS_UNTOUCHED, type SelectSets } from '../spec/observed.js';
 import type { State } from './state.js';
 
@@ -59,6 +61,8 @@ function dispatch(s: State, call: Call): Outcome[] {
     case 'mmap': return mmapStep(s, call);
     case 'poll': return pollStep(s, call);
     case 'select': return selectStep(s, call);
+    case 'send': case 'sendto': return sendStep(s, call);
+    case 'recv': case 'recvfrom': return recvStep(s, call);
     default: { const never: never = call; throw new Error(`model: unknown call ${JSON.stringify(never)}`); }
   }
 }
@@ -76,7 +80,7 @@ function complete(call: Call, e: Expected): Expected {
       if (call.opt.ptr === 'ok' && r.optval === undefined) r = { ...r, optval: 'a5'.repeat(Math.max(0, Math.min(call.opt.len, OPTVAL_SHOWN))) };
       if (call.opt.lenPtr === 'ok' && r.optlen === undefined) r = { ...r, optlen: call.opt.len };
     }
-    if ((call.op === 'bind' || call.op === 'listen' || call.op === 'connect') && r.bound === undefined) r = { ...r, bound: null };
+    if ((call.op === 'bind' || call.op === 'listen' || call.op === 'connect' || call.op === 'send' || call.op === 'sendto') && r.bound === undefined) r = { ...r, bound: null };
     // poll and select write their arrays back only when they return >= 0.
     if (call.op === 'poll' && call.fds === 'ok' && r.revents === undefined) r = { ...r, revents: call.entries.map(() => REVENTS_UNTOUCHED) };
     if (call.op === 'select' && r.sets === undefined) {
@@ -90,5 +94,6 @@ function complete(call: Call, e: Expected): Expected {
     return r;
   }
   if (call.op === 'connect' && e.bound === undefined) return { ...e, bound: null };
+  // A failed recv/recvfrom shows no data (the adapter reports data only for n >= 0).
   return e;
 }

@@ -91,7 +91,18 @@ export type Call =
    * read, when given: the rest lies on an unmapped page), holding the arguments of
    * `call` (present when `args` is 'ok'; its op is the one `num` names).
    */
-  | { op: 'socketcall'; num: number; args: Ptr; readable?: number; call?: SocketcallInner };
+  | { op: 'socketcall'; num: number; args: Ptr; readable?: number; call?: SocketcallInner }
+  /** send(fd, buf, len, flags): `data` is the payload as hex (len = its byte count, at most DATA_MAX). */
+  | { op: 'send'; fd: number; data: string; flags: number }
+  /** sendto(fd, buf, len, flags, addr, addrlen): `addr` with ptr 'null' passes NULL (and its len). */
+  | { op: 'sendto'; fd: number; data: string; flags: number; addr: AddrIn }
+  /** recv(fd, buf, len, flags) into a buffer of DATA_MAX bytes (len <= DATA_MAX). */
+  | { op: 'recv'; fd: number; len: number; flags: number }
+  /** recvfrom(fd, buf, len, flags, addr, addrlen): the source address comes out as for accept. */
+  | { op: 'recvfrom'; fd: number; len: number; flags: number; out: AddrOut };
+
+/** The largest payload a send carries and the size of recv's buffer (bytes). */
+export const DATA_MAX = 128;
 
 /** The calls socketcall can carry (the modelled ones of its table). */
 export type SocketcallInner = Extract<Call, { op: 'socket' | 'bind' | 'connect' | 'listen' | 'accept' | 'accept4' | 'getsockname' | 'getpeername' | 'setsockopt' | 'getsockopt' | 'shutdown' }>;
@@ -103,7 +114,7 @@ export type Op = Call['op'];
 export const OPS: readonly Op[] = [
   'socket', 'bind', 'listen', 'accept', 'accept4', 'connect',
   'getsockname', 'getpeername', 'close', 'fcntl', 'setsockopt', 'getsockopt', 'shutdown', 'socketcall', 'mmap',
-  'poll', 'select',
+  'poll', 'select', 'send', 'sendto', 'recv', 'recvfrom',
 ];
 
 /**

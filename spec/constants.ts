@@ -118,3 +118,11 @@ export const POLL_NAMES: readonly [string, number][] = [
 ];
 /** Members of a generated fd_set stay below this (NR_OPEN_DEFAULT, see FdSet in call.ts). */
 export const FDSET_LIMIT = 64;
+
+/** send/recv flags (include/linux/socket.h). */
+export const MSG_OOB = 0x1;
+export const MSG_PEEK = 0x2;
+export const MSG_TRUNC = 0x20;
+export const MSG_DONTWAIT = 0x40;
+export const MSG_WAITALL = 0x100;
+export const MSG_NOSIGNAL = 0x4000;

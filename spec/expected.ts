@@ -38,6 +38,8 @@ export type Expected =
       /** Expected buffer hex (same convention as Observed.addr). */
       addr?: string;
       addrlen?: number;
+      /** Expected bytes read (see Observed.data). */
+      data?: string;
       /** Expected option buffer hex (same convention as Observed.optval), or a hole. */
       optval?: string | OptHole;
       optlen?: number;

@@ -32,10 +32,15 @@ export interface Returned {
    * call, so untouched bytes show as a5).
    */
   optval?: string;
+  /**
+   * For recv and recvfrom that returned n >= 0: hex of the first min(n, len) bytes of the
+   * caller's buffer after the call (the adapter fills it with 0xa5 first).
+   */
+  data?: string;
   /** For getsockopt whose length pointer is valid: *optlen after the call. */
   optlen?: number;
   /**
-   * For bind, listen and connect (which may pick an ephemeral port): the socket's local
+   * For bind, listen, connect, send and sendto (which may pick an ephemeral port): the socket's local
    * address after the call, read with getsockname by the adapter (a read that changes
    * nothing). Absent if the fd was not a socket or getsockname failed.
    */

@@ -8,7 +8,7 @@
  * `{ ok: false, error }` with the JSON path of the first offending field.
  */
 import type { World } from './adapter.js';
-import { OPS, type AddrIn, type AddrOut, type Call, type FdSet, type Op, type OptOut, type Ptr, type SocketcallInner, type Timeval } from './call.js';
+import { DATA_MAX, OPS, type AddrIn, type AddrOut, type Call, type FdSet, type Op, type OptOut, type Ptr, type SocketcallInner, type Timeval } from './call.js';
 import * as K from './constants.js';
 import { ERRNO, type ErrnoName } from './errno.js';
 import { OPTVAL_SHOWN, type Bound, type Observed, type SelectSets } from './observed.js';
@@ -44,6 +44,7 @@ export const WIRE_NAMES = {
     ['SOCK_SEQPACKET', K.SOCK_SEQPACKET], ['SOCK_DCCP', K.SOCK_DCCP], ['SOCK_PACKET', K.SOCK_PACKET],
   ],
   sockFlags: [['SOCK_NONBLOCK', K.SOCK_NONBLOCK], ['SOCK_CLOEXEC', K.SOCK_CLOEXEC]],
+  msgFlags: [['MSG_OOB', K.MSG_OOB], ['MSG_PEEK', K.MSG_PEEK], ['MSG_TRUNC', K.MSG_TRUNC], ['MSG_DONTWAIT', K.MSG_DONTWAIT], ['MSG_WAITALL', K.MSG_WAITALL], ['MSG_NOSIGNAL', K.MSG_NOSIGNAL]],
   protocol: [
     ['IPPROTO_ICMP', K.IPPROTO_ICMP], ['IPPROTO_TCP', K.IPPROTO_TCP], ['IPPROTO_UDP', K.IPPROTO_UDP],
     ['IPPROTO_SCTP', K.IPPROTO_SCTP], ['IPPROTO_UDPLITE', K.IPPROTO_UDPLITE],
@@ -215,6 +216,14 @@ export function encodeCall(c: Call): Record<string, unknown> {
       return { op: c.op, fds: c.fds, entries: c.entries.map((e) => ({ fd: e.fd, events: bitsOf(K.POLL_NAMES, e.events & 0xffff) })), nfds: c.nfds, timeout: c.timeout };
     case 'select':
       return { op: c.op, nfds: c.nfds, read: { ...c.read }, write: { ...c.write }, except: { ...c.except }, timeout: { ...c.timeout } };
+    case 'send':
+      return { op: c.op, fd: c.fd, data: c.data, flags: bitsOf(T.msgFlags, c.flags) };
+    case 'sendto':
+      return { op: c.op, fd: c.fd, data: c.data, flags: bitsOf(T.msgFlags, c.flags), addr: c.addr.ptr === 'ok' ? { ...c.addr, family: symOf(T.domain, c.addr.family) } : { ...c.addr } };
+    case 'recv':
+      return { op: c.op, fd: c.fd, len: c.len, flags: bitsOf(T.msgFlags, c.flags) };
+    case 'recvfrom':
+      return { op: c.op, fd: c.fd, len: c.len, flags: bitsOf(T.msgFlags, c.flags), out: { ...c.out } };
   }
 }
 
@@ -375,7 +384,7 @@ function call(v: unknown, path: string): Call {
       if (o.readable !== undefined) c.readable = int(o.readable, `${path}.readable`, 0);
       if (o.call !== undefined) {
         const inner = call(o.call, `${path}.call`);
-        if (inner.op === 'close' || inner.op === 'fcntl' || inner.op === 'socketcall' || inner.op === 'poll' || inner.op === 'select') fail(`${path}.call.op`, `socketcall cannot carry ${inner.op}`);
+        if (inner.op === 'close' || inner.op === 'fcntl' || inner.op === 'socketcall' || inner.op === 'poll' || inner.op === 'select' || inner.op === 'send' || inner.op === 'sendto' || inner.op === 'recv' || inner.op === 'recvfrom') fail(`${path}.call.op`, `socketcall cannot carry ${inner.op}`);
         c.call = inner as SocketcallInner;
       }
       return c;
@@ -395,6 +404,19 @@ function call(v: unknown, path: string): Call {
         op, nfds: cint(o.nfds, `${path}.nfds`), read: fdSet(o.read, `${path}.read`), write: fdSet(o.write, `${path}.write`),
         except: fdSet(o.except, `${path}.except`), timeout: timeval(o.timeout, `${path}.timeout`),
       };
+    case 'send':
+    case 'sendto': {
+      const data = str(o.data, `${path}.data`);
+      if (!/^([0-9a-f]{2})*$/.test(data) || data.length > 2 * DATA_MAX) fail(`${path}.data`, `expected lowercase hex of at most ${DATA_MAX} bytes`);
+      const fl = flags(o.flags, `${path}.flags`, T.msgFlags);
+      return op === 'send' ? { op, fd: fd(), data, flags: fl } : { op, fd: fd(), data, flags: fl, addr: addrIn(o.addr, `${path}.addr`) };
+    }
+    case 'recv':
+    case 'recvfrom': {
+      const len = int(o.len, `${path}.len`, 0, DATA_MAX);
+      const fl = flags(o.flags, `${path}.flags`, T.msgFlags);
+      return op === 'recv' ? { op, fd: fd(), len, flags: fl } : { op, fd: fd(), len, flags: fl, out: addrOut(o.out, `${path}.out`) };
+    }
   }
 }
 
@@ -467,6 +489,11 @@ function observed(v: unknown, path: string): Observed {
         r.addr = hex.toLowerCase();
       }
       if (o.addrlen !== undefined) r.addrlen = cint(o.addrlen, `${path}.addrlen`);
+      if (o.data !== undefined) {
+        const hex = str(o.data, `${path}.data`);
+        if (!/^([0-9a-fA-F]{2})*$/.test(hex) || hex.length > 2 * DATA_MAX) fail(`${path}.data`, `expected hex of at most ${DATA_MAX} bytes`);
+        r.data = hex.toLowerCase();
+      }
       if (o.optval !== undefined) {
         const hex = str(o.optval, `${path}.optval`);
         if (!/^([0-9a-fA-F]{2})*$/.test(hex) || hex.length > 2 * OPTVAL_SHOWN) fail(`${path}.optval`, `expected hex of at most ${OPTVAL_SHOWN} bytes`);

@@ -2,7 +2,7 @@
  * Encodes a Call into the shim's argument slots (a Float64Array shared across calls, so
  * the hot path allocates nothing). The layouts mirror the A_* comments in shim.c.
  */
-import type { AddrIn, AddrOut, Call, Op, Ptr } from '../../spec/call.js';
+import { DATA_MAX, type AddrIn, type AddrOut, type Call, type Op, type Ptr } from '../../spec/call.js';
 import { SOCKETCALL_NARGS, SOCKETCALL_NUM } from '../../spec/constants.js';
 
 const MAP_FIXED = 0x10;
@@ -13,14 +13,19 @@ const MAP_FIXED_NOREPLACE = 0x100000;
 export const OP_CODE: Readonly<Record<Op, number>> = {
   socket: 0, bind: 1, listen: 2, accept: 3, accept4: 4, connect: 5,
   getsockname: 6, getpeername: 7, close: 8, fcntl: 9, setsockopt: 10, socketcall: 11, shutdown: 13,
-  getsockopt: 14, mmap: 15, poll: 16, select: 17,
+  getsockopt: 14, mmap: 15, poll: 16, select: 17, send: 18, sendto: 19, recv: 20, recvfrom: 21,
 };
 
 /** The shim's array limit per poll (struct pollfd entries) or fd_set (members). */
 export const VEC_ENTRIES = 1024;
 
-/** Number of argument slots; the last one holds the deadline (ms) of a timed call. */
-export const ARG_SLOTS = 8;
+/** Number of argument slots (shim.c A_COUNT). */
+export const ARG_SLOTS = 10;
+/** Slots of a data call's length (send's payload bytes, recv's len) and its MSG_* flags. */
+export const A_DLEN = 8;
+export const A_MFLAGS = 9;
+/** Where a data call's bytes sit in the shim's out buffer (payload going out, bytes read coming back), and their room. */
+export const DATA_OFF = 128;
 /** Slot of the deadline in ms; 0 runs the call without a timer. */
 export const A_DEADLINE = 7;
 /** Slot saying how a socket call is made: 0 directly, else through socketcall (shim.c A_SC). */
@@ -150,6 +155,17 @@ export function encode(call: Call, a: Float64Array): string | undefined {
         if (set.ptr === 'ok' && set.fds.some((fd) => fd < 0 || fd >= VEC_ENTRIES)) return `select with a set member outside [0, ${VEC_ENTRIES}): an fd_set cannot hold it`;
       }
       a[0] = call.nfds;
+      return undefined;
+    case 'send':
+    case 'sendto':
+      // The payload itself is copied to out[DATA_OFF..] by the session.
+      a[0] = call.fd; a[A_DLEN] = call.data.length / 2; a[A_MFLAGS] = call.flags;
+      return call.op === 'sendto' ? addrIn(a, call.addr) : undefined;
+    case 'recv':
+    case 'recvfrom':
+      if (call.len < 0 || call.len > DATA_MAX) return `${call.op} with len ${call.len}: the linux adapter's buffer holds ${DATA_MAX} bytes`;
+      a[0] = call.fd; a[A_DLEN] = call.len; a[A_MFLAGS] = call.flags;
+      if (call.op === 'recvfrom') addrOut(a, call.out, 0);
       return undefined;
     default: {
       const never: never = call;

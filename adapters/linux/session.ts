@@ -10,7 +10,8 @@ import { actingCall, type Call } from '../../spec/call.js';
 import { errnoName } from '../../spec/errno.js';
 import { OPTVAL_SHOWN, type Bound, type Observed, type Returned, type SelectSets } from '../../spec/observed.js';
 import type { Profile } from '../../spec/profile.js';
-import { ARG_SLOTS, A_DEADLINE, OP_CODE, VEC_ENTRIES, encode, encodeVec } from './encode.js';
+import { ARG_SLOTS, A_DEADLINE, DATA_OFF, OP_CODE, VEC_ENTRIES, encode, encodeVec } from './encode.js';
+import { DATA_MAX } from '../../spec/call.js';
 import { shim, type Shim } from './native.js';
 import { readProfile, VIRTUAL_NOFILE } from './profile.js';
 
@@ -62,7 +63,7 @@ function ipString(u: number): string {
 class LinuxSession implements Session {
   readonly profile: Profile;
   private readonly args = new Float64Array(ARG_SLOTS);
-  private readonly out = Buffer.alloc(ADDR_BUF);
+  private readonly out = Buffer.alloc(DATA_OFF + DATA_MAX);
   private readonly res = new Int32Array(RES_SLOTS);
   private closed = false;
   private inflight: Promise<Observed> | undefined;
@@ -85,7 +86,9 @@ class LinuxSession implements Session {
     const op = OP_CODE[acting.op];
     const vec = encodeVec(acting);
     if (vec !== undefined) this.lib.setVec(vec);
-    const mayBlock = acting.op === 'accept' || acting.op === 'accept4' || acting.op === 'connect' || acting.op === 'poll' || acting.op === 'select';
+    if (acting.op === 'send' || acting.op === 'sendto') this.out.write(acting.data, DATA_OFF, 'hex');
+    const mayBlock = acting.op === 'accept' || acting.op === 'accept4' || acting.op === 'connect' || acting.op === 'poll' || acting.op === 'select'
+      || acting.op === 'recv' || acting.op === 'recvfrom';
     try {
       if (!mayBlock) this.lib.exec(op, this.args, this.out, this.res);
       else if (this.lib.tryExec(op, this.args, this.out, this.res) !== 0) return this.execTimed(acting, op);
@@ -102,6 +105,8 @@ class LinuxSession implements Session {
     // queue while the sequence waits (only a kernel timer, >= 1 s away), so a short wait
     // tells the same answer as a long one; connect waits on the handshake, which gets the
     // full deadline.
+    // recv and recvfrom come here when nothing can be read, and nothing in a sequence can
+    // send while it waits, so they wait as accept does.
     // poll and select come here when nothing was ready: with a timeout they wait for it
     // (the generator keeps timeouts below the deadline); without one (poll's negative
     // timeout, select's NULL) they wait as accept does, for the same reason.
@@ -131,7 +136,10 @@ class LinuxSession implements Session {
     if (r[R_BLOCKED] === B_BLOCKED) return bound ? { kind: 'blocked', bound } : { kind: 'blocked' };
     const o: Returned = { kind: 'returned', ret: r[R_RET]! };
     if (o.ret < 0) o.errno = errnoName(r[R_ERRNO]!);
-    if (call.op === 'accept' || call.op === 'accept4' || call.op === 'getsockname' || call.op === 'getpeername') {
+    if (call.op === 'recv' || call.op === 'recvfrom') {
+      if (o.ret >= 0) o.data = this.out.toString('hex', DATA_OFF, DATA_OFF + Math.min(o.ret, call.len));
+    }
+    if (call.op === 'accept' || call.op === 'accept4' || call.op === 'getsockname' || call.op === 'getpeername' || call.op === 'recvfrom') {
       if (call.out.ptr === 'ok') o.addr = this.out.toString('hex', 0, Math.min(Math.max(call.out.len, 0), ADDR_BUF));
       if (call.out.lenPtr === 'ok') o.addrlen = r[R_ADDRLEN]!;
     }
@@ -167,7 +175,7 @@ class LinuxSession implements Session {
   }
 
   private bound(call: Call): Bound | undefined {
-    if (call.op !== 'bind' && call.op !== 'listen' && call.op !== 'connect') return undefined;
+    if (call.op !== 'bind' && call.op !== 'listen' && call.op !== 'connect' && call.op !== 'send' && call.op !== 'sendto') return undefined;
     const r = this.res;
     if (r[R_BOUND] !== 1) return undefined;
     return { addr: ipString(r[R_BOUND_ADDR]! >>> 0), port: r[R_BOUND_PORT]! };

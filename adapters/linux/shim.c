@@ -64,7 +64,7 @@ static int g_split_connect;
 enum {
   OP_SOCKET, OP_BIND, OP_LISTEN, OP_ACCEPT, OP_ACCEPT4, OP_CONNECT,
   OP_GETSOCKNAME, OP_GETPEERNAME, OP_CLOSE, OP_FCNTL, OP_SETSOCKOPT, OP_SOCKETCALL, OP_NOOP, OP_SHUTDOWN,
-  OP_GETSOCKOPT, OP_MMAP, OP_POLL, OP_SELECT
+  OP_GETSOCKOPT, OP_MMAP, OP_POLL, OP_SELECT, OP_SEND, OP_SENDTO, OP_RECV, OP_RECVFROM
 };
 
 /* Argument slots. a[0] is always the fd (or socket's domain). a[A_SC] says how a socket
@@ -72,7 +72,13 @@ enum {
  * readable; k >= 2 through socketcall with only k - 2 of its words readable.
  * OP_SOCKETCALL (no carried call): a[0] the call number, a[1] the args pointer kind,
  * a[2] the readable words (-1: all). */
-enum { A_FD = 0, A_1, A_2, A_3, A_4, A_5, A_SC, A_DEADLINE, A_COUNT };
+enum { A_FD = 0, A_1, A_2, A_3, A_4, A_5, A_SC, A_DEADLINE, A_DLEN, A_MFLAGS, A_COUNT };
+/* send, sendto, recv, recvfrom: a[A_DLEN] the length, a[A_MFLAGS] the MSG_* flags; the
+ * payload going out and the bytes read coming back sit at out + DATA_OFF (DATA_MAX bytes,
+ * filled with 0xa5 before a recv). sendto's address is an AddrIn, recvfrom's an AddrOut
+ * (which lands at out, its length in res[R_ADDRLEN]). */
+#define DATA_OFF 128
+#define DATA_MAX 128
 /* AddrIn (bind, connect): a[1] ptr kind, a[2] len, a[3] family, a[4] addr (host order), a[5] port. */
 /* AddrOut (accept*, get*name): a[1] ptr kind, a[2] lenptr kind, a[3] len, a[4] accept4 flags. */
 /* setsockopt: a[1] level, a[2] name, a[3] the int value, a[4] optlen, a[5] optval ptr kind.
@@ -859,6 +865,50 @@ static long select_exec(const double *a, int32_t *res, int *err, int try, int *d
   return r;
 }
 
+/* send and sendto (UDP on loopback never waits for room: loopback_xmit orphans the skb),
+ * reporting the local address afterwards (inet_send_prepare may have autobound). */
+static long send_exec(int op, int fd, const double *a, uint8_t *out, int32_t *res, int *err)
+{
+  uint8_t in[sizeof(struct sockaddr_storage)] __attribute__((aligned(8)));
+  size_t n = (size_t)a[A_DLEN];
+  int flags = (int)(int64_t)a[A_MFLAGS];
+  long r;
+  if (n > DATA_MAX) n = DATA_MAX;
+  if (op == OP_SEND) r = send(fd, out + DATA_OFF, n, flags);
+  else {
+    addr_in(a, in);
+    r = sendto(fd, out + DATA_OFF, n, flags, ptr_of(a[A_1], in), (socklen_t)(int32_t)(int64_t)a[A_2]);
+  }
+  if (r < 0) *err = errno;
+  report_bound(fd, res);
+  return r;
+}
+
+/* recv and recvfrom. With `try`, a call that may sleep (nothing to read, no error, no
+ * shutdown: poll says not readable, and neither MSG_DONTWAIT nor O_NONBLOCK) is deferred
+ * to a timed run; otherwise it is made at once. */
+static long recv_exec(int op, int fd, const double *a, uint8_t *out, int32_t *res, int *err, int try, int *deferred)
+{
+  size_t n = (size_t)a[A_DLEN];
+  int flags = (int)(int64_t)a[A_MFLAGS];
+  socklen_t len = (socklen_t)(int32_t)(int64_t)a[A_3];
+  long r;
+  if (n > DATA_MAX) n = DATA_MAX;
+  memset(out, 0xa5, DATA_OFF + DATA_MAX);
+  if (try && !(flags & MSG_DONTWAIT)) {
+    struct pollfd pf = { fd, POLLIN, 0 };
+    int fl = fcntl(fd, F_GETFL);
+    if (poll(&pf, 1, 0) == 0 && fl >= 0 && !(fl & O_NONBLOCK)) {
+      *deferred = 1;
+      return -1;
+    }
+  }
+  if (op == OP_RECV) r = TIMED(a, res, err, recv(fd, out + DATA_OFF, n, flags));
+  else r = TIMED(a, res, err, recvfrom(fd, out + DATA_OFF, n, flags, ptr_of(a[A_1], out), ptr_of(a[A_2], &len)));
+  res[R_ADDRLEN] = (int32_t)len;
+  return r;
+}
+
 /* Executes one call; with `try`, returns 1 without filling res when the call may sleep. */
 static int run(int op, const double *a, uint8_t *out, int32_t *res, int try)
 {
@@ -932,6 +982,14 @@ static int run(int op, const double *a, uint8_t *out, int32_t *res, int try)
     break;
   case OP_SELECT:
     r = select_exec(a, res, &err, try, &deferred);
+    break;
+  case OP_SEND:
+  case OP_SENDTO:
+    r = send_exec(op, fd, a, out, res, &err);
+    break;
+  case OP_RECV:
+  case OP_RECVFROM:
+    r = recv_exec(op, fd, a, out, res, &err, try, &deferred);
     break;
   default:
     err = ENOSYS;

@@ -125,6 +125,8 @@ export class FdLayer {
         return this.run(OP.shutdown, [s, call.how]);
       case 'getsockopt':
         return unsupported('getsockopt: the lwip helper does not pass it');
+      case 'send': case 'sendto': case 'recv': case 'recvfrom':
+        return unsupported(`${call.op}: the lwip helper does not pass the data path yet`);
       default: {
         const never: never = call;
         return unsupported(`unknown call ${JSON.stringify(never)}`);
@@ -165,6 +167,8 @@ export class FdLayer {
         return fail('ENOTSOCK');
       case 'getsockopt':
         return unsupported('getsockopt: the lwip helper does not pass it');
+      case 'send': case 'sendto': case 'recv': case 'recvfrom':
+        return unsupported(`${call.op}: the lwip helper does not pass the data path yet`);
       default: {
         const never: never = call;
         return unsupported(`unknown call ${JSON.stringify(never)}`);

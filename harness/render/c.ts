@@ -4,7 +4,7 @@
  * prints one line per call, `N: <call> <answer>`, in the form of the text report so the
  * two can be compared line by line. Pure: returns the source text.
  */
-import type { AddrIn, AddrOut, Call, OptOut, Ptr } from '../../spec/call.js';
+import { DATA_MAX, type AddrIn, type AddrOut, type Call, type OptOut, type Ptr } from '../../spec/call.js';
 import { F_DUPFD, F_GETFD, F_GETFL, SOCKADDR_STORAGE_LEN } from '../../spec/constants.js';
 import { renderCall } from './call.js';
 import { REVENTS_UNTOUCHED } from '../../spec/observed.js';
@@ -129,6 +129,25 @@ function callCode(c: Call): CallCode {
       return pollCode(c);
     case 'select':
       return selectCode(c);
+    case 'send':
+    case 'sendto': {
+      const n = c.data.length / 2;
+      const bytes = n === 0 ? '0' : Array.from({ length: n }, (_, i) => `0x${c.data.slice(2 * i, 2 * i + 2)}`).join(', ');
+      const decl = `    static const unsigned char d[${Math.max(n, 1)}] = {${bytes}};\n`;
+      const always = `    put_bound(${cInt(c.fd)});\n`;
+      if (c.op === 'send') return { ...none, decl, always, expr: `send(${cInt(c.fd)}, d, ${n}, ${cInt(c.flags)})` };
+      if (c.addr.ptr === 'null') return { ...none, decl, always, expr: `sendto(${cInt(c.fd)}, d, ${n}, ${cInt(c.flags)}, NULL, ${cLen(c.addr.len)})` };
+      const a = addrIn(c.addr);
+      return { ...none, decl: decl + a.decl, always, expr: `sendto(${cInt(c.fd)}, d, ${n}, ${cInt(c.flags)}, ${a.args})` };
+    }
+    case 'recv':
+    case 'recvfrom': {
+      const decl = `    static unsigned char rb[${DATA_MAX}];\n    memset(rb, 0xa5, sizeof rb);\n`;
+      const data = `      if (r >= 0) { fputs(" data=", out); put_hex(rb, (int)(r < ${c.len} ? r : ${c.len})); }\n`;
+      if (c.op === 'recv') return { ...none, decl, mayBlock: true, after: data, expr: `recv(${cInt(c.fd)}, rb, ${c.len}, ${cInt(c.flags)})` };
+      const o = addrOut(c.out);
+      return { ...none, decl: decl + o.decl, mayBlock: true, after: o.after + data, expr: `recvfrom(${cInt(c.fd)}, rb, ${c.len}, ${cInt(c.flags)}, ${o.args})` };
+    }
   }
 }
 

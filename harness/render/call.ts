@@ -54,6 +54,24 @@ function fcntlArgs(cmd: number, arg: number): string {
   }
 }
 
+/** A payload going out: `"6869"[2]` (hex bytes, then the length passed). */
+function dataArg(hex: string): string {
+  return `"${hex}"[${hex.length / 2}]`;
+}
+
+/** send/recv flags: MSG_* names plus leftover bits in hex, or 0. */
+const MSG_FLAGS: readonly (readonly [number, string])[] = [
+  [0x1, 'MSG_OOB'], [0x2, 'MSG_PEEK'], [0x20, 'MSG_TRUNC'], [0x40, 'MSG_DONTWAIT'], [0x100, 'MSG_WAITALL'], [0x4000, 'MSG_NOSIGNAL'],
+];
+
+export function msgFlagsName(f: number): string {
+  const names: string[] = [];
+  let rest = f >>> 0;
+  for (const [bit, name] of MSG_FLAGS) if (rest & bit) { names.push(name); rest &= ~bit >>> 0; }
+  if (rest !== 0) names.push(`0x${rest.toString(16)}`);
+  return names.length === 0 ? '0' : names.join('|');
+}
+
 /** shutdown's `how` names (SHUT_RD, SHUT_WR, SHUT_RDWR). */
 const SHUT_NAMES: Record<number, string> = { 0: 'SHUT_RD', 1: 'SHUT_WR', 2: 'SHUT_RDWR' };
 
@@ -97,6 +115,14 @@ export function renderCall(c: Call): string {
       const tv = t.ptr === 'ok' ? `{${t.sec} s, ${t.usec} us}` : pointer(t.ptr);
       return `select(${c.nfds}, ${set(c.read)}, ${set(c.write)}, ${set(c.except)}, ${tv})`;
     }
+    case 'send':
+      return `send(${c.fd}, ${dataArg(c.data)}, ${msgFlagsName(c.flags)})`;
+    case 'sendto':
+      return `sendto(${c.fd}, ${dataArg(c.data)}, ${msgFlagsName(c.flags)}, ${c.addr.ptr === 'null' ? `NULL, ${c.addr.len}` : addrIn(c.addr)})`;
+    case 'recv':
+      return `recv(${c.fd}, buf, ${c.len}, ${msgFlagsName(c.flags)})`;
+    case 'recvfrom':
+      return `recvfrom(${c.fd}, buf, ${c.len}, ${msgFlagsName(c.flags)}, ${addrOut(c.out)})`;
     case 'socketcall': {
       // The argument array shows the carried call's arguments: socketcall(SYS_BIND, &args[4, {...}, 16]).
       const inner = c.call === undefined ? '' : renderCall(c.call);

@@ -121,6 +121,13 @@ ${accModes}
   if (v != 0) { fputs("|", out); put_flags(o_flags, v); }
 }
 
+/* Bytes read, as result.ts prints them: hex, or (none). */
+static MAYBE_UNUSED void put_hex(const unsigned char *b, int n) {
+  int i;
+  if (n <= 0) { fputs("(none)", out); return; }
+  for (i = 0; i < n; i++) fprintf(out, "%02x", b[i]);
+}
+
 /* An address buffer as buffer.ts renderBuffer prints it. */
 static MAYBE_UNUSED void put_buf(const unsigned char *b, int n) {
   int i = 0, first = 1, run = 0, end, k, zero = 1;

@@ -81,6 +81,10 @@ const call: Shape<Call> = tagged<Call>('op', {
   socketcall: obj<Of<Call, 'op', 'socketcall'>>({
     op: req(op('socketcall')), num: req(int), args: req(ptr), readable: opt(int), call: opt(innerCall),
   }),
+  send: obj<Of<Call, 'op', 'send'>>({ op: req(op('send')), fd: req(int), data: req(hexBytes), flags: req(int) }),
+  sendto: obj<Of<Call, 'op', 'sendto'>>({ op: req(op('sendto')), fd: req(int), data: req(hexBytes), flags: req(int), addr: req(addrIn) }),
+  recv: obj<Of<Call, 'op', 'recv'>>({ op: req(op('recv')), fd: req(int), len: req(int), flags: req(int) }),
+  recvfrom: obj<Of<Call, 'op', 'recvfrom'>>({ op: req(op('recvfrom')), fd: req(int), len: req(int), flags: req(int), out: req(addrOut) }),
   poll: obj<Of<Call, 'op', 'poll'>>({ op: req(op('poll')), fds: req(ptr), entries: req(arrayOf(pollEntry)), nfds: req(int), timeout: req(int) }),
   select: obj<Of<Call, 'op', 'select'>>({
     op: req(op('select')), nfds: req(int), read: req(fdSet), write: req(fdSet), except: req(fdSet), timeout: req(timeval),
@@ -92,7 +96,7 @@ const bound: Shape<Bound> = obj<Bound>({ addr: req(str), port: req(int) });
 const observed: Shape<Observed> = tagged<Observed>('kind', {
   returned: obj<Returned>({
     kind: req(oneOf(['returned'] as const)), ret: req(int), errno: opt(observedErrno),
-    addr: opt(hexBytes), addrlen: opt(int), optval: opt(hexBytes), optlen: opt(int), bound: opt(bound), revents: opt(arrayOf(int)), sets: opt(selectSets),
+    addr: opt(hexBytes), addrlen: opt(int), data: opt(hexBytes), optval: opt(hexBytes), optlen: opt(int), bound: opt(bound), revents: opt(arrayOf(int)), sets: opt(selectSets),
   }),
   blocked: obj<Of<Observed, 'kind', 'blocked'>>({ kind: req(oneOf(['blocked'] as const)), bound: opt(bound) }),
   crashed: obj<Of<Observed, 'kind', 'crashed'>>({ kind: req(oneOf(['crashed'] as const)), detail: req(str) }),
@@ -113,7 +117,7 @@ const expected: Shape<Expected> = tagged<Expected>('kind', {
   blocked: obj<Of<Expected, 'kind', 'blocked'>>({ kind: req(oneOf(['blocked'] as const)), bound: opt(expectedBound) }),
   returned: obj<Of<Expected, 'kind', 'returned'>>({
     kind: req(oneOf(['returned'] as const)), ret: req(int), errno: opt(errnoName),
-    addr: opt(hexBytes), addrlen: opt(int),
+    addr: opt(hexBytes), addrlen: opt(int), data: opt(hexBytes),
     optval: opt(either((v) => typeof v === 'string', hexBytes, optHole)), optlen: opt(int), bound: opt(expectedBound), revents: opt(arrayOf(int)), sets: opt(selectSets),
   }),
 });

@@ -63,6 +63,7 @@ interface ReturnedFields {
   errno?: string | undefined;
   addr?: string | undefined;
   addrlen?: number | undefined;
+  data?: string | undefined;
   optval?: string | OptHole | undefined;
   optlen?: number | undefined;
   revents?: number[] | undefined;
@@ -75,6 +76,7 @@ function returnedText(r: ReturnedFields, call?: Call): string {
   s += retMeaning(r.ret, call);
   if (r.addr !== undefined) s += ` addr=${renderBuffer(r.addr)}`;
   if (r.addrlen !== undefined) s += ` len=${r.addrlen}`;
+  if (r.data !== undefined) s += ` data=${r.data === '' ? '(none)' : r.data}`;
   if (r.optval !== undefined) s += renderOptval(r.optval, r.ret);
   if (r.optlen !== undefined) s += ` len=${r.optlen}`;
   if (r.revents !== undefined) s += ` revents=[${r.revents.map((v) => pollBitsName(v, true)).join(', ')}]`;

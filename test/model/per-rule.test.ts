@@ -6,9 +6,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { World } from '../../spec/adapter.js';
-import type { Call, FdSet, SocketcallInner, Timeval } from '../../spec/call.js';
+import type { AddrIn, Call, FdSet, SocketcallInner, Timeval } from '../../spec/call.js';
 import {
-  AF_INET6, AF_UNSPEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, IPPROTO_TCP, POLLIN, POLLOUT, SOCK_NONBLOCK, SOCKETCALL_NARGS, SOCKETCALL_NUM, SOL_SOCKET, SO_ACCEPTCONN, SO_DOMAIN,
+  AF_INET6, AF_UNSPEC, MSG_DONTWAIT, MSG_OOB, MSG_PEEK, MSG_TRUNC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, IPPROTO_TCP, POLLIN, POLLOUT, SOCK_NONBLOCK, SOCKETCALL_NARGS, SOCKETCALL_NUM, SOL_SOCKET, SO_ACCEPTCONN, SO_DOMAIN,
   SO_ERROR, SO_KEEPALIVE, SO_PROTOCOL, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, SO_TYPE, SYS_LISTEN, TCP_NODELAY,
 } from '../../spec/constants.js';
 import { RULES } from '../../model/index.js';
@@ -52,6 +52,49 @@ const acceptRules = (op: 'accept' | 'accept4'): Record<string, Scenario> => {
     [`${op}/EFAULT`]: s(...L, tcp(), connect(5, to5000), a(4, { ptr: 'ok', lenPtr: 'bad', len: 16 })),
     [`${op}/EINVAL-addrlen`]: s(...L, tcp(), connect(5, to5000), a(4, { ptr: 'ok', lenPtr: 'ok', len: -1 })),
     [`${op}/ok`]: s(...L, tcp(), connect(5, to5000), a(4)),
+  };
+};
+
+const snd = (fd: number, hex = '6869', flags = 0): Call => ({ op: 'send', fd, data: hex, flags });
+const sendto = (fd: number, addr: AddrIn, hex = '6869', flags = 0): Call => ({ op: 'sendto', fd, data: hex, flags, addr });
+const recv = (fd: number, len = 16, flags = 0): Call => ({ op: 'recv', fd, len, flags });
+const recvfrom = (fd: number, len = 16, flags = 0, out = buf16): Call => ({ op: 'recvfrom', fd, len, flags, out });
+const U: Call[] = [udp(), bind(4, inet('127.0.0.1', 5000)), udp()];
+const closed7777 = inet('127.0.0.1', 7777);
+const sendRules = (op: 'send' | 'sendto'): Record<string, Scenario> => {
+  // send on a socket connected to `to`; sendto names `to` itself.
+  const via = (to: AddrIn, fd = 5, flags = 0): Call[] => (op === 'send' ? [connect(fd, to), snd(fd, '6869', flags)] : [sendto(fd, to, '6869', flags)]);
+  return {
+    [`${op}/EBADF`]: s(op === 'send' ? snd(9) : sendto(9, to5000)),
+    [`${op}/ENOTSOCK`]: s(op === 'send' ? snd(3) : sendto(3, to5000)),
+    [`${op}/EOPNOTSUPP-oob`]: s(...U, ...via(to5000, 5, MSG_OOB)),
+    [`${op}/EDESTADDRREQ`]: s(udp(), op === 'send' ? snd(4) : sendto(4, { ptr: 'null', len: 0 })),
+    [`${op}/ENETUNREACH`]: op === 'send'
+      ? { unreachable: 'a connected UDP socket has a route to its peer: ip4_datagram_connect refused the connect otherwise, with the same lookup' }
+      : s(udp(), sendto(4, inet('10.1.2.3', 5000))),
+    [`${op}/EACCES-broadcast`]: op === 'send'
+      ? { unreachable: 'connect to a broadcast address without SO_BROADCAST fails (EACCES), and SO_BROADCAST is not in scope' }
+      : s(udp(), bind(4, inet('127.0.0.1', 0)), sendto(4, inet('255.255.255.255', 5000))),
+    [`${op}/sock-error`]: s(udp(), connect(4, closed7777), snd(4), op === 'send' ? snd(4) : sendto(4, closed7777)),
+    [`${op}/EPIPE`]: s(udp(), ...(op === 'send' ? [connect(4, closed7777), shut(4, 1), snd(4)] : [shut(4, 1), sendto(4, to5000)])),
+    [`${op}/delivered`]: s(...U, ...via(to5000)),
+    [`${op}/dropped-full`]: { unreachable: 'the send answers the same whether a full queue took the datagram or dropped it; a later recv tells which, and the runner names the first of equal outcomes (delivered)' },
+    [`${op}/refused`]: s(udp(), ...via(closed7777, 4)),
+    [`${op}/no-receiver`]: s(udp(), bind(4, inet('127.0.0.1', 0)), ...via(inet('224.0.0.2', 5000), 4)),
+    [`${op}/multicast`]: s(udp(), bind(4, inet('0.0.0.0', 5000)), udp(), bind(5, inet('127.0.0.1', 0)), ...via(inet('224.0.0.1', 5000))),
+  };
+};
+const recvRules = (op: 'recv' | 'recvfrom'): Record<string, Scenario> => {
+  const r = (fd: number, len = 16, flags = 0): Call => (op === 'recv' ? recv(fd, len, flags) : recvfrom(fd, len, flags));
+  return {
+    [`${op}/EBADF`]: s(r(9)),
+    [`${op}/ENOTSOCK`]: s(r(3)),
+    [`${op}/sock-error`]: s(udp(), connect(4, closed7777), snd(4), r(4)),
+    [`${op}/EAGAIN`]: s(udp(), r(4, 16, MSG_DONTWAIT)),
+    [`${op}/shutdown-eof`]: s(udp(), shut(4, 0), r(4)),
+    [`${op}/blocks`]: s(udp(), r(4)),
+    [`${op}/datagram`]: s(...U, sendto(5, to5000, '68656c6c6f'), r(4, 2)),
+    [`${op}/peek`]: s(...U, sendto(5, to5000, '68656c6c6f'), r(4, 16, MSG_PEEK | MSG_TRUNC)),
   };
 };
 
@@ -221,6 +264,15 @@ const SCENARIOS: Record<string, Scenario> = {
   'getsockopt/TCP_NODELAY': s(tcp(), setsockopt(4, TCP_NODELAY, 1, { level: IPPROTO_TCP }), bind(4, to5000), listen(4), tcp(), connect(5, to5000), accept(4), getsockopt(6, TCP_NODELAY, { level: IPPROTO_TCP })),
   'poll/EINVAL-nfds': { world: small, calls: [poll([{ fd: 0, events: POLLIN }], 0, 8)] },
   'poll/EFAULT': s({ op: 'poll', fds: 'bad', entries: [{ fd: 0, events: POLLIN }], nfds: 1, timeout: 0 }),
+  ...sendRules('send'), ...sendRules('sendto'),
+  'sendto/EINVAL-addrlen': s(udp(), sendto(4, inet('127.0.0.1', 5000, 129))),
+  'sendto/EFAULT': s(udp(), sendto(4, { ptr: 'bad', len: 16 })),
+  'sendto/EINVAL-short': s(udp(), sendto(4, inet('127.0.0.1', 5000, 8))),
+  'sendto/EAFNOSUPPORT': s(udp(), sendto(4, { ...to5000, family: AF_INET6 })),
+  'sendto/EINVAL-port0': s(udp(), sendto(4, inet('127.0.0.1', 0))),
+  ...recvRules('recv'), ...recvRules('recvfrom'),
+  'recvfrom/EFAULT': s(...U, sendto(5, to5000), recvfrom(4, 16, 0, { ptr: 'ok', lenPtr: 'bad', len: 16 })),
+  'recvfrom/EINVAL-addrlen': s(...U, sendto(5, to5000), recvfrom(4, 16, 0, { ptr: 'ok', lenPtr: 'ok', len: -1 })),
   'poll/ready': s(tcp(), poll([{ fd: 4, events: POLLIN | POLLOUT }])),
   'poll/timeout': s(...L, poll([{ fd: 4, events: POLLIN }, { fd: -1, events: POLLIN }])),
   'poll/blocks': s(...L, poll([{ fd: 4, events: POLLIN }], -1)),
@@ -254,6 +306,7 @@ export const POLL_STATES: Record<string, Call[]> = {
   'refused connect reported, then the error gone': [tcp(SOCK_NONBLOCK), connect(4, inet('127.0.0.1', 1)), connect(4, inet('127.0.0.1', 1))],
   'SYN_SENT (listener queue full)': [...L, tcp(), connect(5, to5000), tcp(SOCK_NONBLOCK), connect(6, to5000)],
   'unconnected tcp shut for reading (ENOTCONN, bits set)': [tcp(), shut(4, 0)],
+  'udp with a datagram queued (POLLIN)': [...U, sendto(5, to5000)],
   'udp, connected udp, udp shut both ways': [udp(), udp(), connect(5, inet('127.0.0.1', 7000)), udp(), shut(6, 2)],
   'closed fd, never-open fd, negative fd': [tcp(), close(4)],
 };

@@ -1,0 +1,76 @@
+/**
+ * recv(2) and recvfrom(2) on AF_INET UDP sockets: __sys_recvfrom (sockfd_lookup_light:
+ * EBADF, ENOTSOCK; O_NONBLOCK adds MSG_DONTWAIT) → sock_recvmsg → inet_recvmsg →
+ * udp_recvmsg → __skb_recv_udp (sock_error first, then the queue, then
+ * __skb_wait_for_more_packets: RCV_SHUTDOWN ends the wait with 0) → the copy (a short
+ * buffer truncates the datagram, whose rest is discarded; MSG_TRUNC returns the real
+ * length) → move_addr_to_user of the source, after the datagram was taken. TCP's data
+ * path is not modelled yet: the model refuses to answer for a TCP socket.
+ */
+import { produce } from 'immer';
+import type { Call } from '../spec/call.js';
+import { MSG_DONTWAIT, MSG_PEEK, MSG_TRUNC, O_NONBLOCK } from '../spec/constants.js';
+import { moveAddrToUser, sockaddrInHex } from './addr.js';
+import { lookupSock } from './fd.js';
+import { blocked, fail, type Outcome } from './outcome.js';
+import { RCV_SHUTDOWN, type Sock, type State } from './state.js';
+
+const rulesFor = <P extends string>(p: P) => [
+  `${p}/EBADF`, `${p}/ENOTSOCK`, `${p}/sock-error`, `${p}/EAGAIN`, `${p}/shutdown-eof`, `${p}/blocks`,
+  `${p}/datagram`, `${p}/peek`,
+] as const;
+
+export const RECV_RULES = [...rulesFor('recv'), ...rulesFor('recvfrom'), 'recvfrom/EFAULT', 'recvfrom/EINVAL-addrlen'] as const;
+
+type RecvCall = Extract<Call, { op: 'recv' | 'recvfrom' }>;
+
+export function recvStep(s: State, c: RecvCall): Outcome[] {
+  const p = c.op;
+  const l = lookupSock(s, c.fd);
+  if (l.errno) return [fail(s, `${p}/${l.errno}`, l.errno)];
+  const { id, sock } = l;
+  if (sock.proto === 'tcp') throw new Error(`${p} on a TCP socket: the TCP data path is not modelled yet`);
+  // __skb_recv_udp: "error = sock_error(sk); if (error) goto busy_check_fail;" (read and cleared).
+  if (sock.err !== null) {
+    const next = produce(s, (d) => { (d.objs[id] as Sock).err = null; });
+    return [{ rule: `${p}/sock-error`, expect: { kind: 'returned', ret: -1, errno: sock.err }, next: () => next }];
+  }
+  const dg = sock.rq[0];
+  if (dg === undefined) {
+    const nonblock = (c.flags & MSG_DONTWAIT) !== 0 || (sock.fileFlags & O_NONBLOCK) !== 0;
+    // timeo is 0: no wait, -EAGAIN.
+    if (nonblock) return [fail(s, `${p}/EAGAIN`, 'EAGAIN')];
+    // __skb_wait_for_more_packets: "if (sk->sk_shutdown & RCV_SHUTDOWN) goto out_noerr;" → 0.
+    // udp_recvmsg then wrote no address: msg_namelen stays 0 for move_addr_to_user.
+    if (sock.shut & RCV_SHUTDOWN) return [answer(c, `${p}/shutdown-eof`, 0, '', '', s)];
+    return [blocked(`${p}/blocks`, () => s)];
+  }
+  const ulen = dg.data.length / 2;
+  const copied = Math.min(Math.max(c.len, 0), ulen);
+  // "if (flags & MSG_TRUNC) err = ulen;" else the bytes copied.
+  const ret = c.flags & MSG_TRUNC ? ulen : copied;
+  const data = dg.data.slice(0, 2 * copied);
+  const peek = (c.flags & MSG_PEEK) !== 0;
+  const next = peek ? s : produce(s, (d) => { (d.objs[id] as Sock).rq.shift(); });
+  const rule = peek ? `${p}/peek` : `${p}/datagram`;
+  return [answer(c, rule, ret, data, sockaddrInHex(dg.from), next)];
+}
+
+
+/**
+ * A recv that got `ret` >= 0: recvfrom with an address buffer then runs
+ * move_addr_to_user with the `kaddr` udp_recvmsg filled ("if (err >= 0 && addr != NULL) {
+ * err2 = move_addr_to_user(...); if (err2 < 0) err = err2; }"), whose failure is the
+ * call's answer although the datagram was taken.
+ */
+function answer(c: RecvCall, rule: string, ret: number, data: string, kaddr: string, next: State): Outcome {
+  if (c.op === 'recvfrom' && c.out.ptr !== 'null') {
+    const copy = moveAddrToUser(c.out, kaddr);
+    const outp: { addr?: string; addrlen?: number } = {};
+    if (copy.addr !== undefined) outp.addr = copy.addr;
+    if (copy.addrlen !== undefined) outp.addrlen = copy.addrlen;
+    if (copy.errno) return { rule: copy.errno === 'EINVAL' ? 'recvfrom/EINVAL-addrlen' : 'recvfrom/EFAULT', expect: { kind: 'returned', ret: -1, errno: copy.errno, ...outp }, next: () => next };
+    return { rule, expect: { kind: 'returned', ret, data, ...outp }, next: () => next };
+  }
+  return { rule, expect: { kind: 'returned', ret, data }, next: () => next };
+}

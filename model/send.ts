@@ -1,0 +1,146 @@
+/**
+ * send(2) and sendto(2) on AF_INET UDP sockets: __sys_sendto (sockfd_lookup_light:
+ * EBADF, ENOTSOCK; move_addr_to_kernel when an address is given) → sock_sendmsg →
+ * inet_sendmsg → inet_send_prepare (inet_autobind: an unbound socket gets an ephemeral
+ * port before anything else is checked) → udp_sendmsg (EMSGSIZE never: payloads are
+ * small; MSG_OOB; the destination; the route; ip_make_skb → sock_alloc_send_pskb:
+ * sock_error, then SEND_SHUTDOWN's EPIPE) → delivery on loopback (udpdeliver.ts).
+ * TCP's data path is not modelled yet: the model refuses to answer for a TCP socket.
+ */
+import { produce } from 'immer';
+import type { AddrIn, Call } from '../spec/call.js';
+import type { ErrnoName } from '../spec/errno.js';
+import { AF_INET, AF_UNSPEC, MSG_OOB, SOCKADDR_IN_LEN } from '../spec/constants.js';
+import { moveAddrToKernel } from './addr.js';
+import { addrType, routeConnect } from './addrtype.js';
+import { withBound } from './bind.js';
+import { lookupSock } from './fd.js';
+import { fail, type Outcome } from './outcome.js';
+import { udpHole } from './ports.js';
+import { SEND_SHUTDOWN, sockName, type Endpoint, type Sock, type State } from './state.js';
+import { mcastSocks, udpLookup, udpRoom } from './udpdeliver.js';
+
+const rulesFor = <P extends string>(p: P) => [
+  `${p}/EBADF`, `${p}/ENOTSOCK`, `${p}/EOPNOTSUPP-oob`, `${p}/EDESTADDRREQ`, `${p}/ENETUNREACH`, `${p}/EACCES-broadcast`,
+  `${p}/sock-error`, `${p}/EPIPE`, `${p}/delivered`, `${p}/dropped-full`, `${p}/refused`, `${p}/no-receiver`, `${p}/multicast`,
+] as const;
+
+export const SEND_RULES = [
+  ...rulesFor('send'), ...rulesFor('sendto'),
+  'sendto/EINVAL-addrlen', 'sendto/EFAULT', 'sendto/EINVAL-short', 'sendto/EAFNOSUPPORT', 'sendto/EINVAL-port0',
+] as const;
+
+type SendCall = Extract<Call, { op: 'send' | 'sendto' }>;
+
+/** The destination address sendto passes, or null (send, or sendto with a NULL address). */
+function destOf(c: SendCall): AddrIn | null {
+  return c.op === 'sendto' && c.addr.ptr !== 'null' ? c.addr : null;
+}
+
+export function sendStep(s: State, c: SendCall): Outcome[] {
+  const p = c.op;
+  const l = lookupSock(s, c.fd);
+  if (l.errno) return [fail(s, `${p}/${l.errno}`, l.errno)];
+  const { id, sock } = l;
+  const dest = destOf(c);
+  if (dest) {
+    const copy = moveAddrToKernel(dest);
+    if (copy) return [withBound(fail(s, copy === 'EFAULT' ? 'sendto/EFAULT' : 'sendto/EINVAL-addrlen', copy), sock)];
+  }
+  if (sock.proto === 'tcp') throw new Error(`${p} on a TCP socket: the TCP data path is not modelled yet`);
+  // inet_send_prepare → inet_autobind: the port is taken before udp_sendmsg looks at anything.
+  const hole = sock.port === 0 ? udpHole(s, id, sock.addr) : undefined;
+  const bound = { addr: sockName(sock).addr, port: hole ?? sock.sport };
+  /** An outcome after the autobind; `make` changes the world further (the port is set first). */
+  const out = (rule: string, expect: { ret: number; errno?: ErrnoName }, make: (d: State, port: number) => void = () => {}): Outcome => ({
+    rule,
+    expect: { kind: 'returned', ...expect, bound },
+    next: (obs) => produce(s, (d) => {
+      const x = d.objs[id] as Sock;
+      if (hole !== undefined) { const port = obs.kind === 'returned' && obs.bound ? obs.bound.port : 0; x.port = port; x.sport = port; }
+      make(d, x.port);
+    }),
+  });
+  const err = (rule: string, errno: ErrnoName): Outcome => out(rule, { ret: -1, errno });
+  // udp_sendmsg: "if (msg->msg_flags & MSG_OOB) return -EOPNOTSUPP;"
+  if (c.flags & MSG_OOB) return [err(`${p}/EOPNOTSUPP-oob`, 'EOPNOTSUPP')];
+  let dst: Endpoint;
+  if (dest) {
+    if (dest.len < SOCKADDR_IN_LEN || dest.ptr !== 'ok') return [err('sendto/EINVAL-short', 'EINVAL')];
+    // "if (usin->sin_family != AF_INET) { if (usin->sin_family != AF_UNSPEC) return -EAFNOSUPPORT; }"
+    if (dest.family !== AF_INET && dest.family !== AF_UNSPEC) return [err('sendto/EAFNOSUPPORT', 'EAFNOSUPPORT')];
+    if (dest.port === 0) return [err('sendto/EINVAL-port0', 'EINVAL')];
+    dst = { addr: dest.addr, port: dest.port };
+  } else {
+    if (sock.st !== 'ESTABLISHED' || sock.remote === null) return [err(`${p}/EDESTADDRREQ`, 'EDESTADDRREQ')];
+    dst = sock.remote;
+  }
+  // ip_route_output_flow (the same lookup as ip4_datagram_connect's, see routeConnect).
+  const route = routeConnect(dst.addr, sock.saddr, 'udp');
+  if ('errno' in route) return [err(route.errno === 'EACCES' ? `${p}/EACCES-broadcast` : `${p}/ENETUNREACH`, route.errno)];
+  // sock_alloc_send_pskb: "err = sock_error(sk)" (read and cleared), then SEND_SHUTDOWN → EPIPE.
+  if (sock.err !== null) return [err(`${p}/sock-error`, sock.err)].map((o) => ({ ...o, next: (obs) => produce(o.next(obs), (d) => { (d.objs[id] as Sock).err = null; }) }));
+  if (sock.shut & SEND_SHUTDOWN) return [err(`${p}/EPIPE`, 'EPIPE')];
+  const len = c.data.length / 2;
+  const to: Endpoint = { addr: route.daddr, port: dst.port };
+  const srcAddr = route.saddr;
+  const ok = { ret: len };
+  const fromFor = (port: number): Endpoint => ({ addr: srcAddr, port });
+  // Multicast (routed only from a socket with a source address, so its port is known):
+  // ip_mc_output loops a copy back when the host is a member of the group on lo, which
+  // it is for 224.0.0.1 only (ip_mc_up joins IGMP_ALL_HOSTS; measured on 6.18: a socket
+  // bound to 0.0.0.0:port receives it); __udp4_lib_mcast_deliver then gives a copy to
+  // every socket __udp_is_mcast_sock accepts (MC_ALL is on by default, so no membership
+  // is needed). Other groups: no member, no copy, no ICMP.
+  if (addrType(to.addr) === 'MULTICAST') {
+    const members = to.addr === '224.0.0.1' ? mcastSocks(s, to, fromFor(sock.port)) : [];
+    if (members.length === 0) return [out(`${p}/no-receiver`, ok)];
+    const give = (d: State, ids: number[]): void => { for (const m of ids) (d.objs[m] as Sock).rq.push({ data: c.data, from: fromFor(sock.port) }); };
+    const sure = members.filter((m) => udpRoom(s.objs[m] as Sock) === 'yes');
+    const outs = [out(`${p}/multicast`, ok, (d) => give(d, members))];
+    // A full queue may drop its copy (see udpRoom); the model allows all such queues to.
+    if (sure.length < members.length) outs.push(out(`${p}/multicast`, ok, (d) => give(d, sure)));
+    return outs;
+  }
+  // Who receives it depends on the sender's port, which an autobind may only now pick:
+  // the receivers are looked up in the world after the bind, per observed port.
+  const receivers = (port: number, world: State): number[] => udpLookup(world, to, fromFor(port));
+  const before = hole === undefined ? receivers(sock.port, s) : undefined;
+  if (before !== undefined && before.length === 0) return [refused(sock.port)];
+  if (before !== undefined) {
+    const outs: Outcome[] = [];
+    for (const rid of before) {
+      const rcv = s.objs[rid] as Sock;
+      outs.push(out(`${p}/delivered`, ok, (d, port) => { (d.objs[rid] as Sock).rq.push({ data: c.data, from: fromFor(port) }); }));
+      if (udpRoom(rcv) === 'maybe') outs.push(out(`${p}/dropped-full`, ok));
+    }
+    return outs;
+  }
+  // A fresh ephemeral port: no socket is connected to it, so only unconnected receivers
+  // can match, and those do not depend on the port; a receiver is the sender itself only
+  // if it sends to its own port, which it cannot know yet.
+  const anyPort = receivers(-1, s).filter((rid) => rid !== id);
+  if (anyPort.length === 0) return [refused(-1)];
+  const outs: Outcome[] = [];
+  for (const rid of anyPort) {
+    const rcv = s.objs[rid] as Sock;
+    outs.push(out(`${p}/delivered`, ok, (d, port) => { (d.objs[rid] as Sock).rq.push({ data: c.data, from: fromFor(port) }); }));
+    if (udpRoom(rcv) === 'maybe') outs.push(out(`${p}/dropped-full`, ok));
+  }
+  return outs;
+
+  /**
+   * No socket takes it: __udp4_lib_rcv answers ICMP port unreachable, and __udp4_lib_err
+   * gives the socket that the error's 4-tuple finds sk_err = ECONNREFUSED if that socket
+   * is connected (a hard error; without IP_RECVERR unconnected sockets ignore it).
+   */
+  function refused(port: number): Outcome {
+    return out(`${p}/refused`, ok, (d, actual) => {
+      const back = udpLookup(d, fromFor(port < 0 ? actual : port), to);
+      for (const b of back) {
+        const x = d.objs[b] as Sock;
+        if (x.remote !== null && x.st === 'ESTABLISHED') x.err = 'ECONNREFUSED';
+      }
+    });
+  }
+}

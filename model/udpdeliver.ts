@@ -1,0 +1,65 @@
+/**
+ * A UDP datagram on loopback: the socket lookup that decides who receives it
+ * (__udp4_lib_lookup → compute_score), the receive queue's limit
+ * (__udp_enqueue_schedule_skb) and the ICMP port unreachable that comes back when no
+ * socket takes it (__udp4_lib_rcv → icmp_send → __udp4_lib_err). Loopback delivers inside
+ * the sending call, so all of it happens before sendto returns (measured on 6.18).
+ */
+import { sockets, type Endpoint, type Sock, type State } from './state.js';
+
+/**
+ * compute_score over the UDP sockets bound to `dst.port`: a bound address must be
+ * `dst.addr` (+4), a connected peer must be `src` (+4 for the address, +4 for the port).
+ * Every socket with the best score (ties are broken by sk_incoming_cpu and hash order,
+ * which the model does not know, so all of them are returned).
+ */
+export function udpLookup(s: State, dst: Endpoint, src: Endpoint): number[] {
+  let best = -1;
+  let ids: number[] = [];
+  for (const [id, o] of sockets(s)) {
+    if (o.proto !== 'udp' || o.port !== dst.port || o.port === 0) continue;
+    let score = 2;
+    if (o.addr !== '0.0.0.0') { if (o.addr !== dst.addr) continue; score += 4; }
+    if (o.remote !== null) {
+      if (o.remote.addr !== src.addr) continue;
+      score += 4;
+      if (o.remote.port !== 0) { if (o.remote.port !== src.port) continue; score += 4; }
+    }
+    if (score > best) { best = score; ids = [id]; } else if (score === best) ids.push(id);
+  }
+  return ids;
+}
+
+/** An upper bound of a queued datagram's skb->truesize on loopback for payloads <= 128 bytes (2 fit in SO_RCVBUF 0's 2304, measured). */
+const TRUESIZE_MAX = 2304;
+
+/**
+ * Whether the receiver surely takes one more datagram, surely drops it, or may do either.
+ * __udp_enqueue_schedule_skb drops when "rmem + size > rcvbuf" and "rmem > rcvbuf" (it
+ * always lets one in), where rmem is sk_rmem_alloc: the queued skbs' truesize plus what
+ * udp_rmem_release has not given back yet (it defers up to rcvbuf / 4 while the reader
+ * queue is not empty). An empty queue always takes it; a queue whose worst case still fits
+ * in 3/4 of rcvbuf surely takes it; otherwise it depends on sizes the model does not know.
+ */
+export function udpRoom(rcv: Sock): 'yes' | 'maybe' {
+  const n = rcv.rq.length;
+  if (n === 0 || (n + 1) * TRUESIZE_MAX <= 0.75 * rcv.rcvbuf) return 'yes';
+  return 'maybe';
+}
+
+
+/**
+ * __udp_is_mcast_sock: every UDP socket on `dst.port` whose bound address is the wildcard
+ * or the group and whose peer, if connected, is `src` (ip_mc_sf_allow passes without
+ * memberships: MC_ALL).
+ */
+export function mcastSocks(s: State, dst: Endpoint, src: Endpoint): number[] {
+  const ids: number[] = [];
+  for (const [id, o] of sockets(s)) {
+    if (o.proto !== 'udp' || o.port !== dst.port || o.port === 0) continue;
+    if (o.addr !== '0.0.0.0' && o.addr !== dst.addr) continue;
+    if (o.remote !== null && (o.remote.addr !== src.addr || (o.remote.port !== 0 && o.remote.port !== src.port))) continue;
+    ids.push(id);
+  }
+  return ids;
+}
