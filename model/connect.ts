@@ -248,6 +248,8 @@ function udpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
     const next = produce(s, (d) => {
       const x = d.objs[id] as Sock;
       x.st = 'CLOSE'; x.remote = null;
+      // __udp_disconnect → sk_dst_reset.
+      x.routeCached = false; x.flow = null;
       if (!x.addrLock) { x.addr = '0.0.0.0'; x.saddr = '0.0.0.0'; }
       if (!x.portLock) { x.port = 0; x.sport = 0; }
     });
@@ -274,12 +276,18 @@ function udpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
   if (a.len < SOCKADDR_IN_LEN) return [fix(outcome('connect/udp-EINVAL-len', 'EINVAL', () => {}), sockName(sk).addr)];
   if (a.family !== AF_INET) return [fix(outcome('connect/udp-EAFNOSUPPORT', 'EAFNOSUPPORT', () => {}), sockName(sk).addr)];
   const route = routeConnect(a.addr, sk.saddr, 'udp');
-  if ('errno' in route) return [fix(outcome(route.errno === 'EACCES' ? 'connect/udp-EACCES-broadcast' : 'connect/udp-ENETUNREACH', route.errno, () => {}), sockName(sk).addr)];
+  // __ip4_datagram_connect: sk_dst_reset, then ip_route_connect writes the target into the
+  // socket's flow key (inet->cork.fl) before it fails, and nothing restores it: a later
+  // send on the still-connected socket may go there (see Sock.flow).
+  const stale = (x: Sock): void => { x.routeCached = false; x.flow = { addr: a.addr, port: a.port }; };
+  if ('errno' in route) return [fix(outcome(route.errno === 'EACCES' ? 'connect/udp-EACCES-broadcast' : 'connect/udp-ENETUNREACH', route.errno, stale), sockName(sk).addr)];
   return [fix(outcome('connect/udp', undefined, (x) => {
     // __ip4_datagram_connect: source from the route if unset, peer recorded, ESTABLISHED.
     if (x.saddr === '0.0.0.0') x.saddr = route.saddr;
     if (x.addr === '0.0.0.0') x.addr = route.saddr;
     x.remote = { addr: route.daddr, port: a.port };
     x.st = 'ESTABLISHED';
+    // sk_dst_set with the route found; the flow key is the peer's.
+    x.routeCached = true; x.flow = null;
   }), sk.addr !== '0.0.0.0' ? sk.addr : route.saddr)];
 }

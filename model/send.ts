@@ -23,6 +23,7 @@ import { mcastSocks, udpLookup, udpRoom } from './udpdeliver.js';
 const rulesFor = <P extends string>(p: P) => [
   `${p}/EBADF`, `${p}/ENOTSOCK`, `${p}/EOPNOTSUPP-oob`, `${p}/EDESTADDRREQ`, `${p}/ENETUNREACH`, `${p}/EACCES-broadcast`,
   `${p}/sock-error`, `${p}/EPIPE`, `${p}/delivered`, `${p}/dropped-full`, `${p}/refused`, `${p}/no-receiver`, `${p}/multicast`,
+  `${p}/stale-flow`,
 ] as const;
 
 export const SEND_RULES = [
@@ -52,12 +53,15 @@ export function sendStep(s: State, c: SendCall): Outcome[] {
   const hole = sock.port === 0 ? udpHole(s, id, sock.addr) : undefined;
   const bound = { addr: sockName(sock).addr, port: hole ?? sock.sport };
   /** An outcome after the autobind; `make` changes the world further (the port is set first). */
+  /** A connected send that looked its route up caches it (udp_sendmsg: "if (connected) sk_dst_set"). */
+  let caches = false;
   const out = (rule: string, expect: { ret: number; errno?: ErrnoName }, make: (d: State, port: number) => void = () => {}): Outcome => ({
     rule,
     expect: { kind: 'returned', ...expect, bound },
     next: (obs) => produce(s, (d) => {
       const x = d.objs[id] as Sock;
       if (hole !== undefined) { const port = obs.kind === 'returned' && obs.bound ? obs.bound.port : 0; x.port = port; x.sport = port; }
+      if (caches) x.routeCached = true;
       make(d, x.port);
     }),
   });
@@ -65,6 +69,8 @@ export function sendStep(s: State, c: SendCall): Outcome[] {
   // udp_sendmsg: "if (msg->msg_flags & MSG_OOB) return -EOPNOTSUPP;"
   if (c.flags & MSG_OOB) return [err(`${p}/EOPNOTSUPP-oob`, 'EOPNOTSUPP')];
   let dst: Endpoint;
+  /** The send reuses the cached route and goes where the socket's flow key says (Sock.flow). */
+  let cached = false;
   if (dest) {
     if (dest.len < SOCKADDR_IN_LEN || dest.ptr !== 'ok') return [err('sendto/EINVAL-short', 'EINVAL')];
     // "if (usin->sin_family != AF_INET) { if (usin->sin_family != AF_UNSPEC) return -EAFNOSUPPORT; }"
@@ -73,11 +79,16 @@ export function sendStep(s: State, c: SendCall): Outcome[] {
     dst = { addr: dest.addr, port: dest.port };
   } else {
     if (sock.st !== 'ESTABLISHED' || sock.remote === null) return [err(`${p}/EDESTADDRREQ`, 'EDESTADDRREQ')];
-    dst = sock.remote;
+    // udp_sendmsg: "if (connected) rt = sk_dst_check(sk, 0)"; with a cached route fl4 stays
+    // &inet->cork.fl.u.ip4, and the datagram goes to its daddr and dport (udp_send_skb).
+    cached = sock.routeCached;
+    dst = cached ? (sock.flow ?? sock.remote) : sock.remote;
   }
-  // ip_route_output_flow (the same lookup as ip4_datagram_connect's, see routeConnect).
-  const route = routeConnect(dst.addr, sock.saddr, 'udp');
+  // ip_route_output_flow (the same lookup as ip4_datagram_connect's, see routeConnect);
+  // none for a cached route: the flow key's source is the socket's.
+  const route = cached ? { daddr: dst.addr, saddr: sock.saddr } : routeConnect(dst.addr, sock.saddr, 'udp');
   if ('errno' in route) return [err(route.errno === 'EACCES' ? `${p}/EACCES-broadcast` : `${p}/ENETUNREACH`, route.errno)];
+  caches = !dest && !cached;
   // sock_alloc_send_pskb: "err = sock_error(sk)" (read and cleared), then SEND_SHUTDOWN → EPIPE.
   if (sock.err !== null) return [err(`${p}/sock-error`, sock.err)].map((o) => ({ ...o, next: (obs) => produce(o.next(obs), (d) => { (d.objs[id] as Sock).err = null; }) }));
   if (sock.shut & SEND_SHUTDOWN) return [err(`${p}/EPIPE`, 'EPIPE')];
@@ -135,6 +146,11 @@ export function sendStep(s: State, c: SendCall): Outcome[] {
    * is connected (a hard error; without IP_RECVERR unconnected sockets ignore it).
    */
   function refused(port: number): Outcome {
+    // To a stale flow key's destination (not local, or not the peer): __icmp_send's route
+    // lookup for a reply from that address fails (ip_route_output_key_hash_rcu: the source
+    // is not local) and no ICMP is sent; were it sent, __udp4_lib_err would look for a
+    // socket connected to that destination, not to the peer. No error either way.
+    if (cached && sock.flow !== null) return out(`${p}/stale-flow`, ok);
     return out(`${p}/refused`, ok, (d, actual) => {
       const back = udpLookup(d, fromFor(port < 0 ? actual : port), to);
       for (const b of back) {

@@ -94,6 +94,16 @@ export interface Sock {
    * (hex) and the source address recvfrom reports.
    */
   rq: Dgram[];
+  /**
+   * UDP: where a send without an address goes while the socket holds a cached route.
+   * __ip4_datagram_connect fills the socket's flow key (inet->cork.fl) with the target
+   * before its route lookup and leaves it there when the lookup fails (ENETUNREACH, or
+   * EACCES for a broadcast); udp_sendmsg's cached-route path then sends to that key, not
+   * to the peer (measured on 6.18). null: the peer.
+   */
+  flow: Endpoint | null;
+  /** UDP: whether a route is cached (sk_dst_cache) that a send without an address reuses. */
+  routeCached: boolean;
   /** Number of fds referring to this socket (0: orphan, queued child or TIME_WAIT). */
   refs: number;
 }
@@ -150,7 +160,7 @@ export function newSock(proto: 'tcp' | 'udp', fileFlags: number, profile: Profil
   return {
     kind: 'socket', proto, fileFlags, ss: 'UNCONNECTED', st: 'CLOSE', addr: '0.0.0.0', saddr: '0.0.0.0', port: 0, sport: 0,
     viaBind: false, addrLock: false, portLock: false, remote: null, reuse: false, reuseport: false, keepalive: false,
-    nodelay: false, rcvbuf, sndbuf, sndbufHi: sndbuf, sndbufLock: false, backlog: 0, queue: [], peer: null, shut: 0, dead: false, err: null, rq: [], refs: 0,
+    nodelay: false, rcvbuf, sndbuf, sndbufHi: sndbuf, sndbufLock: false, backlog: 0, queue: [], peer: null, shut: 0, dead: false, err: null, rq: [], flow: null, routeCached: false, refs: 0,
   };
 }
 

@@ -82,6 +82,11 @@ const sendRules = (op: 'send' | 'sendto'): Record<string, Scenario> => {
     [`${op}/refused`]: s(udp(), ...via(closed7777, 4)),
     [`${op}/no-receiver`]: s(udp(), bind(4, inet('127.0.0.1', 0)), ...via(inet('224.0.0.2', 5000), 4)),
     [`${op}/multicast`]: s(udp(), bind(4, inet('0.0.0.0', 5000)), udp(), bind(5, inet('127.0.0.1', 0)), ...via(inet('224.0.0.1', 5000))),
+    // A failed re-connect leaves its target in the flow key: the first send (no cached
+    // route) goes to the peer and is refused, the pending error is returned by the next,
+    // and the one after that goes to 10.1.2.3:5000 on the cached route: no ICMP, no error.
+    [`${op}/stale-flow`]: s(udp(), connect(4, closed7777), connect(4, inet('10.1.2.3', 5000)), snd(4), snd(4),
+      op === 'send' ? snd(4) : sendto(4, { ptr: 'null', len: 0 })),
   };
 };
 const recvRules = (op: 'recv' | 'recvfrom'): Record<string, Scenario> => {
