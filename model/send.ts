@@ -117,28 +117,22 @@ export function sendStep(s: State, c: SendCall): Outcome[] {
   // the receivers are looked up in the world after the bind, per observed port.
   const receivers = (port: number, world: State): number[] => udpLookup(world, to, fromFor(port));
   const before = hole === undefined ? receivers(sock.port, s) : undefined;
-  if (before !== undefined && before.length === 0) return [refused(sock.port)];
-  if (before !== undefined) {
-    const outs: Outcome[] = [];
-    for (const rid of before) {
-      const rcv = s.objs[rid] as Sock;
-      outs.push(out(`${p}/delivered`, ok, (d, port) => { (d.objs[rid] as Sock).rq.push({ data: c.data, from: fromFor(port) }); }));
-      if (udpRoom(rcv) === 'maybe') outs.push(out(`${p}/dropped-full`, ok));
-    }
-    return outs;
-  }
+  if (before !== undefined) return before.length === 0 ? [refused(sock.port)] : deliverTo(before);
   // A fresh ephemeral port: no socket is connected to it, so only unconnected receivers
   // can match, and those do not depend on the port; a receiver is the sender itself only
   // if it sends to its own port, which it cannot know yet.
   const anyPort = receivers(-1, s).filter((rid) => rid !== id);
-  if (anyPort.length === 0) return [refused(-1)];
-  const outs: Outcome[] = [];
-  for (const rid of anyPort) {
-    const rcv = s.objs[rid] as Sock;
-    outs.push(out(`${p}/delivered`, ok, (d, port) => { (d.objs[rid] as Sock).rq.push({ data: c.data, from: fromFor(port) }); }));
-    if (udpRoom(rcv) === 'maybe') outs.push(out(`${p}/dropped-full`, ok));
+  return anyPort.length === 0 ? [refused(-1)] : deliverTo(anyPort);
+
+  /** One of `ids` takes the datagram (ties are the kernel's to break); a full queue may drop it. */
+  function deliverTo(ids: number[]): Outcome[] {
+    const outs: Outcome[] = [];
+    for (const rid of ids) {
+      outs.push(out(`${p}/delivered`, ok, (d, port) => { (d.objs[rid] as Sock).rq.push({ data: c.data, from: fromFor(port) }); }));
+      if (udpRoom(s.objs[rid] as Sock) === 'maybe') outs.push(out(`${p}/dropped-full`, ok));
+    }
+    return outs;
   }
-  return outs;
 
   /**
    * No socket takes it: __udp4_lib_rcv answers ICMP port unreachable, and __udp4_lib_err

@@ -28,9 +28,23 @@ const ADDR_BUF = 128;
 const SOCK_NONBLOCK = 0o4000, SOCK_CLOEXEC = 0o2000000;
 
 /** The calls the fd layer executes (the helper's hello lists exactly these). */
-export const LWIP_CALLS: readonly Op[] = [
+export const LWIP_CALLS = [
   'socket', 'bind', 'listen', 'accept', 'accept4', 'connect', 'getsockname', 'getpeername', 'close', 'fcntl', 'setsockopt', 'shutdown',
-];
+] as const satisfies readonly Op[];
+
+type LwipCall = Extract<Call, { op: (typeof LWIP_CALLS)[number] }>;
+
+function isLwipCall(c: Call): c is LwipCall {
+  return (LWIP_CALLS as readonly string[]).includes(c.op);
+}
+
+/** Why the fd layer does not pass a call its hello leaves out (runs do not generate them). */
+const NOT_PASSED: Partial<Record<Op, string>> = {
+  socketcall: 'lwIP has no multiplexer (and no 32-bit entry)',
+  mmap: 'lwIP sockets are not files',
+  poll: "lwip_poll would need the fd layer's files too",
+  select: "lwip_select would need the fd layer's files too",
+};
 
 type Entry = { kind: 'file' } | { kind: 'lwip'; s: number };
 
@@ -74,9 +88,7 @@ export class FdLayer {
       this.table[fd] = { kind: 'lwip', s: r.ret };
       return { kind: 'returned', ret: fd };
     }
-    if (call.op === 'socketcall') return unsupported('socketcall: lwIP has no multiplexer (and no 32-bit entry)');
-    if (call.op === 'mmap') return unsupported('mmap: lwIP sockets are not files');
-    if (call.op === 'poll' || call.op === 'select') return unsupported(`${call.op}: the lwip helper does not pass it (lwip_poll/lwip_select would need the fd layer's files too)`);
+    if (!isLwipCall(call)) return unsupported(`${call.op}: the lwip helper does not pass it${NOT_PASSED[call.op] ? ` (${NOT_PASSED[call.op]})` : ''}`);
     const e = call.fd >= 0 && call.fd < this.table.length ? this.table[call.fd] : undefined;
     const hasOut = call.op === 'accept' || call.op === 'accept4' || call.op === 'getsockname' || call.op === 'getpeername';
     if (e === undefined) return hasOut ? untouched(fail('EBADF'), call.out) : fail('EBADF');
@@ -123,10 +135,6 @@ export class FdLayer {
         return this.run(OP.setsockopt, [s, call.level, call.name, call.value, call.optlen]);
       case 'shutdown':
         return this.run(OP.shutdown, [s, call.how]);
-      case 'getsockopt':
-        return unsupported('getsockopt: the lwip helper does not pass it');
-      case 'send': case 'sendto': case 'recv': case 'recvfrom':
-        return unsupported(`${call.op}: the lwip helper does not pass the data path yet`);
       default: {
         const never: never = call;
         return unsupported(`unknown call ${JSON.stringify(never)}`);
@@ -135,7 +143,7 @@ export class FdLayer {
   }
 
   /** A socket call on fd 0..3 (or another file): Linux's answers for a non-socket. */
-  private onFile(call: Exclude<Call, { op: 'socket' | 'socketcall' | 'mmap' | 'poll' | 'select' }>): Observed {
+  private onFile(call: Exclude<LwipCall, { op: 'socket' }>): Observed {
     switch (call.op) {
       case 'close':
         this.table[call.fd] = undefined;
@@ -165,10 +173,6 @@ export class FdLayer {
       case 'setsockopt':
       case 'shutdown':
         return fail('ENOTSOCK');
-      case 'getsockopt':
-        return unsupported('getsockopt: the lwip helper does not pass it');
-      case 'send': case 'sendto': case 'recv': case 'recvfrom':
-        return unsupported(`${call.op}: the lwip helper does not pass the data path yet`);
       default: {
         const never: never = call;
         return unsupported(`unknown call ${JSON.stringify(never)}`);
