@@ -59,7 +59,7 @@ async function runJob(adapter: Adapter, a: RunArgs): Promise<RunResult> {
   if (!a.child) {
     console.error(`sockspec: ${a.runs} sequences (length <= ${a.maxLength}) against '${adapter.name}', seed ${a.seed}${a.path ? `, path ${a.path}` : ''}` +
       `${a.timeBudgetS !== undefined ? `, time budget ${a.timeBudgetS} s` : ''}; kernel ${kernel}`);
-    for (const [op, why] of notRun) console.error(`sockspec: not run here: ${op}: ${why}`);
+    for (const line of notRunLines(Object.fromEntries(notRun))) console.error(`sockspec: not run here: ${line}`);
   }
   let stop: RunResult['stopped'];
   const onInt = (): void => {
@@ -202,10 +202,17 @@ function summary(r: RunResult, a: RunArgs): string {
   ];
   const un = Object.entries(r.rules).filter(([, n]) => n === 0).map(([k]) => k);
   if (un.length > 0 && un.length <= 40) lines.push(`unreached    ${un.join(' ')}`);
-  for (const [op, why] of Object.entries(r.notRun ?? {})) lines.push(`not run      ${op}: ${why}`);
+  for (const line of notRunLines(r.notRun ?? {})) lines.push(`not run      ${line}`);
   lines.push(`families     ${familiesLine(r.families)}`);
   if (!a.seedGiven) lines.push(`replay with  --seed ${r.seed}${r.jobs > 1 ? ` --jobs ${r.jobs}` : ''}`);
   return lines.join('\n');
+}
+
+/** Calls not run, grouped by reason: `send, recv: the helper (lwip) does not list it in its hello`. */
+function notRunLines(notRun: Record<string, string>): string[] {
+  const byWhy = new Map<string, string[]>();
+  for (const [op, why] of Object.entries(notRun)) byWhy.set(why, [...(byWhy.get(why) ?? []), op]);
+  return [...byWhy].map(([why, ops]) => `${ops.join(', ')}: ${why}`);
 }
 
 interface JobProgress { sequences: number; calls: number; phase: 'run' | 'shrink' }
