@@ -175,29 +175,33 @@ export function timeWait(d: State, id: number): void {
  * both, and the peer's own FIN acks ours, so FIN_WAIT1 meets it as FIN_WAIT2 would.
  */
 export function sendFin(d: State, id: number): void {
-  // The FIN rides behind what the socket still held (tcp_send_fin: "the last unsent skb
-  // gets the FIN", pushed with TCP_NAGLE_OFF). When the window or the peer's buffer may
+  const sk = d.objs[id] as Sock;
+  const old = sk.st;
+  if (old !== 'ESTABLISHED' && old !== 'CLOSE_WAIT') return;
+  // The FIN rides behind what the socket still held (tcp_send_fin: the last unsent skb
+  // gets the FIN, pushed with TCP_NAGLE_OFF). When the window or the peer's buffer may
   // still hold that data, the FIN would wait with it: not modelled (the generator does
   // not reach it, see finFlushes).
-  if (!finFlushes(d, d.objs[id] as Sock)) throw new Error('a FIN behind held TCP data that may stay held is not modelled');
+  if (!finFlushes(d, sk)) throw new Error('a FIN behind held TCP data that may stay held is not modelled');
+  // tcp_close_state comes first, so the held data leaves from FIN_WAIT1 or LAST_ACK: a
+  // self-connected socket with RCV_SHUTDOWN then meets its own data with RST, and an RST
+  // from the peer gives ECONNRESET, not CLOSE_WAIT's EPIPE (tcp_reset).
+  sk.st = old === 'ESTABLISHED' ? 'FIN_WAIT2' : 'LAST_ACK';
   flushHeld(d, id);
-  const sk = d.objs[id] as Sock | undefined;
-  if (sk === undefined || sk.st === 'CLOSE') return;
+  // The data met RST (see transmit): no FIN goes out (an orphan that is reset is freed).
+  if (d.objs[id] === undefined || (sk.st as Sock['st']) === 'CLOSE') return;
   const peer = sk.peer === null ? undefined : (d.objs[sk.peer] as Sock | undefined);
-  if (sk.st === 'ESTABLISHED') {
-    if (sk.peer === id) { sk.st = 'FIN_WAIT2'; timeWait(d, id); return; }
+  if (old === 'ESTABLISHED') {
+    if (sk.peer === id) { timeWait(d, id); return; }
     // The peer's tcp_fin: CLOSE_WAIT and sk_shutdown |= RCV_SHUTDOWN.
     // tcp_fin also sets SOCK_DONE; the FIN acknowledges what the peer had sent.
     if (peer !== undefined && peer.st === 'ESTABLISHED') { peer.st = 'CLOSE_WAIT'; peer.shut |= RCV_SHUTDOWN; peer.finRcvd = true; peer.unacked = 0; }
-    sk.st = 'FIN_WAIT2';
     return;
   }
-  if (sk.st === 'CLOSE_WAIT') {
-    if (sk.peer !== null && peer?.st === 'FIN_WAIT2') timeWait(d, sk.peer);
-    sk.peer = null;
-    // LAST_ACK, then the peer's ACK: tcp_rcv_state_process calls tcp_done.
-    done(sk);
-  }
+  if (sk.peer !== null && peer?.st === 'FIN_WAIT2') timeWait(d, sk.peer);
+  sk.peer = null;
+  // LAST_ACK, then the peer's ACK: tcp_rcv_state_process calls tcp_done.
+  done(sk);
 }
 
 /**

@@ -347,6 +347,8 @@ export const POLL_STATES: Record<string, Call[]> = {
   'listener, pending connection': [...L, tcp(), connect(5, to5000)],
   'connected client and accepted server': [...L, tcp(), connect(5, to5000), accept(4)],
   'bytes queued both ways (POLLIN)': [...L, tcp(), connect(5, to5000), accept(4), { op: 'send', fd: 5, data: '6869', flags: 0 }, { op: 'send', fd: 6, data: '6869', flags: 0 }],
+  // tcp_close_state before tcp_send_fin: the held byte meets its own RCV_SHUTDOWN (RST).
+  'self-connected, bytes maybe held, then SHUT_RDWR': [tcp(), bind(4, inet('127.0.0.1', 6000)), connect(4, inet('127.0.0.1', 6000)), snd(4, '00'), snd(4, '00'), snd(4, '00'), shut(4, 2), recv(4)],
   'bytes queued, then reset by the peer': [...L, tcp(), connect(5, to5000), accept(4), { op: 'send', fd: 6, data: '6869', flags: 0 }, { op: 'send', fd: 5, data: '6869', flags: 0 }, { op: 'close', fd: 6 }],
   'half-closed by the peer (CLOSE_WAIT) and own SHUT_WR': [...L, tcp(), connect(5, to5000), accept(4), shut(5, 1)],
   'own SHUT_RD': [...L, tcp(), connect(5, to5000), shut(5, 0)],
