@@ -179,12 +179,28 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
       { arbitrary: fc.constant<Template>(t), weight: 8 },
       { arbitrary: either(p, fc.constantFrom(1, 64, 1024), fc.constantFrom(-1, 0, -2147483648)).map((nfds): Template => ({ ...t, nfds })), weight: 2 },
     ));
-  // The data calls: UDP sockets (TCP's data path is not modelled yet, see Role), payloads
-  // of up to 16 bytes mostly and 64 at most, read lengths around them.
-  const dataFd = either<FdRef>(p / 2, k.map((i): FdRef => ({ role: 'udp', k: i })), fc.constantFrom(-1, 2147483647).map((raw): FdRef => ({ raw })));
+  // The data calls: UDP sockets, or TCP sockets (sends only where the model answers, see
+  // Role's tcpSend, and never with MSG_OOB: urgent data is not modelled), payloads of up
+  // to 16 bytes mostly and 64 at most, read lengths around them.
+  const badDataFd = fc.constantFrom(-1, 2147483647).map((raw): FdRef => ({ raw }));
+  const dataFd = (...tcpRoles: Role[]): fc.Arbitrary<FdRef> => either<FdRef>(p / 2, fc.oneof(
+    k.map((i): FdRef => ({ role: 'udp', k: i })),
+    ...tcpRoles.map((role) => k.map((i): FdRef => ({ role, k: i }))),
+  ), badDataFd);
   const hex = (max: number): fc.Arbitrary<string> => fc.uint8Array({ maxLength: max }).map((b) => Buffer.from(b).toString('hex'));
   const payload = fc.oneof({ arbitrary: hex(16), weight: 9 }, { arbitrary: hex(64), weight: 1 });
   const sendFlags = either(p, fc.constantFrom(0, 0, MSG_DONTWAIT, MSG_NOSIGNAL), fc.constantFrom(MSG_OOB, MSG_OOB | MSG_DONTWAIT));
+  const tcpSendFlags = fc.constantFrom(0, 0, MSG_DONTWAIT, MSG_NOSIGNAL);
+  const udpFd = either<FdRef>(p / 2, k.map((i): FdRef => ({ role: 'udp', k: i })), badDataFd);
+  const tcpSendFd = either<FdRef>(p / 2, fc.oneof(
+    { arbitrary: k.map((i): FdRef => ({ role: 'tcpPeer', k: i })), weight: 3 },
+    { arbitrary: k.map((i): FdRef => ({ role: 'tcpSend', k: i })), weight: 1 },
+  ), badDataFd);
+  /** A send's target and flags: UDP (flags with MSG_OOB among the invalid draws) or TCP. */
+  const sendTarget = fc.oneof(
+    fc.record({ fd: udpFd, flags: sendFlags }),
+    fc.record({ fd: tcpSendFd, flags: tcpSendFlags }),
+  );
   const recvFlags = fc.constantFrom(0, 0, MSG_DONTWAIT, MSG_DONTWAIT, MSG_PEEK, MSG_PEEK | MSG_DONTWAIT, MSG_TRUNC, MSG_TRUNC | MSG_DONTWAIT, MSG_WAITALL | MSG_DONTWAIT);
   const recvLen = fc.constantFrom(0, 1, 4, 16, 64, 128);
   const sendtoAddr: fc.Arbitrary<AddrInT> = either<AddrInT>(
@@ -220,10 +236,10 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
     { op: 'socketcall', arbitrary: socketcall, weight: 4 },
     { op: 'poll', arbitrary: poll, weight: 5 },
     { op: 'select', arbitrary: select, weight: 4 },
-    { op: 'send', arbitrary: fc.record({ op: fc.constant('send' as const), fd: dataFd, data: payload, flags: sendFlags }), weight: 4 },
-    { op: 'sendto', arbitrary: fc.record({ op: fc.constant('sendto' as const), fd: dataFd, data: payload, flags: sendFlags, addr: sendtoAddr }), weight: 7 },
-    { op: 'recv', arbitrary: fc.record({ op: fc.constant('recv' as const), fd: dataFd, len: recvLen, flags: recvFlags }), weight: 5 },
-    { op: 'recvfrom', arbitrary: fc.record({ op: fc.constant('recvfrom' as const), fd: dataFd, len: recvLen, flags: recvFlags, out }), weight: 5 },
+    { op: 'send', arbitrary: fc.record({ op: fc.constant('send' as const), t: sendTarget, data: payload }).map(({ t, ...r }): Template => ({ ...r, ...t })), weight: 6 },
+    { op: 'sendto', arbitrary: fc.record({ op: fc.constant('sendto' as const), t: sendTarget, data: payload, addr: sendtoAddr }).map(({ t, ...r }): Template => ({ ...r, ...t })), weight: 8 },
+    { op: 'recv', arbitrary: fc.record({ op: fc.constant('recv' as const), fd: dataFd('tcpReadable', 'tcpRecv'), len: recvLen, flags: recvFlags }), weight: 7 },
+    { op: 'recvfrom', arbitrary: fc.record({ op: fc.constant('recvfrom' as const), fd: dataFd('tcpReadable', 'tcpRecv'), len: recvLen, flags: recvFlags, out }), weight: 6 },
   ];
   return fc.oneof(...entries.filter((e) => !o.skip?.has(e.op)).map(({ arbitrary, weight }) => ({ arbitrary, weight })));
 }

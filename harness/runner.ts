@@ -12,7 +12,7 @@ import type { Session } from '../spec/adapter.js';
 import type { Call } from '../spec/call.js';
 import type { Expected } from '../spec/expected.js';
 import type { Observed } from '../spec/observed.js';
-import { hasInternal, initialState, internal, step, type Outcome, type State } from '../model/index.js';
+import { focusOf, hasInternal, initialState, internal, step, type Outcome, type State } from '../model/index.js';
 import { matches } from './match.js';
 import { resolve, type Template } from './template.js';
 
@@ -40,15 +40,33 @@ interface World {
   via: string[];
 }
 
-/** Most worlds kept at once; more would mean the model is far too loose. */
-const MAX_WORLDS = 64;
+/**
+ * Most worlds kept at once; more would mean the model is far too loose. Held TCP sends
+ * multiply worlds (every prefix of each direction's held sends may have arrived): the
+ * generator keeps at most 5 held per socket (harness/template.ts, tcpSendable), 36 per
+ * connection.
+ */
+const MAX_WORLDS = 256;
 
-function closure(worlds: State[]): World[] {
+/**
+ * The worlds reachable from `worlds` by the internal transitions that may matter to
+ * `call` (model/internal.ts: focusOf), each once (two held sends released in either order
+ * reach the same world), breadth first.
+ */
+function closure(worlds: State[], call: Call): World[] {
   const out: World[] = worlds.map((state) => ({ state, via: [] }));
   if (!worlds.some(hasInternal)) return out;
-  for (let i = 0; i < out.length && out.length < MAX_WORLDS; i++) {
+  const seen = new Set(worlds.map((w) => JSON.stringify(w)));
+  for (let i = 0; i < out.length; i++) {
     const w = out[i]!;
-    for (const t of internal(w.state)) out.push({ state: t.next, via: [...w.via, t.rule] });
+    for (const t of internal(w.state, focusOf(w.state, call))) {
+      const k = JSON.stringify(t.next);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      // Dropping worlds could turn a kernel answer the model allows into a divergence.
+      if (out.length >= MAX_WORLDS) throw new Error(`more than ${MAX_WORLDS} worlds are consistent with what was observed`);
+      out.push({ state: t.next, via: [...w.via, t.rule] });
+    }
   }
   return out;
 }
@@ -67,7 +85,7 @@ export async function runSequence(session: Session, seq: readonly (Template | Ca
     const call = isTemplate(t) ? resolve(worlds[0]!, t) : rewrite ? rewrite(t, steps) : t;
     const candidates: { world: World; outcome: Outcome }[] = [];
     try {
-      for (const world of closure(worlds)) for (const outcome of stepFn(world.state, call)) candidates.push({ world, outcome });
+      for (const world of closure(worlds, call)) for (const outcome of stepFn(world.state, call)) candidates.push({ world, outcome });
     } catch (e) {
       return { steps, error: `model cannot answer ${call.op}: ${(e as Error).message}` };
     }
@@ -106,7 +124,7 @@ function dedupe(states: State[]): State[] {
     const k = JSON.stringify(s);
     if (!seen.has(k)) { seen.add(k); out.push(s); }
   }
-  return out.slice(0, MAX_WORLDS);
+  return out;
 }
 
 function isTemplate(t: Template | Call): t is Template {

@@ -4,19 +4,41 @@
  * so a shrunk sequence still aims at something that exists.
  */
 import type { AddrIn, Call, FdSet, SocketcallInner } from '../spec/call.js';
-import { FDSET_LIMIT } from '../spec/constants.js';
+import { FDSET_LIMIT, O_NONBLOCK } from '../spec/constants.js';
 import { liveFds, type State } from '../model/index.js';
 import { lowestFreeFd, sockName, type Sock } from '../model/state.js';
 
 /**
  * Which sockets a role picks from (any socket when none has the role):
  * listener: TCP in LISTEN; idle: TCP or UDP in CLOSE without a port; tcpIdle: TCP in
- * CLOSE; connected: has a peer address; udp: any UDP socket (the data calls' targets:
- * TCP's data path is not modelled yet, so with no UDP socket they get an open file, which
- * every socket call refuses with ENOTSOCK, or else an fd that is not open: never a TCP
- * socket).
+ * CLOSE; connected: has a peer address; udp: any UDP socket; tcpRecv: any TCP socket;
+ * tcpReadable: a TCP socket with bytes queued (else as tcpRecv); tcpSend: a TCP socket a
+ * send may target (see tcpSendable); tcpPeer: one of those that has a peer to send to
+ * (else as tcpSend). The data calls' roles never fall back to other sockets: with none,
+ * they get an open file, which every socket call refuses with ENOTSOCK, or else an fd
+ * that is not open.
  */
-export type Role = 'listener' | 'idle' | 'tcpIdle' | 'connected' | 'udp';
+export type Role = 'listener' | 'idle' | 'tcpIdle' | 'connected' | 'udp' | 'tcpRecv' | 'tcpReadable' | 'tcpSend' | 'tcpPeer';
+
+/** Most bytes a generated send carries (generate.ts). */
+const PAYLOAD_MAX = 64;
+
+/**
+ * The TCP sockets the generator sends on, keeping sequences inside what the model
+ * answers (model/tcpdata.ts): not a blocking SYN_SENT socket (the adapter makes sends
+ * without a deadline, and the handshake waits for a SYN retransmission, >= 1 s); fewer
+ * than 6 segments in flight or held, so that a FIN pushes everything held within the
+ * initial congestion window; and at most 512 bytes queued at the peer or held for it
+ * after this send, so that even SO_RCVBUF's minimum (2304) surely takes them with a FIN.
+ */
+function tcpSendable(s: State, o: Sock): boolean {
+  if (o.proto !== 'tcp') return false;
+  if (o.st === 'SYN_SENT' && !(o.fileFlags & O_NONBLOCK)) return false;
+  if (o.unacked + o.held.length >= 6) return false;
+  const peer = o.peer === null ? undefined : s.objs[o.peer];
+  const queued = peer !== undefined && peer.kind === 'socket' ? peer.stream.length / 2 : 0;
+  return queued + o.held.join('').length / 2 + PAYLOAD_MAX <= 512;
+}
 
 /**
  * An fd: the k-th live fd (mod their number), the k-th live socket, the k-th socket with
@@ -56,18 +78,26 @@ function socketFds(s: State): number[] {
   return liveFds(s).filter((fd) => s.objs[s.fds[fd]!.obj]?.kind === 'socket');
 }
 
-const ROLES: Record<Role, (o: Sock) => boolean> = {
+const ROLES: Record<Role, (o: Sock, s: State) => boolean> = {
   listener: (o) => o.proto === 'tcp' && o.st === 'LISTEN',
   idle: (o) => o.st === 'CLOSE' && o.port === 0,
   tcpIdle: (o) => o.proto === 'tcp' && o.st === 'CLOSE',
   connected: (o) => o.remote !== null,
   udp: (o) => o.proto === 'udp',
+  tcpRecv: (o) => o.proto === 'tcp',
+  tcpReadable: (o) => o.proto === 'tcp' && o.stream.length > 0,
+  tcpSend: (o, s) => tcpSendable(s, o),
+  tcpPeer: (o, s) => tcpSendable(s, o) && o.peer !== null && (o.st === 'ESTABLISHED' || o.st === 'CLOSE_WAIT'),
 };
+
+/** The role a data role falls back to when no socket has it. */
+const FALLBACK: Partial<Record<Role, Role>> = { tcpReadable: 'tcpRecv', tcpPeer: 'tcpSend' };
 
 function roleFds(s: State, role: Role): number[] {
   const all = socketFds(s);
-  const l = all.filter((fd) => { const o = s.objs[s.fds[fd]!.obj]; return o?.kind === 'socket' && ROLES[role](o); });
-  if (role === 'udp') {
+  const l = all.filter((fd) => { const o = s.objs[s.fds[fd]!.obj]; return o?.kind === 'socket' && ROLES[role](o, s); });
+  if (l.length === 0 && FALLBACK[role] !== undefined) return roleFds(s, FALLBACK[role]);
+  if (role === 'udp' || role === 'tcpRecv' || role === 'tcpSend') {
     if (l.length > 0) return l;
     const files = liveFds(s).filter((fd) => s.objs[s.fds[fd]!.obj]?.kind === 'file');
     return files.length > 0 ? files : [lowestFreeFd(s)];

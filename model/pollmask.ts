@@ -10,13 +10,14 @@ import { RCV_SHUTDOWN, SEND_SHUTDOWN, type Obj, type Sock } from './state.js';
 const SHUTDOWN_MASK = RCV_SHUTDOWN | SEND_SHUTDOWN;
 
 /**
- * tcp_poll (net/ipv4/tcp.c), in its order, for a model without data: a listener answers
+ * tcp_poll (net/ipv4/tcp.c), in its order: a listener answers
  * inet_csk_listen_poll (POLLIN|POLLRDNORM when its accept queue is not empty, nothing
  * else, not even POLLERR); otherwise POLLHUP when sk_shutdown is SHUTDOWN_MASK or the
  * state is TCP_CLOSE (a never-connected socket too), POLLIN|POLLRDNORM|POLLRDHUP when
- * RCV_SHUTDOWN is set; outside SYN_SENT the socket is writable (an empty send queue:
- * __sk_stream_is_writeable, or SEND_SHUTDOWN, both give POLLOUT|POLLWRNORM; readable data
- * only ever is the FIN, already covered by RCV_SHUTDOWN); POLLERR while sk_err is set
+ * RCV_SHUTDOWN is set; outside SYN_SENT, POLLIN|POLLRDNORM when bytes are queued
+ * (tcp_stream_is_readable) and the socket is writable (__sk_stream_is_writeable: the
+ * payloads are small; a small locked SO_SNDBUF full of unacknowledged skbs is not
+ * modelled, see tcpsend.ts; or SEND_SHUTDOWN: POLLOUT|POLLWRNORM); POLLERR while sk_err is set
  * (sock_error clears it). No urgent data, so never POLLPRI.
  */
 export function tcpPoll(sk: Sock): number {
@@ -24,6 +25,7 @@ export function tcpPoll(sk: Sock): number {
   let mask = 0;
   if (sk.shut === SHUTDOWN_MASK || sk.st === 'CLOSE') mask |= POLLHUP;
   if (sk.shut & RCV_SHUTDOWN) mask |= POLLIN | POLLRDNORM | POLLRDHUP;
+  if (sk.st !== 'SYN_SENT' && sk.stream.length > 0) mask |= POLLIN | POLLRDNORM;
   if (sk.st !== 'SYN_SENT') mask |= POLLOUT | POLLWRNORM;
   if (sk.err !== null) mask |= POLLERR;
   return mask;

@@ -4,8 +4,8 @@
  * udp_recvmsg → __skb_recv_udp (sock_error first, then the queue, then
  * __skb_wait_for_more_packets: RCV_SHUTDOWN ends the wait with 0) → the copy (a short
  * buffer truncates the datagram, whose rest is discarded; MSG_TRUNC returns the real
- * length) → move_addr_to_user of the source, after the datagram was taken. TCP's data
- * path is not modelled yet: the model refuses to answer for a TCP socket.
+ * length) → move_addr_to_user of the source, after the datagram was taken. TCP sockets
+ * take their own path after the fd lookup (tcprecv.ts).
  */
 import { produce } from 'immer';
 import type { Call } from '../spec/call.js';
@@ -14,13 +14,17 @@ import { moveAddrToUser, sockaddrInHex } from './addr.js';
 import { lookupSock } from './fd.js';
 import { blocked, fail, type Outcome } from './outcome.js';
 import { RCV_SHUTDOWN, type Sock, type State } from './state.js';
+import { tcpRecvStep, TCP_RECV_RULE_SUFFIXES } from './tcprecv.js';
 
 const rulesFor = <P extends string>(p: P) => [
   `${p}/EBADF`, `${p}/ENOTSOCK`, `${p}/sock-error`, `${p}/EAGAIN`, `${p}/shutdown-eof`, `${p}/blocks`,
   `${p}/datagram`, `${p}/peek`,
 ] as const;
 
-export const RECV_RULES = [...rulesFor('recv'), ...rulesFor('recvfrom'), 'recvfrom/EFAULT', 'recvfrom/EINVAL-addrlen'] as const;
+export const RECV_RULES = [
+  ...rulesFor('recv'), ...rulesFor('recvfrom'), 'recvfrom/EFAULT', 'recvfrom/EINVAL-addrlen',
+  ...TCP_RECV_RULE_SUFFIXES.map((r) => `recv/${r}` as const), ...TCP_RECV_RULE_SUFFIXES.map((r) => `recvfrom/${r}` as const),
+] as const;
 
 type RecvCall = Extract<Call, { op: 'recv' | 'recvfrom' }>;
 
@@ -29,7 +33,7 @@ export function recvStep(s: State, c: RecvCall): Outcome[] {
   const l = lookupSock(s, c.fd);
   if (l.errno) return [fail(s, `${p}/${l.errno}`, l.errno)];
   const { id, sock } = l;
-  if (sock.proto === 'tcp') throw new Error(`${p} on a TCP socket: the TCP data path is not modelled yet`);
+  if (sock.proto === 'tcp') return tcpRecvStep(s, p, id, sock, c.len, c.flags, (rule, ret, data, next) => answer(c, rule, ret, data, '', next));
   // __skb_recv_udp: "error = sock_error(sk); if (error) goto busy_check_fail;" (read and cleared).
   if (sock.err !== null) {
     const next = produce(s, (d) => { (d.objs[id] as Sock).err = null; });

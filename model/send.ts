@@ -5,7 +5,7 @@
  * port before anything else is checked) → udp_sendmsg (EMSGSIZE never: payloads are
  * small; MSG_OOB; the destination; the route; ip_make_skb → sock_alloc_send_pskb:
  * sock_error, then SEND_SHUTDOWN's EPIPE) → delivery on loopback (udpdeliver.ts).
- * TCP's data path is not modelled yet: the model refuses to answer for a TCP socket.
+ * TCP sockets take their own path after the address copy (tcpsend.ts).
  */
 import { produce } from 'immer';
 import type { AddrIn, Call } from '../spec/call.js';
@@ -19,6 +19,7 @@ import { fail, type Outcome } from './outcome.js';
 import { udpHole } from './ports.js';
 import { SEND_SHUTDOWN, sockName, type Endpoint, type Sock, type State } from './state.js';
 import { mcastSocks, udpLookup, udpRoom } from './udpdeliver.js';
+import { tcpSendStep, TCP_SEND_RULE_SUFFIXES } from './tcpsend.js';
 
 const rulesFor = <P extends string>(p: P) => [
   `${p}/EBADF`, `${p}/ENOTSOCK`, `${p}/EOPNOTSUPP-oob`, `${p}/EDESTADDRREQ`, `${p}/ENETUNREACH`, `${p}/EACCES-broadcast`,
@@ -28,6 +29,7 @@ const rulesFor = <P extends string>(p: P) => [
 
 export const SEND_RULES = [
   ...rulesFor('send'), ...rulesFor('sendto'),
+  ...TCP_SEND_RULE_SUFFIXES.map((r) => `send/${r}` as const), ...TCP_SEND_RULE_SUFFIXES.map((r) => `sendto/${r}` as const),
   'sendto/EINVAL-addrlen', 'sendto/EFAULT', 'sendto/EINVAL-short', 'sendto/EAFNOSUPPORT', 'sendto/EINVAL-port0',
 ] as const;
 
@@ -48,7 +50,7 @@ export function sendStep(s: State, c: SendCall): Outcome[] {
     const copy = moveAddrToKernel(dest);
     if (copy) return [withBound(fail(s, copy === 'EFAULT' ? 'sendto/EFAULT' : 'sendto/EINVAL-addrlen', copy), sock)];
   }
-  if (sock.proto === 'tcp') throw new Error(`${p} on a TCP socket: the TCP data path is not modelled yet`);
+  if (sock.proto === 'tcp') return tcpSendStep(s, p, id, sock, c.data, c.flags);
   // inet_send_prepare → inet_autobind: the port is taken before udp_sendmsg looks at anything.
   const hole = sock.port === 0 ? udpHole(s, id, sock.addr) : undefined;
   const bound = { addr: sockName(sock).addr, port: hole ?? sock.sport };

@@ -106,6 +106,22 @@ export interface Sock {
   routeCached: boolean;
   /** Number of fds referring to this socket (0: orphan, queued child or TIME_WAIT). */
   refs: number;
+  /** TCP: the bytes received and not read yet (hex, in order: sk_receive_queue). */
+  stream: string;
+  /**
+   * TCP: what this socket sent that its peer has not received yet, one entry per send, oldest
+   * first (see tcpdata.ts: Nagle, the congestion window or the peer's receive buffer may
+   * hold them; the kernel releases them at a time the model does not know).
+   */
+  held: string[];
+  /**
+   * TCP: an upper bound of the segments this socket sent that its peer may not have
+   * acknowledged yet (tp->packets_out <= unacked). Any segment from the peer acknowledges
+   * all that the peer had received, so it resets the count (tcp_ack).
+   */
+  unacked: number;
+  /** TCP: SOCK_DONE, set when the peer's FIN arrived (tcp_fin), cleared by tcp_disconnect. */
+  finRcvd: boolean;
 }
 
 /** One queued datagram: payload hex and its source (ip_hdr saddr, udp_hdr source). */
@@ -161,6 +177,7 @@ export function newSock(proto: 'tcp' | 'udp', fileFlags: number, profile: Profil
     kind: 'socket', proto, fileFlags, ss: 'UNCONNECTED', st: 'CLOSE', addr: '0.0.0.0', saddr: '0.0.0.0', port: 0, sport: 0,
     viaBind: false, addrLock: false, portLock: false, remote: null, reuse: false, reuseport: false, keepalive: false,
     nodelay: false, rcvbuf, sndbuf, sndbufHi: sndbuf, sndbufLock: false, backlog: 0, queue: [], peer: null, shut: 0, dead: false, err: null, rq: [], flow: null, routeCached: false, refs: 0,
+    stream: '', held: [], unacked: 0, finRcvd: false,
   };
 }
 

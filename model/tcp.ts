@@ -5,6 +5,7 @@
  * kernel path it stands for.
  */
 import type { ErrnoName } from '../spec/errno.js';
+import { finFlushes, flushHeld } from './tcpdata.js';
 import { expandSndbuf, isTimewait, newChild, RCV_SHUTDOWN, SEND_SHUTDOWN, type Endpoint, type Sock, type State } from './state.js';
 
 /** tcp_set_state(sk, TCP_CLOSE): unhash and, unless the port was bound explicitly, inet_put_port (inet_num = 0; inet_sport is left as it was). */
@@ -41,6 +42,9 @@ export function receiveReset(d: State, id: number): void {
   const err: ErrnoName = sk.st === 'SYN_SENT' ? 'ECONNREFUSED' : sk.st === 'CLOSE_WAIT' ? 'EPIPE' : 'ECONNRESET';
   sk.err = err;
   sk.peer = null;
+  // tcp_reset → tcp_write_queue_purge: unsent data goes; the receive queue stays readable.
+  sk.held = [];
+  sk.unacked = 0;
   done(sk);
 }
 
@@ -61,6 +65,9 @@ export function disconnect(d: State, id: number): void {
   if (old !== 'CLOSE') setClose(sk);
   forgetAddrs(sk);
   sk.shut = 0;
+  // "__skb_queue_purge(&sk->sk_receive_queue); tcp_write_queue_purge(sk);", and
+  // "sock_reset_flag(sk, SOCK_DONE)".
+  sk.stream = ''; sk.held = []; sk.unacked = 0; sk.finRcvd = false;
 }
 
 /** inet_csk_listen_stop: every queued child is disconnected (RST to its client) and freed. */
@@ -75,8 +82,18 @@ export function listenStop(d: State, id: number): void {
 }
 
 /**
- * The last reference to a TCP socket goes (tcp_close: sock_orphan, then by state). No
- * data is ever unread in this model, so a synchronized connection sends FIN as shutdown
+ * __tcp_close drops the receive queue and counts the bytes it held ("data_was_unread");
+ * a socket that was not reset already (TCP_CLOSE) and had unread data goes to TCP_CLOSE
+ * and sends RST instead of FIN (tcp_send_active_reset, LINUX_MIB_TCPABORTONCLOSE).
+ */
+export function resetsOnClose(sk: Sock): boolean {
+  return sk.stream.length > 0 && sk.st !== 'CLOSE' && sk.st !== 'LISTEN';
+}
+
+/**
+ * The last reference to a TCP socket goes (tcp_close: sock_orphan, then by state). With
+ * unread data (resetsOnClose) the peer gets RST and the socket is freed, its unsent data
+ * with it. Otherwise a synchronized connection sends FIN as shutdown
  * does (tcp_close_state + tcp_send_fin, see sendFin): ESTABLISHED becomes a dead
  * FIN_WAIT2 holding its port (tcp_time_wait(TCP_FIN_WAIT2)), a self-connected socket
  * TIME_WAIT, CLOSE_WAIT goes through LAST_ACK to gone; a socket already in FIN_WAIT2 (after
@@ -86,6 +103,11 @@ export function listenStop(d: State, id: number): void {
 export function release(d: State, id: number): void {
   const sk = d.objs[id] as Sock;
   sk.dead = true;
+  if (resetsOnClose(sk)) {
+    if (sk.peer !== null && sk.peer !== id) receiveReset(d, sk.peer);
+    delete d.objs[id];
+    return;
+  }
   switch (sk.st) {
     case 'LISTEN':
       listenStop(d, id);
@@ -129,8 +151,10 @@ export function connectFailure(sk: Sock): void {
 export function timeWait(d: State, id: number): void {
   const sk = d.objs[id] as Sock;
   if (sk.dead) { sk.st = 'TIME_WAIT'; sk.peer = null; return; }
-  d.objs[d.nextObj++] = { ...sk, queue: [], st: 'TIME_WAIT', peer: null, refs: 0, dead: true, remote: sk.remote && { ...sk.remote } };
+  d.objs[d.nextObj++] = { ...sk, queue: [], stream: '', held: [], st: 'TIME_WAIT', peer: null, refs: 0, dead: true, remote: sk.remote && { ...sk.remote } };
   sk.peer = null;
+  // tcp_fin: "sock_set_flag(sk, SOCK_DONE)" before tcp_time_wait.
+  sk.finRcvd = true;
   done(sk);
 }
 
@@ -152,20 +176,32 @@ export function timeWait(d: State, id: number): void {
  */
 export function sendFin(d: State, id: number): void {
   const sk = d.objs[id] as Sock;
+  const old = sk.st;
+  if (old !== 'ESTABLISHED' && old !== 'CLOSE_WAIT') return;
+  // The FIN rides behind what the socket still held (tcp_send_fin: the last unsent skb
+  // gets the FIN, pushed with TCP_NAGLE_OFF). When the window or the peer's buffer may
+  // still hold that data, the FIN would wait with it: not modelled (the generator does
+  // not reach it, see finFlushes).
+  if (!finFlushes(d, sk)) throw new Error('a FIN behind held TCP data that may stay held is not modelled');
+  // tcp_close_state comes first, so the held data leaves from FIN_WAIT1 or LAST_ACK: a
+  // self-connected socket with RCV_SHUTDOWN then meets its own data with RST, and an RST
+  // from the peer gives ECONNRESET, not CLOSE_WAIT's EPIPE (tcp_reset).
+  sk.st = old === 'ESTABLISHED' ? 'FIN_WAIT2' : 'LAST_ACK';
+  flushHeld(d, id);
+  // The data met RST (see transmit): no FIN goes out (an orphan that is reset is freed).
+  if (d.objs[id] === undefined || (sk.st as Sock['st']) === 'CLOSE') return;
   const peer = sk.peer === null ? undefined : (d.objs[sk.peer] as Sock | undefined);
-  if (sk.st === 'ESTABLISHED') {
-    if (sk.peer === id) { sk.st = 'FIN_WAIT2'; timeWait(d, id); return; }
+  if (old === 'ESTABLISHED') {
+    if (sk.peer === id) { timeWait(d, id); return; }
     // The peer's tcp_fin: CLOSE_WAIT and sk_shutdown |= RCV_SHUTDOWN.
-    if (peer !== undefined && peer.st === 'ESTABLISHED') { peer.st = 'CLOSE_WAIT'; peer.shut |= RCV_SHUTDOWN; }
-    sk.st = 'FIN_WAIT2';
+    // tcp_fin also sets SOCK_DONE; the FIN acknowledges what the peer had sent.
+    if (peer !== undefined && peer.st === 'ESTABLISHED') { peer.st = 'CLOSE_WAIT'; peer.shut |= RCV_SHUTDOWN; peer.finRcvd = true; peer.unacked = 0; }
     return;
   }
-  if (sk.st === 'CLOSE_WAIT') {
-    if (sk.peer !== null && peer?.st === 'FIN_WAIT2') timeWait(d, sk.peer);
-    sk.peer = null;
-    // LAST_ACK, then the peer's ACK: tcp_rcv_state_process calls tcp_done.
-    done(sk);
-  }
+  if (sk.peer !== null && peer?.st === 'FIN_WAIT2') timeWait(d, sk.peer);
+  sk.peer = null;
+  // LAST_ACK, then the peer's ACK: tcp_rcv_state_process calls tcp_done.
+  done(sk);
 }
 
 /**

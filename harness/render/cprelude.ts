@@ -345,5 +345,8 @@ ${p.kernel === 'unknown' ? '' : kernelNote(p.kernel)}  lo_up();
   sa.sa_handler = on_alarm; /* no SA_RESTART: a blocked call returns EINTR at the deadline */
   sigemptyset(&sa.sa_mask);
   if (sigaction(SIGALRM, &sa, NULL) != 0) die("sigaction");
+  /* As in Node (which runs the adapter): a send that fails with EPIPE raises SIGPIPE
+   * unless MSG_NOSIGNAL (sk_stream_error); ignored, the call returns -1 EPIPE. */
+  if (signal(SIGPIPE, SIG_IGN) == SIG_ERR) die("signal(SIGPIPE)");
 `;
 }

@@ -103,6 +103,46 @@ const recvRules = (op: 'recv' | 'recvfrom'): Record<string, Scenario> => {
   };
 };
 
+/** A TCP connection over loopback: listener 4, client 5, accepted server 6. */
+const C: Call[] = [...L, tcp(), connect(5, to5000), accept(4)];
+
+const tcpSendRules = (op: 'send' | 'sendto'): Record<string, Scenario> => {
+  // sendto's address is not looked at on a TCP socket: it names a closed port here.
+  const w = (fd: number, hex = '6869', flags = 0): Call => (op === 'send' ? snd(fd, hex, flags) : sendto(fd, closed7777, hex, flags));
+  return {
+    // The peer closed with our bytes unread: RST, ECONNRESET in sk_err (sk_stream_wait_connect).
+    [`${op}/tcp-sock-error`]: s(...C, w(5), close(6), w(5)),
+    [`${op}/tcp-EPIPE`]: s(tcp(), w(4)),
+    // A full accept queue (backlog 0, one queued) drops the SYN: SYN_SENT.
+    [`${op}/tcp-EAGAIN-connecting`]: s(...L, tcp(), connect(5, to5000), tcp(SOCK_NONBLOCK), connect(6, to5000), w(6)),
+    [`${op}/tcp-blocks-connecting`]: { unreachable: 'the adapter makes sends without a deadline, and a blocking SYN_SENT socket waits for a SYN retransmission (>= 1 s); the generator never sends on one' },
+    [`${op}/tcp-empty`]: s(...C, w(5, '')),
+    [`${op}/tcp-sent`]: s(...C, w(5)),
+    // The first segment is unacknowledged (maybe: the peer may have acked it at once), so
+    // Nagle may hold the second.
+    [`${op}/tcp-queued`]: s(...C, w(5), w(5)),
+    [`${op}/tcp-EAGAIN-sndbuf`]: { unreachable: 'needs a small SO_SNDBUF full of skbs that wait for a delayed ACK: allowed, never forced (the kernel acks in time unless the peer is in delayed-ACK mode)' },
+  };
+};
+
+const tcpRecvRules = (op: 'recv' | 'recvfrom'): Record<string, Scenario> => {
+  const r = (fd: number, len = 16, flags = 0): Call => (op === 'recv' ? recv(fd, len, flags) : recvfrom(fd, len, flags));
+  return {
+    [`${op}/tcp-ENOTCONN-listener`]: s(...L, r(4)),
+    [`${op}/tcp-data`]: s(...C, snd(5, '68656c6c6f'), r(6, 2)),
+    [`${op}/tcp-peek`]: s(...C, snd(5, '68656c6c6f'), r(6, 16, MSG_PEEK)),
+    // MSG_TRUNC drops the bytes without copying them: the buffer keeps its fill.
+    [`${op}/tcp-discard`]: s(...C, snd(5, '68656c6c6f'), r(6, 3, MSG_TRUNC), r(6, 16, MSG_TRUNC)),
+    [`${op}/tcp-eof`]: s(...C, snd(5), shut(5, 1), r(6), r(6)),
+    // The peer closed with bytes unread: RST; the queued bytes come first, then the error.
+    [`${op}/tcp-sock-error`]: s(...C, snd(6), snd(5), close(6), r(5), r(5)),
+    [`${op}/tcp-ENOTCONN`]: s(tcp(), r(4)),
+    [`${op}/tcp-EAGAIN`]: s(...C, r(6, 16, MSG_DONTWAIT)),
+    [`${op}/tcp-blocks`]: s(...C, r(6)),
+    [`${op}/tcp-empty-wait`]: s(...C, r(6, 0)),
+  };
+};
+
 const SCENARIOS: Record<string, Scenario> = {
   'socket/EINVAL-flags': s({ op: 'socket', domain: 2, type: 1 | 0x100, protocol: 0 }),
   'socket/EAFNOSUPPORT-range': s({ op: 'socket', domain: 46, type: 1, protocol: 0 }),
@@ -276,6 +316,9 @@ const SCENARIOS: Record<string, Scenario> = {
   'sendto/EAFNOSUPPORT': s(udp(), sendto(4, { ...to5000, family: AF_INET6 })),
   'sendto/EINVAL-port0': s(udp(), sendto(4, inet('127.0.0.1', 0))),
   ...recvRules('recv'), ...recvRules('recvfrom'),
+  ...tcpSendRules('send'), ...tcpSendRules('sendto'), ...tcpRecvRules('recv'), ...tcpRecvRules('recvfrom'),
+  'close/tcp-reset-unread': s(...C, snd(5), close(6)),
+  'internal/tcp-delivered': { unreachable: 'a transition between calls, not the answer of a call (a held send released by the peer\'s delayed ACK, >= 40 ms, or by a FIN); allowed, never forced' },
   'recvfrom/EFAULT': s(...U, sendto(5, to5000), recvfrom(4, 16, 0, { ptr: 'ok', lenPtr: 'bad', len: 16 })),
   'recvfrom/EINVAL-addrlen': s(...U, sendto(5, to5000), recvfrom(4, 16, 0, { ptr: 'ok', lenPtr: 'ok', len: -1 })),
   'poll/ready': s(tcp(), poll([{ fd: 4, events: POLLIN | POLLOUT }])),
@@ -303,6 +346,10 @@ export const POLL_STATES: Record<string, Call[]> = {
   'listener, empty queue': [...L],
   'listener, pending connection': [...L, tcp(), connect(5, to5000)],
   'connected client and accepted server': [...L, tcp(), connect(5, to5000), accept(4)],
+  'bytes queued both ways (POLLIN)': [...L, tcp(), connect(5, to5000), accept(4), { op: 'send', fd: 5, data: '6869', flags: 0 }, { op: 'send', fd: 6, data: '6869', flags: 0 }],
+  // tcp_close_state before tcp_send_fin: the held byte meets its own RCV_SHUTDOWN (RST).
+  'self-connected, bytes maybe held, then SHUT_RDWR': [tcp(), bind(4, inet('127.0.0.1', 6000)), connect(4, inet('127.0.0.1', 6000)), snd(4, '00'), snd(4, '00'), snd(4, '00'), shut(4, 2), recv(4)],
+  'bytes queued, then reset by the peer': [...L, tcp(), connect(5, to5000), accept(4), { op: 'send', fd: 6, data: '6869', flags: 0 }, { op: 'send', fd: 5, data: '6869', flags: 0 }, { op: 'close', fd: 6 }],
   'half-closed by the peer (CLOSE_WAIT) and own SHUT_WR': [...L, tcp(), connect(5, to5000), accept(4), shut(5, 1)],
   'own SHUT_RD': [...L, tcp(), connect(5, to5000), shut(5, 0)],
   'both FINs: LAST_ACK done and TIME_WAIT handed over (tcp_done)': [...L, tcp(), connect(5, to5000), accept(4), shut(5, 1), shut(6, 1)],
