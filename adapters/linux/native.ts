@@ -45,7 +45,7 @@ const here = (f: string): string => fileURLToPath(new URL(f, import.meta.url));
 function build(): string {
   return buildC({
     prefix: 'libsockspec-linux-', suffix: '.so', what: 'the C shim',
-    sources: [here('./shim.c'), here('./nosleep.c')], headers: [here('./nosleep.h')],
+    sources: [here('./shim.c'), here('./nosleep.c')], headers: [here('./nosleep.h'), here('../cbound.h')],
     flags: ['-O2', '-shared', '-fPIC'], libs: ['-lrt'],
   });
 }

@@ -89,6 +89,7 @@ enum { PTR_OK = 0, PTR_NULL = 1, PTR_BAD = 2 };
 
 /* Result slots. */
 enum { R_RET = 0, R_ERRNO, R_ADDRLEN, R_BLOCKED, R_BOUND, R_BOUND_ADDR, R_BOUND_PORT, R_COUNT };
+#include "../cbound.h"  /* bound_from: after the R_* slots it fills */
 /* res[R_BLOCKED]: the call returned; it was interrupted at its deadline; the timer could
  * not be armed; the file's flags could not be restored after ss_try's non-blocking attempt. */
 enum { B_RETURNED = 0, B_BLOCKED = 1, B_NO_TIMER = -1, B_FLAGS_LOST = -2 };
@@ -548,13 +549,7 @@ static void report_bound(int fd, int32_t *res)
 {
   struct sockaddr_storage ss;
   socklen_t sl = sizeof ss;
-  res[R_BOUND] = 0;
-  if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0 && ss.ss_family == AF_INET) {
-    const struct sockaddr_in *sin = (const struct sockaddr_in *)&ss;
-    res[R_BOUND] = 1;
-    res[R_BOUND_ADDR] = (int32_t)ntohl(sin->sin_addr.s_addr);
-    res[R_BOUND_PORT] = ntohs(sin->sin_port);
-  }
+  bound_from(getsockname(fd, (struct sockaddr *)&ss, &sl) == 0, &ss, res);
 }
 
 /* Builds the AddrIn buffer: 128 zero bytes, family, big-endian port, address. */

@@ -26,7 +26,7 @@ export function buildLwipWorld(): string {
   if (onPath('cc') && !existsSync(HEADER)) throw new Error(`liblwip-dev is not installed (no ${HEADER}; apt-get install liblwip-dev)`);
   return buildC({
     prefix: 'sockspec-lwip-world-', suffix: '', what: 'the lwIP world program',
-    sources: [here('./world.c'), here('./shim.c')], headers: [here('./shim.h')],
+    sources: [here('./world.c'), here('./shim.c')], headers: [here('./shim.h'), here('../cbound.h')],
     flags: ['-O2', '-I/usr/include/lwip'], libs: ['-llwip', '-lpthread'],
   });
 }

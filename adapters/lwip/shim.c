@@ -41,6 +41,7 @@
 #include "netif/tapif.h"
 
 #include "shim.h"
+#include "../cbound.h"
 
 /* How long a blocking accept waits before it counts as blocked (ms; lwIP's SO_RCVTIMEO
  * counts whole ms, 0 meaning for ever). The stack has settled before the call, so only a
@@ -157,13 +158,7 @@ static void report_bound(int fd, int32_t *res)
 {
   struct sockaddr_storage ss;
   socklen_t sl = sizeof ss;
-  res[R_BOUND] = 0;
-  if (lwip_getsockname(fd, (struct sockaddr *)&ss, &sl) == 0 && ss.ss_family == AF_INET) {
-    const struct sockaddr_in *sin = (const struct sockaddr_in *)&ss;
-    res[R_BOUND] = 1;
-    res[R_BOUND_ADDR] = (int32_t)ntohl(sin->sin_addr.s_addr);
-    res[R_BOUND_PORT] = ntohs(sin->sin_port);
-  }
+  bound_from(lwip_getsockname(fd, (struct sockaddr *)&ss, &sl) == 0, &ss, res);
 }
 
 /* The AddrIn buffer: 128 zero bytes, family, big-endian port and address. */
