@@ -4,6 +4,7 @@
  * no call sequence in this scope can reach say why. Adding a rule without a scenario
  * fails the first test.
  */
+import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { World } from '../../spec/adapter.js';
 import type { AddrIn, Call, FdSet, SocketcallInner, Timeval } from '../../spec/call.js';
@@ -17,13 +18,7 @@ import { modelAdapter } from '../../adapters/model/index.js';
 import { linuxAdapter, linuxAvailable } from '../../adapters/linux/index.js';
 import { accept, bind, buf16, close, connect, getpeername, getsockname, getsockopt, inet, listen, setsockopt, tcp, udp } from './helpers.js';
 
-/**
- * A scenario: the calls (in a world), or why no sequence in scope reaches the rule. A
- * rule whose answer depends on a kernel timer gives, in `timing`, the other rules the
- * model allows at that call and why: on a loaded machine the kernel may answer by one of
- * them (the model must still name `rule`, and the kernel must never diverge).
- */
-type Scenario = { world?: World; calls: Call[]; timing?: { alsoAllowed: string[]; why: string } } | { unreachable: string };
+import type { Scenario } from './scenario.js';
 
 const L: Call[] = [tcp(), bind(4, inet('127.0.0.1', 5000)), listen(4, 0)];
 const to5000 = inet('127.0.0.1', 5000);
@@ -362,6 +357,19 @@ export const POLL_STATES: Record<string, Call[]> = {
   'udp, connected udp, udp shut both ways': [udp(), udp(), connect(5, inet('127.0.0.1', 7000)), udp(), shut(6, 2)],
   'closed fd, never-open fd, negative fd': [tcp(), close(4)],
 };
+
+// Scenarios of further areas live in test/model/scenarios/*.ts, each exporting SCENARIOS; a
+// rule named twice is an error.
+{
+  const dir = new URL('./scenarios/', import.meta.url);
+  for (const f of readdirSync(dir).filter((n) => n.endsWith('.ts')).sort()) {
+    const m = (await import(new URL(f, dir).href)) as { SCENARIOS: Record<string, Scenario> };
+    for (const [rule, sc] of Object.entries(m.SCENARIOS)) {
+      if (rule in SCENARIOS) throw new Error(`test/model/scenarios/${f}: ${rule} has a scenario already`);
+      SCENARIOS[rule] = sc;
+    }
+  }
+}
 
 const runnable = Object.entries(SCENARIOS).filter((e): e is [string, Exclude<Scenario, { unreachable: string }>] => 'calls' in e[1]);
 
