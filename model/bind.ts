@@ -10,14 +10,20 @@ import { moveAddrToKernel } from './addr.js';
 import { addrType } from './addrtype.js';
 import { lookupSock } from './fd.js';
 import { fail, type Outcome } from './outcome.js';
-import { needsBindService, portConflict, tcpBindHole, udpHole } from './ports.js';
+import { needsBindService, nextPortSeq, portShare, tcpBindHole, udpHole, updateFastreuse, type PortShare } from './ports.js';
 import { sockName, type Sock, type State } from './state.js';
 
 export const BIND_RULES = [
   'bind/EBADF', 'bind/ENOTSOCK', 'bind/EINVAL-addrlen', 'bind/EFAULT', 'bind/EINVAL-short',
   'bind/EAFNOSUPPORT', 'bind/EADDRNOTAVAIL', 'bind/EACCES', 'bind/EINVAL-bound', 'bind/EADDRINUSE',
-  'bind/port', 'bind/ephemeral',
+  'bind/port', 'bind/ephemeral', 'bind/port-reuseport', 'bind/port-reuseport-stale', 'bind/port-reuseport-first',
 ] as const;
+
+/** The rule of a successful get_port(snum) by how the port was shared (see PortShare). */
+export function shareRule(op: 'bind' | 'listen', share: Exclude<PortShare, 'conflict'>): string {
+  const base = op === 'bind' ? 'bind/port' : 'listen/bound';
+  return share === 'free' ? base : `${base}-${share}`;
+}
 
 type BindCall = Extract<Call, { op: 'bind' }>;
 
@@ -40,7 +46,12 @@ export function bindStep(s: State, c: BindCall): Outcome[] {
   // "Check these errors (active socket, double bind)."
   if (sock.st !== 'CLOSE' || sock.port !== 0) return [asIs('bind/EINVAL-bound', 'EINVAL')];
   const saddr = t === 'MULTICAST' || t === 'BROADCAST' ? '0.0.0.0' : a.addr;
-  const bindTo = (d: Sock, port: number): void => {
+  const seq = nextPortSeq(s);
+  const bindTo = (dd: State, port: number): void => {
+    const d = dd.objs[id] as Sock;
+    // inet_csk_get_port → inet_csk_update_fastreuse (TCP); udp_lib_get_port hashes the socket (UDP).
+    if (d.proto === 'tcp') updateFastreuse(dd, s, d, a.addr, port);
+    else d.portSeq = seq;
     d.addr = a.addr; d.saddr = saddr; d.port = port; d.sport = port; d.viaBind = true;
     // "if (inet->inet_rcv_saddr) sk->sk_userlocks |= SOCK_BINDADDR_LOCK; if (snum) ...
     // |= SOCK_BINDPORT_LOCK": the locks are only ever set, so they outlive a later
@@ -48,19 +59,20 @@ export function bindStep(s: State, c: BindCall): Outcome[] {
     d.addrLock ||= a.addr !== '0.0.0.0'; d.portLock ||= a.port !== 0; d.remote = null;
   };
   if (a.port !== 0) {
-    if (portConflict(s, id, a.addr, a.port)) {
+    const share = portShare(s, id, a.addr, a.port);
+    if (share === 'conflict') {
       // get_port failed after the addresses were set: "inet->inet_saddr = inet->inet_rcv_saddr = 0".
       const next = produce(s, (d) => { const x = d.objs[id] as Sock; x.addr = '0.0.0.0'; x.saddr = '0.0.0.0'; });
       return [withBound({ rule: 'bind/EADDRINUSE', expect: { kind: 'returned', ret: -1, errno: 'EADDRINUSE' }, next: () => next }, next.objs[id] as Sock)];
     }
-    const next = produce(s, (d) => bindTo(d.objs[id] as Sock, a.port));
-    return [withBound({ rule: 'bind/port', expect: { kind: 'returned', ret: 0 }, next: () => next }, next.objs[id] as Sock)];
+    const next = produce(s, (d) => bindTo(d, a.port));
+    return [withBound({ rule: shareRule('bind', share), expect: { kind: 'returned', ret: 0 }, next: () => next }, next.objs[id] as Sock)];
   }
   const hole = sock.proto === 'tcp' ? tcpBindHole(s, id, a.addr) : udpHole(s, id, a.addr);
   return [{
     rule: 'bind/ephemeral',
     expect: { kind: 'returned', ret: 0, bound: { addr: a.addr, port: hole } },
-    next: (obs) => produce(s, (d) => bindTo(d.objs[id] as Sock, obs.kind === 'returned' && obs.bound ? obs.bound.port : 0)),
+    next: (obs) => produce(s, (d) => bindTo(d, obs.kind === 'returned' && obs.bound ? obs.bound.port : 0)),
   }];
 }
 

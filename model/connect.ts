@@ -16,8 +16,9 @@ import { routeConnect } from './addrtype.js';
 import { withBound } from './bind.js';
 import { lookupFile } from './fd.js';
 import { fail, type Outcome } from './outcome.js';
-import { inHole, tcpConnectHole, udpHole } from './ports.js';
+import { connectBucket, inHole, nextPortSeq, tcpConnectHole, udpHole } from './ports.js';
 import { expandSndbuf, isTimewait, SEND_SHUTDOWN, sockets, sockName, type Endpoint, type Sock, type State } from './state.js';
+import { findListeners } from './listeners.js';
 import { connectFailure, disconnect, done, enqueueChild, setClose, timeWait } from './tcp.js';
 
 export const CONNECT_RULES = [
@@ -127,6 +128,8 @@ function tcpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
     const after = (port: number): State => produce(s, (d) => {
       const x = d.objs[id] as Sock;
       if (x.saddr === '0.0.0.0') { x.addr = src; x.saddr = src; }
+      // __inet_hash_connect: a new bucket for an ephemeral port is marked as connect's own.
+      if (sk.port === 0 && port !== 0) connectBucket(d, s, port);
       x.port = port; x.sport = port; x.remote = dst; x.st = 'SYN_SENT';
       // tcp_connect → tcp_connect_init: "sk->sk_err = 0" (an error left by an earlier
       // refused non-blocking connect and kept by AF_UNSPEC's tcp_disconnect, or an
@@ -183,8 +186,8 @@ function tcpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
   return [...ackPending, ...rest(), ...alsoSelf];
 
   function rest(): Outcome[] {
-    const lid = findListener(s, dst);
-    if (lid === undefined) {
+    const lids = findListeners(s, dst);
+    if (lids.length === 0) {
       // tcp_v4_send_reset → tcp_reset in SYN_SENT: sk_err = ECONNREFUSED, tcp_done.
       if (nonblock) {
         return [outcome('connect/EINPROGRESS-refused', { ret: -1, errno: 'EINPROGRESS' }, (d) => {
@@ -199,29 +202,23 @@ function tcpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
         x.err = null;
       })];
     }
+    // One listener takes the SYN (several: a reuseport group, which one is the hash's choice).
+    return lids.map((lid) => toListener(lid));
+  }
+
+  function toListener(lid: number): Outcome {
     const l = s.objs[lid] as Sock;
     // tcp_conn_request / tcp_v4_syn_recv_sock: sk_acceptq_is_full is ack_backlog > max_ack_backlog.
     if (l.queue.length > l.backlog) {
-      return [outcome(nonblock ? 'connect/queue-full-EINPROGRESS' : 'connect/queue-full-blocks', nonblock ? { ret: -1, errno: 'EINPROGRESS' } : 'blocked', (d) => {
+      return outcome(nonblock ? 'connect/queue-full-EINPROGRESS' : 'connect/queue-full-blocks', nonblock ? { ret: -1, errno: 'EINPROGRESS' } : 'blocked', (d) => {
         (d.objs[id] as Sock).ss = 'CONNECTING';
-      })];
+      });
     }
-    return [outcome(nonblock ? 'connect/EINPROGRESS' : 'connect/established', nonblock ? { ret: -1, errno: 'EINPROGRESS' } : { ret: 0 }, (d, port) => {
+    return outcome(nonblock ? 'connect/EINPROGRESS' : 'connect/established', nonblock ? { ret: -1, errno: 'EINPROGRESS' } : { ret: 0 }, (d, port) => {
       enqueueChild(d, lid, id, { addr: src, port }, dst);
       (d.objs[id] as Sock).ss = nonblock ? 'CONNECTING' : 'CONNECTED';
-    })];
+    });
   }
-}
-
-/** __inet_lookup_listener: a LISTEN socket on the port, the exact address before the wildcard. */
-function findListener(s: State, dst: Endpoint): number | undefined {
-  let wild: number | undefined;
-  for (const [id, o] of sockets(s)) {
-    if (o.proto !== 'tcp' || o.st !== 'LISTEN' || o.port !== dst.port) continue;
-    if (o.addr === dst.addr) return id;
-    if (o.addr === '0.0.0.0') wild = id;
-  }
-  return wild;
 }
 
 /**
@@ -257,6 +254,7 @@ function udpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
   }
   // inet_dgram_connect autobinds before ip4_datagram_connect looks at the address.
   const hole = sk.port === 0 ? udpHole(s, id, sk.addr) : undefined;
+  const seq = nextPortSeq(s);
   const outcome = (rule: string, errno: ErrnoName | undefined, make: (x: Sock) => void): Outcome => ({
     rule,
     expect: errno ? { kind: 'returned', ret: -1, errno, bound: { addr: '', port: hole ?? sk.sport } } : { kind: 'returned', ret: 0, bound: { addr: '', port: hole ?? sk.sport } },
@@ -264,7 +262,7 @@ function udpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
       const x = d.objs[id] as Sock;
       if (hole !== undefined) {
         const port = obs.kind === 'returned' && obs.bound ? obs.bound.port : 0;
-        x.port = port; x.sport = port;
+        x.port = port; x.sport = port; x.portSeq = seq;
       }
       make(x);
     }),

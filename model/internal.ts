@@ -8,6 +8,7 @@
  */
 import { produce } from 'immer';
 import { actingCall, callFd, type Call } from '../spec/call.js';
+import { findListeners } from './listeners.js';
 import { sockets, type Sock, type State } from './state.js';
 import { done, enqueueChild } from './tcp.js';
 import { releaseOne, resetsPeer } from './tcpdata.js';
@@ -58,13 +59,9 @@ export function internal(s: State, focus: Set<number> | null = null): Transition
     if (o.proto === 'tcp' && o.held.length > 0 && wanted) out.push({ rule: 'internal/tcp-delivered', next: produce(s, (d) => { releaseOne(d, id); }) });
     if (o.proto !== 'tcp' || o.st !== 'SYN_SENT' || o.remote === null) continue;
     const dst = o.remote;
-    let lid: number | undefined;
-    for (const [l, x] of sockets(s)) {
-      if (x.proto !== 'tcp' || x.st !== 'LISTEN' || x.port !== dst.port) continue;
-      if (x.addr === dst.addr) { lid = l; break; }
-      if (x.addr === '0.0.0.0') lid = l;
-    }
-    if (lid === undefined) {
+    // Every listener that may take it (a reuseport group: the hash's choice, see findListeners).
+    const lids = findListeners(s, dst);
+    if (lids.length === 0) {
       // The SYN meets no listener: RST → tcp_reset in SYN_SENT (ECONNREFUSED), tcp_done.
       out.push({ rule: 'internal/syn-retransmit-refused', next: produce(s, (d) => {
         const x = d.objs[id] as Sock;
@@ -73,12 +70,13 @@ export function internal(s: State, focus: Set<number> | null = null): Transition
       }) });
       continue;
     }
-    const l = s.objs[lid] as Sock;
-    if (l.queue.length > l.backlog) continue;
-    const listener = lid;
-    out.push({ rule: 'internal/syn-retransmit-accepted', next: produce(s, (d) => {
-      enqueueChild(d, listener, id, { addr: o.saddr, port: o.port }, dst);
-    }) });
+    for (const listener of lids) {
+      const l = s.objs[listener] as Sock;
+      if (l.queue.length > l.backlog) continue;
+      out.push({ rule: 'internal/syn-retransmit-accepted', next: produce(s, (d) => {
+        enqueueChild(d, listener, id, { addr: o.saddr, port: o.port }, dst);
+      }) });
+    }
   }
   return out;
 }

@@ -16,7 +16,7 @@ import { addrType, routeConnect } from './addrtype.js';
 import { withBound } from './bind.js';
 import { lookupSock } from './fd.js';
 import { fail, type Outcome } from './outcome.js';
-import { udpHole } from './ports.js';
+import { nextPortSeq, udpHole } from './ports.js';
 import { SEND_SHUTDOWN, sockName, type Endpoint, type Sock, type State } from './state.js';
 import { mcastSocks, udpLookup, udpRoom } from './udpdeliver.js';
 import { tcpSendStep, TCP_SEND_RULE_SUFFIXES } from './tcpsend.js';
@@ -62,7 +62,7 @@ export function sendStep(s: State, c: SendCall): Outcome[] {
     expect: { kind: 'returned', ...expect, bound },
     next: (obs) => produce(s, (d) => {
       const x = d.objs[id] as Sock;
-      if (hole !== undefined) { const port = obs.kind === 'returned' && obs.bound ? obs.bound.port : 0; x.port = port; x.sport = port; }
+      if (hole !== undefined) { const port = obs.kind === 'returned' && obs.bound ? obs.bound.port : 0; x.port = port; x.sport = port; x.portSeq = nextPortSeq(s); }
       if (caches) x.routeCached = true;
       make(d, x.port);
     }),

@@ -122,6 +122,12 @@ export interface Sock {
   unacked: number;
   /** TCP: SOCK_DONE, set when the peer's FIN arrived (tcp_fin), cleared by tcp_disconnect. */
   finRcvd: boolean;
+  /**
+   * UDP: when the socket was put in its port's hash slot (udp_lib_get_port's
+   * sk_add_node_rcu adds at the head, so udp_lib_lport_inuse meets the highest first).
+   * Absent: never hashed since it was created.
+   */
+  portSeq?: number;
 }
 
 /** One queued datagram: payload hex and its source (ip_hdr saddr, udp_hdr source). */
@@ -150,6 +156,25 @@ export interface State {
   fds: Record<number, FdEntry>;
   objs: Record<number, Obj>;
   nextObj: number;
+  /**
+   * TCP bind buckets' fast-path fields by port (see model/bucket.ts). An entry counts only
+   * while some TCP socket holds its port (the kernel frees an empty bucket); absent: none set.
+   */
+  tcpBuckets?: Record<number, TcpBucket>;
+}
+
+/**
+ * The fields of struct inet_bind_bucket that sk_reuseport_match reads: fastreuseport
+ * (-1: made by connect's autobind; 0: no fast path; 2: FASTREUSEPORT_STRICT, only for
+ * sockets bound to fastAddr, tb->fast_rcv_saddr). FASTREUSEPORT_ANY (1) is not reachable
+ * on 6.x: inet_csk_update_fastreuse sets it only when tb->bhash2 is empty, and the new
+ * inet_bind2_bucket is already linked there (measured on 6.18: a socket that clears
+ * SO_REUSEPORT after its bind still lets a SO_REUSEPORT socket bind its address, not the
+ * wildcard).
+ */
+export interface TcpBucket {
+  fastreuseport: -1 | 0 | 2;
+  fastAddr: string;
 }
 
 /**
