@@ -296,25 +296,6 @@ function getsockoptArb(p: number, fd: fc.Arbitrary<FdRef>, connFd: fc.Arbitrary<
   );
 }
 
-/**
- * SO_REUSEPORT's effect on port sharing is not modelled (model/ports.ts refuses it), so
- * a case sets it (to nonzero) only after its last bind, listen, connect, send and sendto
- * (which autobinds): earlier draws
- * of it become 0. Applied after shrinking too, so shrunk cases keep the property.
- */
-export function reuseportLast(calls: Template[]): Template[] {
-  // A call socketcall carries counts as that call.
-  const acting = (t: Template): Template => (t.op === 'socketcall' && t.call !== undefined ? t.call : t);
-  let last = -1;
-  calls.forEach((t, i) => { const a = acting(t); if (a.op === 'bind' || a.op === 'listen' || a.op === 'connect' || a.op === 'send' || a.op === 'sendto') last = i; });
-  const off = (t: Template): Template => (t.op === 'setsockopt' && t.level === SOL_SOCKET && t.name === SO_REUSEPORT && t.value !== 0 ? { ...t, value: 0 } : t);
-  return calls.map((t, i) => {
-    if (i >= last) return t;
-    if (t.op === 'socketcall' && t.call !== undefined) return { ...t, call: off(t.call) as InnerTemplate };
-    return off(t);
-  });
-}
-
 /** A generated case: the world the session starts in and the calls. */
 export interface Case {
   world: World;
@@ -339,14 +320,32 @@ export function worldArb(): fc.Arbitrary<World> {
 }
 
 /**
+ * SO_REUSEPORT on the first sockets, before anything binds them: in about one case in
+ * three, each setup socket sets it with probability 2/3, so that two sockets that share a
+ * port through it (bind, listen, a reuseport group taking connections or datagrams) are
+ * common enough; the setsockopt draws of the body set and clear it at any time too.
+ */
+function reuseportSetup(): fc.Arbitrary<boolean[]> {
+  return fc.oneof(
+    { arbitrary: fc.constant<boolean[]>([]), weight: 2 },
+    { arbitrary: fc.array(fc.constantFrom(true, true, false), { minLength: 3, maxLength: 3 }), weight: 1 },
+  );
+}
+
+/**
  * The arbitrary of a whole case: up to three sockets first (so that the random calls
- * have targets), then random calls; at most `maxLength` calls in all.
+ * have targets), sometimes SO_REUSEPORT on them, then random calls; at most `maxLength`
+ * calls in all.
  */
 export function caseArb(o: GenOptions): fc.Arbitrary<Case> {
   const pre = Math.min(3, o.maxLength - 1);
   return fc.record({
     world: worldArb(),
     setup: fc.array(validSocketArb(), { minLength: Math.min(1, pre), maxLength: Math.max(0, pre) }),
+    reuseport: reuseportSetup(),
     body: fc.array(templateArb(o), { minLength: 1, maxLength: o.maxLength - Math.max(0, pre), size: 'max' }),
-  }).map(({ world, setup, body }) => ({ world, calls: reuseportLast([...setup, ...body]) }));
+  }).map(({ world, setup, reuseport, body }) => {
+    const rp = setup.flatMap((_, i): Template[] => (reuseport[i] ? [{ op: 'setsockopt', fd: { sock: i }, level: SOL_SOCKET, name: SO_REUSEPORT, value: 1, optlen: 4 }] : []));
+    return { world, calls: [...setup, ...rp, ...body].slice(0, Math.max(1, o.maxLength)) };
+  });
 }
