@@ -5,14 +5,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Call } from '../../spec/call.js';
-import { SO_REUSEADDR, SO_REUSEPORT } from '../../spec/constants.js';
+import type { Template } from '../../harness/template.js';
+import { AF_INET, SO_REUSEADDR, SO_REUSEPORT } from '../../spec/constants.js';
 import { DEFAULT_PROFILE } from '../../spec/profile.js';
 import { initialState, step, type State } from '../../model/index.js';
 import type { Sock } from '../../model/state.js';
 import { runSequence } from '../../harness/runner.js';
 import { modelAdapter } from '../../adapters/model/index.js';
 import { linuxAdapter, linuxAvailable } from '../../adapters/linux/index.js';
-import { accept, bind, connect, inet, listen, setsockopt, tcp, udp } from './helpers.js';
+import { accept, bind, close, connect, inet, listen, setsockopt, tcp, udp } from './helpers.js';
 
 const at = (addr: string, port = 5000) => inet(addr, port);
 const rp = (fd: number, on = 1): Call => setsockopt(fd, SO_REUSEPORT, on);
@@ -33,6 +34,14 @@ const CASES: Record<string, [Call[], string]> = {
   tcp_stale_partner_bind_then_listen_joins: [[tcp(), rp(4), bind(4, at('127.0.0.1')), listen(4), rp(4, 0), tcp(), rp(5), bind(5, at('127.0.0.1')), listen(5)], 'listen/bound-reuseport-stale'],
   tcp_ephemeral_bind_with_SO_REUSEPORT: [[tcp(), rp(4), bind(4, at('127.0.0.1', 0))], 'bind/ephemeral'],
   tcp_connect_to_a_group_reaches_one_listener: [[tcp(), rp(4), bind(4, at('127.0.0.1')), listen(4), tcp(), rp(5), bind(5, at('127.0.0.1')), listen(5), tcp(), connect(6, at('127.0.0.1'))], 'connect/established'],
+  // The accepted side closes first: its FIN_WAIT2/TIME_WAIT socket keeps SO_REUSEPORT (inet_twsk_alloc copies sk_reuseport).
+  tcp_timewait_of_a_SO_REUSEPORT_socket_shares: [[tcp(), rp(4), bind(4, at('127.0.0.1')), listen(4), tcp(), connect(5, at('127.0.0.1')), accept(4), close(6), close(4), tcp(), rp(4), bind(4, at('127.0.0.1'))], 'bind/port-reuseport'],
+  tcp_timewait_without_SO_REUSEPORT_conflicts: [[tcp(), bind(4, at('127.0.0.1')), listen(4), tcp(), connect(5, at('127.0.0.1')), accept(4), close(6), close(4), tcp(), rp(4), bind(4, at('127.0.0.1'))], 'bind/EADDRINUSE'],
+  tcp_listen_autobind_with_SO_REUSEPORT: [[tcp(), rp(4), listen(4)], 'listen/autobind'],
+  // A listener that set SO_REUSEPORT only after its listen shares with a later one.
+  tcp_SO_REUSEPORT_set_after_listen_shares: [[tcp(), bind(4, at('127.0.0.1')), listen(4), rp(4), tcp(), rp(5), bind(5, at('127.0.0.1')), listen(5)], 'listen/bound-reuseport'],
+  // A listener shut down (tcp_disconnect: out of its group) listens again on its bound port.
+  tcp_listener_shut_down_listens_again_beside_its_partner: [[tcp(), rp(4), bind(4, at('127.0.0.1')), listen(4), tcp(), rp(5), bind(5, at('127.0.0.1')), listen(5), { op: 'shutdown', fd: 4, how: 0 }, listen(4)], 'listen/bound-reuseport'],
   udp_share: [[udp(), rp(4), bind(4, at('127.0.0.1')), udp(), rp(5), bind(5, at('127.0.0.1'))], 'bind/port-reuseport'],
   udp_without_then_with_conflict: [[udp(), bind(4, at('127.0.0.1')), udp(), rp(5), bind(5, at('127.0.0.1'))], 'bind/EADDRINUSE'],
   // The newest socket is met first: here it is the one that conflicts.
@@ -80,6 +89,26 @@ describe('SO_REUSEPORT', () => {
     const t = await world([tcp(), rp(4), bind(4, at('127.0.0.1', 40001)), tcp(), rp(5)]);
     const th = step(t, bind(5, at('127.0.0.1', 0)))[0]!.expect;
     expect(th.kind === 'returned' && th.bound && typeof th.bound.port === 'object' ? th.bound.port.taken : undefined).toEqual([40001]);
+  });
+
+  // A port that connect() took (its bucket is connect's own, fastreuseport -1): a bind to it
+  // at the same address is checked against the connected socket like any owner.
+  const ofConnected = (rpOnBoth: boolean): (Template | Call)[] => [
+    tcp(), bind(4, at('127.0.0.1')), listen(4), tcp(), ...(rpOnBoth ? [rp(5)] : []), connect(5, at('127.0.0.1')), tcp(), rp(6),
+    { op: 'bind', fd: { sock: 2 }, addr: { ptr: 'ok', len: 16, family: AF_INET, addr: '127.0.0.1', port: { of: 1 } } },
+  ];
+  it.each([[true, 'bind/port-reuseport'], [false, 'bind/EADDRINUSE']] as const)('bind_to_the_port_of_a_connected_socket_with_SO_REUSEPORT_on_both_%s', async (both, rule) => {
+    const sessions = [await modelAdapter().open({ deadlineMs: 1 })];
+    if (linuxAvailable() === undefined) sessions.push(await linuxAdapter.open({ deadlineMs: 50 }));
+    for (const session of sessions) {
+      try {
+        const r = await runSequence(session, ofConnected(both));
+        expect(r.divergence ?? r.error).toBeUndefined();
+        expect(r.steps.at(-1)?.rule).toBe(rule);
+      } finally {
+        await session.close();
+      }
+    }
   });
 
   const why = linuxAvailable();
