@@ -321,7 +321,8 @@ export function worldArb(): fc.Arbitrary<World> {
 
 /**
  * SO_REUSEPORT on the first sockets, before anything binds them: in about one case in
- * three, each setup socket sets it with probability 2/3, so that two sockets that share a
+ * three, the setup sockets are all of one protocol and each sets it with probability 2/3
+ * (leaving some without it, which the sharing rules also need), so that two sockets that share a
  * port through it (bind, listen, a reuseport group taking connections or datagrams) are
  * common enough; the setsockopt draws of the body set and clear it at any time too.
  */
@@ -345,7 +346,10 @@ export function caseArb(o: GenOptions): fc.Arbitrary<Case> {
     reuseport: reuseportSetup(),
     body: fc.array(templateArb(o), { minLength: 1, maxLength: o.maxLength - Math.max(0, pre), size: 'max' }),
   }).map(({ world, setup, reuseport, body }) => {
-    const rp = setup.flatMap((_, i): Template[] => (reuseport[i] ? [{ op: 'setsockopt', fd: { sock: i }, level: SOL_SOCKET, name: SO_REUSEPORT, value: 1, optlen: 4 }] : []));
-    return { world, calls: [...setup, ...rp, ...body].slice(0, Math.max(1, o.maxLength)) };
+    // Sharing needs sockets of one protocol: with SO_REUSEPORT in play, all take the first one's.
+    const kind = setup[0] ? setup[0].type & 0xf : 0;
+    const socks = reuseport.length === 0 ? setup : setup.map((t) => ({ ...t, type: (t.type & ~0xf) | kind }));
+    const rp = socks.flatMap((_, i): Template[] => (reuseport[i] ? [{ op: 'setsockopt', fd: { sock: i }, level: SOL_SOCKET, name: SO_REUSEPORT, value: 1, optlen: 4 }] : []));
+    return { world, calls: [...socks, ...rp, ...body].slice(0, Math.max(1, o.maxLength)) };
   });
 }
