@@ -42,6 +42,9 @@ const CASES: Record<string, [Call[], string]> = {
   tcp_SO_REUSEPORT_set_after_listen_shares: [[tcp(), bind(4, at('127.0.0.1')), listen(4), rp(4), tcp(), rp(5), bind(5, at('127.0.0.1')), listen(5)], 'listen/bound-reuseport'],
   // A listener shut down (tcp_disconnect: out of its group) listens again on its bound port.
   tcp_listener_shut_down_listens_again_beside_its_partner: [[tcp(), rp(4), bind(4, at('127.0.0.1')), listen(4), tcp(), rp(5), bind(5, at('127.0.0.1')), listen(5), { op: 'shutdown', fd: 4, how: 0 }, listen(4)], 'listen/bound-reuseport'],
+  // SO_REUSEPORT set only after the bind: inet_bind_conflict reads the owner's flag as it is now.
+  tcp_SO_REUSEPORT_set_after_bind_shares: [[tcp(), bind(4, at('127.0.0.1')), rp(4), tcp(), rp(5), bind(5, at('127.0.0.1')), listen(5), listen(4)], 'listen/bound-reuseport'],
+  udp_SO_REUSEPORT_set_after_bind_shares: [[udp(), bind(4, at('127.0.0.1')), rp(4), udp(), rp(5), bind(5, at('127.0.0.1')), udp(), sendto(6, at('127.0.0.1'))], 'sendto/delivered'],
   udp_share: [[udp(), rp(4), bind(4, at('127.0.0.1')), udp(), rp(5), bind(5, at('127.0.0.1'))], 'bind/port-reuseport'],
   udp_without_then_with_conflict: [[udp(), bind(4, at('127.0.0.1')), udp(), rp(5), bind(5, at('127.0.0.1'))], 'bind/EADDRINUSE'],
   // The newest socket is met first: here it is the one that conflicts.
