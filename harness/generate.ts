@@ -213,6 +213,7 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
   );
   const ctlInvalid = fc.constantFrom(
     { control: 'ok' as const, controllen: 16 }, { control: 'ok' as const, controllen: 64 }, { control: 'bad' as const, controllen: 8 },
+    { control: 'bad' as const, controllen: 16 },
     { control: 'null' as const, controllen: 64 }, { control: 'ok' as const, controllen: 1 << 20 }, { control: 'bad' as const, controllen: 2 ** 31 },
   );
   type Ctl = { control: Ptr; controllen: number };
