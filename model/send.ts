@@ -109,9 +109,12 @@ export function sockSend(s: State, p: 'send' | 'sendto' | 'sendmsg', id: number,
     if (sock.st !== 'ESTABLISHED' || sock.remote === null) return [err(`${p}/EDESTADDRREQ`, 'EDESTADDRREQ')];
     // udp_sendmsg: "if (connected) rt = sk_dst_check(sk, 0)"; with a cached route fl4 stays
     // &inet->cork.fl.u.ip4, and the datagram goes to its daddr and dport (udp_send_skb).
-    // A control buffer clears `connected` (udp_sendmsg: "if (msg->msg_controllen) { ...
-    // connected = 0; }"): no cached route is used or stored, the peer is the destination.
-    cached = sock.routeCached && ctl === 'none';
+    // A control buffer would clear `connected` only once ip_cmsg_send parsed an IP-level
+    // cmsg ("if (err > 0) { err = ip_cmsg_send(...); connected = 0; }"); udp_cmsg_send
+    // returns 0 for a buffer with no cmsg in it, and a zero cmsg_len fails below, so here
+    // the cached route is always used (measured: a sendmsg with 8 control bytes follows
+    // the stale flow key).
+    cached = sock.routeCached;
     dst = cached ? (sock.flow ?? sock.remote) : sock.remote;
   }
   // udp_cmsg_send / ip_cmsg_send: "if (!CMSG_OK(msg, cmsg)) return -EINVAL;"
@@ -120,7 +123,7 @@ export function sockSend(s: State, p: 'send' | 'sendto' | 'sendmsg', id: number,
   // none for a cached route: the flow key's source is the socket's.
   const route = cached ? { daddr: dst.addr, saddr: sock.saddr } : routeConnect(dst.addr, sock.saddr, 'udp');
   if ('errno' in route) return [err(route.errno === 'EACCES' ? `${p}/EACCES-broadcast` : `${p}/ENETUNREACH`, route.errno)];
-  caches = !dest && !cached && ctl === 'none';
+  caches = !dest && !cached;
   // sock_alloc_send_pskb: "err = sock_error(sk)" (read and cleared), then SEND_SHUTDOWN → EPIPE.
   if (sock.err !== null) return [err(`${p}/sock-error`, sock.err)].map((o) => ({ ...o, next: (obs) => produce(o.next(obs), (d) => { (d.objs[id] as Sock).err = null; }) }));
   if (sock.shut & SEND_SHUTDOWN) return [err(`${p}/EPIPE`, 'EPIPE')];

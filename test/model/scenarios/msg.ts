@@ -67,8 +67,7 @@ const sendmsg: Record<string, Scenario> = {
   'sendmsg/refused': s(udp(), smsg(4, { name: closed7777 })),
   'sendmsg/no-receiver': s(udp(), bind(4, inet('127.0.0.1', 0)), smsg(4, { name: inet('224.0.0.2', 5000) })),
   'sendmsg/multicast': s(udp(), bind(4, inet('0.0.0.0', 5000)), udp(), bind(5, inet('127.0.0.1', 0)), smsg(5, { name: inet('224.0.0.1', 5000) })),
-  // As send/stale-flow; with a control buffer the same send would go to the peer instead
-  // (udp_sendmsg clears `connected`), which the EINVAL-cmsg-compat neighbours do not need.
+  // As send/stale-flow (a control buffer without a cmsg would change nothing: test/model/msg.test.ts).
   'sendmsg/stale-flow': s(udp(), connect(4, closed7777), connect(4, inet('10.1.2.3', 5000)), snd(4), snd(4), smsg(4)),
   'sendmsg/EINVAL-short': s(udp(), smsg(4, { name: { ...to5000, len: 8 } })),
   'sendmsg/EAFNOSUPPORT': s(udp(), smsg(4, { name: { ...to5000, family: AF_INET6 } })),
