@@ -5,14 +5,14 @@
  */
 import fc from 'fast-check';
 import type { World } from '../spec/adapter.js';
-import type { AddrOut, Op, OptOut, Timeval } from '../spec/call.js';
+import type { AddrOut, IovIn, IovOut, MsgOut, Op, OptOut, Ptr, Timeval } from '../spec/call.js';
 import {
   AF_INET, AF_INET6, AF_UNIX, AF_UNSPEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, IPPROTO_ICMP, IPPROTO_TCP,
   IPPROTO_UDP, O_NONBLOCK, O_RDWR, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_RAW, SOCK_STREAM, SOL_SOCKET, SO_ACCEPTCONN,
   SO_DOMAIN, SO_ERROR, SO_KEEPALIVE, SO_PROTOCOL, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, SO_TYPE, TCP_NODELAY,
-  SOCKETCALL_NUM, MSG_DONTWAIT, MSG_NOSIGNAL, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLRDBAND, POLLRDHUP, POLLWRBAND,
+  SOCKETCALL_NUM, MSG_CMSG_COMPAT, MSG_DONTWAIT, MSG_NOSIGNAL, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLRDBAND, POLLRDHUP, POLLWRBAND,
 } from '../spec/constants.js';
-import type { AddrInT, FdRef, FdSetT, InnerTemplate, Role, Template } from './template.js';
+import type { AddrInT, FdRef, FdSetT, InnerTemplate, MsgInT, Role, Template } from './template.js';
 
 export interface GenOptions {
   maxLength: number;
@@ -123,19 +123,6 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
     setsockopt: setsockoptArb(p, fd) as fc.Arbitrary<InnerTemplate>,
     getsockopt: getsockoptArb(p, fd, roleFd('connected')) as fc.Arbitrary<InnerTemplate>,
   };
-  // socketcall(2) carrying one of the calls above (or, with invalid draws, a bad number,
-  // an unreadable argument array, or one that ends before its table's count).
-  const inner: fc.Arbitrary<InnerTemplate> = fc.oneof(socket, A.bind, A.listen, A.connect, A.accept, A.accept4, A.getname, A.setsockopt, A.getsockopt, A.shutdown);
-  const carried = inner.map((call): Template => ({ op: 'socketcall', num: SOCKETCALL_NUM[call.op], args: 'ok', call }));
-  const socketcall = either<Template>(
-    p,
-    carried,
-    fc.oneof(
-      fc.record({ op: fc.constant('socketcall' as const), num: fc.constantFrom(0, -1, 21, 100, 2147483647), args: fc.constantFrom('ok' as const, 'null' as const, 'bad' as const) }),
-      fc.record({ op: fc.constant('socketcall' as const), num: fc.constantFrom(...Object.values(SOCKETCALL_NUM)), args: fc.constantFrom('null' as const, 'bad' as const) }),
-      fc.tuple(inner, fc.nat({ max: 6 })).map(([call, readable]): Template => ({ op: 'socketcall', num: SOCKETCALL_NUM[call.op], args: 'ok', readable, call })),
-    ),
-  );
   // poll and select: live sockets and files mostly, sometimes fds that are not open (or,
   // for poll, negative ones); timeouts are 0, 1 ms or none (a poll that may block).
   const multiFd: fc.Arbitrary<FdRef> = either<FdRef>(
@@ -201,7 +188,10 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
     fc.record({ fd: udpFd, flags: sendFlags }),
     fc.record({ fd: tcpSendFd, flags: tcpSendFlags }),
   );
-  const recvFlags = fc.constantFrom(0, 0, MSG_DONTWAIT, MSG_DONTWAIT, MSG_PEEK, MSG_PEEK | MSG_DONTWAIT, MSG_TRUNC, MSG_TRUNC | MSG_DONTWAIT, MSG_WAITALL | MSG_DONTWAIT);
+  const recvFlags = fc.constantFrom(
+    0, 0, MSG_DONTWAIT, MSG_DONTWAIT, MSG_PEEK, MSG_PEEK | MSG_DONTWAIT, MSG_TRUNC, MSG_TRUNC | MSG_DONTWAIT, MSG_WAITALL | MSG_DONTWAIT,
+    MSG_WAITALL, MSG_WAITALL, MSG_WAITALL | MSG_PEEK,
+  );
   const recvLen = fc.constantFrom(0, 1, 4, 16, 64, 128);
   const sendtoAddr: fc.Arbitrary<AddrInT> = either<AddrInT>(
     p,
@@ -211,6 +201,76 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
       { arbitrary: fc.constant<AddrInT>({ ptr: 'null', len: 0 }), weight: 2 },
     ),
     badAddr,
+  );
+  // sendmsg and recvmsg: a msghdr with one to three iovecs (their bytes or buffer lengths),
+  // msg_name as sendto's address (or a buffer for the source), no control buffer mostly; the
+  // invalid draws break one thing at a time (the msghdr pointer, msg_namelen, the iovec
+  // array, an iov_len, msg_iovlen beyond UIO_MAXIOV, the control buffer, MSG_CMSG_COMPAT).
+  const ctlValid = fc.oneof(
+    { arbitrary: fc.constant({ control: 'ok' as const, controllen: 0 }), weight: 8 },
+    { arbitrary: fc.constant({ control: 'null' as const, controllen: 0 }), weight: 1 },
+    { arbitrary: fc.constantFrom({ control: 'ok' as const, controllen: 8 }, { control: 'ok' as const, controllen: 4 }), weight: 1 },
+  );
+  const ctlInvalid = fc.constantFrom(
+    { control: 'ok' as const, controllen: 16 }, { control: 'ok' as const, controllen: 64 }, { control: 'bad' as const, controllen: 8 },
+    { control: 'bad' as const, controllen: 16 },
+    { control: 'null' as const, controllen: 64 }, { control: 'ok' as const, controllen: 1 << 20 }, { control: 'bad' as const, controllen: 2 ** 31 },
+  );
+  type Ctl = { control: Ptr; controllen: number };
+  const ctl = either<Ctl>(p, ctlValid, ctlInvalid);
+  type Breakage = 'none' | 'msg' | 'iov' | 'iovlen' | 'ivlen' | 'namelen';
+  const breakage: fc.Arbitrary<Breakage> = either<Breakage>(p, fc.constant('none'), fc.constantFrom('msg', 'iov', 'iovlen', 'ivlen', 'namelen'));
+  /** A valid msghdr's fields broken as `b` says (msg: the pointer itself is NULL or bad). */
+  function broken<M extends { iov: 'ok' | 'null' | 'bad'; iovs: { ptr: 'ok' | 'null' }[]; iovlen: number }>(m: M, b: Breakage, pick: number): M | { ptr: 'null' | 'bad' } {
+    switch (b) {
+      case 'none': case 'namelen': return m;
+      case 'msg': return { ptr: pick % 2 === 0 ? 'null' : 'bad' };
+      case 'iov': return { ...m, iov: pick % 2 === 0 ? 'null' : 'bad', iovlen: Math.max(1, m.iovlen) };
+      case 'iovlen': return { ...m, iovlen: [1025, 4096, 2 ** 31][pick % 3]! };
+      case 'ivlen': return { ...m, iovs: [...m.iovs, { ptr: 'null', len: [-1, -(2 ** 31)][pick % 2]! }], iovlen: m.iovs.length + 1 };
+    }
+  }
+  const sendIovs = fc.array(fc.oneof({ arbitrary: hex(8), weight: 4 }, { arbitrary: hex(32), weight: 1 }), { minLength: 1, maxLength: 3 })
+    .map((l) => l.map((data): IovIn => ({ ptr: 'ok', data })));
+  const msgFlagsIn = fc.constantFrom(0, 0, 0, MSG_TRUNC, 0x1234);
+  const msgIn: fc.Arbitrary<MsgInT> = fc.record({ name: sendtoAddr, iovs: sendIovs, c: ctl, flags: msgFlagsIn, b: breakage, pick: fc.nat({ max: 5 }) })
+    .map(({ name, iovs, c, flags, b, pick }): MsgInT => {
+      const nm: AddrInT = b === 'namelen' ? (pick % 2 === 0 ? { ptr: 'ok', len: -1, family: AF_INET, addr: '127.0.0.1', port: 5000 } : { ptr: 'bad', len: 16 }) : name;
+      return broken({ ptr: 'ok' as const, name: nm, iov: 'ok' as const, iovs, iovlen: iovs.length, ...c, flags }, b, pick);
+    });
+  const recvIovs = fc.array(fc.constantFrom(0, 1, 2, 4, 8, 16, 32), { minLength: 1, maxLength: 3 }).map((l) => l.map((len): IovOut => ({ ptr: 'ok', len })));
+  const recvName = either<{ ptr: Ptr; len: number }>(p, fc.constantFrom({ ptr: 'ok' as const, len: 16 }, { ptr: 'ok' as const, len: 16 }, { ptr: 'null' as const, len: 0 }, { ptr: 'ok' as const, len: 128 }),
+    fc.constantFrom({ ptr: 'ok' as const, len: 4 }, { ptr: 'ok' as const, len: 0 }, { ptr: 'bad' as const, len: 16 }, { ptr: 'bad' as const, len: 0 }, { ptr: 'null' as const, len: -1 }));
+  const msgOut: fc.Arbitrary<MsgOut> = fc.record({ name: recvName, iovs: recvIovs, c: ctlValid, flags: msgFlagsIn, b: breakage, pick: fc.nat({ max: 5 }) })
+    .map(({ name, iovs, c, flags, b, pick }): MsgOut => {
+      const nm = b === 'namelen' ? { ptr: 'ok' as const, len: -1 } : name;
+      return broken({ ptr: 'ok' as const, name: nm, iov: 'ok' as const, iovs, iovlen: iovs.length, ...c, flags }, b, pick);
+    });
+  const compatFlag = (f: fc.Arbitrary<number>): fc.Arbitrary<number> => either(p / 4, f, fc.constant(MSG_CMSG_COMPAT | 0));
+  const D = {
+    send: fc.record({ op: fc.constant('send' as const), t: sendTarget, data: payload }).map(({ t, ...r }): InnerTemplate => ({ ...r, ...t })),
+    sendto: fc.record({ op: fc.constant('sendto' as const), t: sendTarget, data: payload, addr: sendtoAddr }).map(({ t, ...r }): InnerTemplate => ({ ...r, ...t })),
+    recv: fc.record({ op: fc.constant('recv' as const), fd: dataFd('tcpReadable', 'tcpRecv'), len: recvLen, flags: recvFlags }),
+    recvfrom: fc.record({ op: fc.constant('recvfrom' as const), fd: dataFd('tcpReadable', 'tcpRecv'), len: recvLen, flags: recvFlags, out }),
+    sendmsg: fc.record({ op: fc.constant('sendmsg' as const), t: sendTarget, msg: msgIn })
+      .chain(({ t, ...r }) => compatFlag(fc.constant(t.flags)).map((flags): InnerTemplate => ({ ...r, fd: t.fd, flags }))),
+    recvmsg: fc.record({ op: fc.constant('recvmsg' as const), fd: dataFd('tcpReadable', 'tcpRecv'), msg: msgOut, flags: compatFlag(recvFlags) }),
+  };
+  // socketcall(2) carrying one of the calls above (or, with invalid draws, a bad number,
+  // an unreadable argument array, or one that ends before its table's count).
+  const inner: fc.Arbitrary<InnerTemplate> = fc.oneof(
+    socket, A.bind, A.listen, A.connect, A.accept, A.accept4, A.getname, A.setsockopt, A.getsockopt, A.shutdown,
+    D.send, D.sendto, D.recv, D.recvfrom, D.sendmsg, D.recvmsg,
+  );
+  const carried = inner.map((call): Template => ({ op: 'socketcall', num: SOCKETCALL_NUM[call.op], args: 'ok', call }));
+  const socketcall = either<Template>(
+    p,
+    carried,
+    fc.oneof(
+      fc.record({ op: fc.constant('socketcall' as const), num: fc.constantFrom(0, -1, 21, 100, 2147483647), args: fc.constantFrom('ok' as const, 'null' as const, 'bad' as const) }),
+      fc.record({ op: fc.constant('socketcall' as const), num: fc.constantFrom(...Object.values(SOCKETCALL_NUM)), args: fc.constantFrom('null' as const, 'bad' as const) }),
+      fc.tuple(inner, fc.nat({ max: 6 })).map(([call, readable]): Template => ({ op: 'socketcall', num: SOCKETCALL_NUM[call.op], args: 'ok', readable, call })),
+    ),
   );
   const entries: { op: Op; arbitrary: fc.Arbitrary<Template>; weight: number }[] = [
     { op: 'socket', arbitrary: socket, weight: 10 },
@@ -236,10 +296,12 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
     { op: 'socketcall', arbitrary: socketcall, weight: 4 },
     { op: 'poll', arbitrary: poll, weight: 5 },
     { op: 'select', arbitrary: select, weight: 4 },
-    { op: 'send', arbitrary: fc.record({ op: fc.constant('send' as const), t: sendTarget, data: payload }).map(({ t, ...r }): Template => ({ ...r, ...t })), weight: 6 },
-    { op: 'sendto', arbitrary: fc.record({ op: fc.constant('sendto' as const), t: sendTarget, data: payload, addr: sendtoAddr }).map(({ t, ...r }): Template => ({ ...r, ...t })), weight: 8 },
-    { op: 'recv', arbitrary: fc.record({ op: fc.constant('recv' as const), fd: dataFd('tcpReadable', 'tcpRecv'), len: recvLen, flags: recvFlags }), weight: 7 },
-    { op: 'recvfrom', arbitrary: fc.record({ op: fc.constant('recvfrom' as const), fd: dataFd('tcpReadable', 'tcpRecv'), len: recvLen, flags: recvFlags, out }), weight: 6 },
+    { op: 'send', arbitrary: D.send, weight: 6 },
+    { op: 'sendto', arbitrary: D.sendto, weight: 8 },
+    { op: 'recv', arbitrary: D.recv, weight: 7 },
+    { op: 'recvfrom', arbitrary: D.recvfrom, weight: 6 },
+    { op: 'sendmsg', arbitrary: D.sendmsg, weight: 7 },
+    { op: 'recvmsg', arbitrary: D.recvmsg, weight: 6 },
   ];
   return fc.oneof(...entries.filter((e) => !o.skip?.has(e.op)).map(({ arbitrary, weight }) => ({ arbitrary, weight })));
 }

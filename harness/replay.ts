@@ -94,6 +94,25 @@ function withActing(outer: Call, c: Call): Call {
   return outer.op === 'socketcall' && outer.call !== undefined ? { ...outer, call: c as typeof outer.call } : c;
 }
 
+/**
+ * The address a call sends to or binds/connects to, when it names a port: bind's and
+ * connect's address, sendto's, and sendmsg's msg_name.
+ */
+function portAddr(c: Call): Extract<AddrIn, { ptr: 'ok' }> | undefined {
+  const a = c.op === 'bind' || c.op === 'connect' || c.op === 'sendto' ? c.addr : c.op === 'sendmsg' && c.msg.ptr === 'ok' ? c.msg.name : undefined;
+  return a !== undefined && a.ptr === 'ok' ? a : undefined;
+}
+
+/** `c` with the port of its address (see portAddr) replaced. */
+function withPort(c: Call, port: number): Call {
+  const a = portAddr(c);
+  if (a === undefined) return c;
+  const addr = { ...a, port };
+  if (c.op === 'bind' || c.op === 'connect' || c.op === 'sendto') return { ...c, addr };
+  if (c.op === 'sendmsg' && c.msg.ptr === 'ok') return { ...c, msg: { ...c.msg, name: addr } };
+  return c;
+}
+
 function createsFd(outer: Call): boolean {
   const c = acting(outer);
   return c.op === 'socket' || c.op === 'accept' || c.op === 'accept4' || (c.op === 'fcntl' && (c.cmd === F_DUPFD || c.cmd === F_DUPFD_CLOEXEC));
@@ -117,13 +136,14 @@ export function symbolize(calls: readonly Call[], observed: readonly Observed[] 
         if (createsFd(calls[j]!) && o?.kind === 'returned' && o.ret === call.fd) { s.fdFrom = j; break; }
       }
     }
-    if ((call.op === 'bind' || call.op === 'connect') && call.addr.ptr === 'ok' && call.addr.port !== 0) {
-      const port = call.addr.port;
+    const addr = portAddr(call);
+    if (addr !== undefined && addr.port !== 0) {
+      const port = addr.port;
       // The first step that was bound to this port: if its call asked for the port by
       // number, the number is literal; otherwise the port was drawn there.
       const j = observed.findIndex((o, k) => k < i && boundPort(o) === port);
       const cj = j >= 0 ? acting(calls[j]!) : undefined;
-      const asked = cj !== undefined && cj.op === 'bind' && cj.addr.ptr === 'ok' && cj.addr.port === port;
+      const asked = cj !== undefined && cj.op === 'bind' && portAddr(cj)?.port === port;
       if (j >= 0 && !asked) s.portFrom = j;
     }
     return s;
@@ -141,10 +161,10 @@ function materialize(s: Sym, done: readonly RunStep[], index: (j: number) => num
     const o = k === undefined ? undefined : done[k]?.observed;
     if (o?.kind === 'returned' && o.ret >= 0) call = { ...call, fd: o.ret };
   }
-  if (s.portFrom !== undefined && (call.op === 'bind' || call.op === 'connect') && call.addr.ptr === 'ok') {
+  if (s.portFrom !== undefined && portAddr(call) !== undefined) {
     const k = index(s.portFrom);
     const p = k === undefined ? undefined : boundPort(done[k]?.observed);
-    if (p !== undefined && p !== 0) call = { ...call, addr: { ...call.addr, port: p } as AddrIn };
+    if (p !== undefined && p !== 0) call = withPort(call, p);
   }
   return withActing(s.call, call);
 }

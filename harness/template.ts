@@ -3,7 +3,7 @@
  * positions among live objects, resolved against the model's world just before each call,
  * so a shrunk sequence still aims at something that exists.
  */
-import type { AddrIn, Call, FdSet, SocketcallInner } from '../spec/call.js';
+import type { AddrIn, Call, FdSet, IovIn, MsgCommon, SocketcallInner } from '../spec/call.js';
 import { FDSET_LIMIT, O_NONBLOCK } from '../spec/constants.js';
 import { liveFds, type State } from '../model/index.js';
 import { lowestFreeFd, sockName, type Sock } from '../model/state.js';
@@ -53,9 +53,13 @@ export type AddrInT =
   | { ptr: 'ok'; len: number; family: number; addr: AddrRef; port: PortRef }
   | { ptr: 'null' | 'bad'; len: number };
 
+/** sendmsg's msghdr with msg_name as a reference. */
+export type MsgInT = ({ ptr: 'ok'; name: AddrInT } & MsgCommon<IovIn>) | { ptr: 'null' | 'bad' };
+
 /** A Call whose fd and address may be references, resolved against the model's world. */
 type ToTemplate<C> = C extends { addr: AddrIn }
   ? Omit<C, 'fd' | 'addr'> & { fd: FdRef; addr: AddrInT }
+  : C extends { op: 'sendmsg' } ? Omit<C, 'fd' | 'msg'> & { fd: FdRef; msg: MsgInT }
   : C extends { fd: number } ? Omit<C, 'fd'> & { fd: FdRef } : C;
 
 /** The templates socketcall can carry. */
@@ -165,7 +169,11 @@ function resolveInner(s: State, t: Exclude<Template, { op: 'socketcall' }>): Cal
       const entries = t.entries.map((e) => ({ fd: resolveFd(s, e.fd), events: e.events }));
       return { op: 'poll', fds: t.fds, entries, nfds: t.nfds ?? entries.length, timeout: t.timeout };
     }
-    case 'send': case 'recv': case 'recvfrom': return { ...t, fd: resolveFd(s, t.fd) };
+    case 'send': case 'recv': case 'recvfrom': case 'recvmsg': return { ...t, fd: resolveFd(s, t.fd) };
+    case 'sendmsg': {
+      const m = t.msg;
+      return { ...t, fd: resolveFd(s, t.fd), msg: m.ptr === 'ok' ? { ...m, name: resolveAddr(s, m.name) } : m };
+    }
     case 'sendto': return { ...t, fd: resolveFd(s, t.fd), addr: resolveAddr(s, t.addr) };
     case 'select': {
       const read = resolveSet(s, t.read), write = resolveSet(s, t.write), except = resolveSet(s, t.except);

@@ -26,11 +26,19 @@ const rulesFor = <P extends string>(p: P) => [
   `${p}/sock-error`, `${p}/EPIPE`, `${p}/delivered`, `${p}/dropped-full`, `${p}/refused`, `${p}/no-receiver`, `${p}/multicast`,
   `${p}/stale-flow`,
 ] as const;
+/** udp_sendmsg's checks of an explicit destination (sendto's address, sendmsg's msg_name). */
+const destRules = <P extends string>(p: P) => [`${p}/EINVAL-short`, `${p}/EAFNOSUPPORT`, `${p}/EINVAL-port0`] as const;
 
 export const SEND_RULES = [
   ...rulesFor('send'), ...rulesFor('sendto'),
   ...TCP_SEND_RULE_SUFFIXES.map((r) => `send/${r}` as const), ...TCP_SEND_RULE_SUFFIXES.map((r) => `sendto/${r}` as const),
-  'sendto/EINVAL-addrlen', 'sendto/EFAULT', 'sendto/EINVAL-short', 'sendto/EAFNOSUPPORT', 'sendto/EINVAL-port0',
+  'sendto/EINVAL-addrlen', 'sendto/EFAULT', ...destRules('sendto'),
+] as const;
+
+/** The rules sendmsg shares with send and sendto (model/msg.ts adds its msghdr checks). */
+export const SENDMSG_PATH_RULES = [
+  ...rulesFor('sendmsg'), ...TCP_SEND_RULE_SUFFIXES.map((r) => `sendmsg/${r}` as const), ...destRules('sendmsg'),
+  'sendmsg/EINVAL-cmsg', 'sendmsg/tcp-EINVAL-cmsg',
 ] as const;
 
 type SendCall = Extract<Call, { op: 'send' | 'sendto' }>;
@@ -44,13 +52,30 @@ export function sendStep(s: State, c: SendCall): Outcome[] {
   const p = c.op;
   const l = lookupSock(s, c.fd);
   if (l.errno) return [fail(s, `${p}/${l.errno}`, l.errno)];
-  const { id, sock } = l;
+  const { sock } = l;
   const dest = destOf(c);
   if (dest) {
     const copy = moveAddrToKernel(dest);
     if (copy) return [withBound(fail(s, copy === 'EFAULT' ? 'sendto/EFAULT' : 'sendto/EINVAL-addrlen', copy), sock)];
   }
-  if (sock.proto === 'tcp') return tcpSendStep(s, p, id, sock, c.data, c.flags);
+  return sockSend(s, p, l.id, dest, c.data, c.flags, 'none');
+}
+
+/**
+ * What sendmsg's control buffer brings to the protocol (____sys_sendmsg copied it):
+ * none (msg_controllen 0), no cmsg in it (shorter than a struct cmsghdr), or a zero-filled
+ * first cmsghdr, whose cmsg_len 0 fails CMSG_OK in the protocol's parser (EINVAL).
+ */
+export type Ctl = 'none' | 'empty' | 'bogus';
+
+/**
+ * sock_sendmsg on socket `id` after the syscall's own checks (the fd lookup, the address
+ * copy, sendmsg's msghdr): the same path for send, sendto and sendmsg (rules `${p}/...`).
+ * `dest` is the address the protocol sees (msg_name), already copied in.
+ */
+export function sockSend(s: State, p: 'send' | 'sendto' | 'sendmsg', id: number, dest: AddrIn | null, data: string, flags: number, ctl: Ctl): Outcome[] {
+  const sock = s.objs[id] as Sock;
+  if (sock.proto === 'tcp') return tcpSendStep(s, p, id, sock, data, flags, ctl === 'bogus');
   // inet_send_prepare → inet_autobind: the port is taken before udp_sendmsg looks at anything.
   const hole = sock.port === 0 ? udpHole(s, id, sock.addr) : undefined;
   const bound = { addr: sockName(sock).addr, port: hole ?? sock.sport };
@@ -69,23 +94,31 @@ export function sendStep(s: State, c: SendCall): Outcome[] {
   });
   const err = (rule: string, errno: ErrnoName): Outcome => out(rule, { ret: -1, errno });
   // udp_sendmsg: "if (msg->msg_flags & MSG_OOB) return -EOPNOTSUPP;"
-  if (c.flags & MSG_OOB) return [err(`${p}/EOPNOTSUPP-oob`, 'EOPNOTSUPP')];
+  if (flags & MSG_OOB) return [err(`${p}/EOPNOTSUPP-oob`, 'EOPNOTSUPP')];
   let dst: Endpoint;
   /** The send reuses the cached route and goes where the socket's flow key says (Sock.flow). */
   let cached = false;
   if (dest) {
-    if (dest.len < SOCKADDR_IN_LEN || dest.ptr !== 'ok') return [err('sendto/EINVAL-short', 'EINVAL')];
+    const q = p === 'sendmsg' ? 'sendmsg' : 'sendto';
+    if (dest.len < SOCKADDR_IN_LEN || dest.ptr !== 'ok') return [err(`${q}/EINVAL-short`, 'EINVAL')];
     // "if (usin->sin_family != AF_INET) { if (usin->sin_family != AF_UNSPEC) return -EAFNOSUPPORT; }"
-    if (dest.family !== AF_INET && dest.family !== AF_UNSPEC) return [err('sendto/EAFNOSUPPORT', 'EAFNOSUPPORT')];
-    if (dest.port === 0) return [err('sendto/EINVAL-port0', 'EINVAL')];
+    if (dest.family !== AF_INET && dest.family !== AF_UNSPEC) return [err(`${q}/EAFNOSUPPORT`, 'EAFNOSUPPORT')];
+    if (dest.port === 0) return [err(`${q}/EINVAL-port0`, 'EINVAL')];
     dst = { addr: dest.addr, port: dest.port };
   } else {
     if (sock.st !== 'ESTABLISHED' || sock.remote === null) return [err(`${p}/EDESTADDRREQ`, 'EDESTADDRREQ')];
     // udp_sendmsg: "if (connected) rt = sk_dst_check(sk, 0)"; with a cached route fl4 stays
     // &inet->cork.fl.u.ip4, and the datagram goes to its daddr and dport (udp_send_skb).
+    // A control buffer would clear `connected` only once ip_cmsg_send parsed an IP-level
+    // cmsg ("if (err > 0) { err = ip_cmsg_send(...); connected = 0; }"); udp_cmsg_send
+    // returns 0 for a buffer with no cmsg in it, and a zero cmsg_len fails below, so here
+    // the cached route is always used (measured: a sendmsg with 8 control bytes follows
+    // the stale flow key).
     cached = sock.routeCached;
     dst = cached ? (sock.flow ?? sock.remote) : sock.remote;
   }
+  // udp_cmsg_send / ip_cmsg_send: "if (!CMSG_OK(msg, cmsg)) return -EINVAL;"
+  if (ctl === 'bogus') return [err(`${p}/EINVAL-cmsg`, 'EINVAL')];
   // ip_route_output_flow (the same lookup as ip4_datagram_connect's, see routeConnect);
   // none for a cached route: the flow key's source is the socket's.
   const route = cached ? { daddr: dst.addr, saddr: sock.saddr } : routeConnect(dst.addr, sock.saddr, 'udp');
@@ -94,7 +127,7 @@ export function sendStep(s: State, c: SendCall): Outcome[] {
   // sock_alloc_send_pskb: "err = sock_error(sk)" (read and cleared), then SEND_SHUTDOWN → EPIPE.
   if (sock.err !== null) return [err(`${p}/sock-error`, sock.err)].map((o) => ({ ...o, next: (obs) => produce(o.next(obs), (d) => { (d.objs[id] as Sock).err = null; }) }));
   if (sock.shut & SEND_SHUTDOWN) return [err(`${p}/EPIPE`, 'EPIPE')];
-  const len = c.data.length / 2;
+  const len = data.length / 2;
   const to: Endpoint = { addr: route.daddr, port: dst.port };
   const srcAddr = route.saddr;
   const ok = { ret: len };
@@ -108,7 +141,7 @@ export function sendStep(s: State, c: SendCall): Outcome[] {
   if (addrType(to.addr) === 'MULTICAST') {
     const members = to.addr === '224.0.0.1' ? mcastSocks(s, to, fromFor(sock.port)) : [];
     if (members.length === 0) return [out(`${p}/no-receiver`, ok)];
-    const give = (d: State, ids: number[]): void => { for (const m of ids) (d.objs[m] as Sock).rq.push({ data: c.data, from: fromFor(sock.port) }); };
+    const give = (d: State, ids: number[]): void => { for (const m of ids) (d.objs[m] as Sock).rq.push({ data, from: fromFor(sock.port) }); };
     const sure = members.filter((m) => udpRoom(s.objs[m] as Sock) === 'yes');
     const outs = [out(`${p}/multicast`, ok, (d) => give(d, members))];
     // A full queue may drop its copy (see udpRoom); the model allows all such queues to.
@@ -130,7 +163,7 @@ export function sendStep(s: State, c: SendCall): Outcome[] {
   function deliverTo(ids: number[]): Outcome[] {
     const outs: Outcome[] = [];
     for (const rid of ids) {
-      outs.push(out(`${p}/delivered`, ok, (d, port) => { (d.objs[rid] as Sock).rq.push({ data: c.data, from: fromFor(port) }); }));
+      outs.push(out(`${p}/delivered`, ok, (d, port) => { (d.objs[rid] as Sock).rq.push({ data, from: fromFor(port) }); }));
       if (udpRoom(s.objs[rid] as Sock) === 'maybe') outs.push(out(`${p}/dropped-full`, ok));
     }
     return outs;

@@ -24,6 +24,8 @@ import { pollStep } from './poll.js';
 import { selectStep } from './select.js';
 import { sendStep } from './send.js';
 import { recvStep } from './recv.js';
+import { recvmsgStep, sendmsgStep } from './msg.js';
+import { untouched as untouchedName } from './addr.js';
 import { REVENTS_UNTOUCHED, type SelectSets } from '../spec/observed.js';
 import type { State } from './state.js';
 
@@ -63,6 +65,8 @@ function dispatch(s: State, call: Call): Outcome[] {
     case 'select': return selectStep(s, call);
     case 'send': case 'sendto': return sendStep(s, call);
     case 'recv': case 'recvfrom': return recvStep(s, call);
+    case 'sendmsg': return sendmsgStep(s, call);
+    case 'recvmsg': return recvmsgStep(s, call);
     default: { const never: never = call; throw new Error(`model: unknown call ${JSON.stringify(never)}`); }
   }
 }
@@ -80,7 +84,16 @@ function complete(call: Call, e: Expected): Expected {
       if (call.opt.ptr === 'ok' && r.optval === undefined) r = { ...r, optval: 'a5'.repeat(Math.max(0, Math.min(call.opt.len, OPTVAL_SHOWN))) };
       if (call.opt.lenPtr === 'ok' && r.optlen === undefined) r = { ...r, optlen: call.opt.len };
     }
-    if ((call.op === 'bind' || call.op === 'listen' || call.op === 'connect' || call.op === 'send' || call.op === 'sendto') && r.bound === undefined) r = { ...r, bound: null };
+    if (call.op === 'recvmsg' && call.msg.ptr === 'ok') {
+      // What the msghdr held before the call, where the kernel wrote nothing.
+      const m = call.msg;
+      if (r.addrlen === undefined) r = { ...r, addrlen: m.name.len };
+      const u = untouchedName({ ptr: m.name.ptr, lenPtr: 'ok', len: m.name.len });
+      if (r.addr === undefined && u.addr !== undefined) r = { ...r, addr: u.addr };
+      if (r.msgFlags === undefined) r = { ...r, msgFlags: m.flags >>> 0 };
+      if (r.controllen === undefined) r = { ...r, controllen: m.controllen };
+    }
+    if ((call.op === 'bind' || call.op === 'listen' || call.op === 'connect' || call.op === 'send' || call.op === 'sendto' || call.op === 'sendmsg') && r.bound === undefined) r = { ...r, bound: null };
     // poll and select write their arrays back only when they return >= 0.
     if (call.op === 'poll' && call.fds === 'ok' && r.revents === undefined) r = { ...r, revents: call.entries.map(() => REVENTS_UNTOUCHED) };
     if (call.op === 'select' && r.sets === undefined) {

@@ -99,13 +99,60 @@ export type Call =
   /** recv(fd, buf, len, flags) into a buffer of DATA_MAX bytes (len <= DATA_MAX). */
   | { op: 'recv'; fd: number; len: number; flags: number }
   /** recvfrom(fd, buf, len, flags, addr, addrlen): the source address comes out as for accept. */
-  | { op: 'recvfrom'; fd: number; len: number; flags: number; out: AddrOut };
+  | { op: 'recvfrom'; fd: number; len: number; flags: number; out: AddrOut }
+  /** sendmsg(fd, msg, flags): `msg` a struct msghdr, or a NULL/faulting pointer. */
+  | { op: 'sendmsg'; fd: number; msg: MsgIn; flags: number }
+  /** recvmsg(fd, msg, flags): `msg` a struct msghdr, or a NULL/faulting pointer. */
+  | { op: 'recvmsg'; fd: number; msg: MsgOut; flags: number };
+
+/**
+ * One struct iovec of a sendmsg: a buffer holding `data` (hex; iov_len its byte count), or
+ * a NULL base with iov_len `len` (as a 64-bit size_t: a negative one is refused; only 0 and
+ * negative lengths are in scope, a positive one would fault during the copy).
+ */
+export type IovIn = { ptr: 'ok'; data: string } | { ptr: 'null'; len: number };
+/** One struct iovec of a recvmsg: a buffer of `len` bytes, or a NULL base with iov_len `len` (as for IovIn). */
+export interface IovOut {
+  ptr: 'ok' | 'null';
+  len: number;
+}
+
+/**
+ * The struct msghdr fields common to both directions: msg_iov (`iov`: the array pointer;
+ * a valid array holds `iovs`, followed by {NULL, 0} entries up to `iovlen`), msg_iovlen,
+ * msg_control (`control`: a valid pointer is a zero-filled buffer of `controllen` bytes)
+ * and msg_controllen (a size_t, passed as given), msg_flags as passed in.
+ */
+export interface MsgCommon<I> {
+  iov: Ptr;
+  iovs: I[];
+  iovlen: number;
+  control: Ptr;
+  controllen: number;
+  flags: number;
+}
+
+/** sendmsg's msghdr: msg_name/msg_namelen as sendto's address (ptr 'null': msg_name NULL with that namelen). */
+export type MsgIn = ({ ptr: 'ok'; name: AddrIn } & MsgCommon<IovIn>) | { ptr: 'null' | 'bad' };
+/**
+ * recvmsg's msghdr: msg_name (`name.ptr`: a buffer filled with 0xa5 before the call, as
+ * for AddrOut) and msg_namelen before the call (`name.len`).
+ */
+export type MsgOut = ({ ptr: 'ok'; name: { ptr: Ptr; len: number } } & MsgCommon<IovOut>) | { ptr: 'null' | 'bad' };
+
+/** The total bytes a sendmsg's iovecs hold (hex), in order. */
+export function msgData(m: Extract<MsgIn, { ptr: 'ok' }>): string {
+  return m.iovs.slice(0, Math.max(0, Math.min(m.iovlen, m.iovs.length))).map((v) => (v.ptr === 'ok' ? v.data : '')).join('');
+}
 
 /** The largest payload a send carries and the size of recv's buffer (bytes). */
 export const DATA_MAX = 128;
 
 /** The calls socketcall can carry (the modelled ones of its table). */
-export type SocketcallInner = Extract<Call, { op: 'socket' | 'bind' | 'connect' | 'listen' | 'accept' | 'accept4' | 'getsockname' | 'getpeername' | 'setsockopt' | 'getsockopt' | 'shutdown' }>;
+export type SocketcallInner = Extract<Call, {
+  op: 'socket' | 'bind' | 'connect' | 'listen' | 'accept' | 'accept4' | 'getsockname' | 'getpeername' | 'setsockopt' | 'getsockopt' | 'shutdown'
+    | 'send' | 'sendto' | 'recv' | 'recvfrom' | 'sendmsg' | 'recvmsg';
+}>;
 
 /** The name of a call's syscall. */
 export type Op = Call['op'];
@@ -114,7 +161,7 @@ export type Op = Call['op'];
 export const OPS: readonly Op[] = [
   'socket', 'bind', 'listen', 'accept', 'accept4', 'connect',
   'getsockname', 'getpeername', 'close', 'fcntl', 'setsockopt', 'getsockopt', 'shutdown', 'socketcall', 'mmap',
-  'poll', 'select', 'send', 'sendto', 'recv', 'recvfrom',
+  'poll', 'select', 'send', 'sendto', 'recv', 'recvfrom', 'sendmsg', 'recvmsg',
 ];
 
 /**

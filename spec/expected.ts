@@ -40,6 +40,9 @@ export type Expected =
       addrlen?: number;
       /** Expected bytes read (see Observed.data). */
       data?: string;
+      /** Expected msg_flags and msg_controllen after a recvmsg (see Observed.msgFlags). */
+      msgFlags?: number;
+      controllen?: number;
       /** Expected option buffer hex (same convention as Observed.optval), or a hole. */
       optval?: string | OptHole;
       optlen?: number;

@@ -37,6 +37,14 @@ export interface Returned {
    * caller's buffer after the call (the adapter fills it with 0xa5 first).
    */
   data?: string;
+  /**
+   * For recvmsg with a valid msghdr: msg_flags and msg_controllen as they are in the msghdr
+   * after the call (the values passed in when the kernel did not write them). msg_namelen
+   * after the call is `addrlen`, and msg_name's buffer `addr`, as for recvfrom; the bytes
+   * scattered into the iovecs are `data` (the iovec buffers in order, first min(n, total)).
+   */
+  msgFlags?: number;
+  controllen?: number;
   /** For getsockopt whose length pointer is valid: *optlen after the call. */
   optlen?: number;
   /**

@@ -8,7 +8,7 @@
  * `{ ok: false, error }` with the JSON path of the first offending field.
  */
 import type { World } from './adapter.js';
-import { DATA_MAX, OPS, type AddrIn, type AddrOut, type Call, type FdSet, type Op, type OptOut, type Ptr, type SocketcallInner, type Timeval } from './call.js';
+import { DATA_MAX, OPS, type AddrIn, type AddrOut, type Call, type FdSet, type IovIn, type IovOut, type MsgCommon, type MsgIn, type MsgOut, type Op, type OptOut, type Ptr, type SocketcallInner, type Timeval } from './call.js';
 import * as K from './constants.js';
 import { ERRNO, type ErrnoName } from './errno.js';
 import { OPTVAL_SHOWN, type Bound, type Observed, type SelectSets } from './observed.js';
@@ -224,6 +224,13 @@ export function encodeCall(c: Call): Record<string, unknown> {
       return { op: c.op, fd: c.fd, len: c.len, flags: bitsOf(T.msgFlags, c.flags) };
     case 'recvfrom':
       return { op: c.op, fd: c.fd, len: c.len, flags: bitsOf(T.msgFlags, c.flags), out: { ...c.out } };
+    case 'sendmsg':
+    case 'recvmsg': {
+      const m = c.msg;
+      if (m.ptr !== 'ok') return { op: c.op, fd: c.fd, msg: { ptr: m.ptr }, flags: bitsOf(T.msgFlags, c.flags) };
+      const name = 'family' in m.name ? { ...m.name, family: symOf(T.domain, m.name.family) } : { ...m.name };
+      return { op: c.op, fd: c.fd, msg: { ...m, name, iovs: m.iovs.map((v) => ({ ...v })) }, flags: bitsOf(T.msgFlags, c.flags) };
+    }
   }
 }
 
@@ -384,7 +391,7 @@ function call(v: unknown, path: string): Call {
       if (o.readable !== undefined) c.readable = int(o.readable, `${path}.readable`, 0);
       if (o.call !== undefined) {
         const inner = call(o.call, `${path}.call`);
-        if (inner.op === 'close' || inner.op === 'fcntl' || inner.op === 'socketcall' || inner.op === 'poll' || inner.op === 'select' || inner.op === 'send' || inner.op === 'sendto' || inner.op === 'recv' || inner.op === 'recvfrom') fail(`${path}.call.op`, `socketcall cannot carry ${inner.op}`);
+        if (inner.op === 'close' || inner.op === 'fcntl' || inner.op === 'socketcall' || inner.op === 'poll' || inner.op === 'select' || inner.op === 'mmap') fail(`${path}.call.op`, `socketcall cannot carry ${inner.op}`);
         c.call = inner as SocketcallInner;
       }
       return c;
@@ -417,7 +424,56 @@ function call(v: unknown, path: string): Call {
       const fl = flags(o.flags, `${path}.flags`, T.msgFlags);
       return op === 'recv' ? { op, fd: fd(), len, flags: fl } : { op, fd: fd(), len, flags: fl, out: addrOut(o.out, `${path}.out`) };
     }
+    case 'sendmsg':
+      return { op, fd: fd(), msg: msgIn(o.msg, `${path}.msg`), flags: flags(o.flags, `${path}.flags`, T.msgFlags) };
+    case 'recvmsg':
+      return { op, fd: fd(), msg: msgOut(o.msg, `${path}.msg`), flags: flags(o.flags, `${path}.flags`, T.msgFlags) };
   }
+}
+
+/** The msghdr fields both directions share (MsgCommon); iovecs are read by `iov`. */
+function msgCommon<I>(o: Record<string, unknown>, path: string, iov: (v: unknown, path: string) => I): MsgCommon<I> {
+  const list = o.iovs;
+  if (!Array.isArray(list) || list.length > K.UIO_MAXIOV) fail(`${path}.iovs`, `expected an array of at most ${K.UIO_MAXIOV} iovecs`);
+  const iovs = list.map((v, i) => iov(v, `${path}.iovs[${i}]`));
+  let total = 0;
+  for (const v of iovs as unknown[]) {
+    const x = v as { ptr: Ptr; data?: string; len?: number };
+    if (x.ptr === 'ok') total += x.data !== undefined ? x.data.length / 2 : x.len ?? 0;
+  }
+  if (total > DATA_MAX) fail(`${path}.iovs`, `the iovec buffers hold at most ${DATA_MAX} bytes in all`);
+  return {
+    iov: oneOf(o.iov, `${path}.iov`, PTRS), iovs, iovlen: int(o.iovlen, `${path}.iovlen`, 0, 2 ** 32 - 1),
+    control: oneOf(o.control, `${path}.control`, PTRS), controllen: int(o.controllen, `${path}.controllen`, 0, 2 ** 32 - 1),
+    flags: int(o.flags, `${path}.flags`, 0, 2 ** 32 - 1),
+  };
+}
+
+function msgIn(v: unknown, path: string): MsgIn {
+  const o = rec(v, path);
+  const ptr = oneOf(o.ptr, `${path}.ptr`, PTRS);
+  if (ptr !== 'ok') return { ptr };
+  const iov = (x: unknown, p: string): IovIn => {
+    const e = rec(x, p);
+    if (oneOf(e.ptr, `${p}.ptr`, ['ok', 'null'] as const) === 'null') return { ptr: 'null', len: int(e.len, `${p}.len`, -(2 ** 31), 0) };
+    const data = str(e.data, `${p}.data`);
+    if (!/^([0-9a-f]{2})*$/.test(data)) fail(`${p}.data`, 'expected lowercase hex');
+    return { ptr: 'ok', data };
+  };
+  return { ptr, name: addrIn(o.name, `${path}.name`), ...msgCommon(o, path, iov) };
+}
+
+function msgOut(v: unknown, path: string): MsgOut {
+  const o = rec(v, path);
+  const ptr = oneOf(o.ptr, `${path}.ptr`, PTRS);
+  if (ptr !== 'ok') return { ptr };
+  const iov = (x: unknown, p: string): IovOut => {
+    const e = rec(x, p);
+    const k = oneOf(e.ptr, `${p}.ptr`, ['ok', 'null'] as const);
+    return { ptr: k, len: k === 'ok' ? int(e.len, `${p}.len`, 0, DATA_MAX) : int(e.len, `${p}.len`, -(2 ** 31), 0) };
+  };
+  const n = rec(o.name, `${path}.name`);
+  return { ptr, name: { ptr: oneOf(n.ptr, `${path}.name.ptr`, PTRS), len: cint(n.len, `${path}.name.len`) }, ...msgCommon(o, path, iov) };
 }
 
 function intList(v: unknown, path: string, lo?: number, hi?: number): number[] {
@@ -500,6 +556,8 @@ function observed(v: unknown, path: string): Observed {
         r.optval = hex.toLowerCase();
       }
       if (o.optlen !== undefined) r.optlen = cint(o.optlen, `${path}.optlen`);
+      if (o.msgFlags !== undefined) r.msgFlags = int(o.msgFlags, `${path}.msgFlags`, 0, 2 ** 32 - 1);
+      if (o.controllen !== undefined) r.controllen = int(o.controllen, `${path}.controllen`, 0);
       if (o.bound !== undefined) r.bound = bound(o.bound, `${path}.bound`);
       if (o.revents !== undefined) r.revents = intList(o.revents, `${path}.revents`, 0, 65535);
       if (o.sets !== undefined) r.sets = selectSets(o.sets, `${path}.sets`);

@@ -2,8 +2,8 @@
  * Encodes a Call into the shim's argument slots (a Float64Array shared across calls, so
  * the hot path allocates nothing). The layouts mirror the A_* comments in shim.c.
  */
-import { DATA_MAX, type AddrIn, type AddrOut, type Call, type Op, type Ptr } from '../../spec/call.js';
-import { SOCKETCALL_NARGS, SOCKETCALL_NUM } from '../../spec/constants.js';
+import { DATA_MAX, type AddrIn, type AddrOut, type Call, type IovIn, type IovOut, type MsgCommon, type Op, type Ptr } from '../../spec/call.js';
+import { SOCKETCALL_NARGS, SOCKETCALL_NUM, UIO_MAXIOV } from '../../spec/constants.js';
 
 const MAP_FIXED = 0x10;
 const MAP_ANONYMOUS = 0x20;
@@ -14,6 +14,7 @@ export const OP_CODE: Readonly<Record<Op, number>> = {
   socket: 0, bind: 1, listen: 2, accept: 3, accept4: 4, connect: 5,
   getsockname: 6, getpeername: 7, close: 8, fcntl: 9, setsockopt: 10, socketcall: 11, shutdown: 13,
   getsockopt: 14, mmap: 15, poll: 16, select: 17, send: 18, sendto: 19, recv: 20, recvfrom: 21,
+  sendmsg: 22, recvmsg: 23,
 };
 
 /** The shim's array limit per poll (struct pollfd entries) or fd_set (members). */
@@ -167,6 +168,23 @@ export function encode(call: Call, a: Float64Array): string | undefined {
       a[0] = call.fd; a[A_DLEN] = call.len; a[A_MFLAGS] = call.flags;
       if (call.op === 'recvfrom') addrOut(a, call.out, 0);
       return undefined;
+    case 'sendmsg':
+    case 'recvmsg': {
+      // The msghdr's scalars go here, its name and iovecs into the vector (encodeVec), and
+      // a sendmsg's bytes to out[DATA_OFF..] (the session).
+      a[0] = call.fd; a[A_MFLAGS] = call.flags;
+      a[1] = PTR_CODE[call.msg.ptr];
+      if (call.msg.ptr !== 'ok') { a[2] = a[3] = a[A_DLEN] = 0; a[4] = a[5] = PTR_CODE.ok; return undefined; }
+      const m: MsgCommon<IovIn | IovOut> = call.msg;
+      if (m.iovs.length > UIO_MAXIOV) return `${call.op} with more than ${UIO_MAXIOV} iovecs given`;
+      if (m.iovlen < 0 || m.iovlen >= 2 ** 32 || m.controllen < 0 || m.controllen >= 2 ** 53) return `${call.op} with msg_iovlen ${m.iovlen} or msg_controllen ${m.controllen} outside what the adapter passes`;
+      let total = 0;
+      for (const v of m.iovs) total += v.ptr === 'ok' ? ('data' in v ? v.data.length / 2 : v.len) : 0;
+      if (total > DATA_MAX || m.iovs.some((v) => v.ptr === 'ok' && 'len' in v && v.len < 0)) return `${call.op} whose iovec buffers hold more than ${DATA_MAX} bytes (or a negative length with a buffer): the linux adapter's buffer holds ${DATA_MAX}`;
+      if (call.op === 'sendmsg' && call.msg.ptr === 'ok' && call.msg.name.ptr === 'ok' && parseIpv4(call.msg.name.addr) < 0) return `address '${call.msg.name.addr}' is not a dotted quad`;
+      a[2] = m.iovlen; a[3] = m.controllen; a[4] = PTR_CODE[m.control]; a[5] = PTR_CODE[m.iov]; a[A_DLEN] = total;
+      return undefined;
+    }
     default: {
       const never: never = call;
       return `unknown call ${JSON.stringify(never)}`;
@@ -179,6 +197,14 @@ export function encode(call: Call, a: Float64Array): string | undefined {
  * calls. Allocates; poll and select are not on the adapter's hot path.
  */
 export function encodeVec(call: Call): Int32Array | undefined {
+  if ((call.op === 'sendmsg' || call.op === 'recvmsg') && call.msg.ptr === 'ok') {
+    const m = call.msg;
+    const n = m.name;
+    const ip = 'addr' in n ? parseIpv4(n.addr) : 0;
+    const words = [PTR_CODE[n.ptr], n.len, 'family' in n ? n.family : 0, ip | 0, 'port' in n ? n.port : 0, m.flags | 0, m.iovs.length];
+    for (const v of m.iovs) words.push(PTR_CODE[v.ptr], 'data' in v ? v.data.length / 2 : v.len);
+    return Int32Array.from(words);
+  }
   if (call.op === 'poll') {
     const v = new Int32Array(2 * call.entries.length);
     call.entries.forEach((e, i) => { v[2 * i] = e.fd; v[2 * i + 1] = e.events; });

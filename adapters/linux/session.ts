@@ -6,7 +6,7 @@
  * deadline timer, so the event loop never waits on them.
  */
 import type { Session, SessionOptions } from '../../spec/adapter.js';
-import { actingCall, type Call } from '../../spec/call.js';
+import { actingCall, msgData, type Call } from '../../spec/call.js';
 import { errnoName } from '../../spec/errno.js';
 import { OPTVAL_SHOWN, type Bound, type Observed, type Returned, type SelectSets } from '../../spec/observed.js';
 import type { Profile } from '../../spec/profile.js';
@@ -87,8 +87,9 @@ class LinuxSession implements Session {
     const vec = encodeVec(acting);
     if (vec !== undefined) this.lib.setVec(vec);
     if (acting.op === 'send' || acting.op === 'sendto') this.out.write(acting.data, DATA_OFF, 'hex');
+    if (acting.op === 'sendmsg' && acting.msg.ptr === 'ok') this.out.write(msgData(acting.msg), DATA_OFF, 'hex');
     const mayBlock = acting.op === 'accept' || acting.op === 'accept4' || acting.op === 'connect' || acting.op === 'poll' || acting.op === 'select'
-      || acting.op === 'recv' || acting.op === 'recvfrom';
+      || acting.op === 'recv' || acting.op === 'recvfrom' || acting.op === 'recvmsg';
     try {
       if (!mayBlock) this.lib.exec(op, this.args, this.out, this.res);
       else if (this.lib.tryExec(op, this.args, this.out, this.res) !== 0) return this.execTimed(acting, op);
@@ -105,8 +106,10 @@ class LinuxSession implements Session {
     // queue while the sequence waits (only a kernel timer, >= 1 s away), so a short wait
     // tells the same answer as a long one; connect waits on the handshake, which gets the
     // full deadline.
-    // recv and recvfrom come here when nothing can be read, and nothing in a sequence can
-    // send while it waits, so they wait as accept does.
+    // recv, recvfrom and recvmsg come here when nothing can be read (or, with MSG_WAITALL,
+    // not all of it), and nothing in a sequence can send while it waits, so they wait as
+    // accept does: one real call under the deadline (a MSG_WAITALL read that the deadline
+    // cuts short returns what it took, and the shim reports it blocked).
     // poll and select come here when nothing was ready: with a timeout they wait for it
     // (the generator keeps timeouts below the deadline); without one (poll's negative
     // timeout, select's NULL) they wait as accept does, for the same reason.
@@ -138,6 +141,17 @@ class LinuxSession implements Session {
     if (o.ret < 0) o.errno = errnoName(r[R_ERRNO]!);
     if (call.op === 'recv' || call.op === 'recvfrom') {
       if (o.ret >= 0) o.data = this.out.toString('hex', DATA_OFF, DATA_OFF + Math.min(o.ret, call.len));
+    }
+    if (call.op === 'recvmsg' && call.msg.ptr === 'ok') {
+      // The iovec buffers lie one after the other at out[DATA_OFF..]; the msghdr's fields come back in the vector.
+      const m = call.msg;
+      const total = m.iovs.slice(0, m.iovlen).reduce((n, v) => n + (v.ptr === 'ok' ? v.len : 0), 0);
+      if (o.ret >= 0) o.data = this.out.toString('hex', DATA_OFF, DATA_OFF + Math.min(o.ret, total));
+      if (m.name.ptr === 'ok') o.addr = this.out.toString('hex', 0, Math.min(Math.max(m.name.len, 0), ADDR_BUF));
+      const v = this.vec(4);
+      o.addrlen = v[0]!;
+      o.msgFlags = v[1]! >>> 0;
+      o.controllen = (v[2]! >>> 0) + (v[3]! >>> 0) * 2 ** 32;
     }
     if (call.op === 'accept' || call.op === 'accept4' || call.op === 'getsockname' || call.op === 'getpeername' || call.op === 'recvfrom') {
       if (call.out.ptr === 'ok') o.addr = this.out.toString('hex', 0, Math.min(Math.max(call.out.len, 0), ADDR_BUF));
@@ -175,7 +189,7 @@ class LinuxSession implements Session {
   }
 
   private bound(call: Call): Bound | undefined {
-    if (call.op !== 'bind' && call.op !== 'listen' && call.op !== 'connect' && call.op !== 'send' && call.op !== 'sendto') return undefined;
+    if (call.op !== 'bind' && call.op !== 'listen' && call.op !== 'connect' && call.op !== 'send' && call.op !== 'sendto' && call.op !== 'sendmsg') return undefined;
     const r = this.res;
     if (r[R_BOUND] !== 1) return undefined;
     return { addr: ipString(r[R_BOUND_ADDR]! >>> 0), port: r[R_BOUND_PORT]! };

@@ -64,7 +64,9 @@ static int g_split_connect;
 enum {
   OP_SOCKET, OP_BIND, OP_LISTEN, OP_ACCEPT, OP_ACCEPT4, OP_CONNECT,
   OP_GETSOCKNAME, OP_GETPEERNAME, OP_CLOSE, OP_FCNTL, OP_SETSOCKOPT, OP_SOCKETCALL, OP_NOOP, OP_SHUTDOWN,
-  OP_GETSOCKOPT, OP_MMAP, OP_POLL, OP_SELECT, OP_SEND, OP_SENDTO, OP_RECV, OP_RECVFROM
+  OP_GETSOCKOPT, OP_MMAP, OP_POLL, OP_SELECT, OP_SEND, OP_SENDTO, OP_RECV, OP_RECVFROM,
+  OP_SENDMSG = 22, OP_RECVMSG = 23
+  /* 24 and 25 are reserved. */
 };
 
 /* Argument slots. a[0] is always the fd (or socket's domain). a[A_SC] says how a socket
@@ -79,6 +81,16 @@ enum { A_FD = 0, A_1, A_2, A_3, A_4, A_5, A_SC, A_DEADLINE, A_DLEN, A_MFLAGS, A_
  * (which lands at out, its length in res[R_ADDRLEN]). */
 #define DATA_OFF 128
 #define DATA_MAX 128
+/* sendmsg, recvmsg: a[A_1] the msghdr pointer kind, a[A_2] msg_iovlen, a[A_3]
+ * msg_controllen, a[A_4] msg_control's kind (a valid one points at zeroed memory), a[A_5]
+ * msg_iov's kind, a[A_MFLAGS] the call's flags. g_vec: msg_name's kind, msg_namelen,
+ * family, addr (host order), port, msg_flags, the number k of iovecs given, then k pairs
+ * (kind, iov_len). A valid iovec's buffer is the next iov_len bytes at out + DATA_OFF
+ * (sendmsg's payload, recvmsg's buffers, filled with 0xa5 first); entries past k up to
+ * msg_iovlen (when it is at most UIO_MAXIOV) are {NULL, 0}. recvmsg's msg_name is out[0..128)
+ * (filled with 0xa5); after it g_vout holds msg_namelen, msg_flags and msg_controllen
+ * (low, high 32 bits) as the msghdr has them. */
+#define MSG_IOV_MAX 1024
 /* AddrIn (bind, connect): a[1] ptr kind, a[2] len, a[3] family, a[4] addr (host order), a[5] port. */
 /* AddrOut (accept*, get*name): a[1] ptr kind, a[2] lenptr kind, a[3] len, a[4] accept4 flags. */
 /* setsockopt: a[1] level, a[2] name, a[3] the int value, a[4] optlen, a[5] optval ptr kind.
@@ -376,6 +388,12 @@ static void disarm(const sigset_t *old)
 #define LO32_SIZE 4096
 static unsigned char *g_lo32;
 enum { LO_IN = 0, LO_OUT = 256, LO_LEN = 512, LO_VAL = 1024 };
+/* A second arena below 4 GiB for the data calls: a compat struct msghdr, its msg_name, its
+ * compat iovec array (up to MSG_IOV_MAX + 1 entries), the bytes, and a zeroed control
+ * buffer. */
+#define LOM_SIZE (16 * 4096)
+static unsigned char *g_lom;
+enum { LOM_HDR = 0, LOM_NAME = 64, LOM_IOV = 256, LOM_DATA = 8704, LOM_CTL = 8960 };
 
 static int lo32_init(void)
 {
@@ -388,7 +406,14 @@ static int lo32_init(void)
     munmap(m, 2 * LO32_SIZE);
     return e;
   }
+  void *mm = mmap(NULL, LOM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+  if (mm == MAP_FAILED) {
+    int e = errno;
+    munmap(m, 2 * LO32_SIZE);
+    return e;
+  }
   g_lo32 = m;
+  g_lom = mm;
   return 0;
 #else
   return ENOSYS;
@@ -860,6 +885,65 @@ static long select_exec(const double *a, int32_t *res, int *err, int try, int *d
   return r;
 }
 
+/* send, sendto (num 9, 11), recv, recvfrom (10, 12) through socketcall: the bytes go to
+ * g_lom, the addresses and the length below 4 GiB as for the other calls. */
+static long x_sendto(int fd, const void *buf, size_t n, int flags, const void *p, socklen_t len, int to, int sc)
+{
+  if (!sc) return to ? sendto(fd, buf, n, flags, p, len) : send(fd, buf, n, flags);
+  memcpy(g_lom + LOM_DATA, buf, n);
+  const void *q = lo32_in(p, LO_IN, sizeof(struct sockaddr_storage));
+  uint32_t w[6] = { (uint32_t)fd, w32(g_lom + LOM_DATA), (uint32_t)n, (uint32_t)flags, w32(q), (uint32_t)len };
+  return socketcall32(to ? 11 : 9, PTR_OK, w, to ? 6 : 4, sc_readable(sc));
+}
+
+static long x_recvfrom(int fd, void *buf, size_t n, int flags, void *p, socklen_t *lp, int from, int sc)
+{
+  if (!sc) return from ? recvfrom(fd, buf, n, flags, p, lp) : recv(fd, buf, n, flags);
+  memcpy(g_lom + LOM_DATA, buf, n);
+  void *q = lo32_in(p, LO_OUT, sizeof(struct sockaddr_storage));
+  socklen_t *lq = lo32_in(lp, LO_LEN, sizeof *lp);
+  uint32_t w[6] = { (uint32_t)fd, w32(g_lom + LOM_DATA), (uint32_t)n, (uint32_t)flags, w32(q), w32(lq) };
+  long r = socketcall32(from ? 12 : 10, PTR_OK, w, from ? 6 : 4, sc_readable(sc));
+  int e = errno;
+  memcpy(buf, g_lom + LOM_DATA, n);
+  if (from) {
+    lo32_out(p, q, sizeof(struct sockaddr_storage));
+    lo32_out(lp, lq, sizeof *lp);
+  }
+  errno = e;
+  return r;
+}
+
+/* Whether a MSG_WAITALL read of n bytes on fd may sleep: a blocking TCP socket with fewer
+ * than n bytes queued and no error, hang-up or end of input (tcp_recvmsg_locked then
+ * waits in sk_wait_data for the rest, having taken what there was). */
+static int waitall_may_sleep(int fd, int flags, size_t n)
+{
+  int type = 0, q = 0, fl = fcntl(fd, F_GETFL);
+  socklen_t tl = sizeof type;
+  if (!(flags & MSG_WAITALL) || (flags & MSG_DONTWAIT) || n == 0 || fl < 0 || (fl & O_NONBLOCK)) return 0;
+  if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) < 0 || type != SOCK_STREAM) return 0;
+  struct pollfd pf = { fd, POLLIN | POLLRDHUP, 0 };
+  if (poll(&pf, 1, 0) < 0 || (pf.revents & (POLLERR | POLLHUP | POLLRDHUP))) return 0;
+  if (ioctl(fd, FIONREAD, &q) < 0) return 0;
+  return (size_t)q < n;
+}
+
+static double now_ms(void)
+{
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+/* A MSG_WAITALL read that returned short after running past its deadline was cut by the
+ * deadline signal (tcp_recvmsg_locked returns what it copied when a signal is pending): it
+ * counts as blocked, as an interrupted read with nothing copied does. */
+static void waitall_cut(const double *a, int32_t *res, int waitall, size_t n, long r, double t0)
+{
+  if (waitall && a[A_DEADLINE] > 0 && r >= 0 && (size_t)r < n && now_ms() - t0 >= a[A_DEADLINE]) res[R_BLOCKED] = B_BLOCKED;
+}
+
 /* send and sendto (UDP on loopback never waits for room: loopback_xmit orphans the skb),
  * reporting the local address afterwards (inet_send_prepare may have autobound). */
 static long send_exec(int op, int fd, const double *a, uint8_t *out, int32_t *res, int *err)
@@ -869,38 +953,175 @@ static long send_exec(int op, int fd, const double *a, uint8_t *out, int32_t *re
   int flags = (int)(int64_t)a[A_MFLAGS];
   long r;
   if (n > DATA_MAX) n = DATA_MAX;
-  if (op == OP_SEND) r = send(fd, out + DATA_OFF, n, flags);
-  else {
-    addr_in(a, in);
-    r = sendto(fd, out + DATA_OFF, n, flags, ptr_of(a[A_1], in), (socklen_t)(int32_t)(int64_t)a[A_2]);
-  }
+  addr_in(a, in);
+  r = x_sendto(fd, out + DATA_OFF, n, flags, ptr_of(a[A_1], in), (socklen_t)(int32_t)(int64_t)a[A_2], op == OP_SENDTO, (int)a[A_SC]);
   if (r < 0) *err = errno;
   report_bound(fd, res);
   return r;
 }
 
 /* recv and recvfrom. With `try`, a call that may sleep (nothing to read, no error, no
- * shutdown: poll says not readable, and neither MSG_DONTWAIT nor O_NONBLOCK) is deferred
- * to a timed run; otherwise it is made at once. */
+ * shutdown: poll says not readable, and neither MSG_DONTWAIT nor O_NONBLOCK; or a
+ * MSG_WAITALL read that would wait for more, see waitall_may_sleep) is deferred to a timed
+ * run; otherwise it is made at once. */
 static long recv_exec(int op, int fd, const double *a, uint8_t *out, int32_t *res, int *err, int try, int *deferred)
 {
   size_t n = (size_t)a[A_DLEN];
   int flags = (int)(int64_t)a[A_MFLAGS];
   socklen_t len = (socklen_t)(int32_t)(int64_t)a[A_3];
+  int sc = (int)a[A_SC];
   long r;
   if (n > DATA_MAX) n = DATA_MAX;
   memset(out, 0xa5, DATA_OFF + DATA_MAX);
+  if (sc && sc_readable(sc) >= 0 && sc_readable(sc) < (op == OP_RECV ? 4 : 6)) {
+    /* compat_sys_socketcall's copy_from_user faults before the call is looked at. */
+    r = x_recvfrom(fd, out + DATA_OFF, n, flags, ptr_of(a[A_1], out), ptr_of(a[A_2], &len), op == OP_RECVFROM, sc);
+    if (r < 0) *err = errno;
+    res[R_ADDRLEN] = (int32_t)len;
+    return r;
+  }
   if (try && !(flags & MSG_DONTWAIT)) {
     struct pollfd pf = { fd, POLLIN, 0 };
     int fl = fcntl(fd, F_GETFL);
-    if (poll(&pf, 1, 0) == 0 && fl >= 0 && !(fl & O_NONBLOCK)) {
+    if ((poll(&pf, 1, 0) == 0 && fl >= 0 && !(fl & O_NONBLOCK)) || waitall_may_sleep(fd, flags, n)) {
       *deferred = 1;
       return -1;
     }
   }
-  if (op == OP_RECV) r = TIMED(a, res, err, recv(fd, out + DATA_OFF, n, flags));
-  else r = TIMED(a, res, err, recvfrom(fd, out + DATA_OFF, n, flags, ptr_of(a[A_1], out), ptr_of(a[A_2], &len)));
+  double t0 = now_ms();
+  r = TIMED(a, res, err, x_recvfrom(fd, out + DATA_OFF, n, flags, ptr_of(a[A_1], out), ptr_of(a[A_2], &len), op == OP_RECVFROM, sc));
+  waitall_cut(a, res, (flags & MSG_WAITALL) != 0, n, r, t0);
   res[R_ADDRLEN] = (int32_t)len;
+  return r;
+}
+
+/* The msghdr calls' native structures, and a zeroed control buffer long enough for any
+ * msg_controllen below optmem_max (131072; longer ones are refused before the copy). */
+static struct iovec g_iov[MSG_IOV_MAX + 1];
+static unsigned char g_ctl[131072];
+struct compat_msghdr32 { uint32_t name; int32_t namelen; uint32_t iov; uint32_t iovlen; uint32_t control; uint32_t controllen; uint32_t flags; };
+
+/* Builds the msghdr of a sendmsg/recvmsg (see the layout above): native into *m, or, with
+ * `sc`, the compat one in g_lom (returned). `name` is the caller's msg_name buffer. */
+static void *msg_build(const double *a, uint8_t *out, uint8_t *name, struct msghdr *m, int sc, int recv)
+{
+  int nk = g_vec[0], namelen = g_vec[1], k = g_vec[6];
+  double iovlen = a[A_2];
+  size_t off = 0;
+  if (k < 0 || k > MSG_IOV_MAX) k = 0;
+  int pad = iovlen <= MSG_IOV_MAX ? (int)iovlen : 0;
+  int n = k > pad ? k : pad;
+  if (!recv) {
+    uint16_t fam = (uint16_t)g_vec[2];
+    uint16_t port = htons((uint16_t)g_vec[4]);
+    uint32_t ip = htonl((uint32_t)g_vec[3]);
+    memset(name, 0, sizeof(struct sockaddr_storage));
+    memcpy(name, &fam, 2);
+    memcpy(name + 2, &port, 2);
+    memcpy(name + 4, &ip, 4);
+  }
+  memset(m, 0, sizeof *m);
+  for (int i = 0; i < n; i++) {
+    if (i < k && g_vec[7 + 2 * i] == PTR_OK) {
+      size_t len = (size_t)(uint32_t)g_vec[8 + 2 * i];
+      if (off + len > DATA_MAX) len = off > DATA_MAX ? 0 : DATA_MAX - off;
+      g_iov[i].iov_base = out + DATA_OFF + off;
+      g_iov[i].iov_len = len;
+      off += len;
+    } else {
+      g_iov[i].iov_base = NULL;
+      g_iov[i].iov_len = i < k ? (size_t)(int64_t)g_vec[8 + 2 * i] : 0;
+    }
+  }
+  m->msg_name = ptr_of(nk, name);
+  m->msg_namelen = (socklen_t)namelen;
+  m->msg_iov = ptr_of(a[A_5], g_iov);
+  m->msg_iovlen = (size_t)iovlen;
+  m->msg_control = ptr_of(a[A_4], g_ctl);
+  m->msg_controllen = (size_t)a[A_3];
+  m->msg_flags = g_vec[5];
+  if (!sc) return ptr_of(a[A_1], m);
+  /* The compat layout: 32-bit pointers, the same values (iov_len keeps its low 32 bits). */
+  struct compat_msghdr32 *c = (struct compat_msghdr32 *)(g_lom + LOM_HDR);
+  uint32_t *civ = (uint32_t *)(g_lom + LOM_IOV);
+  memcpy(g_lom + LOM_NAME, name, sizeof(struct sockaddr_storage));
+  memcpy(g_lom + LOM_DATA, out + DATA_OFF, DATA_MAX);
+  memset(g_lom + LOM_CTL, 0, 4096);
+  for (int i = 0; i < n; i++) {
+    civ[2 * i] = g_iov[i].iov_base ? w32(g_lom + LOM_DATA + ((uint8_t *)g_iov[i].iov_base - (out + DATA_OFF))) : 0;
+    civ[2 * i + 1] = (uint32_t)g_iov[i].iov_len;
+  }
+  c->name = w32(ptr_of(nk, g_lom + LOM_NAME));
+  c->namelen = namelen;
+  c->iov = w32(ptr_of(a[A_5], civ));
+  c->iovlen = (uint32_t)iovlen;
+  c->control = w32(ptr_of(a[A_4], g_lom + LOM_CTL));
+  c->controllen = (uint32_t)a[A_3];
+  c->flags = (uint32_t)g_vec[5];
+  return ptr_of(a[A_1], c);
+}
+
+/* What recvmsg left in the msghdr (and, through socketcall, in the buffers below 4 GiB). */
+static void msg_after(const double *a, uint8_t *out, struct msghdr *m, int sc)
+{
+  uint64_t cl;
+  if (a[A_1] != PTR_OK) return;
+  if (sc) {
+    struct compat_msghdr32 *c = (struct compat_msghdr32 *)(g_lom + LOM_HDR);
+    memcpy(out, g_lom + LOM_NAME, sizeof(struct sockaddr_storage));
+    memcpy(out + DATA_OFF, g_lom + LOM_DATA, DATA_MAX);
+    g_vout[0] = c->namelen;
+    g_vout[1] = (int32_t)c->flags;
+    cl = c->controllen;
+  } else {
+    g_vout[0] = (int32_t)m->msg_namelen;
+    g_vout[1] = m->msg_flags;
+    cl = m->msg_controllen;
+  }
+  g_vout[2] = (int32_t)(uint32_t)cl;
+  g_vout[3] = (int32_t)(uint32_t)(cl >> 32);
+}
+
+static long x_msg(int num, int fd, void *mp, int flags, int sc)
+{
+  if (!sc) return num == 16 ? sendmsg(fd, mp, flags) : recvmsg(fd, mp, flags);
+  uint32_t w[3] = { (uint32_t)fd, w32(mp), (uint32_t)flags };
+  return socketcall32(num, PTR_OK, w, 3, sc_readable(sc));
+}
+
+static long sendmsg_exec(int fd, const double *a, uint8_t *out, int32_t *res, int *err)
+{
+  uint8_t name[sizeof(struct sockaddr_storage)] __attribute__((aligned(8)));
+  struct msghdr m;
+  int sc = (int)a[A_SC];
+  void *mp = msg_build(a, out, name, &m, sc, 0);
+  long r = x_msg(16, fd, mp, (int)(int64_t)a[A_MFLAGS], sc);
+  if (r < 0) *err = errno;
+  report_bound(fd, res);
+  return r;
+}
+
+static long recvmsg_exec(int fd, const double *a, uint8_t *out, int32_t *res, int *err, int try, int *deferred)
+{
+  struct msghdr m;
+  int sc = (int)a[A_SC];
+  int flags = (int)(int64_t)a[A_MFLAGS];
+  size_t n = (size_t)a[A_DLEN];
+  memset(out, 0xa5, DATA_OFF + DATA_MAX);
+  for (int i = 0; i < 4; i++) g_vout[i] = 0;
+  void *mp = msg_build(a, out, out, &m, sc, 1);
+  if (try && !(flags & MSG_DONTWAIT) && !(sc && sc_readable(sc) >= 0 && sc_readable(sc) < 3)) {
+    struct pollfd pf = { fd, POLLIN, 0 };
+    int fl = fcntl(fd, F_GETFL);
+    if ((poll(&pf, 1, 0) == 0 && fl >= 0 && !(fl & O_NONBLOCK)) || waitall_may_sleep(fd, flags, n)) {
+      *deferred = 1;
+      return -1;
+    }
+  }
+  double t0 = now_ms();
+  long r = TIMED(a, res, err, x_msg(17, fd, mp, flags, sc));
+  waitall_cut(a, res, (flags & MSG_WAITALL) != 0, n, r, t0);
+  msg_after(a, out, &m, sc);
   return r;
 }
 
@@ -985,6 +1206,12 @@ static int run(int op, const double *a, uint8_t *out, int32_t *res, int try)
   case OP_RECV:
   case OP_RECVFROM:
     r = recv_exec(op, fd, a, out, res, &err, try, &deferred);
+    break;
+  case OP_SENDMSG:
+    r = sendmsg_exec(fd, a, out, res, &err);
+    break;
+  case OP_RECVMSG:
+    r = recvmsg_exec(fd, a, out, res, &err, try, &deferred);
     break;
   default:
     err = ENOSYS;

@@ -33,6 +33,8 @@ function concretize(e: Expected): Observed {
   if (e.addr !== undefined) o.addr = e.addr;
   if (e.addrlen !== undefined) o.addrlen = e.addrlen;
   if (e.data !== undefined) o.data = e.data;
+  if (e.msgFlags !== undefined) o.msgFlags = e.msgFlags;
+  if (e.controllen !== undefined) o.controllen = e.controllen;
   if (e.optval !== undefined) o.optval = typeof e.optval === 'string' ? e.optval : valueHex(e.optval.lo, e.optval.bytes, e.optval.shown);
   if (e.optlen !== undefined) o.optlen = e.optlen;
   if (e.revents !== undefined) o.revents = [...e.revents];

@@ -5,7 +5,7 @@
  * two can be compared line by line. Pure: returns the source text.
  */
 import { DATA_MAX, type AddrIn, type AddrOut, type Call, type OptOut, type Ptr } from '../../spec/call.js';
-import { F_DUPFD, F_GETFD, F_GETFL, SOCKADDR_STORAGE_LEN } from '../../spec/constants.js';
+import { F_DUPFD, F_GETFD, F_GETFL, MSG_WAITALL, SOCKADDR_STORAGE_LEN } from '../../spec/constants.js';
 import { renderCall } from './call.js';
 import { REVENTS_UNTOUCHED } from '../../spec/observed.js';
 import { F_DUPFD_CLOEXEC } from './names.js';
@@ -46,7 +46,7 @@ function addrIn(a: AddrIn): { decl: string; args: string } {
 /** Declarations and the (pointer, length pointer) arguments for an address coming out. */
 function addrOut(o: AddrOut): { decl: string; args: string; after: string } {
   const decl = `    unsigned char buf[${SOCKADDR_STORAGE_LEN}];\n    socklen_t len = ${cLen(o.len)};\n` +
-    '    memset(buf, 0xa5, sizeof buf);\n';
+    '    memset(buf, 0xa5, sizeof buf);\n    (void)len; /* unused when the call passes NULL */\n';
   const shown = Math.min(Math.max(o.len, 0), SOCKADDR_STORAGE_LEN);
   let after = '';
   if (o.ptr === 'ok') after += `      fputs(" addr=", out);\n      put_buf(buf, ${shown});\n`;
@@ -82,6 +82,8 @@ interface CallCode {
   after: string;
   /** Printed after the return value, blocked or not. */
   always: string;
+  /** A MSG_WAITALL read of this many bytes: cut short by the deadline, it prints as blocked. */
+  waitall?: number;
 }
 
 function callCode(c: Call): CallCode {
@@ -144,11 +146,63 @@ function callCode(c: Call): CallCode {
     case 'recvfrom': {
       const decl = `    static unsigned char rb[${DATA_MAX}];\n    memset(rb, 0xa5, sizeof rb);\n`;
       const data = `      if (r >= 0) { fputs(" data=", out); put_hex(rb, (int)(r < ${c.len} ? r : ${c.len})); }\n`;
-      if (c.op === 'recv') return { ...none, decl, mayBlock: true, after: data, expr: `recv(${cInt(c.fd)}, rb, ${c.len}, ${cInt(c.flags)})` };
+      const waitall = (c.flags & MSG_WAITALL) !== 0 ? { waitall: c.len } : {};
+      if (c.op === 'recv') return { ...none, decl, mayBlock: true, after: data, expr: `recv(${cInt(c.fd)}, rb, ${c.len}, ${cInt(c.flags)})`, ...waitall };
       const o = addrOut(c.out);
-      return { ...none, decl: decl + o.decl, mayBlock: true, after: o.after + data, expr: `recvfrom(${cInt(c.fd)}, rb, ${c.len}, ${cInt(c.flags)}, ${o.args})` };
+      return { ...none, decl: decl + o.decl, mayBlock: true, after: o.after + data, expr: `recvfrom(${cInt(c.fd)}, rb, ${c.len}, ${cInt(c.flags)}, ${o.args})`, ...waitall };
     }
+    case 'sendmsg':
+    case 'recvmsg':
+      return msgCode(c);
   }
+}
+
+/**
+ * sendmsg/recvmsg: a native struct msghdr (its iovecs over one byte array, a zeroed control
+ * buffer); through socketcall (`sc`) msg_call32 copies it into the compat layout below 4 GiB
+ * and back. recvmsg prints msg_name, msg_namelen, the bytes, msg_flags and msg_controllen.
+ */
+function msgCode(c: Extract<Call, { op: 'sendmsg' | 'recvmsg' }>, sc?: { num: number; kind: number; readable: number }): CallCode {
+  const none = { decl: '', after: '', always: '', mayBlock: false };
+  const send = c.op === 'sendmsg';
+  const call = (m: string): string => (sc
+    ? `msg_call32(${sc.num}, ${sc.kind}, ${cInt(c.fd)}, ${m}, ${cInt(c.flags)}, ${sc.readable})`
+    : `${c.op}(${cInt(c.fd)}, ${m}, ${cInt(c.flags)})`);
+  const always = send ? `    put_bound(${cInt(c.fd)});\n` : '';
+  const m = c.msg;
+  if (m.ptr !== 'ok') return { ...none, always, mayBlock: !send, expr: call(m.ptr === 'null' ? 'NULL' : 'BAD') };
+  const iovs = m.iovs;
+  const lenOf = (v: (typeof iovs)[number]): number => (v.ptr === 'ok' ? ('data' in v ? v.data.length / 2 : v.len) : v.len);
+  const bytes = m.iovs.map((v) => (v.ptr === 'ok' && 'data' in v ? v.data : '')).join('');
+  const nb = bytes.length / 2;
+  const slots = Math.max(1, iovs.length, m.iovlen <= 1024 ? m.iovlen : 0);
+  let decl = send
+    ? `    static unsigned char d[${Math.max(nb, 1)}] = {${nb === 0 ? '0' : Array.from({ length: nb }, (_, i) => `0x${bytes.slice(2 * i, 2 * i + 2)}`).join(', ')}};\n`
+    : `    static unsigned char d[${DATA_MAX}];\n    unsigned char buf[${SOCKADDR_STORAGE_LEN}];\n    memset(d, 0xa5, sizeof d);\n    memset(buf, 0xa5, sizeof buf);\n`;
+  decl += `    static struct iovec iov[${slots}];\n    struct msghdr m;\n    memset(iov, 0, sizeof iov);\n    memset(&m, 0, sizeof m);\n`;
+  let off = 0;
+  iovs.forEach((v, i) => {
+    if (v.ptr === 'ok') { decl += `    iov[${i}].iov_base = d + ${off}; iov[${i}].iov_len = ${lenOf(v)};\n`; off += lenOf(v); } else decl += `    iov[${i}].iov_len = (size_t)(long)${cInt(v.len)};\n`;
+  });
+  let name = 'NULL';
+  if (c.op === 'sendmsg' && c.msg.ptr === 'ok' && c.msg.name.ptr === 'ok') {
+    const nm = c.msg.name;
+    const ip = nm.addr.split('.').map((x) => Number(x) & 0xff).join(', ');
+    decl += `    struct sockaddr_storage ss;\n    static const unsigned char ip[4] = {${ip}};\n    fill_in(&ss, ${nm.family & 0xffff}, ${nm.port & 0xffff}, ip);\n`;
+    name = '&ss';
+  } else if (!send && m.name.ptr === 'ok') name = 'buf';
+  decl += `    m.msg_name = ${ptrExpr(m.name.ptr, name)};\n    m.msg_namelen = ${cLen(m.name.len)};\n` +
+    `    m.msg_iov = ${ptrExpr(m.iov, 'iov')};\n    m.msg_iovlen = ${m.iovlen}UL;\n` +
+    `    m.msg_control = ${ptrExpr(m.control, 'zero_ctl')};\n    m.msg_controllen = ${m.controllen}UL;\n    m.msg_flags = ${cInt(m.flags)};\n`;
+  if (send) return { ...none, decl, always, expr: call('&m') };
+  const total = m.iovs.slice(0, m.iovlen).reduce((n, v) => n + (v.ptr === 'ok' ? lenOf(v) : 0), 0);
+  let after = '';
+  if (m.name.ptr === 'ok') after += `      fputs(" addr=", out);\n      put_buf(buf, ${Math.min(Math.max(m.name.len, 0), SOCKADDR_STORAGE_LEN)});\n`;
+  after += '      fprintf(out, " len=%d", (int)m.msg_namelen);\n';
+  after += `      if (r >= 0) { fputs(" data=", out); put_hex(d, (int)(r < ${total} ? r : ${total})); }\n`;
+  after += '      fputs(" msg_flags=", out);\n      put_flags(msg_flag_names, (unsigned)m.msg_flags);\n      fprintf(out, " controllen=%lu", (unsigned long)m.msg_controllen);\n';
+  const waitall = (c.flags & MSG_WAITALL) !== 0 ? total : undefined;
+  return { ...none, decl, mayBlock: true, after, expr: call('&m'), ...(waitall !== undefined ? { waitall } : {}) };
 }
 
 /** The entries array holds the call's entries, then {-1, 0} up to nfds (at most 1024). */
@@ -258,6 +312,42 @@ function socketcallCode(c: Extract<Call, { op: 'socketcall' }>): CallCode {
       decl += `    int *v = (int *)(lo + 1024);\n    memset(v, 0, 256);\n    *v = ${cInt(inner.value)};\n`;
       words = [cInt(inner.fd), cInt(inner.level), cInt(inner.name), ptr(inner.ptr ?? 'ok', 'v'), cInt(inner.optlen)];
       break;
+    case 'send':
+    case 'sendto': {
+      // The bytes at lo + 2048, the address (sendto) at lo.
+      const n = inner.data.length / 2;
+      decl += `    static const unsigned char d[${Math.max(n, 1)}] = {${n === 0 ? '0' : Array.from({ length: n }, (_, i) => `0x${inner.data.slice(2 * i, 2 * i + 2)}`).join(', ')}};\n    memcpy(lo + 2048, d, ${n});\n`;
+      words = [cInt(inner.fd), 'W(lo + 2048)', String(n), cInt(inner.flags)];
+      if (inner.op === 'sendto') {
+        const a = inner.addr;
+        if (a.ptr === 'ok') {
+          const ip = a.addr.split('.').map((x) => Number(x) & 0xff).join(', ');
+          decl += `    static const unsigned char ip[4] = {${ip}};\n    fill_in((struct sockaddr_storage *)lo, ${a.family & 0xffff}, ${a.port & 0xffff}, ip);\n`;
+        }
+        words.push(ptr(a.ptr, 'lo'), cInt(a.len));
+      }
+      always = `    put_bound(${cInt(inner.fd)});\n`;
+      break;
+    }
+    case 'recv':
+    case 'recvfrom': {
+      decl += `    unsigned char *rb = lo + 2048;\n    memset(rb, 0xa5, ${DATA_MAX});\n`;
+      words = [cInt(inner.fd), 'W(rb)', String(inner.len), cInt(inner.flags)];
+      if (inner.op === 'recvfrom') {
+        const o = inner.out;
+        decl += `    unsigned char *buf = lo + 256;\n    socklen_t *len = (socklen_t *)(lo + 512);\n    memset(buf, 0xa5, ${SOCKADDR_STORAGE_LEN});\n    *len = ${cLen(o.len)};\n`;
+        words.push(ptr(o.ptr, 'buf'), ptr(o.lenPtr, 'len'));
+        const shown = Math.min(Math.max(o.len, 0), SOCKADDR_STORAGE_LEN);
+        if (o.ptr === 'ok') after += `      fputs(" addr=", out);\n      put_buf(buf, ${shown});\n`;
+        if (o.lenPtr === 'ok') after += '      fprintf(out, " len=%d", (int)*len);\n';
+      }
+      after += `      if (r >= 0) { fputs(" data=", out); put_hex(rb, (int)(r < ${inner.len} ? r : ${inner.len})); }\n`;
+      const list = words.map((w) => `(unsigned)${w}`).join(', ');
+      return { decl, expr: `socketcall32(${cInt(c.num)}, ${kind}, (const unsigned[]){${list}}, ${words.length}, ${readable})`, after, always, mayBlock: true, ...((inner.flags & MSG_WAITALL) !== 0 ? { waitall: inner.len } : {}) };
+    }
+    case 'sendmsg':
+    case 'recvmsg':
+      return msgCode(inner, { num: c.num, kind, readable });
   }
   const list = words.map((w) => `(unsigned)${w}`).join(', ');
   return { decl, expr: `socketcall32(${cInt(c.num)}, ${kind}, (const unsigned[]){${list}}, ${words.length}, ${readable})`, after, always, mayBlock };
@@ -274,7 +364,9 @@ function fcntlMeaning(c: Call): string {
 function step(n: number, c: Call): string {
   const k = callCode(c);
   const text = renderCall(c);
-  const call = k.mayBlock ? `    arm();\n    r = ${k.expr};\n    e = errno;\n    disarm();\n` : `    r = ${k.expr};\n    e = errno;\n`;
+  // A MSG_WAITALL read the deadline cut short returns what it took: blocked, as the adapters report it.
+  const cut = k.waitall !== undefined ? `    if (fired && r >= 0 && r < ${k.waitall}) { r = -1; e = EINTR; }\n` : '';
+  const call = k.mayBlock ? `    arm();\n    r = ${k.expr};\n    e = errno;\n    disarm();\n${cut}` : `    r = ${k.expr};\n    e = errno;\n`;
   const after = k.after + fcntlMeaning(c);
   return `  { /* ${n} */\n${k.decl}${call}    begin(${n}, ${cString(text)});\n` +
     (after ? `    if (!result(r, e, ${k.mayBlock ? 1 : 0})) {\n${after}    }\n` : `    result(r, e, ${k.mayBlock ? 1 : 0});\n`) +

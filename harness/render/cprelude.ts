@@ -10,6 +10,7 @@ import { FILL_BYTE, FILL_RUN_MIN } from './buffer.js';
 import { ACCESS_MODES, FD_FLAGS, O_FLAGS, POLL_FLAGS, type NameTable } from './names.js';
 import { REVENTS_UNTOUCHED } from '../../spec/observed.js';
 import { BLOCKED_TEXT } from './result.js';
+import { MSG_FLAGS } from './call.js';
 
 /** How long a possibly blocking call may take before it counts as blocked (µs). */
 export const DEADLINE_US = 200_000;
@@ -73,6 +74,7 @@ struct name { const char *name; unsigned v; };
 ${table('o_flags', O_FLAGS)}
 ${table('fd_flags', FD_FLAGS)}
 ${table('poll_flags', POLL_FLAGS)}
+${table('msg_flag_names', MSG_FLAGS.map(([v, n]) => [n, v] as const))}
 
 /* errno names as sockspec prints them (spec/errno.ts); others print as E<n>. */
 static const char *errno_name(int e) {
@@ -223,6 +225,70 @@ static MAYBE_UNUSED long socketcall32(int num, int kind, const unsigned *w, int 
 #endif
 }
 
+/* A zeroed control buffer for sendmsg/recvmsg (msg_controllen below optmem_max). */
+static MAYBE_UNUSED unsigned char zero_ctl[131072];
+
+/* sendmsg (16) or recvmsg (17) through socketcall: the native msghdr m (or NULL/BAD) is
+ * copied into the compat layout below 4 GiB (32-bit pointers; msg_iovlen and
+ * msg_controllen keep 32 bits), its name, iovec bytes and fields copied back afterwards. */
+struct msghdr32 { unsigned name; int namelen; unsigned iov, iovlen, control, controllen, flags; };
+static MAYBE_UNUSED unsigned lo_ptr(const void *p, unsigned char *low) {
+  return p == NULL ? 0 : p == BAD ? 1 : W(low);
+}
+static MAYBE_UNUSED long msg_call32(int num, int kind, int fd, struct msghdr *m, int flags, int readable) {
+  static unsigned char *lm;
+  struct msghdr32 *c;
+  unsigned *civ, w[3];
+  unsigned char *data;
+  size_t i, n, off = 0;
+  long r;
+  int e;
+  if (lm == NULL) {
+#ifdef MAP_32BIT
+    lm = mmap(NULL, 65536, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+#else
+    lm = MAP_FAILED;
+#endif
+    if (lm == MAP_FAILED) { fprintf(out, "# repro: no memory below 4 GiB for socketcall\\n"); exit(2); }
+  }
+  c = (struct msghdr32 *)lm;
+  civ = (unsigned *)(lm + 256);
+  data = lm + 16384;
+  memset(lm + 32768, 0, 4096);
+  if (m != NULL && (void *)m != BAD) {
+    n = m->msg_iov != NULL && (void *)m->msg_iov != BAD && m->msg_iovlen <= 1024 ? m->msg_iovlen : 0;
+    for (i = 0; i < n; i++) {
+      civ[2 * i] = m->msg_iov[i].iov_base == NULL ? 0 : W(data + off);
+      civ[2 * i + 1] = (unsigned)m->msg_iov[i].iov_len;
+      if (m->msg_iov[i].iov_base != NULL) { memcpy(data + off, m->msg_iov[i].iov_base, m->msg_iov[i].iov_len); off += m->msg_iov[i].iov_len; }
+    }
+    if (m->msg_name != NULL && m->msg_name != BAD) memcpy(lm + 64, m->msg_name, 128);
+    c->name = lo_ptr(m->msg_name, lm + 64);
+    c->namelen = (int)m->msg_namelen;
+    c->iov = lo_ptr(m->msg_iov, (unsigned char *)civ);
+    c->iovlen = (unsigned)m->msg_iovlen;
+    c->control = lo_ptr(m->msg_control, lm + 32768);
+    c->controllen = (unsigned)m->msg_controllen;
+    c->flags = (unsigned)m->msg_flags;
+  }
+  w[0] = (unsigned)fd;
+  w[1] = lo_ptr(m, lm);
+  w[2] = (unsigned)flags;
+  r = socketcall32(num, kind, w, 3, readable);
+  e = errno;
+  if (m != NULL && (void *)m != BAD) {
+    n = m->msg_iov != NULL && (void *)m->msg_iov != BAD && m->msg_iovlen <= 1024 ? m->msg_iovlen : 0;
+    for (i = 0, off = 0; i < n; i++)
+      if (m->msg_iov[i].iov_base != NULL) { memcpy(m->msg_iov[i].iov_base, data + off, m->msg_iov[i].iov_len); off += m->msg_iov[i].iov_len; }
+    if (m->msg_name != NULL && m->msg_name != BAD) memcpy(m->msg_name, lm + 64, 128);
+    m->msg_namelen = (socklen_t)c->namelen;
+    m->msg_flags = (int)c->flags;
+    m->msg_controllen = c->controllen;
+  }
+  errno = e;
+  return r;
+}
+
 /* mmap(NULL, len, prot, flags, fd, off), unmapped at once: 0 for a mapping, else -1 (errno). */
 static MAYBE_UNUSED long mmap_once(int fd, unsigned long len, int prot, int flags, long off) {
   void *m = mmap(NULL, len, prot, flags, fd, off);
@@ -231,9 +297,12 @@ static MAYBE_UNUSED long mmap_once(int fd, unsigned long len, int prot, int flag
   return 0;
 }
 
-static void on_alarm(int sig) { (void)sig; }
+/* Set when the deadline fired during the last armed call. */
+static volatile sig_atomic_t fired;
+static void on_alarm(int sig) { (void)sig; fired = 1; }
 static MAYBE_UNUSED void arm(void) {
   struct itimerval t = {{0, 0}, {0, DEADLINE_US}};
+  fired = 0;
   setitimer(ITIMER_REAL, &t, NULL);
 }
 static MAYBE_UNUSED void disarm(void) {

@@ -3,7 +3,7 @@
  * newline) and a reader that checks every field and names the file and the field path of
  * the first thing that is wrong. Neither function changes its input.
  */
-import type { AddrIn, AddrOut, Call, FdSet, OptOut, PollEntry, SocketcallInner, Timeval } from '../../spec/call.js';
+import type { AddrIn, AddrOut, Call, FdSet, IovIn, IovOut, MsgIn, MsgOut, OptOut, PollEntry, SocketcallInner, Timeval } from '../../spec/call.js';
 import { ERRNO, type ErrnoName } from '../../spec/errno.js';
 import type { Expected, OptHole, PortHole } from '../../spec/expected.js';
 import type { Bound, Observed, Returned, SelectSets } from '../../spec/observed.js';
@@ -55,6 +55,26 @@ function op<const O extends Call['op']>(o: O): Shape<O> {
   return oneOf([o] as const);
 }
 
+const iovIn: Shape<IovIn> = tagged<IovIn>('ptr', {
+  ok: obj<Of<IovIn, 'ptr', 'ok'>>({ ptr: req(oneOf(['ok'] as const)), data: req(hexBytes) }),
+  null: obj<Of<IovIn, 'ptr', 'null'>>({ ptr: req(oneOf(['null'] as const)), len: req(int) }),
+});
+const iovOut: Shape<IovOut> = obj<IovOut>({ ptr: req(oneOf(['ok', 'null'] as const)), len: req(int) });
+const msgCommon = {
+  iov: req(ptr), iovlen: req(int), control: req(ptr), controllen: req(int), flags: req(int),
+};
+const msgNoBuffer = obj<{ ptr: 'null' | 'bad' }>({ ptr: req(oneOf(['null', 'bad'] as const)) });
+const msgIn: Shape<MsgIn> = tagged<MsgIn>('ptr', {
+  ok: obj<Of<MsgIn, 'ptr', 'ok'>>({ ptr: req(oneOf(['ok'] as const)), name: req(addrIn), iovs: req(arrayOf(iovIn)), ...msgCommon }),
+  null: msgNoBuffer,
+  bad: msgNoBuffer,
+});
+const msgOut: Shape<MsgOut> = tagged<MsgOut>('ptr', {
+  ok: obj<Of<MsgOut, 'ptr', 'ok'>>({ ptr: req(oneOf(['ok'] as const)), name: req(obj<{ ptr: 'ok' | 'null' | 'bad'; len: number }>({ ptr: req(ptr), len: req(int) })), iovs: req(arrayOf(iovOut)), ...msgCommon }),
+  null: msgNoBuffer,
+  bad: msgNoBuffer,
+});
+
 const innerVariants = {
   socket: obj<Of<Call, 'op', 'socket'>>({ op: req(op('socket')), domain: req(int), type: req(int), protocol: req(int) }),
   bind: obj<Of<Call, 'op', 'bind'>>({ op: req(op('bind')), fd: req(int), addr: req(addrIn) }),
@@ -71,6 +91,12 @@ const innerVariants = {
   getsockopt: obj<Of<Call, 'op', 'getsockopt'>>({
     op: req(op('getsockopt')), fd: req(int), level: req(int), name: req(int), opt: req(optOut),
   }),
+  send: obj<Of<Call, 'op', 'send'>>({ op: req(op('send')), fd: req(int), data: req(hexBytes), flags: req(int) }),
+  sendto: obj<Of<Call, 'op', 'sendto'>>({ op: req(op('sendto')), fd: req(int), data: req(hexBytes), flags: req(int), addr: req(addrIn) }),
+  recv: obj<Of<Call, 'op', 'recv'>>({ op: req(op('recv')), fd: req(int), len: req(int), flags: req(int) }),
+  recvfrom: obj<Of<Call, 'op', 'recvfrom'>>({ op: req(op('recvfrom')), fd: req(int), len: req(int), flags: req(int), out: req(addrOut) }),
+  sendmsg: obj<Of<Call, 'op', 'sendmsg'>>({ op: req(op('sendmsg')), fd: req(int), msg: req(msgIn), flags: req(int) }),
+  recvmsg: obj<Of<Call, 'op', 'recvmsg'>>({ op: req(op('recvmsg')), fd: req(int), msg: req(msgOut), flags: req(int) }),
 };
 const innerCall = tagged<SocketcallInner>('op', innerVariants);
 const call: Shape<Call> = tagged<Call>('op', {
@@ -81,10 +107,6 @@ const call: Shape<Call> = tagged<Call>('op', {
   socketcall: obj<Of<Call, 'op', 'socketcall'>>({
     op: req(op('socketcall')), num: req(int), args: req(ptr), readable: opt(int), call: opt(innerCall),
   }),
-  send: obj<Of<Call, 'op', 'send'>>({ op: req(op('send')), fd: req(int), data: req(hexBytes), flags: req(int) }),
-  sendto: obj<Of<Call, 'op', 'sendto'>>({ op: req(op('sendto')), fd: req(int), data: req(hexBytes), flags: req(int), addr: req(addrIn) }),
-  recv: obj<Of<Call, 'op', 'recv'>>({ op: req(op('recv')), fd: req(int), len: req(int), flags: req(int) }),
-  recvfrom: obj<Of<Call, 'op', 'recvfrom'>>({ op: req(op('recvfrom')), fd: req(int), len: req(int), flags: req(int), out: req(addrOut) }),
   poll: obj<Of<Call, 'op', 'poll'>>({ op: req(op('poll')), fds: req(ptr), entries: req(arrayOf(pollEntry)), nfds: req(int), timeout: req(int) }),
   select: obj<Of<Call, 'op', 'select'>>({
     op: req(op('select')), nfds: req(int), read: req(fdSet), write: req(fdSet), except: req(fdSet), timeout: req(timeval),
@@ -96,7 +118,7 @@ const bound: Shape<Bound> = obj<Bound>({ addr: req(str), port: req(int) });
 const observed: Shape<Observed> = tagged<Observed>('kind', {
   returned: obj<Returned>({
     kind: req(oneOf(['returned'] as const)), ret: req(int), errno: opt(observedErrno),
-    addr: opt(hexBytes), addrlen: opt(int), data: opt(hexBytes), optval: opt(hexBytes), optlen: opt(int), bound: opt(bound), revents: opt(arrayOf(int)), sets: opt(selectSets),
+    addr: opt(hexBytes), addrlen: opt(int), data: opt(hexBytes), msgFlags: opt(int), controllen: opt(int), optval: opt(hexBytes), optlen: opt(int), bound: opt(bound), revents: opt(arrayOf(int)), sets: opt(selectSets),
   }),
   blocked: obj<Of<Observed, 'kind', 'blocked'>>({ kind: req(oneOf(['blocked'] as const)), bound: opt(bound) }),
   crashed: obj<Of<Observed, 'kind', 'crashed'>>({ kind: req(oneOf(['crashed'] as const)), detail: req(str) }),
@@ -117,7 +139,7 @@ const expected: Shape<Expected> = tagged<Expected>('kind', {
   blocked: obj<Of<Expected, 'kind', 'blocked'>>({ kind: req(oneOf(['blocked'] as const)), bound: opt(expectedBound) }),
   returned: obj<Of<Expected, 'kind', 'returned'>>({
     kind: req(oneOf(['returned'] as const)), ret: req(int), errno: opt(errnoName),
-    addr: opt(hexBytes), addrlen: opt(int), data: opt(hexBytes),
+    addr: opt(hexBytes), addrlen: opt(int), data: opt(hexBytes), msgFlags: opt(int), controllen: opt(int),
     optval: opt(either((v) => typeof v === 'string', hexBytes, optHole)), optlen: opt(int), bound: opt(expectedBound), revents: opt(arrayOf(int)), sets: opt(selectSets),
   }),
 });
