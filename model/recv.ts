@@ -12,6 +12,8 @@ import type { Call } from '../spec/call.js';
 import { MSG_DONTWAIT, MSG_PEEK, MSG_TRUNC, O_NONBLOCK } from '../spec/constants.js';
 import { moveAddrToUser, sockaddrInHex } from './addr.js';
 import { lookupSock } from './fd.js';
+import { unixAt } from './unix.js';
+import { unixRecvStep } from './unixdata.js';
 import { blocked, fail, type Outcome } from './outcome.js';
 import { RCV_SHUTDOWN, type Sock, type State } from './state.js';
 import { tcpRecvStep, TCP_RECV_RULE_SUFFIXES } from './tcprecv.js';
@@ -30,6 +32,8 @@ type RecvCall = Extract<Call, { op: 'recv' | 'recvfrom' }>;
 
 export function recvStep(s: State, c: RecvCall): Outcome[] {
   const p = c.op;
+  const ux = unixAt(s, c.fd);
+  if (ux) return unixRecvStep(s, c, ux.id, ux.u); // AF_UNIX (model/unix*.ts): unixdata.ts
   const l = lookupSock(s, c.fd);
   if (l.errno) return [fail(s, `${p}/${l.errno}`, l.errno)];
   const { id, sock } = l;
