@@ -8,7 +8,7 @@ import type { World } from '../spec/adapter.js';
 import type { AddrOut, IovIn, IovOut, MsgOut, Op, OptOut, Ptr, Timeval } from '../spec/call.js';
 import {
   AF_INET, AF_INET6, AF_UNIX, AF_UNSPEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, IPPROTO_ICMP, IPPROTO_TCP,
-  IPPROTO_UDP, O_NONBLOCK, O_RDWR, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_RAW, SOCK_STREAM, SOL_SOCKET, SO_ACCEPTCONN,
+  IPPROTO_UDP, O_NONBLOCK, O_RDWR, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_RAW, SOCK_SEQPACKET, SOCK_STREAM, SOL_SOCKET, SO_ACCEPTCONN,
   SO_DOMAIN, SO_ERROR, SO_KEEPALIVE, SO_PROTOCOL, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, SO_TYPE, TCP_NODELAY,
   SOCKETCALL_NUM, MSG_CMSG_COMPAT, MSG_DONTWAIT, MSG_NOSIGNAL, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLRDBAND, POLLRDHUP, POLLWRBAND,
 } from '../spec/constants.js';
@@ -40,6 +40,19 @@ export function validSocketArb(): fc.Arbitrary<Extract<Template, { op: 'socket' 
     op: fc.constant('socket' as const), domain: fc.constant(AF_INET),
     type: fc.tuple(fc.constantFrom(SOCK_STREAM, SOCK_STREAM, SOCK_STREAM, SOCK_DGRAM), fc.constantFrom(0, 0, SOCK_NONBLOCK, SOCK_CLOEXEC, SOCK_NONBLOCK | SOCK_CLOEXEC)).map(([t, f]) => t | f),
     protocol: fc.constant(0),
+  });
+}
+
+/**
+ * A valid socketpair(AF_UNIX, ...): stream mostly, also datagram and seqpacket, with random
+ * SOCK_NONBLOCK/SOCK_CLOEXEC; protocol 0 or PF_UNIX.
+ */
+export function validSocketpairArb(): fc.Arbitrary<Extract<Template, { op: 'socketpair' }>> {
+  return fc.record({
+    op: fc.constant('socketpair' as const), domain: fc.constant(AF_UNIX),
+    type: fc.tuple(fc.constantFrom(SOCK_STREAM, SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET), fc.constantFrom(0, 0, 0, SOCK_NONBLOCK, SOCK_CLOEXEC, SOCK_NONBLOCK | SOCK_CLOEXEC)).map(([t, f]) => t | f),
+    protocol: fc.constantFrom(0, 0, 0, 1),
+    sv: fc.constant('ok' as const),
   });
 }
 
@@ -105,6 +118,24 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
       fc.record({ op: fc.constant('socket' as const), domain: fc.constant(AF_INET), type: fc.constant(SOCK_RAW), protocol: fc.constant(0) }),
     ), weight: Math.max(0, Math.round(p * 10)) },
   );
+  // socketpair: AF_UNIX pairs mostly; invalid draws: other families (AF_INET: sock_no_socketpair),
+  // out-of-range families and types, protocols unix_create refuses, bad flags, a faulting sv.
+  const socketpair = fc.oneof(
+    { arbitrary: validSocketpairArb(), weight: 10 },
+    { arbitrary: fc.oneof(
+      validSocketpairArb().chain((t) => fc.constantFrom('null' as const, 'bad' as const).map((sv) => ({ ...t, sv }))),
+      fc.record({ op: fc.constant('socketpair' as const), domain: fc.constantFrom(AF_INET, AF_UNSPEC, -1, 46, 1000), type: fc.constantFrom(SOCK_STREAM, SOCK_DGRAM), protocol: fc.constantFrom(0, 0, IPPROTO_UDP, 263), sv: fc.constant('ok' as const) }),
+      fc.record({ op: fc.constant('socketpair' as const), domain: fc.constant(AF_UNIX), type: fc.constantFrom(SOCK_RAW, 4, 6, 7, 10, 11, 15, SOCK_STREAM | 0x100, SOCK_DGRAM | 0x40000000), protocol: fc.constant(0), sv: fc.constant('ok' as const) }),
+      fc.record({ op: fc.constant('socketpair' as const), domain: fc.constant(AF_UNIX), type: fc.constantFrom(SOCK_STREAM, SOCK_DGRAM), protocol: fc.constantFrom(2, 5, -1), sv: fc.constant('ok' as const) }),
+    ), weight: Math.max(0, Math.round(p * 10)) },
+  );
+  // AF_UNIX abstract names (the resolver makes sun_path[0] 0): three names, lengths that
+  // unix_validate_addr takes (3..110) mostly; binds, connects and sendtos on unix sockets.
+  const unixName: fc.Arbitrary<AddrInT> = fc.record({
+    ptr: fc.constant('ok' as const), len: either(p, fc.constantFrom(16, 16, 16, 3, 110), fc.constantFrom(111, 1)), family: fc.constant(AF_UNIX),
+    addr: fc.constantFrom('0.0.0.0', '127.0.0.1', '127.0.0.2'), port: fc.constant(0),
+  });
+  const unixTarget = either<FdRef>(p / 2, k.map((i): FdRef => ({ role: 'unix', k: i })), rawFd);
   const flags4 = either(p, fc.constantFrom(0, SOCK_NONBLOCK, SOCK_CLOEXEC, SOCK_NONBLOCK | SOCK_CLOEXEC), fc.constantFrom(1, O_NONBLOCK | 4, -1, 0x80000000 | 0));
   const fcntl = fc.oneof(
     fc.record({ op: fc.constant('fcntl' as const), fd, cmd: fc.constantFrom(F_GETFD, F_GETFL), arg: fc.constant(0) }),
@@ -179,14 +210,17 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
   const sendFlags = either(p, fc.constantFrom(0, 0, MSG_DONTWAIT, MSG_NOSIGNAL), fc.constantFrom(MSG_OOB, MSG_OOB | MSG_DONTWAIT));
   const tcpSendFlags = fc.constantFrom(0, 0, MSG_DONTWAIT, MSG_NOSIGNAL);
   const udpFd = either<FdRef>(p / 2, k.map((i): FdRef => ({ role: 'udp', k: i })), badDataFd);
+  const unixFd = either<FdRef>(p / 2, k.map((i): FdRef => ({ role: 'unix', k: i })), badDataFd);
   const tcpSendFd = either<FdRef>(p / 2, fc.oneof(
     { arbitrary: k.map((i): FdRef => ({ role: 'tcpPeer', k: i })), weight: 3 },
     { arbitrary: k.map((i): FdRef => ({ role: 'tcpSend', k: i })), weight: 1 },
   ), badDataFd);
   /** A send's target and flags: UDP (flags with MSG_OOB among the invalid draws) or TCP. */
   const sendTarget = fc.oneof(
-    fc.record({ fd: udpFd, flags: sendFlags }),
-    fc.record({ fd: tcpSendFd, flags: tcpSendFlags }),
+    { arbitrary: fc.record({ fd: udpFd, flags: sendFlags }), weight: 3 },
+    { arbitrary: fc.record({ fd: tcpSendFd, flags: tcpSendFlags }), weight: 3 },
+    // AF_UNIX: never MSG_OOB (not modelled).
+    { arbitrary: fc.record({ fd: unixFd, flags: tcpSendFlags }), weight: 2 },
   );
   const recvFlags = fc.constantFrom(
     0, 0, MSG_DONTWAIT, MSG_DONTWAIT, MSG_PEEK, MSG_PEEK | MSG_DONTWAIT, MSG_TRUNC, MSG_TRUNC | MSG_DONTWAIT, MSG_WAITALL | MSG_DONTWAIT,
@@ -302,6 +336,15 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
     { op: 'recvfrom', arbitrary: D.recvfrom, weight: 6 },
     { op: 'sendmsg', arbitrary: D.sendmsg, weight: 7 },
     { op: 'recvmsg', arbitrary: D.recvmsg, weight: 6 },
+    // AF_UNIX pairs: socketpair itself, reads of what was sent (or not), sends by name, names.
+    { op: 'socketpair', arbitrary: socketpair, weight: 5 },
+    { op: 'recv', arbitrary: fc.record({ op: fc.constant('recv' as const), fd: either<FdRef>(p / 2, fc.oneof({ arbitrary: k.map((i): FdRef => ({ role: 'unixReadable', k: i })), weight: 3 }, { arbitrary: k.map((i): FdRef => ({ role: 'unix', k: i })), weight: 1 }), badDataFd), len: recvLen, flags: recvFlags }), weight: 5 },
+    { op: 'recvfrom', arbitrary: fc.record({ op: fc.constant('recvfrom' as const), fd: either<FdRef>(p / 2, k.map((i): FdRef => ({ role: 'unixReadable', k: i })), badDataFd), len: recvLen, flags: recvFlags, out }), weight: 2 },
+    { op: 'sendto', arbitrary: fc.record({ op: fc.constant('sendto' as const), fd: unixFd, data: payload, flags: tcpSendFlags, addr: unixName }), weight: 2 },
+    { op: 'bind', arbitrary: fc.record({ op: fc.constant('bind' as const), fd: unixTarget, addr: unixName }), weight: 2 },
+    { op: 'connect', arbitrary: fc.record({ op: fc.constant('connect' as const), fd: unixTarget, addr: fc.oneof(unixName, fc.constant<AddrInT>({ ptr: 'ok', len: 2, family: AF_UNSPEC, addr: '0.0.0.0', port: 0 })) }), weight: 2 },
+    { op: 'shutdown', arbitrary: fc.record({ op: fc.constant('shutdown' as const), fd: unixTarget, how: either(p, fc.constantFrom(0, 1, 2), fc.constantFrom(-1, 3)) }), weight: 2 },
+    { op: 'close', arbitrary: fc.record({ op: fc.constant('close' as const), fd: unixTarget }), weight: 2 },
   ];
   return fc.oneof(...entries.filter((e) => !o.skip?.has(e.op)).map(({ arbitrary, weight }) => ({ arbitrary, weight })));
 }
@@ -404,13 +447,15 @@ export function caseArb(o: GenOptions): fc.Arbitrary<Case> {
   const pre = Math.min(3, o.maxLength - 1);
   return fc.record({
     world: worldArb(),
-    setup: fc.array(validSocketArb(), { minLength: Math.min(1, pre), maxLength: Math.max(0, pre) }),
+    setup: fc.array(fc.oneof({ arbitrary: validSocketArb() as fc.Arbitrary<Template>, weight: 5 }, { arbitrary: validSocketpairArb() as fc.Arbitrary<Template>, weight: 1 }), { minLength: Math.min(1, pre), maxLength: Math.max(0, pre) }),
     reuseport: reuseportSetup(),
     body: fc.array(templateArb(o), { minLength: 1, maxLength: o.maxLength - Math.max(0, pre), size: 'max' }),
   }).map(({ world, setup, reuseport, body }) => {
     // Sharing needs sockets of one protocol: with SO_REUSEPORT in play, all take the first one's.
-    const kind = setup[0] ? setup[0].type & 0xf : 0;
-    const socks = reuseport.length === 0 ? setup : setup.map((t) => ({ ...t, type: (t.type & ~0xf) | kind }));
+    // (socketpair's AF_UNIX pairs are left out of such a case: only inet sockets share ports).
+    const inet = setup.filter((t): t is Extract<Template, { op: 'socket' }> => t.op === 'socket');
+    const kind = inet[0] ? inet[0].type & 0xf : 0;
+    const socks: Template[] = reuseport.length === 0 ? setup : inet.map((t) => ({ ...t, type: (t.type & ~0xf) | kind }));
     const rp = socks.flatMap((_, i): Template[] => (reuseport[i] ? [{ op: 'setsockopt', fd: { sock: i }, level: SOL_SOCKET, name: SO_REUSEPORT, value: 1, optlen: 4 }] : []));
     return { world, calls: [...socks, ...rp, ...body].slice(0, Math.max(1, o.maxLength)) };
   });

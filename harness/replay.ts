@@ -78,8 +78,9 @@ export function loadRecorded(path: string): Recorded[] {
 /** A call whose fd and port may name the result of an earlier step. */
 interface Sym {
   call: Call;
-  /** The fd is the one step `fdFrom` returned. */
+  /** The fd is the one step `fdFrom` returned (for a socketpair: stored in sv[`fdSlot`]). */
   fdFrom?: number;
+  fdSlot?: 0 | 1;
   /** The address's port is the one step `portFrom` was bound to. */
   portFrom?: number;
 }
@@ -130,10 +131,13 @@ export function symbolize(calls: readonly Call[], observed: readonly Observed[] 
     const call = acting(outer);
     // poll and select name several fds: they are replayed with the recorded numbers.
     if (observed === undefined || call.op === 'socketcall' || call.op === 'poll' || call.op === 'select') return s;
-    if (call.op !== 'socket') {
+    if (call.op !== 'socket' && call.op !== 'socketpair') {
       for (let j = i - 1; j >= 0; j--) {
         const o = observed[j];
         if (createsFd(calls[j]!) && o?.kind === 'returned' && o.ret === call.fd) { s.fdFrom = j; break; }
+        // socketpair's fds are the two stored in sv.
+        const slot = acting(calls[j]!).op === 'socketpair' && o?.kind === 'returned' && o.sv ? o.sv.indexOf(call.fd) : -1;
+        if (slot === 0 || slot === 1) { s.fdFrom = j; s.fdSlot = slot; break; }
       }
     }
     const addr = portAddr(call);
@@ -156,10 +160,11 @@ export function symbolize(calls: readonly Call[], observed: readonly Observed[] 
  */
 function materialize(s: Sym, done: readonly RunStep[], index: (j: number) => number | undefined): Call {
   let call = acting(s.call);
-  if (s.fdFrom !== undefined && call.op !== 'socket' && call.op !== 'socketcall' && call.op !== 'poll' && call.op !== 'select') {
+  if (s.fdFrom !== undefined && call.op !== 'socket' && call.op !== 'socketpair' && call.op !== 'socketcall' && call.op !== 'poll' && call.op !== 'select') {
     const k = index(s.fdFrom);
     const o = k === undefined ? undefined : done[k]?.observed;
-    if (o?.kind === 'returned' && o.ret >= 0) call = { ...call, fd: o.ret };
+    if (o?.kind === 'returned' && s.fdSlot !== undefined) { if (o.sv) call = { ...call, fd: o.sv[s.fdSlot] }; }
+    else if (o?.kind === 'returned' && o.ret >= 0) call = { ...call, fd: o.ret };
   }
   if (s.portFrom !== undefined && portAddr(call) !== undefined) {
     const k = index(s.portFrom);

@@ -4,7 +4,7 @@
  * so a shrunk sequence still aims at something that exists.
  */
 import type { AddrIn, Call, FdSet, IovIn, MsgCommon, SocketcallInner } from '../spec/call.js';
-import { FDSET_LIMIT, O_NONBLOCK } from '../spec/constants.js';
+import { AF_UNIX, FDSET_LIMIT, O_NONBLOCK } from '../spec/constants.js';
 import { liveFds, type State } from '../model/index.js';
 import { lowestFreeFd, sockName, type Sock } from '../model/state.js';
 
@@ -14,11 +14,12 @@ import { lowestFreeFd, sockName, type Sock } from '../model/state.js';
  * CLOSE; connected: has a peer address; udp: any UDP socket; tcpRecv: any TCP socket;
  * tcpReadable: a TCP socket with bytes queued (else as tcpRecv); tcpSend: a TCP socket a
  * send may target (see tcpSendable); tcpPeer: one of those that has a peer to send to
- * (else as tcpSend). The data calls' roles never fall back to other sockets: with none,
+ * (else as tcpSend); unix: an AF_UNIX socket (socketpair); unixReadable: one with something
+ * queued (else as unix). The data calls' roles never fall back to other sockets: with none,
  * they get an open file, which every socket call refuses with ENOTSOCK, or else an fd
  * that is not open.
  */
-export type Role = 'listener' | 'idle' | 'tcpIdle' | 'connected' | 'udp' | 'tcpRecv' | 'tcpReadable' | 'tcpSend' | 'tcpPeer';
+export type Role = 'listener' | 'idle' | 'tcpIdle' | 'connected' | 'udp' | 'tcpRecv' | 'tcpReadable' | 'tcpSend' | 'tcpPeer' | 'unix' | 'unixReadable';
 
 /** Most bytes a generated send carries (generate.ts). */
 const PAYLOAD_MAX = 64;
@@ -79,10 +80,14 @@ export type Template =
   | (Omit<Extract<Call, { op: 'socketcall' }>, 'call'> & { call?: InnerTemplate });
 
 function socketFds(s: State): number[] {
-  return liveFds(s).filter((fd) => s.objs[s.fds[fd]!.obj]?.kind === 'socket');
+  return liveFds(s).filter((fd) => { const k = s.objs[s.fds[fd]!.obj]?.kind; return k === 'socket' || k === 'unix'; });
 }
 
-const ROLES: Record<Role, (o: Sock, s: State) => boolean> = {
+function unixFds(s: State, readable: boolean): number[] {
+  return liveFds(s).filter((fd) => { const o = s.objs[s.fds[fd]!.obj]; return o?.kind === 'unix' && (!readable || o.rq.length > 0); });
+}
+
+const ROLES: Record<Exclude<Role, 'unix' | 'unixReadable'>, (o: Sock, s: State) => boolean> = {
   listener: (o) => o.proto === 'tcp' && o.st === 'LISTEN',
   idle: (o) => o.st === 'CLOSE' && o.port === 0,
   tcpIdle: (o) => o.proto === 'tcp' && o.st === 'CLOSE',
@@ -95,13 +100,14 @@ const ROLES: Record<Role, (o: Sock, s: State) => boolean> = {
 };
 
 /** The role a data role falls back to when no socket has it. */
-const FALLBACK: Partial<Record<Role, Role>> = { tcpReadable: 'tcpRecv', tcpPeer: 'tcpSend' };
+const FALLBACK: Partial<Record<Role, Role>> = { tcpReadable: 'tcpRecv', tcpPeer: 'tcpSend', unixReadable: 'unix' };
 
 function roleFds(s: State, role: Role): number[] {
   const all = socketFds(s);
-  const l = all.filter((fd) => { const o = s.objs[s.fds[fd]!.obj]; return o?.kind === 'socket' && ROLES[role](o, s); });
+  const l = role === 'unix' || role === 'unixReadable' ? unixFds(s, role === 'unixReadable')
+    : all.filter((fd) => { const o = s.objs[s.fds[fd]!.obj]; return o?.kind === 'socket' && ROLES[role](o, s); });
   if (l.length === 0 && FALLBACK[role] !== undefined) return roleFds(s, FALLBACK[role]);
-  if (role === 'udp' || role === 'tcpRecv' || role === 'tcpSend') {
+  if (role === 'udp' || role === 'tcpRecv' || role === 'tcpSend' || role === 'unix') {
     if (l.length > 0) return l;
     const files = liveFds(s).filter((fd) => s.objs[s.fds[fd]!.obj]?.kind === 'file');
     return files.length > 0 ? files : [lowestFreeFd(s)];
@@ -130,7 +136,9 @@ function nameOf(s: State, ref: { of: number } | { listener: number } | { udp: nu
 
 function resolveAddr(s: State, a: AddrInT): Extract<Call, { op: 'bind' }>['addr'] {
   if (a.ptr !== 'ok') return a;
-  const port = typeof a.port === 'number' ? a.port : (nameOf(s, a.port)?.port ?? 5000);
+  // An AF_UNIX-family address names an abstract socket (sun_path[0], the port's high byte, is
+  // 0): a filesystem name is never generated (binding one would create a file).
+  const port = a.family === AF_UNIX ? 0 : typeof a.port === 'number' ? a.port : (nameOf(s, a.port)?.port ?? 5000);
   let addr = typeof a.addr === 'string' ? a.addr : (nameOf(s, a.addr)?.addr ?? '127.0.0.1');
   if (typeof a.addr !== 'string' && addr === '0.0.0.0') addr = '127.0.0.1';
   return { ptr: 'ok', len: a.len, family: a.family, addr, port };
@@ -154,7 +162,7 @@ function resolveSet(s: State, x: FdSetT): FdSet {
 function resolveInner<T extends Exclude<Template, { op: 'socketcall' }>>(s: State, t: T): T extends InnerTemplate ? SocketcallInner : Call;
 function resolveInner(s: State, t: Exclude<Template, { op: 'socketcall' }>): Call {
   switch (t.op) {
-    case 'socket': return t;
+    case 'socket': case 'socketpair': return t;
     case 'bind': case 'connect': return { op: t.op, fd: resolveFd(s, t.fd), addr: resolveAddr(s, t.addr) };
     case 'listen': return { ...t, fd: resolveFd(s, t.fd) };
     case 'accept': case 'getsockname': case 'getpeername': return { ...t, fd: resolveFd(s, t.fd) };

@@ -9,6 +9,8 @@ import { AF_INET, AF_UNSPEC, SOCKADDR_IN_LEN } from '../spec/constants.js';
 import { moveAddrToKernel } from './addr.js';
 import { addrType } from './addrtype.js';
 import { lookupSock } from './fd.js';
+import { unixAt } from './unix.js';
+import { unixBind } from './unixops.js';
 import { fail, type Outcome } from './outcome.js';
 import { needsBindService, nextPortSeq, portShare, tcpBindHole, udpHole, updateFastreuse, type PortShare } from './ports.js';
 import { sockName, type Sock, type State } from './state.js';
@@ -28,6 +30,13 @@ export function shareRule(op: 'bind' | 'listen', share: Exclude<PortShare, 'conf
 type BindCall = Extract<Call, { op: 'bind' }>;
 
 export function bindStep(s: State, c: BindCall): Outcome[] {
+  const ux = unixAt(s, c.fd);
+  if (ux) {
+    // AF_UNIX (model/unix*.ts): move_addr_to_kernel, then unix_bind.
+    const copy = moveAddrToKernel(c.addr);
+    if (copy) return [fail(s, copy === 'EFAULT' ? 'bind/EFAULT' : 'bind/EINVAL-addrlen', copy)];
+    return unixBind(s, ux.id, ux.u, c.addr);
+  }
   const l = lookupSock(s, c.fd);
   if (l.errno) return [fail(s, `bind/${l.errno}`, l.errno)];
   const { id, sock } = l;

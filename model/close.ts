@@ -8,6 +8,7 @@ import { lookupFile } from './fd.js';
 import { fail, ok, type Outcome } from './outcome.js';
 import type { Sock, State } from './state.js';
 import { release, resetsOnClose } from './tcp.js';
+import { unixClose } from './unixops.js';
 
 export const CLOSE_RULES = [
   'close/EBADF', 'close/file', 'close/udp', 'close/tcp-unconnected', 'close/tcp-listener',
@@ -20,6 +21,7 @@ export function closeStep(s: State, c: CloseCall): Outcome[] {
   const f = lookupFile(s, c.fd);
   if (f.errno) return [fail(s, 'close/EBADF', 'EBADF')];
   const o = s.objs[f.id];
+  if (o !== undefined && o.kind === 'unix') return unixClose(s, c.fd, f.id, o); // AF_UNIX (model/unix*.ts): unix_release
   const rule = o === undefined || o.kind === 'file' ? 'close/file'
     : o.proto === 'udp' ? 'close/udp'
     : tcpRule(o, f.id);
@@ -29,6 +31,7 @@ export function closeStep(s: State, c: CloseCall): Outcome[] {
     if (obj === undefined) return;
     obj.refs--;
     if (obj.refs > 0) return;
+    if (obj.kind === 'unix') return;
     if (obj.kind === 'file' || obj.proto === 'udp') delete d.objs[f.id];
     else release(d, f.id);
   });

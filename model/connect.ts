@@ -15,6 +15,8 @@ import { moveAddrToKernel } from './addr.js';
 import { routeConnect } from './addrtype.js';
 import { withBound } from './bind.js';
 import { lookupFile } from './fd.js';
+import { unixAt } from './unix.js';
+import { unixConnect } from './unixops.js';
 import { fail, type Outcome } from './outcome.js';
 import { connectBucket, inHole, nextPortSeq, tcpConnectHole, udpHole } from './ports.js';
 import { expandSndbuf, isTimewait, SEND_SHUTDOWN, sockets, sockName, type Endpoint, type Sock, type State } from './state.js';
@@ -44,6 +46,9 @@ export function connectStep(s: State, c: ConnectCall): Outcome[] {
     const out = fail(s, copy === 'EFAULT' ? 'connect/EFAULT' : 'connect/EINVAL-addrlen', copy);
     return [isSock ? withBound(out, o) : out];
   }
+  // AF_UNIX (model/unix*.ts): unix_dgram_connect / unix_stream_connect.
+  const ux = unixAt(s, c.fd);
+  if (ux) return unixConnect(s, ux.id, ux.u, c.addr);
   if (!isSock) return [fail(s, 'connect/ENOTSOCK', 'ENOTSOCK')];
   return o.proto === 'tcp' ? tcpConnect(s, f.id, o, c) : udpConnect(s, f.id, o, c);
 }

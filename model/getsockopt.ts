@@ -23,6 +23,8 @@ import {
   SO_DOMAIN, SO_ERROR, SO_KEEPALIVE, SO_PROTOCOL, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, SO_TYPE, TCP_NODELAY,
 } from '../spec/constants.js';
 import { lookupSock } from './fd.js';
+import { unixAt } from './unix.js';
+import { unixGetsockopt } from './unixops.js';
 import { fail, type Outcome } from './outcome.js';
 import { unknownOption } from './setsockopt.js';
 import type { Sock, State } from './state.js';
@@ -46,6 +48,8 @@ interface Value {
 }
 
 export function getsockoptStep(s: State, c: GetsockoptCall): Outcome[] {
+  const ux = unixAt(s, c.fd);
+  if (ux) return unixGetsockopt(s, ux.id, ux.u, c); // AF_UNIX (model/unix*.ts): sk_getsockopt or EOPNOTSUPP
   const l = lookupSock(s, c.fd);
   if (l.errno) return [fail(s, `getsockopt/${l.errno}`, l.errno)];
   const { id, sock: sk } = l;

@@ -6,6 +6,8 @@ import { produce } from 'immer';
 import type { Call } from '../spec/call.js';
 import { shareRule, withBound } from './bind.js';
 import { lookupSock } from './fd.js';
+import { unixAt } from './unix.js';
+import { unixListen } from './unixops.js';
 import { fail, type Outcome } from './outcome.js';
 import { portShare, tcpBindHole, updateFastreuse } from './ports.js';
 import { sockName, type Sock, type State } from './state.js';
@@ -18,6 +20,8 @@ export const LISTEN_RULES = [
 type ListenCall = Extract<Call, { op: 'listen' }>;
 
 export function listenStep(s: State, c: ListenCall): Outcome[] {
+  const ux = unixAt(s, c.fd);
+  if (ux) return unixListen(s, ux.u); // AF_UNIX (model/unix*.ts): sock_no_listen / unix_listen
   const l = lookupSock(s, c.fd);
   if (l.errno) return [fail(s, `listen/${l.errno}`, l.errno)];
   const { id, sock } = l;

@@ -12,6 +12,8 @@ import type { Call } from '../spec/call.js';
 import { MSG_DONTWAIT, MSG_PEEK, MSG_TRUNC, O_NONBLOCK } from '../spec/constants.js';
 import { moveAddrToUser, sockaddrInHex } from './addr.js';
 import { lookupSock } from './fd.js';
+import { unixAt } from './unix.js';
+import { unixRecvStep } from './unixdata.js';
 import { blocked, fail, type Outcome } from './outcome.js';
 import { RCV_SHUTDOWN, type Sock, type State } from './state.js';
 import { tcpRecvStep, TCP_RECV_RULE_SUFFIXES } from './tcprecv.js';
@@ -41,6 +43,8 @@ export type Finish = (rule: string, ret: number, data: string, kaddr: string, ne
 
 export function recvStep(s: State, c: RecvCall): Outcome[] {
   const p = c.op;
+  const ux = unixAt(s, c.fd);
+  if (ux) return unixRecvStep(s, c, ux.id, ux.u); // AF_UNIX (model/unix*.ts): unixdata.ts
   const l = lookupSock(s, c.fd);
   if (l.errno) return [fail(s, `${p}/${l.errno}`, l.errno)];
   return sockRecv(s, p, l.id, c.len, c.flags, (rule, ret, data, kaddr, next) => answer(c, rule, ret, data, kaddr, next));

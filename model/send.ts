@@ -15,6 +15,8 @@ import { moveAddrToKernel } from './addr.js';
 import { addrType, routeConnect } from './addrtype.js';
 import { withBound } from './bind.js';
 import { lookupSock } from './fd.js';
+import { unixAt } from './unix.js';
+import { unixSendStep } from './unixdata.js';
 import { fail, type Outcome } from './outcome.js';
 import { nextPortSeq, udpHole } from './ports.js';
 import { SEND_SHUTDOWN, sockName, type Endpoint, type Sock, type State } from './state.js';
@@ -50,6 +52,8 @@ function destOf(c: SendCall): AddrIn | null {
 
 export function sendStep(s: State, c: SendCall): Outcome[] {
   const p = c.op;
+  const ux = unixAt(s, c.fd);
+  if (ux) return unixSendStep(s, c, ux.id, ux.u); // AF_UNIX (model/unix*.ts): unixdata.ts
   const l = lookupSock(s, c.fd);
   if (l.errno) return [fail(s, `${p}/${l.errno}`, l.errno)];
   const { sock } = l;

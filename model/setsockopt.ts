@@ -16,6 +16,8 @@ import {
   SO_PROTOCOL, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, SO_TYPE, TCP_NODELAY,
 } from '../spec/constants.js';
 import { lookupSock } from './fd.js';
+import { unixAt } from './unix.js';
+import { unixSetsockopt } from './unixops.js';
 import { fail, ok, type Outcome } from './outcome.js';
 import { rcvbufFor, sndbufFor } from './sockbuf.js';
 import type { Sock, State } from './state.js';
@@ -34,6 +36,8 @@ export function unknownOption(name: number): boolean {
 type SetsockoptCall = Extract<Call, { op: 'setsockopt' }>;
 
 export function setsockoptStep(s: State, c: SetsockoptCall): Outcome[] {
+  const ux = unixAt(s, c.fd);
+  if (ux) return unixSetsockopt(s, ux.id, c); // AF_UNIX (model/unix*.ts): sock_setsockopt or EOPNOTSUPP
   const l = lookupSock(s, c.fd);
   if (l.errno) return [fail(s, `setsockopt/${l.errno}`, l.errno)];
   // do_sock_setsockopt: "if (optlen < 0) return -EINVAL".

@@ -26,6 +26,7 @@ import { sendStep } from './send.js';
 import { recvStep } from './recv.js';
 import { recvmsgStep, sendmsgStep } from './msg.js';
 import { untouched as untouchedName } from './addr.js';
+import { socketpairStep } from './unixpair.js';
 import { REVENTS_UNTOUCHED, type SelectSets } from '../spec/observed.js';
 import type { State } from './state.js';
 
@@ -67,6 +68,7 @@ function dispatch(s: State, call: Call): Outcome[] {
     case 'recv': case 'recvfrom': return recvStep(s, call);
     case 'sendmsg': return sendmsgStep(s, call);
     case 'recvmsg': return recvmsgStep(s, call);
+    case 'socketpair': return socketpairStep(s, call);
     default: { const never: never = call; throw new Error(`model: unknown call ${JSON.stringify(never)}`); }
   }
 }
@@ -96,6 +98,7 @@ function complete(call: Call, e: Expected): Expected {
     if ((call.op === 'bind' || call.op === 'listen' || call.op === 'connect' || call.op === 'send' || call.op === 'sendto' || call.op === 'sendmsg') && r.bound === undefined) r = { ...r, bound: null };
     // poll and select write their arrays back only when they return >= 0.
     if (call.op === 'poll' && call.fds === 'ok' && r.revents === undefined) r = { ...r, revents: call.entries.map(() => REVENTS_UNTOUCHED) };
+    if (call.op === 'socketpair' && call.sv === 'ok' && r.sv === undefined && r.ret === 0) throw new Error('model: a socketpair that succeeds names its fds');
     if (call.op === 'select' && r.sets === undefined) {
       const sets: SelectSets = {};
       const asPassed = (x: FdSet): number[] | undefined => (x.ptr === 'ok' ? [...new Set(x.fds)].sort((a, b) => a - b) : undefined);

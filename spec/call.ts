@@ -60,6 +60,8 @@ export type Timeval = { ptr: 'ok'; sec: number; usec: number } | { ptr: 'null' |
 
 export type Call =
   | { op: 'socket'; domain: number; type: number; protocol: number }
+  /** socketpair(domain, type, protocol, sv): `sv` is the int[2] the two fds are stored in. */
+  | { op: 'socketpair'; domain: number; type: number; protocol: number; sv: Ptr }
   | { op: 'bind'; fd: number; addr: AddrIn }
   | { op: 'listen'; fd: number; backlog: number }
   | { op: 'accept'; fd: number; out: AddrOut }
@@ -161,7 +163,7 @@ export type Op = Call['op'];
 export const OPS: readonly Op[] = [
   'socket', 'bind', 'listen', 'accept', 'accept4', 'connect',
   'getsockname', 'getpeername', 'close', 'fcntl', 'setsockopt', 'getsockopt', 'shutdown', 'socketcall', 'mmap',
-  'poll', 'select', 'send', 'sendto', 'recv', 'recvfrom', 'sendmsg', 'recvmsg',
+  'poll', 'select', 'send', 'sendto', 'recv', 'recvfrom', 'sendmsg', 'recvmsg', 'socketpair',
 ];
 
 /**
@@ -177,5 +179,5 @@ export function actingCall(c: Call): Call {
 /** The fd a call acts on, or undefined for calls that take none (socket) or several (poll, select). */
 export function callFd(call: Call): number | undefined {
   if (call.op === 'socketcall') return call.call === undefined ? undefined : callFd(call.call);
-  return call.op === 'socket' || call.op === 'poll' || call.op === 'select' ? undefined : call.fd;
+  return call.op === 'socket' || call.op === 'socketpair' || call.op === 'poll' || call.op === 'select' ? undefined : call.fd;
 }

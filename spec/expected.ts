@@ -52,4 +52,6 @@ export type Expected =
       revents?: number[];
       /** Expected fd sets after a select (see Observed.sets). */
       sets?: SelectSets;
+      /** Expected fds of a socketpair (see Observed.sv). */
+      sv?: [number, number];
     };

@@ -64,6 +64,8 @@ export interface Returned {
    * did not write back still holds the members passed in).
    */
   sets?: SelectSets;
+  /** For socketpair that returned 0 with a valid sv: the two fds stored there (the sequence's numbers). */
+  sv?: [number, number];
 }
 
 /** The fd sets after a select, one list per valid set pointer (absent: NULL or bad). */

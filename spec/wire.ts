@@ -179,6 +179,8 @@ export function encodeCall(c: Call): Record<string, unknown> {
       const inet = c.domain === K.AF_INET || c.domain === K.AF_INET6;
       return { op: c.op, domain: symOf(T.domain, c.domain), type: sockTypeOf(c.type), protocol: inet ? symOf(T.protocol, c.protocol) : c.protocol };
     }
+    case 'socketpair':
+      return { op: c.op, domain: symOf(T.domain, c.domain), type: sockTypeOf(c.type), protocol: c.protocol, sv: c.sv };
     case 'bind':
     case 'connect':
       return { op: c.op, fd: c.fd, addr: c.addr.ptr === 'ok' ? { ...c.addr, family: symOf(T.domain, c.addr.family) } : { ...c.addr } };
@@ -351,6 +353,8 @@ function call(v: unknown, path: string): Call {
   switch (op) {
     case 'socket':
       return { op, domain: sym(o.domain, `${path}.domain`, T.domain), type: flags(o.type, `${path}.type`, T.sockFlags, T.sockType), protocol: sym(o.protocol, `${path}.protocol`, T.protocol) };
+    case 'socketpair':
+      return { op, domain: sym(o.domain, `${path}.domain`, T.domain), type: flags(o.type, `${path}.type`, T.sockFlags, T.sockType), protocol: cint(o.protocol, `${path}.protocol`), sv: oneOf(o.sv, `${path}.sv`, PTRS) };
     case 'bind':
     case 'connect':
       return { op, fd: fd(), addr: addrIn(o.addr, `${path}.addr`) };
@@ -561,6 +565,11 @@ function observed(v: unknown, path: string): Observed {
       if (o.bound !== undefined) r.bound = bound(o.bound, `${path}.bound`);
       if (o.revents !== undefined) r.revents = intList(o.revents, `${path}.revents`, 0, 65535);
       if (o.sets !== undefined) r.sets = selectSets(o.sets, `${path}.sets`);
+      if (o.sv !== undefined) {
+        const sv = intList(o.sv, `${path}.sv`, 0, 2147483647);
+        if (sv.length !== 2) fail(`${path}.sv`, 'expected the two fds socketpair stored');
+        r.sv = [sv[0]!, sv[1]!];
+      }
       return r;
     }
     case 'blocked':

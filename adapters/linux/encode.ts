@@ -14,7 +14,7 @@ export const OP_CODE: Readonly<Record<Op, number>> = {
   socket: 0, bind: 1, listen: 2, accept: 3, accept4: 4, connect: 5,
   getsockname: 6, getpeername: 7, close: 8, fcntl: 9, setsockopt: 10, socketcall: 11, shutdown: 13,
   getsockopt: 14, mmap: 15, poll: 16, select: 17, send: 18, sendto: 19, recv: 20, recvfrom: 21,
-  sendmsg: 22, recvmsg: 23,
+  sendmsg: 22, recvmsg: 23, socketpair: 24,
 };
 
 /** The shim's array limit per poll (struct pollfd entries) or fd_set (members). */
@@ -107,6 +107,9 @@ export function encode(call: Call, a: Float64Array): string | undefined {
   switch (call.op) {
     case 'socket':
       a[0] = call.domain; a[1] = call.type; a[2] = call.protocol;
+      return undefined;
+    case 'socketpair':
+      a[0] = call.domain; a[1] = call.type; a[2] = call.protocol; a[3] = PTR_CODE[call.sv];
       return undefined;
     case 'bind':
     case 'connect':

@@ -18,7 +18,9 @@ import { readProfile, VIRTUAL_NOFILE } from './profile.js';
 /** Result slots (enum R_* in shim.c). */
 const R_RET = 0, R_ERRNO = 1, R_ADDRLEN = 2, R_BLOCKED = 3, R_BOUND = 4, R_BOUND_ADDR = 5, R_BOUND_PORT = 6;
 /** Values of res[R_BLOCKED] (enum B_* in shim.c). */
-const B_BLOCKED = 1, B_NO_TIMER = -1, B_FLAGS_LOST = -2;
+const B_BLOCKED = 1, B_NO_TIMER = -1, B_FLAGS_LOST = -2, B_REFUSED = -3;
+/** socketpair's two fds (R_SV0, R_SV1 in shim.c). */
+const R_SV0 = 5, R_SV1 = 6;
 const RES_SLOTS = 8;
 /** The longest an accept waits before it counts as blocked (ms); see exec(). */
 const ACCEPT_WAIT_MS = 0.5;
@@ -89,7 +91,7 @@ class LinuxSession implements Session {
     if (acting.op === 'send' || acting.op === 'sendto') this.out.write(acting.data, DATA_OFF, 'hex');
     if (acting.op === 'sendmsg' && acting.msg.ptr === 'ok') this.out.write(msgData(acting.msg), DATA_OFF, 'hex');
     const mayBlock = acting.op === 'accept' || acting.op === 'accept4' || acting.op === 'connect' || acting.op === 'poll' || acting.op === 'select'
-      || acting.op === 'recv' || acting.op === 'recvfrom' || acting.op === 'recvmsg';
+      || acting.op === 'recv' || acting.op === 'recvfrom' || acting.op === 'recvmsg' || acting.op === 'send' || acting.op === 'sendto';
     try {
       if (!mayBlock) this.lib.exec(op, this.args, this.out, this.res);
       else if (this.lib.tryExec(op, this.args, this.out, this.res) !== 0) return this.execTimed(acting, op);
@@ -109,7 +111,8 @@ class LinuxSession implements Session {
     // recv, recvfrom and recvmsg come here when nothing can be read (or, with MSG_WAITALL,
     // not all of it), and nothing in a sequence can send while it waits, so they wait as
     // accept does: one real call under the deadline (a MSG_WAITALL read that the deadline
-    // cuts short returns what it took, and the shim reports it blocked).
+    // cuts short returns what it took, and the shim reports it blocked). A blocking AF_UNIX
+    // send likewise (nothing can read while it waits).
     // poll and select come here when nothing was ready: with a timeout they wait for it
     // (the generator keeps timeouts below the deadline); without one (poll's negative
     // timeout, select's NULL) they wait as accept does, for the same reason.
@@ -135,6 +138,7 @@ class LinuxSession implements Session {
     const r = this.res;
     if (r[R_BLOCKED] === B_NO_TIMER) throw new Error(`the deadline timer could not be armed (${errnoName(r[R_ERRNO]!)})`);
     if (r[R_BLOCKED] === B_FLAGS_LOST) throw new Error(`a socket's file flags could not be restored after a non-blocking connect (${errnoName(r[R_ERRNO]!)})`);
+    if (r[R_BLOCKED] === B_REFUSED) return { kind: 'unsupported', detail: 'bind of an AF_UNIX socket to a filesystem name: the linux adapter does not create files' };
     const bound = this.bound(call);
     if (r[R_BLOCKED] === B_BLOCKED) return bound ? { kind: 'blocked', bound } : { kind: 'blocked' };
     const o: Returned = { kind: 'returned', ret: r[R_RET]! };
@@ -162,6 +166,7 @@ class LinuxSession implements Session {
       if (call.opt.lenPtr === 'ok') o.optlen = r[R_ADDRLEN]!;
     }
     if (bound) o.bound = bound;
+    if (call.op === 'socketpair' && call.sv === 'ok' && o.ret === 0) o.sv = [r[R_SV0]!, r[R_SV1]!];
     if (call.op === 'poll' && call.fds === 'ok') {
       const v = this.vec(call.entries.length);
       o.revents = Array.from(v);

@@ -65,8 +65,8 @@ enum {
   OP_SOCKET, OP_BIND, OP_LISTEN, OP_ACCEPT, OP_ACCEPT4, OP_CONNECT,
   OP_GETSOCKNAME, OP_GETPEERNAME, OP_CLOSE, OP_FCNTL, OP_SETSOCKOPT, OP_SOCKETCALL, OP_NOOP, OP_SHUTDOWN,
   OP_GETSOCKOPT, OP_MMAP, OP_POLL, OP_SELECT, OP_SEND, OP_SENDTO, OP_RECV, OP_RECVFROM,
-  OP_SENDMSG = 22, OP_RECVMSG = 23
-  /* 24 and 25 are reserved. */
+  OP_SENDMSG = 22, OP_RECVMSG = 23, OP_SOCKETPAIR = 24
+  /* 25 is reserved. */
 };
 
 /* Argument slots. a[0] is always the fd (or socket's domain). a[A_SC] says how a socket
@@ -103,8 +103,11 @@ enum { PTR_OK = 0, PTR_NULL = 1, PTR_BAD = 2 };
 enum { R_RET = 0, R_ERRNO, R_ADDRLEN, R_BLOCKED, R_BOUND, R_BOUND_ADDR, R_BOUND_PORT, R_COUNT };
 #include "../cbound.h"  /* bound_from: after the R_* slots it fills */
 /* res[R_BLOCKED]: the call returned; it was interrupted at its deadline; the timer could
- * not be armed; the file's flags could not be restored after ss_try's non-blocking attempt. */
-enum { B_RETURNED = 0, B_BLOCKED = 1, B_NO_TIMER = -1, B_FLAGS_LOST = -2 };
+ * not be armed; the file's flags could not be restored after ss_try's non-blocking attempt;
+ * the shim refused to make it (a bind that would create a filesystem name). */
+enum { B_RETURNED = 0, B_BLOCKED = 1, B_NO_TIMER = -1, B_FLAGS_LOST = -2, B_REFUSED = -3 };
+/* socketpair: the two virtual fds stored in sv[] come back in these slots (it reports no bound address). */
+enum { R_SV0 = R_BOUND_ADDR, R_SV1 = R_BOUND_PORT };
 
 /* An address that faults on every access (below mmap_min_addr). */
 #define BAD_PTR ((void *)1)
@@ -662,6 +665,14 @@ static long addr_out_exec(int op, int fd, const double *a, uint8_t *out, int32_t
 
 /* bind and connect (connect under the timer when a deadline is given; with `try`, only if
  * it will not sleep, else *deferred is set); both report the local address afterwards. */
+/* Whether fd is an AF_UNIX socket. */
+static int is_unix(int fd)
+{
+  int d = 0;
+  socklen_t l = sizeof d;
+  return getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &d, &l) == 0 && d == AF_UNIX;
+}
+
 static long addr_in_exec(int op, int fd, const double *a, int32_t *res, int *err, int try, int *deferred)
 {
   uint8_t in[sizeof(struct sockaddr_storage)] __attribute__((aligned(8)));
@@ -670,6 +681,12 @@ static long addr_in_exec(int op, int fd, const double *a, int32_t *res, int *err
   socklen_t len = (socklen_t)(int32_t)(int64_t)a[A_2];
   int sc = (int)a[A_SC];
   long r;
+  /* A bind of an AF_UNIX socket to a filesystem name (sun_path[0] != 0) would create a
+   * file that outlives the session: never made. Abstract names live in the namespace. */
+  if (op == OP_BIND && p == in && (int)len > 2 && (int)a[A_3] == AF_UNIX && in[2] != 0 && is_unix(fd)) {
+    res[R_BLOCKED] = B_REFUSED;
+    return -1;
+  }
   if (op == OP_BIND) {
     r = x_addr_in(2, fd, p, len, sc);
     if (r < 0) *err = errno;
@@ -946,18 +963,65 @@ static void waitall_cut(const double *a, int32_t *res, int waitall, size_t n, lo
 
 /* send and sendto (UDP on loopback never waits for room: loopback_xmit orphans the skb),
  * reporting the local address afterwards (inet_send_prepare may have autobound). */
-static long send_exec(int op, int fd, const double *a, uint8_t *out, int32_t *res, int *err)
+static long send_exec(int op, int fd, const double *a, uint8_t *out, int32_t *res, int *err, int try, int *deferred)
 {
   uint8_t in[sizeof(struct sockaddr_storage)] __attribute__((aligned(8)));
   size_t n = (size_t)a[A_DLEN];
   int flags = (int)(int64_t)a[A_MFLAGS];
   long r;
   if (n > DATA_MAX) n = DATA_MAX;
+  /* An AF_UNIX send may sleep for room in its send buffer or in the receiver's queue
+   * (sock_alloc_send_pskb, unix_wait_for_peer), which poll does not tell exactly: unless
+   * it cannot wait, it is made on a worker under the deadline. */
+  if (try && !(flags & MSG_DONTWAIT)) {
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0 && !(fl & O_NONBLOCK) && is_unix(fd)) {
+      *deferred = 1;
+      return -1;
+    }
+  }
   addr_in(a, in);
-  r = x_sendto(fd, out + DATA_OFF, n, flags, ptr_of(a[A_1], in), (socklen_t)(int32_t)(int64_t)a[A_2], op == OP_SENDTO, (int)a[A_SC]);
-  if (r < 0) *err = errno;
+  r = TIMED(a, res, err, x_sendto(fd, out + DATA_OFF, n, flags, ptr_of(a[A_1], in), (socklen_t)(int32_t)(int64_t)a[A_2], op == OP_SENDTO, (int)a[A_SC]));
   report_bound(fd, res);
   return r;
+}
+
+/* socketpair(2). __sys_socketpair reserves two fds before anything else but the flags, so
+ * the session's table (smaller than the process's) is checked here first, in that order;
+ * the two fds made are moved into the region (the lowest free first, as alloc_fd would)
+ * and their virtual numbers reported in res[R_SV0], res[R_SV1]. */
+static long socketpair_exec(const double *a, int32_t *res, int *err)
+{
+  int type = (int)(int64_t)a[A_1];
+  int sv[2] = { -1, -1 };
+  if (!(type & ~(0xf | SOCK_CLOEXEC | SOCK_NONBLOCK))) {
+    int free_fds = 0;
+    for (int v = 0; v < g_nofile && free_fds < 2; v++)
+      if (fcntl(g_base + v, F_GETFD) < 0 && errno == EBADF) free_fds++;
+    if (free_fds < 2) {
+      *err = EMFILE;
+      return -1;
+    }
+  }
+  long r = socketpair((int)(int64_t)a[A_FD], type, (int)(int64_t)a[A_2], ptr_of(a[A_3], sv));
+  if (r < 0) {
+    *err = errno;
+    return -1;
+  }
+  int cloexec = type & SOCK_CLOEXEC;
+  int v0 = place(sv[0], cloexec, err);
+  if (v0 < 0) {
+    close(sv[1]);
+    return -1;
+  }
+  int v1 = place(sv[1], cloexec, err);
+  if (v1 < 0) {
+    close(g_base + v0);
+    return -1;
+  }
+  res[R_SV0] = v0;
+  res[R_SV1] = v1;
+  return 0;
 }
 
 /* recv and recvfrom. With `try`, a call that may sleep (nothing to read, no error, no
@@ -1201,7 +1265,7 @@ static int run(int op, const double *a, uint8_t *out, int32_t *res, int try)
     break;
   case OP_SEND:
   case OP_SENDTO:
-    r = send_exec(op, fd, a, out, res, &err);
+    r = send_exec(op, fd, a, out, res, &err, try, &deferred);
     break;
   case OP_RECV:
   case OP_RECVFROM:
@@ -1212,6 +1276,8 @@ static int run(int op, const double *a, uint8_t *out, int32_t *res, int try)
     break;
   case OP_RECVMSG:
     r = recvmsg_exec(fd, a, out, res, &err, try, &deferred);
+  case OP_SOCKETPAIR:
+    r = socketpair_exec(a, res, &err);
     break;
   default:
     err = ENOSYS;

@@ -39,6 +39,7 @@ function concretize(e: Expected): Observed {
   if (e.optlen !== undefined) o.optlen = e.optlen;
   if (e.revents !== undefined) o.revents = [...e.revents];
   if (e.sets !== undefined) o.sets = { ...e.sets };
+  if (e.sv !== undefined) o.sv = [e.sv[0], e.sv[1]];
   const b = bound(e.bound);
   if (b) o.bound = b;
   return o;

@@ -125,6 +125,12 @@ function callCode(c: Call): CallCode {
       return { ...none, expr: `shutdown(${cInt(c.fd)}, ${cInt(c.how)})` };
     case 'socketcall':
       return socketcallCode(c);
+    case 'socketpair':
+      return {
+        ...none, decl: '    int sv[2] = {-1, -1};\n',
+        expr: `socketpair(${cInt(c.domain)}, ${cInt(c.type)}, ${cInt(c.protocol)}, ${ptrExpr(c.sv, 'sv')})`,
+        after: c.sv === 'ok' ? '      if (r == 0) fprintf(out, " sv=[%d, %d]", sv[0], sv[1]);\n' : '',
+      };
     case 'mmap':
       return { ...none, expr: `mmap_once(${cInt(c.fd)}, ${c.len}UL, ${cInt(c.prot)}, ${cInt(c.flags)}, ${c.offset}L)` };
     case 'poll':
@@ -414,7 +420,7 @@ function outFd(t: Trace): number {
     if (call === undefined) continue;
     if (call.op === 'poll') for (const e of call.entries) used.add(e.fd);
     else if (call.op === 'select') for (const x of [call.read, call.write, call.except]) { if (x.ptr === 'ok') for (const fd of x.fds) used.add(fd); }
-    else if (call.op !== 'socket') used.add(call.fd);
+    else if (call.op !== 'socket' && call.op !== 'socketpair') used.add(call.fd);
     if (call.op === 'fcntl' && (call.cmd === F_DUPFD || call.cmd === F_DUPFD_CLOEXEC)) used.add(call.arg);
   }
   let fd = OUT_FD_BASE;

@@ -114,6 +114,8 @@ export function renderCall(c: Call): string {
       return `fcntl(${c.fd}, ${fcntlCmdName(c.cmd)}${fcntlArgs(c.cmd, c.arg)})`;
     case 'setsockopt':
       return `setsockopt(${c.fd}, ${levelName(c.level)}, ${optName(c.level, c.name)}, ${(c.ptr ?? 'ok') === 'ok' ? `[${c.value}]` : pointer(c.ptr as Exclude<Ptr, 'ok'>)}, ${c.optlen})`;
+    case 'socketpair':
+      return `socketpair(${domainName(c.domain)}, ${sockTypeName(c.type)}, ${c.protocol}, ${c.sv === 'ok' ? 'sv' : pointer(c.sv)})`;
     case 'mmap':
       return `mmap(NULL, ${c.len}, ${flagsOf(MMAP_PROT, c.prot) === '0' ? 'PROT_NONE' : flagsOf(MMAP_PROT, c.prot)}, ${flagsOf(MMAP_FLAGS, c.flags)}, ${c.fd}, ${c.offset})`;
     case 'getsockopt':

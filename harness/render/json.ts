@@ -103,6 +103,7 @@ const call: Shape<Call> = tagged<Call>('op', {
   ...innerVariants,
   close: obj<Of<Call, 'op', 'close'>>({ op: req(op('close')), fd: req(int) }),
   fcntl: obj<Of<Call, 'op', 'fcntl'>>({ op: req(op('fcntl')), fd: req(int), cmd: req(int), arg: req(int) }),
+  socketpair: obj<Of<Call, 'op', 'socketpair'>>({ op: req(op('socketpair')), domain: req(int), type: req(int), protocol: req(int), sv: req(ptr) }),
   mmap: obj<Of<Call, 'op', 'mmap'>>({ op: req(op('mmap')), fd: req(int), len: req(int), prot: req(int), flags: req(int), offset: req(int) }),
   socketcall: obj<Of<Call, 'op', 'socketcall'>>({
     op: req(op('socketcall')), num: req(int), args: req(ptr), readable: opt(int), call: opt(innerCall),
@@ -113,12 +114,19 @@ const call: Shape<Call> = tagged<Call>('op', {
   }),
 });
 
+/** socketpair's two fds. */
+const fdPair: Shape<[number, number]> = (v, p) => {
+  const a = arrayOf(int)(v, p);
+  if (a.length !== 2) throw new ShapeError(p, `expected the two fds of a socketpair, got ${a.length} numbers`);
+  return [a[0]!, a[1]!];
+};
+
 const bound: Shape<Bound> = obj<Bound>({ addr: req(str), port: req(int) });
 
 const observed: Shape<Observed> = tagged<Observed>('kind', {
   returned: obj<Returned>({
     kind: req(oneOf(['returned'] as const)), ret: req(int), errno: opt(observedErrno),
-    addr: opt(hexBytes), addrlen: opt(int), data: opt(hexBytes), msgFlags: opt(int), controllen: opt(int), optval: opt(hexBytes), optlen: opt(int), bound: opt(bound), revents: opt(arrayOf(int)), sets: opt(selectSets),
+    addr: opt(hexBytes), addrlen: opt(int), data: opt(hexBytes), msgFlags: opt(int), controllen: opt(int), optval: opt(hexBytes), optlen: opt(int), bound: opt(bound), revents: opt(arrayOf(int)), sets: opt(selectSets), sv: opt(fdPair),
   }),
   blocked: obj<Of<Observed, 'kind', 'blocked'>>({ kind: req(oneOf(['blocked'] as const)), bound: opt(bound) }),
   crashed: obj<Of<Observed, 'kind', 'crashed'>>({ kind: req(oneOf(['crashed'] as const)), detail: req(str) }),
@@ -140,7 +148,7 @@ const expected: Shape<Expected> = tagged<Expected>('kind', {
   returned: obj<Of<Expected, 'kind', 'returned'>>({
     kind: req(oneOf(['returned'] as const)), ret: req(int), errno: opt(errnoName),
     addr: opt(hexBytes), addrlen: opt(int), data: opt(hexBytes), msgFlags: opt(int), controllen: opt(int),
-    optval: opt(either((v) => typeof v === 'string', hexBytes, optHole)), optlen: opt(int), bound: opt(expectedBound), revents: opt(arrayOf(int)), sets: opt(selectSets),
+    optval: opt(either((v) => typeof v === 'string', hexBytes, optHole)), optlen: opt(int), bound: opt(expectedBound), revents: opt(arrayOf(int)), sets: opt(selectSets), sv: opt(fdPair),
   }),
 });
 

@@ -71,6 +71,7 @@ interface ReturnedFields {
   optlen?: number | undefined;
   revents?: number[] | undefined;
   sets?: SelectSets | undefined;
+  sv?: [number, number] | undefined;
 }
 
 function returnedText(r: ReturnedFields, call?: Call): string {
@@ -85,6 +86,7 @@ function returnedText(r: ReturnedFields, call?: Call): string {
   if (r.optval !== undefined) s += renderOptval(r.optval, r.ret);
   if (r.optlen !== undefined) s += ` len=${r.optlen}`;
   if (r.revents !== undefined) s += ` revents=[${r.revents.map((v) => pollBitsName(v, true)).join(', ')}]`;
+  if (r.sv !== undefined) s += ` sv=[${r.sv.join(', ')}]`;
   if (r.sets !== undefined) {
     for (const k of ['read', 'write', 'except'] as const) {
       const m = r.sets[k];
