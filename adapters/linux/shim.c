@@ -1276,6 +1276,7 @@ static int run(int op, const double *a, uint8_t *out, int32_t *res, int try)
     break;
   case OP_RECVMSG:
     r = recvmsg_exec(fd, a, out, res, &err, try, &deferred);
+    break;
   case OP_SOCKETPAIR:
     r = socketpair_exec(a, res, &err);
     break;
