@@ -222,6 +222,11 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
     // AF_UNIX: never MSG_OOB (not modelled).
     { arbitrary: fc.record({ fd: unixFd, flags: tcpSendFlags }), weight: 2 },
   );
+  /** sendmsg's targets: AF_UNIX sockets' sendmsg (scm_send's control checks) is not modelled yet. */
+  const inetSendTarget = fc.oneof(
+    { arbitrary: fc.record({ fd: udpFd, flags: sendFlags }), weight: 1 },
+    { arbitrary: fc.record({ fd: tcpSendFd, flags: tcpSendFlags }), weight: 1 },
+  );
   const recvFlags = fc.constantFrom(
     0, 0, MSG_DONTWAIT, MSG_DONTWAIT, MSG_PEEK, MSG_PEEK | MSG_DONTWAIT, MSG_TRUNC, MSG_TRUNC | MSG_DONTWAIT, MSG_WAITALL | MSG_DONTWAIT,
     MSG_WAITALL, MSG_WAITALL, MSG_WAITALL | MSG_PEEK,
@@ -286,7 +291,7 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
     sendto: fc.record({ op: fc.constant('sendto' as const), t: sendTarget, data: payload, addr: sendtoAddr }).map(({ t, ...r }): InnerTemplate => ({ ...r, ...t })),
     recv: fc.record({ op: fc.constant('recv' as const), fd: dataFd('tcpReadable', 'tcpRecv'), len: recvLen, flags: recvFlags }),
     recvfrom: fc.record({ op: fc.constant('recvfrom' as const), fd: dataFd('tcpReadable', 'tcpRecv'), len: recvLen, flags: recvFlags, out }),
-    sendmsg: fc.record({ op: fc.constant('sendmsg' as const), t: sendTarget, msg: msgIn })
+    sendmsg: fc.record({ op: fc.constant('sendmsg' as const), t: inetSendTarget, msg: msgIn })
       .chain(({ t, ...r }) => compatFlag(fc.constant(t.flags)).map((flags): InnerTemplate => ({ ...r, fd: t.fd, flags }))),
     recvmsg: fc.record({ op: fc.constant('recvmsg' as const), fd: dataFd('tcpReadable', 'tcpRecv'), msg: msgOut, flags: compatFlag(recvFlags) }),
   };
