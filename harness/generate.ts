@@ -13,6 +13,7 @@ import {
   SOCKETCALL_NUM, MSG_DONTWAIT, MSG_NOSIGNAL, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLRDBAND, POLLRDHUP, POLLWRBAND,
 } from '../spec/constants.js';
 import type { AddrInT, FdRef, FdSetT, InnerTemplate, Role, Template } from './template.js';
+import { vsockEntries } from './genvsock.js';
 
 export interface GenOptions {
   maxLength: number;
@@ -241,6 +242,8 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
     { op: 'recv', arbitrary: fc.record({ op: fc.constant('recv' as const), fd: dataFd('tcpReadable', 'tcpRecv'), len: recvLen, flags: recvFlags }), weight: 7 },
     { op: 'recvfrom', arbitrary: fc.record({ op: fc.constant('recvfrom' as const), fd: dataFd('tcpReadable', 'tcpRecv'), len: recvLen, flags: recvFlags, out }), weight: 6 },
   ];
+  // AF_VSOCK sockets and the calls that can be made on them without leaving the machine.
+  entries.push(...vsockEntries(p));
   return fc.oneof(...entries.filter((e) => !o.skip?.has(e.op)).map(({ arbitrary, weight }) => ({ arbitrary, weight })));
 }
 

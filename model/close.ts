@@ -21,6 +21,8 @@ export function closeStep(s: State, c: CloseCall): Outcome[] {
   if (f.errno) return [fail(s, 'close/EBADF', 'EBADF')];
   const o = s.objs[f.id];
   const rule = o === undefined || o.kind === 'file' ? 'close/file'
+    // vsock_release → __vsock_release: off the unbound list, nothing sent (never connected).
+    : o.kind === 'vsock' ? 'close/vsock'
     : o.proto === 'udp' ? 'close/udp'
     : tcpRule(o, f.id);
   const next = produce(s, (d) => {
@@ -29,7 +31,7 @@ export function closeStep(s: State, c: CloseCall): Outcome[] {
     if (obj === undefined) return;
     obj.refs--;
     if (obj.refs > 0) return;
-    if (obj.kind === 'file' || obj.proto === 'udp') delete d.objs[f.id];
+    if (obj.kind === 'file' || obj.kind === 'vsock' || obj.proto === 'udp') delete d.objs[f.id];
     else release(d, f.id);
   });
   return [ok(rule, 0, () => next)];

@@ -38,7 +38,7 @@ export function fcntlStep(s: State, c: FcntlCall): Outcome[] {
       const isPipe = o.kind === 'file' && o.what === 'pipe-read';
       if ((arg & O_DIRECT) && !isPipe) return [fail(s, 'fcntl/F_SETFL-EINVAL-direct', 'EINVAL')];
       // ->fasync (sockets and pipes have one) moves FASYNC; /dev/null has none.
-      const hasFasync = o.kind === 'socket' || isPipe;
+      const hasFasync = o.kind !== 'file' || isPipe;
       const mask = SETFL_MASK | (hasFasync ? O_ASYNC : 0);
       const next = produce(s, (d) => {
         const x = d.objs[f.id]!;

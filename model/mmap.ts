@@ -51,13 +51,14 @@ export function mmapStep(s: State, c: MmapCall): Outcome[] {
   const type = c.flags & MAP_TYPE;
   if (type !== MAP_SHARED && type !== MAP_SHARED_VALIDATE && type !== MAP_PRIVATE) return [fail(s, 'mmap/EINVAL-type', 'EINVAL')];
   // Sockets are opened O_RDWR (sock_alloc_file); /dev/null here O_RDWR; the pipe's read end O_RDONLY.
-  const canWrite = o.kind === 'socket' || (o.fileFlags & 3) !== 0;
+  const canWrite = o.kind !== 'file' || (o.fileFlags & 3) !== 0;
   if (type === MAP_SHARED_VALIDATE && (c.flags & ~LEGACY_MAP_MASK)) return [fail(s, 'mmap/EOPNOTSUPP-validate', 'EOPNOTSUPP')];
   if (type !== MAP_PRIVATE && (c.prot & PROT_WRITE) && !canWrite) return [fail(s, 'mmap/EACCES', 'EACCES')];
-  const noexec = o.kind === 'socket' || o.what === 'pipe-read';
+  const noexec = o.kind !== 'file' || o.what === 'pipe-read';
   if (noexec && (c.prot & PROT_EXEC)) return [fail(s, 'mmap/EPERM-noexec', 'EPERM')];
   if (o.kind === 'file') return [fail(s, 'mmap/ENODEV-file', 'ENODEV')];
-  if (o.proto !== 'tcp') return [fail(s, 'mmap/ENODEV-sock', 'ENODEV')];
+  // vsock_stream_ops / vsock_seqpacket_ops have .mmap = sock_no_mmap, as UDP.
+  if (o.kind === 'vsock' || o.proto !== 'tcp') return [fail(s, 'mmap/ENODEV-sock', 'ENODEV')];
   // A private writable mapping has VM_WRITE as well (VM_MAYWRITE is what copy-on-write adds).
   if (c.prot & (PROT_WRITE | PROT_EXEC)) return [fail(s, 'mmap/EPERM-tcp', 'EPERM')];
   return [ok('mmap/tcp', 0, () => s)];

@@ -6,6 +6,7 @@ import {
   POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP, POLLRDNORM, POLLWRBAND, POLLWRNORM,
 } from '../spec/constants.js';
 import { RCV_SHUTDOWN, SEND_SHUTDOWN, type Obj, type Sock } from './state.js';
+import { vsockPoll } from './vsock.js';
 
 const SHUTDOWN_MASK = RCV_SHUTDOWN | SEND_SHUTDOWN;
 
@@ -55,5 +56,6 @@ export function udpPoll(sk: Sock): number {
  */
 export function filePoll(o: Obj): number {
   if (o.kind === 'socket') return o.proto === 'tcp' ? tcpPoll(o) : udpPoll(o);
+  if (o.kind === 'vsock') return vsockPoll(o);
   return o.what === 'devnull' ? POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM : POLLHUP;
 }

@@ -5,6 +5,7 @@
 import type { ErrnoName } from '../spec/errno.js';
 import { LINUX_BUFFERS, type Profile } from '../spec/profile.js';
 import { O_LARGEFILE, O_RDONLY, O_RDWR } from '../spec/constants.js';
+import type { VsockSock } from './vsockstate.js';
 
 /** sk->sk_state (include/net/tcp_states.h); UDP uses CLOSE and ESTABLISHED only. */
 export type SkState =
@@ -138,7 +139,8 @@ export interface File {
   refs: number;
 }
 
-export type Obj = Sock | File;
+/** AF_VSOCK sockets are their own kind (model/vsock*.ts). */
+export type Obj = Sock | File | VsockSock;
 
 export interface FdEntry {
   obj: number;
