@@ -13,6 +13,7 @@ import {
   SOCKETCALL_NUM, MSG_CMSG_COMPAT, MSG_DONTWAIT, MSG_NOSIGNAL, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLRDBAND, POLLRDHUP, POLLWRBAND,
 } from '../spec/constants.js';
 import type { AddrInT, FdRef, FdSetT, InnerTemplate, MsgInT, Role, Template } from './template.js';
+import { vsockEntries } from './genvsock.js';
 
 export interface GenOptions {
   maxLength: number;
@@ -351,6 +352,8 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
     { op: 'shutdown', arbitrary: fc.record({ op: fc.constant('shutdown' as const), fd: unixTarget, how: either(p, fc.constantFrom(0, 1, 2), fc.constantFrom(-1, 3)) }), weight: 2 },
     { op: 'close', arbitrary: fc.record({ op: fc.constant('close' as const), fd: unixTarget }), weight: 2 },
   ];
+  // AF_VSOCK sockets and the calls that can be made on them without leaving the machine.
+  entries.push(...vsockEntries(p));
   return fc.oneof(...entries.filter((e) => !o.skip?.has(e.op)).map(({ arbitrary, weight }) => ({ arbitrary, weight })));
 }
 

@@ -3,8 +3,9 @@
  * positions among live objects, resolved against the model's world just before each call,
  * so a shrunk sequence still aims at something that exists.
  */
-import type { AddrIn, Call, FdSet, IovIn, MsgCommon, SocketcallInner } from '../spec/call.js';
-import { AF_UNIX, FDSET_LIMIT, O_NONBLOCK } from '../spec/constants.js';
+import type { AddrIn, Call, FdSet, IovIn, MsgCommon, SockaddrVm, SocketcallInner } from '../spec/call.js';
+import { AF_UNIX, AF_VSOCK, SOCK_DGRAM, SOCK_STREAM, SOCK_TYPE_MASK, VMADDR_CID_HOST, VMADDR_CID_HYPERVISOR, VMADDR_CID_LOCAL } from '../spec/constants.js';
+import { FDSET_LIMIT, O_NONBLOCK } from '../spec/constants.js';
 import { liveFds, type State } from '../model/index.js';
 import { lowestFreeFd, sockName, type Sock } from '../model/state.js';
 
@@ -17,9 +18,9 @@ import { lowestFreeFd, sockName, type Sock } from '../model/state.js';
  * (else as tcpSend); unix: an AF_UNIX socket (socketpair); unixReadable: one with something
  * queued (else as unix). The data calls' roles never fall back to other sockets: with none,
  * they get an open file, which every socket call refuses with ENOTSOCK, or else an fd
- * that is not open.
+ * that is not open. vsock: an AF_VSOCK socket (model/vsock.ts), else as the data roles.
  */
-export type Role = 'listener' | 'idle' | 'tcpIdle' | 'connected' | 'udp' | 'tcpRecv' | 'tcpReadable' | 'tcpSend' | 'tcpPeer' | 'unix' | 'unixReadable';
+export type Role = 'listener' | 'idle' | 'tcpIdle' | 'connected' | 'udp' | 'tcpRecv' | 'tcpReadable' | 'tcpSend' | 'tcpPeer' | 'unix' | 'unixReadable' | 'vsock';
 
 /** Most bytes a generated send carries (generate.ts). */
 const PAYLOAD_MAX = 64;
@@ -51,7 +52,7 @@ export type PortRef = number | { of: number } | { listener: number } | { udp: nu
 export type AddrRef = string | { of: number } | { listener: number } | { udp: number };
 
 export type AddrInT =
-  | { ptr: 'ok'; len: number; family: number; addr: AddrRef; port: PortRef }
+  | { ptr: 'ok'; len: number; family: number; addr: AddrRef; port: PortRef; vm?: SockaddrVm }
   | { ptr: 'null' | 'bad'; len: number };
 
 /** sendmsg's msghdr with msg_name as a reference. */
@@ -97,12 +98,20 @@ const ROLES: Record<Exclude<Role, 'unix' | 'unixReadable'>, (o: Sock, s: State) 
   tcpReadable: (o) => o.proto === 'tcp' && o.stream.length > 0,
   tcpSend: (o, s) => tcpSendable(s, o),
   tcpPeer: (o, s) => tcpSendable(s, o) && o.peer !== null && (o.st === 'ESTABLISHED' || o.st === 'CLOSE_WAIT'),
+  // AF_VSOCK sockets are another kind of object: roleFds picks them itself.
+  vsock: () => false,
 };
 
 /** The role a data role falls back to when no socket has it. */
 const FALLBACK: Partial<Record<Role, Role>> = { tcpReadable: 'tcpRecv', tcpPeer: 'tcpSend', unixReadable: 'unix' };
 
 function roleFds(s: State, role: Role): number[] {
+  if (role === 'vsock') {
+    const v = liveFds(s).filter((fd) => s.objs[s.fds[fd]!.obj]?.kind === 'vsock');
+    if (v.length > 0) return v;
+    const files = liveFds(s).filter((fd) => s.objs[s.fds[fd]!.obj]?.kind === 'file');
+    return files.length > 0 ? files : [lowestFreeFd(s)];
+  }
   const all = socketFds(s);
   const l = role === 'unix' || role === 'unixReadable' ? unixFds(s, role === 'unixReadable')
     : all.filter((fd) => { const o = s.objs[s.fds[fd]!.obj]; return o?.kind === 'socket' && ROLES[role](o, s); });
@@ -136,6 +145,14 @@ function nameOf(s: State, ref: { of: number } | { listener: number } | { udp: nu
 
 function resolveAddr(s: State, a: AddrInT): Extract<Call, { op: 'bind' }>['addr'] {
   if (a.ptr !== 'ok') return a;
+  if (a.vm !== undefined) {
+    // A sockaddr_vm names a CID vsock_find_cid refuses on this machine (genvsock.ts): CID 1 or 2
+    // becomes VMADDR_CID_HYPERVISOR (0) where the profile says a transport makes it local.
+    const v = s.profile.vsock;
+    const local = (a.vm.cid === VMADDR_CID_LOCAL && (v?.loopback ?? false)) || (a.vm.cid === VMADDR_CID_HOST && (v?.h2g ?? false));
+    const vm = local ? { ...a.vm, cid: VMADDR_CID_HYPERVISOR } : a.vm;
+    return { ptr: 'ok', len: a.len, family: a.family, addr: '0.0.0.0', port: typeof a.port === 'number' ? a.port : 0, vm };
+  }
   // An AF_UNIX-family address names an abstract socket (sun_path[0], the port's high byte, is
   // 0): a filesystem name is never generated (binding one would create a file).
   const port = a.family === AF_UNIX ? 0 : typeof a.port === 'number' ? a.port : (nameOf(s, a.port)?.port ?? 5000);
@@ -162,7 +179,9 @@ function resolveSet(s: State, x: FdSetT): FdSet {
 function resolveInner<T extends Exclude<Template, { op: 'socketcall' }>>(s: State, t: T): T extends InnerTemplate ? SocketcallInner : Call;
 function resolveInner(s: State, t: Exclude<Template, { op: 'socketcall' }>): Call {
   switch (t.op) {
-    case 'socket': case 'socketpair': return t;
+    case 'socketpair': return t;
+    // A vsock datagram socket is not modelled where a transport offers one: ask for a stream instead.
+    case 'socket': return t.domain === AF_VSOCK && (t.type & SOCK_TYPE_MASK) === SOCK_DGRAM && s.profile.vsock?.dgram ? { ...t, type: (t.type & ~SOCK_TYPE_MASK) | SOCK_STREAM } : t;
     case 'bind': case 'connect': return { op: t.op, fd: resolveFd(s, t.fd), addr: resolveAddr(s, t.addr) };
     case 'listen': return { ...t, fd: resolveFd(s, t.fd) };
     case 'accept': case 'getsockname': case 'getpeername': return { ...t, fd: resolveFd(s, t.fd) };

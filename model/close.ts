@@ -23,6 +23,8 @@ export function closeStep(s: State, c: CloseCall): Outcome[] {
   const o = s.objs[f.id];
   if (o !== undefined && o.kind === 'unix') return unixClose(s, c.fd, f.id, o); // AF_UNIX (model/unix*.ts): unix_release
   const rule = o === undefined || o.kind === 'file' ? 'close/file'
+    // vsock_release → __vsock_release: off the unbound list, nothing sent (never connected).
+    : o.kind === 'vsock' ? 'close/vsock'
     : o.proto === 'udp' ? 'close/udp'
     : tcpRule(o, f.id);
   const next = produce(s, (d) => {
@@ -32,7 +34,7 @@ export function closeStep(s: State, c: CloseCall): Outcome[] {
     obj.refs--;
     if (obj.refs > 0) return;
     if (obj.kind === 'unix') return;
-    if (obj.kind === 'file' || obj.proto === 'udp') delete d.objs[f.id];
+    if (obj.kind === 'file' || obj.kind === 'vsock' || obj.proto === 'udp') delete d.objs[f.id];
     else release(d, f.id);
   });
   return [ok(rule, 0, () => next)];

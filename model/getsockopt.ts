@@ -40,7 +40,7 @@ export const GETSOCKOPT_RULES = [
 type GetsockoptCall = Extract<Call, { op: 'getsockopt' }>;
 
 /** An option's value: exact, or a range the model does not fix; `clear` is what reading it changes. */
-interface Value {
+export interface Value {
   rule: string;
   lo: number;
   hi: number;
@@ -65,6 +65,17 @@ export function getsockoptStep(s: State, c: GetsockoptCall): Outcome[] {
   if (o.len < 0) return [fail(s, 'getsockopt/EINVAL-optlen', 'EINVAL')];
   const v = tcpLevel ? tcpValue(sk, c.name) : sockValue(sk, c.name);
   if (v === undefined) return [fail(s, 'getsockopt/ENOPROTOOPT', 'ENOPROTOOPT')];
+  return optOut(s, id, c, v, tcpLevel);
+}
+
+/**
+ * The copy-out of an int option's value `v` once *optlen was read (not negative): copy
+ * min(len, 4) bytes, then the length (sk_getsockopt); `lenFirst` writes the length before
+ * the value (do_tcp_getsockopt), so a faulting buffer still gets it.
+ */
+export function optOut(s: State, id: number, c: GetsockoptCall, v: Value, lenFirst: boolean): Outcome[] {
+  const o = c.opt;
+  const tcpLevel = lenFirst;
   const n = Math.min(o.len, 4);
   const cleared = v.clear ? produce(s, (d) => v.clear!(d.objs[id] as Sock)) : s;
   // copy_to_sockptr(optval, &v, len) faults for NULL or a bad pointer unless len is 0.
@@ -99,7 +110,7 @@ function learnSndbuf(sk: Sock, obs: Observed): void {
   sk.sndbuf = v | 0; sk.sndbufHi = v | 0;
 }
 
-function exact(rule: string, v: number, clear?: (sk: Sock) => void): Value {
+export function exact(rule: string, v: number, clear?: (sk: Sock) => void): Value {
   return clear ? { rule, lo: v, hi: v, clear } : { rule, lo: v, hi: v };
 }
 

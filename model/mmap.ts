@@ -57,8 +57,8 @@ export function mmapStep(s: State, c: MmapCall): Outcome[] {
   const noexec = o.kind !== 'file' || o.what === 'pipe-read';
   if (noexec && (c.prot & PROT_EXEC)) return [fail(s, 'mmap/EPERM-noexec', 'EPERM')];
   if (o.kind === 'file') return [fail(s, 'mmap/ENODEV-file', 'ENODEV')];
-  // AF_UNIX sockets have sock_no_mmap too.
-  if (o.kind === 'unix' || o.proto !== 'tcp') return [fail(s, 'mmap/ENODEV-sock', 'ENODEV')];
+  // AF_UNIX sockets have sock_no_mmap too, and so have vsock_stream_ops / vsock_seqpacket_ops.
+  if (o.kind === 'unix' || o.kind === 'vsock' || o.proto !== 'tcp') return [fail(s, 'mmap/ENODEV-sock', 'ENODEV')];
   // A private writable mapping has VM_WRITE as well (VM_MAYWRITE is what copy-on-write adds).
   if (c.prot & (PROT_WRITE | PROT_EXEC)) return [fail(s, 'mmap/EPERM-tcp', 'EPERM')];
   return [ok('mmap/tcp', 0, () => s)];

@@ -7,6 +7,7 @@ import {
 } from '../spec/constants.js';
 import { RCV_SHUTDOWN, SEND_SHUTDOWN, type Obj, type Sock, type State } from './state.js';
 import { unixPoll } from './unixops.js';
+import { vsockPoll } from './vsock.js';
 
 const SHUTDOWN_MASK = RCV_SHUTDOWN | SEND_SHUTDOWN;
 
@@ -57,5 +58,6 @@ export function udpPoll(sk: Sock): number {
 export function filePoll(o: Obj, s: State, id: number): number {
   if (o.kind === 'unix') return unixPoll(s, id, o); // AF_UNIX (model/unix*.ts): unix_poll / unix_dgram_poll
   if (o.kind === 'socket') return o.proto === 'tcp' ? tcpPoll(o) : udpPoll(o);
+  if (o.kind === 'vsock') return vsockPoll(o);
   return o.what === 'devnull' ? POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM : POLLHUP;
 }

@@ -58,13 +58,19 @@ function copyIn(s: State, c: SetsockoptCall): Outcome | undefined {
   return undefined;
 }
 
-function set(s: State, id: number, rule: string, change: (sk: Sock) => void): Outcome[] {
-  const next = produce(s, (d) => change(d.objs[id] as Sock));
+/** The generic struct sock fields sk_setsockopt sets (an inet Sock and a vsock socket both have them). */
+export type SockOpts = Pick<Sock, 'reuse' | 'reuseport' | 'keepalive' | 'rcvbuf' | 'sndbuf' | 'sndbufHi' | 'sndbufLock'>;
+
+function set<T = SockOpts>(s: State, id: number, rule: string, change: (sk: T) => void): Outcome[] {
+  const next = produce(s, (d) => change(d.objs[id] as unknown as T));
   return [ok(rule, 0, () => next)];
 }
 
-/** sk_setsockopt ("if (optlen < sizeof(int)) return -EINVAL" comes before the option switch). */
-function solSocket(s: State, id: number, c: SetsockoptCall): Outcome[] {
+/**
+ * sk_setsockopt ("if (optlen < sizeof(int)) return -EINVAL" comes before the option
+ * switch), for any socket whose object has the SockOpts fields.
+ */
+export function solSocket(s: State, id: number, c: SetsockoptCall): Outcome[] {
   const early = copyIn(s, c);
   if (early) return [early];
   const on = c.value !== 0;
@@ -94,7 +100,7 @@ function solTcp(s: State, id: number, c: SetsockoptCall): Outcome[] {
   const early = copyIn(s, c);
   if (early) return [early];
   // __tcp_sock_set_nodelay: nonagle |= TCP_NAGLE_OFF|TCP_NAGLE_PUSH, or &= ~TCP_NAGLE_OFF.
-  if (c.name === TCP_NODELAY) return set(s, id, 'setsockopt/TCP_NODELAY', (sk) => { sk.nodelay = c.value !== 0; });
+  if (c.name === TCP_NODELAY) return set<Sock>(s, id, 'setsockopt/TCP_NODELAY', (sk) => { sk.nodelay = c.value !== 0; });
   if (unknownOption(c.name)) return [fail(s, 'setsockopt/ENOPROTOOPT', 'ENOPROTOOPT')];
   throw new Error(`model: setsockopt SOL_TCP option ${c.name} is not modelled`);
 }

@@ -6,6 +6,7 @@ import type { ErrnoName } from '../spec/errno.js';
 import { LINUX_BUFFERS, type Profile } from '../spec/profile.js';
 import { O_LARGEFILE, O_RDONLY, O_RDWR } from '../spec/constants.js';
 import type { UnixSock } from './unix.js';
+import type { VsockSock } from './vsockstate.js';
 
 /** sk->sk_state (include/net/tcp_states.h); UDP uses CLOSE and ESTABLISHED only. */
 export type SkState =
@@ -145,8 +146,8 @@ export interface File {
   refs: number;
 }
 
-/** AF_UNIX sockets (socketpair) are their own kind: model/unix.ts. */
-export type Obj = Sock | File | UnixSock;
+/** AF_UNIX sockets (socketpair) and AF_VSOCK sockets are their own kinds: model/unix.ts, model/vsock*.ts. */
+export type Obj = Sock | File | UnixSock | VsockSock;
 
 export interface FdEntry {
   obj: number;

@@ -29,6 +29,7 @@ import { untouched as untouchedName } from './addr.js';
 import { socketpairStep } from './unixpair.js';
 import { REVENTS_UNTOUCHED, type SelectSets } from '../spec/observed.js';
 import type { State } from './state.js';
+import { vsockStep } from './vsock.js';
 
 /**
  * Every outcome Linux allows for `call` in world `s` (usually one). Out-parameters the
@@ -48,6 +49,9 @@ export function step(s: State, call: Call): Outcome[] {
  * the compiler through the `never` in the default arm.
  */
 function dispatch(s: State, call: Call): Outcome[] {
+  // AF_VSOCK sockets are their own kind: calls naming one by its fd go to model/vsock.ts.
+  const vsock = vsockStep(s, call);
+  if (vsock !== undefined) return vsock;
   switch (call.op) {
     case 'socket': return socketStep(s, call);
     case 'bind': return bindStep(s, call);

@@ -17,8 +17,18 @@ import { SOCKETCALL_NUM } from './constants.js';
  * or a NULL/faulting pointer with a length.
  */
 export type AddrIn =
-  | { ptr: 'ok'; len: number; family: number; addr: string; port: number }
+  | { ptr: 'ok'; len: number; family: number; addr: string; port: number; vm?: SockaddrVm }
   | { ptr: 'null' | 'bad'; len: number };
+
+/**
+ * With `vm`, the buffer holds a struct sockaddr_vm instead of a sockaddr_in (same 16
+ * bytes: family, 2 reserved bytes, svm_port and svm_cid as host-order u32, svm_flags, 3
+ * zero bytes): the address's `port` is svm_port and `addr` is unused ('0.0.0.0').
+ */
+export interface SockaddrVm {
+  cid: number;
+  flags: number;
+}
 
 /**
  * An address the kernel writes back (accept, getsockname, getpeername): the buffer

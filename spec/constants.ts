@@ -64,6 +64,16 @@ export const SO_DOMAIN = 39;
 /** SOL_TCP (= IPPROTO_TCP) option names (include/uapi/linux/tcp.h). */
 export const TCP_NODELAY = 1;
 
+/** struct sockaddr_vm's special values (include/uapi/linux/vm_sockets.h); sizeof(struct sockaddr_vm) is 16. */
+export const VMADDR_CID_ANY = 0xffffffff;
+export const VMADDR_PORT_ANY = 0xffffffff;
+export const VMADDR_CID_HYPERVISOR = 0;
+export const VMADDR_CID_LOCAL = 1;
+export const VMADDR_CID_HOST = 2;
+/** svm_flags' one valid bit; vsock_addr_validate refuses any other. */
+export const VMADDR_FLAG_TO_HOST = 0x1;
+export const SOCKADDR_VM_LEN = 16;
+
 /** sizeof(struct sockaddr_in) and sizeof(struct sockaddr_storage). */
 export const SOCKADDR_IN_LEN = 16;
 export const SOCKADDR_STORAGE_LEN = 128;

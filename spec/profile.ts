@@ -17,7 +17,27 @@ export interface Profile {
   capNetBindService: boolean;
   /** Socket buffer sysctls; absent: Linux's defaults (LINUX_BUFFERS). */
   buffers?: Buffers;
+  /** AF_VSOCK's transports; absent: AF_VSOCK is not registered (socket() answers EAFNOSUPPORT). */
+  vsock?: VsockTransports;
 }
+
+/**
+ * Which AF_VSOCK transports are registered (net/vmw_vsock/af_vsock.c: transport_local,
+ * transport_h2g, transport_dgram; a guest's transport_g2h is assumed). They decide
+ * vsock_find_cid (which CIDs a bind may name) and whether SOCK_DGRAM has a transport.
+ * vsock is not network-namespaced: these are the machine's.
+ */
+export interface VsockTransports {
+  /** vsock_loopback: VMADDR_CID_LOCAL (1) is local. */
+  loopback: boolean;
+  /** A host-to-guest transport (vhost_vsock): VMADDR_CID_HOST (2) is local. */
+  h2g: boolean;
+  /** A datagram transport (vmci): socket(AF_VSOCK, SOCK_DGRAM) gets one instead of ENODEV. */
+  dgram: boolean;
+}
+
+/** A virtio guest's vsock (vmw_vsock_virtio_transport only), as on the machines sockspec is developed on. */
+export const VIRTIO_GUEST_VSOCK: VsockTransports = { loopback: false, h2g: false, dgram: false };
 
 /** The sysctls behind SO_RCVBUF and SO_SNDBUF, in bytes. */
 export interface Buffers {
@@ -50,4 +70,5 @@ export const DEFAULT_PROFILE: Profile = {
   unprivilegedPortStart: 1024,
   nofile: 1024,
   capNetBindService: true,
+  vsock: VIRTIO_GUEST_VSOCK,
 };

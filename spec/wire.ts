@@ -332,7 +332,13 @@ function addrIn(v: unknown, path: string): AddrIn {
   const ptr = oneOf(o.ptr, `${path}.ptr`, PTRS);
   const len = cint(o.len, `${path}.len`);
   if (ptr !== 'ok') return { ptr, len };
-  return { ptr, len, family: sym(o.family, `${path}.family`, T.domain), addr: str(o.addr, `${path}.addr`), port: int(o.port, `${path}.port`, 0, 65535) };
+  const family = sym(o.family, `${path}.family`, T.domain);
+  if (o.vm !== undefined) {
+    // A struct sockaddr_vm: svm_port and svm_cid are u32, svm_flags a byte.
+    const vm = rec(o.vm, `${path}.vm`);
+    return { ptr, len, family, addr: str(o.addr, `${path}.addr`), port: int(o.port, `${path}.port`, 0, 0xffffffff), vm: { cid: int(vm.cid, `${path}.vm.cid`, 0, 0xffffffff), flags: int(vm.flags, `${path}.vm.flags`, 0, 255) } };
+  }
+  return { ptr, len, family, addr: str(o.addr, `${path}.addr`), port: int(o.port, `${path}.port`, 0, 65535) };
 }
 
 function addrOut(v: unknown, path: string): AddrOut {
@@ -593,6 +599,10 @@ function profile(v: unknown, path: string): Profile {
     capNetBindService: bool(o.capNetBindService, `${path}.capNetBindService`),
   };
   if (o.buffers !== undefined) p.buffers = buffers(o.buffers, `${path}.buffers`);
+  if (o.vsock !== undefined) {
+    const v = rec(o.vsock, `${path}.vsock`);
+    p.vsock = { loopback: bool(v.loopback, `${path}.vsock.loopback`), h2g: bool(v.h2g, `${path}.vsock.h2g`), dgram: bool(v.dgram, `${path}.vsock.dgram`) };
+  }
   return p;
 }
 

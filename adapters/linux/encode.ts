@@ -3,7 +3,8 @@
  * the hot path allocates nothing). The layouts mirror the A_* comments in shim.c.
  */
 import { DATA_MAX, type AddrIn, type AddrOut, type Call, type IovIn, type IovOut, type MsgCommon, type Op, type Ptr } from '../../spec/call.js';
-import { SOCKETCALL_NARGS, SOCKETCALL_NUM, UIO_MAXIOV } from '../../spec/constants.js';
+import { AF_VSOCK, SOCKADDR_STORAGE_LEN, SOCKADDR_VM_LEN, SOCKETCALL_NARGS, SOCKETCALL_NUM, UIO_MAXIOV, VMADDR_FLAG_TO_HOST } from '../../spec/constants.js';
+import { readVsock } from './profile.js';
 
 const MAP_FIXED = 0x10;
 const MAP_ANONYMOUS = 0x20;
@@ -62,11 +63,50 @@ export function parseIpv4(s: string): number {
   return v * 256 + part;
 }
 
+/**
+ * The CIDs a vsock bind may name here because vsock_find_cid is sure to refuse them
+ * (EADDRNOTAVAIL): VMADDR_CID_HYPERVISOR (0) always, VMADDR_CID_LOCAL (1) without the
+ * loopback transport, VMADDR_CID_HOST (2) without a host-to-guest one. vsock is not
+ * network-namespaced: a bind that succeeds registers a port the hypervisor sees.
+ */
+let safeCids: Set<number> | undefined;
+function vsockBindSafe(cid: number): boolean {
+  if (safeCids === undefined) {
+    const v = readVsock();
+    safeCids = new Set([0, ...(v && !v.loopback ? [1] : []), ...(v && !v.h2g ? [2] : [])]);
+  }
+  return safeCids.has(cid);
+}
+
+/**
+ * Why a bind or connect with `x` is not made here: an address vsock_addr_cast would take
+ * (AF_VSOCK, 16 bytes or more, no unknown svm_flags) in a connect (it would reach the host)
+ * or in a bind whose CID might be local. A sockaddr_in-shaped buffer of family AF_VSOCK
+ * reads as CID 0. Undefined: safe on any socket.
+ */
+function vsockUnsafe(op: 'bind' | 'connect', x: AddrIn): string | undefined {
+  // move_addr_to_kernel refuses a length above sizeof(struct sockaddr_storage) first.
+  if (x.ptr !== 'ok' || x.family !== AF_VSOCK || x.len < SOCKADDR_VM_LEN || x.len > SOCKADDR_STORAGE_LEN) return undefined;
+  const flags = x.vm?.flags ?? 0;
+  if (flags & ~VMADDR_FLAG_TO_HOST & 0xff) return undefined;
+  const cid = x.vm?.cid ?? 0;
+  if (op === 'connect') return 'connect with a valid sockaddr_vm: vsock is not network-namespaced, the linux adapter never connects to the host';
+  if (!vsockBindSafe(cid >>> 0)) return `bind to vsock CID ${cid >>> 0}: it may be local here, and a vsock bind that succeeds registers a port outside the namespace`;
+  return undefined;
+}
+
 function addrIn(a: Float64Array, x: AddrIn): string | undefined {
   a[1] = PTR_CODE[x.ptr];
   a[2] = x.len;
   if (x.ptr !== 'ok') {
     a[3] = a[4] = a[5] = 0;
+    return undefined;
+  }
+  if (x.vm !== undefined) {
+    // shim.c addr_in: a negative slot 4 asks for a sockaddr_vm: -(1 + cid + flags * 2^32).
+    a[3] = x.family;
+    a[4] = -(1 + (x.vm.cid >>> 0) + (x.vm.flags & 0xff) * 4294967296);
+    a[5] = x.port >>> 0;
     return undefined;
   }
   const ip = parseIpv4(x.addr);
@@ -114,7 +154,7 @@ export function encode(call: Call, a: Float64Array): string | undefined {
     case 'bind':
     case 'connect':
       a[0] = call.fd;
-      return addrIn(a, call.addr);
+      return vsockUnsafe(call.op, call.addr) ?? addrIn(a, call.addr);
     case 'listen':
       a[0] = call.fd; a[1] = call.backlog;
       return undefined;

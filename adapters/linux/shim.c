@@ -580,10 +580,22 @@ static void report_bound(int fd, int32_t *res)
   bound_from(getsockname(fd, (struct sockaddr *)&ss, &sl) == 0, &ss, res);
 }
 
-/* Builds the AddrIn buffer: 128 zero bytes, family, big-endian port, address. */
+/* Builds the AddrIn buffer: 128 zero bytes, family, big-endian port, address; or, when
+ * a[4] is negative (-(1 + cid + flags * 2^32)), a struct sockaddr_vm: family, 2 reserved
+ * bytes, svm_port and svm_cid (host order), svm_flags. */
 static void addr_in(const double *a, uint8_t *buf)
 {
   memset(buf, 0, sizeof(struct sockaddr_storage));
+  if (a[A_4] < 0) {
+    uint16_t vfam = (uint16_t)(int64_t)a[A_3];
+    uint64_t x = (uint64_t)(-a[A_4] - 1);
+    uint32_t cid = (uint32_t)x, vport = (uint32_t)(int64_t)a[A_5];
+    memcpy(buf, &vfam, 2);
+    memcpy(buf + 4, &vport, 4);
+    memcpy(buf + 8, &cid, 4);
+    buf[12] = (uint8_t)(x >> 32);
+    return;
+  }
   uint16_t fam = (uint16_t)(int64_t)a[A_3];
   uint16_t port = htons((uint16_t)(int64_t)a[A_5]);
   uint32_t ip = htonl((uint32_t)(int64_t)a[A_4]);

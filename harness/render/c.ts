@@ -37,6 +37,10 @@ function ptrExpr(p: Ptr, ok: string): string {
 /** Declarations and the (pointer, length) arguments for an address going in. */
 function addrIn(a: AddrIn): { decl: string; args: string } {
   if (a.ptr !== 'ok') return { decl: '', args: `${ptrExpr(a.ptr, '')}, ${cLen(a.len)}` };
+  if (a.vm !== undefined) {
+    const decl = `    struct sockaddr_storage ss;\n    fill_vm(&ss, ${a.family & 0xffff}, ${a.port >>> 0}u, ${a.vm.cid >>> 0}u, ${a.vm.flags & 0xff});\n`;
+    return { decl, args: `(struct sockaddr *)&ss, ${cLen(a.len)}` };
+  }
   const ip = a.addr.split('.').map((x) => Number(x) & 0xff).join(', ');
   const decl = `    struct sockaddr_storage ss;\n    static const unsigned char ip[4] = {${ip}};\n` +
     `    fill_in(&ss, ${a.family & 0xffff}, ${a.port & 0xffff}, ip);\n`;
@@ -272,7 +276,9 @@ function socketcallCode(c: Extract<Call, { op: 'socketcall' }>): CallCode {
     case 'bind':
     case 'connect': {
       const a = inner.addr;
-      if (a.ptr === 'ok') {
+      if (a.ptr === 'ok' && a.vm !== undefined) {
+        decl += `    fill_vm((struct sockaddr_storage *)lo, ${a.family & 0xffff}, ${a.port >>> 0}u, ${a.vm.cid >>> 0}u, ${a.vm.flags & 0xff});\n`;
+      } else if (a.ptr === 'ok') {
         const ip = a.addr.split('.').map((x) => Number(x) & 0xff).join(', ');
         decl += `    static const unsigned char ip[4] = {${ip}};\n    fill_in((struct sockaddr_storage *)lo, ${a.family & 0xffff}, ${a.port & 0xffff}, ip);\n`;
       }

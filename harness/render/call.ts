@@ -17,7 +17,10 @@ function pointer(p: Exclude<Ptr, 'ok'>): string {
 
 /** A sockaddr going in: `{AF_INET, 127.0.0.1:5000}, 16`, `NULL, 16` or `<bad ptr>, 16`. */
 function addrIn(a: AddrIn): string {
-  const buf = a.ptr === 'ok' ? `{${domainName(a.family)}, ${a.addr}:${a.port}}` : pointer(a.ptr);
+  const buf = a.ptr !== 'ok' ? pointer(a.ptr)
+    // A struct sockaddr_vm: `{AF_VSOCK, cid 1, port 1234}` (with `flags 0x2` when set).
+    : a.vm !== undefined ? `{${domainName(a.family)}, cid ${a.vm.cid >>> 0}, port ${a.port >>> 0}${a.vm.flags ? `, flags 0x${a.vm.flags.toString(16)}` : ''}}`
+    : `{${domainName(a.family)}, ${a.addr}:${a.port}}`;
   return `${buf}, ${a.len}`;
 }
 

@@ -185,6 +185,17 @@ static MAYBE_UNUSED void fill_in(struct sockaddr_storage *ss, unsigned short fam
   memcpy(b + 4, ip, 4);
 }
 
+/* A struct sockaddr_vm inside a zeroed sockaddr_storage: family, 2 reserved bytes,
+ * svm_port, svm_cid (host order), svm_flags. */
+static MAYBE_UNUSED void fill_vm(struct sockaddr_storage *ss, unsigned short family, unsigned port, unsigned cid, unsigned char flags) {
+  unsigned char *b = (unsigned char *)ss;
+  memset(ss, 0, sizeof *ss);
+  memcpy(b, &family, 2);
+  memcpy(b + 4, &port, 4);
+  memcpy(b + 8, &cid, 4);
+  b[12] = flags;
+}
+
 /* Memory below 4 GiB for socketcall through the 32-bit entry (compat_ptr keeps only 32
  * bits of each pointer): a data page, then a PROT_NONE guard page, so that an argument
  * array can end where reading stops. */

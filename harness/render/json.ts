@@ -3,11 +3,11 @@
  * newline) and a reader that checks every field and names the file and the field path of
  * the first thing that is wrong. Neither function changes its input.
  */
-import type { AddrIn, AddrOut, Call, FdSet, IovIn, IovOut, MsgIn, MsgOut, OptOut, PollEntry, SocketcallInner, Timeval } from '../../spec/call.js';
+import type { AddrIn, AddrOut, SockaddrVm, Call, FdSet, IovIn, IovOut, MsgIn, MsgOut, OptOut, PollEntry, SocketcallInner, Timeval } from '../../spec/call.js';
 import { ERRNO, type ErrnoName } from '../../spec/errno.js';
 import type { Expected, OptHole, PortHole } from '../../spec/expected.js';
 import type { Bound, Observed, Returned, SelectSets } from '../../spec/observed.js';
-import type { Buffers, Profile } from '../../spec/profile.js';
+import type { Buffers, Profile, VsockTransports } from '../../spec/profile.js';
 import {
   ShapeError, arrayOf, bool, either, int, matching, member, nullable, num, obj, oneOf, opt, pair, req, str, tagged, type Shape,
 } from './shape.js';
@@ -29,7 +29,10 @@ const ipv4 = matching<string>(/^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/, 'a dotted 
 
 const addrInNoBuffer = obj<Exclude<AddrIn, { ptr: 'ok' }>>({ ptr: req(oneOf(['null', 'bad'] as const)), len: req(int) });
 const addrIn: Shape<AddrIn> = tagged<AddrIn>('ptr', {
-  ok: obj<Of<AddrIn, 'ptr', 'ok'>>({ ptr: req(oneOf(['ok'] as const)), len: req(int), family: req(int), addr: req(ipv4), port: req(int) }),
+  ok: obj<Of<AddrIn, 'ptr', 'ok'>>({
+    ptr: req(oneOf(['ok'] as const)), len: req(int), family: req(int), addr: req(ipv4), port: req(int),
+    vm: opt(obj<SockaddrVm>({ cid: req(int), flags: req(int) })),
+  }),
   null: addrInNoBuffer,
   bad: addrInNoBuffer,
 });
@@ -165,6 +168,7 @@ const profile: Shape<Profile> = obj<Profile>({
     rmemDefault: req(int), wmemDefault: req(int), rmemMax: req(int), wmemMax: req(int),
     tcpRmem: req(triple), tcpWmem: req(triple),
   })),
+  vsock: opt(obj<VsockTransports>({ loopback: req(bool), h2g: req(bool), dgram: req(bool) })),
 });
 
 const step: Shape<TraceStep> = obj<TraceStep>({ call: req(call), observed: req(observed), rule: opt(str) });
