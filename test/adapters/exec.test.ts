@@ -287,8 +287,10 @@ describe('exec: faulty helpers', () => {
   });
 
   it('a helper with no hello: open() rejects after startupMs with the stderr tail', async () => {
-    const a = execAdapter([NODE, '-e', 'console.error("booting..."); setInterval(() => {}, 1e6)', '--', marker()], { startupMs: 300 });
-    await expect(a.open({ deadlineMs: 20 })).rejects.toThrow(/sent no hello within 300 ms, stderr tail: booting\.\.\.$/);
+    // 3 s: Node itself may take over a second to start on a loaded machine, and the stderr
+    // tail is only there once it has.
+    const a = execAdapter([NODE, '-e', 'console.error("booting..."); setInterval(() => {}, 1e6)', '--', marker()], { startupMs: 3000 });
+    await expect(a.open({ deadlineMs: 20 })).rejects.toThrow(/sent no hello within 3000 ms, stderr tail: booting\.\.\.$/);
   });
 });
 
