@@ -40,7 +40,9 @@ export interface Recorded {
 
 /** The world a trace ran in, from its profile. */
 export function worldOf(p: Profile): World {
-  return { nofile: p.nofile, capNetBindService: p.capNetBindService };
+  const w: World = { nofile: p.nofile, capNetBindService: p.capNetBindService };
+  if (p.file !== undefined) w.file = true;
+  return w;
 }
 
 /** The recorded sequence of a trace. */
@@ -80,6 +82,8 @@ interface Sym {
   call: Call;
   /** The fd is the one step `fdFrom` returned. */
   fdFrom?: number;
+  /** sendfile's in_fd is the one step `inFdFrom` returned. */
+  inFdFrom?: number;
   /** The address's port is the one step `portFrom` was bound to. */
   portFrom?: number;
 }
@@ -111,11 +115,20 @@ export function symbolize(calls: readonly Call[], observed: readonly Observed[] 
     const call = acting(outer);
     // poll and select name several fds: they are replayed with the recorded numbers.
     if (observed === undefined || call.op === 'socketcall' || call.op === 'poll' || call.op === 'select') return s;
-    if (call.op !== 'socket') {
+    const from = (fd: number): number | undefined => {
       for (let j = i - 1; j >= 0; j--) {
         const o = observed[j];
-        if (createsFd(calls[j]!) && o?.kind === 'returned' && o.ret === call.fd) { s.fdFrom = j; break; }
+        if (createsFd(calls[j]!) && o?.kind === 'returned' && o.ret === fd) return j;
       }
+      return undefined;
+    };
+    if (call.op !== 'socket') {
+      const j = from(call.fd);
+      if (j !== undefined) s.fdFrom = j;
+    }
+    if (call.op === 'sendfile') {
+      const j = from(call.inFd);
+      if (j !== undefined) s.inFdFrom = j;
     }
     if ((call.op === 'bind' || call.op === 'connect') && call.addr.ptr === 'ok' && call.addr.port !== 0) {
       const port = call.addr.port;
@@ -140,6 +153,11 @@ function materialize(s: Sym, done: readonly RunStep[], index: (j: number) => num
     const k = index(s.fdFrom);
     const o = k === undefined ? undefined : done[k]?.observed;
     if (o?.kind === 'returned' && o.ret >= 0) call = { ...call, fd: o.ret };
+  }
+  if (s.inFdFrom !== undefined && call.op === 'sendfile') {
+    const k = index(s.inFdFrom);
+    const o = k === undefined ? undefined : done[k]?.observed;
+    if (o?.kind === 'returned' && o.ret >= 0) call = { ...call, inFd: o.ret };
   }
   if (s.portFrom !== undefined && (call.op === 'bind' || call.op === 'connect') && call.addr.ptr === 'ok') {
     const k = index(s.portFrom);

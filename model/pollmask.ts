@@ -48,12 +48,12 @@ export function udpPoll(sk: Sock): number {
 }
 
 /**
- * vfs_poll for any open file of the model: sockets by protocol; /dev/null has no ->poll
- * (DEFAULT_POLLMASK: POLLIN|POLLOUT|POLLRDNORM|POLLWRNORM); the initial pipe's read end,
+ * vfs_poll for any open file of the model: sockets by protocol; /dev/null and the regular
+ * file have no ->poll (DEFAULT_POLLMASK: POLLIN|POLLOUT|POLLRDNORM|POLLWRNORM); the initial pipe's read end,
  * empty with its write end closed, reports only POLLHUP (pipe_poll: no writers, and the
  * file was made by pipe(2) so f_pipe differs from w_counter).
  */
 export function filePoll(o: Obj): number {
   if (o.kind === 'socket') return o.proto === 'tcp' ? tcpPoll(o) : udpPoll(o);
-  return o.what === 'devnull' ? POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM : POLLHUP;
+  return o.what !== 'pipe-read' ? POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM : POLLHUP;
 }

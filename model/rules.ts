@@ -21,10 +21,11 @@ import { POLL_RULES } from './poll.js';
 import { SELECT_RULES } from './select.js';
 import { SEND_RULES } from './send.js';
 import { RECV_RULES } from './recv.js';
+import { SENDFILE_RULES } from './sendfile.js';
 
 export const RULES: readonly string[] = [
   ...SOCKET_RULES, ...BIND_RULES, ...LISTEN_RULES, ...ACCEPT_RULES, ...CONNECT_RULES,
   ...GETNAME_RULES, ...CLOSE_RULES, ...FCNTL_RULES, ...SETSOCKOPT_RULES, ...GETSOCKOPT_RULES, ...SHUTDOWN_RULES,
   ...SOCKETCALL_RULES, ...MMAP_RULES, ...INTERNAL_RULES, ...POLL_RULES, ...SELECT_RULES,
-  ...SEND_RULES, ...RECV_RULES,
+  ...SEND_RULES, ...RECV_RULES, ...SENDFILE_RULES,
 ];

@@ -24,6 +24,7 @@ import { pollStep } from './poll.js';
 import { selectStep } from './select.js';
 import { sendStep } from './send.js';
 import { recvStep } from './recv.js';
+import { sendfileStep } from './sendfile.js';
 import { REVENTS_UNTOUCHED, type SelectSets } from '../spec/observed.js';
 import type { State } from './state.js';
 
@@ -63,6 +64,7 @@ function dispatch(s: State, call: Call): Outcome[] {
     case 'select': return selectStep(s, call);
     case 'send': case 'sendto': return sendStep(s, call);
     case 'recv': case 'recvfrom': return recvStep(s, call);
+    case 'sendfile': return sendfileStep(s, call);
     default: { const never: never = call; throw new Error(`model: unknown call ${JSON.stringify(never)}`); }
   }
 }
@@ -80,7 +82,9 @@ function complete(call: Call, e: Expected): Expected {
       if (call.opt.ptr === 'ok' && r.optval === undefined) r = { ...r, optval: 'a5'.repeat(Math.max(0, Math.min(call.opt.len, OPTVAL_SHOWN))) };
       if (call.opt.lenPtr === 'ok' && r.optlen === undefined) r = { ...r, optlen: call.opt.len };
     }
-    if ((call.op === 'bind' || call.op === 'listen' || call.op === 'connect' || call.op === 'send' || call.op === 'sendto') && r.bound === undefined) r = { ...r, bound: null };
+    if ((call.op === 'bind' || call.op === 'listen' || call.op === 'connect' || call.op === 'send' || call.op === 'sendto' || call.op === 'sendfile') && r.bound === undefined) r = { ...r, bound: null };
+    // sendfile64 writes the offset back whenever it read one (unchanged unless bytes went).
+    if (call.op === 'sendfile' && call.offset.ptr === 'ok' && r.offset === undefined) r = { ...r, offset: call.offset.value };
     // poll and select write their arrays back only when they return >= 0.
     if (call.op === 'poll' && call.fds === 'ok' && r.revents === undefined) r = { ...r, revents: call.entries.map(() => REVENTS_UNTOUCHED) };
     if (call.op === 'select' && r.sets === undefined) {

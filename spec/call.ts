@@ -99,7 +99,21 @@ export type Call =
   /** recv(fd, buf, len, flags) into a buffer of DATA_MAX bytes (len <= DATA_MAX). */
   | { op: 'recv'; fd: number; len: number; flags: number }
   /** recvfrom(fd, buf, len, flags, addr, addrlen): the source address comes out as for accept. */
-  | { op: 'recvfrom'; fd: number; len: number; flags: number; out: AddrOut };
+  | { op: 'recvfrom'; fd: number; len: number; flags: number; out: AddrOut }
+  /**
+   * sendfile(fd, inFd, offset, count) through sendfile64 (on x86_64 the libc `sendfile`
+   * and syscall 40 are sys_sendfile64: a 64-bit loff_t offset). `fd` is out_fd. `count`
+   * is a size_t: a negative number stands for its two's complement (-1 is SIZE_MAX).
+   */
+  | { op: 'sendfile'; fd: number; inFd: number; offset: Offset; count: number };
+
+/**
+ * sendfile's `loff_t *offset`: NULL (use and advance the file position), a faulting
+ * pointer, or a valid one holding `value` (read first, the new offset written back).
+ * Values are safe integers: every offset of interest (negative ones, EOF, the ext4
+ * s_maxbytes) is one; only an offset whose sum with count overflows loff_t is not.
+ */
+export type Offset = { ptr: 'ok'; value: number } | { ptr: 'null' | 'bad' };
 
 /** The largest payload a send carries and the size of recv's buffer (bytes). */
 export const DATA_MAX = 128;
@@ -114,7 +128,7 @@ export type Op = Call['op'];
 export const OPS: readonly Op[] = [
   'socket', 'bind', 'listen', 'accept', 'accept4', 'connect',
   'getsockname', 'getpeername', 'close', 'fcntl', 'setsockopt', 'getsockopt', 'shutdown', 'socketcall', 'mmap',
-  'poll', 'select', 'send', 'sendto', 'recv', 'recvfrom',
+  'poll', 'select', 'send', 'sendto', 'recv', 'recvfrom', 'sendfile',
 ];
 
 /**

@@ -8,7 +8,7 @@
  * `{ ok: false, error }` with the JSON path of the first offending field.
  */
 import type { World } from './adapter.js';
-import { DATA_MAX, OPS, type AddrIn, type AddrOut, type Call, type FdSet, type Op, type OptOut, type Ptr, type SocketcallInner, type Timeval } from './call.js';
+import { DATA_MAX, OPS, type AddrIn, type AddrOut, type Call, type FdSet, type Offset, type Op, type OptOut, type Ptr, type SocketcallInner, type Timeval } from './call.js';
 import * as K from './constants.js';
 import { ERRNO, type ErrnoName } from './errno.js';
 import { OPTVAL_SHOWN, type Bound, type Observed, type SelectSets } from './observed.js';
@@ -224,6 +224,8 @@ export function encodeCall(c: Call): Record<string, unknown> {
       return { op: c.op, fd: c.fd, len: c.len, flags: bitsOf(T.msgFlags, c.flags) };
     case 'recvfrom':
       return { op: c.op, fd: c.fd, len: c.len, flags: bitsOf(T.msgFlags, c.flags), out: { ...c.out } };
+    case 'sendfile':
+      return { op: c.op, fd: c.fd, inFd: c.inFd, offset: { ...c.offset }, count: c.count };
   }
 }
 
@@ -384,7 +386,7 @@ function call(v: unknown, path: string): Call {
       if (o.readable !== undefined) c.readable = int(o.readable, `${path}.readable`, 0);
       if (o.call !== undefined) {
         const inner = call(o.call, `${path}.call`);
-        if (inner.op === 'close' || inner.op === 'fcntl' || inner.op === 'socketcall' || inner.op === 'poll' || inner.op === 'select' || inner.op === 'send' || inner.op === 'sendto' || inner.op === 'recv' || inner.op === 'recvfrom') fail(`${path}.call.op`, `socketcall cannot carry ${inner.op}`);
+        if (inner.op === 'close' || inner.op === 'fcntl' || inner.op === 'socketcall' || inner.op === 'poll' || inner.op === 'select' || inner.op === 'send' || inner.op === 'sendto' || inner.op === 'recv' || inner.op === 'recvfrom' || inner.op === 'sendfile') fail(`${path}.call.op`, `socketcall cannot carry ${inner.op}`);
         c.call = inner as SocketcallInner;
       }
       return c;
@@ -416,6 +418,12 @@ function call(v: unknown, path: string): Call {
       const len = int(o.len, `${path}.len`, 0, DATA_MAX);
       const fl = flags(o.flags, `${path}.flags`, T.msgFlags);
       return op === 'recv' ? { op, fd: fd(), len, flags: fl } : { op, fd: fd(), len, flags: fl, out: addrOut(o.out, `${path}.out`) };
+    }
+    case 'sendfile': {
+      const x = rec(o.offset, `${path}.offset`);
+      const ptr = oneOf(x.ptr, `${path}.offset.ptr`, PTRS);
+      const offset: Offset = ptr === 'ok' ? { ptr, value: int(x.value, `${path}.offset.value`) } : { ptr };
+      return { op, fd: fd(), inFd: cint(o.inFd, `${path}.inFd`), offset, count: int(o.count, `${path}.count`) };
     }
   }
 }
@@ -449,6 +457,7 @@ function world(v: unknown, path: string): World {
   const w: World = {};
   if (o.nofile !== undefined) w.nofile = int(o.nofile, `${path}.nofile`, 0);
   if (o.capNetBindService !== undefined) w.capNetBindService = bool(o.capNetBindService, `${path}.capNetBindService`);
+  if (o.file !== undefined) w.file = bool(o.file, `${path}.file`);
   return w;
 }
 
@@ -500,6 +509,7 @@ function observed(v: unknown, path: string): Observed {
         r.optval = hex.toLowerCase();
       }
       if (o.optlen !== undefined) r.optlen = cint(o.optlen, `${path}.optlen`);
+      if (o.offset !== undefined) r.offset = int(o.offset, `${path}.offset`);
       if (o.bound !== undefined) r.bound = bound(o.bound, `${path}.bound`);
       if (o.revents !== undefined) r.revents = intList(o.revents, `${path}.revents`, 0, 65535);
       if (o.sets !== undefined) r.sets = selectSets(o.sets, `${path}.sets`);
@@ -526,6 +536,11 @@ function profile(v: unknown, path: string): Profile {
     capNetBindService: bool(o.capNetBindService, `${path}.capNetBindService`),
   };
   if (o.buffers !== undefined) p.buffers = buffers(o.buffers, `${path}.buffers`);
+  if (o.file !== undefined) {
+    const f = rec(o.file, `${path}.file`);
+    p.file = { noexec: bool(f.noexec, `${path}.file.noexec`) };
+    if (f.maxBytes !== undefined) p.file.maxBytes = int(f.maxBytes, `${path}.file.maxBytes`, 0);
+  }
   return p;
 }
 

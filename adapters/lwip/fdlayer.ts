@@ -44,6 +44,7 @@ const NOT_PASSED: Partial<Record<Op, string>> = {
   mmap: 'lwIP sockets are not files',
   poll: "lwip_poll would need the fd layer's files too",
   select: "lwip_select would need the fd layer's files too",
+  sendfile: 'lwIP has no files to send from',
 };
 
 type Entry = { kind: 'file' } | { kind: 'lwip'; s: number };

@@ -66,6 +66,7 @@ interface ReturnedFields {
   data?: string | undefined;
   optval?: string | OptHole | undefined;
   optlen?: number | undefined;
+  offset?: number | undefined;
   revents?: number[] | undefined;
   sets?: SelectSets | undefined;
 }
@@ -79,6 +80,7 @@ function returnedText(r: ReturnedFields, call?: Call): string {
   if (r.data !== undefined) s += ` data=${r.data === '' ? '(none)' : r.data}`;
   if (r.optval !== undefined) s += renderOptval(r.optval, r.ret);
   if (r.optlen !== undefined) s += ` len=${r.optlen}`;
+  if (r.offset !== undefined) s += ` offset=${r.offset}`;
   if (r.revents !== undefined) s += ` revents=[${r.revents.map((v) => pollBitsName(v, true)).join(', ')}]`;
   if (r.sets !== undefined) {
     for (const k of ['read', 'write', 'except'] as const) {
