@@ -34,9 +34,9 @@ const PAYLOAD_MAX = 64;
  * initial congestion window; and at most 512 bytes queued at the peer or held for it
  * after this send, so that even SO_RCVBUF's minimum (2304) surely takes them with a FIN.
  */
-function tcpSendable(s: State, o: Sock, payload = PAYLOAD_MAX): boolean {
+function tcpSendable(s: State, o: Sock, payload = PAYLOAD_MAX, timed = false): boolean {
   if (o.proto !== 'tcp') return false;
-  if (o.st === 'SYN_SENT' && !(o.fileFlags & O_NONBLOCK)) return false;
+  if (o.st === 'SYN_SENT' && !(o.fileFlags & O_NONBLOCK) && !timed) return false;
   if (o.unacked + o.held.length >= 6) return false;
   const peer = o.peer === null ? undefined : s.objs[o.peer];
   const queued = peer !== undefined && peer.kind === 'socket' ? peer.stream.length / 2 : 0;
@@ -48,12 +48,13 @@ const SMALL_SNDBUF = 65536;
 
 /**
  * The TCP sockets the generator aims a sendfile at: as tcpSendable for a send of the whole
- * file, and not a blocking socket whose small locked send buffer may be full of skbs
- * waiting for an ACK (the adapter makes a sendfile to a blocking TCP socket under the
- * deadline, and a delayed ACK may come later than that; a send has no deadline).
+ * file, blocking SYN_SENT sockets included (the adapter makes a sendfile to a blocking TCP
+ * socket under the deadline, so the wait for the handshake is observed as blocked), and
+ * not a blocking socket whose small locked send buffer may be full of skbs waiting for an
+ * ACK (a delayed ACK may come later than the deadline; a send has none).
  */
 function tcpFileTarget(s: State, o: Sock): boolean {
-  if (!tcpSendable(s, o, FILE_SIZE)) return false;
+  if (!tcpSendable(s, o, FILE_SIZE, true)) return false;
   return (o.fileFlags & O_NONBLOCK) !== 0 || !o.sndbufLock || o.sndbuf >= SMALL_SNDBUF || (o.unacked === 0 && o.held.length === 0);
 }
 
