@@ -12,7 +12,9 @@ import type { Call } from '../../spec/call.js';
 import { FILE_FD, FILE_SIZE, fileBytes, fileHex } from '../../spec/file.js';
 import { EXT4_FILE, DEFAULT_PROFILE } from '../../spec/profile.js';
 import { encodeCall, encodeRunnerMessage, parseRunnerMessage } from '../../spec/wire.js';
-import { runSequence } from '../../harness/runner.js';
+import { runSequence, type StepFn } from '../../harness/runner.js';
+import { check } from '../../harness/check.js';
+import { step } from '../../model/index.js';
 import { traceFromJson, traceToJson } from '../../harness/render/json.js';
 import { traceToC } from '../../harness/render/c.js';
 import { renderCall, renderObserved } from '../../harness/render/text.js';
@@ -97,6 +99,18 @@ describe('sendfile on the model', () => {
   });
 });
 
+describe('a divergence at a sendfile', () => {
+  it('is_found_and_shrunk_to_the_calls_that_make_it', async () => {
+    // A mutant model that expects one byte more from every sendfile that sends.
+    const mutant: StepFn = (s, c) => step(s, c).map((o) => (o.rule === 'sendfile/devnull' && o.expect.kind === 'returned' ? { ...o, rule: 'mutant/sendfile', expect: { ...o.expect, ret: o.expect.ret + 1 } } : o));
+    const r = await check({ adapter: modelAdapter(), runs: 2000, seed: 11, maxLength: 20, invalid: 0.2, deadlineMs: 1, stepFn: mutant });
+    const steps = r.failure?.outcome.steps ?? [];
+    expect(steps.at(-1)?.call.op).toBe('sendfile');
+    expect(steps.length).toBeLessThanOrEqual(2);
+    expect(r.failure?.outcome.divergence?.allowed.map((a) => a.rule)).toEqual(['mutant/sendfile']);
+  });
+});
+
 describe('sendfile as data', () => {
   const trace: Trace = {
     version: 1, adapter: 'linux', profile: { ...DEFAULT_PROFILE, file: EXT4_FILE },
@@ -143,6 +157,22 @@ const why = linuxAvailable();
   it('the_peer_reads_exactly_the_file_bytes_over_tcp_and_udp', async () => {
     expect(dataOf((await onLinux(TCP_SEQ)).steps)).toEqual(TCP_DATA);
     expect(dataOf((await onLinux(UDP_SEQ)).steps)).toEqual([fileHex(0, 128), fileHex(296, 300)]);
+  });
+
+  it('the_file_answers_fcntl_poll_select_and_mmap_as_the_model_says', async () => {
+    const getfl: Call = { op: 'fcntl', fd: FILE_FD, cmd: 3, arg: 0 };
+    const setfl = (arg: number): Call => ({ op: 'fcntl', fd: FILE_FD, cmd: 4, arg });
+    const t = await onLinux([
+      getfl, setfl(0o1000000 | 0o2000 | 0o4000), getfl, setfl(0o20000), getfl,
+      { op: 'poll', fds: 'ok', entries: [{ fd: FILE_FD, events: 0xffff }, { fd: FILE_FD, events: 1 }], nfds: 2, timeout: 0 },
+      { op: 'select', nfds: 5, read: { ptr: 'ok', fds: [FILE_FD] }, write: { ptr: 'ok', fds: [FILE_FD] }, except: { ptr: 'ok', fds: [FILE_FD] }, timeout: { ptr: 'ok', sec: 0, usec: 0 } },
+      ...[0x01, 0x02, 0x03].flatMap((flags) => [1, 2, 4, 5].map((prot): Call => ({ op: 'mmap', fd: FILE_FD, len: 8192, prot, flags, offset: 4096 }))),
+      // Sending from the file with O_APPEND and O_NONBLOCK set on it changes nothing.
+      sf(1, { count: 300 }),
+      setfl(0o40000), getfl,
+    ]);
+    expect(t.steps.map((s) => s.rule)).toContain('mmap/file');
+    expect(t.steps.at(-3)?.rule).toBe('sendfile/devnull');
   });
 
   it('the_session_file_is_gone_from_disk_and_its_facts_are_in_the_profile', async () => {
