@@ -175,6 +175,19 @@ const why = linuxAvailable();
     expect(t.steps.at(-3)?.rule).toBe('sendfile/devnull');
   });
 
+  it('tcp_targets_that_cannot_send_answer_epipe_and_nothing_is_read', async () => {
+    // Unconnected, a listener, after SHUT_WR (tcp_sendmsg_locked: sk_stream_wait_connect
+    // or SEND_SHUTDOWN); the file position stays at 0, so the last call sends from 0.
+    const t = await onLinux([
+      tcp(), sf(5),
+      tcp(), bind(6, to5000), listen(6, 0), sf(6),
+      tcp(), connect(7, to5000), accept(6), { op: 'shutdown', fd: 7, how: 1 }, sf(7),
+      sf(8, { count: 4 }), recv(7),
+    ]);
+    expect(t.steps.filter((s) => s.call.op === 'sendfile').map((s) => s.rule)).toEqual(['sendfile/tcp-EPIPE', 'sendfile/tcp-EPIPE', 'sendfile/tcp-EPIPE', 'sendfile/tcp-sent']);
+    expect(dataOf(t.steps)).toEqual([fileHex(0, 4)]);
+  });
+
   it('the_session_file_is_gone_from_disk_and_its_facts_are_in_the_profile', async () => {
     const session = await linuxAdapter.open({ deadlineMs: 50, world: { file: true } });
     try {
