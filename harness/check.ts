@@ -70,8 +70,29 @@ export interface CheckReport {
  */
 class StopSignal extends Error {}
 
+/**
+ * The calls `adapter` cannot make here, for a caller that did not say (`skip` absent): an
+ * adapter that can tell is asked after one probe session, as `sockspec run` does, so that
+ * worlds and calls it cannot provide (the regular file without sendfile) are not drawn.
+ */
+async function probeSkip(adapter: Adapter, deadlineMs: number): Promise<ReadonlySet<Op> | undefined> {
+  if (adapter.unsupported === undefined) return undefined;
+  try {
+    const probe = await adapter.open({ deadlineMs });
+    await probe.close();
+  } catch {
+    return undefined; // the run's own first open reports why
+  }
+  const m = adapter.unsupported();
+  return m.size > 0 ? new Set(m.keys()) : undefined;
+}
+
 /** Runs the property; resolves with a report (never rejects for a divergence). */
 export async function check(o: CheckOptions): Promise<CheckReport> {
+  if (o.skip === undefined) {
+    const skip = await probeSkip(o.adapter, o.deadlineMs);
+    if (skip !== undefined) o = { ...o, skip };
+  }
   const t0 = performance.now();
   const coverage = new Coverage();
   const progress: Progress = { phase: 'run', sequences: 0, calls: 0, shrinks: 0 };

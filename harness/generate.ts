@@ -5,7 +5,8 @@
  */
 import fc from 'fast-check';
 import type { World } from '../spec/adapter.js';
-import type { AddrOut, IovIn, IovOut, MsgOut, Op, OptOut, Ptr, Timeval } from '../spec/call.js';
+import type { AddrOut, IovIn, IovOut, MsgOut, Offset, Op, OptOut, Ptr, Timeval } from '../spec/call.js';
+import { FILE_FD } from '../spec/file.js';
 import {
   AF_INET, AF_INET6, AF_UNIX, AF_UNSPEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, IPPROTO_ICMP, IPPROTO_TCP,
   IPPROTO_UDP, O_NONBLOCK, O_RDWR, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_RAW, SOCK_SEQPACKET, SOCK_STREAM, SOL_SOCKET, SO_ACCEPTCONN,
@@ -141,7 +142,10 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
   const fcntl = fc.oneof(
     fc.record({ op: fc.constant('fcntl' as const), fd, cmd: fc.constantFrom(F_GETFD, F_GETFL), arg: fc.constant(0) }),
     fc.record({ op: fc.constant('fcntl' as const), fd, cmd: fc.constant(F_SETFD), arg: either(p, fc.constantFrom(0, 1), fc.constantFrom(2, 3, -1)) }),
-    fc.record({ op: fc.constant('fcntl' as const), fd, cmd: fc.constant(F_SETFL), arg: either(p, fc.constantFrom(0, O_NONBLOCK), fc.constantFrom(O_APPEND, O_APPEND | O_NONBLOCK, O_ASYNC, O_RDWR | O_NONBLOCK, O_DIRECT, O_NOATIME)) }),
+    // O_DIRECT only on sockets (or the pipe, when there are none): on the world's regular
+    // file it would take sendfile out of the model (copy_splice_read's alignment rules).
+    fc.record({ op: fc.constant('fcntl' as const), fd, cmd: fc.constant(F_SETFL), arg: either(p, fc.constantFrom(0, O_NONBLOCK), fc.constantFrom(O_APPEND, O_APPEND | O_NONBLOCK, O_ASYNC, O_RDWR | O_NONBLOCK, O_DIRECT, O_NOATIME)) })
+      .map((t) => ((t.arg & O_DIRECT) && 'live' in t.fd ? { ...t, fd: { sock: t.fd.live } } : t)),
     ...(p > 0 ? [fc.record({ op: fc.constant('fcntl' as const), fd, cmd: fc.constantFrom(9999, -1), arg: fc.constant(0) })] : []),
   );
   const A = {
@@ -312,6 +316,34 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
       fc.tuple(inner, fc.nat({ max: 6 })).map(([call, readable]): Template => ({ op: 'socketcall', num: SOCKETCALL_NUM[call.op], args: 'ok', readable, call })),
     ),
   );
+  // sendfile: from the world's regular file (fd 4 when the world has one; otherwise fd 4
+  // is a socket, or nothing) mostly, to a socket that can take it (UDP, or TCP as
+  // tcpFile says) or /dev/null; offsets NULL or in and around the file; counts around its
+  // size. Invalid draws: other fds, faulting or negative offsets, offsets at and past
+  // ext4's s_maxbytes, a count of (size_t)-1.
+  const sendfileOut = either<FdRef>(p / 2, fc.oneof(
+    { arbitrary: k.map((i): FdRef => ({ role: 'filePeer', k: i })), weight: 5 },
+    { arbitrary: k.map((i): FdRef => ({ role: 'udp', k: i })), weight: 2 },
+    { arbitrary: k.map((i): FdRef => ({ role: 'tcpFile', k: i })), weight: 2 },
+    { arbitrary: fc.constantFrom<FdRef>({ raw: 1 }), weight: 1 },
+  ), fc.oneof(rawFd, k.map((live): FdRef => ({ live }))));
+  const sendfileIn = either<FdRef>(p / 2, fc.constant<FdRef>({ raw: FILE_FD }), fc.oneof(
+    k.map((live): FdRef => ({ live })), k.map((sock): FdRef => ({ sock })), rawFd,
+  ));
+  const EXT4_MAXBYTES = 17592186040320;
+  const sendfileOffset = either<Offset>(
+    p,
+    fc.oneof(
+      { arbitrary: fc.constant<Offset>({ ptr: 'null' }), weight: 5 },
+      { arbitrary: fc.constantFrom(0, 0, 1, 100, 200, 299, 300, 301, 4096).map((value): Offset => ({ ptr: 'ok', value })), weight: 4 },
+    ),
+    fc.oneof(
+      fc.constant<Offset>({ ptr: 'bad' }),
+      fc.constantFrom(-1, -4096, EXT4_MAXBYTES - 100, EXT4_MAXBYTES - 1, EXT4_MAXBYTES, EXT4_MAXBYTES + 1, Number.MAX_SAFE_INTEGER).map((value): Offset => ({ ptr: 'ok', value })),
+    ),
+  );
+  const sendfileCount = either(p, fc.constantFrom(0, 1, 16, 100, 100, 300, 300, 1000, 2 ** 31), fc.constantFrom(-1, -(2 ** 40)));
+  const sendfile: fc.Arbitrary<Template> = fc.record({ op: fc.constant('sendfile' as const), fd: sendfileOut, inFd: sendfileIn, offset: sendfileOffset, count: sendfileCount });
   const entries: { op: Op; arbitrary: fc.Arbitrary<Template>; weight: number }[] = [
     { op: 'socket', arbitrary: socket, weight: 10 },
     { op: 'bind', arbitrary: A.bind, weight: 8 },
@@ -351,6 +383,7 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
     { op: 'connect', arbitrary: fc.record({ op: fc.constant('connect' as const), fd: unixTarget, addr: fc.oneof(unixName, fc.constant<AddrInT>({ ptr: 'ok', len: 2, family: AF_UNSPEC, addr: '0.0.0.0', port: 0 })) }), weight: 2 },
     { op: 'shutdown', arbitrary: fc.record({ op: fc.constant('shutdown' as const), fd: unixTarget, how: either(p, fc.constantFrom(0, 1, 2), fc.constantFrom(-1, 3)) }), weight: 2 },
     { op: 'close', arbitrary: fc.record({ op: fc.constant('close' as const), fd: unixTarget }), weight: 2 },
+    { op: 'sendfile', arbitrary: sendfile, weight: 6 },
   ];
   // AF_VSOCK sockets and the calls that can be made on them without leaving the machine.
   entries.push(...vsockEntries(p));
@@ -418,16 +451,21 @@ export interface Case {
 /**
  * The world a sequence runs in: mostly the default; sometimes a small fd table (so that
  * EMFILE is reachable in a short sequence) or no CAP_NET_BIND_SERVICE (so that EACCES
- * is). Shrinks toward the default.
+ * is); in half of them the regular file at fd 4 that sendfile sends from (never when
+ * sendfile is not generated: an implementation without it may have no files). Shrinks
+ * toward the default.
  */
-export function worldArb(): fc.Arbitrary<World> {
+export function worldArb(o?: Pick<GenOptions, 'skip'>): fc.Arbitrary<World> {
+  const files = o?.skip?.has('sendfile') !== true;
   return fc.record({
     nofile: fc.oneof({ arbitrary: fc.constant(1024), weight: 9 }, { arbitrary: fc.constant(7), weight: 1 }),
     capNetBindService: fc.oneof({ arbitrary: fc.constant(true), weight: 9 }, { arbitrary: fc.constant(false), weight: 1 }),
+    file: files ? fc.boolean() : fc.constant(false),
   }).map((w): World => {
     const out: World = {};
     if (w.nofile !== 1024) out.nofile = w.nofile;
     if (!w.capNetBindService) out.capNetBindService = false;
+    if (w.file) out.file = true;
     return out;
   });
 }
@@ -457,7 +495,7 @@ function reuseportSetup(): fc.Arbitrary<boolean[]> {
 export function caseArb(o: GenOptions): fc.Arbitrary<Case> {
   const pre = Math.min(3, o.maxLength - 1);
   return fc.record({
-    world: worldArb(),
+    world: worldArb(o),
     setup: fc.array(fc.oneof({ arbitrary: validSocketArb() as fc.Arbitrary<Template>, weight: 5 }, { arbitrary: validSocketpairArb() as fc.Arbitrary<Template>, weight: 1 }), { minLength: Math.min(1, pre), maxLength: Math.max(0, pre) }),
     reuseport: reuseportSetup(),
     body: fc.array(templateArb(o), { minLength: 1, maxLength: o.maxLength - Math.max(0, pre), size: 'max' }),

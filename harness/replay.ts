@@ -40,7 +40,9 @@ export interface Recorded {
 
 /** The world a trace ran in, from its profile. */
 export function worldOf(p: Profile): World {
-  return { nofile: p.nofile, capNetBindService: p.capNetBindService };
+  const w: World = { nofile: p.nofile, capNetBindService: p.capNetBindService };
+  if (p.file !== undefined) w.file = true;
+  return w;
 }
 
 /** The recorded sequence of a trace. */
@@ -81,6 +83,8 @@ interface Sym {
   /** The fd is the one step `fdFrom` returned (for a socketpair: stored in sv[`fdSlot`]). */
   fdFrom?: number;
   fdSlot?: 0 | 1;
+  /** sendfile's in_fd is the one step `inFdFrom` returned. */
+  inFdFrom?: number;
   /** The address's port is the one step `portFrom` was bound to. */
   portFrom?: number;
 }
@@ -131,14 +135,27 @@ export function symbolize(calls: readonly Call[], observed: readonly Observed[] 
     const call = acting(outer);
     // poll and select name several fds: they are replayed with the recorded numbers.
     if (observed === undefined || call.op === 'socketcall' || call.op === 'poll' || call.op === 'select') return s;
-    if (call.op !== 'socket' && call.op !== 'socketpair') {
+    const from = (fd: number): { j: number; slot?: 0 | 1 } | undefined => {
       for (let j = i - 1; j >= 0; j--) {
         const o = observed[j];
-        if (createsFd(calls[j]!) && o?.kind === 'returned' && o.ret === call.fd) { s.fdFrom = j; break; }
+        if (createsFd(calls[j]!) && o?.kind === 'returned' && o.ret === fd) return { j };
         // socketpair's fds are the two stored in sv.
-        const slot = acting(calls[j]!).op === 'socketpair' && o?.kind === 'returned' && o.sv ? o.sv.indexOf(call.fd) : -1;
-        if (slot === 0 || slot === 1) { s.fdFrom = j; s.fdSlot = slot; break; }
+        const slot = acting(calls[j]!).op === 'socketpair' && o?.kind === 'returned' && o.sv ? o.sv.indexOf(fd) : -1;
+        if (slot === 0 || slot === 1) return { j, slot };
       }
+      return undefined;
+    };
+    if (call.op !== 'socket' && call.op !== 'socketpair') {
+      const f = from(call.fd);
+      if (f !== undefined) {
+        s.fdFrom = f.j;
+        if (f.slot !== undefined) s.fdSlot = f.slot;
+      }
+    }
+    // (an in_fd made by socketpair keeps its recorded number: fds are the lowest free in every adapter here)
+    if (call.op === 'sendfile') {
+      const f = from(call.inFd);
+      if (f !== undefined && f.slot === undefined) s.inFdFrom = f.j;
     }
     const addr = portAddr(call);
     if (addr !== undefined && addr.port !== 0) {
@@ -165,6 +182,11 @@ function materialize(s: Sym, done: readonly RunStep[], index: (j: number) => num
     const o = k === undefined ? undefined : done[k]?.observed;
     if (o?.kind === 'returned' && s.fdSlot !== undefined) { if (o.sv) call = { ...call, fd: o.sv[s.fdSlot] }; }
     else if (o?.kind === 'returned' && o.ret >= 0) call = { ...call, fd: o.ret };
+  }
+  if (s.inFdFrom !== undefined && call.op === 'sendfile') {
+    const k = index(s.inFdFrom);
+    const o = k === undefined ? undefined : done[k]?.observed;
+    if (o?.kind === 'returned' && o.ret >= 0) call = { ...call, inFd: o.ret };
   }
   if (s.portFrom !== undefined && portAddr(call) !== undefined) {
     const k = index(s.portFrom);

@@ -6,6 +6,7 @@
 import type { AddrIn, Call, FdSet, IovIn, MsgCommon, SockaddrVm, SocketcallInner } from '../spec/call.js';
 import { AF_UNIX, AF_VSOCK, SOCK_DGRAM, SOCK_STREAM, SOCK_TYPE_MASK, VMADDR_CID_HOST, VMADDR_CID_HYPERVISOR, VMADDR_CID_LOCAL } from '../spec/constants.js';
 import { FDSET_LIMIT, O_NONBLOCK } from '../spec/constants.js';
+import { FILE_SIZE } from '../spec/file.js';
 import { liveFds, type State } from '../model/index.js';
 import { lowestFreeFd, sockName, type Sock } from '../model/state.js';
 
@@ -15,12 +16,14 @@ import { lowestFreeFd, sockName, type Sock } from '../model/state.js';
  * CLOSE; connected: has a peer address; udp: any UDP socket; tcpRecv: any TCP socket;
  * tcpReadable: a TCP socket with bytes queued (else as tcpRecv); tcpSend: a TCP socket a
  * send may target (see tcpSendable); tcpPeer: one of those that has a peer to send to
- * (else as tcpSend); unix: an AF_UNIX socket (socketpair); unixReadable: one with something
+ * (else as tcpSend); tcpFile: a TCP socket a sendfile of the whole file may target (see
+ * tcpFileTarget); filePeer: a connected UDP socket or a tcpFile socket with a peer to send
+ * to (else as tcpFile); unix: an AF_UNIX socket (socketpair); unixReadable: one with something
  * queued (else as unix). The data calls' roles never fall back to other sockets: with none,
  * they get an open file, which every socket call refuses with ENOTSOCK, or else an fd
  * that is not open. vsock: an AF_VSOCK socket (model/vsock.ts), else as the data roles.
  */
-export type Role = 'listener' | 'idle' | 'tcpIdle' | 'connected' | 'udp' | 'tcpRecv' | 'tcpReadable' | 'tcpSend' | 'tcpPeer' | 'unix' | 'unixReadable' | 'vsock';
+export type Role = 'listener' | 'idle' | 'tcpIdle' | 'connected' | 'udp' | 'tcpRecv' | 'tcpReadable' | 'tcpSend' | 'tcpPeer' | 'tcpFile' | 'filePeer' | 'unix' | 'unixReadable' | 'vsock';
 
 /** Most bytes a generated send carries (generate.ts). */
 const PAYLOAD_MAX = 64;
@@ -33,13 +36,28 @@ const PAYLOAD_MAX = 64;
  * initial congestion window; and at most 512 bytes queued at the peer or held for it
  * after this send, so that even SO_RCVBUF's minimum (2304) surely takes them with a FIN.
  */
-function tcpSendable(s: State, o: Sock): boolean {
+function tcpSendable(s: State, o: Sock, payload = PAYLOAD_MAX, timed = false): boolean {
   if (o.proto !== 'tcp') return false;
-  if (o.st === 'SYN_SENT' && !(o.fileFlags & O_NONBLOCK)) return false;
+  if (o.st === 'SYN_SENT' && !(o.fileFlags & O_NONBLOCK) && !timed) return false;
   if (o.unacked + o.held.length >= 6) return false;
   const peer = o.peer === null ? undefined : s.objs[o.peer];
   const queued = peer !== undefined && peer.kind === 'socket' ? peer.stream.length / 2 : 0;
-  return queued + o.held.join('').length / 2 + PAYLOAD_MAX <= 512;
+  return queued + o.held.join('').length / 2 + payload <= 512;
+}
+
+/** An SO_SNDBUF small enough that a few unacknowledged skbs fill it (as model/tcpsend.ts). */
+const SMALL_SNDBUF = 65536;
+
+/**
+ * The TCP sockets the generator aims a sendfile at: as tcpSendable for a send of the whole
+ * file, blocking SYN_SENT sockets included (the adapter makes a sendfile to a blocking TCP
+ * socket under the deadline, so the wait for the handshake is observed as blocked), and
+ * not a blocking socket whose small locked send buffer may be full of skbs waiting for an
+ * ACK (a delayed ACK may come later than the deadline; a send has none).
+ */
+function tcpFileTarget(s: State, o: Sock): boolean {
+  if (!tcpSendable(s, o, FILE_SIZE, true)) return false;
+  return (o.fileFlags & O_NONBLOCK) !== 0 || !o.sndbufLock || o.sndbuf >= SMALL_SNDBUF || (o.unacked === 0 && o.held.length === 0);
 }
 
 /**
@@ -74,10 +92,14 @@ export type FdSetT = { ptr: 'ok'; fds: FdRef[] } | { ptr: 'null' | 'bad' };
 /** select's sets by reference; nfds absent: one more than the highest member. */
 export type SelectTemplate = Omit<Extract<Call, { op: 'select' }>, 'read' | 'write' | 'except' | 'nfds'> & { read: FdSetT; write: FdSetT; except: FdSetT; nfds?: number };
 
+/** sendfile names two fds by reference: out_fd (`fd`) and in_fd. */
+export type SendfileTemplate = Omit<Extract<Call, { op: 'sendfile' }>, 'fd' | 'inFd'> & { fd: FdRef; inFd: FdRef };
+
 export type Template =
-  | ToTemplate<Exclude<Call, { op: 'socketcall' | 'poll' | 'select' }>>
+  | ToTemplate<Exclude<Call, { op: 'socketcall' | 'poll' | 'select' | 'sendfile' }>>
   | PollTemplate
   | SelectTemplate
+  | SendfileTemplate
   | (Omit<Extract<Call, { op: 'socketcall' }>, 'call'> & { call?: InnerTemplate });
 
 function socketFds(s: State): number[] {
@@ -98,12 +120,14 @@ const ROLES: Record<Exclude<Role, 'unix' | 'unixReadable'>, (o: Sock, s: State) 
   tcpReadable: (o) => o.proto === 'tcp' && o.stream.length > 0,
   tcpSend: (o, s) => tcpSendable(s, o),
   tcpPeer: (o, s) => tcpSendable(s, o) && o.peer !== null && (o.st === 'ESTABLISHED' || o.st === 'CLOSE_WAIT'),
+  tcpFile: (o, s) => tcpFileTarget(s, o),
+  filePeer: (o, s) => (o.proto === 'udp' ? o.remote !== null && o.st === 'ESTABLISHED' : tcpFileTarget(s, o) && o.peer !== null && (o.st === 'ESTABLISHED' || o.st === 'CLOSE_WAIT')),
   // AF_VSOCK sockets are another kind of object: roleFds picks them itself.
   vsock: () => false,
 };
 
 /** The role a data role falls back to when no socket has it. */
-const FALLBACK: Partial<Record<Role, Role>> = { tcpReadable: 'tcpRecv', tcpPeer: 'tcpSend', unixReadable: 'unix' };
+const FALLBACK: Partial<Record<Role, Role>> = { tcpReadable: 'tcpRecv', tcpPeer: 'tcpSend', filePeer: 'tcpFile', unixReadable: 'unix' };
 
 function roleFds(s: State, role: Role): number[] {
   if (role === 'vsock') {
@@ -116,7 +140,7 @@ function roleFds(s: State, role: Role): number[] {
   const l = role === 'unix' || role === 'unixReadable' ? unixFds(s, role === 'unixReadable')
     : all.filter((fd) => { const o = s.objs[s.fds[fd]!.obj]; return o?.kind === 'socket' && ROLES[role](o, s); });
   if (l.length === 0 && FALLBACK[role] !== undefined) return roleFds(s, FALLBACK[role]);
-  if (role === 'udp' || role === 'tcpRecv' || role === 'tcpSend' || role === 'unix') {
+  if (role === 'udp' || role === 'tcpRecv' || role === 'tcpSend' || role === 'tcpFile' || role === 'unix') {
     if (l.length > 0) return l;
     const files = liveFds(s).filter((fd) => s.objs[s.fds[fd]!.obj]?.kind === 'file');
     return files.length > 0 ? files : [lowestFreeFd(s)];
@@ -202,6 +226,13 @@ function resolveInner(s: State, t: Exclude<Template, { op: 'socketcall' }>): Cal
       return { ...t, fd: resolveFd(s, t.fd), msg: m.ptr === 'ok' ? { ...m, name: resolveAddr(s, m.name) } : m };
     }
     case 'sendto': return { ...t, fd: resolveFd(s, t.fd), addr: resolveAddr(s, t.addr) };
+    case 'sendfile': {
+      // sendfile into an AF_UNIX or AF_VSOCK socket is not modelled yet (model/sendfile.ts):
+      // such a draw aims at fd 1 (/dev/null) instead.
+      const fd = resolveFd(s, t.fd);
+      const k = fd >= 0 && s.fds[fd] !== undefined ? s.objs[s.fds[fd]!.obj]?.kind : undefined;
+      return { ...t, fd: k === 'unix' || k === 'vsock' ? 1 : fd, inFd: resolveFd(s, t.inFd) };
+    }
     case 'select': {
       const read = resolveSet(s, t.read), write = resolveSet(s, t.write), except = resolveSet(s, t.except);
       const top = Math.max(-1, ...[read, write, except].flatMap((x) => (x.ptr === 'ok' ? x.fds : [])));

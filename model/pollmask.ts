@@ -50,8 +50,8 @@ export function udpPoll(sk: Sock): number {
 }
 
 /**
- * vfs_poll for any open file of the model: sockets by protocol; /dev/null has no ->poll
- * (DEFAULT_POLLMASK: POLLIN|POLLOUT|POLLRDNORM|POLLWRNORM); the initial pipe's read end,
+ * vfs_poll for any open file of the model: sockets by protocol; /dev/null and the regular
+ * file have no ->poll (DEFAULT_POLLMASK: POLLIN|POLLOUT|POLLRDNORM|POLLWRNORM); the initial pipe's read end,
  * empty with its write end closed, reports only POLLHUP (pipe_poll: no writers, and the
  * file was made by pipe(2) so f_pipe differs from w_counter).
  */
@@ -59,5 +59,5 @@ export function filePoll(o: Obj, s: State, id: number): number {
   if (o.kind === 'unix') return unixPoll(s, id, o); // AF_UNIX (model/unix*.ts): unix_poll / unix_dgram_poll
   if (o.kind === 'socket') return o.proto === 'tcp' ? tcpPoll(o) : udpPoll(o);
   if (o.kind === 'vsock') return vsockPoll(o);
-  return o.what === 'devnull' ? POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM : POLLHUP;
+  return o.what !== 'pipe-read' ? POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM : POLLHUP;
 }

@@ -7,6 +7,7 @@ import { LINUX_BUFFERS, type Profile } from '../spec/profile.js';
 import { O_LARGEFILE, O_RDONLY, O_RDWR } from '../spec/constants.js';
 import type { UnixSock } from './unix.js';
 import type { VsockSock } from './vsockstate.js';
+import { FILE_FD } from '../spec/file.js';
 
 /** sk->sk_state (include/net/tcp_states.h); UDP uses CLOSE and ESTABLISHED only. */
 export type SkState =
@@ -138,12 +139,17 @@ export interface Dgram {
   from: Endpoint;
 }
 
-/** A non-socket open file the sequence starts with. */
+/**
+ * A non-socket open file the sequence starts with: /dev/null, the pipe's read end, or the
+ * world's regular file (spec/file.ts), whose file position `pos` (f_pos) the model keeps.
+ */
 export interface File {
   kind: 'file';
-  what: 'devnull' | 'pipe-read';
+  what: 'devnull' | 'pipe-read' | 'regular';
   fileFlags: number;
   refs: number;
+  /** f_pos of the regular file (0 for the others, which nothing moves). */
+  pos: number;
 }
 
 /** AF_UNIX sockets (socketpair) and AF_VSOCK sockets are their own kinds: model/unix.ts, model/vsock*.ts. */
@@ -182,16 +188,24 @@ export interface TcpBucket {
 
 /**
  * The world every sequence starts in: fds 0, 1, 2 are /dev/null opened O_RDWR, fd 3 is
- * the read end of a pipe whose write end is closed; no sockets.
+ * the read end of a pipe whose write end is closed; when the profile has a file
+ * (World.file), fd 4 is that regular file opened O_RDONLY (open(2) sets O_LARGEFILE on
+ * 64-bit) at position 0; no sockets.
  */
 export function initialState(profile: Profile): State {
-  const devnull = (): File => ({ kind: 'file', what: 'devnull', fileFlags: O_RDWR | O_LARGEFILE, refs: 1 });
-  return {
+  const devnull = (): File => ({ kind: 'file', what: 'devnull', fileFlags: O_RDWR | O_LARGEFILE, refs: 1, pos: 0 });
+  const s: State = {
     profile,
     fds: { 0: { obj: 0, cloexec: false }, 1: { obj: 1, cloexec: false }, 2: { obj: 2, cloexec: false }, 3: { obj: 3, cloexec: false } },
-    objs: { 0: devnull(), 1: devnull(), 2: devnull(), 3: { kind: 'file', what: 'pipe-read', fileFlags: O_RDONLY, refs: 1 } },
+    objs: { 0: devnull(), 1: devnull(), 2: devnull(), 3: { kind: 'file', what: 'pipe-read', fileFlags: O_RDONLY, refs: 1, pos: 0 } },
     nextObj: 4,
   };
+  if (profile.file !== undefined) {
+    s.fds[FILE_FD] = { obj: FILE_FD, cloexec: false };
+    s.objs[FILE_FD] = { kind: 'file', what: 'regular', fileFlags: O_RDONLY | O_LARGEFILE, refs: 1, pos: 0 };
+    s.nextObj = FILE_FD + 1;
+  }
+  return s;
 }
 
 /**

@@ -27,6 +27,7 @@ import { recvStep } from './recv.js';
 import { recvmsgStep, sendmsgStep } from './msg.js';
 import { untouched as untouchedName } from './addr.js';
 import { socketpairStep } from './unixpair.js';
+import { sendfileStep } from './sendfile.js';
 import { REVENTS_UNTOUCHED, type SelectSets } from '../spec/observed.js';
 import type { State } from './state.js';
 import { vsockStep } from './vsock.js';
@@ -73,6 +74,7 @@ function dispatch(s: State, call: Call): Outcome[] {
     case 'sendmsg': return sendmsgStep(s, call);
     case 'recvmsg': return recvmsgStep(s, call);
     case 'socketpair': return socketpairStep(s, call);
+    case 'sendfile': return sendfileStep(s, call);
     default: { const never: never = call; throw new Error(`model: unknown call ${JSON.stringify(never)}`); }
   }
 }
@@ -99,7 +101,9 @@ function complete(call: Call, e: Expected): Expected {
       if (r.msgFlags === undefined) r = { ...r, msgFlags: m.flags >>> 0 };
       if (r.controllen === undefined) r = { ...r, controllen: m.controllen };
     }
-    if ((call.op === 'bind' || call.op === 'listen' || call.op === 'connect' || call.op === 'send' || call.op === 'sendto' || call.op === 'sendmsg') && r.bound === undefined) r = { ...r, bound: null };
+    if ((call.op === 'bind' || call.op === 'listen' || call.op === 'connect' || call.op === 'send' || call.op === 'sendto' || call.op === 'sendmsg' || call.op === 'sendfile') && r.bound === undefined) r = { ...r, bound: null };
+    // sendfile64 writes the offset back whenever it read one (unchanged unless bytes went).
+    if (call.op === 'sendfile' && call.offset.ptr === 'ok' && r.offset === undefined) r = { ...r, offset: call.offset.value };
     // poll and select write their arrays back only when they return >= 0.
     if (call.op === 'poll' && call.fds === 'ok' && r.revents === undefined) r = { ...r, revents: call.entries.map(() => REVENTS_UNTOUCHED) };
     if (call.op === 'socketpair' && call.sv === 'ok' && r.sv === undefined && r.ret === 0) throw new Error('model: a socketpair that succeeds names its fds');

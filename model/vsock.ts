@@ -64,7 +64,7 @@ export function vsockAt(s: State, fd: number): { id: number; v: VsockSock } | un
  * inet model answers). close, fcntl, mmap, poll and select handle the kind themselves.
  */
 export function vsockStep(s: State, c: Call): Outcome[] | undefined {
-  if (c.op === 'socket' || c.op === 'socketpair' || c.op === 'socketcall' || c.op === 'poll' || c.op === 'select' || c.op === 'close' || c.op === 'fcntl' || c.op === 'mmap') return undefined;
+  if (c.op === 'socket' || c.op === 'socketpair' || c.op === 'sendfile' || c.op === 'socketcall' || c.op === 'poll' || c.op === 'select' || c.op === 'close' || c.op === 'fcntl' || c.op === 'mmap') return undefined;
   const at = vsockAt(s, c.fd);
   if (at === undefined) return undefined;
   if (c.op === 'setsockopt') return vsockSetsockopt(s, at.id, c);

@@ -22,7 +22,7 @@ export const VSOCK_CALL_RULES = [
   'sendto/vsock-EOPNOTSUPP-addr', 'sendto/vsock-ENOTCONN', 'recv/vsock-ENOTCONN', 'recvfrom/vsock-ENOTCONN',
 ] as const;
 
-type FdCall = Exclude<Call, { op: 'socket' | 'socketpair' | 'socketcall' | 'poll' | 'select' | 'close' | 'fcntl' | 'mmap' | 'setsockopt' | 'getsockopt' }>;
+type FdCall = Exclude<Call, { op: 'socket' | 'socketpair' | 'sendfile' | 'socketcall' | 'poll' | 'select' | 'close' | 'fcntl' | 'mmap' | 'setsockopt' | 'getsockopt' }>;
 
 /**
  * vsock_addr_cast → vsock_addr_validate: shorter than sockaddr_vm (EFAULT), another family

@@ -115,7 +115,13 @@ export type Call =
   /** sendmsg(fd, msg, flags): `msg` a struct msghdr, or a NULL/faulting pointer. */
   | { op: 'sendmsg'; fd: number; msg: MsgIn; flags: number }
   /** recvmsg(fd, msg, flags): `msg` a struct msghdr, or a NULL/faulting pointer. */
-  | { op: 'recvmsg'; fd: number; msg: MsgOut; flags: number };
+  | { op: 'recvmsg'; fd: number; msg: MsgOut; flags: number }
+  /**
+   * sendfile(fd, inFd, offset, count) through sendfile64 (on x86_64 the libc `sendfile`
+   * and syscall 40 are sys_sendfile64: a 64-bit loff_t offset). `fd` is out_fd. `count`
+   * is a size_t: a negative number stands for its two's complement (-1 is SIZE_MAX).
+   */
+  | { op: 'sendfile'; fd: number; inFd: number; offset: Offset; count: number };
 
 /**
  * One struct iovec of a sendmsg: a buffer holding `data` (hex; iov_len its byte count), or
@@ -157,6 +163,14 @@ export function msgData(m: Extract<MsgIn, { ptr: 'ok' }>): string {
   return m.iovs.slice(0, Math.max(0, Math.min(m.iovlen, m.iovs.length))).map((v) => (v.ptr === 'ok' ? v.data : '')).join('');
 }
 
+/**
+ * sendfile's `loff_t *offset`: NULL (use and advance the file position), a faulting
+ * pointer, or a valid one holding `value` (read first, the new offset written back).
+ * Values are safe integers: every offset of interest (negative ones, EOF, the ext4
+ * s_maxbytes) is one; only an offset whose sum with count overflows loff_t is not.
+ */
+export type Offset = { ptr: 'ok'; value: number } | { ptr: 'null' | 'bad' };
+
 /** The largest payload a send carries and the size of recv's buffer (bytes). */
 export const DATA_MAX = 128;
 
@@ -173,7 +187,7 @@ export type Op = Call['op'];
 export const OPS: readonly Op[] = [
   'socket', 'bind', 'listen', 'accept', 'accept4', 'connect',
   'getsockname', 'getpeername', 'close', 'fcntl', 'setsockopt', 'getsockopt', 'shutdown', 'socketcall', 'mmap',
-  'poll', 'select', 'send', 'sendto', 'recv', 'recvfrom', 'sendmsg', 'recvmsg', 'socketpair',
+  'poll', 'select', 'send', 'sendto', 'recv', 'recvfrom', 'sendmsg', 'recvmsg', 'socketpair', 'sendfile',
 ];
 
 /**

@@ -46,6 +46,8 @@ export type Expected =
       /** Expected option buffer hex (same convention as Observed.optval), or a hole. */
       optval?: string | OptHole;
       optlen?: number;
+      /** Expected *offset after a sendfile (see Observed.offset). */
+      offset?: number;
       /** Expected local address after the call (see Observed.bound); null: not reported. */
       bound?: { addr: string; port: number | PortHole } | null;
       /** Expected revents of a poll (see Observed.revents). */

@@ -47,8 +47,10 @@ export interface Returned {
   controllen?: number;
   /** For getsockopt whose length pointer is valid: *optlen after the call. */
   optlen?: number;
+  /** For sendfile with a valid offset pointer whose value was read: *offset after the call. */
+  offset?: number;
   /**
-   * For bind, listen, connect, send and sendto (which may pick an ephemeral port): the socket's local
+   * For bind, listen, connect, send, sendto and sendfile (which may pick an ephemeral port): the socket's local
    * address after the call, read with getsockname by the adapter (a read that changes
    * nothing). Absent if the fd was not a socket or getsockname failed.
    */

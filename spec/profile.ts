@@ -19,6 +19,20 @@ export interface Profile {
   buffers?: Buffers;
   /** AF_VSOCK's transports; absent: AF_VSOCK is not registered (socket() answers EAFNOSUPPORT). */
   vsock?: VsockTransports;
+  /** The world's regular file (World.file), present exactly when the world has one. */
+  file?: FileFacts;
+}
+
+/** Facts of the filesystem the world's regular file lives on. */
+export interface FileFacts {
+  /**
+   * The superblock's s_maxbytes (the largest offset lseek accepts; do_sendfile's `max`):
+   * (2^32 - 1) * 4096 on ext4 with 4 KiB blocks. Absent when above 2^53 (MAX_LFS_FILESIZE
+   * on tmpfs, xfs, btrfs), which no offset a call carries can reach.
+   */
+  maxBytes?: number;
+  /** The filesystem is mounted noexec (ST_NOEXEC): mmap with PROT_EXEC fails with EPERM. */
+  noexec: boolean;
 }
 
 /**
@@ -61,6 +75,9 @@ export const LINUX_BUFFERS: Buffers = {
   tcpRmem: [4096, 131072, 6291456],
   tcpWmem: [4096, 16384, 4194304],
 };
+
+/** The file facts of ext4 with 4 KiB blocks, a common /tmp: what a model session's file has by default. */
+export const EXT4_FILE: FileFacts = { maxBytes: (2 ** 32 - 1) * 4096, noexec: false };
 
 /** Linux's defaults in a fresh network namespace (what a new netns starts with). */
 export const DEFAULT_PROFILE: Profile = {

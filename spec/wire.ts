@@ -8,7 +8,7 @@
  * `{ ok: false, error }` with the JSON path of the first offending field.
  */
 import type { World } from './adapter.js';
-import { DATA_MAX, OPS, type AddrIn, type AddrOut, type Call, type FdSet, type IovIn, type IovOut, type MsgCommon, type MsgIn, type MsgOut, type Op, type OptOut, type Ptr, type SocketcallInner, type Timeval } from './call.js';
+import { DATA_MAX, OPS, type AddrIn, type AddrOut, type Call, type FdSet, type IovIn, type IovOut, type MsgCommon, type MsgIn, type MsgOut, type Offset, type Op, type OptOut, type Ptr, type SocketcallInner, type Timeval } from './call.js';
 import * as K from './constants.js';
 import { ERRNO, type ErrnoName } from './errno.js';
 import { OPTVAL_SHOWN, type Bound, type Observed, type SelectSets } from './observed.js';
@@ -233,6 +233,8 @@ export function encodeCall(c: Call): Record<string, unknown> {
       const name = 'family' in m.name ? { ...m.name, family: symOf(T.domain, m.name.family) } : { ...m.name };
       return { op: c.op, fd: c.fd, msg: { ...m, name, iovs: m.iovs.map((v) => ({ ...v })) }, flags: bitsOf(T.msgFlags, c.flags) };
     }
+    case 'sendfile':
+      return { op: c.op, fd: c.fd, inFd: c.inFd, offset: { ...c.offset }, count: c.count };
   }
 }
 
@@ -401,7 +403,7 @@ function call(v: unknown, path: string): Call {
       if (o.readable !== undefined) c.readable = int(o.readable, `${path}.readable`, 0);
       if (o.call !== undefined) {
         const inner = call(o.call, `${path}.call`);
-        if (inner.op === 'close' || inner.op === 'fcntl' || inner.op === 'socketcall' || inner.op === 'poll' || inner.op === 'select' || inner.op === 'mmap') fail(`${path}.call.op`, `socketcall cannot carry ${inner.op}`);
+        if (inner.op === 'close' || inner.op === 'fcntl' || inner.op === 'socketcall' || inner.op === 'poll' || inner.op === 'select' || inner.op === 'mmap' || inner.op === 'sendfile') fail(`${path}.call.op`, `socketcall cannot carry ${inner.op}`);
         c.call = inner as SocketcallInner;
       }
       return c;
@@ -438,6 +440,12 @@ function call(v: unknown, path: string): Call {
       return { op, fd: fd(), msg: msgIn(o.msg, `${path}.msg`), flags: flags(o.flags, `${path}.flags`, T.msgFlags) };
     case 'recvmsg':
       return { op, fd: fd(), msg: msgOut(o.msg, `${path}.msg`), flags: flags(o.flags, `${path}.flags`, T.msgFlags) };
+    case 'sendfile': {
+      const x = rec(o.offset, `${path}.offset`);
+      const ptr = oneOf(x.ptr, `${path}.offset.ptr`, PTRS);
+      const offset: Offset = ptr === 'ok' ? { ptr, value: int(x.value, `${path}.offset.value`) } : { ptr };
+      return { op, fd: fd(), inFd: cint(o.inFd, `${path}.inFd`), offset, count: int(o.count, `${path}.count`) };
+    }
   }
 }
 
@@ -515,6 +523,7 @@ function world(v: unknown, path: string): World {
   const w: World = {};
   if (o.nofile !== undefined) w.nofile = int(o.nofile, `${path}.nofile`, 0);
   if (o.capNetBindService !== undefined) w.capNetBindService = bool(o.capNetBindService, `${path}.capNetBindService`);
+  if (o.file !== undefined) w.file = bool(o.file, `${path}.file`);
   return w;
 }
 
@@ -568,6 +577,7 @@ function observed(v: unknown, path: string): Observed {
       if (o.optlen !== undefined) r.optlen = cint(o.optlen, `${path}.optlen`);
       if (o.msgFlags !== undefined) r.msgFlags = int(o.msgFlags, `${path}.msgFlags`, 0, 2 ** 32 - 1);
       if (o.controllen !== undefined) r.controllen = int(o.controllen, `${path}.controllen`, 0);
+      if (o.offset !== undefined) r.offset = int(o.offset, `${path}.offset`);
       if (o.bound !== undefined) r.bound = bound(o.bound, `${path}.bound`);
       if (o.revents !== undefined) r.revents = intList(o.revents, `${path}.revents`, 0, 65535);
       if (o.sets !== undefined) r.sets = selectSets(o.sets, `${path}.sets`);
@@ -602,6 +612,11 @@ function profile(v: unknown, path: string): Profile {
   if (o.vsock !== undefined) {
     const v = rec(o.vsock, `${path}.vsock`);
     p.vsock = { loopback: bool(v.loopback, `${path}.vsock.loopback`), h2g: bool(v.h2g, `${path}.vsock.h2g`), dgram: bool(v.dgram, `${path}.vsock.dgram`) };
+  }
+  if (o.file !== undefined) {
+    const f = rec(o.file, `${path}.file`);
+    p.file = { noexec: bool(f.noexec, `${path}.file.noexec`) };
+    if (f.maxBytes !== undefined) p.file.maxBytes = int(f.maxBytes, `${path}.file.maxBytes`, 0);
   }
   return p;
 }

@@ -15,7 +15,7 @@ export const OP_CODE: Readonly<Record<Op, number>> = {
   socket: 0, bind: 1, listen: 2, accept: 3, accept4: 4, connect: 5,
   getsockname: 6, getpeername: 7, close: 8, fcntl: 9, setsockopt: 10, socketcall: 11, shutdown: 13,
   getsockopt: 14, mmap: 15, poll: 16, select: 17, send: 18, sendto: 19, recv: 20, recvfrom: 21,
-  sendmsg: 22, recvmsg: 23, socketpair: 24,
+  sendmsg: 22, recvmsg: 23, socketpair: 24, sendfile: 25,
 };
 
 /** The shim's array limit per poll (struct pollfd entries) or fd_set (members). */
@@ -228,6 +228,10 @@ export function encode(call: Call, a: Float64Array): string | undefined {
       a[2] = m.iovlen; a[3] = m.controllen; a[4] = PTR_CODE[m.control]; a[5] = PTR_CODE[m.iov]; a[A_DLEN] = total;
       return undefined;
     }
+    case 'sendfile':
+      // The deadline slot is set by the session when the call may sleep (see shim.c).
+      a[0] = call.fd; a[1] = call.inFd; a[2] = PTR_CODE[call.offset.ptr]; a[3] = call.offset.ptr === 'ok' ? call.offset.value : 0; a[4] = call.count;
+      return undefined;
     default: {
       const never: never = call;
       return `unknown call ${JSON.stringify(never)}`;

@@ -14,6 +14,7 @@ import { ARG_SLOTS, A_DEADLINE, DATA_OFF, OP_CODE, VEC_ENTRIES, encode, encodeVe
 import { DATA_MAX } from '../../spec/call.js';
 import { shim, type Shim } from './native.js';
 import { readProfile, VIRTUAL_NOFILE } from './profile.js';
+import { tmpdir } from 'node:os';
 
 /** Result slots (enum R_* in shim.c). */
 const R_RET = 0, R_ERRNO = 1, R_ADDRLEN = 2, R_BLOCKED = 3, R_BOUND = 4, R_BOUND_ADDR = 5, R_BOUND_PORT = 6;
@@ -35,6 +36,7 @@ const OPEN_STAGE = [
   'cannot bring lo up in the new namespace',
   'cannot build the initial fd table',
   'cannot drop CAP_NET_BIND_SERVICE',
+  "cannot create the world's regular file",
 ];
 
 let openSessions = 0;
@@ -91,7 +93,7 @@ class LinuxSession implements Session {
     if (acting.op === 'send' || acting.op === 'sendto') this.out.write(acting.data, DATA_OFF, 'hex');
     if (acting.op === 'sendmsg' && acting.msg.ptr === 'ok') this.out.write(msgData(acting.msg), DATA_OFF, 'hex');
     const mayBlock = acting.op === 'accept' || acting.op === 'accept4' || acting.op === 'connect' || acting.op === 'poll' || acting.op === 'select'
-      || acting.op === 'recv' || acting.op === 'recvfrom' || acting.op === 'recvmsg' || acting.op === 'send' || acting.op === 'sendto';
+      || acting.op === 'recv' || acting.op === 'recvfrom' || acting.op === 'recvmsg' || acting.op === 'send' || acting.op === 'sendto' || acting.op === 'sendfile';
     try {
       if (!mayBlock) this.lib.exec(op, this.args, this.out, this.res);
       else if (this.lib.tryExec(op, this.args, this.out, this.res) !== 0) return this.execTimed(acting, op);
@@ -116,8 +118,10 @@ class LinuxSession implements Session {
     // poll and select come here when nothing was ready: with a timeout they wait for it
     // (the generator keeps timeouts below the deadline); without one (poll's negative
     // timeout, select's NULL) they wait as accept does, for the same reason.
+    // sendfile comes here for a blocking TCP socket: it waits for a handshake or for room
+    // in the send buffer, which the peer's ACK makes; it gets the full deadline.
     const waitsForTimeout = (call.op === 'poll' && call.timeout >= 0) || (call.op === 'select' && call.timeout.ptr !== 'null');
-    this.args[A_DEADLINE] = call.op === 'connect' || waitsForTimeout ? this.deadlineMs : Math.min(this.deadlineMs, ACCEPT_WAIT_MS);
+    this.args[A_DEADLINE] = call.op === 'connect' || call.op === 'sendfile' || waitsForTimeout ? this.deadlineMs : Math.min(this.deadlineMs, ACCEPT_WAIT_MS);
     const p = new Promise<Observed>((resolve, reject) => {
       this.lib.execAsync(op, this.args, this.out, this.res, (err) => {
         this.inflight = undefined;
@@ -143,6 +147,7 @@ class LinuxSession implements Session {
     if (r[R_BLOCKED] === B_BLOCKED) return bound ? { kind: 'blocked', bound } : { kind: 'blocked' };
     const o: Returned = { kind: 'returned', ret: r[R_RET]! };
     if (o.ret < 0) o.errno = errnoName(r[R_ERRNO]!);
+    if (call.op === 'sendfile' && call.offset.ptr === 'ok') o.offset = Number(this.out.readBigInt64LE(0));
     if (call.op === 'recv' || call.op === 'recvfrom') {
       if (o.ret >= 0) o.data = this.out.toString('hex', DATA_OFF, DATA_OFF + Math.min(o.ret, call.len));
     }
@@ -194,7 +199,7 @@ class LinuxSession implements Session {
   }
 
   private bound(call: Call): Bound | undefined {
-    if (call.op !== 'bind' && call.op !== 'listen' && call.op !== 'connect' && call.op !== 'send' && call.op !== 'sendto' && call.op !== 'sendmsg') return undefined;
+    if (call.op !== 'bind' && call.op !== 'listen' && call.op !== 'connect' && call.op !== 'send' && call.op !== 'sendto' && call.op !== 'sendmsg' && call.op !== 'sendfile') return undefined;
     const r = this.res;
     if (r[R_BOUND] !== 1) return undefined;
     return { addr: ipString(r[R_BOUND_ADDR]! >>> 0), port: r[R_BOUND_PORT]! };
@@ -227,12 +232,14 @@ export async function openLinuxSession(opts: SessionOptions): Promise<Session> {
   const res = new Int32Array(2);
   const nofile = opts.world?.nofile ?? VIRTUAL_NOFILE;
   const dropBindService = opts.world?.capNetBindService === false;
-  const e = lib.open(res, nofile, dropBindService);
+  const facts = new Float64Array(2);
+  const e = lib.open(res, nofile, dropBindService, opts.world?.file === true ? tmpdir() : null, facts);
   if (e !== 0) throw new Error(`cannot open a linux session: ${OPEN_STAGE[res[1]!] ?? 'unknown stage'} (${errnoName(e)})`);
   openSessions++;
   let profile: Profile;
   try {
     profile = { ...readProfile(), nofile };
+    if (opts.world?.file === true) profile.file = facts[0]! < 0 ? { noexec: facts[1] === 1 } : { maxBytes: facts[0]!, noexec: facts[1] === 1 };
   } catch (err) {
     openSessions--;
     lib.close();

@@ -33,8 +33,10 @@
 #include <sys/mman.h>
 #include <poll.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -65,8 +67,7 @@ enum {
   OP_SOCKET, OP_BIND, OP_LISTEN, OP_ACCEPT, OP_ACCEPT4, OP_CONNECT,
   OP_GETSOCKNAME, OP_GETPEERNAME, OP_CLOSE, OP_FCNTL, OP_SETSOCKOPT, OP_SOCKETCALL, OP_NOOP, OP_SHUTDOWN,
   OP_GETSOCKOPT, OP_MMAP, OP_POLL, OP_SELECT, OP_SEND, OP_SENDTO, OP_RECV, OP_RECVFROM,
-  OP_SENDMSG = 22, OP_RECVMSG = 23, OP_SOCKETPAIR = 24
-  /* 25 is reserved. */
+  OP_SENDMSG = 22, OP_RECVMSG = 23, OP_SOCKETPAIR = 24, OP_SENDFILE = 25
 };
 
 /* Argument slots. a[0] is always the fd (or socket's domain). a[A_SC] says how a socket
@@ -260,6 +261,64 @@ static int initial_fd(const char *path, int want)
   return 0;
 }
 
+/* The world's regular file (spec/file.ts): FILE_SIZE bytes, the tokens "000 ", "004 ", ...,
+ * "296 ". ss_open writes it into a fresh directory made by mkdtemp under `dir`, opens it
+ * O_RDONLY at virtual FILE_FD, and removes the file and the directory at once, so that
+ * nothing is left on disk however the process ends; the open fd keeps the inode until the
+ * session's fds are closed. */
+#define FILE_FD 4
+#define FILE_SIZE 300
+
+/* The largest offset lseek accepts on `fd` (the filesystem's s_maxbytes: vfs_setpos
+ * refuses offset > maxsize), found by bisection; the position is left at 0. */
+static long long max_offset(int fd)
+{
+  long long lo = 0, hi = LLONG_MAX;
+  while (lo < hi) {
+    long long mid = lo + (hi - lo) / 2 + 1;
+    if (lseek(fd, (off_t)mid, SEEK_SET) >= 0) lo = mid;
+    else hi = mid - 1;
+  }
+  lseek(fd, 0, SEEK_SET);
+  return lo;
+}
+
+/* facts[0]: s_maxbytes (or -1 above 2^53), facts[1]: 1 when the mount is noexec. */
+static int world_file(const char *dir, double *facts)
+{
+  char path[4096];
+  char content[FILE_SIZE + 1];
+  if (snprintf(path, sizeof path, "%s/sockspec-file-XXXXXX", dir) >= (int)sizeof path) return ENAMETOOLONG;
+  if (mkdtemp(path) == NULL) return errno;
+  size_t dlen = strlen(path);
+  snprintf(path + dlen, sizeof path - dlen, "/file");
+  for (int i = 0; i < FILE_SIZE; i += 4) snprintf(content + i, 5, "%03d ", i);
+  int e = 0, r = -1;
+  int w = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (w < 0) e = errno;
+  else {
+    if (write(w, content, FILE_SIZE) != FILE_SIZE) e = errno ? errno : EIO;
+    if (close(w) < 0 && !e) e = errno;
+    if (!e && (r = open(path, O_RDONLY)) < 0) e = errno;
+  }
+  unlink(path);
+  path[dlen] = '\0';
+  rmdir(path);
+  if (e) return e;
+  long long max = max_offset(r);
+  struct statvfs sv;
+  if (fstatvfs(r, &sv) < 0) {
+    e = errno;
+    close(r);
+    return e;
+  }
+  facts[0] = max > (1LL << 53) ? -1 : (double)max;
+  facts[1] = (sv.f_flag & ST_NOEXEC) ? 1 : 0;
+  int v = place(r, 0, &e);
+  if (v < 0) return e;
+  return v == FILE_FD ? 0 : EEXIST;
+}
+
 static void close_region(void)
 {
   if (g_base < 0) return;
@@ -295,14 +354,15 @@ static int leave_netns(void)
 }
 
 /* Opens a session on the calling thread: saves its netns, enters a new one, brings lo
- * up and builds the initial fd table. res[0] = base, res[1] = failing stage.
- * Returns 0 or an errno; on failure everything is undone. */
-int ss_open(int32_t *res, int32_t nofile, int32_t drop_bind_service)
+ * up and builds the initial fd table, with the world's regular file at 4 when `file_dir`
+ * is not NULL (its facts in file_facts, see world_file). res[0] = base, res[1] = failing
+ * stage. Returns 0 or an errno; on failure everything is undone. */
+int ss_open(int32_t *res, int32_t nofile, int32_t drop_bind_service, const char *file_dir, double *file_facts)
 {
   int e;
   res[1] = 0;
   if (g_saved_ns >= 0) return EBUSY;
-  if (nofile < 4 || nofile > NOFILE) return EINVAL;
+  if (nofile < (file_dir ? 5 : 4) || nofile > NOFILE) return EINVAL;
   g_nofile = nofile;
   res[1] = 1;
   if ((e = choose_base())) return e;
@@ -328,6 +388,8 @@ int ss_open(int32_t *res, int32_t nofile, int32_t drop_bind_service)
   for (int i = 0; i < 3; i++)
     if ((e = initial_fd("/dev/null", i))) goto fail;
   if ((e = initial_fd(NULL, 3))) goto fail;
+  res[1] = 7;
+  if (file_dir && (e = world_file(file_dir, file_facts))) goto fail;
   res[0] = g_base;
   res[1] = 0;
   return 0;
@@ -1201,6 +1263,34 @@ static long recvmsg_exec(int fd, const double *a, uint8_t *out, int32_t *res, in
   return r;
 }
 
+/* sendfile(2) through syscall 40 (sys_sendfile64 on x86_64): a[A_1] in_fd (virtual),
+ * a[A_2] the offset pointer's kind, a[A_3] the value it holds, a[A_4] count (a size_t; a
+ * negative number is its two's complement). *offset after the call lands in out[0..8]
+ * (int64). With `try`, a sendfile to a blocking TCP socket (which may sleep in
+ * sk_stream_wait_connect or sk_stream_wait_memory) is deferred to a timed run; every
+ * other one never sleeps and is made at once. Reports out_fd's local address afterwards
+ * (udp_sendmsg may have autobound it). */
+static long sendfile_exec(int fd, const double *a, uint8_t *out, int32_t *res, int *err, int try, int *deferred)
+{
+  int in = vmap(a[A_1]);
+  int64_t value = (int64_t)a[A_3];
+  size_t count = (size_t)(int64_t)a[A_4];
+  if (try) {
+    int type = 0, proto = 0;
+    socklen_t tl = sizeof type, pl = sizeof proto;
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0 && !(fl & O_NONBLOCK) && getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) == 0 && type == SOCK_STREAM
+        && getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &pl) == 0 && proto == IPPROTO_TCP) {
+      *deferred = 1;
+      return -1;
+    }
+  }
+  memcpy(out, &value, sizeof value);
+  long r = TIMED(a, res, err, syscall(SYS_sendfile, fd, in, ptr_of(a[A_2], out), count));
+  report_bound(fd, res);
+  return r;
+}
+
 /* Executes one call; with `try`, returns 1 without filling res when the call may sleep. */
 static int run(int op, const double *a, uint8_t *out, int32_t *res, int try)
 {
@@ -1291,6 +1381,9 @@ static int run(int op, const double *a, uint8_t *out, int32_t *res, int try)
     break;
   case OP_SOCKETPAIR:
     r = socketpair_exec(a, res, &err);
+    break;
+  case OP_SENDFILE:
+    r = sendfile_exec(fd, a, out, res, &err, try, &deferred);
     break;
   default:
     err = ENOSYS;

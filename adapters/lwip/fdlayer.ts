@@ -45,6 +45,7 @@ const NOT_PASSED: Partial<Record<Op, string>> = {
   poll: "lwip_poll would need the fd layer's files too",
   select: "lwip_select would need the fd layer's files too",
   socketpair: 'lwIP has no AF_UNIX',
+  sendfile: 'lwIP has no files to send from',
 };
 
 type Entry = { kind: 'file' } | { kind: 'lwip'; s: number };

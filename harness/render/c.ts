@@ -10,6 +10,7 @@ import { renderCall } from './call.js';
 import { REVENTS_UNTOUCHED } from '../../spec/observed.js';
 import { F_DUPFD_CLOEXEC } from './names.js';
 import { DEADLINE_US, cHelpers, cSetup, cString } from './cprelude.js';
+import { FILE_FD, FILE_SIZE } from '../../spec/file.js';
 import { renderExpected, renderObserved } from './result.js';
 import { OPTVAL_SHOWN } from '../../spec/observed.js';
 import type { Trace } from './trace.js';
@@ -151,6 +152,17 @@ function callCode(c: Call): CallCode {
       if (c.addr.ptr === 'null') return { ...none, decl, always, expr: `sendto(${cInt(c.fd)}, d, ${n}, ${cInt(c.flags)}, NULL, ${cLen(c.addr.len)})` };
       const a = addrIn(c.addr);
       return { ...none, decl: decl + a.decl, always, expr: `sendto(${cInt(c.fd)}, d, ${n}, ${cInt(c.flags)}, ${a.args})` };
+    }
+    case 'sendfile': {
+      // syscall 40: sys_sendfile64 on x86_64 (a 64-bit offset), as glibc's sendfile.
+      const o = c.offset;
+      const decl = o.ptr === 'ok' ? `    long long off = ${o.value}LL;\n` : '';
+      const after = o.ptr === 'ok' ? '      fprintf(out, " offset=%lld", off);\n' : '';
+      const p = o.ptr === 'ok' ? '&off' : ptrExpr(o.ptr, '');
+      return {
+        ...none, decl, after, always: `    put_bound(${cInt(c.fd)});\n`, mayBlock: true,
+        expr: `syscall(SYS_sendfile, ${cInt(c.fd)}, ${cInt(c.inFd)}, ${p}, (size_t)${c.count}LL)`,
+      };
     }
     case 'recv':
     case 'recvfrom': {
@@ -400,7 +412,9 @@ function headerComment(t: Trace): string {
     '',
     'Build and run:  cc repro.c -o repro && ./repro     (as root; otherwise: unshare -rn ./repro)',
     'It runs in a new network namespace (only its own loopback), from the fd table every',
-    'sequence starts with (0-2: /dev/null, 3: a pipe read end), and prints one line per call',
+    `sequence starts with (0-2: /dev/null, 3: a pipe read end${p.file ? `, ${FILE_FD}: the ${FILE_SIZE}-byte regular file, made in a` : ''}`,
+    ...(p.file ? ['fresh directory under $TMPDIR or /tmp and removed from disk at once'] : []),
+    '), and prints one line per call',
     'in the form of the sockspec report. Lines starting with # are notes. A call that may',
     `block is interrupted after ${DEADLINE_US / 1000} ms and printed as blocked.`,
     '',
@@ -427,6 +441,7 @@ function outFd(t: Trace): number {
     if (call.op === 'poll') for (const e of call.entries) used.add(e.fd);
     else if (call.op === 'select') for (const x of [call.read, call.write, call.except]) { if (x.ptr === 'ok') for (const fd of x.fds) used.add(fd); }
     else if (call.op !== 'socket' && call.op !== 'socketpair') used.add(call.fd);
+    if (call.op === 'sendfile') used.add(call.inFd);
     if (call.op === 'fcntl' && (call.cmd === F_DUPFD || call.cmd === F_DUPFD_CLOEXEC)) used.add(call.arg);
   }
   let fd = OUT_FD_BASE;

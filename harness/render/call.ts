@@ -92,6 +92,11 @@ function msgArg(msg: MsgIn | MsgOut, out: boolean): string {
   return `{name=${name}, iov=${iovs}, ${m.iovlen}, control=${ctl}, flags=${msgFlagsName(m.flags)}}`;
 }
 
+/** A size_t argument: a negative number is its two's complement, shown as `(size_t)-1`. */
+function sizeArg(n: number): string {
+  return n < 0 ? `(size_t)${n}` : String(n);
+}
+
 /** shutdown's `how` names (SHUT_RD, SHUT_WR, SHUT_RDWR). */
 const SHUT_NAMES: Record<number, string> = { 0: 'SHUT_RD', 1: 'SHUT_WR', 2: 'SHUT_RDWR' };
 
@@ -148,6 +153,11 @@ export function renderCall(c: Call): string {
     case 'sendmsg':
     case 'recvmsg':
       return `${c.op}(${c.fd}, ${msgArg(c.msg, c.op === 'recvmsg')}, ${msgFlagsName(c.flags)})`;
+    case 'sendfile': {
+      // sendfile(5, 4, &off=100, 300): the offset pointer holds 100 before the call.
+      const off = c.offset.ptr === 'ok' ? `&off=${c.offset.value}` : pointer(c.offset.ptr);
+      return `sendfile(${c.fd}, ${c.inFd}, ${off}, ${sizeArg(c.count)})`;
+    }
     case 'socketcall': {
       // The argument array shows the carried call's arguments: socketcall(SYS_BIND, &args[4, {...}, 16]).
       const inner = c.call === undefined ? '' : renderCall(c.call);

@@ -11,6 +11,7 @@ import { ACCESS_MODES, FD_FLAGS, O_FLAGS, POLL_FLAGS, type NameTable } from './n
 import { REVENTS_UNTOUCHED } from '../../spec/observed.js';
 import { BLOCKED_TEXT } from './result.js';
 import { MSG_FLAGS } from './call.js';
+import { FILE_FD, FILE_SIZE } from '../../spec/file.js';
 
 /** How long a possibly blocking call may take before it counts as blocked (µs). */
 export const DEADLINE_US = 200_000;
@@ -378,6 +379,40 @@ static void initial_fds(void) {
   if (p[0] != 3) { errno = EBADFD; die("the pipe's read end is not fd 3"); }
 }
 
+/* The world's regular file (sockspec's spec/file.ts): ${FILE_SIZE} bytes "000 004 ... ${FILE_SIZE - 4} ",
+ * opened O_RDONLY at fd ${FILE_FD}, made in a fresh directory under $TMPDIR (or /tmp) and
+ * removed from disk at once (the fd keeps it). Notes when its filesystem's s_maxbytes
+ * (the largest offset lseek accepts) differs from the recorded one (-1: above 2^53). */
+static MAYBE_UNUSED void world_file(long long recorded_max) {
+  char path[4096], content[${FILE_SIZE} + 1];
+  const char *dir = getenv("TMPDIR");
+  long long lo = 0, hi = 0x7fffffffffffffffLL, mid;
+  int i, w, r;
+  size_t n;
+  if (dir == NULL || dir[0] == '\\0') dir = "/tmp";
+  snprintf(path, sizeof path, "%s/sockspec-repro-XXXXXX", dir);
+  if (mkdtemp(path) == NULL) die("mkdtemp for the file");
+  n = strlen(path);
+  snprintf(path + n, sizeof path - n, "/file");
+  for (i = 0; i < ${FILE_SIZE}; i += 4) snprintf(content + i, 5, "%03d ", i);
+  w = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+  if (w < 0 || write(w, content, ${FILE_SIZE}) != ${FILE_SIZE} || close(w) != 0) die("writing the file");
+  r = open(path, O_RDONLY);
+  unlink(path);
+  path[n] = '\\0';
+  rmdir(path);
+  if (r < 0) die("opening the file");
+  if (r != ${FILE_FD} && (dup2(r, ${FILE_FD}) != ${FILE_FD} || close(r) != 0)) die("dup2 of the file");
+  while (lo < hi) {
+    mid = lo + (hi - lo) / 2 + 1;
+    if (lseek(${FILE_FD}, (off_t)mid, SEEK_SET) >= 0) lo = mid;
+    else hi = mid - 1;
+  }
+  lseek(${FILE_FD}, 0, SEEK_SET);
+  if ((lo > (1LL << 53) ? -1 : lo) != recorded_max)
+    fprintf(out, "# repro: this file's filesystem has s_maxbytes %lld; the trace's had %lld (-1: above 2^53)\\n", lo, recorded_max);
+}
+
 static void set_nofile(unsigned long n) {
   struct rlimit rl;
   if (getrlimit(RLIMIT_NOFILE, &rl) != 0) die("getrlimit");
@@ -420,7 +455,8 @@ ${p.kernel === 'unknown' ? '' : kernelNote(p.kernel)}  lo_up();
   if (${p.capNetBindService ? 0 : 1}) drop_net_bind_service(); /* 1: the trace's profile lacks CAP_NET_BIND_SERVICE */
   fflush(out);
   initial_fds();
-  set_nofile(${p.nofile}ul);
+${p.file ? `  world_file(${p.file.maxBytes ?? -1}LL);
+` : ''}  set_nofile(${p.nofile}ul);
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_alarm; /* no SA_RESTART: a blocked call returns EINTR at the deadline */
   sigemptyset(&sa.sa_mask);

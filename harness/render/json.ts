@@ -3,11 +3,11 @@
  * newline) and a reader that checks every field and names the file and the field path of
  * the first thing that is wrong. Neither function changes its input.
  */
-import type { AddrIn, AddrOut, SockaddrVm, Call, FdSet, IovIn, IovOut, MsgIn, MsgOut, OptOut, PollEntry, SocketcallInner, Timeval } from '../../spec/call.js';
+import type { AddrIn, AddrOut, SockaddrVm, Call, FdSet, IovIn, IovOut, MsgIn, MsgOut, Offset, OptOut, PollEntry, SocketcallInner, Timeval } from '../../spec/call.js';
 import { ERRNO, type ErrnoName } from '../../spec/errno.js';
 import type { Expected, OptHole, PortHole } from '../../spec/expected.js';
 import type { Bound, Observed, Returned, SelectSets } from '../../spec/observed.js';
-import type { Buffers, Profile, VsockTransports } from '../../spec/profile.js';
+import type { Buffers, FileFacts, Profile, VsockTransports } from '../../spec/profile.js';
 import {
   ShapeError, arrayOf, bool, either, int, matching, member, nullable, num, obj, oneOf, opt, pair, req, str, tagged, type Shape,
 } from './shape.js';
@@ -51,6 +51,12 @@ const timeval: Shape<Timeval> = tagged<Timeval>('ptr', {
   ok: obj<Of<Timeval, 'ptr', 'ok'>>({ ptr: req(oneOf(['ok'] as const)), sec: req(int), usec: req(int) }),
   null: timevalNoBuffer,
   bad: timevalNoBuffer,
+});
+const offsetNoValue = obj<Exclude<Offset, { ptr: 'ok' }>>({ ptr: req(oneOf(['null', 'bad'] as const)) });
+const offset: Shape<Offset> = tagged<Offset>('ptr', {
+  ok: obj<Of<Offset, 'ptr', 'ok'>>({ ptr: req(oneOf(['ok'] as const)), value: req(int) }),
+  null: offsetNoValue,
+  bad: offsetNoValue,
 });
 const selectSets: Shape<SelectSets> = obj<SelectSets>({ read: opt(arrayOf(int)), write: opt(arrayOf(int)), except: opt(arrayOf(int)) });
 
@@ -111,6 +117,7 @@ const call: Shape<Call> = tagged<Call>('op', {
   socketcall: obj<Of<Call, 'op', 'socketcall'>>({
     op: req(op('socketcall')), num: req(int), args: req(ptr), readable: opt(int), call: opt(innerCall),
   }),
+  sendfile: obj<Of<Call, 'op', 'sendfile'>>({ op: req(op('sendfile')), fd: req(int), inFd: req(int), offset: req(offset), count: req(int) }),
   poll: obj<Of<Call, 'op', 'poll'>>({ op: req(op('poll')), fds: req(ptr), entries: req(arrayOf(pollEntry)), nfds: req(int), timeout: req(int) }),
   select: obj<Of<Call, 'op', 'select'>>({
     op: req(op('select')), nfds: req(int), read: req(fdSet), write: req(fdSet), except: req(fdSet), timeout: req(timeval),
@@ -129,7 +136,7 @@ const bound: Shape<Bound> = obj<Bound>({ addr: req(str), port: req(int) });
 const observed: Shape<Observed> = tagged<Observed>('kind', {
   returned: obj<Returned>({
     kind: req(oneOf(['returned'] as const)), ret: req(int), errno: opt(observedErrno),
-    addr: opt(hexBytes), addrlen: opt(int), data: opt(hexBytes), msgFlags: opt(int), controllen: opt(int), optval: opt(hexBytes), optlen: opt(int), bound: opt(bound), revents: opt(arrayOf(int)), sets: opt(selectSets), sv: opt(fdPair),
+    addr: opt(hexBytes), addrlen: opt(int), data: opt(hexBytes), msgFlags: opt(int), controllen: opt(int), optval: opt(hexBytes), optlen: opt(int), offset: opt(int), bound: opt(bound), revents: opt(arrayOf(int)), sets: opt(selectSets), sv: opt(fdPair),
   }),
   blocked: obj<Of<Observed, 'kind', 'blocked'>>({ kind: req(oneOf(['blocked'] as const)), bound: opt(bound) }),
   crashed: obj<Of<Observed, 'kind', 'crashed'>>({ kind: req(oneOf(['crashed'] as const)), detail: req(str) }),
@@ -151,7 +158,7 @@ const expected: Shape<Expected> = tagged<Expected>('kind', {
   returned: obj<Of<Expected, 'kind', 'returned'>>({
     kind: req(oneOf(['returned'] as const)), ret: req(int), errno: opt(errnoName),
     addr: opt(hexBytes), addrlen: opt(int), data: opt(hexBytes), msgFlags: opt(int), controllen: opt(int),
-    optval: opt(either((v) => typeof v === 'string', hexBytes, optHole)), optlen: opt(int), bound: opt(expectedBound), revents: opt(arrayOf(int)), sets: opt(selectSets), sv: opt(fdPair),
+    optval: opt(either((v) => typeof v === 'string', hexBytes, optHole)), optlen: opt(int), offset: opt(int), bound: opt(expectedBound), revents: opt(arrayOf(int)), sets: opt(selectSets), sv: opt(fdPair),
   }),
 });
 
@@ -169,6 +176,7 @@ const profile: Shape<Profile> = obj<Profile>({
     tcpRmem: req(triple), tcpWmem: req(triple),
   })),
   vsock: opt(obj<VsockTransports>({ loopback: req(bool), h2g: req(bool), dgram: req(bool) })),
+  file: opt(obj<FileFacts>({ maxBytes: opt(int), noexec: req(bool) })),
 });
 
 const step: Shape<TraceStep> = obj<TraceStep>({ call: req(call), observed: req(observed), rule: opt(str) });

@@ -69,6 +69,7 @@ interface ReturnedFields {
   controllen?: number | undefined;
   optval?: string | OptHole | undefined;
   optlen?: number | undefined;
+  offset?: number | undefined;
   revents?: number[] | undefined;
   sets?: SelectSets | undefined;
   sv?: [number, number] | undefined;
@@ -85,6 +86,7 @@ function returnedText(r: ReturnedFields, call?: Call): string {
   if (r.controllen !== undefined) s += ` controllen=${r.controllen}`;
   if (r.optval !== undefined) s += renderOptval(r.optval, r.ret);
   if (r.optlen !== undefined) s += ` len=${r.optlen}`;
+  if (r.offset !== undefined) s += ` offset=${r.offset}`;
   if (r.revents !== undefined) s += ` revents=[${r.revents.map((v) => pollBitsName(v, true)).join(', ')}]`;
   if (r.sv !== undefined) s += ` sv=[${r.sv.join(', ')}]`;
   if (r.sets !== undefined) {
