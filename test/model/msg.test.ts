@@ -33,6 +33,16 @@ const CASES: Record<string, { calls: Call[]; rules: string[] }> = {
     calls: [udp(), connect(4, inet('127.0.0.1', 7777)), connect(4, inet('10.1.2.3', 5000)), snd(4), snd(4), snd(4), smsg(4, none, 8), snd(4)],
     rules: ['socket/udp', 'connect/udp', 'connect/udp-ENETUNREACH', 'send/refused', 'send/sock-error', 'send/stale-flow', 'sendmsg/stale-flow', 'send/stale-flow'],
   },
+  // udp_sendmsg parses the control buffer after the destination checks and before the
+  // route lookup, a pending error and SEND_SHUTDOWN (sock_alloc_send_pskb): EINVAL wins.
+  cmsg_between_the_destination_and_the_route: {
+    calls: [udp(), smsg(4, { ...to5000, family: 10 }, 16), smsg(4, inet('10.1.2.3', 5000), 16)],
+    rules: ['socket/udp', 'sendmsg/EAFNOSUPPORT', 'sendmsg/EINVAL-cmsg'],
+  },
+  cmsg_before_a_pending_error_and_shutdown: {
+    calls: [udp(), connect(4, inet('127.0.0.1', 7777)), snd(4), smsg(4, none, 16), snd(4), { op: 'shutdown', fd: 4, how: 1 }, smsg(4, none, 16)],
+    rules: ['socket/udp', 'connect/udp', 'send/refused', 'sendmsg/EINVAL-cmsg', 'send/sock-error', 'shutdown/other', 'sendmsg/EINVAL-cmsg'],
+  },
   // msg_namelen 200 is clamped to sockaddr_storage (sendto would refuse it: EINVAL).
   namelen_beyond_sockaddr_storage_is_clamped: {
     calls: [udp(), bind(4, to5000), udp(), smsg(5, { ...to5000, len: 200 }), rmsg(4, [1, 1], 0, 200)],
