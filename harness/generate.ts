@@ -473,17 +473,26 @@ export function worldArb(o?: Pick<GenOptions, 'skip'>): fc.Arbitrary<World> {
 /**
  * SO_REUSEPORT on the first sockets, before anything binds them: in about one case in
  * three, the setup sockets are all of one protocol and each sets it with probability 2/3
- * (leaving some without it, which the sharing rules also need), so that two sockets that share a
- * port through it (bind, listen, a reuseport group taking connections or datagrams) are
- * common enough; the setsockopt draws of the body set and clear it at any time too.
+ * (leaving some without it, which the sharing rules also need); in half of those they
+ * are then bound, in order, to one port at addresses drawn from 127.0.0.1, 127.0.0.2 and
+ * the wildcard, so that sharing, conflicts and the orders that matter (UDP's newest-first
+ * walk) start the case, and the body's calls (listen, connect, sends, SO_REUSEPORT
+ * cleared or set again, more binds) work on a shared port.
  */
-function reuseportSetup(): fc.Arbitrary<boolean[]> {
-  // Shrinks towards no SO_REUSEPORT at all (cross-shrinking to the first branch, and each
-  // flag towards false), so a minimal trace carries no setsockopt it does not need.
+interface ReuseportSetup {
+  on: boolean[];
+  bindTo?: { port: number; addrs: string[] };
+}
+function reuseportSetup(): fc.Arbitrary<ReuseportSetup> {
+  // Shrinks towards no SO_REUSEPORT at all (cross-shrinking to the first branch, each flag
+  // towards false), so a minimal trace carries no setsockopt or bind it does not need.
+  const on = fc.array(fc.constantFrom(false, true, true), { minLength: 3, maxLength: 3 });
+  const bindTo = fc.record({ port: fc.constantFrom(5000, 5001), addrs: fc.array(fc.constantFrom('127.0.0.1', '127.0.0.2', '0.0.0.0'), { minLength: 3, maxLength: 3 }) });
   return fc.oneof(
     { withCrossShrink: true },
-    { arbitrary: fc.constant<boolean[]>([]), weight: 2 },
-    { arbitrary: fc.array(fc.constantFrom(false, true, true), { minLength: 3, maxLength: 3 }), weight: 1 },
+    { arbitrary: fc.constant<ReuseportSetup>({ on: [] }), weight: 4 },
+    { arbitrary: on.map((o): ReuseportSetup => ({ on: o })), weight: 1 },
+    { arbitrary: fc.record({ on, bindTo }), weight: 1 },
   );
 }
 
@@ -504,8 +513,10 @@ export function caseArb(o: GenOptions): fc.Arbitrary<Case> {
     // (socketpair's AF_UNIX pairs are left out of such a case: only inet sockets share ports).
     const inet = setup.filter((t): t is Extract<Template, { op: 'socket' }> => t.op === 'socket');
     const kind = inet[0] ? inet[0].type & 0xf : 0;
-    const socks: Template[] = reuseport.length === 0 ? setup : inet.map((t) => ({ ...t, type: (t.type & ~0xf) | kind }));
-    const rp = socks.flatMap((_, i): Template[] => (reuseport[i] ? [{ op: 'setsockopt', fd: { sock: i }, level: SOL_SOCKET, name: SO_REUSEPORT, value: 1, optlen: 4 }] : []));
-    return { world, calls: [...socks, ...rp, ...body].slice(0, Math.max(1, o.maxLength)) };
+    const socks: Template[] = reuseport.on.length === 0 ? setup : inet.map((t) => ({ ...t, type: (t.type & ~0xf) | kind }));
+    const rp = socks.flatMap((_, i): Template[] => (reuseport.on[i] ? [{ op: 'setsockopt', fd: { sock: i }, level: SOL_SOCKET, name: SO_REUSEPORT, value: 1, optlen: 4 }] : []));
+    const b = reuseport.bindTo;
+    const binds = b === undefined ? [] : socks.map((_, i): Template => ({ op: 'bind', fd: { sock: i }, addr: { ptr: 'ok', len: 16, family: AF_INET, addr: b.addrs[i] ?? '127.0.0.1', port: b.port } }));
+    return { world, calls: [...socks, ...rp, ...binds, ...body].slice(0, Math.max(1, o.maxLength)) };
   });
 }

@@ -1,7 +1,9 @@
 /**
  * Port ownership: bind conflicts (inet_csk_bind_conflict / inet_bind_conflict for TCP,
- * udp_lib_lport_inuse for UDP) and the ports an ephemeral choice may land on
- * (inet_csk_find_open_port, __inet_hash_connect, udp_lib_get_port). Pure functions.
+ * udp_lib_lport_inuse for UDP), SO_REUSEADDR and SO_REUSEPORT sharing, the TCP bind
+ * bucket's fast path (sk_reuseport_match), and the ports an ephemeral choice may land on
+ * (inet_csk_find_open_port, __inet_hash_connect, udp_lib_get_port). Pure functions,
+ * except the bucket updates (updateFastreuse, connectBucket), which change an immer draft.
  */
 import type { PortHole } from '../spec/expected.js';
 import type { Profile } from '../spec/profile.js';

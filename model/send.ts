@@ -156,12 +156,12 @@ export function sockSend(s: State, p: 'send' | 'sendto' | 'sendmsg', id: number,
   // the receivers are looked up in the world after the bind, per observed port.
   const receivers = (port: number, world: State): number[] => udpLookup(world, to, fromFor(port));
   const before = hole === undefined ? receivers(sock.port, s) : undefined;
-  if (before !== undefined) return before.length === 0 ? [refused(sock.port)] : deliverTo(before);
+  if (before !== undefined) return before.length === 0 ? refused(sock.port) : deliverTo(before);
   // A fresh ephemeral port: no socket is connected to it, so only unconnected receivers
   // can match, and those do not depend on the port; a receiver is the sender itself only
   // if it sends to its own port, which it cannot know yet.
   const anyPort = receivers(-1, s).filter((rid) => rid !== id);
-  return anyPort.length === 0 ? [refused(-1)] : deliverTo(anyPort);
+  return anyPort.length === 0 ? refused(-1) : deliverTo(anyPort);
 
   /** One of `ids` takes the datagram (ties are the kernel's to break); a full queue may drop it. */
   function deliverTo(ids: number[]): Outcome[] {
@@ -176,20 +176,25 @@ export function sockSend(s: State, p: 'send' | 'sendto' | 'sendmsg', id: number,
   /**
    * No socket takes it: __udp4_lib_rcv answers ICMP port unreachable, and __udp4_lib_err
    * gives the socket that the error's 4-tuple finds sk_err = ECONNREFUSED if that socket
-   * is connected (a hard error; without IP_RECVERR unconnected sockets ignore it).
+   * is connected (a hard error; without IP_RECVERR unconnected sockets ignore it). The
+   * lookup finds one socket: when several are connected with the same 4-tuple (sharers
+   * through SO_REUSEPORT or SO_REUSEADDR; udp4_lib_lookup4 takes the first in its chain),
+   * each is an allowed receiver of the error (measured on 6.18: only one of two gets it).
    */
-  function refused(port: number): Outcome {
+  function refused(port: number): Outcome[] {
     // To a stale flow key's destination (not local, or not the peer): __icmp_send's route
     // lookup for a reply from that address fails (ip_route_output_key_hash_rcu: the source
     // is not local) and no ICMP is sent; were it sent, __udp4_lib_err would look for a
     // socket connected to that destination, not to the peer. No error either way.
-    if (cached && sock.flow !== null) return out(`${p}/stale-flow`, ok);
-    return out(`${p}/refused`, ok, (d, actual) => {
-      const back = udpLookup(d, fromFor(port < 0 ? actual : port), to);
-      for (const b of back) {
-        const x = d.objs[b] as Sock;
-        if (x.remote !== null && x.st === 'ESTABLISHED') x.err = 'ECONNREFUSED';
-      }
-    });
+    if (cached && sock.flow !== null) return [out(`${p}/stale-flow`, ok)];
+    const connected = (d: State, b: number): boolean => { const x = d.objs[b] as Sock; return x.remote !== null && x.st === 'ESTABLISHED'; };
+    const hurt = (d: State, b: number): void => { (d.objs[b] as Sock).err = 'ECONNREFUSED'; };
+    // The port is known: one outcome per socket the error may reach.
+    const known = port >= 0 ? udpLookup(s, fromFor(port), to).filter((b) => connected(s, b)) : [];
+    if (known.length > 1) return known.map((b) => out(`${p}/refused`, ok, (d) => hurt(d, b)));
+    return [out(`${p}/refused`, ok, (d, actual) => {
+      // A fresh ephemeral port: no socket can be connected to it but by chance; all such get it.
+      for (const b of udpLookup(d, fromFor(port < 0 ? actual : port), to)) if (connected(d, b)) hurt(d, b);
+    })];
   }
 }

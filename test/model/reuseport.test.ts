@@ -6,14 +6,14 @@
 import { describe, expect, it } from 'vitest';
 import type { Call } from '../../spec/call.js';
 import type { Template } from '../../harness/template.js';
-import { AF_INET, SO_REUSEADDR, SO_REUSEPORT } from '../../spec/constants.js';
+import { AF_INET, SO_ERROR, SO_REUSEADDR, SO_REUSEPORT } from '../../spec/constants.js';
 import { DEFAULT_PROFILE } from '../../spec/profile.js';
 import { initialState, step, type State } from '../../model/index.js';
 import type { Sock } from '../../model/state.js';
 import { runSequence } from '../../harness/runner.js';
 import { modelAdapter } from '../../adapters/model/index.js';
 import { linuxAdapter, linuxAvailable } from '../../adapters/linux/index.js';
-import { accept, bind, close, connect, inet, listen, setsockopt, tcp, udp } from './helpers.js';
+import { accept, bind, close, connect, getsockopt, inet, listen, setsockopt, tcp, udp } from './helpers.js';
 
 const at = (addr: string, port = 5000) => inet(addr, port);
 const rp = (fd: number, on = 1): Call => setsockopt(fd, SO_REUSEPORT, on);
@@ -45,6 +45,9 @@ const CASES: Record<string, [Call[], string]> = {
   // SO_REUSEPORT set only after the bind: inet_bind_conflict reads the owner's flag as it is now.
   tcp_SO_REUSEPORT_set_after_bind_shares: [[tcp(), bind(4, at('127.0.0.1')), rp(4), tcp(), rp(5), bind(5, at('127.0.0.1')), listen(5), listen(4)], 'listen/bound-reuseport'],
   udp_SO_REUSEPORT_set_after_bind_shares: [[udp(), bind(4, at('127.0.0.1')), rp(4), udp(), rp(5), bind(5, at('127.0.0.1')), udp(), sendto(6, at('127.0.0.1'))], 'sendto/delivered'],
+  // Two sharers connected with one 4-tuple: the ICMP port unreachable reaches one of them
+  // (__udp4_lib_err's lookup finds one socket); the SO_ERROR reads tell the runner which.
+  udp_port_unreachable_reaches_one_of_two_connected_sharers: [[udp(), rp(4), bind(4, at('127.0.0.1')), udp(), rp(5), bind(5, at('127.0.0.1')), connect(4, at('127.0.0.2')), connect(5, at('127.0.0.2')), sendto(5, at('127.0.0.2')), getsockopt(4, SO_ERROR), getsockopt(5, SO_ERROR)], 'getsockopt/SO_ERROR'],
   udp_share: [[udp(), rp(4), bind(4, at('127.0.0.1')), udp(), rp(5), bind(5, at('127.0.0.1'))], 'bind/port-reuseport'],
   udp_without_then_with_conflict: [[udp(), bind(4, at('127.0.0.1')), udp(), rp(5), bind(5, at('127.0.0.1'))], 'bind/EADDRINUSE'],
   // The newest socket is met first: here it is the one that conflicts.
@@ -83,6 +86,15 @@ describe('SO_REUSEPORT', () => {
     const outs = step(s, sendto(6, at('127.0.0.1')));
     const queued = outs.map((o) => { const n = o.next({ kind: 'returned', ret: 2, bound: { addr: '0.0.0.0', port: 40000 } }); return [4, 5].map((fd) => (n.objs[n.fds[fd]!.obj] as Sock).rq.length); });
     expect(queued).toEqual([[1, 0], [0, 1]]);
+  });
+
+  it('port_unreachable_to_two_connected_sharers_allows_either_to_get_the_error', async () => {
+    const calls = CASES.udp_port_unreachable_reaches_one_of_two_connected_sharers![0];
+    const s = await world(calls.slice(0, -3));
+    const outs = step(s, calls.at(-3)!);
+    expect(outs.map((o) => o.rule)).toEqual(['sendto/refused', 'sendto/refused']);
+    const errs = outs.map((o) => { const n = o.next({ kind: 'returned', ret: 2, bound: { addr: '127.0.0.1', port: 5000 } }); return [4, 5].map((fd) => (n.objs[n.fds[fd]!.obj] as Sock).err); });
+    expect(errs).toEqual([['ECONNREFUSED', null], [null, 'ECONNREFUSED']]);
   });
 
   it('udp_ephemeral_port_may_land_on_a_SO_REUSEPORT_sharers_port_tcp_never', async () => {
