@@ -2,7 +2,10 @@
  * recv(2) and recvfrom(2) on a TCP socket, after __sys_recvfrom's fd lookup (recv.ts;
  * O_NONBLOCK adds MSG_DONTWAIT): inet_recvmsg → tcp_recvmsg → tcp_recvmsg_locked, in its
  * order:
- *  1. "err = -ENOTCONN; if (sk->sk_state == TCP_LISTEN) goto out;"
+ *  1. "err = -ENOTCONN; if (sk->sk_state == TCP_LISTEN) goto out;", then "if (flags &
+ *     MSG_OOB) goto recv_urg;": tcp_recv_urg answers EINVAL when there is no urgent data
+ *     ("if (sock_flag(sk, SOCK_URGINLINE) || !tp->urg_data || tp->urg_data == TCP_URG_READ)
+ *     return -EINVAL;"), and no sequence here ever sends any (MSG_OOB sends are not generated);
  *  2. the copy loop takes queued bytes first, whatever else is true (up to len; MSG_PEEK
  *     leaves them queued; MSG_TRUNC drops them without copying, so the buffer keeps its
  *     0xa5 fill), and ends once something was copied (target is 1), or, with MSG_WAITALL
@@ -20,21 +23,22 @@
  * tcp_recvmsg writes no address: recvfrom reports addrlen 0 (move_addr_to_user, klen 0).
  */
 import { produce } from 'immer';
-import { MSG_DONTWAIT, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, O_NONBLOCK } from '../spec/constants.js';
+import { MSG_DONTWAIT, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, O_NONBLOCK } from '../spec/constants.js';
 import { blocked, type Outcome } from './outcome.js';
 import { RCV_SHUTDOWN, type Sock, type State } from './state.js';
 
 export const TCP_RECV_RULE_SUFFIXES = [
   'tcp-ENOTCONN-listener', 'tcp-data', 'tcp-peek', 'tcp-discard', 'tcp-eof', 'tcp-sock-error', 'tcp-ENOTCONN', 'tcp-EAGAIN', 'tcp-blocks', 'tcp-empty-wait',
-  'tcp-waitall-short', 'tcp-waitall-blocks',
+  'tcp-waitall-short', 'tcp-waitall-blocks', 'tcp-EINVAL-oob',
 ] as const;
 
 /** `answer` finishes a result >= 0 as recv.ts does for UDP (recvfrom's address copy-out). */
 export type Answer = (rule: string, ret: number, data: string, next: State) => Outcome;
 
 export function tcpRecvStep(s: State, p: 'recv' | 'recvfrom' | 'recvmsg', id: number, sock: Sock, len: number, flags: number, answer: Answer): Outcome[] {
-  const fail = (rule: string, errno: 'ENOTCONN' | 'EAGAIN'): Outcome => ({ rule: `${p}/${rule}`, expect: { kind: 'returned', ret: -1, errno }, next: () => s });
+  const fail = (rule: string, errno: 'ENOTCONN' | 'EAGAIN' | 'EINVAL'): Outcome => ({ rule: `${p}/${rule}`, expect: { kind: 'returned', ret: -1, errno }, next: () => s });
   if (sock.st === 'LISTEN') return [fail('tcp-ENOTCONN-listener', 'ENOTCONN')];
+  if (flags & MSG_OOB) return [fail('tcp-EINVAL-oob', 'EINVAL')];
   const avail = sock.stream.length / 2;
   const want = Math.max(len, 0);
   const nonblock = (flags & MSG_DONTWAIT) !== 0 || (sock.fileFlags & O_NONBLOCK) !== 0;
