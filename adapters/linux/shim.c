@@ -333,10 +333,10 @@ int ss_close(void)
 static __thread timer_t t_timer;
 static __thread int t_has_timer;
 
-/* Arms this thread's timer; returns 0 or an errno. */
 /* How long a lingering close may wait (see OP_CLOSE). */
 #define LINGER_MS 200
 
+/* Arms this thread's timer; returns 0 or an errno. */
 static int arm(double ms, sigset_t *old)
 {
   if (!t_has_timer) {
