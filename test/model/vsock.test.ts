@@ -139,7 +139,10 @@ describe('vsock on the kernel', () => {
     { op: 'poll', fds: 'ok', entries: [{ fd: 4, events: 0xffff }, { fd: 5, events: POLLIN }], nfds: 2, timeout: 0 },
     { op: 'select', nfds: 6, read: { ptr: 'ok', fds: [4, 5] }, write: { ptr: 'ok', fds: [4, 5] }, except: { ptr: 'ok', fds: [4, 5] }, timeout: { ptr: 'ok', sec: 0, usec: 0 } },
     { op: 'accept4', fd: 5, out: buf16, flags: SOCK_NONBLOCK }, { op: 'shutdown', fd: 5, how: 1 }, { op: 'recv', fd: 5, len: 16, flags: 0 },
-    { op: 'getsockname', fd: 4, out: { ptr: 'ok', lenPtr: 'ok', len: 8 } }, { op: 'close', fd: 5 }, { op: 'close', fd: 4 },
+    { op: 'getsockname', fd: 4, out: { ptr: 'ok', lenPtr: 'ok', len: 8 } },
+    // A sockaddr_in-shaped buffer of family AF_VSOCK: CID 0 (sin_zero), so EADDRNOTAVAIL.
+    { op: 'bind', fd: 4, addr: { ptr: 'ok', len: 16, family: AF_VSOCK, addr: '127.0.0.1', port: 5000 } },
+    { op: 'close', fd: 5 }, { op: 'close', fd: 4 },
   ];
   const why = linuxAvailable();
   it.skipIf(why !== undefined)(`agrees_on_options_files_and_poll${why ? ` (skipped: ${why})` : ''}`, async () => {
@@ -149,6 +152,7 @@ describe('vsock on the kernel', () => {
       expect(r.error).toBeUndefined();
       expect(r.divergence, JSON.stringify(r.steps.at(-1))).toBeUndefined();
       expect(r.steps).toHaveLength(calls.length);
+      expect(r.steps.at(-3)?.rule).toBe('bind/vsock-EADDRNOTAVAIL');
     } finally {
       await session.close();
     }
