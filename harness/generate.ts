@@ -10,7 +10,7 @@ import { FILE_FD } from '../spec/file.js';
 import {
   AF_INET, AF_INET6, AF_UNIX, AF_UNSPEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, IPPROTO_ICMP, IPPROTO_TCP,
   IPPROTO_UDP, O_NONBLOCK, O_RDWR, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_RAW, SOCK_SEQPACKET, SOCK_STREAM, SOL_SOCKET, SO_ACCEPTCONN,
-  SO_DOMAIN, SO_ERROR, SO_KEEPALIVE, SO_PROTOCOL, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, SO_TYPE, TCP_NODELAY,
+  SO_DOMAIN, SO_ERROR, SO_KEEPALIVE, SO_LINGER, SO_PROTOCOL, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, SO_TYPE, TCP_NODELAY,
   SOCKETCALL_NUM, MSG_CMSG_COMPAT, MSG_DONTWAIT, MSG_NOSIGNAL, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLRDBAND, POLLRDHUP, POLLWRBAND,
 } from '../spec/constants.js';
 import type { AddrInT, FdRef, FdSetT, InnerTemplate, MsgInT, Role, Template } from './template.js';
@@ -156,7 +156,7 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
     accept4: fc.record({ op: fc.constant('accept4' as const), fd: acceptFd, out, flags: flags4 }),
     getname: fc.record({ op: fc.constantFrom('getsockname' as const, 'getpeername' as const), fd: roleFd('connected'), out }),
     shutdown: fc.record({ op: fc.constant('shutdown' as const), fd: roleFd('connected'), how: either(p, fc.constantFrom(0, 1, 2), fc.constantFrom(-1, 3, 7)) }),
-    setsockopt: setsockoptArb(p, fd) as fc.Arbitrary<InnerTemplate>,
+    setsockopt: setsockoptArb(p, fd, roleFd('connected')) as fc.Arbitrary<InnerTemplate>,
     getsockopt: getsockoptArb(p, fd, roleFd('connected')) as fc.Arbitrary<InnerTemplate>,
   };
   // poll and select: live sockets and files mostly, sometimes fds that are not open (or,
@@ -353,6 +353,8 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
     { op: 'accept4', arbitrary: A.accept4, weight: 6 },
     { op: 'getsockname', arbitrary: A.getname, weight: 10 },
     { op: 'close', arbitrary: fc.record({ op: fc.constant('close' as const), fd: either<FdRef>(p / 2, fc.oneof({ arbitrary: k.map((sock) => ({ sock })), weight: 5 }, { arbitrary: k.map((live) => ({ live })), weight: 1 }), rawFd) }), weight: 7 },
+    // close of a connected socket (a FIN, or an RST after SO_LINGER {1, 0} or with unread data).
+    { op: 'close', arbitrary: fc.record({ op: fc.constant('close' as const), fd: roleFd('connected') }), weight: 2 },
     { op: 'fcntl', arbitrary: fcntl, weight: 6 },
     { op: 'shutdown', arbitrary: A.shutdown, weight: 5 },
     // mmap of a socket (or of fds 0-3): the protections and map types Linux tells apart.
@@ -401,15 +403,26 @@ const SETTABLE: readonly (readonly [number, number, readonly number[]])[] = [
 ];
 
 /** setsockopt(2): the options in scope mostly; read-only and unknown options, levels, lengths and pointers as invalid draws. */
-function setsockoptArb(p: number, fd: fc.Arbitrary<FdRef>): fc.Arbitrary<Template> {
-  const valid = fc.constantFrom(...SETTABLE).chain(([level, name, values]) => fc.record({
+function setsockoptArb(p: number, fd: fc.Arbitrary<FdRef>, connFd: fc.Arbitrary<FdRef>): fc.Arbitrary<Template> {
+  const ints = fc.constantFrom(...SETTABLE).chain(([level, name, values]) => fc.record({
     op: fc.constant('setsockopt' as const), fd, level: fc.constant(level), name: fc.constant(name), value: fc.constantFrom(...values), optlen: fc.constantFrom(4, 4, 8),
   }));
+  // SO_LINGER's struct linger, mostly on connected sockets: on with time 0 (close resets) or a
+  // few seconds (close waits for the FIN's ACK), or off.
+  const linger = fc.record({
+    op: fc.constant('setsockopt' as const), fd: fc.oneof({ arbitrary: connFd, weight: 3 }, { arbitrary: fd, weight: 1 }), level: fc.constant(SOL_SOCKET), name: fc.constant(SO_LINGER),
+    value: fc.constantFrom(1, 1, 1, 0, 5), linger: fc.constantFrom(0, 0, 0, 1, 3), optlen: fc.constantFrom(8, 8, 16),
+  });
+  const valid = fc.oneof({ arbitrary: ints as fc.Arbitrary<Template>, weight: 6 }, { arbitrary: linger as fc.Arbitrary<Template>, weight: 3 });
   const invalid = fc.oneof(
     fc.record({
       op: fc.constant('setsockopt' as const), fd, ln: fc.constantFrom([SOL_SOCKET, SO_REUSEADDR] as const, [SOL_SOCKET, SO_RCVBUF] as const, [IPPROTO_TCP, TCP_NODELAY] as const),
       value: fc.constant(1), optlen: fc.constantFrom(-1, 0, 2, 3, 4), ptr: fc.constantFrom('ok' as const, 'null' as const, 'bad' as const),
     }).map(({ ln, ...r }): Template => ({ ...r, level: ln[0], name: ln[1] })),
+    fc.record({
+      op: fc.constant('setsockopt' as const), fd, level: fc.constant(SOL_SOCKET), name: fc.constant(SO_LINGER), value: fc.constant(1), linger: fc.constant(0),
+      optlen: fc.constantFrom(-1, 2, 4, 7), ptr: fc.constantFrom('ok' as const, 'ok' as const, 'bad' as const),
+    }),
     fc.record({
       op: fc.constant('setsockopt' as const), fd, level: fc.constant(SOL_SOCKET), name: fc.constantFrom(SO_TYPE, SO_PROTOCOL, SO_DOMAIN, SO_ERROR, SO_ACCEPTCONN, 9999, -1),
       value: fc.constant(1), optlen: fc.constantFrom(4, 2),
@@ -435,8 +448,11 @@ function getsockoptArb(p: number, fd: fc.Arbitrary<FdRef>, connFd: fc.Arbitrary<
   );
   const unknown = fc.constantFrom([SOL_SOCKET, 9999] as const, [SOL_SOCKET, -1] as const, [IPPROTO_TCP, 9999] as const, [999, SO_TYPE] as const, [-1, 1] as const);
   const lvlName = either<readonly [number, number]>(p, known, unknown);
+  // SO_LINGER's struct linger: its 8 bytes mostly, sometimes part of it or more room.
+  const lingerOpt = either<OptOut>(p, fc.constantFrom<OptOut>({ ptr: 'ok', lenPtr: 'ok', len: 8 }, { ptr: 'ok', lenPtr: 'ok', len: 16 }), fc.constantFrom<OptOut>({ ptr: 'ok', lenPtr: 'ok', len: 4 }, { ptr: 'ok', lenPtr: 'ok', len: 6 }, { ptr: 'bad', lenPtr: 'ok', len: 8 }));
   return fc.oneof(
     { arbitrary: fc.record({ op: fc.constant('getsockopt' as const), fd, ln: lvlName, opt }).map(({ ln, ...r }): Template => ({ ...r, level: ln[0], name: ln[1] })), weight: 3 },
+    { arbitrary: fc.record({ op: fc.constant('getsockopt' as const), fd, level: fc.constant(SOL_SOCKET), name: fc.constant(SO_LINGER), opt: lingerOpt }), weight: 1 },
     // SO_ERROR mostly on sockets that tried to connect (where it holds something).
     { arbitrary: fc.record({ op: fc.constant('getsockopt' as const), fd: connFd, level: fc.constant(SOL_SOCKET), name: fc.constant(SO_ERROR), opt }), weight: 2 },
   );

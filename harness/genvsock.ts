@@ -42,7 +42,8 @@ export function vsockSocketArb(p: number): fc.Arbitrary<Template> {
 /** The vsock calls with their weights (the generator adds them to its table). */
 export function vsockEntries(p: number): { op: Op; arbitrary: fc.Arbitrary<Template>; weight: number }[] {
   const k = fc.nat({ max: 7 });
-  const fd: fc.Arbitrary<FdRef> = either<FdRef>(p / 2, k.map((i): FdRef => ({ role: 'vsock', k: i })), fc.constantFrom<FdRef>({ raw: 1023 }, { raw: -1 }));
+  // Never another socket: these arguments (MSG_OOB, sockaddr_vm) are only in scope on vsock.
+  const fd: fc.Arbitrary<FdRef> = either<FdRef>(p / 2, k.map((i): FdRef => ({ role: 'vsock', k: i })), fc.constantFrom<FdRef>({ raw: -1 }, { raw: 2147483647 }));
   const vm = (len: number, cid: number, port: number, flags = 0): AddrInT => ({ ptr: 'ok', len, family: AF_VSOCK, addr: '0.0.0.0', port, vm: { cid, flags } });
   const cid = fc.constantFrom(VMADDR_CID_HYPERVISOR, VMADDR_CID_LOCAL, VMADDR_CID_LOCAL, VMADDR_CID_HOST);
   const vport = fc.constantFrom(1234, 1234, 80, VMADDR_PORT_ANY);

@@ -7,12 +7,13 @@ import type { Call } from '../spec/call.js';
 import { lookupFile } from './fd.js';
 import { fail, ok, type Outcome } from './outcome.js';
 import type { Sock, State } from './state.js';
-import { release, resetsOnClose } from './tcp.js';
+import { lingerResets, release, resetsOnClose } from './tcp.js';
 import { unixClose } from './unixops.js';
 
 export const CLOSE_RULES = [
   'close/EBADF', 'close/file', 'close/udp', 'close/tcp-unconnected', 'close/tcp-listener',
   'close/tcp-fin', 'close/tcp-last-ack', 'close/tcp-self', 'close/tcp-fin-wait2', 'close/tcp-reset-unread',
+  'close/tcp-linger-reset',
 ] as const;
 
 type CloseCall = Extract<Call, { op: 'close' }>;
@@ -43,6 +44,7 @@ export function closeStep(s: State, c: CloseCall): Outcome[] {
 /** Which tcp_close path the last close of `sk` takes (see release in tcp.ts). */
 function tcpRule(sk: Sock, id: number): (typeof CLOSE_RULES)[number] {
   if (sk.refs === 1 && resetsOnClose(sk)) return 'close/tcp-reset-unread';
+  if (sk.refs === 1 && lingerResets(sk)) return 'close/tcp-linger-reset';
   switch (sk.st) {
     case 'LISTEN': return 'close/tcp-listener';
     case 'ESTABLISHED': return sk.peer === id ? 'close/tcp-self' : 'close/tcp-fin';

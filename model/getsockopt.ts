@@ -20,7 +20,7 @@ import type { Expected, OptHole } from '../spec/expected.js';
 import { OPTVAL_SHOWN, type Observed } from '../spec/observed.js';
 import {
   AF_INET, IPPROTO_IP, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE, SOCK_DGRAM, SOCK_STREAM, SOL_SOCKET, SO_ACCEPTCONN,
-  SO_DOMAIN, SO_ERROR, SO_KEEPALIVE, SO_PROTOCOL, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, SO_TYPE, TCP_NODELAY,
+  SO_DOMAIN, SO_ERROR, SO_KEEPALIVE, SO_LINGER, SO_PROTOCOL, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, SO_TYPE, TCP_NODELAY,
 } from '../spec/constants.js';
 import { lookupSock } from './fd.js';
 import { unixAt } from './unix.js';
@@ -34,7 +34,7 @@ export const GETSOCKOPT_RULES = [
   'getsockopt/EINVAL-optlen', 'getsockopt/ENOPROTOOPT', 'getsockopt/EFAULT-optval',
   'getsockopt/SO_TYPE', 'getsockopt/SO_DOMAIN', 'getsockopt/SO_PROTOCOL', 'getsockopt/SO_ERROR',
   'getsockopt/SO_ACCEPTCONN', 'getsockopt/SO_KEEPALIVE', 'getsockopt/SO_REUSEADDR', 'getsockopt/SO_REUSEPORT',
-  'getsockopt/SO_RCVBUF', 'getsockopt/SO_SNDBUF', 'getsockopt/TCP_NODELAY',
+  'getsockopt/SO_RCVBUF', 'getsockopt/SO_SNDBUF', 'getsockopt/TCP_NODELAY', 'getsockopt/SO_LINGER',
 ] as const;
 
 type GetsockoptCall = Extract<Call, { op: 'getsockopt' }>;
@@ -45,6 +45,8 @@ export interface Value {
   lo: number;
   hi: number;
   clear?: (sk: Sock) => void;
+  /** A value other than an int (struct linger): its bytes as hex; lo and hi are then unused. */
+  hex?: string;
 }
 
 export function getsockoptStep(s: State, c: GetsockoptCall): Outcome[] {
@@ -76,7 +78,8 @@ export function getsockoptStep(s: State, c: GetsockoptCall): Outcome[] {
 export function optOut(s: State, id: number, c: GetsockoptCall, v: Value, lenFirst: boolean): Outcome[] {
   const o = c.opt;
   const tcpLevel = lenFirst;
-  const n = Math.min(o.len, 4);
+  // "if (len > lv) len = lv": lv is sizeof(int), or the struct's size.
+  const n = Math.min(o.len, v.hex !== undefined ? v.hex.length / 2 : 4);
   const cleared = v.clear ? produce(s, (d) => v.clear!(d.objs[id] as Sock)) : s;
   // copy_to_sockptr(optval, &v, len) faults for NULL or a bad pointer unless len is 0.
   if (o.ptr !== 'ok' && n > 0) {
@@ -86,7 +89,10 @@ export function optOut(s: State, id: number, c: GetsockoptCall, v: Value, lenFir
   }
   const shown = Math.min(o.len, OPTVAL_SHOWN);
   const expect: Expected = { kind: 'returned', ret: 0, optlen: n };
-  if (o.ptr === 'ok') expect.optval = v.lo === v.hi ? valueHex(v.lo, n, shown) : ({ lo: v.lo, hi: v.hi, bytes: n, shown } satisfies OptHole);
+  if (o.ptr === 'ok') {
+    expect.optval = v.hex !== undefined ? (v.hex.slice(0, 2 * n) + 'a5'.repeat(shown)).slice(0, 2 * shown)
+      : v.lo === v.hi ? valueHex(v.lo, n, shown) : ({ lo: v.lo, hi: v.hi, bytes: n, shown } satisfies OptHole);
+  }
   const learn = v.lo !== v.hi && n >= 4 && o.ptr === 'ok';
   return [{
     rule: v.rule,
@@ -131,10 +137,22 @@ function sockValue(sk: Sock, name: number): Value | undefined {
     case SO_REUSEPORT: return exact('getsockopt/SO_REUSEPORT', sk.reuseport ? 1 : 0);
     case SO_RCVBUF: return exact('getsockopt/SO_RCVBUF', sk.rcvbuf);
     case SO_SNDBUF: return { rule: 'getsockopt/SO_SNDBUF', lo: sk.sndbuf, hi: sk.sndbufHi };
+    case SO_LINGER: return lingerValue(sk);
     default:
       if (unknownOption(name)) return undefined;
       throw new Error(`model: getsockopt SOL_SOCKET option ${name} is not modelled`);
   }
+}
+
+/**
+ * sk_getsockopt's SO_LINGER: "v.ling.l_onoff = sock_flag(sk, SOCK_LINGER); v.ling.l_linger =
+ * READ_ONCE(sk->sk_lingertime) / HZ", a struct linger of 8 bytes (lv = sizeof(v.ling)).
+ */
+export function lingerValue(sk: { lingerOn: boolean; lingerTime: number }): Value {
+  const b = Buffer.alloc(8);
+  b.writeInt32LE(sk.lingerOn ? 1 : 0, 0);
+  b.writeInt32LE(sk.lingerTime, 4);
+  return { rule: 'getsockopt/SO_LINGER', lo: 0, hi: 0, hex: b.toString('hex') };
 }
 
 /** do_tcp_getsockopt's switch: TCP_NODELAY is "!!(tp->nonagle & TCP_NAGLE_OFF)". */

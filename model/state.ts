@@ -131,6 +131,12 @@ export interface Sock {
    * Absent: never hashed since it was created.
    */
   portSeq?: number;
+  /**
+   * SOCK_LINGER and sk_lingertime in seconds (SO_LINGER's l_onoff and l_linger; turning it
+   * off leaves the time as it was). tcp_close with the flag and time 0 resets the connection.
+   */
+  lingerOn: boolean;
+  lingerTime: number;
 }
 
 /** One queued datagram: payload hex and its source (ip_hdr saddr, udp_hdr source). */
@@ -219,7 +225,7 @@ export function newSock(proto: 'tcp' | 'udp', fileFlags: number, profile: Profil
     kind: 'socket', proto, fileFlags, ss: 'UNCONNECTED', st: 'CLOSE', addr: '0.0.0.0', saddr: '0.0.0.0', port: 0, sport: 0,
     viaBind: false, addrLock: false, portLock: false, remote: null, reuse: false, reuseport: false, keepalive: false,
     nodelay: false, rcvbuf, sndbuf, sndbufHi: sndbuf, sndbufLock: false, backlog: 0, queue: [], peer: null, shut: 0, dead: false, err: null, rq: [], flow: null, routeCached: false, refs: 0,
-    stream: '', held: [], unacked: 0, finRcvd: false,
+    stream: '', held: [], unacked: 0, finRcvd: false, lingerOn: false, lingerTime: 0,
   };
 }
 
@@ -232,6 +238,8 @@ export function newChild(l: Sock, profile: Profile): Sock {
   const c = newSock('tcp', 0, profile);
   c.reuse = l.reuse; c.reuseport = l.reuseport; c.keepalive = l.keepalive; c.nodelay = l.nodelay;
   c.rcvbuf = l.rcvbuf; c.sndbuf = l.sndbuf; c.sndbufHi = l.sndbufHi; c.sndbufLock = l.sndbufLock;
+  // sk_flags (SOCK_LINGER) and sk_lingertime are copied with the rest of the sock.
+  c.lingerOn = l.lingerOn; c.lingerTime = l.lingerTime;
   // sk_clone_lock: "newsk->sk_userlocks = sk->sk_userlocks & ~SOCK_BINDPORT_LOCK".
   c.addrLock = l.addrLock;
   c.st = 'ESTABLISHED';

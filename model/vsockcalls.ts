@@ -27,16 +27,22 @@ type FdCall = Exclude<Call, { op: 'socket' | 'socketpair' | 'sendfile' | 'socket
 /**
  * vsock_addr_cast → vsock_addr_validate: shorter than sockaddr_vm (EFAULT), another family
  * (EAFNOSUPPORT), svm_flags beyond VMADDR_FLAG_TO_HOST (EINVAL); vsock_bind and
- * vsock_connect turn every one of them into EINVAL. True when the cast succeeds.
+ * vsock_connect turn every one of them into EINVAL. True when the cast succeeds. A
+ * sockaddr_in-shaped buffer of family AF_VSOCK reads as CID 0 with no flags (its bytes 8
+ * to 15 are sin_zero).
  */
 function castOk(a: AddrIn): boolean {
-  if (a.ptr !== 'ok' || a.len < SOCKADDR_VM_LEN) return false;
-  if (a.family !== AF_VSOCK || a.vm === undefined) return false;
-  return (a.vm.flags & ~VMADDR_FLAG_TO_HOST & 0xff) === 0;
+  if (a.ptr !== 'ok' || a.len < SOCKADDR_VM_LEN || a.family !== AF_VSOCK) return false;
+  return ((a.vm?.flags ?? 0) & ~VMADDR_FLAG_TO_HOST & 0xff) === 0;
 }
 
-/** vsock_find_cid for the transports of `p` (a guest's own g2h CID is above VMADDR_CID_HOST). */
-export function vsockCidLocal(p: Profile, cid: number): boolean {
+/**
+ * vsock_find_cid for the transports of `p`, where the profile can tell: CID 0 is never
+ * local, 1 with the loopback transport, 2 with a host-to-guest one. Any higher CID may be
+ * the guest's own (transport_g2h->get_local_cid(), not in the profile), so it counts as
+ * possibly local: the model then refuses the call rather than guess.
+ */
+export function vsockCidMayBeLocal(p: Profile, cid: number): boolean {
   if (cid === VMADDR_CID_LOCAL) return p.vsock?.loopback ?? false;
   if (cid === VMADDR_CID_HOST) return p.vsock?.h2g ?? false;
   return cid > VMADDR_CID_HOST;
@@ -60,9 +66,9 @@ export function vsockCallStep(s: State, _v: VsockSock, c: FdCall): Outcome[] {
       if (!castOk(c.addr) || c.addr.ptr !== 'ok') return [fail(s, 'bind/vsock-EINVAL-addr', 'EINVAL')];
       // __vsock_bind: "if (vsock_addr_bound(&vsk->local_addr)) return -EINVAL" (never bound here), then
       // "if (addr->svm_cid != VMADDR_CID_ANY && !vsock_find_cid(addr->svm_cid)) return -EADDRNOTAVAIL".
-      const cid = c.addr.vm!.cid >>> 0;
-      if (cid !== VMADDR_CID_ANY && !vsockCidLocal(s.profile, cid)) return [fail(s, 'bind/vsock-EADDRNOTAVAIL', 'EADDRNOTAVAIL')];
-      throw new Error('model: a vsock bind that succeeds is not modelled (it registers a port the hypervisor sees)');
+      const cid = (c.addr.vm?.cid ?? 0) >>> 0;
+      if (cid !== VMADDR_CID_ANY && !vsockCidMayBeLocal(s.profile, cid)) return [fail(s, 'bind/vsock-EADDRNOTAVAIL', 'EADDRNOTAVAIL')];
+      throw new Error('model: a vsock bind that may succeed is not modelled (it would register a port the hypervisor sees)');
     }
     case 'connect': {
       // __sys_connect: move_addr_to_kernel; vsock_connect: SS_UNCONNECTED, not listening, the cast.

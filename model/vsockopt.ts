@@ -7,8 +7,8 @@
  * AF_VSOCK level's own options (buffer sizes, connect timeout) are not modelled.
  */
 import type { Call } from '../spec/call.js';
-import { AF_VSOCK, SOCK_SEQPACKET, SOCK_STREAM, SOL_SOCKET, SO_ACCEPTCONN, SO_DOMAIN, SO_ERROR, SO_KEEPALIVE, SO_PROTOCOL, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, SO_TYPE } from '../spec/constants.js';
-import { exact, optOut, type Value } from './getsockopt.js';
+import { AF_VSOCK, SOCK_SEQPACKET, SOCK_STREAM, SOL_SOCKET, SO_ACCEPTCONN, SO_DOMAIN, SO_ERROR, SO_KEEPALIVE, SO_LINGER, SO_PROTOCOL, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, SO_TYPE } from '../spec/constants.js';
+import { exact, lingerValue, optOut, type Value } from './getsockopt.js';
 import { fail, type Outcome } from './outcome.js';
 import { solSocket, unknownOption } from './setsockopt.js';
 import type { State } from './state.js';
@@ -68,6 +68,7 @@ function value(v: VsockSock, name: number): Value | undefined {
     case SO_REUSEPORT: return exact('getsockopt/SO_REUSEPORT', v.reuseport ? 1 : 0);
     case SO_RCVBUF: return exact('getsockopt/SO_RCVBUF', v.rcvbuf);
     case SO_SNDBUF: return exact('getsockopt/SO_SNDBUF', v.sndbuf);
+    case SO_LINGER: return lingerValue(v);
     default:
       if (unknownOption(name)) return undefined;
       throw new Error(`model: getsockopt SOL_SOCKET option ${name} on AF_VSOCK is not modelled`);

@@ -23,6 +23,8 @@ export interface VsockSock {
   sndbuf: number;
   sndbufHi: number;
   sndbufLock: boolean;
+  lingerOn: boolean;
+  lingerTime: number;
 }
 
 /** A fresh socket as vsock_create leaves it: sock_init_data's buffer sizes (rmem/wmem_default). */
@@ -31,5 +33,6 @@ export function newVsock(type: 'stream' | 'seqpacket', fileFlags: number, profil
   return {
     kind: 'vsock', type, fileFlags, refs: 0, reuse: false, reuseport: false, keepalive: false,
     rcvbuf: b.rmemDefault, sndbuf: b.wmemDefault, sndbufHi: b.wmemDefault, sndbufLock: false,
+    lingerOn: false, lingerTime: 0,
   };
 }

@@ -81,8 +81,11 @@ export type Call =
   | { op: 'getpeername'; fd: number; out: AddrOut }
   | { op: 'close'; fd: number }
   | { op: 'fcntl'; fd: number; cmd: number; arg: number }
-  /** `value` is an int at `ptr` (absent: a valid pointer), `optlen` as passed. */
-  | { op: 'setsockopt'; fd: number; level: number; name: number; value: number; optlen: number; ptr?: Ptr }
+  /**
+   * `value` is an int at `ptr` (absent: a valid pointer), `optlen` as passed; with `linger`,
+   * a struct linger: `value` is l_onoff and `linger` the int after it, l_linger (SO_LINGER).
+   */
+  | { op: 'setsockopt'; fd: number; level: number; name: number; value: number; optlen: number; ptr?: Ptr; linger?: number }
   | { op: 'getsockopt'; fd: number; level: number; name: number; opt: OptOut }
   | { op: 'shutdown'; fd: number; how: number }
   /**

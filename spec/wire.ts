@@ -201,6 +201,7 @@ export function encodeCall(c: Call): Record<string, unknown> {
     case 'setsockopt': {
       const m: Record<string, unknown> = { op: c.op, fd: c.fd, level: symOf(T.level, c.level), name: optSym(c.level, c.name), value: c.value, optlen: c.optlen };
       if (c.ptr !== undefined && c.ptr !== 'ok') m.ptr = c.ptr;
+      if (c.linger !== undefined) m.linger = c.linger;
       return m;
     }
     case 'getsockopt':
@@ -394,6 +395,7 @@ function call(v: unknown, path: string): Call {
       if (op === 'getsockopt') return { op, fd: fd(), level, name, opt: optOut(o.opt, `${path}.opt`) };
       const c: Call = { op, fd: fd(), level, name, value: cint(o.value, `${path}.value`), optlen: cint(o.optlen, `${path}.optlen`) };
       if (o.ptr !== undefined) c.ptr = oneOf(o.ptr, `${path}.ptr`, PTRS);
+      if (o.linger !== undefined) c.linger = cint(o.linger, `${path}.linger`);
       return c;
     }
     case 'shutdown':

@@ -177,6 +177,8 @@ export function encode(call: Call, a: Float64Array): string | undefined {
       return undefined;
     case 'setsockopt':
       a[0] = call.fd; a[1] = call.level; a[2] = call.name; a[3] = call.value; a[4] = call.optlen; a[5] = PTR_CODE[call.ptr ?? 'ok'];
+      // The second int of the value (struct linger's l_linger), 0 when the call has none.
+      a[A_DLEN] = call.linger ?? 0;
       return undefined;
     case 'getsockopt':
       a[0] = call.fd; a[1] = call.level; a[2] = call.name;

@@ -410,6 +410,9 @@ int ss_close(void)
 static __thread timer_t t_timer;
 static __thread int t_has_timer;
 
+/* How long a lingering close may wait (see OP_CLOSE). */
+#define LINGER_MS 200
+
 /* Arms this thread's timer; returns 0 or an errno. */
 static int arm(double ms, sigset_t *old)
 {
@@ -799,8 +802,10 @@ static long setsockopt_exec(int fd, const double *a, int *err)
 {
   uint8_t val[sizeof(struct sockaddr_storage)] __attribute__((aligned(8)));
   memset(val, 0, sizeof val);
-  int v = (int)(int64_t)a[A_3];
+  int v = (int)(int64_t)a[A_3], v2 = (int)(int64_t)a[A_DLEN];
   memcpy(val, &v, sizeof v);
+  /* The int after it: struct linger's l_linger for SO_LINGER, else 0. */
+  memcpy(val + sizeof v, &v2, sizeof v2);
   int level = (int)(int64_t)a[A_1], name = (int)(int64_t)a[A_2];
   if (nosleep_breaks_split(level, name)) g_split_connect = 0;
   long r = x_setsockopt(fd, level, name, ptr_of(a[A_5], val), (socklen_t)(int32_t)(int64_t)a[A_4], (int)a[A_SC]);
@@ -1321,10 +1326,21 @@ static int run(int op, const double *a, uint8_t *out, int32_t *res, int try)
     if (r < 0) err = errno;
     report_bound(fd, res);
     break;
-  case OP_CLOSE:
+  case OP_CLOSE: {
+    /* SO_LINGER with a time: inet_release hands sk_lingertime to tcp_close, which waits in
+     * sk_stream_wait_close while the FIN is unacknowledged (on loopback a few ms, up to the
+     * peer's delayed ACK). A timer bounds that wait (a signal ends it); close returns 0 and
+     * the socket goes on closing either way, so nothing observable depends on it. The probe
+     * only reads (SO_LINGER's getsockopt changes nothing). */
+    struct linger lg;
+    socklen_t ll = sizeof lg;
+    sigset_t old;
+    int timed = getsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, &ll) == 0 && lg.l_onoff && lg.l_linger != 0 && arm(LINGER_MS, &old) == 0;
     r = close(fd);
     if (r < 0) err = errno;
+    if (timed) disarm(&old);
     break;
+  }
   case OP_FCNTL:
     r = fcntl_exec(fd, a, &err);
     break;

@@ -134,7 +134,7 @@ export class FdLayer {
         return this.run(OP.fcntl, [s, call.cmd, call.arg]);
       case 'setsockopt':
         if ((call.ptr ?? 'ok') !== 'ok') return unsupported('setsockopt with a NULL or faulting option pointer: the lwip helper does not pass it');
-        return this.run(OP.setsockopt, [s, call.level, call.name, call.value, call.optlen]);
+        return this.run(OP.setsockopt, [s, call.level, call.name, call.value, call.optlen, call.linger ?? 0]);
       case 'shutdown':
         return this.run(OP.shutdown, [s, call.how]);
       default: {

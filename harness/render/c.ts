@@ -119,7 +119,7 @@ function callCode(c: Call): CallCode {
     case 'setsockopt':
       return {
         ...none,
-        decl: `    union { int i; unsigned char pad[256]; } v;\n    memset(&v, 0, sizeof v);\n    v.i = ${cInt(c.value)};\n`,
+        decl: `    union { int i[2]; unsigned char pad[256]; } v;\n    memset(&v, 0, sizeof v);\n    v.i[0] = ${cInt(c.value)};\n    v.i[1] = ${cInt(c.linger ?? 0)};\n`,
         expr: `setsockopt(${cInt(c.fd)}, ${cInt(c.level)}, ${cInt(c.name)}, ${ptrExpr(c.ptr ?? 'ok', '&v')}, ${cLen(c.optlen)})`,
       };
     case 'getsockopt': {
@@ -333,7 +333,7 @@ function socketcallCode(c: Extract<Call, { op: 'socketcall' }>): CallCode {
       break;
     }
     case 'setsockopt':
-      decl += `    int *v = (int *)(lo + 1024);\n    memset(v, 0, 256);\n    *v = ${cInt(inner.value)};\n`;
+      decl += `    int *v = (int *)(lo + 1024);\n    memset(v, 0, 256);\n    v[0] = ${cInt(inner.value)};\n    v[1] = ${cInt(inner.linger ?? 0)};\n`;
       words = [cInt(inner.fd), cInt(inner.level), cInt(inner.name), ptr(inner.ptr ?? 'ok', 'v'), cInt(inner.optlen)];
       break;
     case 'send':

@@ -121,7 +121,8 @@ export function renderCall(c: Call): string {
     case 'fcntl':
       return `fcntl(${c.fd}, ${fcntlCmdName(c.cmd)}${fcntlArgs(c.cmd, c.arg)})`;
     case 'setsockopt':
-      return `setsockopt(${c.fd}, ${levelName(c.level)}, ${optName(c.level, c.name)}, ${(c.ptr ?? 'ok') === 'ok' ? `[${c.value}]` : pointer(c.ptr as Exclude<Ptr, 'ok'>)}, ${c.optlen})`;
+      // A struct linger shows as {l_onoff, l_linger}.
+      return `setsockopt(${c.fd}, ${levelName(c.level)}, ${optName(c.level, c.name)}, ${(c.ptr ?? 'ok') === 'ok' ? (c.linger !== undefined ? `{${c.value}, ${c.linger}}` : `[${c.value}]`) : pointer(c.ptr as Exclude<Ptr, 'ok'>)}, ${c.optlen})`;
     case 'socketpair':
       return `socketpair(${domainName(c.domain)}, ${sockTypeName(c.type)}, ${c.protocol}, ${c.sv === 'ok' ? 'sv' : pointer(c.sv)})`;
     case 'mmap':

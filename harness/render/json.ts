@@ -95,7 +95,7 @@ const innerVariants = {
   getpeername: obj<Of<Call, 'op', 'getpeername'>>({ op: req(op('getpeername')), fd: req(int), out: req(addrOut) }),
   shutdown: obj<Of<Call, 'op', 'shutdown'>>({ op: req(op('shutdown')), fd: req(int), how: req(int) }),
   setsockopt: obj<Of<Call, 'op', 'setsockopt'>>({
-    op: req(op('setsockopt')), fd: req(int), level: req(int), name: req(int), value: req(int), optlen: req(int), ptr: opt(ptr),
+    op: req(op('setsockopt')), fd: req(int), level: req(int), name: req(int), value: req(int), optlen: req(int), ptr: opt(ptr), linger: opt(int),
   }),
   getsockopt: obj<Of<Call, 'op', 'getsockopt'>>({
     op: req(op('getsockopt')), fd: req(int), level: req(int), name: req(int), opt: req(optOut),

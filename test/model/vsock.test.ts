@@ -11,7 +11,10 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AddrIn, Call } from '../../spec/call.js';
-import { AF_VSOCK, POLLIN, POLLOUT, SOCK_SEQPACKET, SOCK_STREAM } from '../../spec/constants.js';
+import {
+  AF_VSOCK, F_GETFL, F_SETFL, IPPROTO_TCP, O_NONBLOCK, POLLIN, POLLOUT, SOCK_NONBLOCK, SOCK_SEQPACKET, SOCK_STREAM, SOL_SOCKET, SO_ACCEPTCONN, SO_DOMAIN,
+  SO_ERROR, SO_KEEPALIVE, SO_LINGER, SO_PROTOCOL, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, SO_TYPE, TCP_NODELAY,
+} from '../../spec/constants.js';
 import { DEFAULT_PROFILE } from '../../spec/profile.js';
 import { encodeCall, parseRunnerMessage, encodeRunnerMessage } from '../../spec/wire.js';
 import { caseArb } from '../../harness/generate.js';
@@ -20,8 +23,9 @@ import { renderCall } from '../../harness/render/text.js';
 import { traceFromJson, traceToJson } from '../../harness/render/json.js';
 import { traceToC } from '../../harness/render/c.js';
 import { modelAdapter } from '../../adapters/model/index.js';
+import { linuxAdapter, linuxAvailable } from '../../adapters/linux/index.js';
 import { encode, ARG_SLOTS } from '../../adapters/linux/encode.js';
-import { buf16, last } from './helpers.js';
+import { buf16, getsockopt, last, setsockopt } from './helpers.js';
 
 const vsock = (type = SOCK_STREAM): Call => ({ op: 'socket', domain: AF_VSOCK, type, protocol: 0 });
 const vm = (cid: number, o: { len?: number; flags?: number; port?: number } = {}): AddrIn => ({ ptr: 'ok', len: o.len ?? 16, family: AF_VSOCK, addr: '0.0.0.0', port: o.port ?? 1234, vm: { cid, flags: o.flags ?? 0 } });
@@ -113,6 +117,44 @@ describe('vsock addresses in renderers', () => {
       expect(lines[2]).toMatch(/EINVAL/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('vsock on the kernel', () => {
+  // Every option sk_getsockopt answers for both types, after setsockopt changed some; fcntl,
+  // mmap, poll, accept4 with flags, shutdown, and a close: the model must allow each answer.
+  const opts = [SO_TYPE, SO_DOMAIN, SO_PROTOCOL, SO_ACCEPTCONN, SO_ERROR, SO_KEEPALIVE, SO_REUSEADDR, SO_REUSEPORT, SO_RCVBUF, SO_SNDBUF];
+  const calls: Call[] = [
+    vsock(SOCK_STREAM | SOCK_NONBLOCK), vsock(SOCK_SEQPACKET),
+    ...[4, 5].flatMap((fd) => opts.map((n) => getsockopt(fd, n))),
+    setsockopt(4, SO_REUSEADDR, 1), setsockopt(4, SO_KEEPALIVE, 1), setsockopt(4, SO_RCVBUF, 5000), setsockopt(4, SO_SNDBUF, 7000),
+    setsockopt(4, SO_REUSEPORT, 0), setsockopt(4, SO_REUSEPORT, 1), setsockopt(5, SO_RCVBUF, 1, { optlen: 2 }),
+    { op: 'setsockopt', fd: 5, level: SOL_SOCKET, name: SO_LINGER, value: 1, linger: 2, optlen: 8 },
+    getsockopt(5, SO_LINGER, { opt: { ptr: 'ok', lenPtr: 'ok', len: 16 } }),
+    ...opts.map((n) => getsockopt(4, n)),
+    getsockopt(4, TCP_NODELAY, { level: IPPROTO_TCP }), getsockopt(4, SO_TYPE, { opt: { ptr: 'ok', lenPtr: 'ok', len: 2 } }),
+    { op: 'fcntl', fd: 4, cmd: F_GETFL, arg: 0 }, { op: 'fcntl', fd: 5, cmd: F_SETFL, arg: O_NONBLOCK }, { op: 'fcntl', fd: 5, cmd: F_GETFL, arg: 0 },
+    { op: 'mmap', fd: 4, len: 4096, prot: 1, flags: 1, offset: 0 }, { op: 'mmap', fd: 5, len: 4096, prot: 4, flags: 2, offset: 0 },
+    { op: 'poll', fds: 'ok', entries: [{ fd: 4, events: 0xffff }, { fd: 5, events: POLLIN }], nfds: 2, timeout: 0 },
+    { op: 'select', nfds: 6, read: { ptr: 'ok', fds: [4, 5] }, write: { ptr: 'ok', fds: [4, 5] }, except: { ptr: 'ok', fds: [4, 5] }, timeout: { ptr: 'ok', sec: 0, usec: 0 } },
+    { op: 'accept4', fd: 5, out: buf16, flags: SOCK_NONBLOCK }, { op: 'shutdown', fd: 5, how: 1 }, { op: 'recv', fd: 5, len: 16, flags: 0 },
+    { op: 'getsockname', fd: 4, out: { ptr: 'ok', lenPtr: 'ok', len: 8 } },
+    // A sockaddr_in-shaped buffer of family AF_VSOCK: CID 0 (sin_zero), so EADDRNOTAVAIL.
+    { op: 'bind', fd: 4, addr: { ptr: 'ok', len: 16, family: AF_VSOCK, addr: '127.0.0.1', port: 5000 } },
+    { op: 'close', fd: 5 }, { op: 'close', fd: 4 },
+  ];
+  const why = linuxAvailable();
+  it.skipIf(why !== undefined)(`agrees_on_options_files_and_poll${why ? ` (skipped: ${why})` : ''}`, async () => {
+    const session = await linuxAdapter.open({ deadlineMs: 50 });
+    try {
+      const r = await runSequence(session, calls);
+      expect(r.error).toBeUndefined();
+      expect(r.divergence, JSON.stringify(r.steps.at(-1))).toBeUndefined();
+      expect(r.steps).toHaveLength(calls.length);
+      expect(r.steps.at(-3)?.rule).toBe('bind/vsock-EADDRNOTAVAIL');
+    } finally {
+      await session.close();
     }
   });
 });
