@@ -20,7 +20,8 @@
  *      is refused by ext4 and xfs without DAX (daxdev_mapping_supported: EOPNOTSUPP) and
  *      ignored by tmpfs; and MAP_SHARED_VALIDATE accepts it on a filesystem with
  *      FOP_MMAP_SYNC (ext4, xfs: the later checks apply, EACCES first) but not on tmpfs
- *      (EOPNOTSUPP). The profile does not say which, so both are allowed.
+ *      (EOPNOTSUPP). The linux adapter measures both (Profile.file.mapSync); a profile
+ *      without them allows either answer.
  * The page-aligned offsets and small lengths the generator draws pass file_mmap_ok.
  */
 import type { Call } from '../spec/call.js';
@@ -60,9 +61,11 @@ export function mmapStep(s: State, c: MmapCall): Outcome[] {
   const type = c.flags & MAP_TYPE;
   if (type !== MAP_SHARED && type !== MAP_SHARED_VALIDATE && type !== MAP_PRIVATE) return [fail(s, 'mmap/EINVAL-type', 'EINVAL')];
   // The regular file's filesystem may set FOP_MMAP_SYNC (ext4, xfs), which adds MAP_SYNC
-  // to the flags MAP_SHARED_VALIDATE accepts; the profile does not say, so both are allowed.
+  // to the flags MAP_SHARED_VALIDATE accepts (Profile.file.mapSync; unmeasured: either).
   if (o.kind === 'file' && o.what === 'regular' && type === MAP_SHARED_VALIDATE && (c.flags & ~LEGACY_MAP_MASK) === MAP_SYNC) {
-    return [fail(s, 'mmap/EOPNOTSUPP-validate', 'EOPNOTSUPP'), ...afterValidate(s, c, o, type)];
+    const v = s.profile.file?.mapSync?.validate;
+    const refused = fail(s, 'mmap/EOPNOTSUPP-validate', 'EOPNOTSUPP');
+    return v === undefined ? [refused, ...afterValidate(s, c, o, type)] : v ? afterValidate(s, c, o, type) : [refused];
   }
   if (type === MAP_SHARED_VALIDATE && (c.flags & ~LEGACY_MAP_MASK)) return [fail(s, 'mmap/EOPNOTSUPP-validate', 'EOPNOTSUPP')];
   return afterValidate(s, c, o, type);
@@ -77,7 +80,10 @@ function afterValidate(s: State, c: MmapCall, o: Obj, type: number): Outcome[] {
   if (noexec && (c.prot & PROT_EXEC)) return [fail(s, 'mmap/EPERM-noexec', 'EPERM')];
   if (o.kind === 'file' && o.what === 'regular') {
     const mapped = ok('mmap/file', 0, () => s);
-    return c.flags & MAP_SYNC ? [fail(s, 'mmap/EOPNOTSUPP-sync', 'EOPNOTSUPP'), mapped] : [mapped];
+    if (!(c.flags & MAP_SYNC)) return [mapped];
+    const refuse = s.profile.file?.mapSync?.refuse;
+    const refused = fail(s, 'mmap/EOPNOTSUPP-sync', 'EOPNOTSUPP');
+    return refuse === undefined ? [refused, mapped] : refuse ? [refused] : [mapped];
   }
   if (o.kind === 'file') return [fail(s, 'mmap/ENODEV-file', 'ENODEV')];
   if (o.proto !== 'tcp') return [fail(s, 'mmap/ENODEV-sock', 'ENODEV')];

@@ -142,7 +142,7 @@ const profile: Shape<Profile> = obj<Profile>({
     rmemDefault: req(int), wmemDefault: req(int), rmemMax: req(int), wmemMax: req(int),
     tcpRmem: req(triple), tcpWmem: req(triple),
   })),
-  file: opt(obj<FileFacts>({ maxBytes: opt(int), noexec: req(bool) })),
+  file: opt(obj<FileFacts>({ maxBytes: opt(int), noexec: req(bool), mapSync: opt(obj<NonNullable<FileFacts['mapSync']>>({ validate: req(bool), refuse: req(bool) })) })),
 });
 
 const step: Shape<TraceStep> = obj<TraceStep>({ call: req(call), observed: req(observed), rule: opt(str) });
