@@ -33,6 +33,13 @@ export interface FileFacts {
   maxBytes?: number;
   /** The filesystem is mounted noexec (ST_NOEXEC): mmap with PROT_EXEC fails with EPERM. */
   noexec: boolean;
+  /**
+   * How the filesystem takes MAP_SYNC (absent: not measured; the model then allows either
+   * answer): `validate` whether MAP_SHARED_VALIDATE accepts the flag (FOP_MMAP_SYNC: ext4,
+   * xfs; not tmpfs), `refuse` whether its ->mmap refuses VM_SYNC (ext4 and xfs without
+   * DAX: EOPNOTSUPP; tmpfs ignores it).
+   */
+  mapSync?: { validate: boolean; refuse: boolean };
 }
 
 /**
@@ -77,7 +84,7 @@ export const LINUX_BUFFERS: Buffers = {
 };
 
 /** The file facts of ext4 with 4 KiB blocks, a common /tmp: what a model session's file has by default. */
-export const EXT4_FILE: FileFacts = { maxBytes: (2 ** 32 - 1) * 4096, noexec: false };
+export const EXT4_FILE: FileFacts = { maxBytes: (2 ** 32 - 1) * 4096, noexec: false, mapSync: { validate: true, refuse: true } };
 
 /** Linux's defaults in a fresh network namespace (what a new netns starts with). */
 export const DEFAULT_PROFILE: Profile = {

@@ -619,6 +619,10 @@ function profile(v: unknown, path: string): Profile {
     const f = rec(o.file, `${path}.file`);
     p.file = { noexec: bool(f.noexec, `${path}.file.noexec`) };
     if (f.maxBytes !== undefined) p.file.maxBytes = int(f.maxBytes, `${path}.file.maxBytes`, 0);
+    if (f.mapSync !== undefined) {
+      const m = rec(f.mapSync, `${path}.file.mapSync`);
+      p.file.mapSync = { validate: bool(m.validate, `${path}.file.mapSync.validate`), refuse: bool(m.refuse, `${path}.file.mapSync.refuse`) };
+    }
   }
   return p;
 }

@@ -21,7 +21,7 @@ export interface Shim {
   /**
    * Opens the session world on the calling thread; 0 or an errno (res: base, stage). With
    * `fileDir`, the world's regular file is made under it at fd 4 and removed from disk at
-   * once; fileFacts gets its filesystem's s_maxbytes (-1 above 2^53) and noexec (0/1).
+   * once; fileFacts gets its filesystem's s_maxbytes (-1 above 2^53), noexec (0/1) and how it takes MAP_SYNC (0/1, 0/1: shim.c map_sync_facts).
    */
   open(res: Int32Array, nofile: number, dropBindService: boolean, fileDir: string | null, fileFacts: Float64Array): number;
   /** Closes every session fd and returns to the saved netns; 0 or setns's errno. */

@@ -239,14 +239,17 @@ export async function openLinuxSession(opts: SessionOptions): Promise<Session> {
   const res = new Int32Array(2);
   const nofile = opts.world?.nofile ?? VIRTUAL_NOFILE;
   const dropBindService = opts.world?.capNetBindService === false;
-  const facts = new Float64Array(2);
+  const facts = new Float64Array(4);
   const e = lib.open(res, nofile, dropBindService, opts.world?.file === true ? tmpdir() : null, facts);
   if (e !== 0) throw new Error(`cannot open a linux session: ${OPEN_STAGE[res[1]!] ?? 'unknown stage'} (${errnoName(e)})`);
   openSessions++;
   let profile: Profile;
   try {
     profile = { ...readProfile(), nofile };
-    if (opts.world?.file === true) profile.file = facts[0]! < 0 ? { noexec: facts[1] === 1 } : { maxBytes: facts[0]!, noexec: facts[1] === 1 };
+    if (opts.world?.file === true) {
+      profile.file = { noexec: facts[1] === 1, mapSync: { validate: facts[2] === 1, refuse: facts[3] === 1 } };
+      if (facts[0]! >= 0) profile.file.maxBytes = facts[0]!;
+    }
   } catch (err) {
     openSessions--;
     lib.close();

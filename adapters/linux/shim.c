@@ -283,7 +283,21 @@ static long long max_offset(int fd)
   return lo;
 }
 
-/* facts[0]: s_maxbytes (or -1 above 2^53), facts[1]: 1 when the mount is noexec. */
+/* How the file's filesystem takes MAP_SYNC: facts[2] = 1 when MAP_SHARED_VALIDATE accepts it
+ * (FOP_MMAP_SYNC: then PROT_WRITE on the O_RDONLY file is EACCES, not EOPNOTSUPP);
+ * facts[3] = 1 when its ->mmap refuses VM_SYNC (EOPNOTSUPP for a private mapping). */
+static void map_sync_facts(int fd, double *facts)
+{
+  void *m = mmap(NULL, 4096, PROT_WRITE, MAP_SHARED_VALIDATE | MAP_SYNC, fd, 0);
+  facts[2] = m == MAP_FAILED && errno == EACCES;
+  if (m != MAP_FAILED) munmap(m, 4096);
+  m = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_SYNC, fd, 0);
+  facts[3] = m == MAP_FAILED && errno == EOPNOTSUPP;
+  if (m != MAP_FAILED) munmap(m, 4096);
+}
+
+/* facts[0]: s_maxbytes (or -1 above 2^53), facts[1]: 1 when the mount is noexec, facts[2..3]
+ * see map_sync_facts. */
 static int world_file(const char *dir, double *facts)
 {
   char path[4096];
@@ -314,6 +328,7 @@ static int world_file(const char *dir, double *facts)
   }
   facts[0] = max > (1LL << 53) ? -1 : (double)max;
   facts[1] = (sv.f_flag & ST_NOEXEC) ? 1 : 0;
+  map_sync_facts(r, facts);
   int v = place(r, 0, &e);
   if (v < 0) return e;
   return v == FILE_FD ? 0 : EEXIST;

@@ -382,8 +382,10 @@ static void initial_fds(void) {
 /* The world's regular file (sockspec's spec/file.ts): ${FILE_SIZE} bytes "000 004 ... ${FILE_SIZE - 4} ",
  * opened O_RDONLY at fd ${FILE_FD}, made in a fresh directory under $TMPDIR (or /tmp) and
  * removed from disk at once (the fd keeps it). Notes when its filesystem's s_maxbytes
- * (the largest offset lseek accepts) differs from the recorded one (-1: above 2^53). */
-static MAYBE_UNUSED void world_file(long long recorded_max) {
+ * (the largest offset lseek accepts) differs from the recorded one (-1: above 2^53), or
+ * it takes MAP_SYNC otherwise (MAP_SHARED_VALIDATE accepts it; its mmap refuses VM_SYNC;
+ * -1: not recorded). */
+static MAYBE_UNUSED void world_file(long long recorded_max, int recorded_validate, int recorded_refuse) {
   char path[4096], content[${FILE_SIZE} + 1];
   const char *dir = getenv("TMPDIR");
   long long lo = 0, hi = 0x7fffffffffffffffLL, mid;
@@ -409,6 +411,16 @@ static MAYBE_UNUSED void world_file(long long recorded_max) {
     else hi = mid - 1;
   }
   lseek(${FILE_FD}, 0, SEEK_SET);
+  {
+    void *m = mmap(NULL, 4096, PROT_WRITE, MAP_SHARED_VALIDATE | MAP_SYNC, ${FILE_FD}, 0);
+    int validate = m == MAP_FAILED && errno == EACCES, refuse;
+    if (m != MAP_FAILED) munmap(m, 4096);
+    m = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_SYNC, ${FILE_FD}, 0);
+    refuse = m == MAP_FAILED && errno == EOPNOTSUPP;
+    if (m != MAP_FAILED) munmap(m, 4096);
+    if ((recorded_validate >= 0 && validate != recorded_validate) || (recorded_refuse >= 0 && refuse != recorded_refuse))
+      fprintf(out, "# repro: this file's filesystem takes MAP_SYNC otherwise than the trace's (validate %d, refuse %d; the trace's %d, %d)\\n", validate, refuse, recorded_validate, recorded_refuse);
+  }
   if ((lo > (1LL << 53) ? -1 : lo) != recorded_max)
     fprintf(out, "# repro: this file's filesystem has s_maxbytes %lld; the trace's had %lld (-1: above 2^53)\\n", lo, recorded_max);
 }
@@ -455,7 +467,7 @@ ${p.kernel === 'unknown' ? '' : kernelNote(p.kernel)}  lo_up();
   if (${p.capNetBindService ? 0 : 1}) drop_net_bind_service(); /* 1: the trace's profile lacks CAP_NET_BIND_SERVICE */
   fflush(out);
   initial_fds();
-${p.file ? `  world_file(${p.file.maxBytes ?? -1}LL);
+${p.file ? `  world_file(${p.file.maxBytes ?? -1}LL, ${p.file.mapSync ? Number(p.file.mapSync.validate) : -1}, ${p.file.mapSync ? Number(p.file.mapSync.refuse) : -1});
 ` : ''}  set_nofile(${p.nofile}ul);
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_alarm; /* no SA_RESTART: a blocked call returns EINTR at the deadline */

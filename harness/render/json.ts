@@ -176,7 +176,7 @@ const profile: Shape<Profile> = obj<Profile>({
     tcpRmem: req(triple), tcpWmem: req(triple),
   })),
   vsock: opt(obj<VsockTransports>({ loopback: req(bool), h2g: req(bool), dgram: req(bool) })),
-  file: opt(obj<FileFacts>({ maxBytes: opt(int), noexec: req(bool) })),
+  file: opt(obj<FileFacts>({ maxBytes: opt(int), noexec: req(bool), mapSync: opt(obj<NonNullable<FileFacts['mapSync']>>({ validate: req(bool), refuse: req(bool) })) })),
 });
 
 const step: Shape<TraceStep> = obj<TraceStep>({ call: req(call), observed: req(observed), rule: opt(str) });

@@ -166,7 +166,7 @@ const why = linuxAvailable();
       getfl, setfl(0o1000000 | 0o2000 | 0o4000), getfl, setfl(0o20000), getfl,
       { op: 'poll', fds: 'ok', entries: [{ fd: FILE_FD, events: 0xffff }, { fd: FILE_FD, events: 1 }], nfds: 2, timeout: 0 },
       { op: 'select', nfds: 5, read: { ptr: 'ok', fds: [FILE_FD] }, write: { ptr: 'ok', fds: [FILE_FD] }, except: { ptr: 'ok', fds: [FILE_FD] }, timeout: { ptr: 'ok', sec: 0, usec: 0 } },
-      ...[0x01, 0x02, 0x03].flatMap((flags) => [1, 2, 4, 5].map((prot): Call => ({ op: 'mmap', fd: FILE_FD, len: 8192, prot, flags, offset: 4096 }))),
+      ...[0x01, 0x02, 0x03, 0x80001, 0x80002, 0x80003].flatMap((flags) => [1, 2, 3, 4, 5].map((prot): Call => ({ op: 'mmap', fd: FILE_FD, len: 8192, prot, flags, offset: 4096 }))),
       // Sending from the file with O_APPEND and O_NONBLOCK set on it changes nothing.
       sf(1, { count: 300 }),
       setfl(0o40000), getfl,
