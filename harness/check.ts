@@ -116,7 +116,9 @@ export async function check(o: CheckOptions): Promise<CheckReport> {
   const opCalls = new Map<string, number>();
   let stopped = false;
   const prop = fc.asyncProperty(caseArb({ maxLength: o.maxLength, invalid: o.invalid, ...(o.skip ? { skip: o.skip } : {}) }), async (seq) => {
-    if (harnessError !== undefined) return true;
+    // After a harness error the remaining runs are not generated at all (fast-check would
+    // otherwise draw every one of --runs cases only to skip it).
+    if (harnessError !== undefined) { stopped = true; throw new StopSignal('harness error'); }
     if (stopped || (progress.phase === 'run' && o.shouldStop?.())) { stopped = true; throw new StopSignal('stopped'); }
     const { outcome: r, profile } = await runOneWithProfile(seq);
     if (progress.phase === 'run') {
@@ -151,7 +153,7 @@ export async function check(o: CheckOptions): Promise<CheckReport> {
   };
   if (harnessError !== undefined) report.error = harnessError;
   if (stopped && details.errorInstance instanceof StopSignal) {
-    report.interrupted = true;
+    if (harnessError === undefined) report.interrupted = true;
   } else if (details.failed && details.counterexample) {
     const [c] = details.counterexample;
     const again = await runOneWithProfile(c);
