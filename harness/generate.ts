@@ -224,6 +224,7 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
   const tcpSendFlags = fc.constantFrom(0, 0, MSG_DONTWAIT, MSG_NOSIGNAL);
   const udpFd = either<FdRef>(p / 2, k.map((i): FdRef => ({ role: 'udp', k: i })), badDataFd);
   const unixFd = either<FdRef>(p / 2, k.map((i): FdRef => ({ role: 'unix', k: i })), badDataFd);
+  const busyFd = k.map((i): FdRef => ({ role: 'unixBusy', k: i }));
   const tcpSendFd = either<FdRef>(p / 2, fc.oneof(
     { arbitrary: k.map((i): FdRef => ({ role: 'tcpPeer', k: i })), weight: 3 },
     { arbitrary: k.map((i): FdRef => ({ role: 'tcpSend', k: i })), weight: 1 },
@@ -283,6 +284,9 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
     { op: 'connect', arbitrary: fc.record({ op: fc.constant('connect' as const), fd: unixTarget, addr: fc.oneof(unixName, fc.constant<AddrInT>({ ptr: 'ok', len: 2, family: AF_UNSPEC, addr: '0.0.0.0', port: 0 })) }), weight: 2 },
     { op: 'shutdown', arbitrary: fc.record({ op: fc.constant('shutdown' as const), fd: unixTarget, how: either(p, fc.constantFrom(0, 1, 2), fc.constantFrom(-1, 3)) }), weight: 2 },
     { op: 'close', arbitrary: fc.record({ op: fc.constant('close' as const), fd: unixTarget }), weight: 2 },
+    // Sends that pile up, into a send buffer made small (SO_SNDBUF's minimum holds six skbs).
+    { op: 'send', arbitrary: fc.record({ op: fc.constant('send' as const), fd: busyFd, data: hex(16), flags: tcpSendFlags }), weight: 3 },
+    { op: 'setsockopt', arbitrary: fc.record({ op: fc.constant('setsockopt' as const), fd: busyFd, level: fc.constant(SOL_SOCKET), name: fc.constant(SO_SNDBUF), value: fc.constantFrom(0, 3000), optlen: fc.constant(4) }), weight: 1 },
   ];
   return fc.oneof(...entries.filter((e) => !o.skip?.has(e.op)).map(({ arbitrary, weight }) => ({ arbitrary, weight })));
 }
@@ -387,9 +391,35 @@ export function worldArb(): fc.Arbitrary<World> {
  */
 export function caseArb(o: GenOptions): fc.Arbitrary<Case> {
   const pre = Math.min(3, o.maxLength - 1);
-  return fc.record({
+  const usual = fc.record({
     world: worldArb(),
     setup: fc.array(fc.oneof({ arbitrary: validSocketArb() as fc.Arbitrary<Template>, weight: 5 }, { arbitrary: validSocketpairArb() as fc.Arbitrary<Template>, weight: 1 }), { minLength: Math.min(1, pre), maxLength: Math.max(0, pre) }),
     body: fc.array(templateArb(o), { minLength: 1, maxLength: o.maxLength - Math.max(0, pre), size: 'max' }),
   }).map(({ world, setup, body }) => ({ world, calls: reuseportLast([...setup, ...body]) }));
+  if (o.skip?.has('socketpair') || o.maxLength < 2 * FILL_LEN) return usual;
+  // Sometimes an AF_UNIX pair whose send buffer is nearly full from the start (so that the
+  // sends that find it full, sock_alloc_send_pskb's EAGAIN or wait, are reached at all).
+  const filled = fc.record({
+    world: worldArb(),
+    setup: unixFillArb(),
+    body: fc.array(templateArb(o), { minLength: 1, maxLength: o.maxLength - FILL_LEN, size: 'max' }),
+  }).map(({ world, setup, body }) => ({ world, calls: reuseportLast([...setup, ...body]) }));
+  // withCrossShrink: a failing filled case also shrinks towards a usual one (its fixed set-up cannot shrink).
+  return fc.oneof({ withCrossShrink: true }, { arbitrary: usual, weight: 12 }, { arbitrary: filled, weight: 1 });
+}
+
+/** Calls of unixFillArb's setup. */
+const FILL_LEN = 8;
+
+/**
+ * An AF_UNIX pair, SO_SNDBUF at its minimum (4608: six small skbs) on one end, and six
+ * sends from that end, which its peer has not read: the next send from it finds no room.
+ */
+function unixFillArb(): fc.Arbitrary<Template[]> {
+  const busy: FdRef = { role: 'unixBusy', k: 0 };
+  return fc.tuple(validSocketpairArb(), fc.array(fc.constantFrom(0, MSG_DONTWAIT), { minLength: FILL_LEN - 2, maxLength: FILL_LEN - 2 })).map(([pair, flags]): Template[] => [
+    pair,
+    { op: 'setsockopt', fd: busy, level: SOL_SOCKET, name: SO_SNDBUF, value: 0, optlen: 4 },
+    ...flags.map((f): Template => ({ op: 'send', fd: busy, data: '6869', flags: f })),
+  ]);
 }
