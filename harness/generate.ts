@@ -277,8 +277,8 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
     { op: 'recvfrom', arbitrary: fc.record({ op: fc.constant('recvfrom' as const), fd: dataFd('tcpReadable', 'tcpRecv'), len: recvLen, flags: recvFlags, out }), weight: 6 },
     // AF_UNIX pairs: socketpair itself, reads of what was sent (or not), sends by name, names.
     { op: 'socketpair', arbitrary: socketpair, weight: 5 },
-    { op: 'recv', arbitrary: fc.record({ op: fc.constant('recv' as const), fd: either<FdRef>(p / 2, fc.oneof({ arbitrary: k.map((i): FdRef => ({ role: 'unixReadable', k: i })), weight: 3 }, { arbitrary: k.map((i): FdRef => ({ role: 'unix', k: i })), weight: 1 }), badDataFd), len: recvLen, flags: recvFlags }), weight: 5 },
-    { op: 'recvfrom', arbitrary: fc.record({ op: fc.constant('recvfrom' as const), fd: either<FdRef>(p / 2, k.map((i): FdRef => ({ role: 'unixReadable', k: i })), badDataFd), len: recvLen, flags: recvFlags, out }), weight: 2 },
+    { op: 'recv', arbitrary: fc.record({ op: fc.constant('recv' as const), fd: either<FdRef>(p / 2, fc.oneof({ arbitrary: k.map((i): FdRef => ({ role: 'unixReadable', k: i })), weight: 3 }, { arbitrary: k.map((i): FdRef => ({ role: 'unix', k: i })), weight: 1 }), badDataFd), len: recvLen, flags: recvFlags }), weight: 7 },
+    { op: 'recvfrom', arbitrary: fc.record({ op: fc.constant('recvfrom' as const), fd: either<FdRef>(p / 2, k.map((i): FdRef => ({ role: 'unixReadable', k: i })), badDataFd), len: recvLen, flags: recvFlags, out }), weight: 3 },
     { op: 'sendto', arbitrary: fc.record({ op: fc.constant('sendto' as const), fd: unixFd, data: payload, flags: tcpSendFlags, addr: unixName }), weight: 2 },
     { op: 'bind', arbitrary: fc.record({ op: fc.constant('bind' as const), fd: unixTarget, addr: unixName }), weight: 2 },
     { op: 'connect', arbitrary: fc.record({ op: fc.constant('connect' as const), fd: unixTarget, addr: fc.oneof(unixName, fc.constant<AddrInT>({ ptr: 'ok', len: 2, family: AF_UNSPEC, addr: '0.0.0.0', port: 0 })) }), weight: 2 },
