@@ -247,7 +247,8 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
     ),
     badAddr,
   );
-  const entries: { op: Op; arbitrary: fc.Arbitrary<Template>; weight: number }[] = [
+  /** `unix`: a call aimed at AF_UNIX sockets, left out where socketpair cannot run (there are none). */
+  const entries: { op: Op; arbitrary: fc.Arbitrary<Template>; weight: number; unix?: boolean }[] = [
     { op: 'socket', arbitrary: socket, weight: 10 },
     { op: 'bind', arbitrary: A.bind, weight: 8 },
     { op: 'listen', arbitrary: A.listen, weight: 9 },
@@ -277,18 +278,19 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
     { op: 'recvfrom', arbitrary: fc.record({ op: fc.constant('recvfrom' as const), fd: dataFd('tcpReadable', 'tcpRecv'), len: recvLen, flags: recvFlags, out }), weight: 6 },
     // AF_UNIX pairs: socketpair itself, reads of what was sent (or not), sends by name, names.
     { op: 'socketpair', arbitrary: socketpair, weight: 5 },
-    { op: 'recv', arbitrary: fc.record({ op: fc.constant('recv' as const), fd: either<FdRef>(p / 2, fc.oneof({ arbitrary: k.map((i): FdRef => ({ role: 'unixReadable', k: i })), weight: 3 }, { arbitrary: k.map((i): FdRef => ({ role: 'unix', k: i })), weight: 1 }), badDataFd), len: recvLen, flags: recvFlags }), weight: 7 },
-    { op: 'recvfrom', arbitrary: fc.record({ op: fc.constant('recvfrom' as const), fd: either<FdRef>(p / 2, k.map((i): FdRef => ({ role: 'unixReadable', k: i })), badDataFd), len: recvLen, flags: recvFlags, out }), weight: 3 },
-    { op: 'sendto', arbitrary: fc.record({ op: fc.constant('sendto' as const), fd: unixFd, data: payload, flags: tcpSendFlags, addr: unixName }), weight: 2 },
-    { op: 'bind', arbitrary: fc.record({ op: fc.constant('bind' as const), fd: unixTarget, addr: unixName }), weight: 2 },
-    { op: 'connect', arbitrary: fc.record({ op: fc.constant('connect' as const), fd: unixTarget, addr: fc.oneof(unixName, fc.constant<AddrInT>({ ptr: 'ok', len: 2, family: AF_UNSPEC, addr: '0.0.0.0', port: 0 })) }), weight: 2 },
-    { op: 'shutdown', arbitrary: fc.record({ op: fc.constant('shutdown' as const), fd: unixTarget, how: either(p, fc.constantFrom(0, 1, 2), fc.constantFrom(-1, 3)) }), weight: 2 },
-    { op: 'close', arbitrary: fc.record({ op: fc.constant('close' as const), fd: unixTarget }), weight: 2 },
+    { op: 'recv', arbitrary: fc.record({ op: fc.constant('recv' as const), fd: either<FdRef>(p / 2, fc.oneof({ arbitrary: k.map((i): FdRef => ({ role: 'unixReadable', k: i })), weight: 3 }, { arbitrary: k.map((i): FdRef => ({ role: 'unix', k: i })), weight: 1 }), badDataFd), len: recvLen, flags: recvFlags }), weight: 7 , unix: true },
+    { op: 'recvfrom', arbitrary: fc.record({ op: fc.constant('recvfrom' as const), fd: either<FdRef>(p / 2, k.map((i): FdRef => ({ role: 'unixReadable', k: i })), badDataFd), len: recvLen, flags: recvFlags, out }), weight: 3 , unix: true },
+    { op: 'sendto', arbitrary: fc.record({ op: fc.constant('sendto' as const), fd: unixFd, data: payload, flags: tcpSendFlags, addr: unixName }), weight: 2 , unix: true },
+    { op: 'bind', arbitrary: fc.record({ op: fc.constant('bind' as const), fd: unixTarget, addr: unixName }), weight: 2 , unix: true },
+    { op: 'connect', arbitrary: fc.record({ op: fc.constant('connect' as const), fd: unixTarget, addr: fc.oneof(unixName, fc.constant<AddrInT>({ ptr: 'ok', len: 2, family: AF_UNSPEC, addr: '0.0.0.0', port: 0 })) }), weight: 2 , unix: true },
+    { op: 'shutdown', arbitrary: fc.record({ op: fc.constant('shutdown' as const), fd: unixTarget, how: either(p, fc.constantFrom(0, 1, 2), fc.constantFrom(-1, 3)) }), weight: 2 , unix: true },
+    { op: 'close', arbitrary: fc.record({ op: fc.constant('close' as const), fd: unixTarget }), weight: 2 , unix: true },
     // Sends that pile up, into a send buffer made small (SO_SNDBUF's minimum holds six skbs).
-    { op: 'send', arbitrary: fc.record({ op: fc.constant('send' as const), fd: busyFd, data: hex(16), flags: tcpSendFlags }), weight: 3 },
-    { op: 'setsockopt', arbitrary: fc.record({ op: fc.constant('setsockopt' as const), fd: busyFd, level: fc.constant(SOL_SOCKET), name: fc.constant(SO_SNDBUF), value: fc.constantFrom(0, 3000), optlen: fc.constant(4) }), weight: 1 },
+    { op: 'send', arbitrary: fc.record({ op: fc.constant('send' as const), fd: busyFd, data: hex(16), flags: tcpSendFlags }), weight: 3 , unix: true },
+    { op: 'setsockopt', arbitrary: fc.record({ op: fc.constant('setsockopt' as const), fd: busyFd, level: fc.constant(SOL_SOCKET), name: fc.constant(SO_SNDBUF), value: fc.constantFrom(0, 3000), optlen: fc.constant(4) }), weight: 1 , unix: true },
   ];
-  return fc.oneof(...entries.filter((e) => !o.skip?.has(e.op)).map(({ arbitrary, weight }) => ({ arbitrary, weight })));
+  const noUnix = o.skip?.has('socketpair') === true;
+  return fc.oneof(...entries.filter((e) => !o.skip?.has(e.op) && !(noUnix && e.unix)).map(({ arbitrary, weight }) => ({ arbitrary, weight })));
 }
 
 /** An option and the values worth setting it to. */
@@ -391,9 +393,13 @@ export function worldArb(): fc.Arbitrary<World> {
  */
 export function caseArb(o: GenOptions): fc.Arbitrary<Case> {
   const pre = Math.min(3, o.maxLength - 1);
+  // The first calls make sockets: AF_INET mostly, an AF_UNIX pair sometimes (where the adapter makes them).
+  const first: fc.Arbitrary<Template> = o.skip?.has('socketpair')
+    ? validSocketArb()
+    : fc.oneof({ arbitrary: validSocketArb() as fc.Arbitrary<Template>, weight: 5 }, { arbitrary: validSocketpairArb() as fc.Arbitrary<Template>, weight: 1 });
   const usual = fc.record({
     world: worldArb(),
-    setup: fc.array(fc.oneof({ arbitrary: validSocketArb() as fc.Arbitrary<Template>, weight: 5 }, { arbitrary: validSocketpairArb() as fc.Arbitrary<Template>, weight: 1 }), { minLength: Math.min(1, pre), maxLength: Math.max(0, pre) }),
+    setup: fc.array(first, { minLength: Math.min(1, pre), maxLength: Math.max(0, pre) }),
     body: fc.array(templateArb(o), { minLength: 1, maxLength: o.maxLength - Math.max(0, pre), size: 'max' }),
   }).map(({ world, setup, body }) => ({ world, calls: reuseportLast([...setup, ...body]) }));
   if (o.skip?.has('socketpair') || o.maxLength < 2 * FILL_LEN) return usual;
