@@ -23,6 +23,7 @@ import { SEND_RULES } from './send.js';
 import { RECV_RULES } from './recv.js';
 import { SOCKETPAIR_RULES } from './unixpair.js';
 import { UNIX_RULES } from './unixops.js';
+import { UNIX_OPT_RULES } from './unixopts.js';
 import { UNIX_DATA_RULES } from './unixdata.js';
 
 export const RULES: readonly string[] = [
@@ -30,5 +31,5 @@ export const RULES: readonly string[] = [
   ...GETNAME_RULES, ...CLOSE_RULES, ...FCNTL_RULES, ...SETSOCKOPT_RULES, ...GETSOCKOPT_RULES, ...SHUTDOWN_RULES,
   ...SOCKETCALL_RULES, ...MMAP_RULES, ...INTERNAL_RULES, ...POLL_RULES, ...SELECT_RULES,
   ...SEND_RULES, ...RECV_RULES,
-  ...SOCKETPAIR_RULES, ...UNIX_RULES, ...UNIX_DATA_RULES,
+  ...SOCKETPAIR_RULES, ...UNIX_RULES, ...UNIX_OPT_RULES, ...UNIX_DATA_RULES,
 ];
