@@ -216,6 +216,7 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
   const tcpSendFlags = fc.constantFrom(0, 0, MSG_DONTWAIT, MSG_NOSIGNAL);
   const udpFd = either<FdRef>(p / 2, k.map((i): FdRef => ({ role: 'udp', k: i })), badDataFd);
   const unixFd = either<FdRef>(p / 2, k.map((i): FdRef => ({ role: 'unix', k: i })), badDataFd);
+  const busyFd = k.map((i): FdRef => ({ role: 'unixBusy', k: i }));
   const tcpSendFd = either<FdRef>(p / 2, fc.oneof(
     { arbitrary: k.map((i): FdRef => ({ role: 'tcpPeer', k: i })), weight: 3 },
     { arbitrary: k.map((i): FdRef => ({ role: 'tcpSend', k: i })), weight: 1 },
@@ -344,7 +345,8 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
   );
   const sendfileCount = either(p, fc.constantFrom(0, 1, 16, 100, 100, 300, 300, 1000, 2 ** 31), fc.constantFrom(-1, -(2 ** 40)));
   const sendfile: fc.Arbitrary<Template> = fc.record({ op: fc.constant('sendfile' as const), fd: sendfileOut, inFd: sendfileIn, offset: sendfileOffset, count: sendfileCount });
-  const entries: { op: Op; arbitrary: fc.Arbitrary<Template>; weight: number }[] = [
+  /** `unix`: a call aimed at AF_UNIX sockets, left out where socketpair cannot run (there are none). */
+  const entries: { op: Op; arbitrary: fc.Arbitrary<Template>; weight: number; unix?: boolean }[] = [
     { op: 'socket', arbitrary: socket, weight: 10 },
     { op: 'bind', arbitrary: A.bind, weight: 8 },
     { op: 'listen', arbitrary: A.listen, weight: 9 },
@@ -378,18 +380,22 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
     { op: 'recvmsg', arbitrary: D.recvmsg, weight: 6 },
     // AF_UNIX pairs: socketpair itself, reads of what was sent (or not), sends by name, names.
     { op: 'socketpair', arbitrary: socketpair, weight: 5 },
-    { op: 'recv', arbitrary: fc.record({ op: fc.constant('recv' as const), fd: either<FdRef>(p / 2, fc.oneof({ arbitrary: k.map((i): FdRef => ({ role: 'unixReadable', k: i })), weight: 3 }, { arbitrary: k.map((i): FdRef => ({ role: 'unix', k: i })), weight: 1 }), badDataFd), len: recvLen, flags: recvFlags }), weight: 5 },
-    { op: 'recvfrom', arbitrary: fc.record({ op: fc.constant('recvfrom' as const), fd: either<FdRef>(p / 2, k.map((i): FdRef => ({ role: 'unixReadable', k: i })), badDataFd), len: recvLen, flags: recvFlags, out }), weight: 2 },
-    { op: 'sendto', arbitrary: fc.record({ op: fc.constant('sendto' as const), fd: unixFd, data: payload, flags: tcpSendFlags, addr: unixName }), weight: 2 },
-    { op: 'bind', arbitrary: fc.record({ op: fc.constant('bind' as const), fd: unixTarget, addr: unixName }), weight: 2 },
-    { op: 'connect', arbitrary: fc.record({ op: fc.constant('connect' as const), fd: unixTarget, addr: fc.oneof(unixName, fc.constant<AddrInT>({ ptr: 'ok', len: 2, family: AF_UNSPEC, addr: '0.0.0.0', port: 0 })) }), weight: 2 },
-    { op: 'shutdown', arbitrary: fc.record({ op: fc.constant('shutdown' as const), fd: unixTarget, how: either(p, fc.constantFrom(0, 1, 2), fc.constantFrom(-1, 3)) }), weight: 2 },
-    { op: 'close', arbitrary: fc.record({ op: fc.constant('close' as const), fd: unixTarget }), weight: 2 },
+    { op: 'recv', arbitrary: fc.record({ op: fc.constant('recv' as const), fd: either<FdRef>(p / 2, fc.oneof({ arbitrary: k.map((i): FdRef => ({ role: 'unixReadable', k: i })), weight: 3 }, { arbitrary: k.map((i): FdRef => ({ role: 'unix', k: i })), weight: 1 }), badDataFd), len: recvLen, flags: recvFlags }), weight: 7, unix: true },
+    { op: 'recvfrom', arbitrary: fc.record({ op: fc.constant('recvfrom' as const), fd: either<FdRef>(p / 2, k.map((i): FdRef => ({ role: 'unixReadable', k: i })), badDataFd), len: recvLen, flags: recvFlags, out }), weight: 3, unix: true },
+    { op: 'sendto', arbitrary: fc.record({ op: fc.constant('sendto' as const), fd: unixFd, data: payload, flags: tcpSendFlags, addr: unixName }), weight: 2, unix: true },
+    { op: 'bind', arbitrary: fc.record({ op: fc.constant('bind' as const), fd: unixTarget, addr: unixName }), weight: 2, unix: true },
+    { op: 'connect', arbitrary: fc.record({ op: fc.constant('connect' as const), fd: unixTarget, addr: fc.oneof(unixName, fc.constant<AddrInT>({ ptr: 'ok', len: 2, family: AF_UNSPEC, addr: '0.0.0.0', port: 0 })) }), weight: 2, unix: true },
+    { op: 'shutdown', arbitrary: fc.record({ op: fc.constant('shutdown' as const), fd: unixTarget, how: either(p, fc.constantFrom(0, 1, 2), fc.constantFrom(-1, 3)) }), weight: 2, unix: true },
+    { op: 'close', arbitrary: fc.record({ op: fc.constant('close' as const), fd: unixTarget }), weight: 2, unix: true },
+    // Sends that pile up, into a send buffer made small (SO_SNDBUF's minimum holds six skbs).
+    { op: 'send', arbitrary: fc.record({ op: fc.constant('send' as const), fd: busyFd, data: hex(16), flags: tcpSendFlags }), weight: 3, unix: true },
+    { op: 'setsockopt', arbitrary: fc.record({ op: fc.constant('setsockopt' as const), fd: busyFd, level: fc.constant(SOL_SOCKET), name: fc.constant(SO_SNDBUF), value: fc.constantFrom(0, 3000), optlen: fc.constant(4) }), weight: 1, unix: true },
     { op: 'sendfile', arbitrary: sendfile, weight: 6 },
   ];
   // AF_VSOCK sockets and the calls that can be made on them without leaving the machine.
   entries.push(...vsockEntries(p));
-  return fc.oneof(...entries.filter((e) => !o.skip?.has(e.op)).map(({ arbitrary, weight }) => ({ arbitrary, weight })));
+  const noUnix = o.skip?.has('socketpair') === true;
+  return fc.oneof(...entries.filter((e) => !o.skip?.has(e.op) && !(noUnix && e.unix)).map(({ arbitrary, weight }) => ({ arbitrary, weight })));
 }
 
 /** An option and the values worth setting it to. */
@@ -519,9 +525,13 @@ function reuseportSetup(): fc.Arbitrary<ReuseportSetup> {
  */
 export function caseArb(o: GenOptions): fc.Arbitrary<Case> {
   const pre = Math.min(3, o.maxLength - 1);
-  return fc.record({
+  // The first calls make sockets: AF_INET mostly, an AF_UNIX pair sometimes (where the adapter makes them).
+  const first: fc.Arbitrary<Template> = o.skip?.has('socketpair')
+    ? validSocketArb()
+    : fc.oneof({ arbitrary: validSocketArb() as fc.Arbitrary<Template>, weight: 5 }, { arbitrary: validSocketpairArb() as fc.Arbitrary<Template>, weight: 1 });
+  const usual = fc.record({
     world: worldArb(o),
-    setup: fc.array(fc.oneof({ arbitrary: validSocketArb() as fc.Arbitrary<Template>, weight: 5 }, { arbitrary: validSocketpairArb() as fc.Arbitrary<Template>, weight: 1 }), { minLength: Math.min(1, pre), maxLength: Math.max(0, pre) }),
+    setup: fc.array(first, { minLength: Math.min(1, pre), maxLength: Math.max(0, pre) }),
     reuseport: reuseportSetup(),
     body: fc.array(templateArb(o), { minLength: 1, maxLength: o.maxLength - Math.max(0, pre), size: 'max' }),
   }).map(({ world, setup, reuseport, body }) => {
@@ -535,4 +545,30 @@ export function caseArb(o: GenOptions): fc.Arbitrary<Case> {
     const binds = b === undefined ? [] : socks.map((_, i): Template => ({ op: 'bind', fd: { sock: i }, addr: { ptr: 'ok', len: 16, family: AF_INET, addr: b.addrs[i] ?? '127.0.0.1', port: b.port } }));
     return { world, calls: [...socks, ...rp, ...binds, ...body].slice(0, Math.max(1, o.maxLength)) };
   });
+  if (o.skip?.has('socketpair') || o.maxLength < 2 * FILL_LEN) return usual;
+  // Sometimes an AF_UNIX pair whose send buffer is nearly full from the start (so that the
+  // sends that find it full, sock_alloc_send_pskb's EAGAIN or wait, are reached at all).
+  const filled = fc.record({
+    world: worldArb(o),
+    setup: unixFillArb(),
+    body: fc.array(templateArb(o), { minLength: 1, maxLength: o.maxLength - FILL_LEN, size: 'max' }),
+  }).map(({ world, setup, body }) => ({ world, calls: [...setup, ...body] }));
+  // withCrossShrink: a failing filled case also shrinks towards a usual one (its fixed set-up cannot shrink).
+  return fc.oneof({ withCrossShrink: true }, { arbitrary: usual, weight: 12 }, { arbitrary: filled, weight: 1 });
+}
+
+/** Calls of unixFillArb's setup. */
+const FILL_LEN = 8;
+
+/**
+ * An AF_UNIX pair, SO_SNDBUF at its minimum (4608: six small skbs) on one end, and six
+ * sends from that end, which its peer has not read: the next send from it finds no room.
+ */
+function unixFillArb(): fc.Arbitrary<Template[]> {
+  const busy: FdRef = { role: 'unixBusy', k: 0 };
+  return fc.tuple(validSocketpairArb(), fc.array(fc.constantFrom(0, MSG_DONTWAIT), { minLength: FILL_LEN - 2, maxLength: FILL_LEN - 2 })).map(([pair, flags]): Template[] => [
+    pair,
+    { op: 'setsockopt', fd: busy, level: SOL_SOCKET, name: SO_SNDBUF, value: 0, optlen: 4 },
+    ...flags.map((f): Template => ({ op: 'send', fd: busy, data: '6869', flags: f })),
+  ]);
 }

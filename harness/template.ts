@@ -9,6 +9,7 @@ import { FDSET_LIMIT, O_NONBLOCK } from '../spec/constants.js';
 import { FILE_SIZE } from '../spec/file.js';
 import { liveFds, type State } from '../model/index.js';
 import { lowestFreeFd, sockName, type Sock } from '../model/state.js';
+import { wmemOf } from '../model/unix.js';
 
 /**
  * Which sockets a role picks from (any socket when none has the role):
@@ -19,11 +20,12 @@ import { lowestFreeFd, sockName, type Sock } from '../model/state.js';
  * (else as tcpSend); tcpFile: a TCP socket a sendfile of the whole file may target (see
  * tcpFileTarget); filePeer: a connected UDP socket or a tcpFile socket with a peer to send
  * to (else as tcpFile); unix: an AF_UNIX socket (socketpair); unixReadable: one with something
- * queued (else as unix). The data calls' roles never fall back to other sockets: with none,
+ * queued (else as unix); unixBusy: the ones whose sends fill the most of a send buffer
+ * (so that sends pile up on one socket until it is full). The data calls' roles never fall back to other sockets: with none,
  * they get an open file, which every socket call refuses with ENOTSOCK, or else an fd
  * that is not open. vsock: an AF_VSOCK socket (model/vsock.ts), else as the data roles.
  */
-export type Role = 'listener' | 'idle' | 'tcpIdle' | 'connected' | 'udp' | 'tcpRecv' | 'tcpReadable' | 'tcpSend' | 'tcpPeer' | 'tcpFile' | 'filePeer' | 'unix' | 'unixReadable' | 'vsock';
+export type Role = 'listener' | 'idle' | 'tcpIdle' | 'connected' | 'udp' | 'tcpRecv' | 'tcpReadable' | 'tcpSend' | 'tcpPeer' | 'tcpFile' | 'filePeer' | 'unix' | 'unixReadable' | 'unixBusy' | 'vsock';
 
 /** Most bytes a generated send carries (generate.ts). */
 const PAYLOAD_MAX = 64;
@@ -110,7 +112,14 @@ function unixFds(s: State, readable: boolean): number[] {
   return liveFds(s).filter((fd) => { const o = s.objs[s.fds[fd]!.obj]; return o?.kind === 'unix' && (!readable || o.rq.length > 0); });
 }
 
-const ROLES: Record<Exclude<Role, 'unix' | 'unixReadable'>, (o: Sock, s: State) => boolean> = {
+function busyUnixFds(s: State): number[] {
+  const all = unixFds(s, false);
+  const use = all.map((fd) => wmemOf(s, s.fds[fd]!.obj));
+  const top = Math.max(0, ...use);
+  return all.filter((_, i) => use[i] === top);
+}
+
+const ROLES: Record<Exclude<Role, 'unix' | 'unixReadable' | 'unixBusy'>, (o: Sock, s: State) => boolean> = {
   listener: (o) => o.proto === 'tcp' && o.st === 'LISTEN',
   idle: (o) => o.st === 'CLOSE' && o.port === 0,
   tcpIdle: (o) => o.proto === 'tcp' && o.st === 'CLOSE',
@@ -127,7 +136,7 @@ const ROLES: Record<Exclude<Role, 'unix' | 'unixReadable'>, (o: Sock, s: State) 
 };
 
 /** The role a data role falls back to when no socket has it. */
-const FALLBACK: Partial<Record<Role, Role>> = { tcpReadable: 'tcpRecv', tcpPeer: 'tcpSend', filePeer: 'tcpFile', unixReadable: 'unix' };
+const FALLBACK: Partial<Record<Role, Role>> = { tcpReadable: 'tcpRecv', tcpPeer: 'tcpSend', filePeer: 'tcpFile', unixReadable: 'unix', unixBusy: 'unix' };
 
 function roleFds(s: State, role: Role): number[] {
   if (role === 'vsock') {
@@ -137,7 +146,7 @@ function roleFds(s: State, role: Role): number[] {
     return files.length > 0 ? files : [lowestFreeFd(s)];
   }
   const all = socketFds(s);
-  const l = role === 'unix' || role === 'unixReadable' ? unixFds(s, role === 'unixReadable')
+  const l = role === 'unixBusy' ? busyUnixFds(s) : role === 'unix' || role === 'unixReadable' ? unixFds(s, role === 'unixReadable')
     : all.filter((fd) => { const o = s.objs[s.fds[fd]!.obj]; return o?.kind === 'socket' && ROLES[role](o, s); });
   if (l.length === 0 && FALLBACK[role] !== undefined) return roleFds(s, FALLBACK[role]);
   if (role === 'udp' || role === 'tcpRecv' || role === 'tcpSend' || role === 'tcpFile' || role === 'unix') {

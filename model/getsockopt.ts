@@ -24,7 +24,7 @@ import {
 } from '../spec/constants.js';
 import { lookupSock } from './fd.js';
 import { unixAt } from './unix.js';
-import { unixGetsockopt } from './unixops.js';
+import { unixGetsockopt } from './unixopts.js';
 import { fail, type Outcome } from './outcome.js';
 import { unknownOption } from './setsockopt.js';
 import type { Sock, State } from './state.js';

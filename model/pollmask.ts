@@ -6,7 +6,7 @@ import {
   POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP, POLLRDNORM, POLLWRBAND, POLLWRNORM,
 } from '../spec/constants.js';
 import { RCV_SHUTDOWN, SEND_SHUTDOWN, type Obj, type Sock, type State } from './state.js';
-import { unixPoll } from './unixops.js';
+import { unixPoll } from './unixpoll.js';
 import { vsockPoll } from './vsock.js';
 
 const SHUTDOWN_MASK = RCV_SHUTDOWN | SEND_SHUTDOWN;

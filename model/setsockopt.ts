@@ -17,7 +17,7 @@ import {
 } from '../spec/constants.js';
 import { lookupSock } from './fd.js';
 import { unixAt } from './unix.js';
-import { unixSetsockopt } from './unixops.js';
+import { unixSetsockopt } from './unixopts.js';
 import { fail, ok, type Outcome } from './outcome.js';
 import { rcvbufFor, sndbufFor } from './sockbuf.js';
 import type { Sock, State } from './state.js';

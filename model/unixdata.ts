@@ -18,14 +18,14 @@ import { dgramDisconnected, unixName } from './unixops.js';
 
 const sendRules = <P extends string>(p: P) => [
   `${p}/unix-sock-error`, `${p}/unix-EPIPE`, `${p}/unix-EAGAIN`, `${p}/unix-blocks`, `${p}/unix-ENOTCONN`,
-  `${p}/unix-ECONNREFUSED`, `${p}/unix-sent`,
+  `${p}/unix-ECONNREFUSED`, `${p}/unix-EPERM`, `${p}/unix-sent`,
 ] as const;
 const recvRules = <P extends string>(p: P) => [
   `${p}/unix-sock-error`, `${p}/unix-EAGAIN`, `${p}/unix-eof`, `${p}/unix-blocks`, `${p}/unix-data`, `${p}/unix-peek`,
 ] as const;
 
 export const UNIX_DATA_RULES = [
-  ...sendRules('send'), ...sendRules('sendto'), 'sendto/unix-EISCONN', 'sendto/unix-EINVAL', 'sendto/unix-EPERM',
+  ...sendRules('send'), ...sendRules('sendto'), 'sendto/unix-EISCONN', 'sendto/unix-EINVAL',
   ...recvRules('recv'), ...recvRules('recvfrom'),
 ] as const;
 
@@ -108,7 +108,7 @@ export function unixSendStep(s: State, c: SendCall, id: number, u: UnixSock): Ou
   }
   const other = unixObj(s, to)!;
   // unix_may_send: "!unix_peer(other) || unix_peer(other) == sk".
-  if (!other.dead && other.peer !== null && other.peer !== id) return [fail(s, 'sendto/unix-EPERM', 'EPERM')];
+  if (!other.dead && other.peer !== null && other.peer !== id) return [fail(s, `${p}/unix-EPERM`, 'EPERM')];
   if (other.dead) {
     if (u.type === 'seqpacket') return [fail(s, `${p}/unix-EPIPE`, 'EPIPE')];
     // The peer died: disconnect (TCP_CLOSE, unix_dgram_disconnected purges our queue).

@@ -1,38 +1,28 @@
 /**
- * The socket calls other than send and recv on AF_UNIX sockets (net/unix/af_unix.c and the
+ * The socket calls other than send, recv, the options and poll (unixdata.ts, unixopts.ts,
+ * unixpoll.ts) on AF_UNIX sockets (net/unix/af_unix.c and the
  * generic code in net/socket.c and net/core/sock.c before it). Each syscall file sends
  * its AF_UNIX fds here right after the fd lookup (unixAt); the generic steps before that
  * (EBADF, copying addresses in) stay where they are. Only abstract names are bound: a
  * filesystem name would outlive the session (the model refuses one rather than guess).
  */
 import { produce } from 'immer';
-import type { AddrIn, AddrOut, Call } from '../spec/call.js';
-import { ERRNO } from '../spec/errno.js';
-import type { Expected } from '../spec/expected.js';
-import {
-  AF_UNIX, AF_UNSPEC, POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP, POLLRDNORM, POLLWRBAND, POLLWRNORM, SOL_SOCKET,
-  SO_ACCEPTCONN, SO_DOMAIN, SO_ERROR, SO_KEEPALIVE, SO_PROTOCOL, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, SO_TYPE,
-} from '../spec/constants.js';
-import { OPTVAL_SHOWN } from '../spec/observed.js';
+import type { AddrIn, AddrOut } from '../spec/call.js';
+import { AF_UNIX, AF_UNSPEC } from '../spec/constants.js';
 import { moveAddrToUser, sockaddrInHex } from './addr.js';
-import { valueHex } from './getsockopt.js';
 import { fail, ok, type Outcome } from './outcome.js';
-import { unknownOption } from './setsockopt.js';
-import { rcvbufFor, sndbufFor } from './sockbuf.js';
 import { RCV_SHUTDOWN, SEND_SHUTDOWN, type State } from './state.js';
-import { findAbstract, recvqFull, sunHex, unixObj, unixWritable, type UnixSock } from './unix.js';
+import { findAbstract, sunHex, unixObj, type UnixSock } from './unix.js';
 
 export const UNIX_RULES = [
   'close/unix', 'close/unix-unread', 'shutdown/unix-EINVAL', 'shutdown/unix', 'shutdown/unix-peer',
   'getsockname/unix', 'getpeername/unix', 'getpeername/unix-ENOTCONN',
-  'getsockopt/unix-EOPNOTSUPP-level', 'setsockopt/unix-EOPNOTSUPP-level', 'setsockopt/unix-EOPNOTSUPP-reuseport',
   'listen/unix-EINVAL', 'accept/unix-EINVAL', 'accept4/unix-EINVAL',
   'connect/unix-EINVAL', 'connect/unix-ECONNREFUSED', 'connect/unix-EPERM', 'connect/unix-dgram', 'connect/unix-disconnect',
   'bind/unix-EINVAL', 'bind/unix-EINVAL-bound', 'bind/unix-EADDRINUSE', 'bind/unix-abstract',
 ] as const;
 
 const SHUTDOWN_MASK = RCV_SHUTDOWN | SEND_SHUTDOWN;
-const SOCK_TYPE_NUM = { stream: 1, dgram: 2, seqpacket: 5 } as const;
 /** offsetof(struct sockaddr_un, sun_path) and sizeof(struct sockaddr_un). */
 const SUN_PATH_OFF = 2;
 const SOCKADDR_UN_LEN = 110;
@@ -116,72 +106,6 @@ export function unixGetname(s: State, op: 'getsockname' | 'getpeername', u: Unix
   if (copy.addrlen !== undefined) o.addrlen = copy.addrlen;
   if (copy.errno) return [{ rule: `${op}/${copy.errno}`, expect: { kind: 'returned', ret: -1, errno: copy.errno, ...o }, next: () => s }];
   return [{ rule: `${op}/unix`, expect: { kind: 'returned', ret: 0, ...o }, next: () => s }];
-}
-
-/**
- * getsockopt on an AF_UNIX socket: do_sock_getsockopt sends SOL_SOCKET to sk_getsockopt
- * (the generic options, the same rules as for AF_INET); unix has no ops->getsockopt, so
- * any other level is EOPNOTSUPP before *optlen is looked at.
- */
-export function unixGetsockopt(s: State, id: number, u: UnixSock, c: Extract<Call, { op: 'getsockopt' }>): Outcome[] {
-  if (c.level !== SOL_SOCKET) return [fail(s, 'getsockopt/unix-EOPNOTSUPP-level', 'EOPNOTSUPP')];
-  const o = c.opt;
-  if (o.lenPtr !== 'ok') return [fail(s, 'getsockopt/EFAULT-optlen', 'EFAULT')];
-  if (o.len < 0) return [fail(s, 'getsockopt/EINVAL-optlen', 'EINVAL')];
-  let rule: string;
-  let v: number;
-  let clears = false;
-  switch (c.name) {
-    case SO_TYPE: rule = 'getsockopt/SO_TYPE'; v = SOCK_TYPE_NUM[u.type]; break;
-    case SO_DOMAIN: rule = 'getsockopt/SO_DOMAIN'; v = AF_UNIX; break;
-    // unix_create1 never sets sk_protocol: 0 also when socketpair was given PF_UNIX.
-    case SO_PROTOCOL: rule = 'getsockopt/SO_PROTOCOL'; v = 0; break;
-    case SO_ERROR: rule = 'getsockopt/SO_ERROR'; v = u.err === null ? 0 : ERRNO[u.err]; clears = u.err !== null; break;
-    case SO_ACCEPTCONN: rule = 'getsockopt/SO_ACCEPTCONN'; v = 0; break;
-    case SO_KEEPALIVE: rule = 'getsockopt/SO_KEEPALIVE'; v = u.keepalive ? 1 : 0; break;
-    case SO_REUSEADDR: rule = 'getsockopt/SO_REUSEADDR'; v = u.reuse ? 1 : 0; break;
-    case SO_REUSEPORT: rule = 'getsockopt/SO_REUSEPORT'; v = 0; break;
-    case SO_RCVBUF: rule = 'getsockopt/SO_RCVBUF'; v = u.rcvbuf; break;
-    case SO_SNDBUF: rule = 'getsockopt/SO_SNDBUF'; v = u.sndbuf; break;
-    default:
-      if (unknownOption(c.name)) return [fail(s, 'getsockopt/ENOPROTOOPT', 'ENOPROTOOPT')];
-      throw new Error(`model: getsockopt SOL_SOCKET option ${c.name} on AF_UNIX is not modelled`);
-  }
-  const n = Math.min(o.len, 4);
-  const next = clears ? produce(s, (d) => { U(d, id).err = null; }) : s;
-  if (o.ptr !== 'ok' && n > 0) return [{ rule: 'getsockopt/EFAULT-optval', expect: { kind: 'returned', ret: -1, errno: 'EFAULT' }, next: () => next }];
-  const expect: Expected = { kind: 'returned', ret: 0, optlen: n };
-  if (o.ptr === 'ok') expect.optval = valueHex(v, n, Math.min(o.len, OPTVAL_SHOWN));
-  return [{ rule, expect, next: () => next }];
-}
-
-/**
- * setsockopt on an AF_UNIX socket: do_sock_setsockopt ("optlen < 0: EINVAL") gives SOL_SOCKET
- * to sock_setsockopt (a stream socket through unix_setsockopt, which passes everything but
- * SO_INQ on); any other level: unix_setsockopt's "level != SOL_SOCKET" or no ops->setsockopt,
- * both EOPNOTSUPP. sk_setsockopt refuses SO_REUSEPORT != 0 on a socket that is not inet.
- */
-export function unixSetsockopt(s: State, id: number, c: Extract<Call, { op: 'setsockopt' }>): Outcome[] {
-  if (c.optlen < 0) return [fail(s, 'setsockopt/EINVAL-optlen', 'EINVAL')];
-  if (c.level !== SOL_SOCKET) return [fail(s, 'setsockopt/unix-EOPNOTSUPP-level', 'EOPNOTSUPP')];
-  if (c.optlen < 4) return [fail(s, 'setsockopt/EINVAL-optlen', 'EINVAL')];
-  if ((c.ptr ?? 'ok') !== 'ok') return [fail(s, 'setsockopt/EFAULT', 'EFAULT')];
-  const set = (rule: string, f: (u: UnixSock) => void): Outcome[] => [ok(rule, 0, () => produce(s, (d) => f(U(d, id))))];
-  const on = c.value !== 0;
-  switch (c.name) {
-    case SO_REUSEADDR: return set('setsockopt/SO_REUSEADDR', (u) => { u.reuse = on; });
-    case SO_REUSEPORT:
-      // "if (valbool && !sk_is_inet(sk)) ret = -EOPNOTSUPP; else sk->sk_reuseport = valbool;"
-      return on ? [fail(s, 'setsockopt/unix-EOPNOTSUPP-reuseport', 'EOPNOTSUPP')] : set('setsockopt/SO_REUSEPORT', () => {});
-    case SO_KEEPALIVE: return set('setsockopt/SO_KEEPALIVE', (u) => { u.keepalive = on; });
-    case SO_RCVBUF: return set('setsockopt/SO_RCVBUF', (u) => { u.rcvbuf = rcvbufFor(s.profile, c.value); });
-    case SO_SNDBUF: return set('setsockopt/SO_SNDBUF', (u) => { u.sndbuf = sndbufFor(s.profile, c.value); });
-    case SO_TYPE: case SO_PROTOCOL: case SO_DOMAIN: case SO_ERROR: case SO_ACCEPTCONN:
-      return [fail(s, 'setsockopt/ENOPROTOOPT', 'ENOPROTOOPT')];
-    default:
-      if (unknownOption(c.name)) return [fail(s, 'setsockopt/ENOPROTOOPT', 'ENOPROTOOPT')];
-      throw new Error(`model: setsockopt SOL_SOCKET option ${c.name} on AF_UNIX is not modelled`);
-  }
 }
 
 /**
@@ -283,26 +207,4 @@ export function dgramDisconnected(d: State, id: number, old: number): void {
   x.rq = [];
   const op = unixObj(d, old);
   if (op !== undefined && !op.dead && op.peer === id) op.err = 'ECONNRESET';
-}
-
-/**
- * unix_poll (stream) and unix_dgram_poll (dgram, seqpacket), in their order: POLLERR while
- * sk_err is set; POLLHUP when shut both ways; POLLRDHUP|POLLIN|POLLRDNORM after
- * RCV_SHUTDOWN; POLLIN|POLLRDNORM while the queue holds an skb; writable (POLLOUT|
- * POLLWRNORM|POLLWRBAND) when unix_writable and, for datagrams, the peer is not a socket
- * connected elsewhere whose queue is full (unix_dgram_peer_wake_me).
- */
-export function unixPoll(s: State, id: number, u: UnixSock): number {
-  let mask = 0;
-  if (u.err !== null) mask |= POLLERR;
-  if (u.shut === SHUTDOWN_MASK) mask |= POLLHUP;
-  if (u.shut & RCV_SHUTDOWN) mask |= POLLRDHUP | POLLIN | POLLRDNORM;
-  if (u.rq.length > 0) mask |= POLLIN | POLLRDNORM;
-  let writable = unixWritable(s, id, u);
-  if (writable && u.type !== 'stream') {
-    const o = unixObj(s, u.peer);
-    if (o !== undefined && o.peer !== id && recvqFull(o) && !o.dead) writable = false;
-  }
-  if (writable) mask |= POLLOUT | POLLWRNORM | POLLWRBAND;
-  return mask;
 }

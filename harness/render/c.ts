@@ -131,10 +131,17 @@ function callCode(c: Call): CallCode {
     case 'socketcall':
       return socketcallCode(c);
     case 'socketpair':
+      // A NULL or faulting sv goes through a volatile variable: gcc would flag the constant.
+      if (c.sv !== 'ok') {
+        return {
+          ...none, decl: `    void *volatile no_sv = ${ptrExpr(c.sv, '')};\n`,
+          expr: `socketpair(${cInt(c.domain)}, ${cInt(c.type)}, ${cInt(c.protocol)}, (int *)no_sv)`,
+        };
+      }
       return {
         ...none, decl: '    int sv[2] = {-1, -1};\n',
-        expr: `socketpair(${cInt(c.domain)}, ${cInt(c.type)}, ${cInt(c.protocol)}, ${ptrExpr(c.sv, 'sv')})`,
-        after: c.sv === 'ok' ? '      if (r == 0) fprintf(out, " sv=[%d, %d]", sv[0], sv[1]);\n' : '',
+        expr: `socketpair(${cInt(c.domain)}, ${cInt(c.type)}, ${cInt(c.protocol)}, sv)`,
+        after: '      if (r == 0) fprintf(out, " sv=[%d, %d]", sv[0], sv[1]);\n',
       };
     case 'mmap':
       return { ...none, expr: `mmap_once(${cInt(c.fd)}, ${c.len}UL, ${cInt(c.prot)}, ${cInt(c.flags)}, ${c.offset}L)` };
@@ -148,10 +155,12 @@ function callCode(c: Call): CallCode {
       const bytes = n === 0 ? '0' : Array.from({ length: n }, (_, i) => `0x${c.data.slice(2 * i, 2 * i + 2)}`).join(', ');
       const decl = `    static const unsigned char d[${Math.max(n, 1)}] = {${bytes}};\n`;
       const always = `    put_bound(${cInt(c.fd)});\n`;
-      if (c.op === 'send') return { ...none, decl, always, expr: `send(${cInt(c.fd)}, d, ${n}, ${cInt(c.flags)})` };
-      if (c.addr.ptr === 'null') return { ...none, decl, always, expr: `sendto(${cInt(c.fd)}, d, ${n}, ${cInt(c.flags)}, NULL, ${cLen(c.addr.len)})` };
+      // An AF_UNIX send may wait for room (sock_alloc_send_pskb): under the alarm, as the adapter makes it.
+      const mayBlock = true;
+      if (c.op === 'send') return { ...none, decl, always, mayBlock, expr: `send(${cInt(c.fd)}, d, ${n}, ${cInt(c.flags)})` };
+      if (c.addr.ptr === 'null') return { ...none, decl, always, mayBlock, expr: `sendto(${cInt(c.fd)}, d, ${n}, ${cInt(c.flags)}, NULL, ${cLen(c.addr.len)})` };
       const a = addrIn(c.addr);
-      return { ...none, decl: decl + a.decl, always, expr: `sendto(${cInt(c.fd)}, d, ${n}, ${cInt(c.flags)}, ${a.args})` };
+      return { ...none, decl: decl + a.decl, always, mayBlock, expr: `sendto(${cInt(c.fd)}, d, ${n}, ${cInt(c.flags)}, ${a.args})` };
     }
     case 'sendfile': {
       // syscall 40: sys_sendfile64 on x86_64 (a 64-bit offset), as glibc's sendfile.
