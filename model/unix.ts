@@ -40,6 +40,12 @@ export interface UnixSock {
   /** SOCK_KEEPOPEN, sk_reuse (sk_setsockopt sets them for any family). */
   keepalive: boolean;
   reuse: boolean;
+  /**
+   * SOCK_LINGER and sk_lingertime in seconds (SO_LINGER: sk_setsockopt sets them for any
+   * family; unix_release_sock never looks at them).
+   */
+  lingerOn: boolean;
+  lingerTime: number;
   /** SOCK_DEAD: released (unix_release_sock); kept while a peer still points at it. */
   dead: boolean;
   /** Number of fds referring to this socket. */
@@ -59,7 +65,7 @@ export function newUnix(type: UnixType, fileFlags: number, profile: Profile): Un
   const b = profile.buffers ?? LINUX_BUFFERS;
   return {
     kind: 'unix', type, fileFlags, st: 'ESTABLISHED', peer: null, name: null, shut: 0, err: null, rq: [],
-    rcvbuf: b.rmemDefault, sndbuf: b.wmemDefault, keepalive: false, reuse: false, dead: false, refs: 1,
+    rcvbuf: b.rmemDefault, sndbuf: b.wmemDefault, keepalive: false, reuse: false, lingerOn: false, lingerTime: 0, dead: false, refs: 1,
   };
 }
 

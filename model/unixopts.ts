@@ -9,11 +9,11 @@ import type { Call } from '../spec/call.js';
 import { ERRNO } from '../spec/errno.js';
 import type { Expected } from '../spec/expected.js';
 import {
-  AF_UNIX, SOL_SOCKET, SO_ACCEPTCONN, SO_DOMAIN, SO_ERROR, SO_KEEPALIVE, SO_PROTOCOL, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT,
+  AF_UNIX, SOL_SOCKET, SO_ACCEPTCONN, SO_DOMAIN, SO_ERROR, SO_KEEPALIVE, SO_LINGER, SO_PROTOCOL, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT,
   SO_SNDBUF, SO_TYPE,
 } from '../spec/constants.js';
 import { OPTVAL_SHOWN } from '../spec/observed.js';
-import { valueHex } from './getsockopt.js';
+import { lingerValue, valueHex } from './getsockopt.js';
 import { fail, ok, type Outcome } from './outcome.js';
 import { unknownOption } from './setsockopt.js';
 import { rcvbufFor, sndbufFor } from './sockbuf.js';
@@ -53,6 +53,17 @@ export function unixGetsockopt(s: State, id: number, u: UnixSock, c: Extract<Cal
     case SO_REUSEPORT: rule = 'getsockopt/SO_REUSEPORT'; v = 0; break;
     case SO_RCVBUF: rule = 'getsockopt/SO_RCVBUF'; v = u.rcvbuf; break;
     case SO_SNDBUF: rule = 'getsockopt/SO_SNDBUF'; v = u.sndbuf; break;
+    case SO_LINGER: {
+      // A struct linger (8 bytes) as for inet sockets: sk_getsockopt's SO_LINGER is generic.
+      const n8 = Math.min(o.len, 8);
+      const next8 = s;
+      if (o.ptr !== 'ok' && n8 > 0) return [{ rule: 'getsockopt/EFAULT-optval', expect: { kind: 'returned', ret: -1, errno: 'EFAULT' }, next: () => next8 }];
+      const hex = lingerValue(u).hex!;
+      const shown = Math.min(o.len, OPTVAL_SHOWN);
+      const expect8: Expected = { kind: 'returned', ret: 0, optlen: n8 };
+      if (o.ptr === 'ok') expect8.optval = (hex.slice(0, 2 * n8) + 'a5'.repeat(shown)).slice(0, 2 * shown);
+      return [{ rule: 'getsockopt/SO_LINGER', expect: expect8, next: () => next8 }];
+    }
     default:
       if (unknownOption(c.name)) return [fail(s, 'getsockopt/ENOPROTOOPT', 'ENOPROTOOPT')];
       throw new Error(`model: getsockopt SOL_SOCKET option ${c.name} on AF_UNIX is not modelled`);
@@ -86,6 +97,13 @@ export function unixSetsockopt(s: State, id: number, c: Extract<Call, { op: 'set
     case SO_KEEPALIVE: return set('setsockopt/SO_KEEPALIVE', (u) => { u.keepalive = on; });
     case SO_RCVBUF: return set('setsockopt/SO_RCVBUF', (u) => { u.rcvbuf = rcvbufFor(s.profile, c.value); });
     case SO_SNDBUF: return set('setsockopt/SO_SNDBUF', (u) => { u.sndbuf = sndbufFor(s.profile, c.value); });
+    // sk_setsockopt's SO_LINGER, for any family (see model/setsockopt.ts).
+    case SO_LINGER: {
+      if (c.optlen < 8) return [fail(s, 'setsockopt/EINVAL-linger', 'EINVAL')];
+      const secs = c.linger ?? 0;
+      if (c.value !== 0 && secs < 0) throw new Error('model: SO_LINGER with a negative l_linger (MAX_SCHEDULE_TIMEOUT) is not modelled');
+      return set('setsockopt/SO_LINGER', (u) => { u.lingerOn = c.value !== 0; if (c.value !== 0) u.lingerTime = secs; });
+    }
     case SO_TYPE: case SO_PROTOCOL: case SO_DOMAIN: case SO_ERROR: case SO_ACCEPTCONN:
       return [fail(s, 'setsockopt/ENOPROTOOPT', 'ENOPROTOOPT')];
     default:

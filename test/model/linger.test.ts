@@ -15,7 +15,7 @@ import { renderCall } from '../../harness/render/text.js';
 import { traceFromJson, traceToJson } from '../../harness/render/json.js';
 import { traceToC } from '../../harness/render/c.js';
 import type { Call } from '../../spec/call.js';
-import { MSG_DONTWAIT, POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP, SOL_SOCKET, SO_LINGER } from '../../spec/constants.js';
+import { AF_UNIX, MSG_DONTWAIT, SOCK_STREAM, POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP, SOL_SOCKET, SO_LINGER } from '../../spec/constants.js';
 import { runSequence } from '../../harness/runner.js';
 import { modelAdapter } from '../../adapters/model/index.js';
 import { linuxAdapter, linuxAvailable } from '../../adapters/linux/index.js';
@@ -44,6 +44,16 @@ const cases: Record<string, { calls: Call[]; rules: string[] }> = {
   with_a_time_close_sends_FIN: {
     calls: [...pair, linger(5, 1, 1), close(5), recv(6)],
     rules: ['close/tcp-fin', 'recv/tcp-eof'],
+  },
+  // sk_setsockopt/sk_getsockopt are generic: a socketpair socket takes it (short lengths
+  // refused the same way) and reports it back, partial copies included; closing it does nothing more.
+  af_unix_sockets_take_it_and_report_it: {
+    calls: [
+      { op: 'socketpair', domain: AF_UNIX, type: SOCK_STREAM, protocol: 0, sv: 'ok' },
+      { ...linger(4, 1, 0), optlen: 4 } as Call, linger(4, 5, 7), getsockopt(4, SO_LINGER, { opt: { ptr: 'ok', lenPtr: 'ok', len: 8 } }),
+      getsockopt(4, SO_LINGER, { opt: { ptr: 'ok', lenPtr: 'ok', len: 6 } }), close(4), recv(5),
+    ],
+    rules: ['setsockopt/EINVAL-linger', 'setsockopt/SO_LINGER', 'getsockopt/SO_LINGER', 'getsockopt/SO_LINGER', 'close/unix', 'recv/unix-eof'],
   },
   shutdown_is_unaffected: {
     calls: [...pair, linger(5, 1, 0), shutdown(5, 1), recv(6)],
