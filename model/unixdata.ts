@@ -21,7 +21,7 @@ const sendRules = <P extends string>(p: P) => [
   `${p}/unix-ECONNREFUSED`, `${p}/unix-EPERM`, `${p}/unix-sent`,
 ] as const;
 const recvRules = <P extends string>(p: P) => [
-  `${p}/unix-sock-error`, `${p}/unix-EAGAIN`, `${p}/unix-eof`, `${p}/unix-blocks`, `${p}/unix-data`, `${p}/unix-peek`,
+  `${p}/unix-sock-error`, `${p}/unix-EAGAIN`, `${p}/unix-eof`, `${p}/unix-blocks`, `${p}/unix-data`, `${p}/unix-peek`, `${p}/unix-waitall-blocks`,
 ] as const;
 
 export const UNIX_DATA_RULES = [
@@ -144,9 +144,15 @@ export function unixRecvStep(s: State, c: RecvCall, id: number, u: UnixSock): Ou
     }
     const n = Math.min(len, avail);
     const target = c.flags & MSG_WAITALL ? Math.max(len, 1) : 1;
-    // A blocking MSG_WAITALL read that empties the queue short of its length would sleep for more
-    // (and an interrupted one returns what it copied): not generated, not modelled.
-    if (!peek && n === avail && n < target && !nb && !(u.shut & RCV_SHUTDOWN) && u.err === null) throw new Error('model: a blocking MSG_WAITALL read that waits for more is not modelled');
+    // A blocking MSG_WAITALL read that finds fewer bytes than its length takes them and sleeps
+    // in unix_stream_data_wait for more (MSG_PEEK does not: its loop breaks after the first
+    // skb, measured); nothing in a sequence can send while it waits, so the adapter's deadline
+    // signal ends it: "return copied ? : err" hands back the short count, which the adapter
+    // reports as blocked (as for TCP, model/tcprecv.ts), the bytes gone from the queue.
+    if (!peek && n < target && !nb && !(u.shut & RCV_SHUTDOWN) && u.err === null) {
+      const taken = produce(s, (d) => { U(d, id).rq = []; });
+      return [blocked(`${p}/unix-waitall-blocks`, () => taken)];
+    }
     const data = all.slice(0, 2 * n);
     const kaddr = fromName(u.rq[0]!.from);
     if (peek) return [answer(c, `${p}/unix-peek`, n, data, kaddr, s)];
