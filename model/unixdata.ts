@@ -149,7 +149,7 @@ export function unixRecvStep(s: State, c: RecvCall, id: number, u: UnixSock): Ou
     // skb, measured); nothing in a sequence can send while it waits, so the adapter's deadline
     // signal ends it: "return copied ? : err" hands back the short count, which the adapter
     // reports as blocked (as for TCP, model/tcprecv.ts), the bytes gone from the queue.
-    if (!peek && n < target && !nb && !(u.shut & RCV_SHUTDOWN) && u.err === null) {
+    if (!peek && n === avail && n < target && !nb && !(u.shut & RCV_SHUTDOWN) && u.err === null) {
       const taken = produce(s, (d) => { U(d, id).rq = []; });
       return [blocked(`${p}/unix-waitall-blocks`, () => taken)];
     }
