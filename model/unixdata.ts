@@ -151,6 +151,10 @@ export function unixRecvStep(s: State, c: RecvCall, id: number, u: UnixSock): Ou
     // reports as blocked (as for TCP, model/tcprecv.ts), the bytes gone from the queue.
     if (!peek && n === avail && n < target && !nb && !(u.shut & RCV_SHUTDOWN) && u.err === null) {
       const taken = produce(s, (d) => { U(d, id).rq = []; });
+      // recvfrom: the interrupted read returns its short count, then __sys_recvfrom copies the
+      // address out, whose failure (a negative *addrlen, a faulting pointer) is the answer.
+      const a = answer(c, `${p}/unix-waitall-blocks`, n, all.slice(0, 2 * n), fromName(u.rq[0]!.from), taken);
+      if (a.expect.kind === 'returned' && a.expect.ret < 0) return [a];
       return [blocked(`${p}/unix-waitall-blocks`, () => taken)];
     }
     const data = all.slice(0, 2 * n);
