@@ -13,8 +13,9 @@ import { MSG_DONTWAIT, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, O_NONBLOCK } f
 import { moveAddrToKernel, moveAddrToUser } from './addr.js';
 import { blocked, fail, type Outcome } from './outcome.js';
 import { RCV_SHUTDOWN, SEND_SHUTDOWN, type State } from './state.js';
-import { findAbstract, recvqFull, sunHex, unixObj, wmemOf, type UnixSock } from './unix.js';
+import { findAbstract, recvqFull, sunHex, UNIX_SKB_TRUESIZE, unixObj, unixSkbTruesize, wmemOf, type UnixSock } from './unix.js';
 import { dgramDisconnected, unixName } from './unixops.js';
+import { unixWaitall } from './unixwait.js';
 
 const sendRules = <P extends string>(p: P) => [
   `${p}/unix-sock-error`, `${p}/unix-EPIPE`, `${p}/unix-EAGAIN`, `${p}/unix-blocks`, `${p}/unix-ENOTCONN`,
@@ -40,7 +41,8 @@ function nonblocking(u: UnixSock, flags: number): boolean {
   return (flags & MSG_DONTWAIT) !== 0 || (u.fileFlags & O_NONBLOCK) !== 0;
 }
 
-export function unixSendStep(s: State, c: SendCall, id: number, u: UnixSock): Outcome[] {
+/** `spliced`: sendfile's splice_to_socket (MSG_SPLICE_PAGES), which a stream socket charges differently (unixSkbTruesize). */
+export function unixSendStep(s: State, c: SendCall, id: number, u: UnixSock, spliced = false): Outcome[] {
   const p = c.op;
   // __sys_sendto: "if (addr) { move_addr_to_kernel(...); msg.msg_namelen = addr_len; }".
   let namelen = 0;
@@ -54,7 +56,10 @@ export function unixSendStep(s: State, c: SendCall, id: number, u: UnixSock): Ou
   const nb = nonblocking(u, c.flags);
   const sent = (to: number): Outcome => ({
     rule: `${p}/unix-sent`, expect: { kind: 'returned', ret: len },
-    next: () => produce(s, (d) => { U(d, to).rq.push({ data: c.data, from: id }); }),
+    next: () => produce(s, (d) => {
+      const truesize = unixSkbTruesize(len, spliced && u.type === 'stream');
+      U(d, to).rq.push(truesize === UNIX_SKB_TRUESIZE ? { data: c.data, from: id } : { data: c.data, from: id, truesize });
+    }),
   });
   /** sock_alloc_send_pskb: sock_error (read and cleared), SEND_SHUTDOWN, then room in sk_sndbuf. */
   const alloc = (): Outcome | undefined => {
@@ -146,7 +151,8 @@ export function unixRecvStep(s: State, c: RecvCall, id: number, u: UnixSock): Ou
     const target = c.flags & MSG_WAITALL ? Math.max(len, 1) : 1;
     // A blocking MSG_WAITALL read that empties the queue short of its length would sleep for more
     // (and an interrupted one returns what it copied): not generated, not modelled.
-    if (!peek && n === avail && n < target && !nb && !(u.shut & RCV_SHUTDOWN) && u.err === null) throw new Error('model: a blocking MSG_WAITALL read that waits for more is not modelled');
+    const waits = unixWaitall(s, p, id, u, len, c.flags); // unixwait.ts
+    if (waits !== undefined) return [waits];
     const data = all.slice(0, 2 * n);
     const kaddr = fromName(u.rq[0]!.from);
     if (peek) return [answer(c, `${p}/unix-peek`, n, data, kaddr, s)];
