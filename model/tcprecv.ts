@@ -49,6 +49,10 @@ export function tcpRecvStep(s: State, p: 'recv' | 'recvfrom' | 'recvmsg', id: nu
       // Short of the target with a timeout: an error, TCP_CLOSE or RCV_SHUTDOWN ends the
       // loop with what was copied; otherwise it sleeps (see above).
       if (sock.err !== null || sock.st === 'CLOSE' || (sock.shut & RCV_SHUTDOWN) !== 0) return [answer(`${p}/tcp-waitall-short`, n, data, next)];
+      // After the deadline cut it short, "return copied" reaches the caller's address
+      // copy-out (recvfrom's move_addr_to_user), whose failure is then the answer.
+      const cut = answer(`${p}/tcp-waitall-blocks`, n, data, next);
+      if (cut.expect.kind === 'returned' && cut.expect.ret < 0) return [cut];
       return [blocked(`${p}/tcp-waitall-blocks`, () => next)];
     }
     return [answer(`${p}/${peek ? 'tcp-peek' : trunc ? 'tcp-discard' : 'tcp-data'}`, n, data, next)];

@@ -28,10 +28,10 @@ import type { ErrnoName } from '../spec/errno.js';
 import type { Expected } from '../spec/expected.js';
 import { MSG_TRUNC, SOCKADDR_STORAGE_LEN } from '../spec/constants.js';
 import { moveAddrToUser } from './addr.js';
-import { fail, type Outcome } from './outcome.js';
+import { blocked, fail, type Outcome } from './outcome.js';
 import type { Ctl } from './send.js';
 import type { State } from './state.js';
-import type { UnixSock } from './unix.js';
+import { sunHex, unixObj, type UnixSock } from './unix.js';
 import { unixRecvStep, unixSendStep } from './unixdata.js';
 import { unixWaitall } from './unixwait.js';
 
@@ -81,7 +81,18 @@ export function unixRecvmsg(s: State, c: RecvmsgCall, id: number, u: UnixSock, t
   // recvfrom into a buffer big enough for any sockaddr_un: its addr and addrlen are what
   // unix_copy_addr wrote (hex of the first addrlen bytes), or length 0 for none.
   const probe = { ptr: 'ok' as const, lenPtr: 'ok' as const, len: SOCKADDR_STORAGE_LEN };
-  const waits = unixWaitall(s, 'recvmsg', id, u, total, c.flags);
+  const waits = unixWaitall(s, 'recvmsg', id, u, total, c.flags, (_n, _data, from, next) => {
+    // The cut-short read's msg_name copy-out (move_addr_to_user) may fail: EFAULT-name.
+    const o = unixObj(s, from);
+    const kaddr = o?.name != null ? sunHex(o) : '';
+    if (m.name.ptr === 'null') return blocked('recvmsg/unix-waitall-blocks', () => next);
+    const copy = moveAddrToUser({ ptr: m.name.ptr, lenPtr: 'ok', len: m.name.len }, kaddr);
+    if (!copy.errno) return blocked('recvmsg/unix-waitall-blocks', () => next);
+    const f: Extract<Expected, { kind: 'returned' }> = { kind: 'returned', ret: -1, errno: copy.errno as ErrnoName };
+    if (copy.addr !== undefined) f.addr = copy.addr;
+    if (copy.addrlen !== undefined) f.addrlen = copy.addrlen;
+    return { rule: 'recvmsg/EFAULT-name', expect: f, next: () => next };
+  });
   if (waits !== undefined) return [waits];
   return unixRecvStep(s, { op: 'recvfrom', fd: c.fd, len: total, flags: c.flags, out: probe }, id, u).map((o0): Outcome => {
     const o = renamed(o0, 'recvmsg');

@@ -58,6 +58,14 @@ const CASES: Record<string, { world?: World; calls: Call[]; rules: string[] }> =
     calls: [pair(), snd(5), rmsg(4, bufs(4, 4), MSG_WAITALL), snd(5, '61'), recv(4, 16), recv(4, 16, MSG_DONTWAIT)],
     rules: ['socketpair/stream', 'send/unix-sent', 'recvmsg/unix-waitall-blocks', 'send/unix-sent', 'recv/unix-data', 'recv/unix-EAGAIN'],
   },
+  // Cut short by the deadline, the read returns what it took and the address copy-out runs:
+  // its failure is the answer (recvfrom's negative length; recvmsg's faulting msg_name for
+  // a named sender), and the bytes are gone either way.
+  waitall_then_a_failing_address_copy: {
+    calls: [pair(), snd(5), { op: 'recvfrom', fd: 4, len: 16, flags: MSG_WAITALL, out: { ptr: 'ok', lenPtr: 'ok', len: -1 } }, recv(4, 16, MSG_DONTWAIT),
+      bind(5), snd(5), rmsg(4, { name: { ptr: 'bad', len: 16 } }, MSG_WAITALL), recv(4, 16, MSG_DONTWAIT)],
+    rules: ['socketpair/stream', 'send/unix-sent', 'recvfrom/EINVAL-addrlen', 'recv/unix-EAGAIN', 'bind/unix-abstract', 'send/unix-sent', 'recvmsg/EFAULT-name', 'recv/unix-EAGAIN'],
+  },
 };
 
 async function rulesOn(adapter: typeof linuxAdapter, c: { world?: World; calls: Call[] }, deadlineMs: number): Promise<{ rules: string[]; error?: string }> {
