@@ -235,13 +235,7 @@ function resolveInner(s: State, t: Exclude<Template, { op: 'socketcall' }>): Cal
       return { ...t, fd: resolveFd(s, t.fd), msg: m.ptr === 'ok' ? { ...m, name: resolveAddr(s, m.name) } : m };
     }
     case 'sendto': return { ...t, fd: resolveFd(s, t.fd), addr: resolveAddr(s, t.addr) };
-    case 'sendfile': {
-      // sendfile into an AF_UNIX or AF_VSOCK socket is not modelled yet (model/sendfile.ts):
-      // such a draw aims at fd -1 (EBADF) instead.
-      const fd = resolveFd(s, t.fd);
-      const k = fd >= 0 && s.fds[fd] !== undefined ? s.objs[s.fds[fd]!.obj]?.kind : undefined;
-      return { ...t, fd: k === 'unix' || k === 'vsock' ? -1 : fd, inFd: resolveFd(s, t.inFd) };
-    }
+    case 'sendfile': return { ...t, fd: resolveFd(s, t.fd), inFd: resolveFd(s, t.inFd) };
     case 'select': {
       const read = resolveSet(s, t.read), write = resolveSet(s, t.write), except = resolveSet(s, t.except);
       const top = Math.max(-1, ...[read, write, except].flatMap((x) => (x.ptr === 'ok' ? x.fds : [])));
