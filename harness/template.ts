@@ -4,14 +4,15 @@
  * so a shrunk sequence still aims at something that exists.
  */
 import type { AddrIn, Call, FdSet, SocketcallInner } from '../spec/call.js';
-import { FDSET_LIMIT, O_NONBLOCK } from '../spec/constants.js';
+import { AF_INET, AF_INET6, FDSET_LIMIT, O_NONBLOCK, SIN6_LEN_RFC2133, SOCKADDR_IN6_LEN, SOCKADDR_IN_LEN } from '../spec/constants.js';
 import { liveFds, type State } from '../model/index.js';
 import { lowestFreeFd, sockName, type Sock } from '../model/state.js';
 
 /**
  * Which sockets a role picks from (any socket when none has the role):
  * listener: TCP in LISTEN; idle: TCP or UDP in CLOSE without a port; tcpIdle: TCP in
- * CLOSE; connected: has a peer address; udp: any UDP socket; tcpRecv: any TCP socket;
+ * CLOSE; connected: has a peer address; udp: any AF_INET UDP socket (the UDP data path of
+ * AF_INET6 sockets is not modelled yet); tcpRecv: any TCP socket;
  * tcpReadable: a TCP socket with bytes queued (else as tcpRecv); tcpSend: a TCP socket a
  * send may target (see tcpSendable); tcpPeer: one of those that has a peer to send to
  * (else as tcpSend). The data calls' roles never fall back to other sockets: with none,
@@ -49,8 +50,16 @@ export type FdRef = { live: number } | { sock: number } | { listener: number } |
 export type PortRef = number | { of: number } | { listener: number } | { udp: number };
 export type AddrRef = string | { of: number } | { listener: number } | { udp: number };
 
+/**
+ * An address going in. With `pick`, the address follows the family of the socket the call
+ * targets: for an AF_INET6 socket a sockaddr_in6 of 28 bytes (24 for pick 7) with the IPv6
+ * form of the address (pick chooses between '::1' and '::ffff:127.0.0.1', '::' and
+ * '::ffff:0.0.0.0'; other IPv4 addresses are v4-mapped); for an AF_INET socket IPv6 names
+ * of other sockets become IPv4 ('::ffff:a.b.c.d' → a.b.c.d, '::' → 0.0.0.0, '::1' →
+ * 127.0.0.1). Without it, the address is taken as written.
+ */
 export type AddrInT =
-  | { ptr: 'ok'; len: number; family: number; addr: AddrRef; port: PortRef }
+  | { ptr: 'ok'; len: number; family: number; addr: AddrRef; port: PortRef; pick?: number; flowinfo?: number; scope_id?: number }
   | { ptr: 'null' | 'bad'; len: number };
 
 /** A Call whose fd and address may be references, resolved against the model's world. */
@@ -83,7 +92,7 @@ const ROLES: Record<Role, (o: Sock, s: State) => boolean> = {
   idle: (o) => o.st === 'CLOSE' && o.port === 0,
   tcpIdle: (o) => o.proto === 'tcp' && o.st === 'CLOSE',
   connected: (o) => o.remote !== null,
-  udp: (o) => o.proto === 'udp',
+  udp: (o) => o.proto === 'udp' && o.family === 'inet',
   tcpRecv: (o) => o.proto === 'tcp',
   tcpReadable: (o) => o.proto === 'tcp' && o.stream.length > 0,
   tcpSend: (o, s) => tcpSendable(s, o),
@@ -124,12 +133,28 @@ function nameOf(s: State, ref: { of: number } | { listener: number } | { udp: nu
   return o?.kind === 'socket' ? sockName(o) : undefined;
 }
 
-function resolveAddr(s: State, a: AddrInT): Extract<Call, { op: 'bind' }>['addr'] {
+function resolveAddr(s: State, a: AddrInT, fd: number): Extract<Call, { op: 'bind' }>['addr'] {
   if (a.ptr !== 'ok') return a;
   const port = typeof a.port === 'number' ? a.port : (nameOf(s, a.port)?.port ?? 5000);
   let addr = typeof a.addr === 'string' ? a.addr : (nameOf(s, a.addr)?.addr ?? '127.0.0.1');
-  if (typeof a.addr !== 'string' && addr === '0.0.0.0') addr = '127.0.0.1';
-  return { ptr: 'ok', len: a.len, family: a.family, addr, port };
+  if (typeof a.addr !== 'string' && (addr === '0.0.0.0' || addr === '::')) addr = addr === '::' ? '::1' : '127.0.0.1';
+  const extra = { ...(a.flowinfo !== undefined ? { flowinfo: a.flowinfo } : {}), ...(a.scope_id !== undefined ? { scope_id: a.scope_id } : {}) };
+  if (a.pick === undefined) return { ptr: 'ok', len: a.len, family: a.family, addr, port, ...extra };
+  const e = fd >= 0 ? s.fds[fd] : undefined;
+  const o = e === undefined ? undefined : s.objs[e.obj];
+  if (o?.kind === 'socket' && o.family === 'inet6') {
+    const v6 = addr.includes(':') ? addr
+      : addr === '0.0.0.0' ? (a.pick % 2 === 0 ? '::' : '::ffff:0.0.0.0')
+        : addr === '127.0.0.1' ? (a.pick % 2 === 0 ? '::1' : '::ffff:127.0.0.1') : `::ffff:${addr}`;
+    const len = a.len === SOCKADDR_IN_LEN ? (a.pick === 7 ? SIN6_LEN_RFC2133 : SOCKADDR_IN6_LEN) : a.len;
+    return { ptr: 'ok', len, family: a.family === AF_INET ? AF_INET6 : a.family, addr: v6, port, ...extra };
+  }
+  if (addr.includes(':')) {
+    const v4 = addr.startsWith('::ffff:') && addr.includes('.') ? addr.slice(7) : addr === '::' ? '0.0.0.0' : addr === '::1' ? '127.0.0.1' : undefined;
+    if (v4 !== undefined) addr = v4;
+    else return { ptr: 'ok', len: SOCKADDR_IN6_LEN, family: AF_INET6, addr, port, ...extra };
+  }
+  return { ptr: 'ok', len: a.len, family: a.family, addr, port, ...extra };
 }
 
 /** The concrete call a template stands for in world `s`. */
@@ -151,8 +176,16 @@ function resolveInner<T extends Exclude<Template, { op: 'socketcall' }>>(s: Stat
 function resolveInner(s: State, t: Exclude<Template, { op: 'socketcall' }>): Call {
   switch (t.op) {
     case 'socket': return t;
-    case 'bind': case 'connect': return { op: t.op, fd: resolveFd(s, t.fd), addr: resolveAddr(s, t.addr) };
-    case 'listen': return { ...t, fd: resolveFd(s, t.fd) };
+    case 'bind': case 'connect': { const fd = resolveFd(s, t.fd); return { op: t.op, fd, addr: resolveAddr(s, t.addr, fd) }; }
+    case 'listen': {
+      // Never a listener whose icsk_af_ops is ipv6_mapped (model/state.ts afMapped): its
+      // IPv6 children would transmit down the IPv4 path, which the model does not follow.
+      // Such a draw listens on fd 0 (/dev/null, ENOTSOCK) instead.
+      const fd = resolveFd(s, t.fd);
+      const e = fd >= 0 ? s.fds[fd] : undefined;
+      const o = e === undefined ? undefined : s.objs[e.obj];
+      return { ...t, fd: o?.kind === 'socket' && o.afMapped ? 0 : fd };
+    }
     case 'accept': case 'getsockname': case 'getpeername': return { ...t, fd: resolveFd(s, t.fd) };
     case 'accept4': return { ...t, fd: resolveFd(s, t.fd) };
     case 'close': return { op: 'close', fd: resolveFd(s, t.fd) };
@@ -166,7 +199,7 @@ function resolveInner(s: State, t: Exclude<Template, { op: 'socketcall' }>): Cal
       return { op: 'poll', fds: t.fds, entries, nfds: t.nfds ?? entries.length, timeout: t.timeout };
     }
     case 'send': case 'recv': case 'recvfrom': return { ...t, fd: resolveFd(s, t.fd) };
-    case 'sendto': return { ...t, fd: resolveFd(s, t.fd), addr: resolveAddr(s, t.addr) };
+    case 'sendto': { const fd = resolveFd(s, t.fd); return { ...t, fd, addr: resolveAddr(s, t.addr, fd) }; }
     case 'select': {
       const read = resolveSet(s, t.read), write = resolveSet(s, t.write), except = resolveSet(s, t.except);
       const top = Math.max(-1, ...[read, write, except].flatMap((x) => (x.ptr === 'ok' ? x.fds : [])));

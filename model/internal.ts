@@ -10,6 +10,7 @@ import { produce } from 'immer';
 import { actingCall, callFd, type Call } from '../spec/call.js';
 import { sockets, type Sock, type State } from './state.js';
 import { done, enqueueChild } from './tcp.js';
+import { findListener, key, refuseMappedListener } from './family.js';
 import { releaseOne, resetsPeer } from './tcpdata.js';
 
 export const INTERNAL_RULES = ['internal/syn-retransmit-accepted', 'internal/syn-retransmit-refused', 'internal/tcp-delivered'] as const;
@@ -41,7 +42,7 @@ export function focusOf(s: State, call: Call): Set<number> | null {
 
 /** True when some transition may happen in `s` (cheap test for the runner's fast path). */
 export function hasInternal(s: State): boolean {
-  for (const [, o] of sockets(s)) if (o.proto === 'tcp' && ((o.st === 'SYN_SENT' && o.refs > 0) || o.held.length > 0)) return true;
+  for (const [, o] of sockets(s)) if (o.proto === 'tcp' && ((o.st === 'SYN_SENT' && o.refs > 0 && !o.synLost) || o.held.length > 0)) return true;
   return false;
 }
 
@@ -56,14 +57,9 @@ export function internal(s: State, focus: Set<number> | null = null): Transition
     // prefix of what is held may have arrived).
     const wanted = focus === null || focus.has(id) || (o.peer !== null && focus.has(o.peer)) || resetsPeer(s, o);
     if (o.proto === 'tcp' && o.held.length > 0 && wanted) out.push({ rule: 'internal/tcp-delivered', next: produce(s, (d) => { releaseOne(d, id); }) });
-    if (o.proto !== 'tcp' || o.st !== 'SYN_SENT' || o.remote === null) continue;
+    if (o.proto !== 'tcp' || o.st !== 'SYN_SENT' || o.remote === null || o.synLost) continue;
     const dst = o.remote;
-    let lid: number | undefined;
-    for (const [l, x] of sockets(s)) {
-      if (x.proto !== 'tcp' || x.st !== 'LISTEN' || x.port !== dst.port) continue;
-      if (x.addr === dst.addr) { lid = l; break; }
-      if (x.addr === '0.0.0.0') lid = l;
-    }
+    const lid = findListener(s, key(dst.addr), dst.port);
     if (lid === undefined) {
       // The SYN meets no listener: RST → tcp_reset in SYN_SENT (ECONNREFUSED), tcp_done.
       out.push({ rule: 'internal/syn-retransmit-refused', next: produce(s, (d) => {
@@ -74,10 +70,11 @@ export function internal(s: State, focus: Set<number> | null = null): Transition
       continue;
     }
     const l = s.objs[lid] as Sock;
+    refuseMappedListener(l, key(dst.addr));
     if (l.queue.length > l.backlog) continue;
     const listener = lid;
     out.push({ rule: 'internal/syn-retransmit-accepted', next: produce(s, (d) => {
-      enqueueChild(d, listener, id, { addr: o.saddr, port: o.port }, dst);
+      enqueueChild(d, listener, id, { addr: key(o.saddr), port: o.port }, { addr: key(dst.addr), port: dst.port });
     }) });
   }
   return out;

@@ -5,11 +5,17 @@
  */
 import type { PortHole } from '../spec/expected.js';
 import type { Profile } from '../spec/profile.js';
+import { key, rcvSaddrEqual, v6Type } from './family.js';
 import { isTimewait, sockets, type Endpoint, type Sock, type State } from './state.js';
 
-/** inet_rcv_saddr_equal(…, match_wildcard=true): equal, or either is the wildcard. */
-export function addrOverlap(a: string, b: string): boolean {
-  return a === b || a === '0.0.0.0' || b === '0.0.0.0';
+/**
+ * inet_rcv_saddr_equal(sk, other, match_wildcard=true) for `sk` about to own `addr`
+ * (family.ts rcvSaddrEqual; __inet6_bind sets sk_ipv6only before get_port for a specific
+ * address that is not v4-mapped).
+ */
+export function addrOverlap(sk: Sock, addr: string, other: Sock): boolean {
+  const only = sk.family === 'inet6' && (sk.v6only || (v6Type(addr) !== 'ANY' && v6Type(addr) !== 'MAPPED'));
+  return rcvSaddrEqual(sk.family, addr, only, other);
 }
 
 /**
@@ -19,7 +25,7 @@ export function addrOverlap(a: string, b: string): boolean {
  * set SO_REUSEADDR. Only sockets of the same protocol, same port, overlapping addresses.
  */
 export function conflicts(sk: Sock, addr: string, port: number, other: Sock): boolean {
-  if (other.proto !== sk.proto || other.port !== port || !addrOverlap(addr, other.addr)) return false;
+  if (other.proto !== sk.proto || other.port !== port || !addrOverlap(sk, addr, other)) return false;
   if (sk.proto === 'tcp') return !(sk.reuse && other.reuse && other.st !== 'LISTEN');
   return !(sk.reuse && other.reuse);
 }
@@ -64,7 +70,8 @@ export function tcpBindHole(s: State, id: number, addr: string): PortHole {
  * The ports connect()'s autobind may choose (__inet_hash_connect): the parity of the
  * range's low end first; never a port whose bucket was made by bind() or listen()
  * (fastreuse >= 0); a port that only connections hold is allowed unless a live
- * connection already has this 4-tuple (check_established). A TIME_WAIT holder of the
+ * connection already has this 4-tuple (check_established; `srcAddr` and `dst` are keys,
+ * family.ts). A TIME_WAIT holder of the
  * 4-tuple may or may not be taken over (tcp_twsk_unique compares seconds), so both
  * answers are allowed.
  */
@@ -74,7 +81,7 @@ export function tcpConnectHole(s: State, id: number, srcAddr: string, dst: Endpo
   for (const [oid, o] of sockets(s)) {
     if (oid === id || o.proto !== 'tcp' || o.port === 0) continue;
     if (o.viaBind) taken.add(o.port);
-    else if (!isTimewait(o) && o.remote !== null && o.addr === srcAddr && o.remote.addr === dst.addr && o.remote.port === dst.port) taken.add(o.port);
+    else if (!isTimewait(o) && o.remote !== null && key(o.addr) === srcAddr && key(o.remote.addr) === dst.addr && o.remote.port === dst.port) taken.add(o.port);
   }
   return { lo, hi, parity: lo % 2 === 0 ? 'even' : 'odd', taken: [...taken].sort((a, b) => a - b) };
 }
@@ -90,7 +97,7 @@ function takenPorts(s: State, id: number, addr: string): number[] {
   const sk = s.objs[id] as Sock;
   const taken = new Set<number>();
   for (const [oid, o] of sockets(s)) {
-    if (oid === id || o.proto !== sk.proto || o.port === 0 || !addrOverlap(addr, o.addr)) continue;
+    if (oid === id || o.proto !== sk.proto || o.port === 0 || !addrOverlap(sk, addr, o)) continue;
     taken.add(o.port);
   }
   return [...taken].sort((a, b) => a - b);

@@ -11,6 +11,7 @@ import { produce } from 'immer';
 import type { Call } from '../spec/call.js';
 import { MSG_DONTWAIT, MSG_PEEK, MSG_TRUNC, O_NONBLOCK } from '../spec/constants.js';
 import { moveAddrToUser, sockaddrInHex } from './addr.js';
+import { asFamily } from './family.js';
 import { lookupSock } from './fd.js';
 import { blocked, fail, type Outcome } from './outcome.js';
 import { RCV_SHUTDOWN, type Sock, type State } from './state.js';
@@ -57,7 +58,8 @@ export function recvStep(s: State, c: RecvCall): Outcome[] {
   const peek = (c.flags & MSG_PEEK) !== 0;
   const next = peek ? s : produce(s, (d) => { (d.objs[id] as Sock).rq.shift(); });
   const rule = peek ? `${p}/peek` : `${p}/datagram`;
-  return [answer(c, rule, ret, data, sockaddrInHex(dg.from), next)];
+  // An AF_INET6 receiver shows an IPv4 source v4-mapped in a sockaddr_in6 (udpv6_recvmsg).
+  return [answer(c, rule, ret, data, sockaddrInHex({ addr: asFamily(sock.family, dg.from.addr), port: dg.from.port }), next)];
 }
 
 

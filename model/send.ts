@@ -12,6 +12,7 @@ import type { AddrIn, Call } from '../spec/call.js';
 import type { ErrnoName } from '../spec/errno.js';
 import { AF_INET, AF_UNSPEC, MSG_OOB, SOCKADDR_IN_LEN } from '../spec/constants.js';
 import { moveAddrToKernel } from './addr.js';
+import { in4View } from '../spec/inet6.js';
 import { addrType, routeConnect } from './addrtype.js';
 import { withBound } from './bind.js';
 import { lookupSock } from './fd.js';
@@ -51,6 +52,7 @@ export function sendStep(s: State, c: SendCall): Outcome[] {
     if (copy) return [withBound(fail(s, copy === 'EFAULT' ? 'sendto/EFAULT' : 'sendto/EINVAL-addrlen', copy), sock)];
   }
   if (sock.proto === 'tcp') return tcpSendStep(s, p, id, sock, c.data, c.flags);
+  if (sock.family === 'inet6') throw new Error('model: the UDP data path of AF_INET6 sockets is not modelled yet');
   // inet_send_prepare → inet_autobind: the port is taken before udp_sendmsg looks at anything.
   const hole = sock.port === 0 ? udpHole(s, id, sock.addr) : undefined;
   const bound = { addr: sockName(sock).addr, port: hole ?? sock.sport };
@@ -78,7 +80,7 @@ export function sendStep(s: State, c: SendCall): Outcome[] {
     // "if (usin->sin_family != AF_INET) { if (usin->sin_family != AF_UNSPEC) return -EAFNOSUPPORT; }"
     if (dest.family !== AF_INET && dest.family !== AF_UNSPEC) return [err('sendto/EAFNOSUPPORT', 'EAFNOSUPPORT')];
     if (dest.port === 0) return [err('sendto/EINVAL-port0', 'EINVAL')];
-    dst = { addr: dest.addr, port: dest.port };
+    dst = { addr: in4View(dest), port: dest.port };
   } else {
     if (sock.st !== 'ESTABLISHED' || sock.remote === null) return [err(`${p}/EDESTADDRREQ`, 'EDESTADDRREQ')];
     // udp_sendmsg: "if (connected) rt = sk_dst_check(sk, 0)"; with a cached route fl4 stays

@@ -2,7 +2,8 @@
  * Encodes a Call into the shim's argument slots (a Float64Array shared across calls, so
  * the hot path allocates nothing). The layouts mirror the A_* comments in shim.c.
  */
-import { DATA_MAX, type AddrIn, type AddrOut, type Call, type Op, type Ptr } from '../../spec/call.js';
+import { actingCall, DATA_MAX, type AddrIn, type AddrOut, type Call, type Op, type Ptr } from '../../spec/call.js';
+import { isV6Text, parseIpv6, sockaddrBytes } from '../../spec/inet6.js';
 import { SOCKETCALL_NARGS, SOCKETCALL_NUM } from '../../spec/constants.js';
 
 const MAP_FIXED = 0x10;
@@ -68,12 +69,30 @@ function addrIn(a: Float64Array, x: AddrIn): string | undefined {
     a[3] = a[4] = a[5] = 0;
     return undefined;
   }
+  a[3] = x.family;
+  a[5] = x.port;
+  if (isV6Text(x.addr)) {
+    // A sockaddr_in6: the session puts its bytes (addrInBytes) in the out buffer.
+    if (parseIpv6(x.addr) === undefined) return `address '${x.addr}' is not IPv6 text`;
+    a[4] = -1;
+    return undefined;
+  }
   const ip = parseIpv4(x.addr);
   if (ip < 0) return `address '${x.addr}' is not a dotted quad`;
-  a[3] = x.family;
   a[4] = ip;
-  a[5] = x.port;
   return undefined;
+}
+
+/**
+ * The address buffer of a bind, connect or sendto (also carried by socketcall) whose
+ * address is IPv6 text, which the shim takes from the out buffer's first 128 bytes
+ * (a[4] = -1, see addrIn); undefined for every other call.
+ */
+export function addrInBytes(call: Call): Uint8Array | undefined {
+  const c = actingCall(call);
+  if (c.op !== 'bind' && c.op !== 'connect' && c.op !== 'sendto') return undefined;
+  if (c.addr.ptr !== 'ok' || !isV6Text(c.addr.addr)) return undefined;
+  return sockaddrBytes(c.addr);
 }
 
 function addrOut(a: Float64Array, x: AddrOut, flags: number): void {

@@ -79,7 +79,8 @@ enum { A_FD = 0, A_1, A_2, A_3, A_4, A_5, A_SC, A_DEADLINE, A_DLEN, A_MFLAGS, A_
  * (which lands at out, its length in res[R_ADDRLEN]). */
 #define DATA_OFF 128
 #define DATA_MAX 128
-/* AddrIn (bind, connect): a[1] ptr kind, a[2] len, a[3] family, a[4] addr (host order), a[5] port. */
+/* AddrIn (bind, connect): a[1] ptr kind, a[2] len, a[3] family, a[4] addr (host order), a[5] port;
+ * a[4] = -1: the whole 128-byte buffer (a sockaddr_in6) is given in out[0..128). */
 /* AddrOut (accept*, get*name): a[1] ptr kind, a[2] lenptr kind, a[3] len, a[4] accept4 flags. */
 /* setsockopt: a[1] level, a[2] name, a[3] the int value, a[4] optlen, a[5] optval ptr kind.
  * getsockopt: a[1] level, a[2] name, a[3] optval ptr kind, a[4] optlen ptr kind, a[5] *optlen
@@ -88,7 +89,8 @@ enum { A_FD = 0, A_1, A_2, A_3, A_4, A_5, A_SC, A_DEADLINE, A_DLEN, A_MFLAGS, A_
 enum { PTR_OK = 0, PTR_NULL = 1, PTR_BAD = 2 };
 
 /* Result slots. */
-enum { R_RET = 0, R_ERRNO, R_ADDRLEN, R_BLOCKED, R_BOUND, R_BOUND_ADDR, R_BOUND_PORT, R_COUNT };
+enum { R_RET = 0, R_ERRNO, R_ADDRLEN, R_BLOCKED, R_BOUND, R_BOUND_ADDR, R_BOUND_PORT, R_BOUND6, R_COUNT = R_BOUND6 + 4 };
+#define SOCKSPEC_BOUND6 1  /* AF_INET6 local addresses are reported too (R_BOUND6) */
 #include "../cbound.h"  /* bound_from: after the R_* slots it fills */
 /* res[R_BLOCKED]: the call returned; it was interrupted at its deadline; the timer could
  * not be armed; the file's flags could not be restored after ss_try's non-blocking attempt. */
@@ -552,9 +554,14 @@ static void report_bound(int fd, int32_t *res)
   bound_from(getsockname(fd, (struct sockaddr *)&ss, &sl) == 0, &ss, res);
 }
 
-/* Builds the AddrIn buffer: 128 zero bytes, family, big-endian port, address. */
-static void addr_in(const double *a, uint8_t *buf)
+/* Builds the AddrIn buffer: 128 zero bytes, family, big-endian port, address; or, when
+ * a[A_4] is -1, the buffer the caller left in out[0..128). */
+static void addr_in(const double *a, const uint8_t *out, uint8_t *buf)
 {
+  if (a[A_4] < 0) {
+    memcpy(buf, out, sizeof(struct sockaddr_storage));
+    return;
+  }
   memset(buf, 0, sizeof(struct sockaddr_storage));
   uint16_t fam = (uint16_t)(int64_t)a[A_3];
   uint16_t port = htons((uint16_t)(int64_t)a[A_5]);
@@ -637,10 +644,10 @@ static long addr_out_exec(int op, int fd, const double *a, uint8_t *out, int32_t
 
 /* bind and connect (connect under the timer when a deadline is given; with `try`, only if
  * it will not sleep, else *deferred is set); both report the local address afterwards. */
-static long addr_in_exec(int op, int fd, const double *a, int32_t *res, int *err, int try, int *deferred)
+static long addr_in_exec(int op, int fd, const double *a, const uint8_t *out, int32_t *res, int *err, int try, int *deferred)
 {
   uint8_t in[sizeof(struct sockaddr_storage)] __attribute__((aligned(8)));
-  addr_in(a, in);
+  addr_in(a, out, in);
   void *p = ptr_of(a[A_1], in);
   socklen_t len = (socklen_t)(int32_t)(int64_t)a[A_2];
   int sc = (int)a[A_SC];
@@ -871,7 +878,7 @@ static long send_exec(int op, int fd, const double *a, uint8_t *out, int32_t *re
   if (n > DATA_MAX) n = DATA_MAX;
   if (op == OP_SEND) r = send(fd, out + DATA_OFF, n, flags);
   else {
-    addr_in(a, in);
+    addr_in(a, out, in);
     r = sendto(fd, out + DATA_OFF, n, flags, ptr_of(a[A_1], in), (socklen_t)(int32_t)(int64_t)a[A_2]);
   }
   if (r < 0) *err = errno;
@@ -922,7 +929,7 @@ static int run(int op, const double *a, uint8_t *out, int32_t *res, int try)
     break;
   case OP_BIND:
   case OP_CONNECT:
-    r = addr_in_exec(op, fd, a, res, &err, try, &deferred);
+    r = addr_in_exec(op, fd, a, out, res, &err, try, &deferred);
     break;
   case OP_SOCKET:
     r = x_socket((int)(int64_t)a[A_FD], (int)(int64_t)a[A_1], (int)(int64_t)a[A_2], (int)a[A_SC]);

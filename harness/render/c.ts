@@ -5,7 +5,8 @@
  * two can be compared line by line. Pure: returns the source text.
  */
 import { DATA_MAX, type AddrIn, type AddrOut, type Call, type OptOut, type Ptr } from '../../spec/call.js';
-import { F_DUPFD, F_GETFD, F_GETFL, SOCKADDR_STORAGE_LEN } from '../../spec/constants.js';
+import { F_DUPFD, F_GETFD, F_GETFL, SOCKADDR_IN6_LEN, SOCKADDR_STORAGE_LEN } from '../../spec/constants.js';
+import { isV6Text, sockaddrBytes, type SockaddrFields } from '../../spec/inet6.js';
 import { renderCall } from './call.js';
 import { REVENTS_UNTOUCHED } from '../../spec/observed.js';
 import { F_DUPFD_CLOEXEC } from './names.js';
@@ -37,10 +38,21 @@ function ptrExpr(p: Ptr, ok: string): string {
 /** Declarations and the (pointer, length) arguments for an address going in. */
 function addrIn(a: AddrIn): { decl: string; args: string } {
   if (a.ptr !== 'ok') return { decl: '', args: `${ptrExpr(a.ptr, '')}, ${cLen(a.len)}` };
+  if (isV6Text(a.addr)) return { decl: `    struct sockaddr_storage ss;
+${sin6Decl(a, '&ss')}`, args: `(struct sockaddr *)&ss, ${cLen(a.len)}` };
   const ip = a.addr.split('.').map((x) => Number(x) & 0xff).join(', ');
   const decl = `    struct sockaddr_storage ss;\n    static const unsigned char ip[4] = {${ip}};\n` +
     `    fill_in(&ss, ${a.family & 0xffff}, ${a.port & 0xffff}, ip);\n`;
   return { decl, args: `(struct sockaddr *)&ss, ${cLen(a.len)}` };
+}
+
+/** A sockaddr_in6 (IPv6 address text) as the 28 bytes the adapter builds, copied into a zeroed sockaddr_storage at `dst`. */
+function sin6Decl(a6: SockaddrFields, dst: string): string {
+  const b = Array.from(sockaddrBytes(a6).subarray(0, SOCKADDR_IN6_LEN), (x) => `0x${x.toString(16).padStart(2, '0')}`).join(', ');
+  return `    static const unsigned char sa[${SOCKADDR_IN6_LEN}] = {${b}};
+    memset(${dst}, 0, sizeof(struct sockaddr_storage));
+    memcpy(${dst}, sa, sizeof sa);
+`;
 }
 
 /** Declarations and the (pointer, length pointer) arguments for an address coming out. */
@@ -212,7 +224,8 @@ function socketcallCode(c: Extract<Call, { op: 'socketcall' }>): CallCode {
     case 'bind':
     case 'connect': {
       const a = inner.addr;
-      if (a.ptr === 'ok') {
+      if (a.ptr === 'ok' && isV6Text(a.addr)) decl += sin6Decl(a, '(struct sockaddr_storage *)lo');
+      else if (a.ptr === 'ok') {
         const ip = a.addr.split('.').map((x) => Number(x) & 0xff).join(', ');
         decl += `    static const unsigned char ip[4] = {${ip}};\n    fill_in((struct sockaddr_storage *)lo, ${a.family & 0xffff}, ${a.port & 0xffff}, ip);\n`;
       }

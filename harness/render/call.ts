@@ -15,10 +15,15 @@ function pointer(p: Exclude<Ptr, 'ok'>): string {
   return p === 'null' ? 'NULL' : '<bad ptr>';
 }
 
-/** A sockaddr going in: `{AF_INET, 127.0.0.1:5000}, 16`, `NULL, 16` or `<bad ptr>, 16`. */
+/**
+ * A sockaddr going in: `{AF_INET, 127.0.0.1:5000}, 16`, `{AF_INET6, [::1]:5000}, 28` (with
+ * `%scope` and `flowinfo=` when nonzero), `NULL, 16` or `<bad ptr>, 16`.
+ */
 function addrIn(a: AddrIn): string {
-  const buf = a.ptr === 'ok' ? `{${domainName(a.family)}, ${a.addr}:${a.port}}` : pointer(a.ptr);
-  return `${buf}, ${a.len}`;
+  if (a.ptr !== 'ok') return `${pointer(a.ptr)}, ${a.len}`;
+  const host = a.addr.includes(':') ? `[${a.addr}${a.scope_id ? `%${a.scope_id}` : ''}]` : a.addr;
+  const flow = a.flowinfo ? `, flowinfo=${a.flowinfo}` : '';
+  return `{${domainName(a.family)}, ${host}:${a.port}${flow}}, ${a.len}`;
 }
 
 /**

@@ -1,0 +1,139 @@
+/**
+ * AF_INET and AF_INET6 sockets side by side. A socket keeps its addresses as text of its
+ * own family: dotted quads for AF_INET, canonical IPv6 text for AF_INET6 (v4-mapped as
+ * '::ffff:a.b.c.d', see spec/inet6.ts). IPv4 traffic of an AF_INET6 socket goes through
+ * the IPv4 code with the mapped addresses (tcp_v6_connect → tcp_v4_connect,
+ * __ip6_datagram_connect → __ip4_datagram_connect), and a connection's endpoints are
+ * compared by `key`, in which a mapped address is its IPv4 address. Pure functions.
+ */
+import { mappedV4 } from '../spec/inet6.js';
+import { sockets, type Sock, type State } from './state.js';
+
+export type Family = 'inet' | 'inet6';
+
+/** The wildcard address of a family: INADDR_ANY or in6addr_any. */
+export function anyAddr(f: Family): string {
+  return f === 'inet' ? '0.0.0.0' : '::';
+}
+
+/** An address comparable across families: a v4-mapped address is its IPv4 address. */
+export function key(a: string): string {
+  return mappedV4(a) ?? a;
+}
+
+/** True for IPv4 traffic (a dotted key). */
+export function isV4Key(a: string): boolean {
+  return !a.includes(':');
+}
+
+/** `a` (a key or text of either family) as socket `sk` stores it: mapped for AF_INET6 ('0.0.0.0' is '::' there). */
+export function asFamily(f: Family, a: string): string {
+  if (f === 'inet') return key(a);
+  if (a === '0.0.0.0') return '::';
+  return isV4Key(a) ? `::ffff:${a}` : a;
+}
+
+/**
+ * inet_rcv_saddr of a socket, the IPv4 address the IPv4 code sees: an AF_INET6 socket's is
+ * 0 for '::' (and '::ffff:0.0.0.0'), the mapped address for a v4-mapped bind, and
+ * LOOPBACK4_IPV6 (127.0.0.6) for any other IPv6 address (__inet6_bind: "ipv4 addr of the
+ * socket is invalid", and such a bind makes the socket IPv6-only).
+ */
+export function v4Rcv(sk: Sock): string {
+  if (sk.family === 'inet') return sk.addr;
+  if (sk.addr === '::') return '0.0.0.0';
+  return mappedV4(sk.addr) ?? '127.0.0.6';
+}
+
+/**
+ * inet_saddr of a socket, the IPv4 source the IPv4 code uses: an AF_INET6 socket's is its
+ * v4-mapped source, LOOPBACK4_IPV6 after a bind to another specific address (which makes
+ * it IPv6-only), and 0 otherwise, also after an IPv6 connect chose ::1 as its source
+ * (ip6_datagram_dst_update and tcp_v6_connect set only inet_rcv_saddr).
+ */
+export function v4Saddr(sk: Sock): string {
+  if (sk.family === 'inet') return sk.saddr;
+  const m = mappedV4(sk.saddr);
+  if (m !== undefined) return m;
+  return sk.saddr !== '::' && sk.v6only && sk.addrLock ? '127.0.0.6' : '0.0.0.0';
+}
+
+/** ipv6_only_sock: AF_INET6 with sk_ipv6only set (IPV6_V6ONLY, or a bind to a non-mapped specific address). */
+export function ipv6Only(sk: Sock): boolean {
+  return sk.family === 'inet6' && sk.v6only;
+}
+
+/** The IPv6 address type classes the model tells apart (ipv6_addr_type). */
+export type V6Type = 'ANY' | 'MAPPED' | 'LOOPBACK' | 'LINKLOCAL' | 'MULTICAST' | 'UNICAST';
+
+/** ipv6_addr_type of canonical IPv6 text. */
+export function v6Type(a: string): V6Type {
+  if (a === '::') return 'ANY';
+  if (mappedV4(a) !== undefined) return 'MAPPED';
+  if (a === '::1') return 'LOOPBACK';
+  if (/^ff/i.test(a)) return 'MULTICAST';
+  if (/^fe[89ab]/i.test(a)) return 'LINKLOCAL';
+  return 'UNICAST';
+}
+
+/** __ipv6_addr_needs_scope_id: link-local unicast, and multicast of interface- or link-local scope. */
+export function needsScope(a: string): boolean {
+  const t = v6Type(a);
+  return t === 'LINKLOCAL' || (t === 'MULTICAST' && /^ff[0-9a-f][12]:/i.test(a));
+}
+
+/**
+ * inet_rcv_saddr_equal(sk, sk2, match_wildcard=true), `sk` about to own `addr` with
+ * `v6only`: ipv4_rcv_saddr_equal for an AF_INET `sk`, ipv6_rcv_saddr_equal for an
+ * AF_INET6 one (inet6_rcv_saddr(sk2) is NULL for an AF_INET sk2, which then counts as
+ * mapped).
+ */
+export function rcvSaddrEqual(fam: Family, addr: string, v6only: boolean, sk2: Sock): boolean {
+  const sk2Only = ipv6Only(sk2);
+  const v4eq = (a: string, b: string): boolean => !sk2Only && (a === b || a === '0.0.0.0' || b === '0.0.0.0');
+  if (fam === 'inet') return v4eq(addr, v4Rcv(sk2));
+  const t1 = v6Type(addr);
+  const t2: V6Type = sk2.family === 'inet6' ? v6Type(sk2.addr) : 'MAPPED';
+  if (t1 === 'MAPPED' && t2 === 'MAPPED') return v4eq(key(addr), v4Rcv(sk2));
+  if (t1 === 'ANY' && t2 === 'ANY') return true;
+  if (t2 === 'ANY' && !(sk2Only && t1 === 'MAPPED')) return true;
+  if (t1 === 'ANY' && !(v6only && t2 === 'MAPPED')) return true;
+  return sk2.family === 'inet6' && addr === sk2.addr;
+}
+
+/**
+ * The listener a SYN to `dst` (a key) reaches on `port`. IPv4 (__inet_lookup_listener):
+ * AF_INET sockets and AF_INET6 ones that are not IPv6-only, by their inet_rcv_saddr, the
+ * exact address before the wildcard. IPv6 (inet6_lookup_listener): AF_INET6 sockets bound
+ * to the address, else to '::'.
+ */
+export function findListener(s: State, dst: string, port: number): number | undefined {
+  let wild: number | undefined;
+  const v4 = isV4Key(dst);
+  for (const [id, o] of sockets(s)) {
+    if (o.proto !== 'tcp' || o.st !== 'LISTEN' || o.port !== port) continue;
+    let a: string;
+    if (v4) {
+      if (ipv6Only(o)) continue;
+      a = v4Rcv(o);
+      if (a === dst) return id;
+      if (a === '0.0.0.0') wild = id;
+    } else {
+      if (o.family !== 'inet6') continue;
+      a = o.addr;
+      if (a === dst) return id;
+      if (a === '::') wild = id;
+    }
+  }
+  return wild;
+}
+
+/**
+ * Refuses (throws) a handshake the model does not follow: sk_clone_lock copies
+ * icsk_af_ops, so an ipv6_mapped listener's IPv6 children keep it and send their segments
+ * down the IPv4 path, where they never arrive (measured on 6.18: the client never receives
+ * the child's data). The generator never makes such a listener (harness/template.ts).
+ */
+export function refuseMappedListener(l: Sock, dst: string): void {
+  if (l.afMapped && !isV4Key(dst)) throw new Error('model: an IPv6 connection to a listener whose icsk_af_ops is ipv6_mapped is not modelled');
+}
