@@ -9,12 +9,13 @@ import { AF_INET, AF_INET6, AF_UNIX, AF_VSOCK, SOCK_DGRAM, SOCK_STREAM } from '.
 
 /**
  * AF_INET6 is modelled for TCP and UDP over ::1 and v4-mapped addresses (lifecycle, options,
- * the TCP data path) except: flow labels (IPV6_FLOWINFO_SEND, flowlabel managers; a nonzero
+ * the data path) except: flow labels (IPV6_FLOWINFO_SEND, flowlabel managers; a nonzero
  * sin6_flowinfo is only ever ignored), scope ids on real link-local interfaces (the namespace
- * has lo only: link-local binds and connects fail, and only lo's index 1 is ever given as a
- * scope id), multicast groups of wider than link scope, IPv6 options other than IPV6_V6ONLY,
- * and the UDP data path of AF_INET6 sockets (the generator sends and receives on AF_INET UDP
- * sockets only; those do reach AF_INET6 dual-stack receivers).
+ * has lo only: link-local binds, connects and sends fail, and only lo's index 1 is ever
+ * given as a scope id), IPv6 multicast (groups are bound only at link scope and never sent
+ * to: no route on lo), IPv6 options other than IPV6_V6ONLY (and the SOL_IP level of
+ * AF_INET6 sockets), IPV6_ADDRFORM, and an IPv6 connection to a listener whose icsk_af_ops
+ * is still ipv6_mapped (never generated; model/family.ts refuseMappedListener).
  */
 export const FAMILIES = [
   { name: 'AF_INET', domain: AF_INET, modelled: true },

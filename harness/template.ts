@@ -11,8 +11,7 @@ import { lowestFreeFd, sockName, type Sock } from '../model/state.js';
 /**
  * Which sockets a role picks from (any socket when none has the role):
  * listener: TCP in LISTEN; idle: TCP or UDP in CLOSE without a port; tcpIdle: TCP in
- * CLOSE; connected: has a peer address; udp: any AF_INET UDP socket (the UDP data path of
- * AF_INET6 sockets is not modelled yet); tcpRecv: any TCP socket;
+ * CLOSE; connected: has a peer address; udp: any UDP socket; tcpRecv: any TCP socket;
  * tcpReadable: a TCP socket with bytes queued (else as tcpRecv); tcpSend: a TCP socket a
  * send may target (see tcpSendable); tcpPeer: one of those that has a peer to send to
  * (else as tcpSend). The data calls' roles never fall back to other sockets: with none,
@@ -92,7 +91,7 @@ const ROLES: Record<Role, (o: Sock, s: State) => boolean> = {
   idle: (o) => o.st === 'CLOSE' && o.port === 0,
   tcpIdle: (o) => o.proto === 'tcp' && o.st === 'CLOSE',
   connected: (o) => o.remote !== null,
-  udp: (o) => o.proto === 'udp' && o.family === 'inet',
+  udp: (o) => o.proto === 'udp',
   tcpRecv: (o) => o.proto === 'tcp',
   tcpReadable: (o) => o.proto === 'tcp' && o.stream.length > 0,
   tcpSend: (o, s) => tcpSendable(s, o),

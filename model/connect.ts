@@ -12,9 +12,9 @@ import type { ErrnoName } from '../spec/errno.js';
 import type { PortHole } from '../spec/expected.js';
 import { AF_INET, AF_INET6, AF_UNSPEC, O_NONBLOCK, SIN6_LEN_RFC2133, SOCKADDR_IN6_LEN, SOCKADDR_IN_LEN } from '../spec/constants.js';
 import { in4View, in6View, mappedV4 } from '../spec/inet6.js';
-import { asFamily, findListener, ipv6Only, isV4Key, key, needsScope, refuseMappedListener, v4Saddr, v6Type } from './family.js';
+import { asFamily, findListener, ipv6Only, isV4Key, key, needsScope, refuseMappedListener, routeFrom, v6Type } from './family.js';
 import { moveAddrToKernel } from './addr.js';
-import { addrType, routeConnect } from './addrtype.js';
+import { routeConnect } from './addrtype.js';
 import { LOOPBACK_IFINDEX, withBound } from './bind.js';
 import { lookupFile } from './fd.js';
 import { fail, type Outcome } from './outcome.js';
@@ -233,19 +233,6 @@ function tcpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
   }
 }
 
-/**
- * ip_route_connect for the IPv4 view of `sk` (family.ts). An AF_INET6 socket bound to a
- * v4-mapped multicast or limited-broadcast address has it as its inet_saddr too
- * (__inet6_bind sets both, where __inet_bind clears inet_saddr for such addresses), and
- * __ip_route_output_key refuses such a source: "if (ipv4_is_multicast(fl4->saddr) ||
- * ipv4_is_lbcast(fl4->saddr) || ipv4_is_zeronet(fl4->saddr)) goto out" with -EINVAL.
- */
-function mappedRoute(dst: string, sk: Sock, proto: 'tcp' | 'udp'): ReturnType<typeof routeConnect> | { errno: 'EINVAL' } {
-  const src = v4Saddr(sk);
-  if (src !== '0.0.0.0' && (addrType(src) === 'MULTICAST' || src === '255.255.255.255')) return { errno: 'EINVAL' };
-  return routeConnect(dst, src, proto);
-}
-
 /** Where a TCP connect goes: the route (keys), or the outcome that ends the call. */
 type Target = { route: { daddr: string; saddr: string } } | { out: Outcome };
 
@@ -290,7 +277,7 @@ function tcpV6Target(s: State, id: number, sk: Sock, a: ConnectCall['addr'] & { 
   }
   if (t === 'MAPPED') {
     if (ipv6Only(sk)) return { out: same(s, sk, 'connect/tcp6-ENETUNREACH-v6only', 'ENETUNREACH') };
-    const route = mappedRoute(key(daddr), sk, 'tcp');
+    const route = routeFrom(key(daddr), sk, 'tcp');
     if ('errno' in route) {
       // tcp_v4_connect failed: "icsk->icsk_af_ops = &ipv6_specific".
       const next = sk.afMapped ? produce(s, (d) => { (d.objs[id] as Sock).afMapped = false; }) : s;
@@ -377,7 +364,7 @@ function udpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
   // __ip4_datagram_connect (for an AF_INET6 socket with its IPv4 view, family.ts).
   if (v4.len < SOCKADDR_IN_LEN) return refuse('connect/udp-EINVAL-len', 'EINVAL');
   if (v4.family !== AF_INET) return refuse('connect/udp-EAFNOSUPPORT', 'EAFNOSUPPORT');
-  const route = mappedRoute(v4.addr, sk, 'udp');
+  const route = routeFrom(v4.addr, sk, 'udp');
   // __ip4_datagram_connect: sk_dst_reset, then ip_route_connect writes the target into the
   // socket's flow key (inet->cork.fl) before it fails, and nothing restores it: a later
   // send on the still-connected socket may go there (see Sock.flow).

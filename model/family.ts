@@ -7,6 +7,7 @@
  * compared by `key`, in which a mapped address is its IPv4 address. Pure functions.
  */
 import { mappedV4 } from '../spec/inet6.js';
+import { addrType, routeConnect } from './addrtype.js';
 import { sockets, type Sock, type State } from './state.js';
 
 export type Family = 'inet' | 'inet6';
@@ -137,3 +138,17 @@ export function findListener(s: State, dst: string, port: number): number | unde
 export function refuseMappedListener(l: Sock, dst: string): void {
   if (l.afMapped && !isV4Key(dst)) throw new Error('model: an IPv6 connection to a listener whose icsk_af_ops is ipv6_mapped is not modelled');
 }
+
+/**
+ * ip_route_connect for the IPv4 view of `sk` (family.ts). An AF_INET6 socket bound to a
+ * v4-mapped multicast or limited-broadcast address has it as its inet_saddr too
+ * (__inet6_bind sets both, where __inet_bind clears inet_saddr for such addresses), and
+ * __ip_route_output_key refuses such a source: "if (ipv4_is_multicast(fl4->saddr) ||
+ * ipv4_is_lbcast(fl4->saddr) || ipv4_is_zeronet(fl4->saddr)) goto out" with -EINVAL.
+ */
+export function routeFrom(dst: string, sk: Sock, proto: 'tcp' | 'udp'): ReturnType<typeof routeConnect> | { errno: 'EINVAL' } {
+  const src = v4Saddr(sk);
+  if (src !== '0.0.0.0' && (addrType(src) === 'MULTICAST' || src === '255.255.255.255')) return { errno: 'EINVAL' };
+  return routeConnect(dst, src, proto);
+}
+

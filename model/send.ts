@@ -10,10 +10,11 @@
 import { produce } from 'immer';
 import type { AddrIn, Call } from '../spec/call.js';
 import type { ErrnoName } from '../spec/errno.js';
-import { AF_INET, AF_UNSPEC, MSG_OOB, SOCKADDR_IN_LEN } from '../spec/constants.js';
+import { AF_INET, AF_INET6, AF_UNSPEC, MSG_OOB, SIN6_LEN_RFC2133, SOCKADDR_IN_LEN } from '../spec/constants.js';
 import { moveAddrToKernel } from './addr.js';
-import { in4View } from '../spec/inet6.js';
-import { addrType, routeConnect } from './addrtype.js';
+import { in4View, in6View, mappedV4 } from '../spec/inet6.js';
+import { ipv6Only, key, routeFrom } from './family.js';
+import { addrType } from './addrtype.js';
 import { withBound } from './bind.js';
 import { lookupSock } from './fd.js';
 import { fail, type Outcome } from './outcome.js';
@@ -32,6 +33,7 @@ export const SEND_RULES = [
   ...rulesFor('send'), ...rulesFor('sendto'),
   ...TCP_SEND_RULE_SUFFIXES.map((r) => `send/${r}` as const), ...TCP_SEND_RULE_SUFFIXES.map((r) => `sendto/${r}` as const),
   'sendto/EINVAL-addrlen', 'sendto/EFAULT', 'sendto/EINVAL-short', 'sendto/EAFNOSUPPORT', 'sendto/EINVAL-port0',
+  'send/EAFNOSUPPORT-mapped-src', 'sendto/EAFNOSUPPORT-mapped-src', 'send/EINVAL-mapped-src', 'sendto/EINVAL-mapped-src', 'sendto/EINVAL-family',
 ] as const;
 
 type SendCall = Extract<Call, { op: 'send' | 'sendto' }>;
@@ -52,7 +54,6 @@ export function sendStep(s: State, c: SendCall): Outcome[] {
     if (copy) return [withBound(fail(s, copy === 'EFAULT' ? 'sendto/EFAULT' : 'sendto/EINVAL-addrlen', copy), sock)];
   }
   if (sock.proto === 'tcp') return tcpSendStep(s, p, id, sock, c.data, c.flags);
-  if (sock.family === 'inet6') throw new Error('model: the UDP data path of AF_INET6 sockets is not modelled yet');
   // inet_send_prepare → inet_autobind: the port is taken before udp_sendmsg looks at anything.
   const hole = sock.port === 0 ? udpHole(s, id, sock.addr) : undefined;
   const bound = { addr: sockName(sock).addr, port: hole ?? sock.sport };
@@ -70,11 +71,26 @@ export function sendStep(s: State, c: SendCall): Outcome[] {
     }),
   });
   const err = (rule: string, errno: ErrnoName): Outcome => out(rule, { ret: -1, errno });
-  // udp_sendmsg: "if (msg->msg_flags & MSG_OOB) return -EOPNOTSUPP;"
-  if (c.flags & MSG_OOB) return [err(`${p}/EOPNOTSUPP-oob`, 'EOPNOTSUPP')];
   let dst: Endpoint;
   /** The send reuses the cached route and goes where the socket's flow key says (Sock.flow). */
   let cached = false;
+  let route: { daddr: string; saddr: string } | { errno: ErrnoName };
+  // udpv6_sendmsg: the destination first; IPv4 ones (AF_INET, v4-mapped) go to udp_sendmsg
+  // with an explicit sockaddr_in (also the peer of a connected socket: no cached route).
+  const six = sock.family === 'inet6' ? udpv6Dest(sock, dest, p) : undefined;
+  if (six !== undefined && 'rule' in six) return [err(six.rule, six.errno)];
+  const v4dest = six === undefined ? dest : 'v4' in six ? six.v4 : null;
+  if (six !== undefined && 'v6' in six) {
+    // ip6_sk_dst_lookup_flow → ip6_dst_lookup_tail: only ::1 is routed; then a v4-mapped
+    // source (np->saddr, also ::ffff:0.0.0.0) cannot reach an IPv6 destination.
+    dst = six.v6;
+    if (dst.addr !== '::1') return [err(`${p}/ENETUNREACH`, 'ENETUNREACH')];
+    if (mappedV4(sock.saddr) !== undefined) return [err(`${p}/EAFNOSUPPORT-mapped-src`, 'EAFNOSUPPORT')];
+    route = { daddr: '::1', saddr: '::1' };
+  } else {
+  // udp_sendmsg: "if (msg->msg_flags & MSG_OOB) return -EOPNOTSUPP;"
+  if (c.flags & MSG_OOB) return [err(`${p}/EOPNOTSUPP-oob`, 'EOPNOTSUPP')];
+  const dest = v4dest;
   if (dest) {
     if (dest.len < SOCKADDR_IN_LEN || dest.ptr !== 'ok') return [err('sendto/EINVAL-short', 'EINVAL')];
     // "if (usin->sin_family != AF_INET) { if (usin->sin_family != AF_UNSPEC) return -EAFNOSUPPORT; }"
@@ -90,9 +106,10 @@ export function sendStep(s: State, c: SendCall): Outcome[] {
   }
   // ip_route_output_flow (the same lookup as ip4_datagram_connect's, see routeConnect);
   // none for a cached route: the flow key's source is the socket's.
-  const route = cached ? { daddr: dst.addr, saddr: sock.saddr } : routeConnect(dst.addr, sock.saddr, 'udp');
-  if ('errno' in route) return [err(route.errno === 'EACCES' ? `${p}/EACCES-broadcast` : `${p}/ENETUNREACH`, route.errno)];
+  route = cached ? { daddr: dst.addr, saddr: sock.saddr } : routeFrom(dst.addr, sock, 'udp');
+  if ('errno' in route) return [err(route.errno === 'EACCES' ? `${p}/EACCES-broadcast` : route.errno === 'EINVAL' ? `${p}/EINVAL-mapped-src` : `${p}/ENETUNREACH`, route.errno)];
   caches = !dest && !cached;
+  }
   // sock_alloc_send_pskb: "err = sock_error(sk)" (read and cleared), then SEND_SHUTDOWN → EPIPE.
   if (sock.err !== null) return [err(`${p}/sock-error`, sock.err)].map((o) => ({ ...o, next: (obs) => produce(o.next(obs), (d) => { (d.objs[id] as Sock).err = null; }) }));
   if (sock.shut & SEND_SHUTDOWN) return [err(`${p}/EPIPE`, 'EPIPE')];
@@ -157,4 +174,50 @@ export function sendStep(s: State, c: SendCall): Outcome[] {
       }
     });
   }
+}
+
+/**
+ * udpv6_sendmsg's destination checks for an AF_INET6 socket: with an address, addr_len <
+ * sizeof(sa_family) is EINVAL, AF_INET6 needs SIN6_LEN_RFC2133 bytes ('::' means ::1, or
+ * 127.0.0.1 v4-mapped when np->saddr is v4-mapped), AF_INET goes to udp_sendmsg as given,
+ * AF_UNSPEC counts as no address, anything else is EINVAL; without one the socket must be
+ * connected (EDESTADDRREQ). A v4-mapped destination goes to udp_sendmsg as a sockaddr_in
+ * (ENETUNREACH on an IPv6-only socket, as for AF_INET); an IPv6 one needs a port (EINVAL).
+ * MSG_OOB is looked at only by udp_sendmsg.
+ */
+function udpv6Dest(sock: Sock, dest: AddrIn | null, p: 'send' | 'sendto'):
+  | { rule: string; errno: ErrnoName }
+  | { v4: AddrIn }
+  | { v6: Endpoint } {
+  let daddr: string;
+  let port: number;
+  let explicit = false;
+  if (dest !== null && (dest.len < 2 || dest.ptr !== 'ok')) return { rule: 'sendto/EINVAL-short', errno: 'EINVAL' };
+  if (dest !== null && dest.ptr === 'ok' && dest.family === AF_INET) {
+    if (ipv6Only(sock)) return { rule: `${p}/ENETUNREACH`, errno: 'ENETUNREACH' };
+    return { v4: dest };
+  }
+  if (dest !== null && dest.ptr === 'ok' && dest.family === AF_INET6) {
+    if (dest.len < SIN6_LEN_RFC2133) return { rule: 'sendto/EINVAL-short', errno: 'EINVAL' };
+    const v = in6View(dest);
+    daddr = v.addr === '::' && mappedV4(sock.saddr) !== undefined ? '::ffff:127.0.0.1' : v.addr;
+    port = dest.port;
+    explicit = true;
+  } else if (dest !== null && dest.ptr === 'ok' && dest.family !== AF_UNSPEC) {
+    return { rule: 'sendto/EINVAL-family', errno: 'EINVAL' };
+  } else {
+    if (sock.st !== 'ESTABLISHED' || sock.remote === null) return { rule: `${p}/EDESTADDRREQ`, errno: 'EDESTADDRREQ' };
+    daddr = sock.remote.addr;
+    port = sock.remote.port;
+    // AF_UNSPEC: "daddr = NULL", so a v4-mapped peer skips the IPv4 arm and is looked up
+    // as an IPv6 route, which does not exist (measured on 6.18: ENETUNREACH).
+    if (dest !== null && mappedV4(daddr) !== undefined) return { rule: `${p}/ENETUNREACH`, errno: 'ENETUNREACH' };
+  }
+  if (mappedV4(daddr) !== undefined) {
+    if (ipv6Only(sock)) return { rule: `${p}/ENETUNREACH`, errno: 'ENETUNREACH' };
+    return { v4: { ptr: 'ok', len: SOCKADDR_IN_LEN, family: AF_INET, addr: key(daddr), port } };
+  }
+  if (explicit && port === 0) return { rule: 'sendto/EINVAL-port0', errno: 'EINVAL' };
+  // "if (ipv6_addr_any(&fl6->daddr)) fl6->daddr.s6_addr[15] = 0x1; /* :: means connect to host */"
+  return { v6: { addr: daddr === '::' ? '::1' : daddr, port } };
 }

@@ -4,17 +4,21 @@
  * must run without a divergence, on the model and on Linux.
  */
 import { describe, expect, it } from 'vitest';
-import type { AddrOut, Call } from '../../spec/call.js';
-import { AF_INET, AF_UNSPEC, IPPROTO_IPV6, IPV6_V6ONLY, SO_DOMAIN, SO_REUSEADDR } from '../../spec/constants.js';
+import type { AddrIn, AddrOut, Call } from '../../spec/call.js';
+import { AF_INET, AF_UNSPEC, IPPROTO_IPV6, IPV6_V6ONLY, MSG_DONTWAIT, MSG_OOB, SO_DOMAIN, SO_REUSEADDR } from '../../spec/constants.js';
 import { runSequence } from '../../harness/runner.js';
 import { modelAdapter } from '../../adapters/model/index.js';
 import { linuxAdapter, linuxAvailable } from '../../adapters/linux/index.js';
-import { accept, bind, close, connect, getpeername, getsockname, getsockopt, inet, listen, setsockopt, tcp, udp } from './helpers.js';
+import { accept, bind, close, connect, getpeername, getsockname, getsockopt, inet, listen, setsockopt, shutdown, tcp, udp } from './helpers.js';
 import { in6, tcp6, udp6, v6only } from './scenarios/inet6.js';
 
 const buf28: AddrOut = { ptr: 'ok', lenPtr: 'ok', len: 28 };
 const names = (fd: number): Call[] => [getsockname(fd, buf28), getpeername(fd, buf28)];
 const gv6 = (fd: number): Call => getsockopt(fd, IPV6_V6ONLY, { level: IPPROTO_IPV6 });
+const sendto = (fd: number, addr: AddrIn, flags = 0): Call => ({ op: 'sendto', fd, data: '6869', flags, addr });
+const send = (fd: number, flags = 0): Call => ({ op: 'send', fd, data: '6869', flags });
+const recvfrom = (fd: number): Call => ({ op: 'recvfrom', fd, len: 64, flags: MSG_DONTWAIT, out: buf28 });
+const recv = (fd: number): Call => ({ op: 'recv', fd, len: 64, flags: MSG_DONTWAIT });
 
 /** Sequences by name; each must run without divergence on both. */
 export const DUAL: Record<string, Call[]> = {
@@ -59,6 +63,26 @@ export const DUAL: Record<string, Call[]> = {
     tcp6(), bind(8, in6('::127.0.0.1', 0)), bind(8, { ...in6('::1', 0), family: AF_INET }), bind(8, { ...in6('::1', 0), family: AF_UNSPEC }),
     bind(8, in6('::1', 80)), bind(8, in6('::', 0)), ...names(8), bind(8, in6('::1', 80)), bind(8, in6('::2', 5001)),
     udp6(), bind(9, in6('ff02::1', 0)), close(9), tcp6(), listen(9), ...names(9), v6only(9),
+  ],
+  'udp data between the families': [
+    udp6(), bind(4, in6('::', 7200)), udp(), udp6(), udp6(),
+    sendto(5, inet('127.0.0.1', 7200)), recvfrom(4), sendto(6, in6('::1', 7200)), recvfrom(4), sendto(6, in6('::ffff:127.0.0.1', 7200)), recvfrom(4),
+    sendto(6, in6('::', 7200)), recvfrom(4), getsockname(6, buf28),
+    sendto(7, in6('::1', 7200), MSG_OOB), sendto(7, in6('::ffff:127.0.0.1', 7200), MSG_OOB), send(7), send(7, MSG_OOB),
+    sendto(7, in6('ff02::1', 9)), sendto(7, in6('fe80::1', 9, { scope: 1 })), sendto(7, in6('::ffff:224.0.0.1', 9)), sendto(7, in6('::ffff:255.255.255.255', 9)),
+    sendto(7, in6('::ffff:10.1.2.3', 9)), sendto(7, in6('::1', 9, { len: 23 })), sendto(7, in6('::1', 9, { len: 24 })), sendto(7, in6('::1', 0)),
+    sendto(7, inet('127.0.0.1', 7200)), recvfrom(4), sendto(7, { ...in6('::1', 7200), family: AF_INET }), recvfrom(4),
+    sendto(7, { ...in6('::1', 7200), family: AF_UNSPEC }),
+  ],
+  'udp6 connected refusals': [
+    udp6(), connect(4, in6('::1', 9)), send(4), send(4), udp6(), connect(5, in6('::ffff:127.0.0.1', 9)), send(5), send(5),
+    udp6(), connect(6, in6('::1', 9)), sendto(6, in6('::1', 10)), send(6), udp6(), bind(7, in6('::ffff:0.0.0.0', 7201)), sendto(6, in6('::1', 7201)), recvfrom(7),
+    udp6(), connect(8, in6('::1', 7200)), sendto(8, inet('127.0.0.1', 7201)), recvfrom(7), shutdown(8, 1), sendto(8, in6('::1', 7201)),
+    udp6(), v6only(9), sendto(9, in6('::ffff:127.0.0.1', 9)), sendto(9, inet('127.0.0.1', 9)),
+  ],
+  'tcp6 data': [
+    tcp6(), bind(4, in6('::', 7300)), listen(4), tcp6(), connect(5, in6('::1', 7300)), accept(4, buf28), send(5), recvfrom(6), send(6), recv(5),
+    tcp(), connect(7, inet('127.0.0.1', 7300)), accept(4, buf28), send(7), recvfrom(8), send(8), recv(7),
   ],
   'options': [
     udp6(), v6only(4, 2), gv6(4), v6only(4, 1, { optlen: 3 }), v6only(4, 1, { optlen: 8 }),

@@ -3,7 +3,7 @@
  * tcpV6Target/udpV6Target, the IPV6_V6ONLY option and the SOL_IPV6 level).
  */
 import type { AddrIn, Call } from '../../../spec/call.js';
-import { AF_INET6, AF_UNSPEC, IPPROTO_IPV6, IPV6_V6ONLY, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_STREAM } from '../../../spec/constants.js';
+import { AF_INET6, AF_UNIX, AF_UNSPEC, IPPROTO_IPV6, IPV6_V6ONLY, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_STREAM } from '../../../spec/constants.js';
 import type { Scenario } from '../scenario.js';
 
 /** A sockaddr_in6 (28 bytes unless `len` says otherwise). */
@@ -15,6 +15,7 @@ export const udp6 = (): Call => ({ op: 'socket', domain: AF_INET6, type: SOCK_DG
 const bind = (fd: number, addr: AddrIn): Call => ({ op: 'bind', fd, addr });
 const connect = (fd: number, addr: AddrIn): Call => ({ op: 'connect', fd, addr });
 const listen = (fd: number, backlog = 0): Call => ({ op: 'listen', fd, backlog });
+const sendto = (fd: number, addr: AddrIn, data = '6869'): Call => ({ op: 'sendto', fd, data, flags: 0, addr });
 export const v6only = (fd: number, value = 1, o: { optlen?: number } = {}): Call => ({ op: 'setsockopt', fd, level: IPPROTO_IPV6, name: IPV6_V6ONLY, value, optlen: o.optlen ?? 4 });
 const s = (...calls: Call[]): Scenario => ({ calls });
 
@@ -35,6 +36,11 @@ export const SCENARIOS: Record<string, Scenario> = {
   'connect/udp6-ENETUNREACH-v6only': s(udp6(), v6only(4), connect(4, in6('::ffff:127.0.0.1', 5000))),
   'connect/udp6-EINVAL-scope': s(udp6(), connect(4, in6('fe80::1', 5000))),
   'connect/udp6-EAFNOSUPPORT-mapped-src': s(udp6(), bind(4, in6('::ffff:127.0.0.1', 0)), connect(4, in6('::1', 5000))),
+  'sendto/EAFNOSUPPORT-mapped-src': s(udp6(), bind(4, in6('::ffff:127.0.0.1', 0)), sendto(4, in6('::1', 5000))),
+  'send/EAFNOSUPPORT-mapped-src': { unreachable: 'a connected AF_INET6 socket with an IPv6 peer has an IPv6 source: a v4-mapped bound socket cannot connect to one (connect/udp6-EAFNOSUPPORT-mapped-src), and neither a later bind (EINVAL) nor an IPv4 connect (which keeps a set source) makes its source v4-mapped' },
+  'sendto/EINVAL-mapped-src': s(udp6(), bind(4, in6('::ffff:224.0.0.1', 0)), sendto(4, in6('::ffff:127.0.0.1', 5000))),
+  'send/EINVAL-mapped-src': { unreachable: 'a socket whose source is a v4-mapped multicast or broadcast address cannot connect (connect/udp6-EINVAL-mapped-src), so a send without an address has no peer (EDESTADDRREQ)' },
+  'sendto/EINVAL-family': s(udp6(), sendto(4, { ptr: 'ok', len: 28, family: AF_UNIX, addr: '::1', port: 5000 })),
   'setsockopt/IPV6_V6ONLY': s(tcp6(), v6only(4)),
   'setsockopt/EINVAL-v6only': s(udp6(), bind(4, in6('::', 0)), v6only(4)),
   'getsockopt/IPV6_V6ONLY': s(tcp6(), bind(4, in6('::1', 0)), { op: 'getsockopt', fd: 4, level: IPPROTO_IPV6, name: IPV6_V6ONLY, opt: { ptr: 'ok', lenPtr: 'ok', len: 4 } }),
