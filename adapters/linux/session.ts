@@ -23,6 +23,8 @@ const B_BLOCKED = 1, B_NO_TIMER = -1, B_FLAGS_LOST = -2;
 const RES_SLOTS = 12;
 /** The longest an accept waits before it counts as blocked (ms); see exec(). */
 const ACCEPT_WAIT_MS = 0.5;
+/** How far past its own timeout a poll or select may run before the deadline interrupts it (see execTimed). */
+const TIMEOUT_BACKSTOP_MS = 5000;
 const ADDR_BUF = 128;
 
 /** ss_open's stages, for error messages (res[1] when it fails). */
@@ -113,8 +115,13 @@ class LinuxSession implements Session {
     // poll and select come here when nothing was ready: with a timeout they wait for it
     // (the generator keeps timeouts below the deadline); without one (poll's negative
     // timeout, select's NULL) they wait as accept does, for the same reason.
-    const waitsForTimeout = (call.op === 'poll' && call.timeout >= 0) || (call.op === 'select' && call.timeout.ptr !== 'null');
-    this.args[A_DEADLINE] = call.op === 'connect' || waitsForTimeout ? this.deadlineMs : Math.min(this.deadlineMs, ACCEPT_WAIT_MS);
+    // A poll or select with a timeout ends by itself: its deadline is only a backstop, well
+    // past the timeout, so that a worker the machine is slow to schedule still sees the
+    // timeout expire rather than the deadline's signal (which would make it EINTR).
+    const timeoutMs = call.op === 'poll' && call.timeout >= 0 ? call.timeout
+      : call.op === 'select' && call.timeout.ptr === 'ok' ? Math.max(0, call.timeout.sec * 1000 + call.timeout.usec / 1000) : undefined;
+    this.args[A_DEADLINE] = timeoutMs !== undefined ? timeoutMs + Math.max(this.deadlineMs, TIMEOUT_BACKSTOP_MS)
+      : call.op === 'connect' ? this.deadlineMs : Math.min(this.deadlineMs, ACCEPT_WAIT_MS);
     const p = new Promise<Observed>((resolve, reject) => {
       this.lib.execAsync(op, this.args, this.out, this.res, (err) => {
         this.inflight = undefined;
