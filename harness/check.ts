@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import type { Adapter } from '../spec/adapter.js';
 import type { Op } from '../spec/call.js';
-import { AF_INET6, SOCK_STREAM } from '../spec/constants.js';
+import { inet6Unusable } from './families.js';
 import { Coverage } from './coverage.js';
 import { caseArb, type Case } from './generate.js';
 import { keyOf, signatureOf } from './expectations.js';
@@ -155,9 +155,9 @@ export async function check(o: CheckOptions): Promise<CheckReport> {
 }
 
 /**
- * Whether `adapter` makes AF_INET6 sockets: socket(AF_INET6, SOCK_STREAM, 0) succeeds in a
- * fresh session (a kernel without IPv6, or a stack built without it, answers EAFNOSUPPORT;
- * the run then generates no AF_INET6 socket, and its summary names the family as not run).
+ * Whether `adapter` runs AF_INET6 sequences in a fresh session (families.ts inet6Unusable:
+ * a kernel without IPv6, or a stack built without it, does not; the run then generates no
+ * AF_INET6 socket, and its summary names the family as not runnable).
  */
 export async function inet6Runnable(adapter: Adapter, deadlineMs: number): Promise<boolean> {
   let session;
@@ -167,8 +167,7 @@ export async function inet6Runnable(adapter: Adapter, deadlineMs: number): Promi
     return false;
   }
   try {
-    const o = await session.exec({ op: 'socket', domain: AF_INET6, type: SOCK_STREAM, protocol: 0 });
-    return o.kind === 'returned' && o.ret >= 0;
+    return (await inet6Unusable(session)) === undefined;
   } finally {
     await session.close();
   }

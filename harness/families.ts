@@ -5,7 +5,7 @@
  * passed over in silence.
  */
 import type { Session } from '../spec/adapter.js';
-import { AF_INET, AF_INET6, AF_UNIX, AF_VSOCK, SOCK_DGRAM, SOCK_STREAM } from '../spec/constants.js';
+import { AF_INET, AF_INET6, AF_UNIX, AF_VSOCK, SOCKADDR_IN6_LEN, SOCK_DGRAM, SOCK_STREAM } from '../spec/constants.js';
 
 /**
  * AF_INET6 is modelled for TCP and UDP over ::1 and v4-mapped addresses (lifecycle, options,
@@ -41,9 +41,30 @@ export async function probeFamilies(session: Session): Promise<Record<string, st
         await session.exec({ op: 'close', fd: o.ret });
       } else parts.push(`${tname} ${o.kind === 'returned' ? o.errno ?? '?' : o.kind}`);
     }
+    if (f.domain === AF_INET6) {
+      const why = await inet6Unusable(session);
+      if (why !== undefined && parts[0] === 'SOCK_STREAM ok') parts.push(`not runnable: ${why}`);
+    }
     out[f.name] = parts.join(', ');
   }
   return out;
+}
+
+/**
+ * Why `session`'s implementation cannot run AF_INET6 sequences (undefined when it can): its
+ * socket(AF_INET6, SOCK_STREAM, 0) fails (IPv6 disabled, a stack built without it), or it
+ * cannot take an IPv6 address (a bind to [::]:0 is answered `unsupported`). Leaves the fd
+ * table as it was.
+ */
+export async function inet6Unusable(session: Session): Promise<string | undefined> {
+  const o = await session.exec({ op: 'socket', domain: AF_INET6, type: SOCK_STREAM, protocol: 0 });
+  if (o.kind !== 'returned' || o.ret < 0) return `socket(AF_INET6) ${o.kind === 'returned' ? o.errno ?? '?' : o.kind}`;
+  try {
+    const b = await session.exec({ op: 'bind', fd: o.ret, addr: { ptr: 'ok', len: SOCKADDR_IN6_LEN, family: AF_INET6, addr: '::', port: 0 } });
+    return b.kind === 'unsupported' ? `IPv6 addresses unsupported (${b.detail})` : undefined;
+  } finally {
+    await session.exec({ op: 'close', fd: o.ret });
+  }
 }
 
 /**
@@ -53,7 +74,8 @@ export async function probeFamilies(session: Session): Promise<Record<string, st
  * modelled but not runnable here, so not generated (harness/check.ts inet6Runnable).
  */
 export function familiesLine(probed: Record<string, string> | undefined): string {
-  const runs = (f: (typeof FAMILIES)[number]): boolean => f.domain === AF_INET || probed === undefined || (probed[f.name] ?? '').startsWith('SOCK_STREAM ok');
+  const runs = (f: (typeof FAMILIES)[number]): boolean => f.domain === AF_INET || probed === undefined
+    || ((probed[f.name] ?? '').startsWith('SOCK_STREAM ok') && !(probed[f.name] ?? '').includes('not runnable'));
   const modelled = FAMILIES.filter((f) => f.modelled && runs(f)).map((f) => f.name).join(', ');
   const dead = FAMILIES.filter((f) => f.modelled && !runs(f)).map((f) => `${f.name} (here: ${probed?.[f.name] ?? '?'})`);
   const rest = FAMILIES.filter((f) => !f.modelled).map((f) => `${f.name}${probed?.[f.name] ? ` (here: ${probed[f.name]})` : ''}`);
