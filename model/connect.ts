@@ -12,7 +12,7 @@ import type { ErrnoName } from '../spec/errno.js';
 import type { PortHole } from '../spec/expected.js';
 import { AF_INET, AF_INET6, AF_UNSPEC, O_NONBLOCK, SIN6_LEN_RFC2133, SOCKADDR_IN6_LEN, SOCKADDR_IN_LEN } from '../spec/constants.js';
 import { in4View, in6View, mappedV4 } from '../spec/inet6.js';
-import { asFamily, findListener, ipv6Only, isV4Key, key, needsScope, refuseMappedListener, routeFrom, v6Type } from './family.js';
+import { asFamily, findListener, ipv6Only, isV4Key, key, needsScope, refuseMappedListener, routeFrom, v4Saddr, v6Type } from './family.js';
 import { moveAddrToKernel } from './addr.js';
 import { routeConnect } from './addrtype.js';
 import { LOOPBACK_IFINDEX, withBound } from './bind.js';
@@ -318,7 +318,7 @@ function udpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
       x.st = 'CLOSE'; x.remote = null;
       // __udp_disconnect → sk_dst_reset.
       x.routeCached = false; x.flow = null;
-      if (!x.addrLock) { x.addr = anyOf(x); x.saddr = anyOf(x); }
+      if (!x.addrLock) { x.addr = anyOf(x); x.saddr = anyOf(x); x.inet4Saddr = ''; }
       if (!x.portLock) { x.port = 0; x.sport = 0; }
     });
     return [to(next, id, 'connect/udp-unspec', { ret: 0 })];
@@ -374,6 +374,7 @@ function udpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
     // __ip4_datagram_connect: source from the route if unset, peer recorded, ESTABLISHED;
     // for an AF_INET6 socket __ip6_datagram_connect's ipv4_connected arm then sets the
     // v4-mapped forms of the three addresses where they were unset.
+    if (x.family === 'inet6' && v4Saddr(x) === '0.0.0.0') x.inet4Saddr = route.saddr;
     if (isAny(x.saddr)) x.saddr = asFamily(x.family, route.saddr);
     if (isAny(x.addr)) x.addr = asFamily(x.family, route.saddr);
     x.remote = { addr: asFamily(x.family, route.daddr), port: v4.port };

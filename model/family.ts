@@ -54,6 +54,7 @@ export function v4Rcv(sk: Sock): string {
  */
 export function v4Saddr(sk: Sock): string {
   if (sk.family === 'inet') return sk.saddr;
+  if (sk.inet4Saddr !== '') return sk.inet4Saddr;
   const m = mappedV4(sk.saddr);
   if (m !== undefined) return m;
   return sk.saddr !== '::' && sk.v6only && sk.addrLock ? '127.0.0.6' : '0.0.0.0';

@@ -45,6 +45,12 @@ export interface Sock {
   afMapped: boolean;
   /** A SYN_SENT socket whose SYN went nowhere (see afMapped): no handshake will ever complete. */
   synLost: boolean;
+  /**
+   * AF_INET6: inet_saddr when it is not derived from the IPv6 source (family.ts v4Saddr):
+   * an IPv4 connect of a socket whose source is ::1 sets it ("if (!inet->inet_saddr)
+   * inet->inet_saddr = fl4->saddr") and leaves the IPv6 source as it was; '' otherwise.
+   */
+  inet4Saddr: string;
   /** file->f_flags (O_RDWR plus O_NONBLOCK and other F_SETFL bits). */
   fileFlags: number;
   ss: SsState;
@@ -196,7 +202,7 @@ export function newSock(proto: 'tcp' | 'udp', fileFlags: number, profile: Profil
   const [rcvbuf, sndbuf] = proto === 'tcp' ? [b.tcpRmem[1], b.tcpWmem[1]] : [b.rmemDefault, b.wmemDefault];
   const any = family === 'inet' ? '0.0.0.0' : '::';
   return {
-    kind: 'socket', proto, family, v6only: false, dev: 0, afMapped: false, synLost: false, fileFlags, ss: 'UNCONNECTED', st: 'CLOSE', addr: any, saddr: any, port: 0, sport: 0,
+    kind: 'socket', proto, family, v6only: false, dev: 0, afMapped: false, synLost: false, inet4Saddr: '', fileFlags, ss: 'UNCONNECTED', st: 'CLOSE', addr: any, saddr: any, port: 0, sport: 0,
     viaBind: false, addrLock: false, portLock: false, remote: null, reuse: false, reuseport: false, keepalive: false,
     nodelay: false, rcvbuf, sndbuf, sndbufHi: sndbuf, sndbufLock: false, backlog: 0, queue: [], peer: null, shut: 0, dead: false, err: null, rq: [], flow: null, routeCached: false, refs: 0,
     stream: '', held: [], unacked: 0, finRcvd: false,

@@ -28,7 +28,7 @@ export function done(sk: Sock): void {
 /** tcp_disconnect's address part: inet_dport = 0 and, unless bound explicitly, inet_reset_saddr. */
 function forgetAddrs(sk: Sock): void {
   sk.remote = null;
-  if (!sk.addrLock) { sk.addr = anyOf(sk); sk.saddr = anyOf(sk); }
+  if (!sk.addrLock) { sk.addr = anyOf(sk); sk.saddr = anyOf(sk); sk.inet4Saddr = ''; }
 }
 
 /**

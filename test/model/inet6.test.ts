@@ -54,6 +54,9 @@ export const DUAL: Record<string, Call[]> = {
     udp6(), connect(10, inet('127.0.0.1', 9)), ...names(10), connect(10, inet('127.0.0.1', 9, 8)),
     udp6(), v6only(11), connect(11, inet('127.0.0.1', 9)), connect(11, in6('::ffff:127.0.0.1', 9)),
     udp6(), connect(12, in6('::ffff:10.1.2.3', 9)), ...names(12),
+    // Connected over IPv6, then over IPv4: the IPv4 connect sets inet_saddr, the IPv6 source stays.
+    udp6(), connect(13, in6('::1', 9)), connect(13, in6('::ffff:127.0.0.1', 9)), ...names(13),
+    connect(13, in6('::ffff:255.255.255.255', 9)), connect(13, inet('224.0.0.1', 9)), ...names(13),
   ],
   'binds': [
     tcp6(), bind(4, in6('::1', 0, { len: 23 })), bind(4, in6('::1', 0, { len: 24 })), ...names(4), gv6(4), v6only(4, 0),
