@@ -1,5 +1,6 @@
 /**
- * recv(2) and recvfrom(2) on AF_INET UDP sockets: __sys_recvfrom (sockfd_lookup_light:
+ * recv(2) and recvfrom(2) on AF_INET and AF_INET6 UDP sockets (udpv6_recvmsg writes a
+ * sockaddr_in6, v4-mapped for an IPv4 source): __sys_recvfrom (sockfd_lookup_light:
  * EBADF, ENOTSOCK; O_NONBLOCK adds MSG_DONTWAIT) → sock_recvmsg → inet_recvmsg →
  * udp_recvmsg → __skb_recv_udp (sock_error first, then the queue, then
  * __skb_wait_for_more_packets: RCV_SHUTDOWN ends the wait with 0) → the copy (a short

@@ -1,5 +1,6 @@
 /**
- * send(2) and sendto(2) on AF_INET UDP sockets: __sys_sendto (sockfd_lookup_light:
+ * send(2) and sendto(2) on AF_INET and AF_INET6 UDP sockets (udpv6_sendmsg's destination
+ * checks first for AF_INET6, see udpv6Dest): __sys_sendto (sockfd_lookup_light:
  * EBADF, ENOTSOCK; move_addr_to_kernel when an address is given) → sock_sendmsg →
  * inet_sendmsg → inet_send_prepare (inet_autobind: an unbound socket gets an ephemeral
  * port before anything else is checked) → udp_sendmsg (EMSGSIZE never: payloads are
