@@ -76,8 +76,29 @@ export interface CheckReport {
  */
 class StopSignal extends Error {}
 
+/**
+ * The calls `adapter` cannot make here, for a caller that did not say (`skip` absent): an
+ * adapter that can tell is asked after one probe session, as `sockspec run` does, so that
+ * worlds and calls it cannot provide (the regular file without sendfile) are not drawn.
+ */
+async function probeSkip(adapter: Adapter, deadlineMs: number): Promise<ReadonlySet<Op> | undefined> {
+  if (adapter.unsupported === undefined) return undefined;
+  try {
+    const probe = await adapter.open({ deadlineMs });
+    await probe.close();
+  } catch {
+    return undefined; // the run's own first open reports why
+  }
+  const m = adapter.unsupported();
+  return m.size > 0 ? new Set(m.keys()) : undefined;
+}
+
 /** Runs the property; resolves with a report (never rejects for a divergence). */
 export async function check(o: CheckOptions): Promise<CheckReport> {
+  if (o.skip === undefined) {
+    const skip = await probeSkip(o.adapter, o.deadlineMs);
+    if (skip !== undefined) o = { ...o, skip };
+  }
   const t0 = performance.now();
   const coverage = new Coverage();
   const progress: Progress = { phase: 'run', sequences: 0, calls: 0, shrinks: 0 };
@@ -102,7 +123,9 @@ export async function check(o: CheckOptions): Promise<CheckReport> {
   let stopped = false;
   const inet6 = o.inet6 ?? await inet6Runnable(o.adapter, o.deadlineMs);
   const prop = fc.asyncProperty(caseArb({ maxLength: o.maxLength, invalid: o.invalid, inet6, ...(o.skip ? { skip: o.skip } : {}) }), async (seq) => {
-    if (harnessError !== undefined) return true;
+    // After a harness error the remaining runs are not generated at all (fast-check would
+    // otherwise draw every one of --runs cases only to skip it).
+    if (harnessError !== undefined) { stopped = true; throw new StopSignal('harness error'); }
     if (stopped || (progress.phase === 'run' && o.shouldStop?.())) { stopped = true; throw new StopSignal('stopped'); }
     const { outcome: r, profile } = await runOneWithProfile(seq);
     if (progress.phase === 'run') {
@@ -137,7 +160,7 @@ export async function check(o: CheckOptions): Promise<CheckReport> {
   };
   if (harnessError !== undefined) report.error = harnessError;
   if (stopped && details.errorInstance instanceof StopSignal) {
-    report.interrupted = true;
+    if (harnessError === undefined) report.interrupted = true;
   } else if (details.failed && details.counterexample) {
     const [c] = details.counterexample;
     const again = await runOneWithProfile(c);

@@ -17,22 +17,42 @@ import { AF_INET, AF_INET6, AF_UNIX, AF_VSOCK, SOCKADDR_IN6_LEN, SOCK_DGRAM, SOC
  * AF_INET6 sockets), IPV6_ADDRFORM, and an IPv6 connection to a listener whose icsk_af_ops
  * is still ipv6_mapped (never generated; model/family.ts refuseMappedListener).
  */
-export const FAMILIES = [
+export const FAMILIES: readonly { name: string; domain: number; modelled: boolean; limits?: string }[] = [
   { name: 'AF_INET', domain: AF_INET, modelled: true },
-  { name: 'AF_INET6', domain: AF_INET6, modelled: true },
-  { name: 'AF_UNIX', domain: AF_UNIX, modelled: false },
-  { name: 'AF_VSOCK', domain: AF_VSOCK, modelled: false },
-] as const;
+  {
+    name: 'AF_INET6', domain: AF_INET6, modelled: true,
+    limits: 'not yet: flow labels, link-local scopes, IPv6 multicast, IPv6 options but IPV6_V6ONLY, IPV6_ADDRFORM',
+  },
+  // model/unix*.ts: the sockets socketpair(2) makes, and abstract names bound to them.
+  {
+    name: 'AF_UNIX', domain: AF_UNIX, modelled: true,
+    limits: 'not yet: socket(AF_UNIX) itself, filesystem names, autobind, listen/accept/connect between unix sockets, sendmsg/recvmsg, SCM_RIGHTS/SCM_CREDENTIALS, MSG_OOB',
+  },
+  {
+    name: 'AF_VSOCK', domain: AF_VSOCK, modelled: true,
+    // model/vsockstate.ts: vsock is not network-namespaced, so nothing that could bind,
+    // listen on a bound socket or connect is ever run.
+    limits: 'unbound sockets only: no bind, listen or connect that could succeed is run (no loopback transport; vsock binds are not namespace-isolated), so accept EAGAIN and data transfer are not reached',
+  },
+];
 
 /**
- * For each family but AF_INET: what socket(family, SOCK_STREAM / SOCK_DGRAM, 0) answers in
- * `session` (each socket made is closed again). The session should be fresh and is left
- * with its initial fd table.
+ * For each family the model does not cover, and for AF_INET6 (which an implementation may
+ * lack): what socket(family, SOCK_STREAM / SOCK_DGRAM, 0) answers in `session` (each socket
+ * made is closed again), for AF_INET6 also why it is not runnable (inet6Unusable). For
+ * AF_VSOCK: its transports as the session's profile states them (no socket is made). The
+ * session should be fresh and is left with its initial fd table.
  */
 export async function probeFamilies(session: Session): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const f of FAMILIES) {
-    if (f.domain === AF_INET) continue;
+    if (f.domain === AF_VSOCK) {
+      const v = session.profile.vsock;
+      out[f.name] = v === undefined ? 'not registered, socket() answers EAFNOSUPPORT'
+        : `transports: guest-to-host${v.loopback ? ', loopback' : ''}${v.h2g ? ', host-to-guest' : ''}${v.dgram ? ', datagram' : ', no datagram (SOCK_DGRAM ENODEV)'}`;
+      continue;
+    }
+    if (f.modelled && f.domain !== AF_INET6) continue;
     const parts: string[] = [];
     for (const [tname, type] of [['SOCK_STREAM', SOCK_STREAM], ['SOCK_DGRAM', SOCK_DGRAM]] as const) {
       const o = await session.exec({ op: 'socket', domain: f.domain, type, protocol: 0 });
@@ -68,16 +88,25 @@ export async function inet6Unusable(session: Session): Promise<string | undefine
 }
 
 /**
- * The summary line: `AF_INET, AF_INET6 modelled and generated; not modelled yet, so not
- * generated: AF_UNIX (here: ...), ...`. A modelled family whose stream socket the
- * implementation does not make (IPv6 disabled, a stack built without it) is named as
- * modelled but not runnable here, so not generated (harness/check.ts inet6Runnable).
+ * The summary line: `AF_INET, AF_INET6, AF_UNIX, AF_VSOCK modelled and generated (AF_INET6:
+ * not yet ...; AF_UNIX: not yet ...; AF_VSOCK: here ..., unbound sockets only ...)`, then the
+ * families not modelled yet, if any. A family modelled in part says what of it is not. A
+ * modelled AF_INET6 whose stream socket the implementation does not make (IPv6 disabled, a
+ * stack built without it), or that cannot take an IPv6 address, is named as modelled but
+ * not runnable here, so not generated (harness/check.ts inet6Runnable).
  */
 export function familiesLine(probed: Record<string, string> | undefined): string {
-  const runs = (f: (typeof FAMILIES)[number]): boolean => f.domain === AF_INET || probed === undefined
-    || ((probed[f.name] ?? '').startsWith('SOCK_STREAM ok') && !(probed[f.name] ?? '').includes('not runnable'));
-  const modelled = FAMILIES.filter((f) => f.modelled && runs(f)).map((f) => f.name).join(', ');
+  const p6 = probed?.['AF_INET6'] ?? '';
+  const runs = (f: (typeof FAMILIES)[number]): boolean => f.domain !== AF_INET6 || probed === undefined
+    || (p6.startsWith('SOCK_STREAM ok') && !p6.includes('not runnable'));
+  const modelled = FAMILIES.filter((f) => f.modelled && runs(f));
+  // AF_INET6's probe only says whether it runs: it is not repeated for a runnable family.
+  const here = (f: (typeof FAMILIES)[number]): string | undefined => f.domain === AF_INET6 ? undefined : probed?.[f.name];
+  const notes = modelled.filter((f) => f.limits !== undefined || here(f) !== undefined)
+    .map((f) => `${f.name}: ${[here(f) ? `here ${here(f)}` : '', f.limits ?? ''].filter((x) => x !== '').join(', ')}`);
   const dead = FAMILIES.filter((f) => f.modelled && !runs(f)).map((f) => `${f.name} (here: ${probed?.[f.name] ?? '?'})`);
   const rest = FAMILIES.filter((f) => !f.modelled).map((f) => `${f.name}${probed?.[f.name] ? ` (here: ${probed[f.name]})` : ''}`);
-  return `${modelled} modelled and generated; ${dead.length > 0 ? `modelled but not runnable here, so not generated: ${dead.join('; ')}; ` : ''}not modelled yet, so not generated: ${rest.join('; ')}`;
+  return `${modelled.map((f) => f.name).join(', ')} modelled and generated${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`
+    + (dead.length > 0 ? `; modelled but not runnable here, so not generated: ${dead.join('; ')}` : '')
+    + (rest.length > 0 ? `; not modelled yet, so not generated: ${rest.join('; ')}` : '');
 }

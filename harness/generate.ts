@@ -5,14 +5,16 @@
  */
 import fc from 'fast-check';
 import type { World } from '../spec/adapter.js';
-import type { AddrOut, Op, OptOut, Timeval } from '../spec/call.js';
+import type { AddrOut, IovIn, IovOut, MsgOut, Offset, Op, OptOut, Ptr, Timeval } from '../spec/call.js';
+import { FILE_FD } from '../spec/file.js';
 import {
   AF_INET, AF_INET6, AF_UNIX, AF_UNSPEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_IPV6, IPPROTO_TCP, IPV6_V6ONLY, SOCK_PACKET,
-  IPPROTO_UDP, O_NONBLOCK, O_RDWR, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_RAW, SOCK_STREAM, SOL_SOCKET, SO_ACCEPTCONN,
-  SO_DOMAIN, SO_ERROR, SO_KEEPALIVE, SO_PROTOCOL, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, SO_TYPE, TCP_NODELAY,
-  SOCKETCALL_NUM, MSG_DONTWAIT, MSG_NOSIGNAL, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLRDBAND, POLLRDHUP, POLLWRBAND,
+  IPPROTO_UDP, O_NONBLOCK, O_RDWR, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_RAW, SOCK_SEQPACKET, SOCK_STREAM, SOL_SOCKET, SO_ACCEPTCONN,
+  SO_DOMAIN, SO_ERROR, SO_KEEPALIVE, SO_LINGER, SO_PROTOCOL, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, SO_TYPE, TCP_NODELAY,
+  SOCKETCALL_NUM, MSG_CMSG_COMPAT, MSG_DONTWAIT, MSG_NOSIGNAL, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLRDBAND, POLLRDHUP, POLLWRBAND,
 } from '../spec/constants.js';
-import type { AddrInT, FdRef, FdSetT, InnerTemplate, Role, Template } from './template.js';
+import type { AddrInT, FdRef, FdSetT, InnerTemplate, MsgInT, Role, Template } from './template.js';
+import { vsockEntries } from './genvsock.js';
 
 export interface GenOptions {
   maxLength: number;
@@ -45,6 +47,19 @@ export function validSocketArb(inet6 = true): fc.Arbitrary<Extract<Template, { o
     op: fc.constant('socket' as const), domain: inet6 ? fc.constantFrom(AF_INET, AF_INET, AF_INET6) : fc.constant(AF_INET),
     type: fc.tuple(fc.constantFrom(SOCK_STREAM, SOCK_STREAM, SOCK_STREAM, SOCK_DGRAM), fc.constantFrom(0, 0, SOCK_NONBLOCK, SOCK_CLOEXEC, SOCK_NONBLOCK | SOCK_CLOEXEC)).map(([t, f]) => t | f),
     protocol: fc.constant(0),
+  });
+}
+
+/**
+ * A valid socketpair(AF_UNIX, ...): stream mostly, also datagram and seqpacket, with random
+ * SOCK_NONBLOCK/SOCK_CLOEXEC; protocol 0 or PF_UNIX.
+ */
+export function validSocketpairArb(): fc.Arbitrary<Extract<Template, { op: 'socketpair' }>> {
+  return fc.record({
+    op: fc.constant('socketpair' as const), domain: fc.constant(AF_UNIX),
+    type: fc.tuple(fc.constantFrom(SOCK_STREAM, SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET), fc.constantFrom(0, 0, 0, SOCK_NONBLOCK, SOCK_CLOEXEC, SOCK_NONBLOCK | SOCK_CLOEXEC)).map(([t, f]) => t | f),
+    protocol: fc.constantFrom(0, 0, 0, 1),
+    sv: fc.constant('ok' as const),
   });
 }
 
@@ -125,11 +140,32 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
       fc.record({ op: fc.constant('socket' as const), domain: fc.constant(AF_INET), type: fc.constant(SOCK_RAW), protocol: fc.constant(0) }),
     ), weight: Math.max(0, Math.round(p * 10)) },
   );
+  // socketpair: AF_UNIX pairs mostly; invalid draws: other families (AF_INET: sock_no_socketpair),
+  // out-of-range families and types, protocols unix_create refuses, bad flags, a faulting sv.
+  const socketpair = fc.oneof(
+    { arbitrary: validSocketpairArb(), weight: 10 },
+    { arbitrary: fc.oneof(
+      validSocketpairArb().chain((t) => fc.constantFrom('null' as const, 'bad' as const).map((sv) => ({ ...t, sv }))),
+      fc.record({ op: fc.constant('socketpair' as const), domain: fc.constantFrom(AF_INET, AF_UNSPEC, -1, 46, 1000), type: fc.constantFrom(SOCK_STREAM, SOCK_DGRAM), protocol: fc.constantFrom(0, 0, IPPROTO_UDP, 263), sv: fc.constant('ok' as const) }),
+      fc.record({ op: fc.constant('socketpair' as const), domain: fc.constant(AF_UNIX), type: fc.constantFrom(SOCK_RAW, 4, 6, 7, 10, 11, 15, SOCK_STREAM | 0x100, SOCK_DGRAM | 0x40000000), protocol: fc.constant(0), sv: fc.constant('ok' as const) }),
+      fc.record({ op: fc.constant('socketpair' as const), domain: fc.constant(AF_UNIX), type: fc.constantFrom(SOCK_STREAM, SOCK_DGRAM), protocol: fc.constantFrom(2, 5, -1), sv: fc.constant('ok' as const) }),
+    ), weight: Math.max(0, Math.round(p * 10)) },
+  );
+  // AF_UNIX abstract names (the resolver makes sun_path[0] 0): three names, lengths that
+  // unix_validate_addr takes (3..110) mostly; binds, connects and sendtos on unix sockets.
+  const unixName: fc.Arbitrary<AddrInT> = fc.record({
+    ptr: fc.constant('ok' as const), len: either(p, fc.constantFrom(16, 16, 16, 3, 110), fc.constantFrom(111, 1)), family: fc.constant(AF_UNIX),
+    addr: fc.constantFrom('0.0.0.0', '127.0.0.1', '127.0.0.2'), port: fc.constant(0),
+  });
+  const unixTarget = either<FdRef>(p / 2, k.map((i): FdRef => ({ role: 'unix', k: i })), rawFd);
   const flags4 = either(p, fc.constantFrom(0, SOCK_NONBLOCK, SOCK_CLOEXEC, SOCK_NONBLOCK | SOCK_CLOEXEC), fc.constantFrom(1, O_NONBLOCK | 4, -1, 0x80000000 | 0));
   const fcntl = fc.oneof(
     fc.record({ op: fc.constant('fcntl' as const), fd, cmd: fc.constantFrom(F_GETFD, F_GETFL), arg: fc.constant(0) }),
     fc.record({ op: fc.constant('fcntl' as const), fd, cmd: fc.constant(F_SETFD), arg: either(p, fc.constantFrom(0, 1), fc.constantFrom(2, 3, -1)) }),
-    fc.record({ op: fc.constant('fcntl' as const), fd, cmd: fc.constant(F_SETFL), arg: either(p, fc.constantFrom(0, O_NONBLOCK), fc.constantFrom(O_APPEND, O_APPEND | O_NONBLOCK, O_ASYNC, O_RDWR | O_NONBLOCK, O_DIRECT, O_NOATIME)) }),
+    // O_DIRECT only on sockets (or the pipe, when there are none): on the world's regular
+    // file it would take sendfile out of the model (copy_splice_read's alignment rules).
+    fc.record({ op: fc.constant('fcntl' as const), fd, cmd: fc.constant(F_SETFL), arg: either(p, fc.constantFrom(0, O_NONBLOCK), fc.constantFrom(O_APPEND, O_APPEND | O_NONBLOCK, O_ASYNC, O_RDWR | O_NONBLOCK, O_DIRECT, O_NOATIME)) })
+      .map((t) => ((t.arg & O_DIRECT) && 'live' in t.fd ? { ...t, fd: { sock: t.fd.live } } : t)),
     ...(p > 0 ? [fc.record({ op: fc.constant('fcntl' as const), fd, cmd: fc.constantFrom(9999, -1), arg: fc.constant(0) })] : []),
   );
   const A = {
@@ -140,22 +176,9 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
     accept4: fc.record({ op: fc.constant('accept4' as const), fd: acceptFd, out, flags: flags4 }),
     getname: fc.record({ op: fc.constantFrom('getsockname' as const, 'getpeername' as const), fd: roleFd('connected'), out }),
     shutdown: fc.record({ op: fc.constant('shutdown' as const), fd: roleFd('connected'), how: either(p, fc.constantFrom(0, 1, 2), fc.constantFrom(-1, 3, 7)) }),
-    setsockopt: setsockoptArb(p, fd, v6) as fc.Arbitrary<InnerTemplate>,
+    setsockopt: setsockoptArb(p, fd, roleFd('connected'), v6) as fc.Arbitrary<InnerTemplate>,
     getsockopt: getsockoptArb(p, fd, roleFd('connected'), v6) as fc.Arbitrary<InnerTemplate>,
   };
-  // socketcall(2) carrying one of the calls above (or, with invalid draws, a bad number,
-  // an unreadable argument array, or one that ends before its table's count).
-  const inner: fc.Arbitrary<InnerTemplate> = fc.oneof(socket, A.bind, A.listen, A.connect, A.accept, A.accept4, A.getname, A.setsockopt, A.getsockopt, A.shutdown);
-  const carried = inner.map((call): Template => ({ op: 'socketcall', num: SOCKETCALL_NUM[call.op], args: 'ok', call }));
-  const socketcall = either<Template>(
-    p,
-    carried,
-    fc.oneof(
-      fc.record({ op: fc.constant('socketcall' as const), num: fc.constantFrom(0, -1, 21, 100, 2147483647), args: fc.constantFrom('ok' as const, 'null' as const, 'bad' as const) }),
-      fc.record({ op: fc.constant('socketcall' as const), num: fc.constantFrom(...Object.values(SOCKETCALL_NUM)), args: fc.constantFrom('null' as const, 'bad' as const) }),
-      fc.tuple(inner, fc.nat({ max: 6 })).map(([call, readable]): Template => ({ op: 'socketcall', num: SOCKETCALL_NUM[call.op], args: 'ok', readable, call })),
-    ),
-  );
   // poll and select: live sockets and files mostly, sometimes fds that are not open (or,
   // for poll, negative ones); timeouts are 0, 1 ms or none (a poll that may block).
   const multiFd: fc.Arbitrary<FdRef> = either<FdRef>(
@@ -212,16 +235,28 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
   const sendFlags = either(p, fc.constantFrom(0, 0, MSG_DONTWAIT, MSG_NOSIGNAL), fc.constantFrom(MSG_OOB, MSG_OOB | MSG_DONTWAIT));
   const tcpSendFlags = fc.constantFrom(0, 0, MSG_DONTWAIT, MSG_NOSIGNAL);
   const udpFd = either<FdRef>(p / 2, k.map((i): FdRef => ({ role: 'udp', k: i })), badDataFd);
+  const unixFd = either<FdRef>(p / 2, k.map((i): FdRef => ({ role: 'unix', k: i })), badDataFd);
+  const busyFd = k.map((i): FdRef => ({ role: 'unixBusy', k: i }));
   const tcpSendFd = either<FdRef>(p / 2, fc.oneof(
     { arbitrary: k.map((i): FdRef => ({ role: 'tcpPeer', k: i })), weight: 3 },
     { arbitrary: k.map((i): FdRef => ({ role: 'tcpSend', k: i })), weight: 1 },
   ), badDataFd);
   /** A send's target and flags: UDP (flags with MSG_OOB among the invalid draws) or TCP. */
   const sendTarget = fc.oneof(
-    fc.record({ fd: udpFd, flags: sendFlags }),
-    fc.record({ fd: tcpSendFd, flags: tcpSendFlags }),
+    { arbitrary: fc.record({ fd: udpFd, flags: sendFlags }), weight: 3 },
+    { arbitrary: fc.record({ fd: tcpSendFd, flags: tcpSendFlags }), weight: 3 },
+    // AF_UNIX: never MSG_OOB (not modelled).
+    { arbitrary: fc.record({ fd: unixFd, flags: tcpSendFlags }), weight: 2 },
   );
-  const recvFlags = fc.constantFrom(0, 0, MSG_DONTWAIT, MSG_DONTWAIT, MSG_PEEK, MSG_PEEK | MSG_DONTWAIT, MSG_TRUNC, MSG_TRUNC | MSG_DONTWAIT, MSG_WAITALL | MSG_DONTWAIT);
+  /** sendmsg's targets: AF_UNIX sockets' sendmsg (scm_send's control checks) is not modelled yet. */
+  const inetSendTarget = fc.oneof(
+    { arbitrary: fc.record({ fd: udpFd, flags: sendFlags }), weight: 1 },
+    { arbitrary: fc.record({ fd: tcpSendFd, flags: tcpSendFlags }), weight: 1 },
+  );
+  const recvFlags = fc.constantFrom(
+    0, 0, MSG_DONTWAIT, MSG_DONTWAIT, MSG_PEEK, MSG_PEEK | MSG_DONTWAIT, MSG_TRUNC, MSG_TRUNC | MSG_DONTWAIT, MSG_WAITALL | MSG_DONTWAIT,
+    MSG_WAITALL, MSG_WAITALL, MSG_WAITALL | MSG_PEEK,
+  );
   const recvLen = fc.constantFrom(0, 1, 4, 16, 64, 128);
   const sendtoAddr: fc.Arbitrary<AddrInT> = either<AddrInT>(
     p,
@@ -232,7 +267,106 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
     ),
     badAddr,
   );
-  const entries: { op: Op; arbitrary: fc.Arbitrary<Template>; weight: number }[] = [
+  // sendmsg and recvmsg: a msghdr with one to three iovecs (their bytes or buffer lengths),
+  // msg_name as sendto's address (or a buffer for the source), no control buffer mostly; the
+  // invalid draws break one thing at a time (the msghdr pointer, msg_namelen, the iovec
+  // array, an iov_len, msg_iovlen beyond UIO_MAXIOV, the control buffer, MSG_CMSG_COMPAT).
+  const ctlValid = fc.oneof(
+    { arbitrary: fc.constant({ control: 'ok' as const, controllen: 0 }), weight: 8 },
+    { arbitrary: fc.constant({ control: 'null' as const, controllen: 0 }), weight: 1 },
+    { arbitrary: fc.constantFrom({ control: 'ok' as const, controllen: 8 }, { control: 'ok' as const, controllen: 4 }), weight: 1 },
+  );
+  const ctlInvalid = fc.constantFrom(
+    { control: 'ok' as const, controllen: 16 }, { control: 'ok' as const, controllen: 64 }, { control: 'bad' as const, controllen: 8 },
+    { control: 'bad' as const, controllen: 16 },
+    { control: 'null' as const, controllen: 64 }, { control: 'ok' as const, controllen: 1 << 20 }, { control: 'bad' as const, controllen: 2 ** 31 },
+  );
+  type Ctl = { control: Ptr; controllen: number };
+  const ctl = either<Ctl>(p, ctlValid, ctlInvalid);
+  type Breakage = 'none' | 'msg' | 'iov' | 'iovlen' | 'ivlen' | 'namelen';
+  const breakage: fc.Arbitrary<Breakage> = either<Breakage>(p, fc.constant('none'), fc.constantFrom('msg', 'iov', 'iovlen', 'ivlen', 'namelen'));
+  /** A valid msghdr's fields broken as `b` says (msg: the pointer itself is NULL or bad). */
+  function broken<M extends { iov: 'ok' | 'null' | 'bad'; iovs: { ptr: 'ok' | 'null' }[]; iovlen: number }>(m: M, b: Breakage, pick: number): M | { ptr: 'null' | 'bad' } {
+    switch (b) {
+      case 'none': case 'namelen': return m;
+      case 'msg': return { ptr: pick % 2 === 0 ? 'null' : 'bad' };
+      case 'iov': return { ...m, iov: pick % 2 === 0 ? 'null' : 'bad', iovlen: Math.max(1, m.iovlen) };
+      case 'iovlen': return { ...m, iovlen: [1025, 4096, 2 ** 31][pick % 3]! };
+      case 'ivlen': return { ...m, iovs: [...m.iovs, { ptr: 'null', len: [-1, -(2 ** 31)][pick % 2]! }], iovlen: m.iovs.length + 1 };
+    }
+  }
+  const sendIovs = fc.array(fc.oneof({ arbitrary: hex(8), weight: 4 }, { arbitrary: hex(32), weight: 1 }), { minLength: 1, maxLength: 3 })
+    .map((l) => l.map((data): IovIn => ({ ptr: 'ok', data })));
+  const msgFlagsIn = fc.constantFrom(0, 0, 0, MSG_TRUNC, 0x1234);
+  const msgIn: fc.Arbitrary<MsgInT> = fc.record({ name: sendtoAddr, iovs: sendIovs, c: ctl, flags: msgFlagsIn, b: breakage, pick: fc.nat({ max: 5 }) })
+    .map(({ name, iovs, c, flags, b, pick }): MsgInT => {
+      const nm: AddrInT = b === 'namelen' ? (pick % 2 === 0 ? { ptr: 'ok', len: -1, family: AF_INET, addr: '127.0.0.1', port: 5000 } : { ptr: 'bad', len: 16 }) : name;
+      return broken({ ptr: 'ok' as const, name: nm, iov: 'ok' as const, iovs, iovlen: iovs.length, ...c, flags }, b, pick);
+    });
+  const recvIovs = fc.array(fc.constantFrom(0, 1, 2, 4, 8, 16, 32), { minLength: 1, maxLength: 3 }).map((l) => l.map((len): IovOut => ({ ptr: 'ok', len })));
+  const recvName = either<{ ptr: Ptr; len: number }>(p, fc.constantFrom({ ptr: 'ok' as const, len: 16 }, { ptr: 'ok' as const, len: 16 }, { ptr: 'null' as const, len: 0 }, { ptr: 'ok' as const, len: 128 }),
+    fc.constantFrom({ ptr: 'ok' as const, len: 4 }, { ptr: 'ok' as const, len: 0 }, { ptr: 'bad' as const, len: 16 }, { ptr: 'bad' as const, len: 0 }, { ptr: 'null' as const, len: -1 }));
+  const msgOut: fc.Arbitrary<MsgOut> = fc.record({ name: recvName, iovs: recvIovs, c: ctlValid, flags: msgFlagsIn, b: breakage, pick: fc.nat({ max: 5 }) })
+    .map(({ name, iovs, c, flags, b, pick }): MsgOut => {
+      const nm = b === 'namelen' ? { ptr: 'ok' as const, len: -1 } : name;
+      return broken({ ptr: 'ok' as const, name: nm, iov: 'ok' as const, iovs, iovlen: iovs.length, ...c, flags }, b, pick);
+    });
+  const compatFlag = (f: fc.Arbitrary<number>): fc.Arbitrary<number> => either(p / 4, f, fc.constant(MSG_CMSG_COMPAT | 0));
+  const D = {
+    send: fc.record({ op: fc.constant('send' as const), t: sendTarget, data: payload }).map(({ t, ...r }): InnerTemplate => ({ ...r, ...t })),
+    sendto: fc.record({ op: fc.constant('sendto' as const), t: sendTarget, data: payload, addr: sendtoAddr }).map(({ t, ...r }): InnerTemplate => ({ ...r, ...t })),
+    recv: fc.record({ op: fc.constant('recv' as const), fd: dataFd('tcpReadable', 'tcpRecv'), len: recvLen, flags: recvFlags }),
+    recvfrom: fc.record({ op: fc.constant('recvfrom' as const), fd: dataFd('tcpReadable', 'tcpRecv'), len: recvLen, flags: recvFlags, out }),
+    sendmsg: fc.record({ op: fc.constant('sendmsg' as const), t: inetSendTarget, msg: msgIn })
+      .chain(({ t, ...r }) => compatFlag(fc.constant(t.flags)).map((flags): InnerTemplate => ({ ...r, fd: t.fd, flags }))),
+    recvmsg: fc.record({ op: fc.constant('recvmsg' as const), fd: dataFd('tcpReadable', 'tcpRecv'), msg: msgOut, flags: compatFlag(recvFlags) }),
+  };
+  // socketcall(2) carrying one of the calls above (or, with invalid draws, a bad number,
+  // an unreadable argument array, or one that ends before its table's count).
+  const inner: fc.Arbitrary<InnerTemplate> = fc.oneof(
+    socket, A.bind, A.listen, A.connect, A.accept, A.accept4, A.getname, A.setsockopt, A.getsockopt, A.shutdown,
+    D.send, D.sendto, D.recv, D.recvfrom, D.sendmsg, D.recvmsg,
+  );
+  const carried = inner.map((call): Template => ({ op: 'socketcall', num: SOCKETCALL_NUM[call.op], args: 'ok', call }));
+  const socketcall = either<Template>(
+    p,
+    carried,
+    fc.oneof(
+      fc.record({ op: fc.constant('socketcall' as const), num: fc.constantFrom(0, -1, 21, 100, 2147483647), args: fc.constantFrom('ok' as const, 'null' as const, 'bad' as const) }),
+      fc.record({ op: fc.constant('socketcall' as const), num: fc.constantFrom(...Object.values(SOCKETCALL_NUM)), args: fc.constantFrom('null' as const, 'bad' as const) }),
+      fc.tuple(inner, fc.nat({ max: 6 })).map(([call, readable]): Template => ({ op: 'socketcall', num: SOCKETCALL_NUM[call.op], args: 'ok', readable, call })),
+    ),
+  );
+  // sendfile: from the world's regular file (fd 4 when the world has one; otherwise fd 4
+  // is a socket, or nothing) mostly, to a socket that can take it (UDP, or TCP as
+  // tcpFile says) or /dev/null; offsets NULL or in and around the file; counts around its
+  // size. Invalid draws: other fds, faulting or negative offsets, offsets at and past
+  // ext4's s_maxbytes, a count of (size_t)-1.
+  const sendfileOut = either<FdRef>(p / 2, fc.oneof(
+    { arbitrary: k.map((i): FdRef => ({ role: 'filePeer', k: i })), weight: 5 },
+    { arbitrary: k.map((i): FdRef => ({ role: 'udp', k: i })), weight: 2 },
+    { arbitrary: k.map((i): FdRef => ({ role: 'tcpFile', k: i })), weight: 2 },
+    { arbitrary: fc.constantFrom<FdRef>({ raw: 1 }), weight: 1 },
+  ), fc.oneof(rawFd, k.map((live): FdRef => ({ live }))));
+  const sendfileIn = either<FdRef>(p / 2, fc.constant<FdRef>({ raw: FILE_FD }), fc.oneof(
+    k.map((live): FdRef => ({ live })), k.map((sock): FdRef => ({ sock })), rawFd,
+  ));
+  const EXT4_MAXBYTES = 17592186040320;
+  const sendfileOffset = either<Offset>(
+    p,
+    fc.oneof(
+      { arbitrary: fc.constant<Offset>({ ptr: 'null' }), weight: 5 },
+      { arbitrary: fc.constantFrom(0, 0, 1, 100, 200, 299, 300, 301, 4096).map((value): Offset => ({ ptr: 'ok', value })), weight: 4 },
+    ),
+    fc.oneof(
+      fc.constant<Offset>({ ptr: 'bad' }),
+      fc.constantFrom(-1, -4096, EXT4_MAXBYTES - 100, EXT4_MAXBYTES - 1, EXT4_MAXBYTES, EXT4_MAXBYTES + 1, Number.MAX_SAFE_INTEGER).map((value): Offset => ({ ptr: 'ok', value })),
+    ),
+  );
+  const sendfileCount = either(p, fc.constantFrom(0, 1, 16, 100, 100, 300, 300, 1000, 2 ** 31), fc.constantFrom(-1, -(2 ** 40)));
+  const sendfile: fc.Arbitrary<Template> = fc.record({ op: fc.constant('sendfile' as const), fd: sendfileOut, inFd: sendfileIn, offset: sendfileOffset, count: sendfileCount });
+  /** `unix`: a call aimed at AF_UNIX sockets, left out where socketpair cannot run (there are none). */
+  const entries: { op: Op; arbitrary: fc.Arbitrary<Template>; weight: number; unix?: boolean }[] = [
     { op: 'socket', arbitrary: socket, weight: 10 },
     { op: 'bind', arbitrary: A.bind, weight: 8 },
     { op: 'listen', arbitrary: A.listen, weight: 9 },
@@ -241,6 +375,8 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
     { op: 'accept4', arbitrary: A.accept4, weight: 6 },
     { op: 'getsockname', arbitrary: A.getname, weight: 10 },
     { op: 'close', arbitrary: fc.record({ op: fc.constant('close' as const), fd: either<FdRef>(p / 2, fc.oneof({ arbitrary: k.map((sock) => ({ sock })), weight: 5 }, { arbitrary: k.map((live) => ({ live })), weight: 1 }), rawFd) }), weight: 7 },
+    // close of a connected socket (a FIN, or an RST after SO_LINGER {1, 0} or with unread data).
+    { op: 'close', arbitrary: fc.record({ op: fc.constant('close' as const), fd: roleFd('connected') }), weight: 2 },
     { op: 'fcntl', arbitrary: fcntl, weight: 6 },
     { op: 'shutdown', arbitrary: A.shutdown, weight: 5 },
     // mmap of a socket (or of fds 0-3): the protections and map types Linux tells apart.
@@ -256,12 +392,30 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
     { op: 'socketcall', arbitrary: socketcall, weight: 4 },
     { op: 'poll', arbitrary: poll, weight: 5 },
     { op: 'select', arbitrary: select, weight: 4 },
-    { op: 'send', arbitrary: fc.record({ op: fc.constant('send' as const), t: sendTarget, data: payload }).map(({ t, ...r }): Template => ({ ...r, ...t })), weight: 6 },
-    { op: 'sendto', arbitrary: fc.record({ op: fc.constant('sendto' as const), t: sendTarget, data: payload, addr: sendtoAddr }).map(({ t, ...r }): Template => ({ ...r, ...t })), weight: 8 },
-    { op: 'recv', arbitrary: fc.record({ op: fc.constant('recv' as const), fd: dataFd('tcpReadable', 'tcpRecv'), len: recvLen, flags: recvFlags }), weight: 7 },
-    { op: 'recvfrom', arbitrary: fc.record({ op: fc.constant('recvfrom' as const), fd: dataFd('tcpReadable', 'tcpRecv'), len: recvLen, flags: recvFlags, out }), weight: 6 },
+    { op: 'send', arbitrary: D.send, weight: 6 },
+    { op: 'sendto', arbitrary: D.sendto, weight: 8 },
+    { op: 'recv', arbitrary: D.recv, weight: 7 },
+    { op: 'recvfrom', arbitrary: D.recvfrom, weight: 6 },
+    { op: 'sendmsg', arbitrary: D.sendmsg, weight: 7 },
+    { op: 'recvmsg', arbitrary: D.recvmsg, weight: 6 },
+    // AF_UNIX pairs: socketpair itself, reads of what was sent (or not), sends by name, names.
+    { op: 'socketpair', arbitrary: socketpair, weight: 5 },
+    { op: 'recv', arbitrary: fc.record({ op: fc.constant('recv' as const), fd: either<FdRef>(p / 2, fc.oneof({ arbitrary: k.map((i): FdRef => ({ role: 'unixReadable', k: i })), weight: 3 }, { arbitrary: k.map((i): FdRef => ({ role: 'unix', k: i })), weight: 1 }), badDataFd), len: recvLen, flags: recvFlags }), weight: 7, unix: true },
+    { op: 'recvfrom', arbitrary: fc.record({ op: fc.constant('recvfrom' as const), fd: either<FdRef>(p / 2, k.map((i): FdRef => ({ role: 'unixReadable', k: i })), badDataFd), len: recvLen, flags: recvFlags, out }), weight: 3, unix: true },
+    { op: 'sendto', arbitrary: fc.record({ op: fc.constant('sendto' as const), fd: unixFd, data: payload, flags: tcpSendFlags, addr: unixName }), weight: 2, unix: true },
+    { op: 'bind', arbitrary: fc.record({ op: fc.constant('bind' as const), fd: unixTarget, addr: unixName }), weight: 2, unix: true },
+    { op: 'connect', arbitrary: fc.record({ op: fc.constant('connect' as const), fd: unixTarget, addr: fc.oneof(unixName, fc.constant<AddrInT>({ ptr: 'ok', len: 2, family: AF_UNSPEC, addr: '0.0.0.0', port: 0 })) }), weight: 2, unix: true },
+    { op: 'shutdown', arbitrary: fc.record({ op: fc.constant('shutdown' as const), fd: unixTarget, how: either(p, fc.constantFrom(0, 1, 2), fc.constantFrom(-1, 3)) }), weight: 2, unix: true },
+    { op: 'close', arbitrary: fc.record({ op: fc.constant('close' as const), fd: unixTarget }), weight: 2, unix: true },
+    // Sends that pile up, into a send buffer made small (SO_SNDBUF's minimum holds six skbs).
+    { op: 'send', arbitrary: fc.record({ op: fc.constant('send' as const), fd: busyFd, data: hex(16), flags: tcpSendFlags }), weight: 3, unix: true },
+    { op: 'setsockopt', arbitrary: fc.record({ op: fc.constant('setsockopt' as const), fd: busyFd, level: fc.constant(SOL_SOCKET), name: fc.constant(SO_SNDBUF), value: fc.constantFrom(0, 3000), optlen: fc.constant(4) }), weight: 1, unix: true },
+    { op: 'sendfile', arbitrary: sendfile, weight: 6 },
   ];
-  return fc.oneof(...entries.filter((e) => !o.skip?.has(e.op)).map(({ arbitrary, weight }) => ({ arbitrary, weight })));
+  // AF_VSOCK sockets and the calls that can be made on them without leaving the machine.
+  entries.push(...vsockEntries(p));
+  const noUnix = o.skip?.has('socketpair') === true;
+  return fc.oneof(...entries.filter((e) => !o.skip?.has(e.op) && !(noUnix && e.unix)).map(({ arbitrary, weight }) => ({ arbitrary, weight })));
 }
 
 /** An option and the values worth setting it to. */
@@ -280,15 +434,26 @@ const SETTABLE6: readonly (readonly [number, number, readonly number[]])[] = [
 ];
 
 /** setsockopt(2): the options in scope mostly; read-only and unknown options, levels, lengths and pointers as invalid draws. */
-function setsockoptArb(p: number, fd: fc.Arbitrary<FdRef>, v6: boolean): fc.Arbitrary<Template> {
-  const valid = fc.constantFrom(...SETTABLE, ...(v6 ? SETTABLE6 : [])).chain(([level, name, values]) => fc.record({
+function setsockoptArb(p: number, fd: fc.Arbitrary<FdRef>, connFd: fc.Arbitrary<FdRef>, v6: boolean): fc.Arbitrary<Template> {
+  const ints = fc.constantFrom(...SETTABLE, ...(v6 ? SETTABLE6 : [])).chain(([level, name, values]) => fc.record({
     op: fc.constant('setsockopt' as const), fd, level: fc.constant(level), name: fc.constant(name), value: fc.constantFrom(...values), optlen: fc.constantFrom(4, 4, 8),
   }));
+  // SO_LINGER's struct linger, mostly on connected sockets: on with time 0 (close resets) or a
+  // few seconds (close waits for the FIN's ACK), or off.
+  const linger = fc.record({
+    op: fc.constant('setsockopt' as const), fd: fc.oneof({ arbitrary: connFd, weight: 3 }, { arbitrary: fd, weight: 1 }), level: fc.constant(SOL_SOCKET), name: fc.constant(SO_LINGER),
+    value: fc.constantFrom(1, 1, 1, 0, 5), linger: fc.constantFrom(0, 0, 0, 1, 3), optlen: fc.constantFrom(8, 8, 16),
+  });
+  const valid = fc.oneof({ arbitrary: ints as fc.Arbitrary<Template>, weight: 6 }, { arbitrary: linger as fc.Arbitrary<Template>, weight: 3 });
   const invalid = fc.oneof(
     fc.record({
       op: fc.constant('setsockopt' as const), fd, ln: fc.constantFrom([SOL_SOCKET, SO_REUSEADDR] as const, [SOL_SOCKET, SO_RCVBUF] as const, [IPPROTO_TCP, TCP_NODELAY] as const),
       value: fc.constant(1), optlen: fc.constantFrom(-1, 0, 2, 3, 4), ptr: fc.constantFrom('ok' as const, 'null' as const, 'bad' as const),
     }).map(({ ln, ...r }): Template => ({ ...r, level: ln[0], name: ln[1] })),
+    fc.record({
+      op: fc.constant('setsockopt' as const), fd, level: fc.constant(SOL_SOCKET), name: fc.constant(SO_LINGER), value: fc.constant(1), linger: fc.constant(0),
+      optlen: fc.constantFrom(-1, 2, 4, 7), ptr: fc.constantFrom('ok' as const, 'ok' as const, 'bad' as const),
+    }),
     fc.record({
       op: fc.constant('setsockopt' as const), fd, level: fc.constant(SOL_SOCKET), name: fc.constantFrom(SO_TYPE, SO_PROTOCOL, SO_DOMAIN, SO_ERROR, SO_ACCEPTCONN, 9999, -1),
       value: fc.constant(1), optlen: fc.constantFrom(4, 2),
@@ -320,30 +485,14 @@ function getsockoptArb(p: number, fd: fc.Arbitrary<FdRef>, connFd: fc.Arbitrary<
   const unknown = fc.constantFrom([SOL_SOCKET, 9999] as const, [SOL_SOCKET, -1] as const, [IPPROTO_TCP, 9999] as const, [999, SO_TYPE] as const, [-1, 1] as const,
     ...(v6 ? [[IPPROTO_IPV6, 9999] as const] : []));
   const lvlName = either<readonly [number, number]>(p, known, unknown);
+  // SO_LINGER's struct linger: its 8 bytes mostly, sometimes part of it or more room.
+  const lingerOpt = either<OptOut>(p, fc.constantFrom<OptOut>({ ptr: 'ok', lenPtr: 'ok', len: 8 }, { ptr: 'ok', lenPtr: 'ok', len: 16 }), fc.constantFrom<OptOut>({ ptr: 'ok', lenPtr: 'ok', len: 4 }, { ptr: 'ok', lenPtr: 'ok', len: 6 }, { ptr: 'bad', lenPtr: 'ok', len: 8 }));
   return fc.oneof(
     { arbitrary: fc.record({ op: fc.constant('getsockopt' as const), fd, ln: lvlName, opt }).map(({ ln, ...r }): Template => ({ ...r, level: ln[0], name: ln[1] })), weight: 3 },
+    { arbitrary: fc.record({ op: fc.constant('getsockopt' as const), fd, level: fc.constant(SOL_SOCKET), name: fc.constant(SO_LINGER), opt: lingerOpt }), weight: 1 },
     // SO_ERROR mostly on sockets that tried to connect (where it holds something).
     { arbitrary: fc.record({ op: fc.constant('getsockopt' as const), fd: connFd, level: fc.constant(SOL_SOCKET), name: fc.constant(SO_ERROR), opt }), weight: 2 },
   );
-}
-
-/**
- * SO_REUSEPORT's effect on port sharing is not modelled (model/ports.ts refuses it), so
- * a case sets it (to nonzero) only after its last bind, listen, connect, send and sendto
- * (which autobinds): earlier draws
- * of it become 0. Applied after shrinking too, so shrunk cases keep the property.
- */
-export function reuseportLast(calls: Template[]): Template[] {
-  // A call socketcall carries counts as that call.
-  const acting = (t: Template): Template => (t.op === 'socketcall' && t.call !== undefined ? t.call : t);
-  let last = -1;
-  calls.forEach((t, i) => { const a = acting(t); if (a.op === 'bind' || a.op === 'listen' || a.op === 'connect' || a.op === 'send' || a.op === 'sendto') last = i; });
-  const off = (t: Template): Template => (t.op === 'setsockopt' && t.level === SOL_SOCKET && t.name === SO_REUSEPORT && t.value !== 0 ? { ...t, value: 0 } : t);
-  return calls.map((t, i) => {
-    if (i >= last) return t;
-    if (t.op === 'socketcall' && t.call !== undefined) return { ...t, call: off(t.call) as InnerTemplate };
-    return off(t);
-  });
 }
 
 /** A generated case: the world the session starts in and the calls. */
@@ -355,29 +504,110 @@ export interface Case {
 /**
  * The world a sequence runs in: mostly the default; sometimes a small fd table (so that
  * EMFILE is reachable in a short sequence) or no CAP_NET_BIND_SERVICE (so that EACCES
- * is). Shrinks toward the default.
+ * is); in half of them the regular file at fd 4 that sendfile sends from (never when
+ * sendfile is not generated: an implementation without it may have no files). Shrinks
+ * toward the default.
  */
-export function worldArb(): fc.Arbitrary<World> {
+export function worldArb(o?: Pick<GenOptions, 'skip'>): fc.Arbitrary<World> {
+  const files = o?.skip?.has('sendfile') !== true;
   return fc.record({
     nofile: fc.oneof({ arbitrary: fc.constant(1024), weight: 9 }, { arbitrary: fc.constant(7), weight: 1 }),
     capNetBindService: fc.oneof({ arbitrary: fc.constant(true), weight: 9 }, { arbitrary: fc.constant(false), weight: 1 }),
+    file: files ? fc.boolean() : fc.constant(false),
   }).map((w): World => {
     const out: World = {};
     if (w.nofile !== 1024) out.nofile = w.nofile;
     if (!w.capNetBindService) out.capNetBindService = false;
+    if (w.file) out.file = true;
     return out;
   });
 }
 
 /**
+ * SO_REUSEPORT on the first sockets, before anything binds them: in about one case in
+ * three, the setup sockets are all of one protocol and each sets it with probability 2/3
+ * (leaving some without it, which the sharing rules also need); in half of those they
+ * are then bound, in order, to one port at addresses drawn from 127.0.0.1, 127.0.0.2 and
+ * the wildcard, so that sharing, conflicts and the orders that matter (UDP's newest-first
+ * walk) start the case, and the body's calls (listen, connect, sends, SO_REUSEPORT
+ * cleared or set again, more binds) work on a shared port.
+ */
+interface ReuseportSetup {
+  on: boolean[];
+  bindTo?: { port: number; addrs: string[]; picks: number[] };
+}
+function reuseportSetup(): fc.Arbitrary<ReuseportSetup> {
+  // Shrinks towards no SO_REUSEPORT at all (cross-shrinking to the first branch, each flag
+  // towards false), so a minimal trace carries no setsockopt or bind it does not need.
+  const on = fc.array(fc.constantFrom(false, true, true), { minLength: 3, maxLength: 3 });
+  const bindTo = fc.record({
+    port: fc.constantFrom(5000, 5001), addrs: fc.array(fc.constantFrom('127.0.0.1', '127.0.0.2', '0.0.0.0'), { minLength: 3, maxLength: 3 }),
+    picks: fc.array(fc.nat({ max: 1 }), { minLength: 3, maxLength: 3 }),
+  });
+  return fc.oneof(
+    { withCrossShrink: true },
+    { arbitrary: fc.constant<ReuseportSetup>({ on: [] }), weight: 4 },
+    { arbitrary: on.map((o): ReuseportSetup => ({ on: o })), weight: 1 },
+    { arbitrary: fc.record({ on, bindTo }), weight: 1 },
+  );
+}
+
+/**
  * The arbitrary of a whole case: up to three sockets first (so that the random calls
- * have targets), then random calls; at most `maxLength` calls in all.
+ * have targets), sometimes SO_REUSEPORT on them, then random calls; at most `maxLength`
+ * calls in all.
  */
 export function caseArb(o: GenOptions): fc.Arbitrary<Case> {
   const pre = Math.min(3, o.maxLength - 1);
-  return fc.record({
-    world: worldArb(),
-    setup: fc.array(validSocketArb(o.inet6 ?? true), { minLength: Math.min(1, pre), maxLength: Math.max(0, pre) }),
+  // The first calls make sockets: AF_INET mostly (AF_INET6 about one in three where the
+  // implementation runs it), an AF_UNIX pair sometimes (where the adapter makes them).
+  const inet6 = o.inet6 ?? true;
+  const first: fc.Arbitrary<Template> = o.skip?.has('socketpair')
+    ? validSocketArb(inet6)
+    : fc.oneof({ arbitrary: validSocketArb(inet6) as fc.Arbitrary<Template>, weight: 5 }, { arbitrary: validSocketpairArb() as fc.Arbitrary<Template>, weight: 1 });
+  const usual = fc.record({
+    world: worldArb(o),
+    setup: fc.array(first, { minLength: Math.min(1, pre), maxLength: Math.max(0, pre) }),
+    reuseport: reuseportSetup(),
     body: fc.array(templateArb(o), { minLength: 1, maxLength: o.maxLength - Math.max(0, pre), size: 'max' }),
-  }).map(({ world, setup, body }) => ({ world, calls: reuseportLast([...setup, ...body]) }));
+  }).map(({ world, setup, reuseport, body }) => {
+    // Sharing needs sockets of one protocol: with SO_REUSEPORT in play, all take the first one's.
+    // (socketpair's AF_UNIX pairs are left out of such a case: only inet sockets share ports).
+    const inet = setup.filter((t): t is Extract<Template, { op: 'socket' }> => t.op === 'socket');
+    const kind = inet[0] ? inet[0].type & 0xf : 0;
+    const socks: Template[] = reuseport.on.length === 0 ? setup : inet.map((t) => ({ ...t, type: (t.type & ~0xf) | kind }));
+    const rp = socks.flatMap((_, i): Template[] => (reuseport.on[i] ? [{ op: 'setsockopt', fd: { sock: i }, level: SOL_SOCKET, name: SO_REUSEPORT, value: 1, optlen: 4 }] : []));
+    const b = reuseport.bindTo;
+    // pick: an AF_INET6 socket among them binds the IPv6 form of its address (template.ts
+    // resolveAddr: ::1 or ::ffff:127.0.0.1, :: or ::ffff:0.0.0.0, ::ffff:127.0.0.2), so the
+    // dual-stack conflicts start the case too; an AF_INET one binds it as drawn.
+    const binds = b === undefined ? [] : socks.map((_, i): Template => ({ op: 'bind', fd: { sock: i }, addr: { ptr: 'ok', len: 16, family: AF_INET, addr: b.addrs[i] ?? '127.0.0.1', port: b.port, pick: b.picks[i] ?? 0 } }));
+    return { world, calls: [...socks, ...rp, ...binds, ...body].slice(0, Math.max(1, o.maxLength)) };
+  });
+  if (o.skip?.has('socketpair') || o.maxLength < 2 * FILL_LEN) return usual;
+  // Sometimes an AF_UNIX pair whose send buffer is nearly full from the start (so that the
+  // sends that find it full, sock_alloc_send_pskb's EAGAIN or wait, are reached at all).
+  const filled = fc.record({
+    world: worldArb(o),
+    setup: unixFillArb(),
+    body: fc.array(templateArb(o), { minLength: 1, maxLength: o.maxLength - FILL_LEN, size: 'max' }),
+  }).map(({ world, setup, body }) => ({ world, calls: [...setup, ...body] }));
+  // withCrossShrink: a failing filled case also shrinks towards a usual one (its fixed set-up cannot shrink).
+  return fc.oneof({ withCrossShrink: true }, { arbitrary: usual, weight: 12 }, { arbitrary: filled, weight: 1 });
+}
+
+/** Calls of unixFillArb's setup. */
+const FILL_LEN = 8;
+
+/**
+ * An AF_UNIX pair, SO_SNDBUF at its minimum (4608: six small skbs) on one end, and six
+ * sends from that end, which its peer has not read: the next send from it finds no room.
+ */
+function unixFillArb(): fc.Arbitrary<Template[]> {
+  const busy: FdRef = { role: 'unixBusy', k: 0 };
+  return fc.tuple(validSocketpairArb(), fc.array(fc.constantFrom(0, MSG_DONTWAIT), { minLength: FILL_LEN - 2, maxLength: FILL_LEN - 2 })).map(([pair, flags]): Template[] => [
+    pair,
+    { op: 'setsockopt', fd: busy, level: SOL_SOCKET, name: SO_SNDBUF, value: 0, optlen: 4 },
+    ...flags.map((f): Template => ({ op: 'send', fd: busy, data: '6869', flags: f })),
+  ]);
 }

@@ -35,8 +35,8 @@ function optvalMatches(e: string | OptHole | undefined, o: string | undefined): 
 export function matches(e: Expected, obs: Observed): boolean {
   if (e.kind === 'blocked') return obs.kind === 'blocked' && boundMatches(e.bound, obs.bound);
   if (obs.kind !== 'returned') return false;
-  return obs.ret === e.ret && obs.errno === e.errno && obs.addr === e.addr && obs.addrlen === e.addrlen && obs.data === e.data && optvalMatches(e.optval, obs.optval) && obs.optlen === e.optlen
-    && boundMatches(e.bound, obs.bound) && listEq(e.revents, obs.revents) && setsEq(e.sets, obs.sets);
+  return obs.ret === e.ret && obs.errno === e.errno && obs.addr === e.addr && obs.addrlen === e.addrlen && obs.data === e.data && obs.msgFlags === e.msgFlags && obs.controllen === e.controllen && optvalMatches(e.optval, obs.optval) && obs.optlen === e.optlen
+    && boundMatches(e.bound, obs.bound) && listEq(e.revents, obs.revents) && setsEq(e.sets, obs.sets) && listEq(e.sv, obs.sv);
 }
 
 function listEq(a: readonly number[] | undefined, b: readonly number[] | undefined): boolean {

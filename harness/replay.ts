@@ -40,7 +40,9 @@ export interface Recorded {
 
 /** The world a trace ran in, from its profile. */
 export function worldOf(p: Profile): World {
-  return { nofile: p.nofile, capNetBindService: p.capNetBindService };
+  const w: World = { nofile: p.nofile, capNetBindService: p.capNetBindService };
+  if (p.file !== undefined) w.file = true;
+  return w;
 }
 
 /** The recorded sequence of a trace. */
@@ -78,8 +80,11 @@ export function loadRecorded(path: string): Recorded[] {
 /** A call whose fd and port may name the result of an earlier step. */
 interface Sym {
   call: Call;
-  /** The fd is the one step `fdFrom` returned. */
+  /** The fd is the one step `fdFrom` returned (for a socketpair: stored in sv[`fdSlot`]). */
   fdFrom?: number;
+  fdSlot?: 0 | 1;
+  /** sendfile's in_fd is the one step `inFdFrom` returned. */
+  inFdFrom?: number;
   /** The address's port is the one step `portFrom` was bound to. */
   portFrom?: number;
 }
@@ -92,6 +97,25 @@ function acting(c: Call): Call {
 /** `outer` with its acting call replaced by `c`. */
 function withActing(outer: Call, c: Call): Call {
   return outer.op === 'socketcall' && outer.call !== undefined ? { ...outer, call: c as typeof outer.call } : c;
+}
+
+/**
+ * The address a call sends to or binds/connects to, when it names a port: bind's and
+ * connect's address, sendto's, and sendmsg's msg_name.
+ */
+function portAddr(c: Call): Extract<AddrIn, { ptr: 'ok' }> | undefined {
+  const a = c.op === 'bind' || c.op === 'connect' || c.op === 'sendto' ? c.addr : c.op === 'sendmsg' && c.msg.ptr === 'ok' ? c.msg.name : undefined;
+  return a !== undefined && a.ptr === 'ok' ? a : undefined;
+}
+
+/** `c` with the port of its address (see portAddr) replaced. */
+function withPort(c: Call, port: number): Call {
+  const a = portAddr(c);
+  if (a === undefined) return c;
+  const addr = { ...a, port };
+  if (c.op === 'bind' || c.op === 'connect' || c.op === 'sendto') return { ...c, addr };
+  if (c.op === 'sendmsg' && c.msg.ptr === 'ok') return { ...c, msg: { ...c.msg, name: addr } };
+  return c;
 }
 
 function createsFd(outer: Call): boolean {
@@ -111,19 +135,36 @@ export function symbolize(calls: readonly Call[], observed: readonly Observed[] 
     const call = acting(outer);
     // poll and select name several fds: they are replayed with the recorded numbers.
     if (observed === undefined || call.op === 'socketcall' || call.op === 'poll' || call.op === 'select') return s;
-    if (call.op !== 'socket') {
+    const from = (fd: number): { j: number; slot?: 0 | 1 } | undefined => {
       for (let j = i - 1; j >= 0; j--) {
         const o = observed[j];
-        if (createsFd(calls[j]!) && o?.kind === 'returned' && o.ret === call.fd) { s.fdFrom = j; break; }
+        if (createsFd(calls[j]!) && o?.kind === 'returned' && o.ret === fd) return { j };
+        // socketpair's fds are the two stored in sv.
+        const slot = acting(calls[j]!).op === 'socketpair' && o?.kind === 'returned' && o.sv ? o.sv.indexOf(fd) : -1;
+        if (slot === 0 || slot === 1) return { j, slot };
+      }
+      return undefined;
+    };
+    if (call.op !== 'socket' && call.op !== 'socketpair') {
+      const f = from(call.fd);
+      if (f !== undefined) {
+        s.fdFrom = f.j;
+        if (f.slot !== undefined) s.fdSlot = f.slot;
       }
     }
-    if ((call.op === 'bind' || call.op === 'connect') && call.addr.ptr === 'ok' && call.addr.port !== 0) {
-      const port = call.addr.port;
+    // (an in_fd made by socketpair keeps its recorded number: fds are the lowest free in every adapter here)
+    if (call.op === 'sendfile') {
+      const f = from(call.inFd);
+      if (f !== undefined && f.slot === undefined) s.inFdFrom = f.j;
+    }
+    const addr = portAddr(call);
+    if (addr !== undefined && addr.port !== 0) {
+      const port = addr.port;
       // The first step that was bound to this port: if its call asked for the port by
       // number, the number is literal; otherwise the port was drawn there.
       const j = observed.findIndex((o, k) => k < i && boundPort(o) === port);
       const cj = j >= 0 ? acting(calls[j]!) : undefined;
-      const asked = cj !== undefined && cj.op === 'bind' && cj.addr.ptr === 'ok' && cj.addr.port === port;
+      const asked = cj !== undefined && cj.op === 'bind' && portAddr(cj)?.port === port;
       if (j >= 0 && !asked) s.portFrom = j;
     }
     return s;
@@ -136,15 +177,21 @@ export function symbolize(calls: readonly Call[], observed: readonly Observed[] 
  */
 function materialize(s: Sym, done: readonly RunStep[], index: (j: number) => number | undefined): Call {
   let call = acting(s.call);
-  if (s.fdFrom !== undefined && call.op !== 'socket' && call.op !== 'socketcall' && call.op !== 'poll' && call.op !== 'select') {
+  if (s.fdFrom !== undefined && call.op !== 'socket' && call.op !== 'socketpair' && call.op !== 'socketcall' && call.op !== 'poll' && call.op !== 'select') {
     const k = index(s.fdFrom);
     const o = k === undefined ? undefined : done[k]?.observed;
-    if (o?.kind === 'returned' && o.ret >= 0) call = { ...call, fd: o.ret };
+    if (o?.kind === 'returned' && s.fdSlot !== undefined) { if (o.sv) call = { ...call, fd: o.sv[s.fdSlot] }; }
+    else if (o?.kind === 'returned' && o.ret >= 0) call = { ...call, fd: o.ret };
   }
-  if (s.portFrom !== undefined && (call.op === 'bind' || call.op === 'connect') && call.addr.ptr === 'ok') {
+  if (s.inFdFrom !== undefined && call.op === 'sendfile') {
+    const k = index(s.inFdFrom);
+    const o = k === undefined ? undefined : done[k]?.observed;
+    if (o?.kind === 'returned' && o.ret >= 0) call = { ...call, inFd: o.ret };
+  }
+  if (s.portFrom !== undefined && portAddr(call) !== undefined) {
     const k = index(s.portFrom);
     const p = k === undefined ? undefined : boundPort(done[k]?.observed);
-    if (p !== undefined && p !== 0) call = { ...call, addr: { ...call.addr, port: p } as AddrIn };
+    if (p !== undefined && p !== 0) call = withPort(call, p);
   }
   return withActing(s.call, call);
 }

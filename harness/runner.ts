@@ -129,8 +129,9 @@ function dedupe(states: State[]): State[] {
 
 function isTemplate(t: Template | Call): t is Template {
   if (t.op === 'socketcall') return t.call !== undefined && isTemplate(t.call);
-  if (t.op === 'socket') return false;
+  if (t.op === 'socket' || t.op === 'socketpair') return false;
   // A poll or select template may leave nfds out (resolve counts it); a call never does.
   if (t.op === 'poll' || t.op === 'select') return t.nfds === undefined || (t.op === 'poll' ? t.entries.some((e) => typeof e.fd === 'object') : [t.read, t.write, t.except].some((x) => x.ptr === 'ok' && x.fds.some((fd) => typeof fd === 'object')));
+  if (t.op === 'sendfile') return typeof t.fd === 'object' || typeof t.inFd === 'object';
   return typeof t.fd === 'object' || ('addr' in t && t.addr.ptr === 'ok' && (typeof t.addr.addr === 'object' || typeof t.addr.port === 'object'));
 }

@@ -3,10 +3,13 @@
  * positions among live objects, resolved against the model's world just before each call,
  * so a shrunk sequence still aims at something that exists.
  */
-import type { AddrIn, Call, FdSet, SocketcallInner } from '../spec/call.js';
-import { AF_INET, AF_INET6, FDSET_LIMIT, O_NONBLOCK, SIN6_LEN_RFC2133, SOCKADDR_IN6_LEN, SOCKADDR_IN_LEN } from '../spec/constants.js';
+import type { AddrIn, Call, FdSet, IovIn, MsgCommon, SockaddrVm, SocketcallInner } from '../spec/call.js';
+import { AF_INET, AF_INET6, AF_UNIX, AF_VSOCK, SIN6_LEN_RFC2133, SOCKADDR_IN6_LEN, SOCKADDR_IN_LEN, SOCK_DGRAM, SOCK_STREAM, SOCK_TYPE_MASK, VMADDR_CID_HOST, VMADDR_CID_HYPERVISOR, VMADDR_CID_LOCAL } from '../spec/constants.js';
+import { FDSET_LIMIT, O_NONBLOCK } from '../spec/constants.js';
+import { FILE_SIZE } from '../spec/file.js';
 import { liveFds, type State } from '../model/index.js';
 import { lowestFreeFd, sockName, type Sock } from '../model/state.js';
+import { wmemOf } from '../model/unix.js';
 
 /**
  * Which sockets a role picks from (any socket when none has the role):
@@ -14,11 +17,15 @@ import { lowestFreeFd, sockName, type Sock } from '../model/state.js';
  * CLOSE; connected: has a peer address; udp: any UDP socket; tcpRecv: any TCP socket;
  * tcpReadable: a TCP socket with bytes queued (else as tcpRecv); tcpSend: a TCP socket a
  * send may target (see tcpSendable); tcpPeer: one of those that has a peer to send to
- * (else as tcpSend). The data calls' roles never fall back to other sockets: with none,
+ * (else as tcpSend); tcpFile: a TCP socket a sendfile of the whole file may target (see
+ * tcpFileTarget); filePeer: a connected UDP socket or a tcpFile socket with a peer to send
+ * to (else as tcpFile); unix: an AF_UNIX socket (socketpair); unixReadable: one with something
+ * queued (else as unix); unixBusy: the ones whose sends fill the most of a send buffer
+ * (so that sends pile up on one socket until it is full). The data calls' roles never fall back to other sockets: with none,
  * they get an open file, which every socket call refuses with ENOTSOCK, or else an fd
- * that is not open.
+ * that is not open. vsock: an AF_VSOCK socket (model/vsock.ts), else as the data roles.
  */
-export type Role = 'listener' | 'idle' | 'tcpIdle' | 'connected' | 'udp' | 'tcpRecv' | 'tcpReadable' | 'tcpSend' | 'tcpPeer';
+export type Role = 'listener' | 'idle' | 'tcpIdle' | 'connected' | 'udp' | 'tcpRecv' | 'tcpReadable' | 'tcpSend' | 'tcpPeer' | 'tcpFile' | 'filePeer' | 'unix' | 'unixReadable' | 'unixBusy' | 'vsock';
 
 /** Most bytes a generated send carries (generate.ts). */
 const PAYLOAD_MAX = 64;
@@ -31,13 +38,28 @@ const PAYLOAD_MAX = 64;
  * initial congestion window; and at most 512 bytes queued at the peer or held for it
  * after this send, so that even SO_RCVBUF's minimum (2304) surely takes them with a FIN.
  */
-function tcpSendable(s: State, o: Sock): boolean {
+function tcpSendable(s: State, o: Sock, payload = PAYLOAD_MAX, timed = false): boolean {
   if (o.proto !== 'tcp') return false;
-  if (o.st === 'SYN_SENT' && !(o.fileFlags & O_NONBLOCK)) return false;
+  if (o.st === 'SYN_SENT' && !(o.fileFlags & O_NONBLOCK) && !timed) return false;
   if (o.unacked + o.held.length >= 6) return false;
   const peer = o.peer === null ? undefined : s.objs[o.peer];
   const queued = peer !== undefined && peer.kind === 'socket' ? peer.stream.length / 2 : 0;
-  return queued + o.held.join('').length / 2 + PAYLOAD_MAX <= 512;
+  return queued + o.held.join('').length / 2 + payload <= 512;
+}
+
+/** An SO_SNDBUF small enough that a few unacknowledged skbs fill it (as model/tcpsend.ts). */
+const SMALL_SNDBUF = 65536;
+
+/**
+ * The TCP sockets the generator aims a sendfile at: as tcpSendable for a send of the whole
+ * file, blocking SYN_SENT sockets included (the adapter makes a sendfile to a blocking TCP
+ * socket under the deadline, so the wait for the handshake is observed as blocked), and
+ * not a blocking socket whose small locked send buffer may be full of skbs waiting for an
+ * ACK (a delayed ACK may come later than the deadline; a send has none).
+ */
+function tcpFileTarget(s: State, o: Sock): boolean {
+  if (!tcpSendable(s, o, FILE_SIZE, true)) return false;
+  return (o.fileFlags & O_NONBLOCK) !== 0 || !o.sndbufLock || o.sndbuf >= SMALL_SNDBUF || (o.unacked === 0 && o.held.length === 0);
 }
 
 /**
@@ -58,12 +80,16 @@ export type AddrRef = string | { of: number } | { listener: number } | { udp: nu
  * 127.0.0.1). Without it, the address is taken as written.
  */
 export type AddrInT =
-  | { ptr: 'ok'; len: number; family: number; addr: AddrRef; port: PortRef; pick?: number; flowinfo?: number; scope_id?: number }
+  | { ptr: 'ok'; len: number; family: number; addr: AddrRef; port: PortRef; pick?: number; flowinfo?: number; scope_id?: number; vm?: SockaddrVm }
   | { ptr: 'null' | 'bad'; len: number };
+
+/** sendmsg's msghdr with msg_name as a reference. */
+export type MsgInT = ({ ptr: 'ok'; name: AddrInT } & MsgCommon<IovIn>) | { ptr: 'null' | 'bad' };
 
 /** A Call whose fd and address may be references, resolved against the model's world. */
 type ToTemplate<C> = C extends { addr: AddrIn }
   ? Omit<C, 'fd' | 'addr'> & { fd: FdRef; addr: AddrInT }
+  : C extends { op: 'sendmsg' } ? Omit<C, 'fd' | 'msg'> & { fd: FdRef; msg: MsgInT }
   : C extends { fd: number } ? Omit<C, 'fd'> & { fd: FdRef } : C;
 
 /** The templates socketcall can carry. */
@@ -76,17 +102,32 @@ export type FdSetT = { ptr: 'ok'; fds: FdRef[] } | { ptr: 'null' | 'bad' };
 /** select's sets by reference; nfds absent: one more than the highest member. */
 export type SelectTemplate = Omit<Extract<Call, { op: 'select' }>, 'read' | 'write' | 'except' | 'nfds'> & { read: FdSetT; write: FdSetT; except: FdSetT; nfds?: number };
 
+/** sendfile names two fds by reference: out_fd (`fd`) and in_fd. */
+export type SendfileTemplate = Omit<Extract<Call, { op: 'sendfile' }>, 'fd' | 'inFd'> & { fd: FdRef; inFd: FdRef };
+
 export type Template =
-  | ToTemplate<Exclude<Call, { op: 'socketcall' | 'poll' | 'select' }>>
+  | ToTemplate<Exclude<Call, { op: 'socketcall' | 'poll' | 'select' | 'sendfile' }>>
   | PollTemplate
   | SelectTemplate
+  | SendfileTemplate
   | (Omit<Extract<Call, { op: 'socketcall' }>, 'call'> & { call?: InnerTemplate });
 
 function socketFds(s: State): number[] {
-  return liveFds(s).filter((fd) => s.objs[s.fds[fd]!.obj]?.kind === 'socket');
+  return liveFds(s).filter((fd) => { const k = s.objs[s.fds[fd]!.obj]?.kind; return k === 'socket' || k === 'unix'; });
 }
 
-const ROLES: Record<Role, (o: Sock, s: State) => boolean> = {
+function unixFds(s: State, readable: boolean): number[] {
+  return liveFds(s).filter((fd) => { const o = s.objs[s.fds[fd]!.obj]; return o?.kind === 'unix' && (!readable || o.rq.length > 0); });
+}
+
+function busyUnixFds(s: State): number[] {
+  const all = unixFds(s, false);
+  const use = all.map((fd) => wmemOf(s, s.fds[fd]!.obj));
+  const top = Math.max(0, ...use);
+  return all.filter((_, i) => use[i] === top);
+}
+
+const ROLES: Record<Exclude<Role, 'unix' | 'unixReadable' | 'unixBusy'>, (o: Sock, s: State) => boolean> = {
   listener: (o) => o.proto === 'tcp' && o.st === 'LISTEN',
   idle: (o) => o.st === 'CLOSE' && o.port === 0,
   tcpIdle: (o) => o.proto === 'tcp' && o.st === 'CLOSE',
@@ -96,16 +137,27 @@ const ROLES: Record<Role, (o: Sock, s: State) => boolean> = {
   tcpReadable: (o) => o.proto === 'tcp' && o.stream.length > 0,
   tcpSend: (o, s) => tcpSendable(s, o),
   tcpPeer: (o, s) => tcpSendable(s, o) && o.peer !== null && (o.st === 'ESTABLISHED' || o.st === 'CLOSE_WAIT'),
+  tcpFile: (o, s) => tcpFileTarget(s, o),
+  filePeer: (o, s) => (o.proto === 'udp' ? o.remote !== null && o.st === 'ESTABLISHED' : tcpFileTarget(s, o) && o.peer !== null && (o.st === 'ESTABLISHED' || o.st === 'CLOSE_WAIT')),
+  // AF_VSOCK sockets are another kind of object: roleFds picks them itself.
+  vsock: () => false,
 };
 
 /** The role a data role falls back to when no socket has it. */
-const FALLBACK: Partial<Record<Role, Role>> = { tcpReadable: 'tcpRecv', tcpPeer: 'tcpSend' };
+const FALLBACK: Partial<Record<Role, Role>> = { tcpReadable: 'tcpRecv', tcpPeer: 'tcpSend', filePeer: 'tcpFile', unixReadable: 'unix', unixBusy: 'unix' };
 
 function roleFds(s: State, role: Role): number[] {
+  if (role === 'vsock') {
+    const v = liveFds(s).filter((fd) => s.objs[s.fds[fd]!.obj]?.kind === 'vsock');
+    if (v.length > 0) return v;
+    const files = liveFds(s).filter((fd) => s.objs[s.fds[fd]!.obj]?.kind === 'file');
+    return files.length > 0 ? files : [lowestFreeFd(s)];
+  }
   const all = socketFds(s);
-  const l = all.filter((fd) => { const o = s.objs[s.fds[fd]!.obj]; return o?.kind === 'socket' && ROLES[role](o, s); });
+  const l = role === 'unixBusy' ? busyUnixFds(s) : role === 'unix' || role === 'unixReadable' ? unixFds(s, role === 'unixReadable')
+    : all.filter((fd) => { const o = s.objs[s.fds[fd]!.obj]; return o?.kind === 'socket' && ROLES[role](o, s); });
   if (l.length === 0 && FALLBACK[role] !== undefined) return roleFds(s, FALLBACK[role]);
-  if (role === 'udp' || role === 'tcpRecv' || role === 'tcpSend') {
+  if (role === 'udp' || role === 'tcpRecv' || role === 'tcpSend' || role === 'tcpFile' || role === 'unix') {
     if (l.length > 0) return l;
     const files = liveFds(s).filter((fd) => s.objs[s.fds[fd]!.obj]?.kind === 'file');
     return files.length > 0 ? files : [lowestFreeFd(s)];
@@ -134,7 +186,17 @@ function nameOf(s: State, ref: { of: number } | { listener: number } | { udp: nu
 
 function resolveAddr(s: State, a: AddrInT, fd: number): Extract<Call, { op: 'bind' }>['addr'] {
   if (a.ptr !== 'ok') return a;
-  const port = typeof a.port === 'number' ? a.port : (nameOf(s, a.port)?.port ?? 5000);
+  if (a.vm !== undefined) {
+    // A sockaddr_vm names a CID vsock_find_cid refuses on this machine (genvsock.ts): CID 1 or 2
+    // becomes VMADDR_CID_HYPERVISOR (0) where the profile says a transport makes it local.
+    const v = s.profile.vsock;
+    const local = (a.vm.cid === VMADDR_CID_LOCAL && (v?.loopback ?? false)) || (a.vm.cid === VMADDR_CID_HOST && (v?.h2g ?? false));
+    const vm = local ? { ...a.vm, cid: VMADDR_CID_HYPERVISOR } : a.vm;
+    return { ptr: 'ok', len: a.len, family: a.family, addr: '0.0.0.0', port: typeof a.port === 'number' ? a.port : 0, vm };
+  }
+  // An AF_UNIX-family address names an abstract socket (sun_path[0], the port's high byte, is
+  // 0): a filesystem name is never generated (binding one would create a file).
+  const port = a.family === AF_UNIX ? 0 : typeof a.port === 'number' ? a.port : (nameOf(s, a.port)?.port ?? 5000);
   let addr = typeof a.addr === 'string' ? a.addr : (nameOf(s, a.addr)?.addr ?? '127.0.0.1');
   if (typeof a.addr !== 'string' && (addr === '0.0.0.0' || addr === '::')) addr = addr === '::' ? '::1' : '127.0.0.1';
   const extra = { ...(a.flowinfo !== undefined ? { flowinfo: a.flowinfo } : {}), ...(a.scope_id !== undefined ? { scope_id: a.scope_id } : {}) };
@@ -174,7 +236,9 @@ function resolveSet(s: State, x: FdSetT): FdSet {
 function resolveInner<T extends Exclude<Template, { op: 'socketcall' }>>(s: State, t: T): T extends InnerTemplate ? SocketcallInner : Call;
 function resolveInner(s: State, t: Exclude<Template, { op: 'socketcall' }>): Call {
   switch (t.op) {
-    case 'socket': return t;
+    case 'socketpair': return t;
+    // A vsock datagram socket is not modelled where a transport offers one: ask for a stream instead.
+    case 'socket': return t.domain === AF_VSOCK && (t.type & SOCK_TYPE_MASK) === SOCK_DGRAM && s.profile.vsock?.dgram ? { ...t, type: (t.type & ~SOCK_TYPE_MASK) | SOCK_STREAM } : t;
     case 'bind': case 'connect': { const fd = resolveFd(s, t.fd); return { op: t.op, fd, addr: resolveAddr(s, t.addr, fd) }; }
     case 'listen': {
       // Never a listener whose icsk_af_ops is ipv6_mapped (model/state.ts afMapped): its
@@ -197,8 +261,20 @@ function resolveInner(s: State, t: Exclude<Template, { op: 'socketcall' }>): Cal
       const entries = t.entries.map((e) => ({ fd: resolveFd(s, e.fd), events: e.events }));
       return { op: 'poll', fds: t.fds, entries, nfds: t.nfds ?? entries.length, timeout: t.timeout };
     }
-    case 'send': case 'recv': case 'recvfrom': return { ...t, fd: resolveFd(s, t.fd) };
+    case 'send': case 'recv': case 'recvfrom': case 'recvmsg': return { ...t, fd: resolveFd(s, t.fd) };
+    case 'sendmsg': {
+      const m = t.msg;
+      const fd = resolveFd(s, t.fd);
+      return { ...t, fd, msg: m.ptr === 'ok' ? { ...m, name: resolveAddr(s, m.name, fd) } : m };
+    }
     case 'sendto': { const fd = resolveFd(s, t.fd); return { ...t, fd, addr: resolveAddr(s, t.addr, fd) }; }
+    case 'sendfile': {
+      // sendfile into an AF_UNIX or AF_VSOCK socket is not modelled yet (model/sendfile.ts):
+      // such a draw aims at fd 1 (/dev/null) instead.
+      const fd = resolveFd(s, t.fd);
+      const k = fd >= 0 && s.fds[fd] !== undefined ? s.objs[s.fds[fd]!.obj]?.kind : undefined;
+      return { ...t, fd: k === 'unix' || k === 'vsock' ? 1 : fd, inFd: resolveFd(s, t.inFd) };
+    }
     case 'select': {
       const read = resolveSet(s, t.read), write = resolveSet(s, t.write), except = resolveSet(s, t.except);
       const top = Math.max(-1, ...[read, write, except].flatMap((x) => (x.ptr === 'ok' ? x.fds : [])));

@@ -11,6 +11,7 @@ import { lookupFile } from './fd.js';
 import { blocked, fail, type Outcome } from './outcome.js';
 import { lowestFreeFd, type Sock, type State } from './state.js';
 import { release } from './tcp.js';
+import { unixAccept } from './unixops.js';
 
 const rulesFor = <P extends string>(p: P) => [
   `${p}/EBADF`, `${p}/EINVAL-flags`, `${p}/EMFILE`, `${p}/ENOTSOCK`, `${p}/EOPNOTSUPP`,
@@ -31,6 +32,7 @@ export function acceptStep(s: State, c: AcceptCall): Outcome[] {
   const newfd = lowestFreeFd(s);
   if (newfd >= s.profile.nofile) return [fail(s, `${p}/EMFILE`, 'EMFILE')];
   const o = s.objs[f.id];
+  if (o !== undefined && o.kind === 'unix') return unixAccept(s, p, o); // AF_UNIX (model/unix*.ts): sock_no_accept / unix_accept
   if (o === undefined || o.kind !== 'socket') return [fail(s, `${p}/ENOTSOCK`, 'ENOTSOCK')];
   const lid = f.id;
   if (o.proto === 'udp') return [fail(s, `${p}/EOPNOTSUPP`, 'EOPNOTSUPP')];

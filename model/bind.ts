@@ -11,8 +11,10 @@ import { ipv6Only, key, needsScope, v6Type } from './family.js';
 import { moveAddrToKernel } from './addr.js';
 import { addrType } from './addrtype.js';
 import { lookupSock } from './fd.js';
+import { unixAt } from './unix.js';
+import { unixBind } from './unixops.js';
 import { fail, type Outcome } from './outcome.js';
-import { needsBindService, portConflict, tcpBindHole, udpHole } from './ports.js';
+import { needsBindService, nextPortSeq, portShare, tcpBindHole, udpHole, updateFastreuse, type PortShare } from './ports.js';
 import { anyOf, sockName, type Sock, type State } from './state.js';
 
 /** The ifindex of lo, the only interface of a fresh namespace. */
@@ -21,13 +23,26 @@ export const LOOPBACK_IFINDEX = 1;
 export const BIND_RULES = [
   'bind/EBADF', 'bind/ENOTSOCK', 'bind/EINVAL-addrlen', 'bind/EFAULT', 'bind/EINVAL-short',
   'bind/EAFNOSUPPORT', 'bind/EADDRNOTAVAIL', 'bind/EACCES', 'bind/EINVAL-bound', 'bind/EADDRINUSE',
-  'bind/port', 'bind/ephemeral',
+  'bind/port', 'bind/ephemeral', 'bind/port-reuseport', 'bind/port-reuseport-stale', 'bind/port-reuseport-first',
   'bind/EINVAL-mcast-stream', 'bind/EINVAL-v6only-mapped', 'bind/EINVAL-scope', 'bind/ENODEV',
 ] as const;
+
+/** The rule of a successful get_port(snum) by how the port was shared (see PortShare). */
+export function shareRule(op: 'bind' | 'listen', share: Exclude<PortShare, 'conflict'>): string {
+  const base = op === 'bind' ? 'bind/port' : 'listen/bound';
+  return share === 'free' ? base : `${base}-${share}`;
+}
 
 type BindCall = Extract<Call, { op: 'bind' }>;
 
 export function bindStep(s: State, c: BindCall): Outcome[] {
+  const ux = unixAt(s, c.fd);
+  if (ux) {
+    // AF_UNIX (model/unix*.ts): move_addr_to_kernel, then unix_bind.
+    const copy = moveAddrToKernel(c.addr);
+    if (copy) return [fail(s, copy === 'EFAULT' ? 'bind/EFAULT' : 'bind/EINVAL-addrlen', copy)];
+    return unixBind(s, ux.id, ux.u, c.addr);
+  }
   const l = lookupSock(s, c.fd);
   if (l.errno) return [fail(s, `bind/${l.errno}`, l.errno)];
   const { id, sock } = l;
@@ -47,7 +62,12 @@ export function bindStep(s: State, c: BindCall): Outcome[] {
   // "Check these errors (active socket, double bind)."
   if (sock.st !== 'CLOSE' || sock.port !== 0) return [asIs('bind/EINVAL-bound', 'EINVAL')];
   const saddr = t === 'MULTICAST' || t === 'BROADCAST' ? '0.0.0.0' : a.addr;
-  const bindTo = (d: Sock, port: number): void => {
+  const seq = nextPortSeq(s);
+  const bindTo = (dd: State, port: number): void => {
+    const d = dd.objs[id] as Sock;
+    // inet_csk_get_port → inet_csk_update_fastreuse (TCP); udp_lib_get_port hashes the socket (UDP).
+    if (d.proto === 'tcp') updateFastreuse(dd, s, d, a.addr, port);
+    else d.portSeq = seq;
     d.addr = a.addr; d.saddr = saddr; d.port = port; d.sport = port; d.viaBind = true;
     // "if (inet->inet_rcv_saddr) sk->sk_userlocks |= SOCK_BINDADDR_LOCK; if (snum) ...
     // |= SOCK_BINDPORT_LOCK": the locks are only ever set, so they outlive a later
@@ -59,25 +79,28 @@ export function bindStep(s: State, c: BindCall): Outcome[] {
 
 /**
  * get_port for a bind of `addr`:`port` (inet_csk_get_port / udp_lib_get_port), after the
- * checks: `bindTo` sets the addresses and port; `undo` is what a failed get_port restores
- * besides the addresses ("inet->inet_saddr = inet->inet_rcv_saddr = 0", inet_reset_saddr).
+ * checks: `bindTo` sets the addresses and port in the draft world (and the TCP bucket's
+ * fast path, or the UDP socket's place in its chain); `undo` is what a failed get_port
+ * restores besides the addresses ("inet->inet_saddr = inet->inet_rcv_saddr = 0",
+ * inet_reset_saddr).
  */
-function getPort(s: State, id: number, addr: string, port: number, bindTo: (d: Sock, port: number) => void, undo: (d: Sock) => void): Outcome[] {
+function getPort(s: State, id: number, addr: string, port: number, bindTo: (d: State, port: number) => void, undo: (d: Sock) => void): Outcome[] {
   const sock = s.objs[id] as Sock;
   if (port !== 0) {
-    if (portConflict(s, id, addr, port)) {
+    const share = portShare(s, id, addr, port);
+    if (share === 'conflict') {
       const next = produce(s, (d) => { const x = d.objs[id] as Sock; x.addr = anyOf(x); x.saddr = anyOf(x); undo(x); });
       return [withBound({ rule: 'bind/EADDRINUSE', expect: { kind: 'returned', ret: -1, errno: 'EADDRINUSE' }, next: () => next }, next.objs[id] as Sock)];
     }
-    const next = produce(s, (d) => bindTo(d.objs[id] as Sock, port));
-    return [withBound({ rule: 'bind/port', expect: { kind: 'returned', ret: 0 }, next: () => next }, next.objs[id] as Sock)];
+    const next = produce(s, (d) => bindTo(d, port));
+    return [withBound({ rule: shareRule('bind', share), expect: { kind: 'returned', ret: 0 }, next: () => next }, next.objs[id] as Sock)];
   }
   const hole = sock.proto === 'tcp' ? tcpBindHole(s, id, addr) : udpHole(s, id, addr);
-  const name = sockName(produce(s, (d) => bindTo(d.objs[id] as Sock, 0)).objs[id] as Sock).addr;
+  const name = sockName(produce(s, (d) => bindTo(d, 0)).objs[id] as Sock).addr;
   return [{
     rule: 'bind/ephemeral',
     expect: { kind: 'returned', ret: 0, bound: { addr: name, port: hole } },
-    next: (obs) => produce(s, (d) => bindTo(d.objs[id] as Sock, obs.kind === 'returned' && obs.bound ? obs.bound.port : 0)),
+    next: (obs) => produce(s, (d) => bindTo(d, obs.kind === 'returned' && obs.bound ? obs.bound.port : 0)),
   }];
 }
 
@@ -120,7 +143,13 @@ function bind6(s: State, id: number, sock: Sock, c: BindCall): Outcome[] {
     else if (t !== 'LOOPBACK') return [asIs('bind/EADDRNOTAVAIL', 'EADDRNOTAVAIL')];
   }
   const only = sock.v6only;
-  const bindTo = (d: Sock, port: number): void => {
+  const seq = nextPortSeq(s);
+  const bindTo = (dd: State, port: number): void => {
+    const d = dd.objs[id] as Sock;
+    // inet_csk_get_port → inet_csk_update_fastreuse (TCP; ports.ts takes sk_ipv6only as
+    // __inet6_bind set it before get_port); udp_lib_get_port hashes the socket (UDP).
+    if (d.proto === 'tcp') updateFastreuse(dd, s, d, addr, port);
+    else d.portSeq = seq;
     // inet_rcv_saddr/inet_saddr are derived (family.ts v4Rcv); sk_v6_rcv_saddr and np->saddr.
     // "if (!(addr_type & IPV6_ADDR_MULTICAST)) np->saddr = addr->sin6_addr".
     d.addr = addr; d.saddr = t === 'MULTICAST' ? d.saddr : addr; d.port = port; d.sport = port; d.viaBind = true; d.dev = dev;

@@ -7,11 +7,13 @@ import type { Call } from '../spec/call.js';
 import { lookupFile } from './fd.js';
 import { fail, ok, type Outcome } from './outcome.js';
 import type { Sock, State } from './state.js';
-import { release, resetsOnClose } from './tcp.js';
+import { lingerResets, release, resetsOnClose } from './tcp.js';
+import { unixClose } from './unixops.js';
 
 export const CLOSE_RULES = [
   'close/EBADF', 'close/file', 'close/udp', 'close/tcp-unconnected', 'close/tcp-listener',
   'close/tcp-fin', 'close/tcp-last-ack', 'close/tcp-self', 'close/tcp-fin-wait2', 'close/tcp-reset-unread',
+  'close/tcp-linger-reset',
 ] as const;
 
 type CloseCall = Extract<Call, { op: 'close' }>;
@@ -20,7 +22,10 @@ export function closeStep(s: State, c: CloseCall): Outcome[] {
   const f = lookupFile(s, c.fd);
   if (f.errno) return [fail(s, 'close/EBADF', 'EBADF')];
   const o = s.objs[f.id];
+  if (o !== undefined && o.kind === 'unix') return unixClose(s, c.fd, f.id, o); // AF_UNIX (model/unix*.ts): unix_release
   const rule = o === undefined || o.kind === 'file' ? 'close/file'
+    // vsock_release → __vsock_release: off the unbound list, nothing sent (never connected).
+    : o.kind === 'vsock' ? 'close/vsock'
     : o.proto === 'udp' ? 'close/udp'
     : tcpRule(o, f.id);
   const next = produce(s, (d) => {
@@ -29,7 +34,8 @@ export function closeStep(s: State, c: CloseCall): Outcome[] {
     if (obj === undefined) return;
     obj.refs--;
     if (obj.refs > 0) return;
-    if (obj.kind === 'file' || obj.proto === 'udp') delete d.objs[f.id];
+    if (obj.kind === 'unix') return;
+    if (obj.kind === 'file' || obj.kind === 'vsock' || obj.proto === 'udp') delete d.objs[f.id];
     else release(d, f.id);
   });
   return [ok(rule, 0, () => next)];
@@ -38,6 +44,7 @@ export function closeStep(s: State, c: CloseCall): Outcome[] {
 /** Which tcp_close path the last close of `sk` takes (see release in tcp.ts). */
 function tcpRule(sk: Sock, id: number): (typeof CLOSE_RULES)[number] {
   if (sk.refs === 1 && resetsOnClose(sk)) return 'close/tcp-reset-unread';
+  if (sk.refs === 1 && lingerResets(sk)) return 'close/tcp-linger-reset';
   switch (sk.st) {
     case 'LISTEN': return 'close/tcp-listener';
     case 'ESTABLISHED': return sk.peer === id ? 'close/tcp-self' : 'close/tcp-fin';

@@ -13,14 +13,17 @@ import type { ErrnoName } from '../spec/errno.js';
 import type { PortHole } from '../spec/expected.js';
 import { AF_INET, AF_INET6, AF_UNSPEC, O_NONBLOCK, SIN6_LEN_RFC2133, SOCKADDR_IN6_LEN, SOCKADDR_IN_LEN } from '../spec/constants.js';
 import { in4View, in6View, mappedV4 } from '../spec/inet6.js';
-import { asFamily, findListener, ipv6Only, isV4Key, key, needsScope, refuseMappedListener, routeFrom, v4Saddr, v6Type } from './family.js';
+import { asFamily, ipv6Only, isV4Key, key, needsScope, refuseMappedListener, routeFrom, v4Saddr, v6Type } from './family.js';
 import { moveAddrToKernel } from './addr.js';
 import { routeConnect } from './addrtype.js';
 import { LOOPBACK_IFINDEX, withBound } from './bind.js';
 import { lookupFile } from './fd.js';
+import { unixAt } from './unix.js';
+import { unixConnect } from './unixops.js';
 import { fail, type Outcome } from './outcome.js';
-import { inHole, tcpConnectHole, udpHole } from './ports.js';
+import { connectBucket, inHole, nextPortSeq, tcpConnectHole, udpHole } from './ports.js';
 import { anyOf, expandSndbuf, isAny, isTimewait, SEND_SHUTDOWN, sockets, sockName, type Endpoint, type Sock, type State } from './state.js';
+import { findListeners } from './listeners.js';
 import { connectFailure, disconnect, done, enqueueChild, setClose, timeWait } from './tcp.js';
 
 export const CONNECT_RULES = [
@@ -49,6 +52,9 @@ export function connectStep(s: State, c: ConnectCall): Outcome[] {
     const out = fail(s, copy === 'EFAULT' ? 'connect/EFAULT' : 'connect/EINVAL-addrlen', copy);
     return [isSock ? withBound(out, o) : out];
   }
+  // AF_UNIX (model/unix*.ts): unix_dgram_connect / unix_stream_connect.
+  const ux = unixAt(s, c.fd);
+  if (ux) return unixConnect(s, ux.id, ux.u, c.addr);
   if (!isSock) return [fail(s, 'connect/ENOTSOCK', 'ENOTSOCK')];
   return o.proto === 'tcp' ? tcpConnect(s, f.id, o, c) : udpConnect(s, f.id, o, c);
 }
@@ -135,6 +141,8 @@ function tcpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
     const after = (port: number): State => produce(s, (d) => {
       const x = d.objs[id] as Sock;
       if (isAny(x.saddr)) { x.addr = asFamily(x.family, src); x.saddr = x.addr; }
+      // __inet_hash_connect: a new bucket for an ephemeral port is marked as connect's own.
+      if (sk.port === 0 && port !== 0) connectBucket(d, s, port);
       x.port = port; x.sport = port; x.remote = { addr: asFamily(x.family, dst.addr), port: dst.port }; x.st = 'SYN_SENT';
       // tcp_v6_connect: ipv6_mapped for a v4-mapped connect that tcp_v4_connect took.
       if (x.family === 'inet6' && isV4Key(dst.addr)) x.afMapped = true;
@@ -203,8 +211,8 @@ function tcpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
   return [...ackPending, ...rest(), ...alsoSelf];
 
   function rest(): Outcome[] {
-    const lid = findListener(s, dst.addr, dst.port);
-    if (lid === undefined) {
+    const lids = findListeners(s, dst);
+    if (lids.length === 0) {
       // tcp_v4_send_reset → tcp_reset in SYN_SENT: sk_err = ECONNREFUSED, tcp_done.
       if (nonblock) {
         return [outcome('connect/EINPROGRESS-refused', { ret: -1, errno: 'EINPROGRESS' }, (d) => {
@@ -219,18 +227,23 @@ function tcpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
         x.err = null;
       })];
     }
+    // One listener takes the SYN (several: a reuseport group, which one is the hash's choice).
+    return lids.map((lid) => toListener(lid));
+  }
+
+  function toListener(lid: number): Outcome {
     const l = s.objs[lid] as Sock;
     refuseMappedListener(l, dst.addr);
     // tcp_conn_request / tcp_v4_syn_recv_sock: sk_acceptq_is_full is ack_backlog > max_ack_backlog.
     if (l.queue.length > l.backlog) {
-      return [outcome(nonblock ? 'connect/queue-full-EINPROGRESS' : 'connect/queue-full-blocks', nonblock ? { ret: -1, errno: 'EINPROGRESS' } : 'blocked', (d) => {
+      return outcome(nonblock ? 'connect/queue-full-EINPROGRESS' : 'connect/queue-full-blocks', nonblock ? { ret: -1, errno: 'EINPROGRESS' } : 'blocked', (d) => {
         (d.objs[id] as Sock).ss = 'CONNECTING';
-      })];
+      });
     }
-    return [outcome(nonblock ? 'connect/EINPROGRESS' : 'connect/established', nonblock ? { ret: -1, errno: 'EINPROGRESS' } : { ret: 0 }, (d, port) => {
+    return outcome(nonblock ? 'connect/EINPROGRESS' : 'connect/established', nonblock ? { ret: -1, errno: 'EINPROGRESS' } : { ret: 0 }, (d, port) => {
       enqueueChild(d, lid, id, { addr: src, port }, dst);
       (d.objs[id] as Sock).ss = nonblock ? 'CONNECTING' : 'CONNECTED';
-    })];
+    });
   }
 }
 
@@ -326,6 +339,7 @@ function udpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
   }
   // inet_dgram_connect autobinds before ip4_datagram_connect looks at the address.
   const hole = sk.port === 0 ? udpHole(s, id, sk.addr) : undefined;
+  const seq = nextPortSeq(s);
   const outcome = (rule: string, errno: ErrnoName | undefined, make: (x: Sock) => void): Outcome => ({
     rule,
     expect: errno ? { kind: 'returned', ret: -1, errno, bound: { addr: '', port: hole ?? sk.sport } } : { kind: 'returned', ret: 0, bound: { addr: '', port: hole ?? sk.sport } },
@@ -333,7 +347,7 @@ function udpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
       const x = d.objs[id] as Sock;
       if (hole !== undefined) {
         const port = obs.kind === 'returned' && obs.bound ? obs.bound.port : 0;
-        x.port = port; x.sport = port;
+        x.port = port; x.sport = port; x.portSeq = seq;
       }
       make(x);
     }),

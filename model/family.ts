@@ -8,7 +8,7 @@
  */
 import { mappedV4 } from '../spec/inet6.js';
 import { addrType, routeConnect } from './addrtype.js';
-import { sockets, type Sock, type State } from './state.js';
+import type { Sock } from './state.js';
 
 export type Family = 'inet' | 'inet6';
 
@@ -41,9 +41,14 @@ export function asFamily(f: Family, a: string): string {
  * socket is invalid", and such a bind makes the socket IPv6-only).
  */
 export function v4Rcv(sk: Sock): string {
-  if (sk.family === 'inet') return sk.addr;
-  if (sk.addr === '::') return '0.0.0.0';
-  return mappedV4(sk.addr) ?? '127.0.0.6';
+  return v4RcvOf(sk.family, sk.addr);
+}
+
+/** inet_rcv_saddr of a socket of family `f` bound to `addr` (text of its family), as v4Rcv. */
+export function v4RcvOf(f: Family, addr: string): string {
+  if (f === 'inet') return addr;
+  if (addr === '::') return '0.0.0.0';
+  return mappedV4(addr) ?? '127.0.0.6';
 }
 
 /**
@@ -84,6 +89,36 @@ export function needsScope(a: string): boolean {
   return t === 'LINKLOCAL' || (t === 'MULTICAST' && /^ff[0-9a-f][12]:/i.test(a));
 }
 
+/** One side of an address comparison: the socket's family, its address (text of that family), sk_ipv6only. */
+export interface SaddrView {
+  family: Family;
+  addr: string;
+  v6only: boolean;
+}
+
+/**
+ * The kernel's address comparison of `a` with `b`, with its two wildcard switches:
+ * ipv6_rcv_saddr_equal when `a` is AF_INET6 (b's inet6_rcv_saddr is NULL when `b` is
+ * AF_INET, which then counts as mapped: "if both are mapped, treat as IPv4"),
+ * ipv4_rcv_saddr_equal(a, b, ipv6_only(b)) when `a` is AF_INET. `matchA`/`matchB`: a
+ * wildcard on that side matches everything (match_sk1_wildcard, match_sk2_wildcard).
+ */
+export function saddrEqual(a: SaddrView, b: SaddrView, matchA: boolean, matchB: boolean): boolean {
+  const v4eq = (): boolean => {
+    if (b.v6only) return false;
+    const x = v4RcvOf(a.family, a.addr), y = v4RcvOf(b.family, b.addr);
+    return x === y || (matchA && x === '0.0.0.0') || (matchB && y === '0.0.0.0');
+  };
+  if (a.family === 'inet') return v4eq();
+  const t1 = v6Type(a.addr);
+  const t2: V6Type = b.family === 'inet6' ? v6Type(b.addr) : 'MAPPED';
+  if (t1 === 'MAPPED' && t2 === 'MAPPED') return v4eq();
+  if (t1 === 'ANY' && t2 === 'ANY') return true;
+  if (t2 === 'ANY' && matchB && !(b.v6only && t1 === 'MAPPED')) return true;
+  if (t1 === 'ANY' && matchA && !(a.v6only && t2 === 'MAPPED')) return true;
+  return b.family === 'inet6' && a.addr === b.addr;
+}
+
 /**
  * inet_rcv_saddr_equal(sk, sk2, match_wildcard=true), `sk` about to own `addr` with
  * `v6only`: ipv4_rcv_saddr_equal for an AF_INET `sk`, ipv6_rcv_saddr_equal for an
@@ -91,43 +126,7 @@ export function needsScope(a: string): boolean {
  * mapped).
  */
 export function rcvSaddrEqual(fam: Family, addr: string, v6only: boolean, sk2: Sock): boolean {
-  const sk2Only = ipv6Only(sk2);
-  const v4eq = (a: string, b: string): boolean => !sk2Only && (a === b || a === '0.0.0.0' || b === '0.0.0.0');
-  if (fam === 'inet') return v4eq(addr, v4Rcv(sk2));
-  const t1 = v6Type(addr);
-  const t2: V6Type = sk2.family === 'inet6' ? v6Type(sk2.addr) : 'MAPPED';
-  if (t1 === 'MAPPED' && t2 === 'MAPPED') return v4eq(key(addr), v4Rcv(sk2));
-  if (t1 === 'ANY' && t2 === 'ANY') return true;
-  if (t2 === 'ANY' && !(sk2Only && t1 === 'MAPPED')) return true;
-  if (t1 === 'ANY' && !(v6only && t2 === 'MAPPED')) return true;
-  return sk2.family === 'inet6' && addr === sk2.addr;
-}
-
-/**
- * The listener a SYN to `dst` (a key) reaches on `port`. IPv4 (__inet_lookup_listener):
- * AF_INET sockets and AF_INET6 ones that are not IPv6-only, by their inet_rcv_saddr, the
- * exact address before the wildcard. IPv6 (inet6_lookup_listener): AF_INET6 sockets bound
- * to the address, else to '::'.
- */
-export function findListener(s: State, dst: string, port: number): number | undefined {
-  let wild: number | undefined;
-  const v4 = isV4Key(dst);
-  for (const [id, o] of sockets(s)) {
-    if (o.proto !== 'tcp' || o.st !== 'LISTEN' || o.port !== port) continue;
-    let a: string;
-    if (v4) {
-      if (ipv6Only(o)) continue;
-      a = v4Rcv(o);
-      if (a === dst) return id;
-      if (a === '0.0.0.0') wild = id;
-    } else {
-      if (o.family !== 'inet6') continue;
-      a = o.addr;
-      if (a === dst) return id;
-      if (a === '::') wild = id;
-    }
-  }
-  return wild;
+  return saddrEqual({ family: fam, addr, v6only }, { family: sk2.family, addr: sk2.addr, v6only: ipv6Only(sk2) }, true, true);
 }
 
 /**

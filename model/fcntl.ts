@@ -34,11 +34,12 @@ export function fcntlStep(s: State, c: FcntlCall): Outcome[] {
     case F_GETFL:
       return [ok('fcntl/F_GETFL', o.fileFlags, () => s)];
     case F_SETFL: {
-      // setfl: O_DIRECT needs FMODE_CAN_ODIRECT (sockets and /dev/null lack it; pipes are exempt).
+      // setfl: O_DIRECT needs FMODE_CAN_ODIRECT (sockets and /dev/null lack it; pipes are
+      // exempt; the regular file's filesystem sets it: ext4, xfs, btrfs, tmpfs since 6.6).
       const isPipe = o.kind === 'file' && o.what === 'pipe-read';
-      if ((arg & O_DIRECT) && !isPipe) return [fail(s, 'fcntl/F_SETFL-EINVAL-direct', 'EINVAL')];
+      if ((arg & O_DIRECT) && !isPipe && !(o.kind === 'file' && o.what === 'regular')) return [fail(s, 'fcntl/F_SETFL-EINVAL-direct', 'EINVAL')];
       // ->fasync (sockets and pipes have one) moves FASYNC; /dev/null has none.
-      const hasFasync = o.kind === 'socket' || isPipe;
+      const hasFasync = o.kind !== 'file' || isPipe;
       const mask = SETFL_MASK | (hasFasync ? O_ASYNC : 0);
       const next = produce(s, (d) => {
         const x = d.objs[f.id]!;

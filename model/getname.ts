@@ -7,6 +7,8 @@ import { moveAddrToUser, sockaddrInHex } from './addr.js';
 import { needsScope } from './family.js';
 import { lookupSock } from './fd.js';
 import { sockaddrOutHex } from '../spec/inet6.js';
+import { unixAt } from './unix.js';
+import { unixGetname } from './unixops.js';
 import { fail, type Outcome } from './outcome.js';
 import { sockName, type State } from './state.js';
 
@@ -19,6 +21,8 @@ type GetnameCall = Extract<Call, { op: 'getsockname' | 'getpeername' }>;
 
 export function getnameStep(s: State, c: GetnameCall): Outcome[] {
   const p = c.op;
+  const ux = unixAt(s, c.fd);
+  if (ux) return unixGetname(s, p, ux.u, c.out); // AF_UNIX (model/unix*.ts): unix_getname
   const l = lookupSock(s, c.fd);
   if (l.errno) return [fail(s, `${p}/${l.errno}`, l.errno)];
   const sk = l.sock;

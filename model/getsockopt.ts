@@ -20,9 +20,11 @@ import type { Expected, OptHole } from '../spec/expected.js';
 import { OPTVAL_SHOWN, type Observed } from '../spec/observed.js';
 import {
   AF_INET, AF_INET6, IPPROTO_IP, IPPROTO_IPV6, IPV6_V6ONLY, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE, SOCK_DGRAM, SOCK_STREAM, SOL_SOCKET, SO_ACCEPTCONN,
-  SO_DOMAIN, SO_ERROR, SO_KEEPALIVE, SO_PROTOCOL, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, SO_TYPE, TCP_NODELAY,
+  SO_DOMAIN, SO_ERROR, SO_KEEPALIVE, SO_LINGER, SO_PROTOCOL, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, SO_TYPE, TCP_NODELAY,
 } from '../spec/constants.js';
 import { lookupSock } from './fd.js';
+import { unixAt } from './unix.js';
+import { unixGetsockopt } from './unixopts.js';
 import { fail, type Outcome } from './outcome.js';
 import { unknownOption } from './setsockopt.js';
 import type { Sock, State } from './state.js';
@@ -32,21 +34,25 @@ export const GETSOCKOPT_RULES = [
   'getsockopt/EINVAL-optlen', 'getsockopt/ENOPROTOOPT', 'getsockopt/EFAULT-optval',
   'getsockopt/SO_TYPE', 'getsockopt/SO_DOMAIN', 'getsockopt/SO_PROTOCOL', 'getsockopt/SO_ERROR',
   'getsockopt/SO_ACCEPTCONN', 'getsockopt/SO_KEEPALIVE', 'getsockopt/SO_REUSEADDR', 'getsockopt/SO_REUSEPORT',
-  'getsockopt/SO_RCVBUF', 'getsockopt/SO_SNDBUF', 'getsockopt/TCP_NODELAY',
+  'getsockopt/SO_RCVBUF', 'getsockopt/SO_SNDBUF', 'getsockopt/TCP_NODELAY', 'getsockopt/SO_LINGER',
   'getsockopt/ENOPROTOOPT-level', 'getsockopt/IPV6_V6ONLY',
 ] as const;
 
 type GetsockoptCall = Extract<Call, { op: 'getsockopt' }>;
 
 /** An option's value: exact, or a range the model does not fix; `clear` is what reading it changes. */
-interface Value {
+export interface Value {
   rule: string;
   lo: number;
   hi: number;
   clear?: (sk: Sock) => void;
+  /** A value other than an int (struct linger): its bytes as hex; lo and hi are then unused. */
+  hex?: string;
 }
 
 export function getsockoptStep(s: State, c: GetsockoptCall): Outcome[] {
+  const ux = unixAt(s, c.fd);
+  if (ux) return unixGetsockopt(s, ux.id, ux.u, c); // AF_UNIX (model/unix*.ts): sk_getsockopt or EOPNOTSUPP
   const l = lookupSock(s, c.fd);
   if (l.errno) return [fail(s, `getsockopt/${l.errno}`, l.errno)];
   const { id, sock: sk } = l;
@@ -63,7 +69,19 @@ export function getsockoptStep(s: State, c: GetsockoptCall): Outcome[] {
   if (o.len < 0) return [fail(s, 'getsockopt/EINVAL-optlen', 'EINVAL')];
   const v = tcpLevel ? tcpValue(sk, c.name) : sockValue(sk, c.name);
   if (v === undefined) return [fail(s, 'getsockopt/ENOPROTOOPT', 'ENOPROTOOPT')];
-  const n = Math.min(o.len, 4);
+  return optOut(s, id, c, v, tcpLevel);
+}
+
+/**
+ * The copy-out of an int option's value `v` once *optlen was read (not negative): copy
+ * min(len, 4) bytes, then the length (sk_getsockopt); `lenFirst` writes the length before
+ * the value (do_tcp_getsockopt), so a faulting buffer still gets it.
+ */
+export function optOut(s: State, id: number, c: GetsockoptCall, v: Value, lenFirst: boolean): Outcome[] {
+  const o = c.opt;
+  const tcpLevel = lenFirst;
+  // "if (len > lv) len = lv": lv is sizeof(int), or the struct's size.
+  const n = Math.min(o.len, v.hex !== undefined ? v.hex.length / 2 : 4);
   const cleared = v.clear ? produce(s, (d) => v.clear!(d.objs[id] as Sock)) : s;
   // copy_to_sockptr(optval, &v, len) faults for NULL or a bad pointer unless len is 0.
   if (o.ptr !== 'ok' && n > 0) {
@@ -73,7 +91,10 @@ export function getsockoptStep(s: State, c: GetsockoptCall): Outcome[] {
   }
   const shown = Math.min(o.len, OPTVAL_SHOWN);
   const expect: Expected = { kind: 'returned', ret: 0, optlen: n };
-  if (o.ptr === 'ok') expect.optval = v.lo === v.hi ? valueHex(v.lo, n, shown) : ({ lo: v.lo, hi: v.hi, bytes: n, shown } satisfies OptHole);
+  if (o.ptr === 'ok') {
+    expect.optval = v.hex !== undefined ? (v.hex.slice(0, 2 * n) + 'a5'.repeat(shown)).slice(0, 2 * shown)
+      : v.lo === v.hi ? valueHex(v.lo, n, shown) : ({ lo: v.lo, hi: v.hi, bytes: n, shown } satisfies OptHole);
+  }
   const learn = v.lo !== v.hi && n >= 4 && o.ptr === 'ok';
   return [{
     rule: v.rule,
@@ -97,7 +118,7 @@ function learnSndbuf(sk: Sock, obs: Observed): void {
   sk.sndbuf = v | 0; sk.sndbufHi = v | 0;
 }
 
-function exact(rule: string, v: number, clear?: (sk: Sock) => void): Value {
+export function exact(rule: string, v: number, clear?: (sk: Sock) => void): Value {
   return clear ? { rule, lo: v, hi: v, clear } : { rule, lo: v, hi: v };
 }
 
@@ -118,10 +139,22 @@ function sockValue(sk: Sock, name: number): Value | undefined {
     case SO_REUSEPORT: return exact('getsockopt/SO_REUSEPORT', sk.reuseport ? 1 : 0);
     case SO_RCVBUF: return exact('getsockopt/SO_RCVBUF', sk.rcvbuf);
     case SO_SNDBUF: return { rule: 'getsockopt/SO_SNDBUF', lo: sk.sndbuf, hi: sk.sndbufHi };
+    case SO_LINGER: return lingerValue(sk);
     default:
       if (unknownOption(name)) return undefined;
       throw new Error(`model: getsockopt SOL_SOCKET option ${name} is not modelled`);
   }
+}
+
+/**
+ * sk_getsockopt's SO_LINGER: "v.ling.l_onoff = sock_flag(sk, SOCK_LINGER); v.ling.l_linger =
+ * READ_ONCE(sk->sk_lingertime) / HZ", a struct linger of 8 bytes (lv = sizeof(v.ling)).
+ */
+export function lingerValue(sk: { lingerOn: boolean; lingerTime: number }): Value {
+  const b = Buffer.alloc(8);
+  b.writeInt32LE(sk.lingerOn ? 1 : 0, 0);
+  b.writeInt32LE(sk.lingerTime, 4);
+  return { rule: 'getsockopt/SO_LINGER', lo: 0, hi: 0, hex: b.toString('hex') };
 }
 
 /** do_tcp_getsockopt's switch: TCP_NODELAY is "!!(tp->nonagle & TCP_NAGLE_OFF)". */

@@ -8,9 +8,10 @@
  */
 import { produce } from 'immer';
 import { actingCall, callFd, type Call } from '../spec/call.js';
+import { findListeners } from './listeners.js';
 import { sockets, type Sock, type State } from './state.js';
 import { done, enqueueChild } from './tcp.js';
-import { findListener, key, refuseMappedListener } from './family.js';
+import { key, refuseMappedListener } from './family.js';
 import { releaseOne, resetsPeer } from './tcpdata.js';
 
 export const INTERNAL_RULES = ['internal/syn-retransmit-accepted', 'internal/syn-retransmit-refused', 'internal/tcp-delivered'] as const;
@@ -59,8 +60,9 @@ export function internal(s: State, focus: Set<number> | null = null): Transition
     if (o.proto === 'tcp' && o.held.length > 0 && wanted) out.push({ rule: 'internal/tcp-delivered', next: produce(s, (d) => { releaseOne(d, id); }) });
     if (o.proto !== 'tcp' || o.st !== 'SYN_SENT' || o.remote === null || o.synLost) continue;
     const dst = o.remote;
-    const lid = findListener(s, key(dst.addr), dst.port);
-    if (lid === undefined) {
+    // Every listener that may take it (a reuseport group: the hash's choice, see findListeners).
+    const lids = findListeners(s, { addr: key(dst.addr), port: dst.port });
+    if (lids.length === 0) {
       // The SYN meets no listener: RST → tcp_reset in SYN_SENT (ECONNREFUSED), tcp_done.
       out.push({ rule: 'internal/syn-retransmit-refused', next: produce(s, (d) => {
         const x = d.objs[id] as Sock;
@@ -69,13 +71,14 @@ export function internal(s: State, focus: Set<number> | null = null): Transition
       }) });
       continue;
     }
-    const l = s.objs[lid] as Sock;
-    refuseMappedListener(l, key(dst.addr));
-    if (l.queue.length > l.backlog) continue;
-    const listener = lid;
-    out.push({ rule: 'internal/syn-retransmit-accepted', next: produce(s, (d) => {
-      enqueueChild(d, listener, id, { addr: key(o.saddr), port: o.port }, { addr: key(dst.addr), port: dst.port });
-    }) });
+    for (const listener of lids) {
+      const l = s.objs[listener] as Sock;
+      refuseMappedListener(l, key(dst.addr));
+      if (l.queue.length > l.backlog) continue;
+      out.push({ rule: 'internal/syn-retransmit-accepted', next: produce(s, (d) => {
+        enqueueChild(d, listener, id, { addr: key(o.saddr), port: o.port }, { addr: key(dst.addr), port: dst.port });
+      }) });
+    }
   }
   return out;
 }

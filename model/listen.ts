@@ -4,20 +4,24 @@
  */
 import { produce } from 'immer';
 import type { Call } from '../spec/call.js';
-import { withBound } from './bind.js';
+import { shareRule, withBound } from './bind.js';
 import { lookupSock } from './fd.js';
+import { unixAt } from './unix.js';
+import { unixListen } from './unixops.js';
 import { fail, type Outcome } from './outcome.js';
-import { portConflict, tcpBindHole } from './ports.js';
+import { portShare, tcpBindHole, updateFastreuse } from './ports.js';
 import { sockName, type Sock, type State } from './state.js';
 
 export const LISTEN_RULES = [
   'listen/EBADF', 'listen/ENOTSOCK', 'listen/EOPNOTSUPP', 'listen/EINVAL-sockstate', 'listen/EINVAL-state',
-  'listen/EADDRINUSE', 'listen/again', 'listen/bound', 'listen/autobind',
+  'listen/EADDRINUSE', 'listen/again', 'listen/bound', 'listen/autobind', 'listen/bound-reuseport', 'listen/bound-reuseport-stale',
 ] as const;
 
 type ListenCall = Extract<Call, { op: 'listen' }>;
 
 export function listenStep(s: State, c: ListenCall): Outcome[] {
+  const ux = unixAt(s, c.fd);
+  if (ux) return unixListen(s, ux.u); // AF_UNIX (model/unix*.ts): sock_no_listen / unix_listen
   const l = lookupSock(s, c.fd);
   if (l.errno) return [fail(s, `listen/${l.errno}`, l.errno)];
   const { id, sock } = l;
@@ -33,15 +37,20 @@ export function listenStep(s: State, c: ListenCall): Outcome[] {
     return [withBound({ rule: 'listen/again', expect: { kind: 'returned', ret: 0 }, next: () => next }, sock)];
   }
   // inet_csk_listen_start: state LISTEN, then get_port(inet_num) re-checks the port as a
-  // listener (a SO_REUSEADDR sharer no longer helps); on failure back to CLOSE.
+  // listener (a SO_REUSEADDR sharer no longer helps; SO_REUSEPORT sharers still do, and
+  // inet_hash then puts the listener in the reuseport group of another listener on the
+  // same address and port, reuseport_add_sock, or a new one, reuseport_alloc: connect.ts
+  // lets any of them take a connection); on failure back to CLOSE.
   const listening = produce(s, (d) => {
     const sk = d.objs[id] as Sock;
     sk.st = 'LISTEN';
     sk.backlog = backlog;
   });
   if (sock.port !== 0) {
-    if (portConflict(listening, id, sock.addr, sock.port)) return [asIs('listen/EADDRINUSE', 'EADDRINUSE')];
-    return [withBound({ rule: 'listen/bound', expect: { kind: 'returned', ret: 0 }, next: () => listening }, sock)];
+    const share = portShare(listening, id, sock.addr, sock.port);
+    if (share === 'conflict') return [asIs('listen/EADDRINUSE', 'EADDRINUSE')];
+    const next = produce(listening, (d) => updateFastreuse(d, listening, d.objs[id] as Sock, sock.addr, sock.port));
+    return [withBound({ rule: shareRule('listen', share), expect: { kind: 'returned', ret: 0 }, next: () => next }, sock)];
   }
   const hole = tcpBindHole(listening, id, sock.addr);
   return [{
@@ -50,6 +59,7 @@ export function listenStep(s: State, c: ListenCall): Outcome[] {
     next: (obs) => produce(listening, (d) => {
       const sk = d.objs[id] as Sock;
       const port = obs.kind === 'returned' && obs.bound ? obs.bound.port : 0;
+      updateFastreuse(d, listening, sk, sk.addr, port);
       sk.port = port;
       sk.sport = port;
       sk.viaBind = true;

@@ -27,7 +27,7 @@ export function pollEntry(s: State, fd: number, events: number): number {
   if (f.errno) return POLLNVAL;
   const o = s.objs[f.id];
   if (o === undefined) return POLLNVAL;
-  return filePoll(o) & ((events & 0xffff) | POLLERR | POLLHUP);
+  return filePoll(o, s, f.id) & ((events & 0xffff) | POLLERR | POLLHUP);
 }
 
 export function pollStep(s: State, c: PollCall): Outcome[] {

@@ -5,7 +5,9 @@
 import {
   POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP, POLLRDNORM, POLLWRBAND, POLLWRNORM,
 } from '../spec/constants.js';
-import { RCV_SHUTDOWN, SEND_SHUTDOWN, type Obj, type Sock } from './state.js';
+import { RCV_SHUTDOWN, SEND_SHUTDOWN, type Obj, type Sock, type State } from './state.js';
+import { unixPoll } from './unixpoll.js';
+import { vsockPoll } from './vsock.js';
 
 const SHUTDOWN_MASK = RCV_SHUTDOWN | SEND_SHUTDOWN;
 
@@ -48,12 +50,14 @@ export function udpPoll(sk: Sock): number {
 }
 
 /**
- * vfs_poll for any open file of the model: sockets by protocol; /dev/null has no ->poll
- * (DEFAULT_POLLMASK: POLLIN|POLLOUT|POLLRDNORM|POLLWRNORM); the initial pipe's read end,
+ * vfs_poll for any open file of the model: sockets by protocol; /dev/null and the regular
+ * file have no ->poll (DEFAULT_POLLMASK: POLLIN|POLLOUT|POLLRDNORM|POLLWRNORM); the initial pipe's read end,
  * empty with its write end closed, reports only POLLHUP (pipe_poll: no writers, and the
  * file was made by pipe(2) so f_pipe differs from w_counter).
  */
-export function filePoll(o: Obj): number {
+export function filePoll(o: Obj, s: State, id: number): number {
+  if (o.kind === 'unix') return unixPoll(s, id, o); // AF_UNIX (model/unix*.ts): unix_poll / unix_dgram_poll
   if (o.kind === 'socket') return o.proto === 'tcp' ? tcpPoll(o) : udpPoll(o);
-  return o.what === 'devnull' ? POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM : POLLHUP;
+  if (o.kind === 'vsock') return vsockPoll(o);
+  return o.what !== 'pipe-read' ? POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM : POLLHUP;
 }

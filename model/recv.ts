@@ -14,6 +14,8 @@ import { MSG_DONTWAIT, MSG_PEEK, MSG_TRUNC, O_NONBLOCK } from '../spec/constants
 import { moveAddrToUser, sockaddrInHex } from './addr.js';
 import { asFamily } from './family.js';
 import { lookupSock } from './fd.js';
+import { unixAt } from './unix.js';
+import { unixRecvStep } from './unixdata.js';
 import { blocked, fail, type Outcome } from './outcome.js';
 import { RCV_SHUTDOWN, type Sock, type State } from './state.js';
 import { tcpRecvStep, TCP_RECV_RULE_SUFFIXES } from './tcprecv.js';
@@ -28,14 +30,37 @@ export const RECV_RULES = [
   ...TCP_RECV_RULE_SUFFIXES.map((r) => `recv/${r}` as const), ...TCP_RECV_RULE_SUFFIXES.map((r) => `recvfrom/${r}` as const),
 ] as const;
 
+/** The rules recvmsg shares with recv and recvfrom (model/msg.ts adds its msghdr checks). */
+export const RECVMSG_PATH_RULES = [
+  ...rulesFor('recvmsg'), 'recvmsg/datagram-trunc', ...TCP_RECV_RULE_SUFFIXES.map((r) => `recvmsg/${r}` as const),
+] as const;
+
 type RecvCall = Extract<Call, { op: 'recv' | 'recvfrom' }>;
+
+/**
+ * Finishes a receive that got `ret` >= 0 (or blocked, with `blocks`): `kaddr` is the
+ * source address the protocol wrote (hex, '' for none), `msgFlags` the msg_flags it set.
+ */
+export type Finish = (rule: string, ret: number, data: string, kaddr: string, next: State, msgFlags: number) => Outcome;
 
 export function recvStep(s: State, c: RecvCall): Outcome[] {
   const p = c.op;
+  const ux = unixAt(s, c.fd);
+  if (ux) return unixRecvStep(s, c, ux.id, ux.u); // AF_UNIX (model/unix*.ts): unixdata.ts
   const l = lookupSock(s, c.fd);
   if (l.errno) return [fail(s, `${p}/${l.errno}`, l.errno)];
-  const { id, sock } = l;
-  if (sock.proto === 'tcp') return tcpRecvStep(s, p, id, sock, c.len, c.flags, (rule, ret, data, next) => answer(c, rule, ret, data, '', next));
+  return sockRecv(s, p, l.id, c.len, c.flags, (rule, ret, data, kaddr, next) => answer(c, rule, ret, data, kaddr, next));
+}
+
+/**
+ * sock_recvmsg on socket `id` into `len` bytes of buffer (recv's buffer, or recvmsg's
+ * iovecs one after the other): the same path for recv, recvfrom and recvmsg (rules
+ * `${p}/...`); `flags` already carry MSG_DONTWAIT for an O_NONBLOCK file where the
+ * syscall adds it (the model reads the file's flags itself).
+ */
+export function sockRecv(s: State, p: 'recv' | 'recvfrom' | 'recvmsg', id: number, len: number, flags: number, finish: Finish): Outcome[] {
+  const sock = s.objs[id] as Sock;
+  if (sock.proto === 'tcp') return tcpRecvStep(s, p, id, sock, len, flags, (rule, ret, data, next) => finish(rule, ret, data, '', next, 0));
   // __skb_recv_udp: "error = sock_error(sk); if (error) goto busy_check_fail;" (read and cleared).
   if (sock.err !== null) {
     const next = produce(s, (d) => { (d.objs[id] as Sock).err = null; });
@@ -43,24 +68,28 @@ export function recvStep(s: State, c: RecvCall): Outcome[] {
   }
   const dg = sock.rq[0];
   if (dg === undefined) {
-    const nonblock = (c.flags & MSG_DONTWAIT) !== 0 || (sock.fileFlags & O_NONBLOCK) !== 0;
+    const nonblock = (flags & MSG_DONTWAIT) !== 0 || (sock.fileFlags & O_NONBLOCK) !== 0;
     // timeo is 0: no wait, -EAGAIN.
     if (nonblock) return [fail(s, `${p}/EAGAIN`, 'EAGAIN')];
     // __skb_wait_for_more_packets: "if (sk->sk_shutdown & RCV_SHUTDOWN) goto out_noerr;" → 0.
     // udp_recvmsg then wrote no address: msg_namelen stays 0 for move_addr_to_user.
-    if (sock.shut & RCV_SHUTDOWN) return [answer(c, `${p}/shutdown-eof`, 0, '', '', s)];
+    if (sock.shut & RCV_SHUTDOWN) return [finish(`${p}/shutdown-eof`, 0, '', '', s, 0)];
     return [blocked(`${p}/blocks`, () => s)];
   }
   const ulen = dg.data.length / 2;
-  const copied = Math.min(Math.max(c.len, 0), ulen);
+  const copied = Math.min(Math.max(len, 0), ulen);
   // "if (flags & MSG_TRUNC) err = ulen;" else the bytes copied.
-  const ret = c.flags & MSG_TRUNC ? ulen : copied;
+  const ret = flags & MSG_TRUNC ? ulen : copied;
   const data = dg.data.slice(0, 2 * copied);
-  const peek = (c.flags & MSG_PEEK) !== 0;
+  const peek = (flags & MSG_PEEK) !== 0;
   const next = peek ? s : produce(s, (d) => { (d.objs[id] as Sock).rq.shift(); });
-  const rule = peek ? `${p}/peek` : `${p}/datagram`;
-  // An AF_INET6 receiver shows an IPv4 source v4-mapped in a sockaddr_in6 (udpv6_recvmsg).
-  return [answer(c, rule, ret, data, sockaddrInHex({ addr: asFamily(sock.family, dg.from.addr), port: dg.from.port }), next)];
+  // udp_recvmsg: "if (copied > ulen - off) copied = ulen - off; else if (copied < ulen)
+  // msg->msg_flags |= MSG_TRUNC;"
+  const truncated = copied < ulen;
+  const rule = peek ? `${p}/peek` : p === 'recvmsg' && truncated ? 'recvmsg/datagram-trunc' : `${p}/datagram`;
+  // An AF_INET6 receiver shows an IPv4 source v4-mapped in a sockaddr_in6 (udpv6_recvmsg,
+  // recvmsg's msg_name too).
+  return [finish(rule, ret, data, sockaddrInHex({ addr: asFamily(sock.family, dg.from.addr), port: dg.from.port }), next, truncated ? MSG_TRUNC : 0)];
 }
 
 

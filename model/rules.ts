@@ -21,10 +21,18 @@ import { POLL_RULES } from './poll.js';
 import { SELECT_RULES } from './select.js';
 import { SEND_RULES } from './send.js';
 import { RECV_RULES } from './recv.js';
+import { MSG_RULES } from './msg.js';
+import { SOCKETPAIR_RULES } from './unixpair.js';
+import { UNIX_RULES } from './unixops.js';
+import { UNIX_OPT_RULES } from './unixopts.js';
+import { UNIX_DATA_RULES } from './unixdata.js';
+import { VSOCK_RULES } from './vsock.js';
+import { SENDFILE_RULES } from './sendfile.js';
 
 export const RULES: readonly string[] = [
   ...SOCKET_RULES, ...BIND_RULES, ...LISTEN_RULES, ...ACCEPT_RULES, ...CONNECT_RULES,
   ...GETNAME_RULES, ...CLOSE_RULES, ...FCNTL_RULES, ...SETSOCKOPT_RULES, ...GETSOCKOPT_RULES, ...SHUTDOWN_RULES,
   ...SOCKETCALL_RULES, ...MMAP_RULES, ...INTERNAL_RULES, ...POLL_RULES, ...SELECT_RULES,
-  ...SEND_RULES, ...RECV_RULES,
+  ...SEND_RULES, ...RECV_RULES, ...MSG_RULES, ...SENDFILE_RULES,
+  ...SOCKETPAIR_RULES, ...UNIX_RULES, ...UNIX_OPT_RULES, ...UNIX_DATA_RULES, ...VSOCK_RULES,
 ];

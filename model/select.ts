@@ -81,7 +81,7 @@ function selectWith(s: State, c: SelectCall, n: number): Outcome {
   for (const fd of [...rd, ...wr, ...ex]) if (lookupFile(s, fd).errno) return fail(s, 'select/EBADF', 'EBADF');
   // do_select: each member's poll mask against POLLIN_SET / POLLOUT_SET / POLLEX_SET;
   // every (member, set) pair that is ready counts once.
-  const mask = (fd: number): number => filePoll(s.objs[s.fds[fd]!.obj]!);
+  const mask = (fd: number): number => filePoll(s.objs[s.fds[fd]!.obj]!, s, s.fds[fd]!.obj);
   const rr = rd.filter((fd) => mask(fd) & POLLIN_SET);
   const wr2 = wr.filter((fd) => mask(fd) & POLLOUT_SET);
   const er = ex.filter((fd) => mask(fd) & POLLEX_SET);

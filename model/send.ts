@@ -18,8 +18,10 @@ import { ipv6Only, key, routeFrom } from './family.js';
 import { addrType } from './addrtype.js';
 import { withBound } from './bind.js';
 import { lookupSock } from './fd.js';
+import { unixAt } from './unix.js';
+import { unixSendStep } from './unixdata.js';
 import { fail, type Outcome } from './outcome.js';
-import { udpHole } from './ports.js';
+import { nextPortSeq, udpHole } from './ports.js';
 import { SEND_SHUTDOWN, sockName, type Endpoint, type Sock, type State } from './state.js';
 import { mcastSocks, udpLookup, udpRoom } from './udpdeliver.js';
 import { tcpSendStep, TCP_SEND_RULE_SUFFIXES } from './tcpsend.js';
@@ -27,14 +29,24 @@ import { tcpSendStep, TCP_SEND_RULE_SUFFIXES } from './tcpsend.js';
 const rulesFor = <P extends string>(p: P) => [
   `${p}/EBADF`, `${p}/ENOTSOCK`, `${p}/EOPNOTSUPP-oob`, `${p}/EDESTADDRREQ`, `${p}/ENETUNREACH`, `${p}/EACCES-broadcast`,
   `${p}/sock-error`, `${p}/EPIPE`, `${p}/delivered`, `${p}/dropped-full`, `${p}/refused`, `${p}/no-receiver`, `${p}/multicast`,
-  `${p}/stale-flow`,
+  `${p}/stale-flow`, `${p}/EAFNOSUPPORT-mapped-src`, `${p}/EINVAL-mapped-src`,
 ] as const;
+/**
+ * udp_sendmsg's (and udpv6_sendmsg's, see udpv6Dest) checks of an explicit destination
+ * (sendto's address, sendmsg's msg_name).
+ */
+const destRules = <P extends string>(p: P) => [`${p}/EINVAL-short`, `${p}/EAFNOSUPPORT`, `${p}/EINVAL-port0`, `${p}/EINVAL-family`] as const;
 
 export const SEND_RULES = [
   ...rulesFor('send'), ...rulesFor('sendto'),
   ...TCP_SEND_RULE_SUFFIXES.map((r) => `send/${r}` as const), ...TCP_SEND_RULE_SUFFIXES.map((r) => `sendto/${r}` as const),
-  'sendto/EINVAL-addrlen', 'sendto/EFAULT', 'sendto/EINVAL-short', 'sendto/EAFNOSUPPORT', 'sendto/EINVAL-port0',
-  'send/EAFNOSUPPORT-mapped-src', 'sendto/EAFNOSUPPORT-mapped-src', 'send/EINVAL-mapped-src', 'sendto/EINVAL-mapped-src', 'sendto/EINVAL-family',
+  'sendto/EINVAL-addrlen', 'sendto/EFAULT', ...destRules('sendto'),
+] as const;
+
+/** The rules sendmsg shares with send and sendto (model/msg.ts adds its msghdr checks). */
+export const SENDMSG_PATH_RULES = [
+  ...rulesFor('sendmsg'), ...TCP_SEND_RULE_SUFFIXES.map((r) => `sendmsg/${r}` as const), ...destRules('sendmsg'),
+  'sendmsg/EINVAL-cmsg', 'sendmsg/tcp-EINVAL-cmsg',
 ] as const;
 
 type SendCall = Extract<Call, { op: 'send' | 'sendto' }>;
@@ -46,15 +58,34 @@ function destOf(c: SendCall): AddrIn | null {
 
 export function sendStep(s: State, c: SendCall): Outcome[] {
   const p = c.op;
+  const ux = unixAt(s, c.fd);
+  if (ux) return unixSendStep(s, c, ux.id, ux.u); // AF_UNIX (model/unix*.ts): unixdata.ts
   const l = lookupSock(s, c.fd);
   if (l.errno) return [fail(s, `${p}/${l.errno}`, l.errno)];
-  const { id, sock } = l;
+  const { sock } = l;
   const dest = destOf(c);
   if (dest) {
     const copy = moveAddrToKernel(dest);
     if (copy) return [withBound(fail(s, copy === 'EFAULT' ? 'sendto/EFAULT' : 'sendto/EINVAL-addrlen', copy), sock)];
   }
-  if (sock.proto === 'tcp') return tcpSendStep(s, p, id, sock, c.data, c.flags);
+  return sockSend(s, p, l.id, dest, c.data, c.flags, 'none');
+}
+
+/**
+ * What sendmsg's control buffer brings to the protocol (____sys_sendmsg copied it):
+ * none (msg_controllen 0), no cmsg in it (shorter than a struct cmsghdr), or a zero-filled
+ * first cmsghdr, whose cmsg_len 0 fails CMSG_OK in the protocol's parser (EINVAL).
+ */
+export type Ctl = 'none' | 'empty' | 'bogus';
+
+/**
+ * sock_sendmsg on socket `id` after the syscall's own checks (the fd lookup, the address
+ * copy, sendmsg's msghdr): the same path for send, sendto and sendmsg (rules `${p}/...`).
+ * `dest` is the address the protocol sees (msg_name), already copied in.
+ */
+export function sockSend(s: State, p: 'send' | 'sendto' | 'sendmsg', id: number, dest: AddrIn | null, data: string, flags: number, ctl: Ctl): Outcome[] {
+  const sock = s.objs[id] as Sock;
+  if (sock.proto === 'tcp') return tcpSendStep(s, p, id, sock, data, flags, ctl === 'bogus');
   // inet_send_prepare → inet_autobind: the port is taken before udp_sendmsg looks at anything.
   const hole = sock.port === 0 ? udpHole(s, id, sock.addr) : undefined;
   const bound = { addr: sockName(sock).addr, port: hole ?? sock.sport };
@@ -66,7 +97,7 @@ export function sendStep(s: State, c: SendCall): Outcome[] {
     expect: { kind: 'returned', ...expect, bound },
     next: (obs) => produce(s, (d) => {
       const x = d.objs[id] as Sock;
-      if (hole !== undefined) { const port = obs.kind === 'returned' && obs.bound ? obs.bound.port : 0; x.port = port; x.sport = port; }
+      if (hole !== undefined) { const port = obs.kind === 'returned' && obs.bound ? obs.bound.port : 0; x.port = port; x.sport = port; x.portSeq = nextPortSeq(s); }
       if (caches) x.routeCached = true;
       make(d, x.port);
     }),
@@ -79,32 +110,44 @@ export function sendStep(s: State, c: SendCall): Outcome[] {
   // udpv6_sendmsg: the destination first; IPv4 ones (AF_INET, v4-mapped) go to udp_sendmsg
   // with an explicit sockaddr_in (also the peer of a connected socket: no cached route).
   const six = sock.family === 'inet6' ? udpv6Dest(sock, dest, p) : undefined;
+  /** The rules of an explicit destination are sendto's for send and sendto, sendmsg's for sendmsg. */
+  const q = p === 'sendmsg' ? 'sendmsg' : 'sendto';
   if (six !== undefined && 'rule' in six) return [err(six.rule, six.errno)];
   const v4dest = six === undefined ? dest : 'v4' in six ? six.v4 : null;
   if (six !== undefined && 'v6' in six) {
     // ip6_sk_dst_lookup_flow → ip6_dst_lookup_tail: only ::1 is routed; then a v4-mapped
     // source (np->saddr, also ::ffff:0.0.0.0) cannot reach an IPv6 destination.
     dst = six.v6;
+    // udp_cmsg_send / ip6_datagram_send_ctl parse the control buffer after the destination
+    // checks and before the route lookup: "if (!CMSG_OK(msg, cmsg)) return -EINVAL;".
+    if (ctl === 'bogus') return [err(`${p}/EINVAL-cmsg`, 'EINVAL')];
     if (dst.addr !== '::1') return [err(`${p}/ENETUNREACH`, 'ENETUNREACH')];
     if (mappedV4(sock.saddr) !== undefined) return [err(`${p}/EAFNOSUPPORT-mapped-src`, 'EAFNOSUPPORT')];
     route = { daddr: '::1', saddr: '::1' };
   } else {
   // udp_sendmsg: "if (msg->msg_flags & MSG_OOB) return -EOPNOTSUPP;"
-  if (c.flags & MSG_OOB) return [err(`${p}/EOPNOTSUPP-oob`, 'EOPNOTSUPP')];
+  if (flags & MSG_OOB) return [err(`${p}/EOPNOTSUPP-oob`, 'EOPNOTSUPP')];
   const dest = v4dest;
   if (dest) {
-    if (dest.len < SOCKADDR_IN_LEN || dest.ptr !== 'ok') return [err('sendto/EINVAL-short', 'EINVAL')];
+    if (dest.len < SOCKADDR_IN_LEN || dest.ptr !== 'ok') return [err(`${q}/EINVAL-short`, 'EINVAL')];
     // "if (usin->sin_family != AF_INET) { if (usin->sin_family != AF_UNSPEC) return -EAFNOSUPPORT; }"
-    if (dest.family !== AF_INET && dest.family !== AF_UNSPEC) return [err('sendto/EAFNOSUPPORT', 'EAFNOSUPPORT')];
-    if (dest.port === 0) return [err('sendto/EINVAL-port0', 'EINVAL')];
+    if (dest.family !== AF_INET && dest.family !== AF_UNSPEC) return [err(`${q}/EAFNOSUPPORT`, 'EAFNOSUPPORT')];
+    if (dest.port === 0) return [err(`${q}/EINVAL-port0`, 'EINVAL')];
     dst = { addr: in4View(dest), port: dest.port };
   } else {
     if (sock.st !== 'ESTABLISHED' || sock.remote === null) return [err(`${p}/EDESTADDRREQ`, 'EDESTADDRREQ')];
     // udp_sendmsg: "if (connected) rt = sk_dst_check(sk, 0)"; with a cached route fl4 stays
     // &inet->cork.fl.u.ip4, and the datagram goes to its daddr and dport (udp_send_skb).
+    // A control buffer would clear `connected` only once ip_cmsg_send parsed an IP-level
+    // cmsg ("if (err > 0) { err = ip_cmsg_send(...); connected = 0; }"); udp_cmsg_send
+    // returns 0 for a buffer with no cmsg in it, and a zero cmsg_len fails below, so here
+    // the cached route is always used (measured: a sendmsg with 8 control bytes follows
+    // the stale flow key).
     cached = sock.routeCached;
     dst = cached ? (sock.flow ?? sock.remote) : sock.remote;
   }
+  // udp_cmsg_send / ip_cmsg_send: "if (!CMSG_OK(msg, cmsg)) return -EINVAL;"
+  if (ctl === 'bogus') return [err(`${p}/EINVAL-cmsg`, 'EINVAL')];
   // ip_route_output_flow (the same lookup as ip4_datagram_connect's, see routeConnect);
   // none for a cached route: the flow key's source is the socket's.
   route = cached ? { daddr: dst.addr, saddr: sock.saddr } : routeFrom(dst.addr, sock, 'udp');
@@ -114,7 +157,7 @@ export function sendStep(s: State, c: SendCall): Outcome[] {
   // sock_alloc_send_pskb: "err = sock_error(sk)" (read and cleared), then SEND_SHUTDOWN → EPIPE.
   if (sock.err !== null) return [err(`${p}/sock-error`, sock.err)].map((o) => ({ ...o, next: (obs) => produce(o.next(obs), (d) => { (d.objs[id] as Sock).err = null; }) }));
   if (sock.shut & SEND_SHUTDOWN) return [err(`${p}/EPIPE`, 'EPIPE')];
-  const len = c.data.length / 2;
+  const len = data.length / 2;
   const to: Endpoint = { addr: route.daddr, port: dst.port };
   const srcAddr = route.saddr;
   const ok = { ret: len };
@@ -128,7 +171,7 @@ export function sendStep(s: State, c: SendCall): Outcome[] {
   if (addrType(to.addr) === 'MULTICAST') {
     const members = to.addr === '224.0.0.1' ? mcastSocks(s, to, fromFor(sock.port)) : [];
     if (members.length === 0) return [out(`${p}/no-receiver`, ok)];
-    const give = (d: State, ids: number[]): void => { for (const m of ids) (d.objs[m] as Sock).rq.push({ data: c.data, from: fromFor(sock.port) }); };
+    const give = (d: State, ids: number[]): void => { for (const m of ids) (d.objs[m] as Sock).rq.push({ data, from: fromFor(sock.port) }); };
     const sure = members.filter((m) => udpRoom(s.objs[m] as Sock) === 'yes');
     const outs = [out(`${p}/multicast`, ok, (d) => give(d, members))];
     // A full queue may drop its copy (see udpRoom); the model allows all such queues to.
@@ -139,18 +182,18 @@ export function sendStep(s: State, c: SendCall): Outcome[] {
   // the receivers are looked up in the world after the bind, per observed port.
   const receivers = (port: number, world: State): number[] => udpLookup(world, to, fromFor(port));
   const before = hole === undefined ? receivers(sock.port, s) : undefined;
-  if (before !== undefined) return before.length === 0 ? [refused(sock.port)] : deliverTo(before);
+  if (before !== undefined) return before.length === 0 ? refused(sock.port) : deliverTo(before);
   // A fresh ephemeral port: no socket is connected to it, so only unconnected receivers
   // can match, and those do not depend on the port; a receiver is the sender itself only
   // if it sends to its own port, which it cannot know yet.
   const anyPort = receivers(-1, s).filter((rid) => rid !== id);
-  return anyPort.length === 0 ? [refused(-1)] : deliverTo(anyPort);
+  return anyPort.length === 0 ? refused(-1) : deliverTo(anyPort);
 
   /** One of `ids` takes the datagram (ties are the kernel's to break); a full queue may drop it. */
   function deliverTo(ids: number[]): Outcome[] {
     const outs: Outcome[] = [];
     for (const rid of ids) {
-      outs.push(out(`${p}/delivered`, ok, (d, port) => { (d.objs[rid] as Sock).rq.push({ data: c.data, from: fromFor(port) }); }));
+      outs.push(out(`${p}/delivered`, ok, (d, port) => { (d.objs[rid] as Sock).rq.push({ data, from: fromFor(port) }); }));
       if (udpRoom(s.objs[rid] as Sock) === 'maybe') outs.push(out(`${p}/dropped-full`, ok));
     }
     return outs;
@@ -159,21 +202,26 @@ export function sendStep(s: State, c: SendCall): Outcome[] {
   /**
    * No socket takes it: __udp4_lib_rcv answers ICMP port unreachable, and __udp4_lib_err
    * gives the socket that the error's 4-tuple finds sk_err = ECONNREFUSED if that socket
-   * is connected (a hard error; without IP_RECVERR unconnected sockets ignore it).
+   * is connected (a hard error; without IP_RECVERR unconnected sockets ignore it). The
+   * lookup finds one socket: when several are connected with the same 4-tuple (sharers
+   * through SO_REUSEPORT or SO_REUSEADDR; udp4_lib_lookup4 takes the first in its chain),
+   * each is an allowed receiver of the error (measured on 6.18: only one of two gets it).
    */
-  function refused(port: number): Outcome {
+  function refused(port: number): Outcome[] {
     // To a stale flow key's destination (not local, or not the peer): __icmp_send's route
     // lookup for a reply from that address fails (ip_route_output_key_hash_rcu: the source
     // is not local) and no ICMP is sent; were it sent, __udp4_lib_err would look for a
     // socket connected to that destination, not to the peer. No error either way.
-    if (cached && sock.flow !== null) return out(`${p}/stale-flow`, ok);
-    return out(`${p}/refused`, ok, (d, actual) => {
-      const back = udpLookup(d, fromFor(port < 0 ? actual : port), to);
-      for (const b of back) {
-        const x = d.objs[b] as Sock;
-        if (x.remote !== null && x.st === 'ESTABLISHED') x.err = 'ECONNREFUSED';
-      }
-    });
+    if (cached && sock.flow !== null) return [out(`${p}/stale-flow`, ok)];
+    const connected = (d: State, b: number): boolean => { const x = d.objs[b] as Sock; return x.remote !== null && x.st === 'ESTABLISHED'; };
+    const hurt = (d: State, b: number): void => { (d.objs[b] as Sock).err = 'ECONNREFUSED'; };
+    // The port is known: one outcome per socket the error may reach.
+    const known = port >= 0 ? udpLookup(s, fromFor(port), to).filter((b) => connected(s, b)) : [];
+    if (known.length > 1) return known.map((b) => out(`${p}/refused`, ok, (d) => hurt(d, b)));
+    return [out(`${p}/refused`, ok, (d, actual) => {
+      // A fresh ephemeral port: no socket can be connected to it but by chance; all such get it.
+      for (const b of udpLookup(d, fromFor(port < 0 ? actual : port), to)) if (connected(d, b)) hurt(d, b);
+    })];
   }
 }
 
@@ -186,26 +234,27 @@ export function sendStep(s: State, c: SendCall): Outcome[] {
  * (ENETUNREACH on an IPv6-only socket, as for AF_INET); an IPv6 one needs a port (EINVAL).
  * MSG_OOB is looked at only by udp_sendmsg.
  */
-function udpv6Dest(sock: Sock, dest: AddrIn | null, p: 'send' | 'sendto'):
+function udpv6Dest(sock: Sock, dest: AddrIn | null, p: 'send' | 'sendto' | 'sendmsg'):
   | { rule: string; errno: ErrnoName }
   | { v4: AddrIn }
   | { v6: Endpoint } {
   let daddr: string;
   let port: number;
   let explicit = false;
-  if (dest !== null && (dest.len < 2 || dest.ptr !== 'ok')) return { rule: 'sendto/EINVAL-short', errno: 'EINVAL' };
+  const q = p === 'sendmsg' ? 'sendmsg' : 'sendto';
+  if (dest !== null && (dest.len < 2 || dest.ptr !== 'ok')) return { rule: `${q}/EINVAL-short`, errno: 'EINVAL' };
   if (dest !== null && dest.ptr === 'ok' && dest.family === AF_INET) {
     if (ipv6Only(sock)) return { rule: `${p}/ENETUNREACH`, errno: 'ENETUNREACH' };
     return { v4: dest };
   }
   if (dest !== null && dest.ptr === 'ok' && dest.family === AF_INET6) {
-    if (dest.len < SIN6_LEN_RFC2133) return { rule: 'sendto/EINVAL-short', errno: 'EINVAL' };
+    if (dest.len < SIN6_LEN_RFC2133) return { rule: `${q}/EINVAL-short`, errno: 'EINVAL' };
     const v = in6View(dest);
     daddr = v.addr === '::' && mappedV4(sock.saddr) !== undefined ? '::ffff:127.0.0.1' : v.addr;
     port = dest.port;
     explicit = true;
   } else if (dest !== null && dest.ptr === 'ok' && dest.family !== AF_UNSPEC) {
-    return { rule: 'sendto/EINVAL-family', errno: 'EINVAL' };
+    return { rule: `${q}/EINVAL-family`, errno: 'EINVAL' };
   } else {
     if (sock.st !== 'ESTABLISHED' || sock.remote === null) return { rule: `${p}/EDESTADDRREQ`, errno: 'EDESTADDRREQ' };
     daddr = sock.remote.addr;
@@ -218,7 +267,7 @@ function udpv6Dest(sock: Sock, dest: AddrIn | null, p: 'send' | 'sendto'):
     if (ipv6Only(sock)) return { rule: `${p}/ENETUNREACH`, errno: 'ENETUNREACH' };
     return { v4: { ptr: 'ok', len: SOCKADDR_IN_LEN, family: AF_INET, addr: key(daddr), port } };
   }
-  if (explicit && port === 0) return { rule: 'sendto/EINVAL-port0', errno: 'EINVAL' };
+  if (explicit && port === 0) return { rule: `${q}/EINVAL-port0`, errno: 'EINVAL' };
   // "if (ipv6_addr_any(&fl6->daddr)) fl6->daddr.s6_addr[15] = 0x1; /* :: means connect to host */"
   return { v6: { addr: daddr === '::' ? '::1' : daddr, port } };
 }

@@ -4,7 +4,7 @@
  * do_tcp_setsockopt; any other level: ip_setsockopt) or udp_setsockopt (ip_setsockopt
  * for levels other than SOL_SOCKET/SOL_UDP/SOL_UDPLITE). ip_setsockopt refuses every
  * level but SOL_IP with ENOPROTOOPT, before it looks at optlen or the pointer.
- * In scope: SO_REUSEADDR, SO_REUSEPORT, SO_KEEPALIVE, SO_RCVBUF, SO_SNDBUF, TCP_NODELAY,
+ * In scope: SO_REUSEADDR, SO_REUSEPORT, SO_KEEPALIVE, SO_RCVBUF, SO_SNDBUF, SO_LINGER, TCP_NODELAY,
  * the read-only SO_TYPE/SO_PROTOCOL/SO_DOMAIN/SO_ERROR/SO_ACCEPTCONN, and option
  * numbers no kernel knows; other options and the SOL_IP/SOL_UDP levels are refused as
  * not modelled (an exception, never a guess).
@@ -12,10 +12,12 @@
 import { produce } from 'immer';
 import type { Call } from '../spec/call.js';
 import {
-  IPPROTO_IP, IPPROTO_IPV6, IPV6_V6ONLY, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE, SOL_SOCKET, SO_ACCEPTCONN, SO_DOMAIN, SO_ERROR, SO_KEEPALIVE,
+  IPPROTO_IP, IPPROTO_IPV6, IPV6_V6ONLY, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE, SOL_SOCKET, SO_ACCEPTCONN, SO_DOMAIN, SO_ERROR, SO_KEEPALIVE, SO_LINGER,
   SO_PROTOCOL, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, SO_TYPE, TCP_NODELAY,
 } from '../spec/constants.js';
 import { lookupSock } from './fd.js';
+import { unixAt } from './unix.js';
+import { unixSetsockopt } from './unixopts.js';
 import { fail, ok, type Outcome } from './outcome.js';
 import { rcvbufFor, sndbufFor } from './sockbuf.js';
 import type { Sock, State } from './state.js';
@@ -25,6 +27,7 @@ export const SETSOCKOPT_RULES = [
   'setsockopt/ENOPROTOOPT-level', 'setsockopt/EFAULT', 'setsockopt/ENOPROTOOPT', 'setsockopt/SO_REUSEPORT',
   'setsockopt/SO_KEEPALIVE', 'setsockopt/SO_RCVBUF', 'setsockopt/SO_SNDBUF', 'setsockopt/TCP_NODELAY',
   'setsockopt/IPV6_V6ONLY', 'setsockopt/EINVAL-v6only',
+  'setsockopt/EINVAL-linger', 'setsockopt/SO_LINGER',
 ] as const;
 
 /** Option numbers no kernel defines (sockspec's invalid domain): they reach the `default:` arms. */
@@ -35,6 +38,8 @@ export function unknownOption(name: number): boolean {
 type SetsockoptCall = Extract<Call, { op: 'setsockopt' }>;
 
 export function setsockoptStep(s: State, c: SetsockoptCall): Outcome[] {
+  const ux = unixAt(s, c.fd);
+  if (ux) return unixSetsockopt(s, ux.id, c); // AF_UNIX (model/unix*.ts): sock_setsockopt or EOPNOTSUPP
   const l = lookupSock(s, c.fd);
   if (l.errno) return [fail(s, `setsockopt/${l.errno}`, l.errno)];
   // do_sock_setsockopt: "if (optlen < 0) return -EINVAL".
@@ -57,13 +62,19 @@ function copyIn(s: State, c: SetsockoptCall): Outcome | undefined {
   return undefined;
 }
 
-function set(s: State, id: number, rule: string, change: (sk: Sock) => void): Outcome[] {
-  const next = produce(s, (d) => change(d.objs[id] as Sock));
+/** The generic struct sock fields sk_setsockopt sets (an inet Sock and a vsock socket both have them). */
+export type SockOpts = Pick<Sock, 'reuse' | 'reuseport' | 'keepalive' | 'rcvbuf' | 'sndbuf' | 'sndbufHi' | 'sndbufLock' | 'lingerOn' | 'lingerTime'>;
+
+function set<T = SockOpts>(s: State, id: number, rule: string, change: (sk: T) => void): Outcome[] {
+  const next = produce(s, (d) => change(d.objs[id] as unknown as T));
   return [ok(rule, 0, () => next)];
 }
 
-/** sk_setsockopt ("if (optlen < sizeof(int)) return -EINVAL" comes before the option switch). */
-function solSocket(s: State, id: number, c: SetsockoptCall): Outcome[] {
+/**
+ * sk_setsockopt ("if (optlen < sizeof(int)) return -EINVAL" comes before the option
+ * switch), for any socket whose object has the SockOpts fields.
+ */
+export function solSocket(s: State, id: number, c: SetsockoptCall): Outcome[] {
   const early = copyIn(s, c);
   if (early) return [early];
   const on = c.value !== 0;
@@ -78,6 +89,16 @@ function solSocket(s: State, id: number, c: SetsockoptCall): Outcome[] {
     case SO_SNDBUF: return set(s, id, 'setsockopt/SO_SNDBUF', (sk) => {
       sk.sndbuf = sndbufFor(s.profile, c.value); sk.sndbufHi = sk.sndbuf; sk.sndbufLock = true;
     });
+    // "if (optlen < sizeof(ling)) ret = -EINVAL; /* 1003.1g */", then the whole struct linger is
+    // copied; l_onoff 0 only clears SOCK_LINGER (sk_lingertime stays), else sk_lingertime =
+    // l_linger * HZ (read back as seconds) and SOCK_LINGER. A negative l_linger, as unsigned
+    // long, means MAX_SCHEDULE_TIMEOUT, which reads back by HZ: not modelled (not generated).
+    case SO_LINGER: {
+      if (c.optlen < 8) return [fail(s, 'setsockopt/EINVAL-linger', 'EINVAL')];
+      const secs = c.linger ?? 0;
+      if (c.value !== 0 && secs < 0) throw new Error('model: SO_LINGER with a negative l_linger (MAX_SCHEDULE_TIMEOUT) is not modelled');
+      return set(s, id, 'setsockopt/SO_LINGER', (sk) => { sk.lingerOn = c.value !== 0; if (c.value !== 0) sk.lingerTime = secs; });
+    }
     // "case SO_TYPE: case SO_PROTOCOL: case SO_DOMAIN: case SO_ERROR: ret = -ENOPROTOOPT";
     // SO_ACCEPTCONN has no arm and takes the default one.
     case SO_TYPE: case SO_PROTOCOL: case SO_DOMAIN: case SO_ERROR: case SO_ACCEPTCONN:
@@ -93,7 +114,7 @@ function solTcp(s: State, id: number, c: SetsockoptCall): Outcome[] {
   const early = copyIn(s, c);
   if (early) return [early];
   // __tcp_sock_set_nodelay: nonagle |= TCP_NAGLE_OFF|TCP_NAGLE_PUSH, or &= ~TCP_NAGLE_OFF.
-  if (c.name === TCP_NODELAY) return set(s, id, 'setsockopt/TCP_NODELAY', (sk) => { sk.nodelay = c.value !== 0; });
+  if (c.name === TCP_NODELAY) return set<Sock>(s, id, 'setsockopt/TCP_NODELAY', (sk) => { sk.nodelay = c.value !== 0; });
   if (unknownOption(c.name)) return [fail(s, 'setsockopt/ENOPROTOOPT', 'ENOPROTOOPT')];
   throw new Error(`model: setsockopt SOL_TCP option ${c.name} is not modelled`);
 }
@@ -113,5 +134,5 @@ function solIpv6(s: State, id: number, c: SetsockoptCall): Outcome[] {
     throw new Error(`model: setsockopt SOL_IPV6 option ${c.name} is not modelled`);
   }
   if (c.optlen < 4 || (s.objs[id] as Sock).port !== 0) return [fail(s, 'setsockopt/EINVAL-v6only', 'EINVAL')];
-  return set(s, id, 'setsockopt/IPV6_V6ONLY', (sk) => { sk.v6only = val !== 0; });
+  return set<Sock>(s, id, 'setsockopt/IPV6_V6ONLY', (sk) => { sk.v6only = val !== 0; });
 }

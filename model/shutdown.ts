@@ -6,6 +6,8 @@
 import { produce } from 'immer';
 import type { Call } from '../spec/call.js';
 import { lookupSock } from './fd.js';
+import { unixAt } from './unix.js';
+import { unixShutdown } from './unixops.js';
 import { fail, ok, type Outcome } from './outcome.js';
 import { RCV_SHUTDOWN as RCV, SEND_SHUTDOWN as SEND, type Sock, type State } from './state.js';
 import { disconnect, sendFin } from './tcp.js';
@@ -18,6 +20,8 @@ export const SHUTDOWN_RULES = [
 type ShutdownCall = Extract<Call, { op: 'shutdown' }>;
 
 export function shutdownStep(s: State, c: ShutdownCall): Outcome[] {
+  const ux = unixAt(s, c.fd);
+  if (ux) return unixShutdown(s, ux.id, ux.u, c.how); // AF_UNIX (model/unix*.ts): unix_shutdown
   const l = lookupSock(s, c.fd);
   if (l.errno) return [fail(s, `shutdown/${l.errno}`, l.errno)];
   const { id, sock } = l;

@@ -6,11 +6,12 @@
 import { produce } from 'immer';
 import type { Call } from '../spec/call.js';
 import {
-  AF_INET, AF_INET6, AF_MAX, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_IP, IPPROTO_TCP, IPPROTO_UDP, O_RDWR, SOCK_CLOEXEC,
+  AF_INET, AF_INET6, AF_MAX, AF_VSOCK, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_IP, IPPROTO_TCP, IPPROTO_UDP, O_RDWR, SOCK_CLOEXEC,
   SOCK_DGRAM, SOCK_MAX, SOCK_NONBLOCK, SOCK_PACKET, SOCK_RAW, SOCK_STREAM, SOCK_TYPE_MASK,
 } from '../spec/constants.js';
 import { fail, ok, type Outcome } from './outcome.js';
 import { lowestFreeFd, newSock, type State } from './state.js';
+import { vsockSocketStep } from './vsock.js';
 
 export const SOCKET_RULES = [
   'socket/EINVAL-flags', 'socket/EAFNOSUPPORT-range', 'socket/EINVAL-type', 'socket/EAFNOSUPPORT',
@@ -47,6 +48,8 @@ export function socketStep(s: State, c: SocketCall): Outcome[] {
   if (type >= SOCK_MAX) return [fail(s, 'socket/EINVAL-type', 'EINVAL')];
   // __sock_create: PF_INET + SOCK_PACKET is redirected to PF_PACKET (not modelled); any
   // family other than AF_INET is treated as unregistered (net_families[family] == NULL).
+  // AF_VSOCK, when the machine registers it (profile.vsock), is its own kind (model/vsock.ts).
+  if (c.domain === AF_VSOCK && s.profile.vsock !== undefined) return vsockSocketStep(s, c, type, flags);
   if ((c.domain !== AF_INET && c.domain !== AF_INET6) || (c.domain === AF_INET && type === SOCK_PACKET)) return [fail(s, 'socket/EAFNOSUPPORT', 'EAFNOSUPPORT')];
   const v6 = c.domain === AF_INET6;
   // inet_create: protocol range, then the inetsw lookup with its two wildcard cases.

@@ -13,6 +13,7 @@
 import type { Call } from '../spec/call.js';
 import { SOCKETCALL_NARGS, SOCKETCALL_NUM, SYS_SENDMMSG, SYS_SOCKET } from '../spec/constants.js';
 import { withBound } from './bind.js';
+import { recvmsgStep, sendmsgStep } from './msg.js';
 import { lookupSock } from './fd.js';
 import { fail, type Outcome } from './outcome.js';
 import type { State } from './state.js';
@@ -29,6 +30,9 @@ export function socketcallStep(s: State, c: SocketcallCall, inner: (s: State, c:
   if (c.readable !== undefined && c.readable < words) return [asIs(s, c, 'socketcall/EFAULT-short')];
   if (c.call === undefined) throw new Error(`model: socketcall(${c.num}) with readable arguments needs the call they hold`);
   if (SOCKETCALL_NUM[c.call.op] !== c.num) throw new Error(`model: socketcall(${c.num}) cannot carry ${c.call.op} (its number is ${SOCKETCALL_NUM[c.call.op]})`);
+  // The msghdr calls take the compat layout and their compat paths (model/msg.ts).
+  if (c.call.op === 'sendmsg') return sendmsgStep(s, c.call, true);
+  if (c.call.op === 'recvmsg') return recvmsgStep(s, c.call, true);
   return inner(s, c.call);
 }
 
@@ -39,7 +43,7 @@ export function socketcallStep(s: State, c: SocketcallCall, inner: (s: State, c:
 function asIs(s: State, c: SocketcallCall, rule: string): Outcome {
   const o = fail(s, rule, 'EFAULT');
   const inner = c.call;
-  if (inner === undefined || (inner.op !== 'bind' && inner.op !== 'listen' && inner.op !== 'connect')) return o;
+  if (inner === undefined || (inner.op !== 'bind' && inner.op !== 'listen' && inner.op !== 'connect' && inner.op !== 'send' && inner.op !== 'sendto' && inner.op !== 'sendmsg')) return o;
   const l = lookupSock(s, inner.fd);
   return l.errno ? o : withBound(o, l.sock);
 }

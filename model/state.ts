@@ -5,6 +5,9 @@
 import type { ErrnoName } from '../spec/errno.js';
 import { LINUX_BUFFERS, type Profile } from '../spec/profile.js';
 import { O_LARGEFILE, O_RDONLY, O_RDWR } from '../spec/constants.js';
+import type { UnixSock } from './unix.js';
+import type { VsockSock } from './vsockstate.js';
+import { FILE_FD } from '../spec/file.js';
 
 /** sk->sk_state (include/net/tcp_states.h); UDP uses CLOSE and ESTABLISHED only. */
 export type SkState =
@@ -149,6 +152,18 @@ export interface Sock {
   unacked: number;
   /** TCP: SOCK_DONE, set when the peer's FIN arrived (tcp_fin), cleared by tcp_disconnect. */
   finRcvd: boolean;
+  /**
+   * UDP: when the socket was put in its port's hash slot (udp_lib_get_port's
+   * sk_add_node_rcu adds at the head, so udp_lib_lport_inuse meets the highest first).
+   * Absent: never hashed since it was created.
+   */
+  portSeq?: number;
+  /**
+   * SOCK_LINGER and sk_lingertime in seconds (SO_LINGER's l_onoff and l_linger; turning it
+   * off leaves the time as it was). tcp_close with the flag and time 0 resets the connection.
+   */
+  lingerOn: boolean;
+  lingerTime: number;
 }
 
 /** One queued datagram: payload hex and its source (ip_hdr saddr, udp_hdr source). */
@@ -157,15 +172,21 @@ export interface Dgram {
   from: Endpoint;
 }
 
-/** A non-socket open file the sequence starts with. */
+/**
+ * A non-socket open file the sequence starts with: /dev/null, the pipe's read end, or the
+ * world's regular file (spec/file.ts), whose file position `pos` (f_pos) the model keeps.
+ */
 export interface File {
   kind: 'file';
-  what: 'devnull' | 'pipe-read';
+  what: 'devnull' | 'pipe-read' | 'regular';
   fileFlags: number;
   refs: number;
+  /** f_pos of the regular file (0 for the others, which nothing moves). */
+  pos: number;
 }
 
-export type Obj = Sock | File;
+/** AF_UNIX sockets (socketpair) and AF_VSOCK sockets are their own kinds: model/unix.ts, model/vsock*.ts. */
+export type Obj = Sock | File | UnixSock | VsockSock;
 
 export interface FdEntry {
   obj: number;
@@ -177,20 +198,52 @@ export interface State {
   fds: Record<number, FdEntry>;
   objs: Record<number, Obj>;
   nextObj: number;
+  /**
+   * TCP bind buckets' fast-path fields by port (see model/bucket.ts). An entry counts only
+   * while some TCP socket holds its port (the kernel frees an empty bucket); absent: none set.
+   */
+  tcpBuckets?: Record<number, TcpBucket>;
+}
+
+/**
+ * The fields of struct inet_bind_bucket that sk_reuseport_match reads: fastreuseport
+ * (-1: made by connect's autobind; 0: no fast path; 2: FASTREUSEPORT_STRICT, only for
+ * sockets bound to fastAddr, tb->fast_rcv_saddr). FASTREUSEPORT_ANY (1) is not reachable
+ * on 6.x: inet_csk_update_fastreuse sets it only when tb->bhash2 is empty, and the new
+ * inet_bind2_bucket is already linked there (measured on 6.18: a socket that clears
+ * SO_REUSEPORT after its bind still lets a SO_REUSEPORT socket bind its address, not the
+ * wildcard).
+ */
+export interface TcpBucket {
+  fastreuseport: -1 | 0 | 2;
+  /** tb->fast_rcv_saddr, or for an AF_INET6 fastFamily tb->fast_v6_rcv_saddr: text of that family. */
+  fastAddr: string;
+  /** tb->fast_sk_family (absent: AF_INET). */
+  fastFamily?: 'inet6';
+  /** tb->fast_ipv6_only (absent: false). */
+  fastV6only?: boolean;
 }
 
 /**
  * The world every sequence starts in: fds 0, 1, 2 are /dev/null opened O_RDWR, fd 3 is
- * the read end of a pipe whose write end is closed; no sockets.
+ * the read end of a pipe whose write end is closed; when the profile has a file
+ * (World.file), fd 4 is that regular file opened O_RDONLY (open(2) sets O_LARGEFILE on
+ * 64-bit) at position 0; no sockets.
  */
 export function initialState(profile: Profile): State {
-  const devnull = (): File => ({ kind: 'file', what: 'devnull', fileFlags: O_RDWR | O_LARGEFILE, refs: 1 });
-  return {
+  const devnull = (): File => ({ kind: 'file', what: 'devnull', fileFlags: O_RDWR | O_LARGEFILE, refs: 1, pos: 0 });
+  const s: State = {
     profile,
     fds: { 0: { obj: 0, cloexec: false }, 1: { obj: 1, cloexec: false }, 2: { obj: 2, cloexec: false }, 3: { obj: 3, cloexec: false } },
-    objs: { 0: devnull(), 1: devnull(), 2: devnull(), 3: { kind: 'file', what: 'pipe-read', fileFlags: O_RDONLY, refs: 1 } },
+    objs: { 0: devnull(), 1: devnull(), 2: devnull(), 3: { kind: 'file', what: 'pipe-read', fileFlags: O_RDONLY, refs: 1, pos: 0 } },
     nextObj: 4,
   };
+  if (profile.file !== undefined) {
+    s.fds[FILE_FD] = { obj: FILE_FD, cloexec: false };
+    s.objs[FILE_FD] = { kind: 'file', what: 'regular', fileFlags: O_RDONLY | O_LARGEFILE, refs: 1, pos: 0 };
+    s.nextObj = FILE_FD + 1;
+  }
+  return s;
 }
 
 /**
@@ -205,7 +258,7 @@ export function newSock(proto: 'tcp' | 'udp', fileFlags: number, profile: Profil
     kind: 'socket', proto, family, v6only: false, dev: 0, afMapped: false, synLost: false, inet4Saddr: '', fileFlags, ss: 'UNCONNECTED', st: 'CLOSE', addr: any, saddr: any, port: 0, sport: 0,
     viaBind: false, addrLock: false, portLock: false, remote: null, reuse: false, reuseport: false, keepalive: false,
     nodelay: false, rcvbuf, sndbuf, sndbufHi: sndbuf, sndbufLock: false, backlog: 0, queue: [], peer: null, shut: 0, dead: false, err: null, rq: [], flow: null, routeCached: false, refs: 0,
-    stream: '', held: [], unacked: 0, finRcvd: false,
+    stream: '', held: [], unacked: 0, finRcvd: false, lingerOn: false, lingerTime: 0,
   };
 }
 
@@ -219,6 +272,8 @@ export function newChild(l: Sock, profile: Profile): Sock {
   c.v6only = l.v6only; c.dev = l.dev;
   c.reuse = l.reuse; c.reuseport = l.reuseport; c.keepalive = l.keepalive; c.nodelay = l.nodelay;
   c.rcvbuf = l.rcvbuf; c.sndbuf = l.sndbuf; c.sndbufHi = l.sndbufHi; c.sndbufLock = l.sndbufLock;
+  // sk_flags (SOCK_LINGER) and sk_lingertime are copied with the rest of the sock.
+  c.lingerOn = l.lingerOn; c.lingerTime = l.lingerTime;
   // sk_clone_lock: "newsk->sk_userlocks = sk->sk_userlocks & ~SOCK_BINDPORT_LOCK".
   c.addrLock = l.addrLock;
   c.st = 'ESTABLISHED';

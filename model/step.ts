@@ -24,8 +24,13 @@ import { pollStep } from './poll.js';
 import { selectStep } from './select.js';
 import { sendStep } from './send.js';
 import { recvStep } from './recv.js';
+import { recvmsgStep, sendmsgStep } from './msg.js';
+import { untouched as untouchedName } from './addr.js';
+import { socketpairStep } from './unixpair.js';
+import { sendfileStep } from './sendfile.js';
 import { REVENTS_UNTOUCHED, type SelectSets } from '../spec/observed.js';
 import type { State } from './state.js';
+import { vsockStep } from './vsock.js';
 
 /**
  * Every outcome Linux allows for `call` in world `s` (usually one). Out-parameters the
@@ -45,6 +50,9 @@ export function step(s: State, call: Call): Outcome[] {
  * the compiler through the `never` in the default arm.
  */
 function dispatch(s: State, call: Call): Outcome[] {
+  // AF_VSOCK sockets are their own kind: calls naming one by its fd go to model/vsock.ts.
+  const vsock = vsockStep(s, call);
+  if (vsock !== undefined) return vsock;
   switch (call.op) {
     case 'socket': return socketStep(s, call);
     case 'bind': return bindStep(s, call);
@@ -63,6 +71,10 @@ function dispatch(s: State, call: Call): Outcome[] {
     case 'select': return selectStep(s, call);
     case 'send': case 'sendto': return sendStep(s, call);
     case 'recv': case 'recvfrom': return recvStep(s, call);
+    case 'sendmsg': return sendmsgStep(s, call);
+    case 'recvmsg': return recvmsgStep(s, call);
+    case 'socketpair': return socketpairStep(s, call);
+    case 'sendfile': return sendfileStep(s, call);
     default: { const never: never = call; throw new Error(`model: unknown call ${JSON.stringify(never)}`); }
   }
 }
@@ -80,9 +92,21 @@ function complete(call: Call, e: Expected): Expected {
       if (call.opt.ptr === 'ok' && r.optval === undefined) r = { ...r, optval: 'a5'.repeat(Math.max(0, Math.min(call.opt.len, OPTVAL_SHOWN))) };
       if (call.opt.lenPtr === 'ok' && r.optlen === undefined) r = { ...r, optlen: call.opt.len };
     }
-    if ((call.op === 'bind' || call.op === 'listen' || call.op === 'connect' || call.op === 'send' || call.op === 'sendto') && r.bound === undefined) r = { ...r, bound: null };
+    if (call.op === 'recvmsg' && call.msg.ptr === 'ok') {
+      // What the msghdr held before the call, where the kernel wrote nothing.
+      const m = call.msg;
+      if (r.addrlen === undefined) r = { ...r, addrlen: m.name.len };
+      const u = untouchedName({ ptr: m.name.ptr, lenPtr: 'ok', len: m.name.len });
+      if (r.addr === undefined && u.addr !== undefined) r = { ...r, addr: u.addr };
+      if (r.msgFlags === undefined) r = { ...r, msgFlags: m.flags >>> 0 };
+      if (r.controllen === undefined) r = { ...r, controllen: m.controllen };
+    }
+    if ((call.op === 'bind' || call.op === 'listen' || call.op === 'connect' || call.op === 'send' || call.op === 'sendto' || call.op === 'sendmsg' || call.op === 'sendfile') && r.bound === undefined) r = { ...r, bound: null };
+    // sendfile64 writes the offset back whenever it read one (unchanged unless bytes went).
+    if (call.op === 'sendfile' && call.offset.ptr === 'ok' && r.offset === undefined) r = { ...r, offset: call.offset.value };
     // poll and select write their arrays back only when they return >= 0.
     if (call.op === 'poll' && call.fds === 'ok' && r.revents === undefined) r = { ...r, revents: call.entries.map(() => REVENTS_UNTOUCHED) };
+    if (call.op === 'socketpair' && call.sv === 'ok' && r.sv === undefined && r.ret === 0) throw new Error('model: a socketpair that succeeds names its fds');
     if (call.op === 'select' && r.sets === undefined) {
       const sets: SelectSets = {};
       const asPassed = (x: FdSet): number[] | undefined => (x.ptr === 'ok' ? [...new Set(x.fds)].sort((a, b) => a - b) : undefined);

@@ -92,6 +92,17 @@ export function resetsOnClose(sk: Sock): boolean {
 }
 
 /**
+ * __tcp_close after the unread-data check: "else if (sock_flag(sk, SOCK_LINGER) &&
+ * !sk->sk_lingertime) { sk->sk_prot->disconnect(sk, 0); ... }" (SO_LINGER {1, 0}): a
+ * synchronized connection (tcp_need_reset: ESTABLISHED, CLOSE_WAIT, FIN_WAIT1/2) sends RST
+ * instead of FIN and the socket is freed at once (no TIME_WAIT: its port is free). A
+ * listener was stopped before this check; CLOSE and SYN_SENT are freed either way.
+ */
+export function lingerResets(sk: Sock): boolean {
+  return sk.lingerOn && sk.lingerTime === 0 && (sk.st === 'ESTABLISHED' || sk.st === 'CLOSE_WAIT' || sk.st === 'FIN_WAIT2');
+}
+
+/**
  * The last reference to a TCP socket goes (tcp_close: sock_orphan, then by state). With
  * unread data (resetsOnClose) the peer gets RST and the socket is freed, its unsent data
  * with it. Otherwise a synchronized connection sends FIN as shutdown
@@ -106,6 +117,12 @@ export function release(d: State, id: number): void {
   sk.dead = true;
   if (resetsOnClose(sk)) {
     if (sk.peer !== null && sk.peer !== id) receiveReset(d, sk.peer);
+    delete d.objs[id];
+    return;
+  }
+  if (lingerResets(sk)) {
+    // tcp_disconnect purges the write queue (held data is never sent) and resets the peer.
+    disconnect(d, id);
     delete d.objs[id];
     return;
   }

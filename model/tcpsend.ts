@@ -6,10 +6,11 @@
  * peer). Checks in tcp_sendmsg_locked's order:
  *  1. not ESTABLISHED/CLOSE_WAIT: sk_stream_wait_connect: sock_error, then EPIPE outside
  *     SYN_SENT, EAGAIN without a timeout, else it waits for the handshake;
- *  2. "if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN)) goto do_error" (EPIPE);
+ *  2. sendmsg's control buffer (sock_cmsg_send: EINVAL for a malformed cmsg);
+ *  3. "if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN)) goto do_error" (EPIPE);
  *     do_error → sk_stream_error: "if (err == -EPIPE) err = sock_error(sk) ? : -EPIPE"
  *     (SIGPIPE unless MSG_NOSIGNAL: Node ignores it, and so does the C reproducer);
- *  3. the copy loop (none for zero bytes: 0), sk_stream_memory_free (EAGAIN without a
+ *  4. the copy loop (none for zero bytes: 0), sk_stream_memory_free (EAGAIN without a
  *     timeout when the send buffer is full of unacknowledged data), tcp_push (tcpdata.ts).
  * MSG_OOB (urgent data, which the peer reads out of band) is not modelled.
  */
@@ -20,6 +21,9 @@ import { withBound } from './bind.js';
 import { blocked, type Outcome } from './outcome.js';
 import { SEND_SHUTDOWN, type Sock, type State } from './state.js';
 import { sendsNow, transmit } from './tcpdata.js';
+
+/** Callers: send, sendto, sendmsg (model/msg.ts), each with its own rule prefix. */
+export type SendOp = 'send' | 'sendto' | 'sendmsg';
 
 export const TCP_SEND_RULE_SUFFIXES = [
   'tcp-sock-error', 'tcp-EPIPE', 'tcp-EAGAIN-connecting', 'tcp-blocks-connecting', 'tcp-empty', 'tcp-sent', 'tcp-queued', 'tcp-EAGAIN-sndbuf',
@@ -32,11 +36,11 @@ const SMALL_SNDBUF = 65536;
  * The outcomes of a send on TCP socket `id`, each with the address getsockname reports
  * after it (the adapter reads it after every send; TCP never autobinds here).
  */
-export function tcpSendStep(s: State, p: 'send' | 'sendto', id: number, sock: Sock, data: string, flags: number): Outcome[] {
-  return checks(s, p, id, sock, data, flags).map((o) => withBound(o, o.next({ kind: 'blocked' }).objs[id] as Sock));
+export function tcpSendStep(s: State, p: SendOp, id: number, sock: Sock, data: string, flags: number, bogusCmsg = false): Outcome[] {
+  return checks(s, p, id, sock, data, flags, bogusCmsg).map((o) => withBound(o, o.next({ kind: 'blocked' }).objs[id] as Sock));
 }
 
-function checks(s: State, p: 'send' | 'sendto', id: number, sock: Sock, data: string, flags: number): Outcome[] {
+function checks(s: State, p: SendOp, id: number, sock: Sock, data: string, flags: number, bogusCmsg: boolean): Outcome[] {
   if (flags & MSG_OOB) throw new Error(`${p} with MSG_OOB on a TCP socket: urgent data is not modelled`);
   const nonblock = (flags & MSG_DONTWAIT) !== 0 || (sock.fileFlags & O_NONBLOCK) !== 0;
   const err = (rule: string, errno: ErrnoName, clears = false): Outcome => {
@@ -52,6 +56,9 @@ function checks(s: State, p: 'send' | 'sendto', id: number, sock: Sock, data: st
     // Waits for the handshake, which only the SYN retransmission (>= 1 s) completes.
     return [blocked(`${p}/tcp-blocks-connecting`, () => s)];
   }
+  // sendmsg's control buffer: "if (msg->msg_controllen) { err = sock_cmsg_send(sk, msg,
+  // &sockc); if (unlikely(err)) { err = -EINVAL; goto out_err; } }" (a zero cmsg_len fails CMSG_OK).
+  if (bogusCmsg) return [err('tcp-EINVAL-cmsg', 'EINVAL')];
   // "err = -EPIPE; if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN)) goto do_error;"
   if (sock.err !== null) return [err('tcp-sock-error', sock.err, true)];
   if (sock.shut & SEND_SHUTDOWN) return [err('tcp-EPIPE', 'EPIPE')];

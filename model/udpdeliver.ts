@@ -14,6 +14,15 @@ import { isAny, sockets, type Endpoint, type Sock, type State } from './state.js
  * `dst.addr` (+4), a connected peer must be `src` (+4 for the address, +4 for the port).
  * Every socket with the best score (ties are broken by sk_incoming_cpu and hash order,
  * which the model does not know, so all of them are returned).
+ *
+ * SO_REUSEPORT does not widen this set: udp4_lib_lookup2 hands the first unconnected
+ * socket with the best score to reuseport_select_sock, which picks by the flow's hash
+ * (reuseport_select_sock_by_hash skips connected members) one member of its group, and
+ * the group's members are unconnected sockets on the same address and port, i.e. ties
+ * here. A connected socket that matches the sender wins before it (udp4_lib_lookup4 on
+ * 6.13+ finds its 4-tuple first; reuseport_has_conns makes the group rescore). One
+ * datagram goes to one of them (measured on 6.18: 40 datagrams from 40 source ports to a
+ * group of two split 22/18).
  */
 export function udpLookup(s: State, dst: Endpoint, src: Endpoint): number[] {
   let best = -1;

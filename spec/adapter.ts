@@ -14,6 +14,12 @@ export interface World {
   nofile?: number;
   /** false: run without CAP_NET_BIND_SERVICE; default: as the process has it. */
   capNetBindService?: boolean;
+  /**
+   * true: the world owns a regular file (spec/file.ts: FILE_SIZE bytes of fixed content),
+   * open O_RDONLY at fd FILE_FD (4) with its position at 0, so sockets start at 5; the
+   * adapter removes it with the session. Default: no file.
+   */
+  file?: boolean;
 }
 
 /** Options a runner passes to every session. */
@@ -26,7 +32,8 @@ export interface SessionOptions {
 /**
  * One clean world: a fresh network namespace (or fresh stack), whose fd table starts as
  * the model's initial table (0, 1, 2: /dev/null opened O_RDWR; 3: the read end of a pipe
- * whose write end is closed). Two sessions never see each other's ports.
+ * whose write end is closed; 4: the world's regular file, when World.file asks for it).
+ * Two sessions never see each other's ports.
  */
 export interface Session {
   /** The profile this world answers by (read inside its namespace). */

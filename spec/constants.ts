@@ -69,6 +69,16 @@ export const IPV6_V6ONLY = 26;
 /** SOL_TCP (= IPPROTO_TCP) option names (include/uapi/linux/tcp.h). */
 export const TCP_NODELAY = 1;
 
+/** struct sockaddr_vm's special values (include/uapi/linux/vm_sockets.h); sizeof(struct sockaddr_vm) is 16. */
+export const VMADDR_CID_ANY = 0xffffffff;
+export const VMADDR_PORT_ANY = 0xffffffff;
+export const VMADDR_CID_HYPERVISOR = 0;
+export const VMADDR_CID_LOCAL = 1;
+export const VMADDR_CID_HOST = 2;
+/** svm_flags' one valid bit; vsock_addr_validate refuses any other. */
+export const VMADDR_FLAG_TO_HOST = 0x1;
+export const SOCKADDR_VM_LEN = 16;
+
 /** sizeof(struct sockaddr_in) and sizeof(struct sockaddr_storage). */
 export const SOCKADDR_IN_LEN = 16;
 export const SOCKADDR_STORAGE_LEN = 128;
@@ -88,9 +98,15 @@ export const SYS_LISTEN = 4;
 export const SYS_ACCEPT = 5;
 export const SYS_GETSOCKNAME = 6;
 export const SYS_GETPEERNAME = 7;
+export const SYS_SEND = 9;
+export const SYS_RECV = 10;
+export const SYS_SENDTO = 11;
+export const SYS_RECVFROM = 12;
 export const SYS_SHUTDOWN = 13;
 export const SYS_SETSOCKOPT = 14;
 export const SYS_GETSOCKOPT = 15;
+export const SYS_SENDMSG = 16;
+export const SYS_RECVMSG = 17;
 export const SYS_ACCEPT4 = 18;
 export const SYS_SENDMMSG = 20;
 /**
@@ -102,7 +118,8 @@ export const SOCKETCALL_NARGS: readonly number[] = [0, 3, 3, 3, 2, 3, 3, 3, 4, 4
 export const SOCKETCALL_NUM = {
   socket: SYS_SOCKET, bind: SYS_BIND, connect: SYS_CONNECT, listen: SYS_LISTEN, accept: SYS_ACCEPT,
   getsockname: SYS_GETSOCKNAME, getpeername: SYS_GETPEERNAME, setsockopt: SYS_SETSOCKOPT, accept4: SYS_ACCEPT4,
-  shutdown: SYS_SHUTDOWN, getsockopt: SYS_GETSOCKOPT,
+  shutdown: SYS_SHUTDOWN, getsockopt: SYS_GETSOCKOPT, send: SYS_SEND, sendto: SYS_SENDTO, recv: SYS_RECV,
+  recvfrom: SYS_RECVFROM, sendmsg: SYS_SENDMSG, recvmsg: SYS_RECVMSG,
 } as const;
 
 /** poll(2) event bits (include/uapi/asm-generic/poll.h; x86 needs no mangling). */
@@ -133,4 +150,9 @@ export const MSG_PEEK = 0x2;
 export const MSG_TRUNC = 0x20;
 export const MSG_DONTWAIT = 0x40;
 export const MSG_WAITALL = 0x100;
+export const MSG_CTRUNC = 0x8;
 export const MSG_NOSIGNAL = 0x4000;
+/** Set by the compat entry (socketcall) on its way in; refused from user space by sendmsg/recvmsg (EINVAL). */
+export const MSG_CMSG_COMPAT = 0x80000000;
+/** UIO_MAXIOV: the most iovecs a msghdr may have (include/uapi/linux/uio.h). */
+export const UIO_MAXIOV = 1024;

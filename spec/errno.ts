@@ -20,6 +20,7 @@ export const ERRNO = {
   ESPIPE: 29,
   EPIPE: 32,
   ENOSYS: 38,
+  EOVERFLOW: 75,
   ENOTSOCK: 88,
   EDESTADDRREQ: 89,
   EMSGSIZE: 90,

@@ -40,13 +40,20 @@ export type Expected =
       addrlen?: number;
       /** Expected bytes read (see Observed.data). */
       data?: string;
+      /** Expected msg_flags and msg_controllen after a recvmsg (see Observed.msgFlags). */
+      msgFlags?: number;
+      controllen?: number;
       /** Expected option buffer hex (same convention as Observed.optval), or a hole. */
       optval?: string | OptHole;
       optlen?: number;
+      /** Expected *offset after a sendfile (see Observed.offset). */
+      offset?: number;
       /** Expected local address after the call (see Observed.bound); null: not reported. */
       bound?: { addr: string; port: number | PortHole } | null;
       /** Expected revents of a poll (see Observed.revents). */
       revents?: number[];
       /** Expected fd sets after a select (see Observed.sets). */
       sets?: SelectSets;
+      /** Expected fds of a socketpair (see Observed.sv). */
+      sv?: [number, number];
     };

@@ -37,10 +37,20 @@ export interface Returned {
    * caller's buffer after the call (the adapter fills it with 0xa5 first).
    */
   data?: string;
+  /**
+   * For recvmsg with a valid msghdr: msg_flags and msg_controllen as they are in the msghdr
+   * after the call (the values passed in when the kernel did not write them). msg_namelen
+   * after the call is `addrlen`, and msg_name's buffer `addr`, as for recvfrom; the bytes
+   * scattered into the iovecs are `data` (the iovec buffers in order, first min(n, total)).
+   */
+  msgFlags?: number;
+  controllen?: number;
   /** For getsockopt whose length pointer is valid: *optlen after the call. */
   optlen?: number;
+  /** For sendfile with a valid offset pointer whose value was read: *offset after the call. */
+  offset?: number;
   /**
-   * For bind, listen, connect, send and sendto (which may pick an ephemeral port): the socket's local
+   * For bind, listen, connect, send, sendto and sendfile (which may pick an ephemeral port): the socket's local
    * address after the call, read with getsockname by the adapter (a read that changes
    * nothing). Absent if the fd was not a socket or getsockname failed.
    */
@@ -56,6 +66,8 @@ export interface Returned {
    * did not write back still holds the members passed in).
    */
   sets?: SelectSets;
+  /** For socketpair that returned 0 with a valid sv: the two fds stored there (the sequence's numbers). */
+  sv?: [number, number];
 }
 
 /** The fd sets after a select, one list per valid set pointer (absent: NULL or bad). */

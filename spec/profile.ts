@@ -17,7 +17,48 @@ export interface Profile {
   capNetBindService: boolean;
   /** Socket buffer sysctls; absent: Linux's defaults (LINUX_BUFFERS). */
   buffers?: Buffers;
+  /** AF_VSOCK's transports; absent: AF_VSOCK is not registered (socket() answers EAFNOSUPPORT). */
+  vsock?: VsockTransports;
+  /** The world's regular file (World.file), present exactly when the world has one. */
+  file?: FileFacts;
 }
+
+/** Facts of the filesystem the world's regular file lives on. */
+export interface FileFacts {
+  /**
+   * The superblock's s_maxbytes (the largest offset lseek accepts; do_sendfile's `max`):
+   * (2^32 - 1) * 4096 on ext4 with 4 KiB blocks. Absent when above 2^53 (MAX_LFS_FILESIZE
+   * on tmpfs, xfs, btrfs), which no offset a call carries can reach.
+   */
+  maxBytes?: number;
+  /** The filesystem is mounted noexec (ST_NOEXEC): mmap with PROT_EXEC fails with EPERM. */
+  noexec: boolean;
+  /**
+   * How the filesystem takes MAP_SYNC (absent: not measured; the model then allows either
+   * answer): `validate` whether MAP_SHARED_VALIDATE accepts the flag (FOP_MMAP_SYNC: ext4,
+   * xfs; not tmpfs), `refuse` whether its ->mmap refuses VM_SYNC (ext4 and xfs without
+   * DAX: EOPNOTSUPP; tmpfs ignores it).
+   */
+  mapSync?: { validate: boolean; refuse: boolean };
+}
+
+/**
+ * Which AF_VSOCK transports are registered (net/vmw_vsock/af_vsock.c: transport_local,
+ * transport_h2g, transport_dgram; a guest's transport_g2h is assumed). They decide
+ * vsock_find_cid (which CIDs a bind may name) and whether SOCK_DGRAM has a transport.
+ * vsock is not network-namespaced: these are the machine's.
+ */
+export interface VsockTransports {
+  /** vsock_loopback: VMADDR_CID_LOCAL (1) is local. */
+  loopback: boolean;
+  /** A host-to-guest transport (vhost_vsock): VMADDR_CID_HOST (2) is local. */
+  h2g: boolean;
+  /** A datagram transport (vmci): socket(AF_VSOCK, SOCK_DGRAM) gets one instead of ENODEV. */
+  dgram: boolean;
+}
+
+/** A virtio guest's vsock (vmw_vsock_virtio_transport only), as on the machines sockspec is developed on. */
+export const VIRTIO_GUEST_VSOCK: VsockTransports = { loopback: false, h2g: false, dgram: false };
 
 /** The sysctls behind SO_RCVBUF and SO_SNDBUF, in bytes. */
 export interface Buffers {
@@ -42,6 +83,9 @@ export const LINUX_BUFFERS: Buffers = {
   tcpWmem: [4096, 16384, 4194304],
 };
 
+/** The file facts of ext4 with 4 KiB blocks, a common /tmp: what a model session's file has by default. */
+export const EXT4_FILE: FileFacts = { maxBytes: (2 ** 32 - 1) * 4096, noexec: false, mapSync: { validate: true, refuse: true } };
+
 /** Linux's defaults in a fresh network namespace (what a new netns starts with). */
 export const DEFAULT_PROFILE: Profile = {
   kernel: 'unknown',
@@ -50,4 +94,5 @@ export const DEFAULT_PROFILE: Profile = {
   unprivilegedPortStart: 1024,
   nofile: 1024,
   capNetBindService: true,
+  vsock: VIRTIO_GUEST_VSOCK,
 };

@@ -9,7 +9,7 @@
  */
 import type { World } from './adapter.js';
 import { canonicalIpv6, isV6Text, parseIpv6 } from './inet6.js';
-import { DATA_MAX, OPS, type AddrIn, type AddrOut, type Call, type FdSet, type Op, type OptOut, type Ptr, type SocketcallInner, type Timeval } from './call.js';
+import { DATA_MAX, OPS, type AddrIn, type AddrOut, type Call, type FdSet, type IovIn, type IovOut, type MsgCommon, type MsgIn, type MsgOut, type Offset, type Op, type OptOut, type Ptr, type SocketcallInner, type Timeval } from './call.js';
 import * as K from './constants.js';
 import { ERRNO, type ErrnoName } from './errno.js';
 import { OPTVAL_SHOWN, type Bound, type Observed, type SelectSets } from './observed.js';
@@ -180,6 +180,8 @@ export function encodeCall(c: Call): Record<string, unknown> {
       const inet = c.domain === K.AF_INET || c.domain === K.AF_INET6;
       return { op: c.op, domain: symOf(T.domain, c.domain), type: sockTypeOf(c.type), protocol: inet ? symOf(T.protocol, c.protocol) : c.protocol };
     }
+    case 'socketpair':
+      return { op: c.op, domain: symOf(T.domain, c.domain), type: sockTypeOf(c.type), protocol: c.protocol, sv: c.sv };
     case 'bind':
     case 'connect':
       return { op: c.op, fd: c.fd, addr: c.addr.ptr === 'ok' ? { ...c.addr, family: symOf(T.domain, c.addr.family) } : { ...c.addr } };
@@ -200,6 +202,7 @@ export function encodeCall(c: Call): Record<string, unknown> {
     case 'setsockopt': {
       const m: Record<string, unknown> = { op: c.op, fd: c.fd, level: symOf(T.level, c.level), name: optSym(c.level, c.name), value: c.value, optlen: c.optlen };
       if (c.ptr !== undefined && c.ptr !== 'ok') m.ptr = c.ptr;
+      if (c.linger !== undefined) m.linger = c.linger;
       return m;
     }
     case 'getsockopt':
@@ -225,6 +228,15 @@ export function encodeCall(c: Call): Record<string, unknown> {
       return { op: c.op, fd: c.fd, len: c.len, flags: bitsOf(T.msgFlags, c.flags) };
     case 'recvfrom':
       return { op: c.op, fd: c.fd, len: c.len, flags: bitsOf(T.msgFlags, c.flags), out: { ...c.out } };
+    case 'sendmsg':
+    case 'recvmsg': {
+      const m = c.msg;
+      if (m.ptr !== 'ok') return { op: c.op, fd: c.fd, msg: { ptr: m.ptr }, flags: bitsOf(T.msgFlags, c.flags) };
+      const name = 'family' in m.name ? { ...m.name, family: symOf(T.domain, m.name.family) } : { ...m.name };
+      return { op: c.op, fd: c.fd, msg: { ...m, name, iovs: m.iovs.map((v) => ({ ...v })) }, flags: bitsOf(T.msgFlags, c.flags) };
+    }
+    case 'sendfile':
+      return { op: c.op, fd: c.fd, inFd: c.inFd, offset: { ...c.offset }, count: c.count };
   }
 }
 
@@ -324,9 +336,15 @@ function addrIn(v: unknown, path: string): AddrIn {
   const ptr = oneOf(o.ptr, `${path}.ptr`, PTRS);
   const len = cint(o.len, `${path}.len`);
   if (ptr !== 'ok') return { ptr, len };
+  const family = sym(o.family, `${path}.family`, T.domain);
+  if (o.vm !== undefined) {
+    // A struct sockaddr_vm: svm_port and svm_cid are u32, svm_flags a byte.
+    const vm = rec(o.vm, `${path}.vm`);
+    return { ptr, len, family, addr: str(o.addr, `${path}.addr`), port: int(o.port, `${path}.port`, 0, 0xffffffff), vm: { cid: int(vm.cid, `${path}.vm.cid`, 0, 0xffffffff), flags: int(vm.flags, `${path}.vm.flags`, 0, 255) } };
+  }
   const addr = str(o.addr, `${path}.addr`);
   if (!DOTTED.test(addr) && parseIpv6(addr) === undefined) fail(`${path}.addr`, `expected a dotted quad or IPv6 text, got ${show(addr)}`);
-  const r: AddrIn = { ptr, len, family: sym(o.family, `${path}.family`, T.domain), addr: isV6Text(addr) ? canonicalIpv6(addr) : addr, port: int(o.port, `${path}.port`, 0, 65535) };
+  const r: AddrIn = { ptr, len, family, addr: isV6Text(addr) ? canonicalIpv6(addr) : addr, port: int(o.port, `${path}.port`, 0, 65535) };
   if (o.flowinfo !== undefined) r.flowinfo = int(o.flowinfo, `${path}.flowinfo`, 0, 0xffffffff);
   if (o.scope_id !== undefined) r.scope_id = int(o.scope_id, `${path}.scope_id`, 0, 0xffffffff);
   return r;
@@ -350,6 +368,8 @@ function call(v: unknown, path: string): Call {
   switch (op) {
     case 'socket':
       return { op, domain: sym(o.domain, `${path}.domain`, T.domain), type: flags(o.type, `${path}.type`, T.sockFlags, T.sockType), protocol: sym(o.protocol, `${path}.protocol`, T.protocol) };
+    case 'socketpair':
+      return { op, domain: sym(o.domain, `${path}.domain`, T.domain), type: flags(o.type, `${path}.type`, T.sockFlags, T.sockType), protocol: cint(o.protocol, `${path}.protocol`), sv: oneOf(o.sv, `${path}.sv`, PTRS) };
     case 'bind':
     case 'connect':
       return { op, fd: fd(), addr: addrIn(o.addr, `${path}.addr`) };
@@ -381,6 +401,7 @@ function call(v: unknown, path: string): Call {
       if (op === 'getsockopt') return { op, fd: fd(), level, name, opt: optOut(o.opt, `${path}.opt`) };
       const c: Call = { op, fd: fd(), level, name, value: cint(o.value, `${path}.value`), optlen: cint(o.optlen, `${path}.optlen`) };
       if (o.ptr !== undefined) c.ptr = oneOf(o.ptr, `${path}.ptr`, PTRS);
+      if (o.linger !== undefined) c.linger = cint(o.linger, `${path}.linger`);
       return c;
     }
     case 'shutdown':
@@ -390,7 +411,7 @@ function call(v: unknown, path: string): Call {
       if (o.readable !== undefined) c.readable = int(o.readable, `${path}.readable`, 0);
       if (o.call !== undefined) {
         const inner = call(o.call, `${path}.call`);
-        if (inner.op === 'close' || inner.op === 'fcntl' || inner.op === 'socketcall' || inner.op === 'poll' || inner.op === 'select' || inner.op === 'send' || inner.op === 'sendto' || inner.op === 'recv' || inner.op === 'recvfrom') fail(`${path}.call.op`, `socketcall cannot carry ${inner.op}`);
+        if (inner.op === 'close' || inner.op === 'fcntl' || inner.op === 'socketcall' || inner.op === 'poll' || inner.op === 'select' || inner.op === 'mmap' || inner.op === 'sendfile') fail(`${path}.call.op`, `socketcall cannot carry ${inner.op}`);
         c.call = inner as SocketcallInner;
       }
       return c;
@@ -423,7 +444,62 @@ function call(v: unknown, path: string): Call {
       const fl = flags(o.flags, `${path}.flags`, T.msgFlags);
       return op === 'recv' ? { op, fd: fd(), len, flags: fl } : { op, fd: fd(), len, flags: fl, out: addrOut(o.out, `${path}.out`) };
     }
+    case 'sendmsg':
+      return { op, fd: fd(), msg: msgIn(o.msg, `${path}.msg`), flags: flags(o.flags, `${path}.flags`, T.msgFlags) };
+    case 'recvmsg':
+      return { op, fd: fd(), msg: msgOut(o.msg, `${path}.msg`), flags: flags(o.flags, `${path}.flags`, T.msgFlags) };
+    case 'sendfile': {
+      const x = rec(o.offset, `${path}.offset`);
+      const ptr = oneOf(x.ptr, `${path}.offset.ptr`, PTRS);
+      const offset: Offset = ptr === 'ok' ? { ptr, value: int(x.value, `${path}.offset.value`) } : { ptr };
+      return { op, fd: fd(), inFd: cint(o.inFd, `${path}.inFd`), offset, count: int(o.count, `${path}.count`) };
+    }
   }
+}
+
+/** The msghdr fields both directions share (MsgCommon); iovecs are read by `iov`. */
+function msgCommon<I>(o: Record<string, unknown>, path: string, iov: (v: unknown, path: string) => I): MsgCommon<I> {
+  const list = o.iovs;
+  if (!Array.isArray(list) || list.length > K.UIO_MAXIOV) fail(`${path}.iovs`, `expected an array of at most ${K.UIO_MAXIOV} iovecs`);
+  const iovs = list.map((v, i) => iov(v, `${path}.iovs[${i}]`));
+  let total = 0;
+  for (const v of iovs as unknown[]) {
+    const x = v as { ptr: Ptr; data?: string; len?: number };
+    if (x.ptr === 'ok') total += x.data !== undefined ? x.data.length / 2 : x.len ?? 0;
+  }
+  if (total > DATA_MAX) fail(`${path}.iovs`, `the iovec buffers hold at most ${DATA_MAX} bytes in all`);
+  return {
+    iov: oneOf(o.iov, `${path}.iov`, PTRS), iovs, iovlen: int(o.iovlen, `${path}.iovlen`, 0, 2 ** 32 - 1),
+    control: oneOf(o.control, `${path}.control`, PTRS), controllen: int(o.controllen, `${path}.controllen`, 0, 2 ** 32 - 1),
+    flags: int(o.flags, `${path}.flags`, 0, 2 ** 32 - 1),
+  };
+}
+
+function msgIn(v: unknown, path: string): MsgIn {
+  const o = rec(v, path);
+  const ptr = oneOf(o.ptr, `${path}.ptr`, PTRS);
+  if (ptr !== 'ok') return { ptr };
+  const iov = (x: unknown, p: string): IovIn => {
+    const e = rec(x, p);
+    if (oneOf(e.ptr, `${p}.ptr`, ['ok', 'null'] as const) === 'null') return { ptr: 'null', len: int(e.len, `${p}.len`, -(2 ** 31), 0) };
+    const data = str(e.data, `${p}.data`);
+    if (!/^([0-9a-f]{2})*$/.test(data)) fail(`${p}.data`, 'expected lowercase hex');
+    return { ptr: 'ok', data };
+  };
+  return { ptr, name: addrIn(o.name, `${path}.name`), ...msgCommon(o, path, iov) };
+}
+
+function msgOut(v: unknown, path: string): MsgOut {
+  const o = rec(v, path);
+  const ptr = oneOf(o.ptr, `${path}.ptr`, PTRS);
+  if (ptr !== 'ok') return { ptr };
+  const iov = (x: unknown, p: string): IovOut => {
+    const e = rec(x, p);
+    const k = oneOf(e.ptr, `${p}.ptr`, ['ok', 'null'] as const);
+    return { ptr: k, len: k === 'ok' ? int(e.len, `${p}.len`, 0, DATA_MAX) : int(e.len, `${p}.len`, -(2 ** 31), 0) };
+  };
+  const n = rec(o.name, `${path}.name`);
+  return { ptr, name: { ptr: oneOf(n.ptr, `${path}.name.ptr`, PTRS), len: cint(n.len, `${path}.name.len`) }, ...msgCommon(o, path, iov) };
 }
 
 function intList(v: unknown, path: string, lo?: number, hi?: number): number[] {
@@ -455,6 +531,7 @@ function world(v: unknown, path: string): World {
   const w: World = {};
   if (o.nofile !== undefined) w.nofile = int(o.nofile, `${path}.nofile`, 0);
   if (o.capNetBindService !== undefined) w.capNetBindService = bool(o.capNetBindService, `${path}.capNetBindService`);
+  if (o.file !== undefined) w.file = bool(o.file, `${path}.file`);
   return w;
 }
 
@@ -511,9 +588,17 @@ function observed(v: unknown, path: string): Observed {
         r.optval = hex.toLowerCase();
       }
       if (o.optlen !== undefined) r.optlen = cint(o.optlen, `${path}.optlen`);
+      if (o.msgFlags !== undefined) r.msgFlags = int(o.msgFlags, `${path}.msgFlags`, 0, 2 ** 32 - 1);
+      if (o.controllen !== undefined) r.controllen = int(o.controllen, `${path}.controllen`, 0);
+      if (o.offset !== undefined) r.offset = int(o.offset, `${path}.offset`);
       if (o.bound !== undefined) r.bound = bound(o.bound, `${path}.bound`);
       if (o.revents !== undefined) r.revents = intList(o.revents, `${path}.revents`, 0, 65535);
       if (o.sets !== undefined) r.sets = selectSets(o.sets, `${path}.sets`);
+      if (o.sv !== undefined) {
+        const sv = intList(o.sv, `${path}.sv`, 0, 2147483647);
+        if (sv.length !== 2) fail(`${path}.sv`, 'expected the two fds socketpair stored');
+        r.sv = [sv[0]!, sv[1]!];
+      }
       return r;
     }
     case 'blocked':
@@ -537,6 +622,19 @@ function profile(v: unknown, path: string): Profile {
     capNetBindService: bool(o.capNetBindService, `${path}.capNetBindService`),
   };
   if (o.buffers !== undefined) p.buffers = buffers(o.buffers, `${path}.buffers`);
+  if (o.vsock !== undefined) {
+    const v = rec(o.vsock, `${path}.vsock`);
+    p.vsock = { loopback: bool(v.loopback, `${path}.vsock.loopback`), h2g: bool(v.h2g, `${path}.vsock.h2g`), dgram: bool(v.dgram, `${path}.vsock.dgram`) };
+  }
+  if (o.file !== undefined) {
+    const f = rec(o.file, `${path}.file`);
+    p.file = { noexec: bool(f.noexec, `${path}.file.noexec`) };
+    if (f.maxBytes !== undefined) p.file.maxBytes = int(f.maxBytes, `${path}.file.maxBytes`, 0);
+    if (f.mapSync !== undefined) {
+      const m = rec(f.mapSync, `${path}.file.mapSync`);
+      p.file.mapSync = { validate: bool(m.validate, `${path}.file.mapSync.validate`), refuse: bool(m.refuse, `${path}.file.mapSync.refuse`) };
+    }
+  }
   return p;
 }
 

@@ -131,5 +131,8 @@ function worldMismatch(w: World, p: Profile): string | undefined {
   if (w.capNetBindService !== undefined && p.capNetBindService !== w.capNetBindService) {
     return `the world asks for capNetBindService=${w.capNetBindService} but the helper's profile says ${p.capNetBindService} (it should have rejected the world)`;
   }
+  if ((w.file === true) !== (p.file !== undefined)) {
+    return `the world ${w.file === true ? 'asks for' : 'has no'} a regular file but the helper's profile ${p.file !== undefined ? 'describes one' : 'does not'} (it should have rejected the world)`;
+  }
   return undefined;
 }

@@ -11,7 +11,7 @@ import type { Adapter, Session } from '../../spec/adapter.js';
 import { encodeHelperMessage, parseRunnerMessage, WIRE_PROTOCOL, type Capabilities, type HelperMessage } from '../../spec/wire.js';
 
 /** World fields an Adapter understands (spec/adapter.ts World). */
-const KNOWN_WORLD = new Set(['nofile', 'capNetBindService']);
+const KNOWN_WORLD = new Set(['nofile', 'capNetBindService', 'file']);
 
 export interface ServeOptions {
   name: string;

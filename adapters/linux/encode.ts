@@ -2,9 +2,10 @@
  * Encodes a Call into the shim's argument slots (a Float64Array shared across calls, so
  * the hot path allocates nothing). The layouts mirror the A_* comments in shim.c.
  */
-import { actingCall, DATA_MAX, type AddrIn, type AddrOut, type Call, type Op, type Ptr } from '../../spec/call.js';
+import { actingCall, DATA_MAX, type AddrIn, type AddrOut, type Call, type IovIn, type IovOut, type MsgCommon, type Op, type Ptr } from '../../spec/call.js';
 import { isV6Text, parseIpv6, sockaddrBytes } from '../../spec/inet6.js';
-import { SOCKETCALL_NARGS, SOCKETCALL_NUM } from '../../spec/constants.js';
+import { AF_VSOCK, SOCKADDR_STORAGE_LEN, SOCKADDR_VM_LEN, SOCKETCALL_NARGS, SOCKETCALL_NUM, UIO_MAXIOV, VMADDR_FLAG_TO_HOST } from '../../spec/constants.js';
+import { readVsock } from './profile.js';
 
 const MAP_FIXED = 0x10;
 const MAP_ANONYMOUS = 0x20;
@@ -15,6 +16,7 @@ export const OP_CODE: Readonly<Record<Op, number>> = {
   socket: 0, bind: 1, listen: 2, accept: 3, accept4: 4, connect: 5,
   getsockname: 6, getpeername: 7, close: 8, fcntl: 9, setsockopt: 10, socketcall: 11, shutdown: 13,
   getsockopt: 14, mmap: 15, poll: 16, select: 17, send: 18, sendto: 19, recv: 20, recvfrom: 21,
+  sendmsg: 22, recvmsg: 23, socketpair: 24, sendfile: 25,
 };
 
 /** The shim's array limit per poll (struct pollfd entries) or fd_set (members). */
@@ -62,6 +64,38 @@ export function parseIpv4(s: string): number {
   return v * 256 + part;
 }
 
+/**
+ * The CIDs a vsock bind may name here because vsock_find_cid is sure to refuse them
+ * (EADDRNOTAVAIL): VMADDR_CID_HYPERVISOR (0) always, VMADDR_CID_LOCAL (1) without the
+ * loopback transport, VMADDR_CID_HOST (2) without a host-to-guest one. vsock is not
+ * network-namespaced: a bind that succeeds registers a port the hypervisor sees.
+ */
+let safeCids: Set<number> | undefined;
+function vsockBindSafe(cid: number): boolean {
+  if (safeCids === undefined) {
+    const v = readVsock();
+    safeCids = new Set([0, ...(v && !v.loopback ? [1] : []), ...(v && !v.h2g ? [2] : [])]);
+  }
+  return safeCids.has(cid);
+}
+
+/**
+ * Why a bind or connect with `x` is not made here: an address vsock_addr_cast would take
+ * (AF_VSOCK, 16 bytes or more, no unknown svm_flags) in a connect (it would reach the host)
+ * or in a bind whose CID might be local. A sockaddr_in-shaped buffer of family AF_VSOCK
+ * reads as CID 0. Undefined: safe on any socket.
+ */
+function vsockUnsafe(op: 'bind' | 'connect', x: AddrIn): string | undefined {
+  // move_addr_to_kernel refuses a length above sizeof(struct sockaddr_storage) first.
+  if (x.ptr !== 'ok' || x.family !== AF_VSOCK || x.len < SOCKADDR_VM_LEN || x.len > SOCKADDR_STORAGE_LEN) return undefined;
+  const flags = x.vm?.flags ?? 0;
+  if (flags & ~VMADDR_FLAG_TO_HOST & 0xff) return undefined;
+  const cid = x.vm?.cid ?? 0;
+  if (op === 'connect') return 'connect with a valid sockaddr_vm: vsock is not network-namespaced, the linux adapter never connects to the host';
+  if (!vsockBindSafe(cid >>> 0)) return `bind to vsock CID ${cid >>> 0}: it may be local here, and a vsock bind that succeeds registers a port outside the namespace`;
+  return undefined;
+}
+
 function addrIn(a: Float64Array, x: AddrIn): string | undefined {
   a[1] = PTR_CODE[x.ptr];
   a[2] = x.len;
@@ -69,12 +103,19 @@ function addrIn(a: Float64Array, x: AddrIn): string | undefined {
     a[3] = a[4] = a[5] = 0;
     return undefined;
   }
+  if (x.vm !== undefined) {
+    // shim.c addr_in: a negative slot 4 asks for a sockaddr_vm: -(1 + cid + flags * 2^32).
+    a[3] = x.family;
+    a[4] = -(1 + (x.vm.cid >>> 0) + (x.vm.flags & 0xff) * 4294967296);
+    a[5] = x.port >>> 0;
+    return undefined;
+  }
   a[3] = x.family;
   a[5] = x.port;
   if (isV6Text(x.addr)) {
     // A sockaddr_in6: the session puts its bytes (addrInBytes) in the out buffer.
     if (parseIpv6(x.addr) === undefined) return `address '${x.addr}' is not IPv6 text`;
-    a[4] = -1;
+    a[4] = A4_IN_OUT;
     return undefined;
   }
   const ip = parseIpv4(x.addr);
@@ -83,16 +124,26 @@ function addrIn(a: Float64Array, x: AddrIn): string | undefined {
   return undefined;
 }
 
+/** shim.c A4_IN_OUT: slot 4 of an AddrIn whose buffer is in out[0..128) (-2^48, below every sockaddr_vm code). */
+const A4_IN_OUT = -(2 ** 48);
+/** shim.c NAME_IN_OUT: the msg_name kind of a sendmsg whose msg_name buffer is in out[0..128). */
+const NAME_IN_OUT = 3;
+
+/** Whether `x` is an `ok` address buffer that the shim takes as bytes (a sockaddr_in6 layout). */
+function inOut(x: AddrIn): x is Extract<AddrIn, { ptr: 'ok' }> {
+  return x.ptr === 'ok' && x.vm === undefined && isV6Text(x.addr);
+}
+
 /**
- * The address buffer of a bind, connect or sendto (also carried by socketcall) whose
- * address is IPv6 text, which the shim takes from the out buffer's first 128 bytes
- * (a[4] = -1, see addrIn); undefined for every other call.
+ * The address buffer of a bind, connect, sendto or sendmsg's msg_name (also carried by
+ * socketcall) whose address is IPv6 text, which the shim takes from the out buffer's first
+ * 128 bytes (A4_IN_OUT, NAME_IN_OUT); undefined for every other call.
  */
 export function addrInBytes(call: Call): Uint8Array | undefined {
   const c = actingCall(call);
+  if (c.op === 'sendmsg') return c.msg.ptr === 'ok' && inOut(c.msg.name) ? sockaddrBytes(c.msg.name) : undefined;
   if (c.op !== 'bind' && c.op !== 'connect' && c.op !== 'sendto') return undefined;
-  if (c.addr.ptr !== 'ok' || !isV6Text(c.addr.addr)) return undefined;
-  return sockaddrBytes(c.addr);
+  return inOut(c.addr) ? sockaddrBytes(c.addr) : undefined;
 }
 
 function addrOut(a: Float64Array, x: AddrOut, flags: number): void {
@@ -126,10 +177,13 @@ export function encode(call: Call, a: Float64Array): string | undefined {
     case 'socket':
       a[0] = call.domain; a[1] = call.type; a[2] = call.protocol;
       return undefined;
+    case 'socketpair':
+      a[0] = call.domain; a[1] = call.type; a[2] = call.protocol; a[3] = PTR_CODE[call.sv];
+      return undefined;
     case 'bind':
     case 'connect':
       a[0] = call.fd;
-      return addrIn(a, call.addr);
+      return vsockUnsafe(call.op, call.addr) ?? addrIn(a, call.addr);
     case 'listen':
       a[0] = call.fd; a[1] = call.backlog;
       return undefined;
@@ -152,6 +206,8 @@ export function encode(call: Call, a: Float64Array): string | undefined {
       return undefined;
     case 'setsockopt':
       a[0] = call.fd; a[1] = call.level; a[2] = call.name; a[3] = call.value; a[4] = call.optlen; a[5] = PTR_CODE[call.ptr ?? 'ok'];
+      // The second int of the value (struct linger's l_linger), 0 when the call has none.
+      a[A_DLEN] = call.linger ?? 0;
       return undefined;
     case 'getsockopt':
       a[0] = call.fd; a[1] = call.level; a[2] = call.name;
@@ -186,6 +242,30 @@ export function encode(call: Call, a: Float64Array): string | undefined {
       a[0] = call.fd; a[A_DLEN] = call.len; a[A_MFLAGS] = call.flags;
       if (call.op === 'recvfrom') addrOut(a, call.out, 0);
       return undefined;
+    case 'sendmsg':
+    case 'recvmsg': {
+      // The msghdr's scalars go here, its name and iovecs into the vector (encodeVec), and
+      // a sendmsg's bytes to out[DATA_OFF..] (the session).
+      a[0] = call.fd; a[A_MFLAGS] = call.flags;
+      a[1] = PTR_CODE[call.msg.ptr];
+      if (call.msg.ptr !== 'ok') { a[2] = a[3] = a[A_DLEN] = 0; a[4] = a[5] = PTR_CODE.ok; return undefined; }
+      const m: MsgCommon<IovIn | IovOut> = call.msg;
+      if (m.iovs.length > UIO_MAXIOV) return `${call.op} with more than ${UIO_MAXIOV} iovecs given`;
+      if (m.iovlen < 0 || m.iovlen >= 2 ** 32 || m.controllen < 0 || m.controllen >= 2 ** 53) return `${call.op} with msg_iovlen ${m.iovlen} or msg_controllen ${m.controllen} outside what the adapter passes`;
+      let total = 0;
+      for (const v of m.iovs) total += v.ptr === 'ok' ? ('data' in v ? v.data.length / 2 : v.len) : 0;
+      if (total > DATA_MAX || m.iovs.some((v) => v.ptr === 'ok' && 'len' in v && v.len < 0)) return `${call.op} whose iovec buffers hold more than ${DATA_MAX} bytes (or a negative length with a buffer): the linux adapter's buffer holds ${DATA_MAX}`;
+      if (call.op === 'sendmsg' && call.msg.ptr === 'ok' && call.msg.name.ptr === 'ok') {
+        const n = call.msg.name;
+        if (isV6Text(n.addr) ? parseIpv6(n.addr) === undefined : parseIpv4(n.addr) < 0) return `address '${n.addr}' is neither a dotted quad nor IPv6 text`;
+      }
+      a[2] = m.iovlen; a[3] = m.controllen; a[4] = PTR_CODE[m.control]; a[5] = PTR_CODE[m.iov]; a[A_DLEN] = total;
+      return undefined;
+    }
+    case 'sendfile':
+      // The deadline slot is set by the session when the call may sleep (see shim.c).
+      a[0] = call.fd; a[1] = call.inFd; a[2] = PTR_CODE[call.offset.ptr]; a[3] = call.offset.ptr === 'ok' ? call.offset.value : 0; a[4] = call.count;
+      return undefined;
     default: {
       const never: never = call;
       return `unknown call ${JSON.stringify(never)}`;
@@ -198,6 +278,15 @@ export function encode(call: Call, a: Float64Array): string | undefined {
  * calls. Allocates; poll and select are not on the adapter's hot path.
  */
 export function encodeVec(call: Call): Int32Array | undefined {
+  if ((call.op === 'sendmsg' || call.op === 'recvmsg') && call.msg.ptr === 'ok') {
+    const m = call.msg;
+    const n = m.name;
+    const v6 = call.op === 'sendmsg' && inOut(call.msg.name);
+    const ip = 'addr' in n && !v6 ? parseIpv4(n.addr) : 0;
+    const words = [v6 ? NAME_IN_OUT : PTR_CODE[n.ptr], n.len, 'family' in n ? n.family : 0, ip | 0, 'port' in n ? n.port : 0, m.flags | 0, m.iovs.length];
+    for (const v of m.iovs) words.push(PTR_CODE[v.ptr], 'data' in v ? v.data.length / 2 : v.len);
+    return Int32Array.from(words);
+  }
   if (call.op === 'poll') {
     const v = new Int32Array(2 * call.entries.length);
     call.entries.forEach((e, i) => { v[2 * i] = e.fd; v[2 * i + 1] = e.events; });

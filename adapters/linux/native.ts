@@ -18,8 +18,12 @@ export interface Shim {
   probeSocketcall(): number;
   /** Does nothing on a worker thread (creates the worker threads early). */
   noopAsync(done: (err: unknown) => void): void;
-  /** Opens the session world on the calling thread; 0 or an errno (res: base, stage). */
-  open(res: Int32Array, nofile: number, dropBindService: boolean): number;
+  /**
+   * Opens the session world on the calling thread; 0 or an errno (res: base, stage). With
+   * `fileDir`, the world's regular file is made under it at fd 4 and removed from disk at
+   * once; fileFacts gets its filesystem's s_maxbytes (-1 above 2^53), noexec (0/1) and how it takes MAP_SYNC (0/1, 0/1: shim.c map_sync_facts).
+   */
+  open(res: Int32Array, nofile: number, dropBindService: boolean, fileDir: string | null, fileFacts: Float64Array): number;
   /** Closes every session fd and returns to the saved netns; 0 or setns's errno. */
   close(): number;
   /** Executes one call synchronously. */
@@ -70,7 +74,7 @@ function bind(lib: LibraryHandle): Shim {
   const probe = lib.func('int ss_probe_netns(void)');
   const noop = lib.func('int ss_noop(void)');
   const probeSc = lib.func('int ss_probe_socketcall(void)');
-  const open = lib.func('int ss_open(void *res, int32_t nofile, int32_t drop)');
+  const open = lib.func('int ss_open(void *res, int32_t nofile, int32_t drop, const char *dir, void *facts)');
   const close = lib.func('int ss_close(void)');
   const exec = lib.func('int ss_exec(int op, void *a, void *out, void *res)');
   const tryExec = lib.func('int ss_try(int op, void *a, void *out, void *res)');
@@ -83,7 +87,7 @@ function bind(lib: LibraryHandle): Shim {
     probeNetns: () => probe() as number,
     probeSocketcall: () => probeSc() as number,
     noopAsync: (done) => noop.async(done),
-    open: (res, nofile, drop) => open(res, nofile, drop ? 1 : 0) as number,
+    open: (res, nofile, drop, dir, facts) => open(res, nofile, drop ? 1 : 0, dir, facts) as number,
     close: () => close() as number,
     exec: (op, a, out, res) => exec(op, a, out, res) as number,
     tryExec: (op, a, out, res) => tryExec(op, a, out, res) as number,

@@ -2,9 +2,9 @@
  * Reads the Profile of the network namespace the calling thread is in (the sysctls
  * under /proc/sys/net are per-netns) and of this process.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { release } from 'node:os';
-import type { Profile } from '../../spec/profile.js';
+import type { Profile, VsockTransports } from '../../spec/profile.js';
 
 /** The size of the virtual fd table every session gets (see shim.c NOFILE). */
 export const VIRTUAL_NOFILE = 1024;
@@ -31,6 +31,21 @@ export function canAdminNetns(): boolean {
 }
 
 /**
+ * AF_VSOCK's transports on this machine (vsock is not network-namespaced), from sysfs
+ * only: undefined when the vsock core is not loaded (socket(AF_VSOCK) then answers
+ * EAFNOSUPPORT; nothing here loads a module). vsock_loopback registers the local transport,
+ * vhost_vsock the host-to-guest one, vmw_vsock_vmci_transport the datagram one.
+ */
+export function readVsock(): VsockTransports | undefined {
+  if (!existsSync('/sys/module/vsock')) return undefined;
+  return {
+    loopback: existsSync('/sys/module/vsock_loopback'),
+    h2g: existsSync('/sys/module/vhost_vsock') || existsSync('/dev/vhost-vsock'),
+    dgram: existsSync('/sys/module/vmw_vsock_vmci_transport'),
+  };
+}
+
+/**
  * The profile as seen from the calling thread's network namespace. Reads files only;
  * throws if one is missing or malformed.
  */
@@ -42,6 +57,7 @@ export function readProfile(): Profile {
     throw new Error('cannot read the network namespace sysctls');
   }
   const ints = (f: string): number[] => readInts(`/proc/sys/net/${f}`);
+  const vsock = readVsock();
   const triple = (f: string): [number, number, number] => {
     const [a, b, c] = ints(f);
     if (a === undefined || b === undefined || c === undefined) throw new Error(`unexpected contents in /proc/sys/net/${f}`);
@@ -66,5 +82,6 @@ export function readProfile(): Profile {
       rmemMax: one('core/rmem_max'), wmemMax: one('core/wmem_max'),
       tcpRmem: triple('ipv4/tcp_rmem'), tcpWmem: triple('ipv4/tcp_wmem'),
     },
+    ...(vsock !== undefined ? { vsock } : {}),
   };
 }

@@ -6,7 +6,7 @@
  * deadline timer, so the event loop never waits on them.
  */
 import type { Session, SessionOptions } from '../../spec/adapter.js';
-import { actingCall, type Call } from '../../spec/call.js';
+import { actingCall, msgData, type Call } from '../../spec/call.js';
 import { errnoName } from '../../spec/errno.js';
 import { OPTVAL_SHOWN, type Bound, type Observed, type Returned, type SelectSets } from '../../spec/observed.js';
 import type { Profile } from '../../spec/profile.js';
@@ -15,11 +15,14 @@ import { formatIpv6 } from '../../spec/inet6.js';
 import { DATA_MAX } from '../../spec/call.js';
 import { shim, type Shim } from './native.js';
 import { readProfile, VIRTUAL_NOFILE } from './profile.js';
+import { tmpdir } from 'node:os';
 
 /** Result slots (enum R_* in shim.c). */
 const R_RET = 0, R_ERRNO = 1, R_ADDRLEN = 2, R_BLOCKED = 3, R_BOUND = 4, R_BOUND_ADDR = 5, R_BOUND_PORT = 6, R_BOUND6 = 7;
 /** Values of res[R_BLOCKED] (enum B_* in shim.c). */
-const B_BLOCKED = 1, B_NO_TIMER = -1, B_FLAGS_LOST = -2;
+const B_BLOCKED = 1, B_NO_TIMER = -1, B_FLAGS_LOST = -2, B_REFUSED = -3;
+/** socketpair's two fds (R_SV0, R_SV1 in shim.c). */
+const R_SV0 = 5, R_SV1 = 6;
 const RES_SLOTS = 12;
 /** The longest an accept waits before it counts as blocked (ms); see exec(). */
 const ACCEPT_WAIT_MS = 0.5;
@@ -36,6 +39,7 @@ const OPEN_STAGE = [
   'cannot bring lo up in the new namespace',
   'cannot build the initial fd table',
   'cannot drop CAP_NET_BIND_SERVICE',
+  "cannot create the world's regular file",
 ];
 
 let openSessions = 0;
@@ -90,10 +94,11 @@ class LinuxSession implements Session {
     const vec = encodeVec(acting);
     if (vec !== undefined) this.lib.setVec(vec);
     if (acting.op === 'send' || acting.op === 'sendto') this.out.write(acting.data, DATA_OFF, 'hex');
+    if (acting.op === 'sendmsg' && acting.msg.ptr === 'ok') this.out.write(msgData(acting.msg), DATA_OFF, 'hex');
     const sa = addrInBytes(call);
     if (sa !== undefined) this.out.set(sa, 0);
     const mayBlock = acting.op === 'accept' || acting.op === 'accept4' || acting.op === 'connect' || acting.op === 'poll' || acting.op === 'select'
-      || acting.op === 'recv' || acting.op === 'recvfrom';
+      || acting.op === 'recv' || acting.op === 'recvfrom' || acting.op === 'recvmsg' || acting.op === 'send' || acting.op === 'sendto' || acting.op === 'sendfile';
     try {
       if (!mayBlock) this.lib.exec(op, this.args, this.out, this.res);
       else if (this.lib.tryExec(op, this.args, this.out, this.res) !== 0) return this.execTimed(acting, op);
@@ -110,18 +115,23 @@ class LinuxSession implements Session {
     // queue while the sequence waits (only a kernel timer, >= 1 s away), so a short wait
     // tells the same answer as a long one; connect waits on the handshake, which gets the
     // full deadline.
-    // recv and recvfrom come here when nothing can be read, and nothing in a sequence can
-    // send while it waits, so they wait as accept does.
+    // recv, recvfrom and recvmsg come here when nothing can be read (or, with MSG_WAITALL,
+    // not all of it), and nothing in a sequence can send while it waits, so they wait as
+    // accept does: one real call under the deadline (a MSG_WAITALL read that the deadline
+    // cuts short returns what it took, and the shim reports it blocked). A blocking AF_UNIX
+    // send likewise (nothing can read while it waits).
     // poll and select come here when nothing was ready: with a timeout they wait for it
     // (the generator keeps timeouts below the deadline); without one (poll's negative
     // timeout, select's NULL) they wait as accept does, for the same reason.
+    // sendfile comes here for a blocking TCP socket: it waits for a handshake or for room
+    // in the send buffer, which the peer's ACK makes; it gets the full deadline.
     // A poll or select with a timeout ends by itself: its deadline is only a backstop, well
     // past the timeout, so that a worker the machine is slow to schedule still sees the
     // timeout expire rather than the deadline's signal (which would make it EINTR).
     const timeoutMs = call.op === 'poll' && call.timeout >= 0 ? call.timeout
       : call.op === 'select' && call.timeout.ptr === 'ok' ? Math.max(0, call.timeout.sec * 1000 + call.timeout.usec / 1000) : undefined;
     this.args[A_DEADLINE] = timeoutMs !== undefined ? timeoutMs + Math.max(this.deadlineMs, TIMEOUT_BACKSTOP_MS)
-      : call.op === 'connect' ? this.deadlineMs : Math.min(this.deadlineMs, ACCEPT_WAIT_MS);
+      : call.op === 'connect' || call.op === 'sendfile' ? this.deadlineMs : Math.min(this.deadlineMs, ACCEPT_WAIT_MS);
     const p = new Promise<Observed>((resolve, reject) => {
       this.lib.execAsync(op, this.args, this.out, this.res, (err) => {
         this.inflight = undefined;
@@ -142,12 +152,25 @@ class LinuxSession implements Session {
     const r = this.res;
     if (r[R_BLOCKED] === B_NO_TIMER) throw new Error(`the deadline timer could not be armed (${errnoName(r[R_ERRNO]!)})`);
     if (r[R_BLOCKED] === B_FLAGS_LOST) throw new Error(`a socket's file flags could not be restored after a non-blocking connect (${errnoName(r[R_ERRNO]!)})`);
+    if (r[R_BLOCKED] === B_REFUSED) return { kind: 'unsupported', detail: 'bind of an AF_UNIX socket to a filesystem name: the linux adapter does not create files' };
     const bound = this.bound(call);
     if (r[R_BLOCKED] === B_BLOCKED) return bound ? { kind: 'blocked', bound } : { kind: 'blocked' };
     const o: Returned = { kind: 'returned', ret: r[R_RET]! };
     if (o.ret < 0) o.errno = errnoName(r[R_ERRNO]!);
+    if (call.op === 'sendfile' && call.offset.ptr === 'ok') o.offset = Number(this.out.readBigInt64LE(0));
     if (call.op === 'recv' || call.op === 'recvfrom') {
       if (o.ret >= 0) o.data = this.out.toString('hex', DATA_OFF, DATA_OFF + Math.min(o.ret, call.len));
+    }
+    if (call.op === 'recvmsg' && call.msg.ptr === 'ok') {
+      // The iovec buffers lie one after the other at out[DATA_OFF..]; the msghdr's fields come back in the vector.
+      const m = call.msg;
+      const total = m.iovs.slice(0, m.iovlen).reduce((n, v) => n + (v.ptr === 'ok' ? v.len : 0), 0);
+      if (o.ret >= 0) o.data = this.out.toString('hex', DATA_OFF, DATA_OFF + Math.min(o.ret, total));
+      if (m.name.ptr === 'ok') o.addr = this.out.toString('hex', 0, Math.min(Math.max(m.name.len, 0), ADDR_BUF));
+      const v = this.vec(4);
+      o.addrlen = v[0]!;
+      o.msgFlags = v[1]! >>> 0;
+      o.controllen = (v[2]! >>> 0) + (v[3]! >>> 0) * 2 ** 32;
     }
     if (call.op === 'accept' || call.op === 'accept4' || call.op === 'getsockname' || call.op === 'getpeername' || call.op === 'recvfrom') {
       if (call.out.ptr === 'ok') o.addr = this.out.toString('hex', 0, Math.min(Math.max(call.out.len, 0), ADDR_BUF));
@@ -158,6 +181,7 @@ class LinuxSession implements Session {
       if (call.opt.lenPtr === 'ok') o.optlen = r[R_ADDRLEN]!;
     }
     if (bound) o.bound = bound;
+    if (call.op === 'socketpair' && call.sv === 'ok' && o.ret === 0) o.sv = [r[R_SV0]!, r[R_SV1]!];
     if (call.op === 'poll' && call.fds === 'ok') {
       const v = this.vec(call.entries.length);
       o.revents = Array.from(v);
@@ -185,7 +209,7 @@ class LinuxSession implements Session {
   }
 
   private bound(call: Call): Bound | undefined {
-    if (call.op !== 'bind' && call.op !== 'listen' && call.op !== 'connect' && call.op !== 'send' && call.op !== 'sendto') return undefined;
+    if (call.op !== 'bind' && call.op !== 'listen' && call.op !== 'connect' && call.op !== 'send' && call.op !== 'sendto' && call.op !== 'sendmsg' && call.op !== 'sendfile') return undefined;
     const r = this.res;
     if (r[R_BOUND] === 2) {
       // An AF_INET6 address: its 16 bytes in network order in the four R_BOUND6 slots.
@@ -223,12 +247,17 @@ export async function openLinuxSession(opts: SessionOptions): Promise<Session> {
   const res = new Int32Array(2);
   const nofile = opts.world?.nofile ?? VIRTUAL_NOFILE;
   const dropBindService = opts.world?.capNetBindService === false;
-  const e = lib.open(res, nofile, dropBindService);
+  const facts = new Float64Array(4);
+  const e = lib.open(res, nofile, dropBindService, opts.world?.file === true ? tmpdir() : null, facts);
   if (e !== 0) throw new Error(`cannot open a linux session: ${OPEN_STAGE[res[1]!] ?? 'unknown stage'} (${errnoName(e)})`);
   openSessions++;
   let profile: Profile;
   try {
     profile = { ...readProfile(), nofile };
+    if (opts.world?.file === true) {
+      profile.file = { noexec: facts[1] === 1, mapSync: { validate: facts[2] === 1, refuse: facts[3] === 1 } };
+      if (facts[0]! >= 0) profile.file.maxBytes = facts[0]!;
+    }
   } catch (err) {
     openSessions--;
     lib.close();

@@ -33,8 +33,10 @@
 #include <sys/mman.h>
 #include <poll.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -64,7 +66,8 @@ static int g_split_connect;
 enum {
   OP_SOCKET, OP_BIND, OP_LISTEN, OP_ACCEPT, OP_ACCEPT4, OP_CONNECT,
   OP_GETSOCKNAME, OP_GETPEERNAME, OP_CLOSE, OP_FCNTL, OP_SETSOCKOPT, OP_SOCKETCALL, OP_NOOP, OP_SHUTDOWN,
-  OP_GETSOCKOPT, OP_MMAP, OP_POLL, OP_SELECT, OP_SEND, OP_SENDTO, OP_RECV, OP_RECVFROM
+  OP_GETSOCKOPT, OP_MMAP, OP_POLL, OP_SELECT, OP_SEND, OP_SENDTO, OP_RECV, OP_RECVFROM,
+  OP_SENDMSG = 22, OP_RECVMSG = 23, OP_SOCKETPAIR = 24, OP_SENDFILE = 25
 };
 
 /* Argument slots. a[0] is always the fd (or socket's domain). a[A_SC] says how a socket
@@ -79,8 +82,23 @@ enum { A_FD = 0, A_1, A_2, A_3, A_4, A_5, A_SC, A_DEADLINE, A_DLEN, A_MFLAGS, A_
  * (which lands at out, its length in res[R_ADDRLEN]). */
 #define DATA_OFF 128
 #define DATA_MAX 128
+/* sendmsg, recvmsg: a[A_1] the msghdr pointer kind, a[A_2] msg_iovlen, a[A_3]
+ * msg_controllen, a[A_4] msg_control's kind (a valid one points at zeroed memory), a[A_5]
+ * msg_iov's kind, a[A_MFLAGS] the call's flags. g_vec: msg_name's kind, msg_namelen,
+ * family, addr (host order), port, msg_flags, the number k of iovecs given, then k pairs
+ * (kind, iov_len). A valid iovec's buffer is the next iov_len bytes at out + DATA_OFF
+ * (sendmsg's payload, recvmsg's buffers, filled with 0xa5 first); entries past k up to
+ * msg_iovlen (when it is at most UIO_MAXIOV) are {NULL, 0}. A sendmsg's msg_name kind
+ * NAME_IN_OUT is a valid msg_name whose whole 128-byte buffer (a sockaddr_in6) is given in
+ * out[0..128). recvmsg's msg_name is out[0..128)
+ * (filled with 0xa5); after it g_vout holds msg_namelen, msg_flags and msg_controllen
+ * (low, high 32 bits) as the msghdr has them. */
+#define MSG_IOV_MAX 1024
+#define NAME_IN_OUT 3
 /* AddrIn (bind, connect): a[1] ptr kind, a[2] len, a[3] family, a[4] addr (host order), a[5] port;
- * a[4] = -1: the whole 128-byte buffer (a sockaddr_in6) is given in out[0..128). */
+ * a[4] = A4_IN_OUT: the whole 128-byte buffer (a sockaddr_in6) is given in out[0..128);
+ * a[4] otherwise negative: a sockaddr_vm (see addr_in). */
+#define A4_IN_OUT (-281474976710656.0) /* -2^48: below every sockaddr_vm code (>= -2^40) */
 /* AddrOut (accept*, get*name): a[1] ptr kind, a[2] lenptr kind, a[3] len, a[4] accept4 flags. */
 /* setsockopt: a[1] level, a[2] name, a[3] the int value, a[4] optlen, a[5] optval ptr kind.
  * getsockopt: a[1] level, a[2] name, a[3] optval ptr kind, a[4] optlen ptr kind, a[5] *optlen
@@ -93,8 +111,11 @@ enum { R_RET = 0, R_ERRNO, R_ADDRLEN, R_BLOCKED, R_BOUND, R_BOUND_ADDR, R_BOUND_
 #define SOCKSPEC_BOUND6 1  /* AF_INET6 local addresses are reported too (R_BOUND6) */
 #include "../cbound.h"  /* bound_from: after the R_* slots it fills */
 /* res[R_BLOCKED]: the call returned; it was interrupted at its deadline; the timer could
- * not be armed; the file's flags could not be restored after ss_try's non-blocking attempt. */
-enum { B_RETURNED = 0, B_BLOCKED = 1, B_NO_TIMER = -1, B_FLAGS_LOST = -2 };
+ * not be armed; the file's flags could not be restored after ss_try's non-blocking attempt;
+ * the shim refused to make it (a bind that would create a filesystem name). */
+enum { B_RETURNED = 0, B_BLOCKED = 1, B_NO_TIMER = -1, B_FLAGS_LOST = -2, B_REFUSED = -3 };
+/* socketpair: the two virtual fds stored in sv[] come back in these slots (it reports no bound address). */
+enum { R_SV0 = R_BOUND_ADDR, R_SV1 = R_BOUND_PORT };
 
 /* An address that faults on every access (below mmap_min_addr). */
 #define BAD_PTR ((void *)1)
@@ -247,6 +268,79 @@ static int initial_fd(const char *path, int want)
   return 0;
 }
 
+/* The world's regular file (spec/file.ts): FILE_SIZE bytes, the tokens "000 ", "004 ", ...,
+ * "296 ". ss_open writes it into a fresh directory made by mkdtemp under `dir`, opens it
+ * O_RDONLY at virtual FILE_FD, and removes the file and the directory at once, so that
+ * nothing is left on disk however the process ends; the open fd keeps the inode until the
+ * session's fds are closed. */
+#define FILE_FD 4
+#define FILE_SIZE 300
+
+/* The largest offset lseek accepts on `fd` (the filesystem's s_maxbytes: vfs_setpos
+ * refuses offset > maxsize), found by bisection; the position is left at 0. */
+static long long max_offset(int fd)
+{
+  long long lo = 0, hi = LLONG_MAX;
+  while (lo < hi) {
+    long long mid = lo + (hi - lo) / 2 + 1;
+    if (lseek(fd, (off_t)mid, SEEK_SET) >= 0) lo = mid;
+    else hi = mid - 1;
+  }
+  lseek(fd, 0, SEEK_SET);
+  return lo;
+}
+
+/* How the file's filesystem takes MAP_SYNC: facts[2] = 1 when MAP_SHARED_VALIDATE accepts it
+ * (FOP_MMAP_SYNC: then PROT_WRITE on the O_RDONLY file is EACCES, not EOPNOTSUPP);
+ * facts[3] = 1 when its ->mmap refuses VM_SYNC (EOPNOTSUPP for a private mapping). */
+static void map_sync_facts(int fd, double *facts)
+{
+  void *m = mmap(NULL, 4096, PROT_WRITE, MAP_SHARED_VALIDATE | MAP_SYNC, fd, 0);
+  facts[2] = m == MAP_FAILED && errno == EACCES;
+  if (m != MAP_FAILED) munmap(m, 4096);
+  m = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_SYNC, fd, 0);
+  facts[3] = m == MAP_FAILED && errno == EOPNOTSUPP;
+  if (m != MAP_FAILED) munmap(m, 4096);
+}
+
+/* facts[0]: s_maxbytes (or -1 above 2^53), facts[1]: 1 when the mount is noexec, facts[2..3]
+ * see map_sync_facts. */
+static int world_file(const char *dir, double *facts)
+{
+  char path[4096];
+  char content[FILE_SIZE + 1];
+  if (snprintf(path, sizeof path, "%s/sockspec-file-XXXXXX", dir) >= (int)sizeof path) return ENAMETOOLONG;
+  if (mkdtemp(path) == NULL) return errno;
+  size_t dlen = strlen(path);
+  snprintf(path + dlen, sizeof path - dlen, "/file");
+  for (int i = 0; i < FILE_SIZE; i += 4) snprintf(content + i, 5, "%03d ", i);
+  int e = 0, r = -1;
+  int w = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (w < 0) e = errno;
+  else {
+    if (write(w, content, FILE_SIZE) != FILE_SIZE) e = errno ? errno : EIO;
+    if (close(w) < 0 && !e) e = errno;
+    if (!e && (r = open(path, O_RDONLY)) < 0) e = errno;
+  }
+  unlink(path);
+  path[dlen] = '\0';
+  rmdir(path);
+  if (e) return e;
+  long long max = max_offset(r);
+  struct statvfs sv;
+  if (fstatvfs(r, &sv) < 0) {
+    e = errno;
+    close(r);
+    return e;
+  }
+  facts[0] = max > (1LL << 53) ? -1 : (double)max;
+  facts[1] = (sv.f_flag & ST_NOEXEC) ? 1 : 0;
+  map_sync_facts(r, facts);
+  int v = place(r, 0, &e);
+  if (v < 0) return e;
+  return v == FILE_FD ? 0 : EEXIST;
+}
+
 static void close_region(void)
 {
   if (g_base < 0) return;
@@ -282,14 +376,15 @@ static int leave_netns(void)
 }
 
 /* Opens a session on the calling thread: saves its netns, enters a new one, brings lo
- * up and builds the initial fd table. res[0] = base, res[1] = failing stage.
- * Returns 0 or an errno; on failure everything is undone. */
-int ss_open(int32_t *res, int32_t nofile, int32_t drop_bind_service)
+ * up and builds the initial fd table, with the world's regular file at 4 when `file_dir`
+ * is not NULL (its facts in file_facts, see world_file). res[0] = base, res[1] = failing
+ * stage. Returns 0 or an errno; on failure everything is undone. */
+int ss_open(int32_t *res, int32_t nofile, int32_t drop_bind_service, const char *file_dir, double *file_facts)
 {
   int e;
   res[1] = 0;
   if (g_saved_ns >= 0) return EBUSY;
-  if (nofile < 4 || nofile > NOFILE) return EINVAL;
+  if (nofile < (file_dir ? 5 : 4) || nofile > NOFILE) return EINVAL;
   g_nofile = nofile;
   res[1] = 1;
   if ((e = choose_base())) return e;
@@ -315,6 +410,8 @@ int ss_open(int32_t *res, int32_t nofile, int32_t drop_bind_service)
   for (int i = 0; i < 3; i++)
     if ((e = initial_fd("/dev/null", i))) goto fail;
   if ((e = initial_fd(NULL, 3))) goto fail;
+  res[1] = 7;
+  if (file_dir && (e = world_file(file_dir, file_facts))) goto fail;
   res[0] = g_base;
   res[1] = 0;
   return 0;
@@ -334,6 +431,9 @@ int ss_close(void)
 
 static __thread timer_t t_timer;
 static __thread int t_has_timer;
+
+/* How long a lingering close may wait (see OP_CLOSE). */
+#define LINGER_MS 200
 
 /* Arms this thread's timer; returns 0 or an errno. */
 static int arm(double ms, sigset_t *old)
@@ -378,6 +478,12 @@ static void disarm(const sigset_t *old)
 #define LO32_SIZE 4096
 static unsigned char *g_lo32;
 enum { LO_IN = 0, LO_OUT = 256, LO_LEN = 512, LO_VAL = 1024 };
+/* A second arena below 4 GiB for the data calls: a compat struct msghdr, its msg_name, its
+ * compat iovec array (up to MSG_IOV_MAX + 1 entries), the bytes, and a zeroed control
+ * buffer. */
+#define LOM_SIZE (16 * 4096)
+static unsigned char *g_lom;
+enum { LOM_HDR = 0, LOM_NAME = 64, LOM_IOV = 256, LOM_DATA = 8704, LOM_CTL = 8960 };
 
 static int lo32_init(void)
 {
@@ -390,7 +496,14 @@ static int lo32_init(void)
     munmap(m, 2 * LO32_SIZE);
     return e;
   }
+  void *mm = mmap(NULL, LOM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+  if (mm == MAP_FAILED) {
+    int e = errno;
+    munmap(m, 2 * LO32_SIZE);
+    return e;
+  }
   g_lo32 = m;
+  g_lom = mm;
   return 0;
 #else
   return ENOSYS;
@@ -554,15 +667,27 @@ static void report_bound(int fd, int32_t *res)
   bound_from(getsockname(fd, (struct sockaddr *)&ss, &sl) == 0, &ss, res);
 }
 
-/* Builds the AddrIn buffer: 128 zero bytes, family, big-endian port, address; or, when
- * a[A_4] is -1, the buffer the caller left in out[0..128). */
+/* Builds the AddrIn buffer: 128 zero bytes, family, big-endian port, address; when a[A_4]
+ * is A4_IN_OUT, the buffer the caller left in out[0..128); when a[A_4] is otherwise negative
+ * (-(1 + cid + flags * 2^32)), a struct sockaddr_vm: family, 2 reserved bytes, svm_port and
+ * svm_cid (host order), svm_flags. */
 static void addr_in(const double *a, const uint8_t *out, uint8_t *buf)
 {
-  if (a[A_4] < 0) {
+  if (a[A_4] == A4_IN_OUT) {
     memcpy(buf, out, sizeof(struct sockaddr_storage));
     return;
   }
   memset(buf, 0, sizeof(struct sockaddr_storage));
+  if (a[A_4] < 0) {
+    uint16_t vfam = (uint16_t)(int64_t)a[A_3];
+    uint64_t x = (uint64_t)(-a[A_4] - 1);
+    uint32_t cid = (uint32_t)x, vport = (uint32_t)(int64_t)a[A_5];
+    memcpy(buf, &vfam, 2);
+    memcpy(buf + 4, &vport, 4);
+    memcpy(buf + 8, &cid, 4);
+    buf[12] = (uint8_t)(x >> 32);
+    return;
+  }
   uint16_t fam = (uint16_t)(int64_t)a[A_3];
   uint16_t port = htons((uint16_t)(int64_t)a[A_5]);
   uint32_t ip = htonl((uint32_t)(int64_t)a[A_4]);
@@ -644,6 +769,14 @@ static long addr_out_exec(int op, int fd, const double *a, uint8_t *out, int32_t
 
 /* bind and connect (connect under the timer when a deadline is given; with `try`, only if
  * it will not sleep, else *deferred is set); both report the local address afterwards. */
+/* Whether fd is an AF_UNIX socket. */
+static int is_unix(int fd)
+{
+  int d = 0;
+  socklen_t l = sizeof d;
+  return getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &d, &l) == 0 && d == AF_UNIX;
+}
+
 static long addr_in_exec(int op, int fd, const double *a, const uint8_t *out, int32_t *res, int *err, int try, int *deferred)
 {
   uint8_t in[sizeof(struct sockaddr_storage)] __attribute__((aligned(8)));
@@ -652,6 +785,12 @@ static long addr_in_exec(int op, int fd, const double *a, const uint8_t *out, in
   socklen_t len = (socklen_t)(int32_t)(int64_t)a[A_2];
   int sc = (int)a[A_SC];
   long r;
+  /* A bind of an AF_UNIX socket to a filesystem name (sun_path[0] != 0) would create a
+   * file that outlives the session: never made. Abstract names live in the namespace. */
+  if (op == OP_BIND && p == in && (int)len > 2 && (int)a[A_3] == AF_UNIX && in[2] != 0 && is_unix(fd)) {
+    res[R_BLOCKED] = B_REFUSED;
+    return -1;
+  }
   if (op == OP_BIND) {
     r = x_addr_in(2, fd, p, len, sc);
     if (r < 0) *err = errno;
@@ -690,8 +829,10 @@ static long setsockopt_exec(int fd, const double *a, int *err)
 {
   uint8_t val[sizeof(struct sockaddr_storage)] __attribute__((aligned(8)));
   memset(val, 0, sizeof val);
-  int v = (int)(int64_t)a[A_3];
+  int v = (int)(int64_t)a[A_3], v2 = (int)(int64_t)a[A_DLEN];
   memcpy(val, &v, sizeof v);
+  /* The int after it: struct linger's l_linger for SO_LINGER, else 0. */
+  memcpy(val + sizeof v, &v2, sizeof v2);
   int level = (int)(int64_t)a[A_1], name = (int)(int64_t)a[A_2];
   if (nosleep_breaks_split(level, name)) g_split_connect = 0;
   long r = x_setsockopt(fd, level, name, ptr_of(a[A_5], val), (socklen_t)(int32_t)(int64_t)a[A_4], (int)a[A_SC]);
@@ -867,47 +1008,322 @@ static long select_exec(const double *a, int32_t *res, int *err, int try, int *d
   return r;
 }
 
+/* send, sendto (num 9, 11), recv, recvfrom (10, 12) through socketcall: the bytes go to
+ * g_lom, the addresses and the length below 4 GiB as for the other calls. */
+static long x_sendto(int fd, const void *buf, size_t n, int flags, const void *p, socklen_t len, int to, int sc)
+{
+  if (!sc) return to ? sendto(fd, buf, n, flags, p, len) : send(fd, buf, n, flags);
+  memcpy(g_lom + LOM_DATA, buf, n);
+  const void *q = lo32_in(p, LO_IN, sizeof(struct sockaddr_storage));
+  uint32_t w[6] = { (uint32_t)fd, w32(g_lom + LOM_DATA), (uint32_t)n, (uint32_t)flags, w32(q), (uint32_t)len };
+  return socketcall32(to ? 11 : 9, PTR_OK, w, to ? 6 : 4, sc_readable(sc));
+}
+
+static long x_recvfrom(int fd, void *buf, size_t n, int flags, void *p, socklen_t *lp, int from, int sc)
+{
+  if (!sc) return from ? recvfrom(fd, buf, n, flags, p, lp) : recv(fd, buf, n, flags);
+  memcpy(g_lom + LOM_DATA, buf, n);
+  void *q = lo32_in(p, LO_OUT, sizeof(struct sockaddr_storage));
+  socklen_t *lq = lo32_in(lp, LO_LEN, sizeof *lp);
+  uint32_t w[6] = { (uint32_t)fd, w32(g_lom + LOM_DATA), (uint32_t)n, (uint32_t)flags, w32(q), w32(lq) };
+  long r = socketcall32(from ? 12 : 10, PTR_OK, w, from ? 6 : 4, sc_readable(sc));
+  int e = errno;
+  memcpy(buf, g_lom + LOM_DATA, n);
+  if (from) {
+    lo32_out(p, q, sizeof(struct sockaddr_storage));
+    lo32_out(lp, lq, sizeof *lp);
+  }
+  errno = e;
+  return r;
+}
+
+/* Whether a MSG_WAITALL read of n bytes on fd may sleep: a blocking TCP socket with fewer
+ * than n bytes queued and no error, hang-up or end of input (tcp_recvmsg_locked then
+ * waits in sk_wait_data for the rest, having taken what there was). */
+static int waitall_may_sleep(int fd, int flags, size_t n)
+{
+  int type = 0, q = 0, fl = fcntl(fd, F_GETFL);
+  socklen_t tl = sizeof type;
+  if (!(flags & MSG_WAITALL) || (flags & MSG_DONTWAIT) || n == 0 || fl < 0 || (fl & O_NONBLOCK)) return 0;
+  if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) < 0 || type != SOCK_STREAM) return 0;
+  struct pollfd pf = { fd, POLLIN | POLLRDHUP, 0 };
+  if (poll(&pf, 1, 0) < 0 || (pf.revents & (POLLERR | POLLHUP | POLLRDHUP))) return 0;
+  if (ioctl(fd, FIONREAD, &q) < 0) return 0;
+  return (size_t)q < n;
+}
+
+static double now_ms(void)
+{
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+/* A MSG_WAITALL read that returned short after running past its deadline was cut by the
+ * deadline signal (tcp_recvmsg_locked returns what it copied when a signal is pending): it
+ * counts as blocked, as an interrupted read with nothing copied does. */
+static void waitall_cut(const double *a, int32_t *res, int waitall, size_t n, long r, double t0)
+{
+  if (waitall && a[A_DEADLINE] > 0 && r >= 0 && (size_t)r < n && now_ms() - t0 >= a[A_DEADLINE]) res[R_BLOCKED] = B_BLOCKED;
+}
+
 /* send and sendto (UDP on loopback never waits for room: loopback_xmit orphans the skb),
  * reporting the local address afterwards (inet_send_prepare may have autobound). */
-static long send_exec(int op, int fd, const double *a, uint8_t *out, int32_t *res, int *err)
+static long send_exec(int op, int fd, const double *a, uint8_t *out, int32_t *res, int *err, int try, int *deferred)
 {
   uint8_t in[sizeof(struct sockaddr_storage)] __attribute__((aligned(8)));
   size_t n = (size_t)a[A_DLEN];
   int flags = (int)(int64_t)a[A_MFLAGS];
   long r;
   if (n > DATA_MAX) n = DATA_MAX;
-  if (op == OP_SEND) r = send(fd, out + DATA_OFF, n, flags);
-  else {
-    addr_in(a, out, in);
-    r = sendto(fd, out + DATA_OFF, n, flags, ptr_of(a[A_1], in), (socklen_t)(int32_t)(int64_t)a[A_2]);
+  /* An AF_UNIX send may sleep for room in its send buffer or in the receiver's queue
+   * (sock_alloc_send_pskb, unix_wait_for_peer), which poll does not tell exactly: unless
+   * it cannot wait, it is made on a worker under the deadline. */
+  if (try && !(flags & MSG_DONTWAIT)) {
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0 && !(fl & O_NONBLOCK) && is_unix(fd)) {
+      *deferred = 1;
+      return -1;
+    }
   }
-  if (r < 0) *err = errno;
+  addr_in(a, out, in);
+  r = TIMED(a, res, err, x_sendto(fd, out + DATA_OFF, n, flags, ptr_of(a[A_1], in), (socklen_t)(int32_t)(int64_t)a[A_2], op == OP_SENDTO, (int)a[A_SC]));
   report_bound(fd, res);
   return r;
 }
 
+/* socketpair(2). __sys_socketpair reserves two fds before anything else but the flags, so
+ * the session's table (smaller than the process's) is checked here first, in that order;
+ * the two fds made are moved into the region (the lowest free first, as alloc_fd would)
+ * and their virtual numbers reported in res[R_SV0], res[R_SV1]. */
+static long socketpair_exec(const double *a, int32_t *res, int *err)
+{
+  int type = (int)(int64_t)a[A_1];
+  int sv[2] = { -1, -1 };
+  if (!(type & ~(0xf | SOCK_CLOEXEC | SOCK_NONBLOCK))) {
+    int free_fds = 0;
+    for (int v = 0; v < g_nofile && free_fds < 2; v++)
+      if (fcntl(g_base + v, F_GETFD) < 0 && errno == EBADF) free_fds++;
+    if (free_fds < 2) {
+      *err = EMFILE;
+      return -1;
+    }
+  }
+  long r = socketpair((int)(int64_t)a[A_FD], type, (int)(int64_t)a[A_2], ptr_of(a[A_3], sv));
+  if (r < 0) {
+    *err = errno;
+    return -1;
+  }
+  int cloexec = type & SOCK_CLOEXEC;
+  int v0 = place(sv[0], cloexec, err);
+  if (v0 < 0) {
+    close(sv[1]);
+    return -1;
+  }
+  int v1 = place(sv[1], cloexec, err);
+  if (v1 < 0) {
+    close(g_base + v0);
+    return -1;
+  }
+  res[R_SV0] = v0;
+  res[R_SV1] = v1;
+  return 0;
+}
+
 /* recv and recvfrom. With `try`, a call that may sleep (nothing to read, no error, no
- * shutdown: poll says not readable, and neither MSG_DONTWAIT nor O_NONBLOCK) is deferred
- * to a timed run; otherwise it is made at once. */
+ * shutdown: poll says not readable, and neither MSG_DONTWAIT nor O_NONBLOCK; or a
+ * MSG_WAITALL read that would wait for more, see waitall_may_sleep) is deferred to a timed
+ * run; otherwise it is made at once. */
 static long recv_exec(int op, int fd, const double *a, uint8_t *out, int32_t *res, int *err, int try, int *deferred)
 {
   size_t n = (size_t)a[A_DLEN];
   int flags = (int)(int64_t)a[A_MFLAGS];
   socklen_t len = (socklen_t)(int32_t)(int64_t)a[A_3];
+  int sc = (int)a[A_SC];
   long r;
   if (n > DATA_MAX) n = DATA_MAX;
   memset(out, 0xa5, DATA_OFF + DATA_MAX);
+  if (sc && sc_readable(sc) >= 0 && sc_readable(sc) < (op == OP_RECV ? 4 : 6)) {
+    /* compat_sys_socketcall's copy_from_user faults before the call is looked at. */
+    r = x_recvfrom(fd, out + DATA_OFF, n, flags, ptr_of(a[A_1], out), ptr_of(a[A_2], &len), op == OP_RECVFROM, sc);
+    if (r < 0) *err = errno;
+    res[R_ADDRLEN] = (int32_t)len;
+    return r;
+  }
   if (try && !(flags & MSG_DONTWAIT)) {
     struct pollfd pf = { fd, POLLIN, 0 };
     int fl = fcntl(fd, F_GETFL);
-    if (poll(&pf, 1, 0) == 0 && fl >= 0 && !(fl & O_NONBLOCK)) {
+    if ((poll(&pf, 1, 0) == 0 && fl >= 0 && !(fl & O_NONBLOCK)) || waitall_may_sleep(fd, flags, n)) {
       *deferred = 1;
       return -1;
     }
   }
-  if (op == OP_RECV) r = TIMED(a, res, err, recv(fd, out + DATA_OFF, n, flags));
-  else r = TIMED(a, res, err, recvfrom(fd, out + DATA_OFF, n, flags, ptr_of(a[A_1], out), ptr_of(a[A_2], &len)));
+  double t0 = now_ms();
+  r = TIMED(a, res, err, x_recvfrom(fd, out + DATA_OFF, n, flags, ptr_of(a[A_1], out), ptr_of(a[A_2], &len), op == OP_RECVFROM, sc));
+  waitall_cut(a, res, (flags & MSG_WAITALL) != 0, n, r, t0);
   res[R_ADDRLEN] = (int32_t)len;
+  return r;
+}
+
+/* The msghdr calls' native structures, and a zeroed control buffer long enough for any
+ * msg_controllen below optmem_max (131072; longer ones are refused before the copy). */
+static struct iovec g_iov[MSG_IOV_MAX + 1];
+static unsigned char g_ctl[131072];
+struct compat_msghdr32 { uint32_t name; int32_t namelen; uint32_t iov; uint32_t iovlen; uint32_t control; uint32_t controllen; uint32_t flags; };
+
+/* Builds the msghdr of a sendmsg/recvmsg (see the layout above): native into *m, or, with
+ * `sc`, the compat one in g_lom (returned). `name` is the caller's msg_name buffer. */
+static void *msg_build(const double *a, uint8_t *out, uint8_t *name, struct msghdr *m, int sc, int recv)
+{
+  int nk = g_vec[0], namelen = g_vec[1], k = g_vec[6];
+  double iovlen = a[A_2];
+  size_t off = 0;
+  if (k < 0 || k > MSG_IOV_MAX) k = 0;
+  int pad = iovlen <= MSG_IOV_MAX ? (int)iovlen : 0;
+  int n = k > pad ? k : pad;
+  if (!recv && nk == NAME_IN_OUT) {
+    /* A sockaddr_in6 msg_name, its bytes in out[0..128) (the payload is at DATA_OFF). */
+    memcpy(name, out, sizeof(struct sockaddr_storage));
+    nk = PTR_OK;
+  } else if (!recv) {
+    uint16_t fam = (uint16_t)g_vec[2];
+    uint16_t port = htons((uint16_t)g_vec[4]);
+    uint32_t ip = htonl((uint32_t)g_vec[3]);
+    memset(name, 0, sizeof(struct sockaddr_storage));
+    memcpy(name, &fam, 2);
+    memcpy(name + 2, &port, 2);
+    memcpy(name + 4, &ip, 4);
+  }
+  memset(m, 0, sizeof *m);
+  for (int i = 0; i < n; i++) {
+    if (i < k && g_vec[7 + 2 * i] == PTR_OK) {
+      size_t len = (size_t)(uint32_t)g_vec[8 + 2 * i];
+      if (off + len > DATA_MAX) len = off > DATA_MAX ? 0 : DATA_MAX - off;
+      g_iov[i].iov_base = out + DATA_OFF + off;
+      g_iov[i].iov_len = len;
+      off += len;
+    } else {
+      g_iov[i].iov_base = NULL;
+      g_iov[i].iov_len = i < k ? (size_t)(int64_t)g_vec[8 + 2 * i] : 0;
+    }
+  }
+  m->msg_name = ptr_of(nk, name);
+  m->msg_namelen = (socklen_t)namelen;
+  m->msg_iov = ptr_of(a[A_5], g_iov);
+  m->msg_iovlen = (size_t)iovlen;
+  m->msg_control = ptr_of(a[A_4], g_ctl);
+  m->msg_controllen = (size_t)a[A_3];
+  m->msg_flags = g_vec[5];
+  if (!sc) return ptr_of(a[A_1], m);
+  /* The compat layout: 32-bit pointers, the same values (iov_len keeps its low 32 bits). */
+  struct compat_msghdr32 *c = (struct compat_msghdr32 *)(g_lom + LOM_HDR);
+  uint32_t *civ = (uint32_t *)(g_lom + LOM_IOV);
+  memcpy(g_lom + LOM_NAME, name, sizeof(struct sockaddr_storage));
+  memcpy(g_lom + LOM_DATA, out + DATA_OFF, DATA_MAX);
+  memset(g_lom + LOM_CTL, 0, 4096);
+  for (int i = 0; i < n; i++) {
+    civ[2 * i] = g_iov[i].iov_base ? w32(g_lom + LOM_DATA + ((uint8_t *)g_iov[i].iov_base - (out + DATA_OFF))) : 0;
+    civ[2 * i + 1] = (uint32_t)g_iov[i].iov_len;
+  }
+  c->name = w32(ptr_of(nk, g_lom + LOM_NAME));
+  c->namelen = namelen;
+  c->iov = w32(ptr_of(a[A_5], civ));
+  c->iovlen = (uint32_t)iovlen;
+  c->control = w32(ptr_of(a[A_4], g_lom + LOM_CTL));
+  c->controllen = (uint32_t)a[A_3];
+  c->flags = (uint32_t)g_vec[5];
+  return ptr_of(a[A_1], c);
+}
+
+/* What recvmsg left in the msghdr (and, through socketcall, in the buffers below 4 GiB). */
+static void msg_after(const double *a, uint8_t *out, struct msghdr *m, int sc)
+{
+  uint64_t cl;
+  if (a[A_1] != PTR_OK) return;
+  if (sc) {
+    struct compat_msghdr32 *c = (struct compat_msghdr32 *)(g_lom + LOM_HDR);
+    memcpy(out, g_lom + LOM_NAME, sizeof(struct sockaddr_storage));
+    memcpy(out + DATA_OFF, g_lom + LOM_DATA, DATA_MAX);
+    g_vout[0] = c->namelen;
+    g_vout[1] = (int32_t)c->flags;
+    cl = c->controllen;
+  } else {
+    g_vout[0] = (int32_t)m->msg_namelen;
+    g_vout[1] = m->msg_flags;
+    cl = m->msg_controllen;
+  }
+  g_vout[2] = (int32_t)(uint32_t)cl;
+  g_vout[3] = (int32_t)(uint32_t)(cl >> 32);
+}
+
+static long x_msg(int num, int fd, void *mp, int flags, int sc)
+{
+  if (!sc) return num == 16 ? sendmsg(fd, mp, flags) : recvmsg(fd, mp, flags);
+  uint32_t w[3] = { (uint32_t)fd, w32(mp), (uint32_t)flags };
+  return socketcall32(num, PTR_OK, w, 3, sc_readable(sc));
+}
+
+static long sendmsg_exec(int fd, const double *a, uint8_t *out, int32_t *res, int *err)
+{
+  uint8_t name[sizeof(struct sockaddr_storage)] __attribute__((aligned(8)));
+  struct msghdr m;
+  int sc = (int)a[A_SC];
+  void *mp = msg_build(a, out, name, &m, sc, 0);
+  long r = x_msg(16, fd, mp, (int)(int64_t)a[A_MFLAGS], sc);
+  if (r < 0) *err = errno;
+  report_bound(fd, res);
+  return r;
+}
+
+static long recvmsg_exec(int fd, const double *a, uint8_t *out, int32_t *res, int *err, int try, int *deferred)
+{
+  struct msghdr m;
+  int sc = (int)a[A_SC];
+  int flags = (int)(int64_t)a[A_MFLAGS];
+  size_t n = (size_t)a[A_DLEN];
+  memset(out, 0xa5, DATA_OFF + DATA_MAX);
+  for (int i = 0; i < 4; i++) g_vout[i] = 0;
+  void *mp = msg_build(a, out, out, &m, sc, 1);
+  if (try && !(flags & MSG_DONTWAIT) && !(sc && sc_readable(sc) >= 0 && sc_readable(sc) < 3)) {
+    struct pollfd pf = { fd, POLLIN, 0 };
+    int fl = fcntl(fd, F_GETFL);
+    if ((poll(&pf, 1, 0) == 0 && fl >= 0 && !(fl & O_NONBLOCK)) || waitall_may_sleep(fd, flags, n)) {
+      *deferred = 1;
+      return -1;
+    }
+  }
+  double t0 = now_ms();
+  long r = TIMED(a, res, err, x_msg(17, fd, mp, flags, sc));
+  waitall_cut(a, res, (flags & MSG_WAITALL) != 0, n, r, t0);
+  msg_after(a, out, &m, sc);
+  return r;
+}
+
+/* sendfile(2) through syscall 40 (sys_sendfile64 on x86_64): a[A_1] in_fd (virtual),
+ * a[A_2] the offset pointer's kind, a[A_3] the value it holds, a[A_4] count (a size_t; a
+ * negative number is its two's complement). *offset after the call lands in out[0..8]
+ * (int64). With `try`, a sendfile to a blocking TCP socket (which may sleep in
+ * sk_stream_wait_connect or sk_stream_wait_memory) is deferred to a timed run; every
+ * other one never sleeps and is made at once. Reports out_fd's local address afterwards
+ * (udp_sendmsg may have autobound it). */
+static long sendfile_exec(int fd, const double *a, uint8_t *out, int32_t *res, int *err, int try, int *deferred)
+{
+  int in = vmap(a[A_1]);
+  int64_t value = (int64_t)a[A_3];
+  size_t count = (size_t)(int64_t)a[A_4];
+  if (try) {
+    int type = 0, proto = 0;
+    socklen_t tl = sizeof type, pl = sizeof proto;
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0 && !(fl & O_NONBLOCK) && getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) == 0 && type == SOCK_STREAM
+        && getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &pl) == 0 && proto == IPPROTO_TCP) {
+      *deferred = 1;
+      return -1;
+    }
+  }
+  memcpy(out, &value, sizeof value);
+  long r = TIMED(a, res, err, syscall(SYS_sendfile, fd, in, ptr_of(a[A_2], out), count));
+  report_bound(fd, res);
   return r;
 }
 
@@ -941,10 +1357,21 @@ static int run(int op, const double *a, uint8_t *out, int32_t *res, int try)
     if (r < 0) err = errno;
     report_bound(fd, res);
     break;
-  case OP_CLOSE:
+  case OP_CLOSE: {
+    /* SO_LINGER with a time: inet_release hands sk_lingertime to tcp_close, which waits in
+     * sk_stream_wait_close while the FIN is unacknowledged (on loopback a few ms, up to the
+     * peer's delayed ACK). A timer bounds that wait (a signal ends it); close returns 0 and
+     * the socket goes on closing either way, so nothing observable depends on it. The probe
+     * only reads (SO_LINGER's getsockopt changes nothing). */
+    struct linger lg;
+    socklen_t ll = sizeof lg;
+    sigset_t old;
+    int timed = getsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, &ll) == 0 && lg.l_onoff && lg.l_linger != 0 && arm(LINGER_MS, &old) == 0;
     r = close(fd);
     if (r < 0) err = errno;
+    if (timed) disarm(&old);
     break;
+  }
   case OP_FCNTL:
     r = fcntl_exec(fd, a, &err);
     break;
@@ -987,11 +1414,23 @@ static int run(int op, const double *a, uint8_t *out, int32_t *res, int try)
     break;
   case OP_SEND:
   case OP_SENDTO:
-    r = send_exec(op, fd, a, out, res, &err);
+    r = send_exec(op, fd, a, out, res, &err, try, &deferred);
     break;
   case OP_RECV:
   case OP_RECVFROM:
     r = recv_exec(op, fd, a, out, res, &err, try, &deferred);
+    break;
+  case OP_SENDMSG:
+    r = sendmsg_exec(fd, a, out, res, &err);
+    break;
+  case OP_RECVMSG:
+    r = recvmsg_exec(fd, a, out, res, &err, try, &deferred);
+    break;
+  case OP_SOCKETPAIR:
+    r = socketpair_exec(a, res, &err);
+    break;
+  case OP_SENDFILE:
+    r = sendfile_exec(fd, a, out, res, &err, try, &deferred);
     break;
   default:
     err = ENOSYS;

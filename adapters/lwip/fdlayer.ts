@@ -44,6 +44,8 @@ const NOT_PASSED: Partial<Record<Op, string>> = {
   mmap: 'lwIP sockets are not files',
   poll: "lwip_poll would need the fd layer's files too",
   select: "lwip_select would need the fd layer's files too",
+  socketpair: 'lwIP has no AF_UNIX',
+  sendfile: 'lwIP has no files to send from',
 };
 
 type Entry = { kind: 'file' } | { kind: 'lwip'; s: number };
@@ -132,7 +134,7 @@ export class FdLayer {
         return this.run(OP.fcntl, [s, call.cmd, call.arg]);
       case 'setsockopt':
         if ((call.ptr ?? 'ok') !== 'ok') return unsupported('setsockopt with a NULL or faulting option pointer: the lwip helper does not pass it');
-        return this.run(OP.setsockopt, [s, call.level, call.name, call.value, call.optlen]);
+        return this.run(OP.setsockopt, [s, call.level, call.name, call.value, call.optlen, call.linger ?? 0]);
       case 'shutdown':
         return this.run(OP.shutdown, [s, call.how]);
       default: {

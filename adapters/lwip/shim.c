@@ -323,9 +323,10 @@ int sl_exec(int op, const double *a, uint8_t *out, int32_t *res)
     if (r < 0) err = errno;
     break;
   case OP_SETSOCKOPT: {
-    int v = (int)(int64_t)a[A_3];
+    int v = (int)(int64_t)a[A_3], v2 = (int)(int64_t)a[A_5];
     memset(buf, 0, sizeof buf);
     memcpy(buf, &v, sizeof v);
+    memcpy(buf + sizeof v, &v2, sizeof v2); /* struct linger's l_linger, else 0 */
     r = lwip_setsockopt(fd, (int)(int64_t)a[A_1], (int)(int64_t)a[A_2], buf, (socklen_t)(int32_t)(int64_t)a[A_4]);
     if (r < 0) err = errno;
     break;

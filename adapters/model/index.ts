@@ -8,7 +8,7 @@ import type { Adapter, Session } from '../../spec/adapter.js';
 import type { Call } from '../../spec/call.js';
 import type { Expected, PortHole } from '../../spec/expected.js';
 import type { Bound, Observed } from '../../spec/observed.js';
-import { DEFAULT_PROFILE, type Profile } from '../../spec/profile.js';
+import { DEFAULT_PROFILE, EXT4_FILE, type Profile } from '../../spec/profile.js';
 import { initialState, step, type State, type Outcome } from '../../model/index.js';
 import { inHole } from '../../model/ports.js';
 import { valueHex } from '../../model/getsockopt.js';
@@ -33,10 +33,14 @@ function concretize(e: Expected): Observed {
   if (e.addr !== undefined) o.addr = e.addr;
   if (e.addrlen !== undefined) o.addrlen = e.addrlen;
   if (e.data !== undefined) o.data = e.data;
+  if (e.msgFlags !== undefined) o.msgFlags = e.msgFlags;
+  if (e.controllen !== undefined) o.controllen = e.controllen;
   if (e.optval !== undefined) o.optval = typeof e.optval === 'string' ? e.optval : valueHex(e.optval.lo, e.optval.bytes, e.optval.shown);
   if (e.optlen !== undefined) o.optlen = e.optlen;
+  if (e.offset !== undefined) o.offset = e.offset;
   if (e.revents !== undefined) o.revents = [...e.revents];
   if (e.sets !== undefined) o.sets = { ...e.sets };
+  if (e.sv !== undefined) o.sv = [e.sv[0], e.sv[1]];
   const b = bound(e.bound);
   if (b) o.bound = b;
   return o;
@@ -49,6 +53,9 @@ export function modelAdapter(profile: Profile = DEFAULT_PROFILE, stepFn: StepFn 
     async open(opts): Promise<Session> {
       const w = opts.world ?? {};
       const p: Profile = { ...profile, nofile: w.nofile ?? profile.nofile, capNetBindService: w.capNetBindService ?? profile.capNetBindService };
+      // The world's file: the profile's facts, or ext4's.
+      if (w.file === true) p.file = profile.file ?? EXT4_FILE;
+      else delete p.file;
       let state = initialState(p);
       return {
         profile: p,

@@ -83,7 +83,7 @@ async function runJob(adapter: Adapter, a: RunArgs): Promise<RunResult> {
     },
     adapter, runs: a.runs, seed: a.seed, maxLength: a.maxLength, invalid: a.invalid, deadlineMs: a.deadlineMs,
     ...(a.path !== undefined ? { path: a.path } : {}),
-    ...(notRun.size > 0 ? { skip: new Set(notRun.keys()) } : {}),
+    skip: new Set(notRun.keys()),
     onProgress: (p) => progress.update([p]),
   });
   progress.done();

@@ -5,12 +5,13 @@
  * two can be compared line by line. Pure: returns the source text.
  */
 import { DATA_MAX, type AddrIn, type AddrOut, type Call, type OptOut, type Ptr } from '../../spec/call.js';
-import { F_DUPFD, F_GETFD, F_GETFL, SOCKADDR_IN6_LEN, SOCKADDR_STORAGE_LEN } from '../../spec/constants.js';
+import { F_DUPFD, F_GETFD, F_GETFL, MSG_WAITALL, SOCKADDR_IN6_LEN, SOCKADDR_STORAGE_LEN } from '../../spec/constants.js';
 import { isV6Text, sockaddrBytes, type SockaddrFields } from '../../spec/inet6.js';
 import { renderCall } from './call.js';
 import { REVENTS_UNTOUCHED } from '../../spec/observed.js';
 import { F_DUPFD_CLOEXEC } from './names.js';
 import { DEADLINE_US, cHelpers, cSetup, cString } from './cprelude.js';
+import { FILE_FD, FILE_SIZE } from '../../spec/file.js';
 import { renderExpected, renderObserved } from './result.js';
 import { OPTVAL_SHOWN } from '../../spec/observed.js';
 import type { Trace } from './trace.js';
@@ -38,6 +39,10 @@ function ptrExpr(p: Ptr, ok: string): string {
 /** Declarations and the (pointer, length) arguments for an address going in. */
 function addrIn(a: AddrIn): { decl: string; args: string } {
   if (a.ptr !== 'ok') return { decl: '', args: `${ptrExpr(a.ptr, '')}, ${cLen(a.len)}` };
+  if (a.vm !== undefined) {
+    const decl = `    struct sockaddr_storage ss;\n    fill_vm(&ss, ${a.family & 0xffff}, ${a.port >>> 0}u, ${a.vm.cid >>> 0}u, ${a.vm.flags & 0xff});\n`;
+    return { decl, args: `(struct sockaddr *)&ss, ${cLen(a.len)}` };
+  }
   if (isV6Text(a.addr)) return { decl: `    struct sockaddr_storage ss;
 ${sin6Decl(a, '&ss')}`, args: `(struct sockaddr *)&ss, ${cLen(a.len)}` };
   const ip = a.addr.split('.').map((x) => Number(x) & 0xff).join(', ');
@@ -58,7 +63,7 @@ function sin6Decl(a6: SockaddrFields, dst: string): string {
 /** Declarations and the (pointer, length pointer) arguments for an address coming out. */
 function addrOut(o: AddrOut): { decl: string; args: string; after: string } {
   const decl = `    unsigned char buf[${SOCKADDR_STORAGE_LEN}];\n    socklen_t len = ${cLen(o.len)};\n` +
-    '    memset(buf, 0xa5, sizeof buf);\n';
+    '    memset(buf, 0xa5, sizeof buf);\n    (void)len; /* unused when the call passes NULL */\n';
   const shown = Math.min(Math.max(o.len, 0), SOCKADDR_STORAGE_LEN);
   let after = '';
   if (o.ptr === 'ok') after += `      fputs(" addr=", out);\n      put_buf(buf, ${shown});\n`;
@@ -94,6 +99,8 @@ interface CallCode {
   after: string;
   /** Printed after the return value, blocked or not. */
   always: string;
+  /** A MSG_WAITALL read of this many bytes: cut short by the deadline, it prints as blocked. */
+  waitall?: number;
 }
 
 function callCode(c: Call): CallCode {
@@ -124,7 +131,7 @@ function callCode(c: Call): CallCode {
     case 'setsockopt':
       return {
         ...none,
-        decl: `    union { int i; unsigned char pad[256]; } v;\n    memset(&v, 0, sizeof v);\n    v.i = ${cInt(c.value)};\n`,
+        decl: `    union { int i[2]; unsigned char pad[256]; } v;\n    memset(&v, 0, sizeof v);\n    v.i[0] = ${cInt(c.value)};\n    v.i[1] = ${cInt(c.linger ?? 0)};\n`,
         expr: `setsockopt(${cInt(c.fd)}, ${cInt(c.level)}, ${cInt(c.name)}, ${ptrExpr(c.ptr ?? 'ok', '&v')}, ${cLen(c.optlen)})`,
       };
     case 'getsockopt': {
@@ -135,6 +142,19 @@ function callCode(c: Call): CallCode {
       return { ...none, expr: `shutdown(${cInt(c.fd)}, ${cInt(c.how)})` };
     case 'socketcall':
       return socketcallCode(c);
+    case 'socketpair':
+      // A NULL or faulting sv goes through a volatile variable: gcc would flag the constant.
+      if (c.sv !== 'ok') {
+        return {
+          ...none, decl: `    void *volatile no_sv = ${ptrExpr(c.sv, '')};\n`,
+          expr: `socketpair(${cInt(c.domain)}, ${cInt(c.type)}, ${cInt(c.protocol)}, (int *)no_sv)`,
+        };
+      }
+      return {
+        ...none, decl: '    int sv[2] = {-1, -1};\n',
+        expr: `socketpair(${cInt(c.domain)}, ${cInt(c.type)}, ${cInt(c.protocol)}, sv)`,
+        after: '      if (r == 0) fprintf(out, " sv=[%d, %d]", sv[0], sv[1]);\n',
+      };
     case 'mmap':
       return { ...none, expr: `mmap_once(${cInt(c.fd)}, ${c.len}UL, ${cInt(c.prot)}, ${cInt(c.flags)}, ${c.offset}L)` };
     case 'poll':
@@ -147,20 +167,88 @@ function callCode(c: Call): CallCode {
       const bytes = n === 0 ? '0' : Array.from({ length: n }, (_, i) => `0x${c.data.slice(2 * i, 2 * i + 2)}`).join(', ');
       const decl = `    static const unsigned char d[${Math.max(n, 1)}] = {${bytes}};\n`;
       const always = `    put_bound(${cInt(c.fd)});\n`;
-      if (c.op === 'send') return { ...none, decl, always, expr: `send(${cInt(c.fd)}, d, ${n}, ${cInt(c.flags)})` };
-      if (c.addr.ptr === 'null') return { ...none, decl, always, expr: `sendto(${cInt(c.fd)}, d, ${n}, ${cInt(c.flags)}, NULL, ${cLen(c.addr.len)})` };
+      // An AF_UNIX send may wait for room (sock_alloc_send_pskb): under the alarm, as the adapter makes it.
+      const mayBlock = true;
+      if (c.op === 'send') return { ...none, decl, always, mayBlock, expr: `send(${cInt(c.fd)}, d, ${n}, ${cInt(c.flags)})` };
+      if (c.addr.ptr === 'null') return { ...none, decl, always, mayBlock, expr: `sendto(${cInt(c.fd)}, d, ${n}, ${cInt(c.flags)}, NULL, ${cLen(c.addr.len)})` };
       const a = addrIn(c.addr);
-      return { ...none, decl: decl + a.decl, always, expr: `sendto(${cInt(c.fd)}, d, ${n}, ${cInt(c.flags)}, ${a.args})` };
+      return { ...none, decl: decl + a.decl, always, mayBlock, expr: `sendto(${cInt(c.fd)}, d, ${n}, ${cInt(c.flags)}, ${a.args})` };
+    }
+    case 'sendfile': {
+      // syscall 40: sys_sendfile64 on x86_64 (a 64-bit offset), as glibc's sendfile.
+      const o = c.offset;
+      const decl = o.ptr === 'ok' ? `    long long off = ${o.value}LL;\n` : '';
+      const after = o.ptr === 'ok' ? '      fprintf(out, " offset=%lld", off);\n' : '';
+      const p = o.ptr === 'ok' ? '&off' : ptrExpr(o.ptr, '');
+      return {
+        ...none, decl, after, always: `    put_bound(${cInt(c.fd)});\n`, mayBlock: true,
+        expr: `syscall(SYS_sendfile, ${cInt(c.fd)}, ${cInt(c.inFd)}, ${p}, (size_t)${c.count}LL)`,
+      };
     }
     case 'recv':
     case 'recvfrom': {
       const decl = `    static unsigned char rb[${DATA_MAX}];\n    memset(rb, 0xa5, sizeof rb);\n`;
       const data = `      if (r >= 0) { fputs(" data=", out); put_hex(rb, (int)(r < ${c.len} ? r : ${c.len})); }\n`;
-      if (c.op === 'recv') return { ...none, decl, mayBlock: true, after: data, expr: `recv(${cInt(c.fd)}, rb, ${c.len}, ${cInt(c.flags)})` };
+      const waitall = (c.flags & MSG_WAITALL) !== 0 ? { waitall: c.len } : {};
+      if (c.op === 'recv') return { ...none, decl, mayBlock: true, after: data, expr: `recv(${cInt(c.fd)}, rb, ${c.len}, ${cInt(c.flags)})`, ...waitall };
       const o = addrOut(c.out);
-      return { ...none, decl: decl + o.decl, mayBlock: true, after: o.after + data, expr: `recvfrom(${cInt(c.fd)}, rb, ${c.len}, ${cInt(c.flags)}, ${o.args})` };
+      return { ...none, decl: decl + o.decl, mayBlock: true, after: o.after + data, expr: `recvfrom(${cInt(c.fd)}, rb, ${c.len}, ${cInt(c.flags)}, ${o.args})`, ...waitall };
     }
+    case 'sendmsg':
+    case 'recvmsg':
+      return msgCode(c);
   }
+}
+
+/**
+ * sendmsg/recvmsg: a native struct msghdr (its iovecs over one byte array, a zeroed control
+ * buffer); through socketcall (`sc`) msg_call32 copies it into the compat layout below 4 GiB
+ * and back. recvmsg prints msg_name, msg_namelen, the bytes, msg_flags and msg_controllen.
+ */
+function msgCode(c: Extract<Call, { op: 'sendmsg' | 'recvmsg' }>, sc?: { num: number; kind: number; readable: number }): CallCode {
+  const none = { decl: '', after: '', always: '', mayBlock: false };
+  const send = c.op === 'sendmsg';
+  const call = (m: string): string => (sc
+    ? `msg_call32(${sc.num}, ${sc.kind}, ${cInt(c.fd)}, ${m}, ${cInt(c.flags)}, ${sc.readable})`
+    : `${c.op}(${cInt(c.fd)}, ${m}, ${cInt(c.flags)})`);
+  const always = send ? `    put_bound(${cInt(c.fd)});\n` : '';
+  const m = c.msg;
+  if (m.ptr !== 'ok') return { ...none, always, mayBlock: !send, expr: call(m.ptr === 'null' ? 'NULL' : 'BAD') };
+  const iovs = m.iovs;
+  const lenOf = (v: (typeof iovs)[number]): number => (v.ptr === 'ok' ? ('data' in v ? v.data.length / 2 : v.len) : v.len);
+  const bytes = m.iovs.map((v) => (v.ptr === 'ok' && 'data' in v ? v.data : '')).join('');
+  const nb = bytes.length / 2;
+  const slots = Math.max(1, iovs.length, m.iovlen <= 1024 ? m.iovlen : 0);
+  let decl = send
+    ? `    static unsigned char d[${Math.max(nb, 1)}] = {${nb === 0 ? '0' : Array.from({ length: nb }, (_, i) => `0x${bytes.slice(2 * i, 2 * i + 2)}`).join(', ')}};\n`
+    : `    static unsigned char d[${DATA_MAX}];\n    unsigned char buf[${SOCKADDR_STORAGE_LEN}];\n    memset(d, 0xa5, sizeof d);\n    memset(buf, 0xa5, sizeof buf);\n`;
+  decl += `    static struct iovec iov[${slots}];\n    struct msghdr m;\n    memset(iov, 0, sizeof iov);\n    memset(&m, 0, sizeof m);\n`;
+  let off = 0;
+  iovs.forEach((v, i) => {
+    if (v.ptr === 'ok') { decl += `    iov[${i}].iov_base = d + ${off}; iov[${i}].iov_len = ${lenOf(v)};\n`; off += lenOf(v); } else decl += `    iov[${i}].iov_len = (size_t)(long)${cInt(v.len)};\n`;
+  });
+  let name = 'NULL';
+  if (c.op === 'sendmsg' && c.msg.ptr === 'ok' && c.msg.name.ptr === 'ok') {
+    const nm = c.msg.name;
+    if (isV6Text(nm.addr)) decl += `    struct sockaddr_storage ss;\n${sin6Decl(nm, '&ss')}`;
+    else {
+      const ip = nm.addr.split('.').map((x) => Number(x) & 0xff).join(', ');
+      decl += `    struct sockaddr_storage ss;\n    static const unsigned char ip[4] = {${ip}};\n    fill_in(&ss, ${nm.family & 0xffff}, ${nm.port & 0xffff}, ip);\n`;
+    }
+    name = '&ss';
+  } else if (!send && m.name.ptr === 'ok') name = 'buf';
+  decl += `    m.msg_name = ${ptrExpr(m.name.ptr, name)};\n    m.msg_namelen = ${cLen(m.name.len)};\n` +
+    `    m.msg_iov = ${ptrExpr(m.iov, 'iov')};\n    m.msg_iovlen = ${m.iovlen}UL;\n` +
+    `    m.msg_control = ${ptrExpr(m.control, 'zero_ctl')};\n    m.msg_controllen = ${m.controllen}UL;\n    m.msg_flags = ${cInt(m.flags)};\n`;
+  if (send) return { ...none, decl, always, expr: call('&m') };
+  const total = m.iovs.slice(0, m.iovlen).reduce((n, v) => n + (v.ptr === 'ok' ? lenOf(v) : 0), 0);
+  let after = '';
+  if (m.name.ptr === 'ok') after += `      fputs(" addr=", out);\n      put_buf(buf, ${Math.min(Math.max(m.name.len, 0), SOCKADDR_STORAGE_LEN)});\n`;
+  after += '      fprintf(out, " len=%d", (int)m.msg_namelen);\n';
+  after += `      if (r >= 0) { fputs(" data=", out); put_hex(d, (int)(r < ${total} ? r : ${total})); }\n`;
+  after += '      fputs(" msg_flags=", out);\n      put_flags(msg_flag_names, (unsigned)m.msg_flags);\n      fprintf(out, " controllen=%lu", (unsigned long)m.msg_controllen);\n';
+  const waitall = (c.flags & MSG_WAITALL) !== 0 ? total : undefined;
+  return { ...none, decl, mayBlock: true, after, expr: call('&m'), ...(waitall !== undefined ? { waitall } : {}) };
 }
 
 /** The entries array holds the call's entries, then {-1, 0} up to nfds (at most 1024). */
@@ -224,7 +312,9 @@ function socketcallCode(c: Extract<Call, { op: 'socketcall' }>): CallCode {
     case 'bind':
     case 'connect': {
       const a = inner.addr;
-      if (a.ptr === 'ok' && isV6Text(a.addr)) decl += sin6Decl(a, '(struct sockaddr_storage *)lo');
+      if (a.ptr === 'ok' && a.vm !== undefined) {
+        decl += `    fill_vm((struct sockaddr_storage *)lo, ${a.family & 0xffff}, ${a.port >>> 0}u, ${a.vm.cid >>> 0}u, ${a.vm.flags & 0xff});\n`;
+      } else if (a.ptr === 'ok' && isV6Text(a.addr)) decl += sin6Decl(a, '(struct sockaddr_storage *)lo');
       else if (a.ptr === 'ok') {
         const ip = a.addr.split('.').map((x) => Number(x) & 0xff).join(', ');
         decl += `    static const unsigned char ip[4] = {${ip}};\n    fill_in((struct sockaddr_storage *)lo, ${a.family & 0xffff}, ${a.port & 0xffff}, ip);\n`;
@@ -268,9 +358,46 @@ function socketcallCode(c: Extract<Call, { op: 'socketcall' }>): CallCode {
       break;
     }
     case 'setsockopt':
-      decl += `    int *v = (int *)(lo + 1024);\n    memset(v, 0, 256);\n    *v = ${cInt(inner.value)};\n`;
+      decl += `    int *v = (int *)(lo + 1024);\n    memset(v, 0, 256);\n    v[0] = ${cInt(inner.value)};\n    v[1] = ${cInt(inner.linger ?? 0)};\n`;
       words = [cInt(inner.fd), cInt(inner.level), cInt(inner.name), ptr(inner.ptr ?? 'ok', 'v'), cInt(inner.optlen)];
       break;
+    case 'send':
+    case 'sendto': {
+      // The bytes at lo + 2048, the address (sendto) at lo.
+      const n = inner.data.length / 2;
+      decl += `    static const unsigned char d[${Math.max(n, 1)}] = {${n === 0 ? '0' : Array.from({ length: n }, (_, i) => `0x${inner.data.slice(2 * i, 2 * i + 2)}`).join(', ')}};\n    memcpy(lo + 2048, d, ${n});\n`;
+      words = [cInt(inner.fd), 'W(lo + 2048)', String(n), cInt(inner.flags)];
+      if (inner.op === 'sendto') {
+        const a = inner.addr;
+        if (a.ptr === 'ok' && isV6Text(a.addr)) decl += sin6Decl(a, '(struct sockaddr_storage *)lo');
+        else if (a.ptr === 'ok') {
+          const ip = a.addr.split('.').map((x) => Number(x) & 0xff).join(', ');
+          decl += `    static const unsigned char ip[4] = {${ip}};\n    fill_in((struct sockaddr_storage *)lo, ${a.family & 0xffff}, ${a.port & 0xffff}, ip);\n`;
+        }
+        words.push(ptr(a.ptr, 'lo'), cInt(a.len));
+      }
+      always = `    put_bound(${cInt(inner.fd)});\n`;
+      break;
+    }
+    case 'recv':
+    case 'recvfrom': {
+      decl += `    unsigned char *rb = lo + 2048;\n    memset(rb, 0xa5, ${DATA_MAX});\n`;
+      words = [cInt(inner.fd), 'W(rb)', String(inner.len), cInt(inner.flags)];
+      if (inner.op === 'recvfrom') {
+        const o = inner.out;
+        decl += `    unsigned char *buf = lo + 256;\n    socklen_t *len = (socklen_t *)(lo + 512);\n    memset(buf, 0xa5, ${SOCKADDR_STORAGE_LEN});\n    *len = ${cLen(o.len)};\n`;
+        words.push(ptr(o.ptr, 'buf'), ptr(o.lenPtr, 'len'));
+        const shown = Math.min(Math.max(o.len, 0), SOCKADDR_STORAGE_LEN);
+        if (o.ptr === 'ok') after += `      fputs(" addr=", out);\n      put_buf(buf, ${shown});\n`;
+        if (o.lenPtr === 'ok') after += '      fprintf(out, " len=%d", (int)*len);\n';
+      }
+      after += `      if (r >= 0) { fputs(" data=", out); put_hex(rb, (int)(r < ${inner.len} ? r : ${inner.len})); }\n`;
+      const list = words.map((w) => `(unsigned)${w}`).join(', ');
+      return { decl, expr: `socketcall32(${cInt(c.num)}, ${kind}, (const unsigned[]){${list}}, ${words.length}, ${readable})`, after, always, mayBlock: true, ...((inner.flags & MSG_WAITALL) !== 0 ? { waitall: inner.len } : {}) };
+    }
+    case 'sendmsg':
+    case 'recvmsg':
+      return msgCode(inner, { num: c.num, kind, readable });
   }
   const list = words.map((w) => `(unsigned)${w}`).join(', ');
   return { decl, expr: `socketcall32(${cInt(c.num)}, ${kind}, (const unsigned[]){${list}}, ${words.length}, ${readable})`, after, always, mayBlock };
@@ -287,7 +414,9 @@ function fcntlMeaning(c: Call): string {
 function step(n: number, c: Call): string {
   const k = callCode(c);
   const text = renderCall(c);
-  const call = k.mayBlock ? `    arm();\n    r = ${k.expr};\n    e = errno;\n    disarm();\n` : `    r = ${k.expr};\n    e = errno;\n`;
+  // A MSG_WAITALL read the deadline cut short returns what it took: blocked, as the adapters report it.
+  const cut = k.waitall !== undefined ? `    if (fired && r >= 0 && r < ${k.waitall}) { r = -1; e = EINTR; }\n` : '';
+  const call = k.mayBlock ? `    arm();\n    r = ${k.expr};\n    e = errno;\n    disarm();\n${cut}` : `    r = ${k.expr};\n    e = errno;\n`;
   const after = k.after + fcntlMeaning(c);
   return `  { /* ${n} */\n${k.decl}${call}    begin(${n}, ${cString(text)});\n` +
     (after ? `    if (!result(r, e, ${k.mayBlock ? 1 : 0})) {\n${after}    }\n` : `    result(r, e, ${k.mayBlock ? 1 : 0});\n`) +
@@ -306,12 +435,14 @@ function headerComment(t: Trace): string {
     `sockspec reproducer: ${t.steps.length} calls recorded on adapter '${t.adapter}'${seed}.`,
     `Profile: kernel ${p.kernel}, somaxconn ${p.somaxconn}, ip_local_port_range ${p.portRange[0]}-${p.portRange[1]},`,
     `ip_unprivileged_port_start ${p.unprivilegedPortStart}, RLIMIT_NOFILE ${p.nofile}, CAP_NET_BIND_SERVICE ${p.capNetBindService ? 'yes' : 'no'}.`,
+    ...(p.file ? [`The world's regular file: s_maxbytes ${p.file.maxBytes ?? 'above 2^53'}${p.file.noexec ? ', noexec' : ''}.`] : []),
     '',
     'Build and run:  cc repro.c -o repro && ./repro     (as root; otherwise: unshare -rn ./repro)',
     'It runs in a new network namespace (only its own loopback), from the fd table every',
-    'sequence starts with (0-2: /dev/null, 3: a pipe read end), and prints one line per call',
+    `sequence starts with (0-2: /dev/null, 3: a pipe read end${p.file ? `, ${FILE_FD}: the ${FILE_SIZE}-byte regular file` : ''}), and prints one line per call`,
     'in the form of the sockspec report. Lines starting with # are notes. A call that may',
     `block is interrupted after ${DEADLINE_US / 1000} ms and printed as blocked.`,
+    ...(p.file ? ['The file is made in a fresh directory under $TMPDIR (or /tmp) and removed from disk at once.'] : []),
     '',
     'Recorded:',
   ];
@@ -335,7 +466,8 @@ function outFd(t: Trace): number {
     if (call === undefined) continue;
     if (call.op === 'poll') for (const e of call.entries) used.add(e.fd);
     else if (call.op === 'select') for (const x of [call.read, call.write, call.except]) { if (x.ptr === 'ok') for (const fd of x.fds) used.add(fd); }
-    else if (call.op !== 'socket') used.add(call.fd);
+    else if (call.op !== 'socket' && call.op !== 'socketpair') used.add(call.fd);
+    if (call.op === 'sendfile') used.add(call.inFd);
     if (call.op === 'fcntl' && (call.cmd === F_DUPFD || call.cmd === F_DUPFD_CLOEXEC)) used.add(call.arg);
   }
   let fd = OUT_FD_BASE;

@@ -10,6 +10,8 @@ import { FILL_BYTE, FILL_RUN_MIN } from './buffer.js';
 import { ACCESS_MODES, FD_FLAGS, O_FLAGS, POLL_FLAGS, type NameTable } from './names.js';
 import { REVENTS_UNTOUCHED } from '../../spec/observed.js';
 import { BLOCKED_TEXT } from './result.js';
+import { MSG_FLAGS } from './call.js';
+import { FILE_FD, FILE_SIZE } from '../../spec/file.js';
 
 /** How long a possibly blocking call may take before it counts as blocked (µs). */
 export const DEADLINE_US = 200_000;
@@ -73,6 +75,7 @@ struct name { const char *name; unsigned v; };
 ${table('o_flags', O_FLAGS)}
 ${table('fd_flags', FD_FLAGS)}
 ${table('poll_flags', POLL_FLAGS)}
+${table('msg_flag_names', MSG_FLAGS.map(([v, n]) => [n, v] as const))}
 
 /* errno names as sockspec prints them (spec/errno.ts); others print as E<n>. */
 static const char *errno_name(int e) {
@@ -190,6 +193,17 @@ static MAYBE_UNUSED void fill_in(struct sockaddr_storage *ss, unsigned short fam
   memcpy(b + 4, ip, 4);
 }
 
+/* A struct sockaddr_vm inside a zeroed sockaddr_storage: family, 2 reserved bytes,
+ * svm_port, svm_cid (host order), svm_flags. */
+static MAYBE_UNUSED void fill_vm(struct sockaddr_storage *ss, unsigned short family, unsigned port, unsigned cid, unsigned char flags) {
+  unsigned char *b = (unsigned char *)ss;
+  memset(ss, 0, sizeof *ss);
+  memcpy(b, &family, 2);
+  memcpy(b + 4, &port, 4);
+  memcpy(b + 8, &cid, 4);
+  b[12] = flags;
+}
+
 /* Memory below 4 GiB for socketcall through the 32-bit entry (compat_ptr keeps only 32
  * bits of each pointer): a data page, then a PROT_NONE guard page, so that an argument
  * array can end where reading stops. */
@@ -230,6 +244,70 @@ static MAYBE_UNUSED long socketcall32(int num, int kind, const unsigned *w, int 
 #endif
 }
 
+/* A zeroed control buffer for sendmsg/recvmsg (msg_controllen below optmem_max). */
+static MAYBE_UNUSED unsigned char zero_ctl[131072];
+
+/* sendmsg (16) or recvmsg (17) through socketcall: the native msghdr m (or NULL/BAD) is
+ * copied into the compat layout below 4 GiB (32-bit pointers; msg_iovlen and
+ * msg_controllen keep 32 bits), its name, iovec bytes and fields copied back afterwards. */
+struct msghdr32 { unsigned name; int namelen; unsigned iov, iovlen, control, controllen, flags; };
+static MAYBE_UNUSED unsigned lo_ptr(const void *p, unsigned char *low) {
+  return p == NULL ? 0 : p == BAD ? 1 : W(low);
+}
+static MAYBE_UNUSED long msg_call32(int num, int kind, int fd, struct msghdr *m, int flags, int readable) {
+  static unsigned char *lm;
+  struct msghdr32 *c;
+  unsigned *civ, w[3];
+  unsigned char *data;
+  size_t i, n, off = 0;
+  long r;
+  int e;
+  if (lm == NULL) {
+#ifdef MAP_32BIT
+    lm = mmap(NULL, 65536, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+#else
+    lm = MAP_FAILED;
+#endif
+    if (lm == MAP_FAILED) { fprintf(out, "# repro: no memory below 4 GiB for socketcall\\n"); exit(2); }
+  }
+  c = (struct msghdr32 *)lm;
+  civ = (unsigned *)(lm + 256);
+  data = lm + 16384;
+  memset(lm + 32768, 0, 4096);
+  if (m != NULL && (void *)m != BAD) {
+    n = m->msg_iov != NULL && (void *)m->msg_iov != BAD && m->msg_iovlen <= 1024 ? m->msg_iovlen : 0;
+    for (i = 0; i < n; i++) {
+      civ[2 * i] = m->msg_iov[i].iov_base == NULL ? 0 : W(data + off);
+      civ[2 * i + 1] = (unsigned)m->msg_iov[i].iov_len;
+      if (m->msg_iov[i].iov_base != NULL) { memcpy(data + off, m->msg_iov[i].iov_base, m->msg_iov[i].iov_len); off += m->msg_iov[i].iov_len; }
+    }
+    if (m->msg_name != NULL && m->msg_name != BAD) memcpy(lm + 64, m->msg_name, 128);
+    c->name = lo_ptr(m->msg_name, lm + 64);
+    c->namelen = (int)m->msg_namelen;
+    c->iov = lo_ptr(m->msg_iov, (unsigned char *)civ);
+    c->iovlen = (unsigned)m->msg_iovlen;
+    c->control = lo_ptr(m->msg_control, lm + 32768);
+    c->controllen = (unsigned)m->msg_controllen;
+    c->flags = (unsigned)m->msg_flags;
+  }
+  w[0] = (unsigned)fd;
+  w[1] = lo_ptr(m, lm);
+  w[2] = (unsigned)flags;
+  r = socketcall32(num, kind, w, 3, readable);
+  e = errno;
+  if (m != NULL && (void *)m != BAD) {
+    n = m->msg_iov != NULL && (void *)m->msg_iov != BAD && m->msg_iovlen <= 1024 ? m->msg_iovlen : 0;
+    for (i = 0, off = 0; i < n; i++)
+      if (m->msg_iov[i].iov_base != NULL) { memcpy(m->msg_iov[i].iov_base, data + off, m->msg_iov[i].iov_len); off += m->msg_iov[i].iov_len; }
+    if (m->msg_name != NULL && m->msg_name != BAD) memcpy(m->msg_name, lm + 64, 128);
+    m->msg_namelen = (socklen_t)c->namelen;
+    m->msg_flags = (int)c->flags;
+    m->msg_controllen = c->controllen;
+  }
+  errno = e;
+  return r;
+}
+
 /* mmap(NULL, len, prot, flags, fd, off), unmapped at once: 0 for a mapping, else -1 (errno). */
 static MAYBE_UNUSED long mmap_once(int fd, unsigned long len, int prot, int flags, long off) {
   void *m = mmap(NULL, len, prot, flags, fd, off);
@@ -238,9 +316,12 @@ static MAYBE_UNUSED long mmap_once(int fd, unsigned long len, int prot, int flag
   return 0;
 }
 
-static void on_alarm(int sig) { (void)sig; }
+/* Set when the deadline fired during the last armed call. */
+static volatile sig_atomic_t fired;
+static void on_alarm(int sig) { (void)sig; fired = 1; }
 static MAYBE_UNUSED void arm(void) {
   struct itimerval t = {{0, 0}, {0, DEADLINE_US}};
+  fired = 0;
   setitimer(ITIMER_REAL, &t, NULL);
 }
 static MAYBE_UNUSED void disarm(void) {
@@ -305,6 +386,52 @@ static void initial_fds(void) {
   if (p[0] != 3) { errno = EBADFD; die("the pipe's read end is not fd 3"); }
 }
 
+/* The world's regular file (sockspec's spec/file.ts): ${FILE_SIZE} bytes "000 004 ... ${FILE_SIZE - 4} ",
+ * opened O_RDONLY at fd ${FILE_FD}, made in a fresh directory under $TMPDIR (or /tmp) and
+ * removed from disk at once (the fd keeps it). Notes when its filesystem's s_maxbytes
+ * (the largest offset lseek accepts) differs from the recorded one (-1: above 2^53), or
+ * it takes MAP_SYNC otherwise (MAP_SHARED_VALIDATE accepts it; its mmap refuses VM_SYNC;
+ * -1: not recorded). */
+static MAYBE_UNUSED void world_file(long long recorded_max, int recorded_validate, int recorded_refuse) {
+  char path[4096], content[${FILE_SIZE} + 1];
+  const char *dir = getenv("TMPDIR");
+  long long lo = 0, hi = 0x7fffffffffffffffLL, mid;
+  int i, w, r;
+  size_t n;
+  if (dir == NULL || dir[0] == '\\0') dir = "/tmp";
+  snprintf(path, sizeof path, "%s/sockspec-repro-XXXXXX", dir);
+  if (mkdtemp(path) == NULL) die("mkdtemp for the file");
+  n = strlen(path);
+  snprintf(path + n, sizeof path - n, "/file");
+  for (i = 0; i < ${FILE_SIZE}; i += 4) snprintf(content + i, 5, "%03d ", i);
+  w = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+  if (w < 0 || write(w, content, ${FILE_SIZE}) != ${FILE_SIZE} || close(w) != 0) die("writing the file");
+  r = open(path, O_RDONLY);
+  unlink(path);
+  path[n] = '\\0';
+  rmdir(path);
+  if (r < 0) die("opening the file");
+  if (r != ${FILE_FD} && (dup2(r, ${FILE_FD}) != ${FILE_FD} || close(r) != 0)) die("dup2 of the file");
+  while (lo < hi) {
+    mid = lo + (hi - lo) / 2 + 1;
+    if (lseek(${FILE_FD}, (off_t)mid, SEEK_SET) >= 0) lo = mid;
+    else hi = mid - 1;
+  }
+  lseek(${FILE_FD}, 0, SEEK_SET);
+  {
+    void *m = mmap(NULL, 4096, PROT_WRITE, MAP_SHARED_VALIDATE | MAP_SYNC, ${FILE_FD}, 0);
+    int validate = m == MAP_FAILED && errno == EACCES, refuse;
+    if (m != MAP_FAILED) munmap(m, 4096);
+    m = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_SYNC, ${FILE_FD}, 0);
+    refuse = m == MAP_FAILED && errno == EOPNOTSUPP;
+    if (m != MAP_FAILED) munmap(m, 4096);
+    if ((recorded_validate >= 0 && validate != recorded_validate) || (recorded_refuse >= 0 && refuse != recorded_refuse))
+      fprintf(out, "# repro: this file's filesystem takes MAP_SYNC otherwise than the trace's (validate %d, refuse %d; the trace's %d, %d)\\n", validate, refuse, recorded_validate, recorded_refuse);
+  }
+  if ((lo > (1LL << 53) ? -1 : lo) != recorded_max)
+    fprintf(out, "# repro: this file's filesystem has s_maxbytes %lld; the trace's had %lld (-1: above 2^53)\\n", lo, recorded_max);
+}
+
 static void set_nofile(unsigned long n) {
   struct rlimit rl;
   if (getrlimit(RLIMIT_NOFILE, &rl) != 0) die("getrlimit");
@@ -347,7 +474,8 @@ ${p.kernel === 'unknown' ? '' : kernelNote(p.kernel)}  lo_up();
   if (${p.capNetBindService ? 0 : 1}) drop_net_bind_service(); /* 1: the trace's profile lacks CAP_NET_BIND_SERVICE */
   fflush(out);
   initial_fds();
-  set_nofile(${p.nofile}ul);
+${p.file ? `  world_file(${p.file.maxBytes ?? -1}LL, ${p.file.mapSync ? Number(p.file.mapSync.validate) : -1}, ${p.file.mapSync ? Number(p.file.mapSync.refuse) : -1});
+` : ''}  set_nofile(${p.nofile}ul);
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_alarm; /* no SA_RESTART: a blocked call returns EINTR at the deadline */
   sigemptyset(&sa.sa_mask);

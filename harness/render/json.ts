@@ -3,11 +3,11 @@
  * newline) and a reader that checks every field and names the file and the field path of
  * the first thing that is wrong. Neither function changes its input.
  */
-import type { AddrIn, AddrOut, Call, FdSet, OptOut, PollEntry, SocketcallInner, Timeval } from '../../spec/call.js';
+import type { AddrIn, AddrOut, SockaddrVm, Call, FdSet, IovIn, IovOut, MsgIn, MsgOut, Offset, OptOut, PollEntry, SocketcallInner, Timeval } from '../../spec/call.js';
 import { ERRNO, type ErrnoName } from '../../spec/errno.js';
 import type { Expected, OptHole, PortHole } from '../../spec/expected.js';
 import type { Bound, Observed, Returned, SelectSets } from '../../spec/observed.js';
-import type { Buffers, Profile } from '../../spec/profile.js';
+import type { Buffers, FileFacts, Profile, VsockTransports } from '../../spec/profile.js';
 import {
   ShapeError, arrayOf, bool, either, int, matching, member, nullable, num, obj, oneOf, opt, pair, req, str, tagged, type Shape,
 } from './shape.js';
@@ -29,7 +29,10 @@ const ipv4 = matching<string>(/^(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|[0-9a-fA-F:]
 
 const addrInNoBuffer = obj<Exclude<AddrIn, { ptr: 'ok' }>>({ ptr: req(oneOf(['null', 'bad'] as const)), len: req(int) });
 const addrIn: Shape<AddrIn> = tagged<AddrIn>('ptr', {
-  ok: obj<Of<AddrIn, 'ptr', 'ok'>>({ ptr: req(oneOf(['ok'] as const)), len: req(int), family: req(int), addr: req(ipv4), port: req(int), flowinfo: opt(int), scope_id: opt(int) }),
+  ok: obj<Of<AddrIn, 'ptr', 'ok'>>({
+    ptr: req(oneOf(['ok'] as const)), len: req(int), family: req(int), addr: req(ipv4), port: req(int),
+    flowinfo: opt(int), scope_id: opt(int), vm: opt(obj<SockaddrVm>({ cid: req(int), flags: req(int) })),
+  }),
   null: addrInNoBuffer,
   bad: addrInNoBuffer,
 });
@@ -49,11 +52,37 @@ const timeval: Shape<Timeval> = tagged<Timeval>('ptr', {
   null: timevalNoBuffer,
   bad: timevalNoBuffer,
 });
+const offsetNoValue = obj<Exclude<Offset, { ptr: 'ok' }>>({ ptr: req(oneOf(['null', 'bad'] as const)) });
+const offset: Shape<Offset> = tagged<Offset>('ptr', {
+  ok: obj<Of<Offset, 'ptr', 'ok'>>({ ptr: req(oneOf(['ok'] as const)), value: req(int) }),
+  null: offsetNoValue,
+  bad: offsetNoValue,
+});
 const selectSets: Shape<SelectSets> = obj<SelectSets>({ read: opt(arrayOf(int)), write: opt(arrayOf(int)), except: opt(arrayOf(int)) });
 
 function op<const O extends Call['op']>(o: O): Shape<O> {
   return oneOf([o] as const);
 }
+
+const iovIn: Shape<IovIn> = tagged<IovIn>('ptr', {
+  ok: obj<Of<IovIn, 'ptr', 'ok'>>({ ptr: req(oneOf(['ok'] as const)), data: req(hexBytes) }),
+  null: obj<Of<IovIn, 'ptr', 'null'>>({ ptr: req(oneOf(['null'] as const)), len: req(int) }),
+});
+const iovOut: Shape<IovOut> = obj<IovOut>({ ptr: req(oneOf(['ok', 'null'] as const)), len: req(int) });
+const msgCommon = {
+  iov: req(ptr), iovlen: req(int), control: req(ptr), controllen: req(int), flags: req(int),
+};
+const msgNoBuffer = obj<{ ptr: 'null' | 'bad' }>({ ptr: req(oneOf(['null', 'bad'] as const)) });
+const msgIn: Shape<MsgIn> = tagged<MsgIn>('ptr', {
+  ok: obj<Of<MsgIn, 'ptr', 'ok'>>({ ptr: req(oneOf(['ok'] as const)), name: req(addrIn), iovs: req(arrayOf(iovIn)), ...msgCommon }),
+  null: msgNoBuffer,
+  bad: msgNoBuffer,
+});
+const msgOut: Shape<MsgOut> = tagged<MsgOut>('ptr', {
+  ok: obj<Of<MsgOut, 'ptr', 'ok'>>({ ptr: req(oneOf(['ok'] as const)), name: req(obj<{ ptr: 'ok' | 'null' | 'bad'; len: number }>({ ptr: req(ptr), len: req(int) })), iovs: req(arrayOf(iovOut)), ...msgCommon }),
+  null: msgNoBuffer,
+  bad: msgNoBuffer,
+});
 
 const innerVariants = {
   socket: obj<Of<Call, 'op', 'socket'>>({ op: req(op('socket')), domain: req(int), type: req(int), protocol: req(int) }),
@@ -66,37 +95,48 @@ const innerVariants = {
   getpeername: obj<Of<Call, 'op', 'getpeername'>>({ op: req(op('getpeername')), fd: req(int), out: req(addrOut) }),
   shutdown: obj<Of<Call, 'op', 'shutdown'>>({ op: req(op('shutdown')), fd: req(int), how: req(int) }),
   setsockopt: obj<Of<Call, 'op', 'setsockopt'>>({
-    op: req(op('setsockopt')), fd: req(int), level: req(int), name: req(int), value: req(int), optlen: req(int), ptr: opt(ptr),
+    op: req(op('setsockopt')), fd: req(int), level: req(int), name: req(int), value: req(int), optlen: req(int), ptr: opt(ptr), linger: opt(int),
   }),
   getsockopt: obj<Of<Call, 'op', 'getsockopt'>>({
     op: req(op('getsockopt')), fd: req(int), level: req(int), name: req(int), opt: req(optOut),
   }),
+  send: obj<Of<Call, 'op', 'send'>>({ op: req(op('send')), fd: req(int), data: req(hexBytes), flags: req(int) }),
+  sendto: obj<Of<Call, 'op', 'sendto'>>({ op: req(op('sendto')), fd: req(int), data: req(hexBytes), flags: req(int), addr: req(addrIn) }),
+  recv: obj<Of<Call, 'op', 'recv'>>({ op: req(op('recv')), fd: req(int), len: req(int), flags: req(int) }),
+  recvfrom: obj<Of<Call, 'op', 'recvfrom'>>({ op: req(op('recvfrom')), fd: req(int), len: req(int), flags: req(int), out: req(addrOut) }),
+  sendmsg: obj<Of<Call, 'op', 'sendmsg'>>({ op: req(op('sendmsg')), fd: req(int), msg: req(msgIn), flags: req(int) }),
+  recvmsg: obj<Of<Call, 'op', 'recvmsg'>>({ op: req(op('recvmsg')), fd: req(int), msg: req(msgOut), flags: req(int) }),
 };
 const innerCall = tagged<SocketcallInner>('op', innerVariants);
 const call: Shape<Call> = tagged<Call>('op', {
   ...innerVariants,
   close: obj<Of<Call, 'op', 'close'>>({ op: req(op('close')), fd: req(int) }),
   fcntl: obj<Of<Call, 'op', 'fcntl'>>({ op: req(op('fcntl')), fd: req(int), cmd: req(int), arg: req(int) }),
+  socketpair: obj<Of<Call, 'op', 'socketpair'>>({ op: req(op('socketpair')), domain: req(int), type: req(int), protocol: req(int), sv: req(ptr) }),
   mmap: obj<Of<Call, 'op', 'mmap'>>({ op: req(op('mmap')), fd: req(int), len: req(int), prot: req(int), flags: req(int), offset: req(int) }),
   socketcall: obj<Of<Call, 'op', 'socketcall'>>({
     op: req(op('socketcall')), num: req(int), args: req(ptr), readable: opt(int), call: opt(innerCall),
   }),
-  send: obj<Of<Call, 'op', 'send'>>({ op: req(op('send')), fd: req(int), data: req(hexBytes), flags: req(int) }),
-  sendto: obj<Of<Call, 'op', 'sendto'>>({ op: req(op('sendto')), fd: req(int), data: req(hexBytes), flags: req(int), addr: req(addrIn) }),
-  recv: obj<Of<Call, 'op', 'recv'>>({ op: req(op('recv')), fd: req(int), len: req(int), flags: req(int) }),
-  recvfrom: obj<Of<Call, 'op', 'recvfrom'>>({ op: req(op('recvfrom')), fd: req(int), len: req(int), flags: req(int), out: req(addrOut) }),
+  sendfile: obj<Of<Call, 'op', 'sendfile'>>({ op: req(op('sendfile')), fd: req(int), inFd: req(int), offset: req(offset), count: req(int) }),
   poll: obj<Of<Call, 'op', 'poll'>>({ op: req(op('poll')), fds: req(ptr), entries: req(arrayOf(pollEntry)), nfds: req(int), timeout: req(int) }),
   select: obj<Of<Call, 'op', 'select'>>({
     op: req(op('select')), nfds: req(int), read: req(fdSet), write: req(fdSet), except: req(fdSet), timeout: req(timeval),
   }),
 });
 
+/** socketpair's two fds. */
+const fdPair: Shape<[number, number]> = (v, p) => {
+  const a = arrayOf(int)(v, p);
+  if (a.length !== 2) throw new ShapeError(p, `expected the two fds of a socketpair, got ${a.length} numbers`);
+  return [a[0]!, a[1]!];
+};
+
 const bound: Shape<Bound> = obj<Bound>({ addr: req(str), port: req(int) });
 
 const observed: Shape<Observed> = tagged<Observed>('kind', {
   returned: obj<Returned>({
     kind: req(oneOf(['returned'] as const)), ret: req(int), errno: opt(observedErrno),
-    addr: opt(hexBytes), addrlen: opt(int), data: opt(hexBytes), optval: opt(hexBytes), optlen: opt(int), bound: opt(bound), revents: opt(arrayOf(int)), sets: opt(selectSets),
+    addr: opt(hexBytes), addrlen: opt(int), data: opt(hexBytes), msgFlags: opt(int), controllen: opt(int), optval: opt(hexBytes), optlen: opt(int), offset: opt(int), bound: opt(bound), revents: opt(arrayOf(int)), sets: opt(selectSets), sv: opt(fdPair),
   }),
   blocked: obj<Of<Observed, 'kind', 'blocked'>>({ kind: req(oneOf(['blocked'] as const)), bound: opt(bound) }),
   crashed: obj<Of<Observed, 'kind', 'crashed'>>({ kind: req(oneOf(['crashed'] as const)), detail: req(str) }),
@@ -117,8 +157,8 @@ const expected: Shape<Expected> = tagged<Expected>('kind', {
   blocked: obj<Of<Expected, 'kind', 'blocked'>>({ kind: req(oneOf(['blocked'] as const)), bound: opt(expectedBound) }),
   returned: obj<Of<Expected, 'kind', 'returned'>>({
     kind: req(oneOf(['returned'] as const)), ret: req(int), errno: opt(errnoName),
-    addr: opt(hexBytes), addrlen: opt(int), data: opt(hexBytes),
-    optval: opt(either((v) => typeof v === 'string', hexBytes, optHole)), optlen: opt(int), bound: opt(expectedBound), revents: opt(arrayOf(int)), sets: opt(selectSets),
+    addr: opt(hexBytes), addrlen: opt(int), data: opt(hexBytes), msgFlags: opt(int), controllen: opt(int),
+    optval: opt(either((v) => typeof v === 'string', hexBytes, optHole)), optlen: opt(int), offset: opt(int), bound: opt(expectedBound), revents: opt(arrayOf(int)), sets: opt(selectSets), sv: opt(fdPair),
   }),
 });
 
@@ -135,6 +175,8 @@ const profile: Shape<Profile> = obj<Profile>({
     rmemDefault: req(int), wmemDefault: req(int), rmemMax: req(int), wmemMax: req(int),
     tcpRmem: req(triple), tcpWmem: req(triple),
   })),
+  vsock: opt(obj<VsockTransports>({ loopback: req(bool), h2g: req(bool), dgram: req(bool) })),
+  file: opt(obj<FileFacts>({ maxBytes: opt(int), noexec: req(bool), mapSync: opt(obj<NonNullable<FileFacts['mapSync']>>({ validate: req(bool), refuse: req(bool) })) })),
 });
 
 const step: Shape<TraceStep> = obj<TraceStep>({ call: req(call), observed: req(observed), rule: opt(str) });

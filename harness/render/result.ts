@@ -10,6 +10,7 @@ import type { Expected, OptHole, PortHole } from '../../spec/expected.js';
 import type { Observed, SelectSets } from '../../spec/observed.js';
 import { renderBuffer } from './buffer.js';
 import { fdFlagsName, getflResultName, pollBitsName } from './names.js';
+import { msgFlagsName } from './call.js';
 
 /** What `blocked` means, spelled out where it is printed. */
 export const BLOCKED_TEXT = 'blocked (no answer within the deadline)';
@@ -65,10 +66,14 @@ interface ReturnedFields {
   addr?: string | undefined;
   addrlen?: number | undefined;
   data?: string | undefined;
+  msgFlags?: number | undefined;
+  controllen?: number | undefined;
   optval?: string | OptHole | undefined;
   optlen?: number | undefined;
+  offset?: number | undefined;
   revents?: number[] | undefined;
   sets?: SelectSets | undefined;
+  sv?: [number, number] | undefined;
 }
 
 function returnedText(r: ReturnedFields, call?: Call): string {
@@ -78,9 +83,13 @@ function returnedText(r: ReturnedFields, call?: Call): string {
   if (r.addr !== undefined) s += ` addr=${renderBuffer(r.addr)}`;
   if (r.addrlen !== undefined) s += ` len=${r.addrlen}`;
   if (r.data !== undefined) s += ` data=${r.data === '' ? '(none)' : r.data}`;
+  if (r.msgFlags !== undefined) s += ` msg_flags=${msgFlagsName(r.msgFlags)}`;
+  if (r.controllen !== undefined) s += ` controllen=${r.controllen}`;
   if (r.optval !== undefined) s += renderOptval(r.optval, r.ret);
   if (r.optlen !== undefined) s += ` len=${r.optlen}`;
+  if (r.offset !== undefined) s += ` offset=${r.offset}`;
   if (r.revents !== undefined) s += ` revents=[${r.revents.map((v) => pollBitsName(v, true)).join(', ')}]`;
+  if (r.sv !== undefined) s += ` sv=[${r.sv.join(', ')}]`;
   if (r.sets !== undefined) {
     for (const k of ['read', 'write', 'except'] as const) {
       const m = r.sets[k];

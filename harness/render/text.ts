@@ -4,6 +4,7 @@
  * matched, at a divergence every outcome the model allowed, and how to replay. Pure;
  * ANSI colours only when asked for.
  */
+import { FILE_FD } from '../../spec/file.js';
 import type { Profile } from '../../spec/profile.js';
 import { renderCall } from './call.js';
 import { renderExpected, renderObserved } from './result.js';
@@ -39,7 +40,13 @@ function paint(on: boolean): Paint {
 function profileLine(p: Profile): string {
   return `profile: kernel ${p.kernel}, somaxconn ${p.somaxconn}, ports ${p.portRange[0]}-${p.portRange[1]}, ` +
     `unprivileged ports from ${p.unprivilegedPortStart}, nofile ${p.nofile}, ` +
-    `CAP_NET_BIND_SERVICE ${p.capNetBindService ? 'yes' : 'no'}`;
+    `CAP_NET_BIND_SERVICE ${p.capNetBindService ? 'yes' : 'no'}` + fileText(p);
+}
+
+/** The world's regular file, when it has one: `, file at fd 4 (s_maxbytes 17592186040320)`. */
+export function fileText(p: Profile): string {
+  if (p.file === undefined) return '';
+  return `, file at fd ${FILE_FD} (s_maxbytes ${p.file.maxBytes ?? 'above 2^53'}${p.file.noexec ? ', noexec' : ''})`;
 }
 
 function header(t: Trace, c: Paint): string {

@@ -284,7 +284,7 @@ describe('traceToJson / traceFromJson', () => {
     ['version 2', { ...good, version: 2 }, 't.json: version: expected 1, got 2'],
     ['fd as a string', setAt(good, ['steps', 1, 'call', 'fd'], '4'), 't.json: steps[1].call.fd: expected an integer, got "4"'],
     ['fractional fd', setAt(good, ['steps', 1, 'call', 'fd'], 4.5), 't.json: steps[1].call.fd: expected an integer, got 4.5'],
-    ['unknown op', setAt(good, ['steps', 0, 'call', 'op'], 'sendmsg'), 't.json: steps[0].call.op: expected one of socket, bind, listen'],
+    ['unknown op', setAt(good, ['steps', 0, 'call', 'op'], 'sendmmsg'), 't.json: steps[0].call.op: expected one of socket, bind, listen'],
     ['missing port', setAt(good, ['steps', 1, 'call', 'addr', 'port'], undefined), 't.json: steps[1].call.addr.port: missing'],
     ['field of another op', setAt(good, ['steps', 0, 'call', 'fd'], 4), 't.json: steps[0].call.fd: unknown field'],
     ['unknown errno', setAt(good, ['steps', 2, 'observed', 'errno'], 'EWHAT'), 't.json: steps[2].observed.errno: expected an errno name of spec/errno.ts or E<number>, got "EWHAT"'],

@@ -422,11 +422,16 @@ describe('one scenario per rule', () => {
     expect(bad).toEqual([]);
   });
 
-  // The argument-count table (net/compat.c nas[]): for each call socketcall carries here,
+  // The argument-count table (net/compat.c nas[]): for each call socketcall carries here
+  // (the data calls too: SYS_SEND 4 words, SYS_SENDTO 6, SYS_RECV 4, SYS_RECVFROM 6, SYS_SENDMSG 3, SYS_RECVMSG 3),
   // one word fewer than the table says faults, exactly the table's count dispatches.
   (why === undefined ? it : it.skip)(`the_kernel_reads_exactly_the_table_s_argument_count${why === undefined ? '' : ` (skipped: ${why})`}`, async () => {
+    const msg = { ptr: 'ok', iov: 'ok', iovs: [{ ptr: 'ok', len: 4 }], iovlen: 1, control: 'ok', controllen: 0, flags: 0 } as const;
     const carried = [
       tcp(), bind(4, to5000), connect(4, to5000), listen(4, 0), accept(4), accept4(4), getsockname(4), getpeername(4), reuse(4), shut(4, 1),
+      snd(4), sendto(4, to5000), recv(4), recvfrom(4),
+      { op: 'sendmsg', fd: 4, msg: { ...msg, name: { ptr: 'null', len: 0 }, iovs: [{ ptr: 'ok', data: '6869' }] }, flags: 0 },
+      { op: 'recvmsg', fd: 4, msg: { ...msg, name: { ptr: 'ok', len: 16 } }, flags: 0 },
     ] as SocketcallInner[];
     const bad: string[] = [];
     for (const c of carried) {

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   AF_UNSPEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, IPPROTO_TCP, O_NONBLOCK, O_RDWR, SOCK_CLOEXEC, SOCK_NONBLOCK, SOL_SOCKET, SO_ERROR,
-  SO_PROTOCOL, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, TCP_NODELAY,
+  SO_PROTOCOL, SO_RCVBUF, SO_REUSEADDR, SO_SNDBUF, TCP_NODELAY,
   POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLRDHUP, POLLRDNORM, POLLWRBAND, POLLWRNORM,
 } from '../../spec/constants.js';
 import type { Call } from '../../spec/call.js';
@@ -314,12 +314,6 @@ describe('socket options', () => {
   it('sndbuf_set_by_the_user_is_not_expanded_and_is_inherited', async () => {
     const r = await runModel([tcp(), setsockopt(4, SO_SNDBUF, 3000), bind(4, to5000), listen(4), tcp(), connect(5, to5000), accept(4), getsockopt(6, SO_SNDBUF)]);
     expect(r.at(-1)!.obs).toMatchObject({ optval: int(6000) });
-  });
-  it('port_choice_with_SO_REUSEPORT_is_refused_as_not_modelled', () => {
-    let s = initialState(DEFAULT_PROFILE);
-    s = step(s, tcp())[0]!.next({ kind: 'returned', ret: 4 });
-    s = step(s, setsockopt(4, SO_REUSEPORT))[0]!.next({ kind: 'returned', ret: 0 });
-    expect(() => step(s, bind(4, to5000))).toThrow(/SO_REUSEPORT/);
   });
 });
 

@@ -16,6 +16,10 @@ const bind = (fd: number, addr: AddrIn): Call => ({ op: 'bind', fd, addr });
 const connect = (fd: number, addr: AddrIn): Call => ({ op: 'connect', fd, addr });
 const listen = (fd: number, backlog = 0): Call => ({ op: 'listen', fd, backlog });
 const sendto = (fd: number, addr: AddrIn, data = '6869'): Call => ({ op: 'sendto', fd, data, flags: 0, addr });
+/** sendmsg(fd, {name, iov=["6869"], 1, no control}, 0). */
+const smsg = (fd: number, name: AddrIn): Call => ({
+  op: 'sendmsg', fd, flags: 0, msg: { ptr: 'ok', name, iov: 'ok', iovs: [{ ptr: 'ok', data: '6869' }], iovlen: 1, control: 'ok', controllen: 0, flags: 0 },
+});
 export const v6only = (fd: number, value = 1, o: { optlen?: number } = {}): Call => ({ op: 'setsockopt', fd, level: IPPROTO_IPV6, name: IPV6_V6ONLY, value, optlen: o.optlen ?? 4 });
 const s = (...calls: Call[]): Scenario => ({ calls });
 
@@ -41,6 +45,10 @@ export const SCENARIOS: Record<string, Scenario> = {
   'sendto/EINVAL-mapped-src': s(udp6(), bind(4, in6('::ffff:224.0.0.1', 0)), sendto(4, in6('::ffff:127.0.0.1', 5000))),
   'send/EINVAL-mapped-src': { unreachable: 'a socket whose source is a v4-mapped multicast or broadcast address cannot connect (connect/udp6-EINVAL-mapped-src), so a send without an address has no peer (EDESTADDRREQ)' },
   'sendto/EINVAL-family': s(udp6(), sendto(4, { ptr: 'ok', len: 28, family: AF_UNIX, addr: '::1', port: 5000 })),
+  // sendmsg's msg_name takes udpv6_sendmsg's path as sendto's address does.
+  'sendmsg/EINVAL-family': s(udp6(), smsg(4, { ptr: 'ok', len: 28, family: AF_UNIX, addr: '::1', port: 5000 })),
+  'sendmsg/EAFNOSUPPORT-mapped-src': s(udp6(), bind(4, in6('::ffff:127.0.0.1', 0)), smsg(4, in6('::1', 5000))),
+  'sendmsg/EINVAL-mapped-src': s(udp6(), bind(4, in6('::ffff:224.0.0.1', 0)), smsg(4, in6('::ffff:127.0.0.1', 5000))),
   'setsockopt/IPV6_V6ONLY': s(tcp6(), v6only(4)),
   'setsockopt/EINVAL-v6only': s(udp6(), bind(4, in6('::', 0)), v6only(4)),
   'getsockopt/IPV6_V6ONLY': s(tcp6(), bind(4, in6('::1', 0)), { op: 'getsockopt', fd: 4, level: IPPROTO_IPV6, name: IPV6_V6ONLY, opt: { ptr: 'ok', lenPtr: 'ok', len: 4 } }),
