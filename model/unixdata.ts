@@ -149,7 +149,10 @@ export function unixRecvStep(s: State, c: RecvCall, id: number, u: UnixSock): Ou
     // skb, measured); nothing in a sequence can send while it waits, so the adapter's deadline
     // signal ends it: "return copied ? : err" hands back the short count, which the adapter
     // reports as blocked (as for TCP, model/tcprecv.ts), the bytes gone from the queue.
-    if (!peek && n < target && !nb && !(u.shut & RCV_SHUTDOWN) && u.err === null) {
+    // A zero-length read never waits: unix_stream_read_generic's "do { ... } while (size)"
+    // makes one pass, copies a chunk of 0 bytes and returns 0 (the kernel answered 0 in
+    // test/property/linux.test.ts, seed 20261121, after the inet6 merge).
+    if (!peek && len > 0 && n < target && !nb && !(u.shut & RCV_SHUTDOWN) && u.err === null) {
       const taken = produce(s, (d) => { U(d, id).rq = []; });
       return [blocked(`${p}/unix-waitall-blocks`, () => taken)];
     }
