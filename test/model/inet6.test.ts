@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { AddrIn, AddrOut, Call } from '../../spec/call.js';
-import { AF_INET, AF_UNSPEC, IPPROTO_IPV6, IPV6_V6ONLY, MSG_DONTWAIT, MSG_OOB, SO_DOMAIN, SO_REUSEADDR } from '../../spec/constants.js';
+import { AF_INET, AF_UNSPEC, IPPROTO_IPV6, IPV6_V6ONLY, MSG_DONTWAIT, MSG_OOB, SO_DOMAIN, SO_REUSEADDR, SO_REUSEPORT } from '../../spec/constants.js';
 import { runSequence } from '../../harness/runner.js';
 import { modelAdapter } from '../../adapters/model/index.js';
 import { linuxAdapter, linuxAvailable } from '../../adapters/linux/index.js';
@@ -19,6 +19,14 @@ const sendto = (fd: number, addr: AddrIn, flags = 0): Call => ({ op: 'sendto', f
 const send = (fd: number, flags = 0): Call => ({ op: 'send', fd, data: '6869', flags });
 const recvfrom = (fd: number): Call => ({ op: 'recvfrom', fd, len: 64, flags: MSG_DONTWAIT, out: buf28 });
 const recv = (fd: number): Call => ({ op: 'recv', fd, len: 64, flags: MSG_DONTWAIT });
+/** sendmsg(fd, {name, iov=["6869"]}, 0) and a non-blocking recvmsg(fd, {name=&addr[len], iov=[buf[16]]}). */
+const smsg = (fd: number, name: AddrIn): Call => ({
+  op: 'sendmsg', fd, flags: 0, msg: { ptr: 'ok', name, iov: 'ok', iovs: [{ ptr: 'ok', data: '6869' }], iovlen: 1, control: 'ok', controllen: 0, flags: 0 },
+});
+const rmsg = (fd: number, len = 28): Call => ({
+  op: 'recvmsg', fd, flags: MSG_DONTWAIT, msg: { ptr: 'ok', name: { ptr: 'ok', len }, iov: 'ok', iovs: [{ ptr: 'ok', len: 16 }], iovlen: 1, control: 'ok', controllen: 0, flags: 0 },
+});
+const rp = (fd: number, value = 1): Call => setsockopt(fd, SO_REUSEPORT, value);
 
 /** Sequences by name; each must run without divergence on both. */
 export const DUAL: Record<string, Call[]> = {
@@ -86,6 +94,30 @@ export const DUAL: Record<string, Call[]> = {
   'tcp6 data': [
     tcp6(), bind(4, in6('::', 7300)), listen(4), tcp6(), connect(5, in6('::1', 7300)), accept(4, buf28), send(5), recvfrom(6), send(6), recv(5),
     tcp(), connect(7, inet('127.0.0.1', 7300)), accept(4, buf28), send(7), recvfrom(8), send(8), recv(7),
+  ],
+  // SO_REUSEPORT sharing across the families (ports.ts portShare with inet_rcv_saddr_equal),
+  // the bucket's fast path with an AF_INET6 fast_sk_family, and a dual-stack reuseport listener.
+  'reuseport between the families': [
+    tcp6(), tcp(), rp(4), rp(5), bind(4, in6('::', 6200)), bind(5, inet('0.0.0.0', 6200)), listen(4), listen(5),
+    tcp(), connect(6, inet('127.0.0.1', 6200)), tcp6(), connect(7, in6('::1', 6200)),
+    tcp6(), tcp(), rp(8), rp(9), bind(8, in6('::ffff:127.0.0.1', 6201)), bind(9, inet('127.0.0.1', 6201)), tcp6(), rp(10), bind(10, in6('::ffff:127.0.0.2', 6201)),
+    tcp6(), tcp(), rp(11), rp(12), bind(11, in6('::1', 6202)), bind(12, inet('127.0.0.1', 6202)), tcp6(), rp(13), v6only(13), bind(13, in6('::', 6202)),
+  ],
+  'reuseport fast path of an AF_INET6 bucket': [
+    tcp6(), rp(4), bind(4, in6('::', 6210)), rp(4, 0), tcp(), rp(5), bind(5, inet('127.0.0.1', 6210)), tcp(), rp(6), bind(6, inet('0.0.0.0', 6210)),
+    tcp6(), rp(7), bind(7, in6('::ffff:127.0.0.1', 6211)), rp(7, 0), tcp6(), rp(8), bind(8, in6('::ffff:127.0.0.1', 6211)), tcp(), rp(9), bind(9, inet('127.0.0.1', 6211)),
+  ],
+  'udp reuseport between the families': [
+    udp6(), udp(), rp(4), rp(5), bind(4, in6('::', 6220)), bind(5, inet('127.0.0.1', 6220)), udp(), sendto(6, inet('127.0.0.1', 6220)), recvfrom(4), recvfrom(5),
+    udp6(), rp(7), bind(7, in6('::1', 6220)), sendto(6, in6('::1', 6220)), udp6(), sendto(8, in6('::1', 6220)), recvfrom(7), recvfrom(4),
+  ],
+  // sendmsg's msg_name through udpv6_sendmsg, recvmsg's sockaddr_in6 (v4-mapped for an IPv4 sender).
+  'sendmsg and recvmsg of AF_INET6 sockets': [
+    udp6(), bind(4, in6('::', 7400)), udp6(), udp(),
+    smsg(5, in6('::1', 7400)), rmsg(4), smsg(5, in6('::ffff:127.0.0.1', 7400)), rmsg(4), smsg(6, inet('127.0.0.1', 7400)), rmsg(4), rmsg(4, 16),
+    smsg(5, in6('::1', 0)), smsg(5, in6('ff02::1', 9)), smsg(5, { ptr: 'ok', len: 28, family: AF_UNSPEC, addr: '::1', port: 7400 }),
+    smsg(5, { ...in6('::1', 7400), family: AF_INET }), rmsg(4), smsg(5, in6('::1', 7400, { len: 23 })), smsg(5, inet('127.0.0.1', 7400)), rmsg(4),
+    udp6(), bind(7, in6('::ffff:127.0.0.1', 0)), smsg(7, in6('::1', 7400)), connect(5, in6('::1', 7400)), smsg(5, { ptr: 'null', len: 0 }), rmsg(4),
   ],
   'options': [
     udp6(), v6only(4, 2), gv6(4), v6only(4, 1, { optlen: 3 }), v6only(4, 1, { optlen: 8 }),
