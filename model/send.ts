@@ -29,7 +29,7 @@ import { tcpSendStep, TCP_SEND_RULE_SUFFIXES } from './tcpsend.js';
 const rulesFor = <P extends string>(p: P) => [
   `${p}/EBADF`, `${p}/ENOTSOCK`, `${p}/EOPNOTSUPP-oob`, `${p}/EDESTADDRREQ`, `${p}/ENETUNREACH`, `${p}/EACCES-broadcast`,
   `${p}/sock-error`, `${p}/EPIPE`, `${p}/delivered`, `${p}/dropped-full`, `${p}/refused`, `${p}/no-receiver`, `${p}/multicast`,
-  `${p}/stale-flow`, `${p}/EAFNOSUPPORT-mapped-src`, `${p}/EINVAL-mapped-src`,
+  `${p}/stale-flow`, `${p}/EAFNOSUPPORT-mapped-src`, `${p}/EINVAL-mapped-src`, `${p}/EINVAL-port0-mapped-peer`,
 ] as const;
 /**
  * udp_sendmsg's (and udpv6_sendmsg's, see udpv6Dest) checks of an explicit destination
@@ -132,7 +132,9 @@ export function sockSend(s: State, p: 'send' | 'sendto' | 'sendmsg', id: number,
     if (dest.len < SOCKADDR_IN_LEN || dest.ptr !== 'ok') return [err(`${q}/EINVAL-short`, 'EINVAL')];
     // "if (usin->sin_family != AF_INET) { if (usin->sin_family != AF_UNSPEC) return -EAFNOSUPPORT; }"
     if (dest.family !== AF_INET && dest.family !== AF_UNSPEC) return [err(`${q}/EAFNOSUPPORT`, 'EAFNOSUPPORT')];
-    if (dest.port === 0) return [err(`${q}/EINVAL-port0`, 'EINVAL')];
+    // An AF_INET6 socket connected to a v4-mapped peer on port 0 (UDP connects to port 0
+    // are taken) gives udp_sendmsg a sockaddr_in with "sin.sin_port = inet->inet_dport".
+    if (dest.port === 0) return [err(six !== undefined && 'peer' in six ? `${p}/EINVAL-port0-mapped-peer` : `${q}/EINVAL-port0`, 'EINVAL')];
     dst = { addr: in4View(dest), port: dest.port };
   } else {
     if (sock.st !== 'ESTABLISHED' || sock.remote === null) return [err(`${p}/EDESTADDRREQ`, 'EDESTADDRREQ')];
@@ -237,6 +239,7 @@ export function sockSend(s: State, p: 'send' | 'sendto' | 'sendmsg', id: number,
 function udpv6Dest(sock: Sock, dest: AddrIn | null, p: 'send' | 'sendto' | 'sendmsg'):
   | { rule: string; errno: ErrnoName }
   | { v4: AddrIn }
+  | { v4: AddrIn; peer: true }
   | { v6: Endpoint } {
   let daddr: string;
   let port: number;
@@ -265,7 +268,8 @@ function udpv6Dest(sock: Sock, dest: AddrIn | null, p: 'send' | 'sendto' | 'send
   }
   if (mappedV4(daddr) !== undefined) {
     if (ipv6Only(sock)) return { rule: `${p}/ENETUNREACH`, errno: 'ENETUNREACH' };
-    return { v4: { ptr: 'ok', len: SOCKADDR_IN_LEN, family: AF_INET, addr: key(daddr), port } };
+    const v4: AddrIn = { ptr: 'ok', len: SOCKADDR_IN_LEN, family: AF_INET, addr: key(daddr), port };
+    return explicit ? { v4 } : { v4, peer: true };
   }
   if (explicit && port === 0) return { rule: `${q}/EINVAL-port0`, errno: 'EINVAL' };
   // "if (ipv6_addr_any(&fl6->daddr)) fl6->daddr.s6_addr[15] = 0x1; /* :: means connect to host */"

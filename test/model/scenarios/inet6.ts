@@ -45,6 +45,10 @@ export const SCENARIOS: Record<string, Scenario> = {
   'sendto/EINVAL-mapped-src': s(udp6(), bind(4, in6('::ffff:224.0.0.1', 0)), sendto(4, in6('::ffff:127.0.0.1', 5000))),
   'send/EINVAL-mapped-src': { unreachable: 'a socket whose source is a v4-mapped multicast or broadcast address cannot connect (connect/udp6-EINVAL-mapped-src), so a send without an address has no peer (EDESTADDRREQ)' },
   'sendto/EINVAL-family': s(udp6(), sendto(4, { ptr: 'ok', len: 28, family: AF_UNIX, addr: '::1', port: 5000 })),
+  // A v4-mapped peer on port 0 reaches udp_sendmsg's port check through inet_dport.
+  'send/EINVAL-port0-mapped-peer': s(udp6(), connect(4, in6('::ffff:127.0.0.1', 0)), { op: 'send', fd: 4, data: '6869', flags: 0 }),
+  'sendto/EINVAL-port0-mapped-peer': s(udp6(), connect(4, in6('::ffff:127.0.0.1', 0)), sendto(4, { ptr: 'null', len: 0 })),
+  'sendmsg/EINVAL-port0-mapped-peer': s(udp6(), connect(4, in6('::ffff:127.0.0.1', 0)), smsg(4, { ptr: 'null', len: 0 })),
   // sendmsg's msg_name takes udpv6_sendmsg's path as sendto's address does.
   'sendmsg/EINVAL-family': s(udp6(), smsg(4, { ptr: 'ok', len: 28, family: AF_UNIX, addr: '::1', port: 5000 })),
   'sendmsg/EAFNOSUPPORT-mapped-src': s(udp6(), bind(4, in6('::ffff:127.0.0.1', 0)), smsg(4, in6('::1', 5000))),
