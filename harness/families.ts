@@ -26,7 +26,7 @@ export const FAMILIES: readonly { name: string; domain: number; modelled: boolea
   // model/unix*.ts: the sockets socketpair(2) makes, and abstract names bound to them.
   {
     name: 'AF_UNIX', domain: AF_UNIX, modelled: true,
-    limits: 'not yet: socket(AF_UNIX) itself, filesystem names, autobind, listen/accept/connect between unix sockets, sendmsg/recvmsg, SCM_RIGHTS/SCM_CREDENTIALS, MSG_OOB',
+    limits: 'not yet: socket(AF_UNIX) itself, filesystem names, autobind, listen/accept/connect between unix sockets, SCM_RIGHTS/SCM_CREDENTIALS (control messages), MSG_OOB',
   },
   {
     name: 'AF_VSOCK', domain: AF_VSOCK, modelled: true,

@@ -248,11 +248,13 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
     // AF_UNIX: never MSG_OOB (not modelled).
     { arbitrary: fc.record({ fd: unixFd, flags: tcpSendFlags }), weight: 2 },
   );
-  /** sendmsg's targets: AF_UNIX sockets' sendmsg (scm_send's control checks) is not modelled yet. */
+  /** sendmsg's inet targets (AF_UNIX and AF_VSOCK ones take their own names, see D.sendmsg). */
   const inetSendTarget = fc.oneof(
     { arbitrary: fc.record({ fd: udpFd, flags: sendFlags }), weight: 1 },
     { arbitrary: fc.record({ fd: tcpSendFd, flags: tcpSendFlags }), weight: 1 },
   );
+  /** An AF_VSOCK socket (never connected: every send answers ENOTCONN or EOPNOTSUPP), MSG_OOB among the invalid draws. */
+  const vsockFd = either<FdRef>(p / 2, k.map((i): FdRef => ({ role: 'vsock', k: i })), badDataFd);
   const recvFlags = fc.constantFrom(
     0, 0, MSG_DONTWAIT, MSG_DONTWAIT, MSG_PEEK, MSG_PEEK | MSG_DONTWAIT, MSG_TRUNC, MSG_TRUNC | MSG_DONTWAIT, MSG_WAITALL | MSG_DONTWAIT,
     MSG_WAITALL, MSG_WAITALL, MSG_WAITALL | MSG_PEEK,
@@ -298,11 +300,16 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
   const sendIovs = fc.array(fc.oneof({ arbitrary: hex(8), weight: 4 }, { arbitrary: hex(32), weight: 1 }), { minLength: 1, maxLength: 3 })
     .map((l) => l.map((data): IovIn => ({ ptr: 'ok', data })));
   const msgFlagsIn = fc.constantFrom(0, 0, 0, MSG_TRUNC, 0x1234);
-  const msgIn: fc.Arbitrary<MsgInT> = fc.record({ name: sendtoAddr, iovs: sendIovs, c: ctl, flags: msgFlagsIn, b: breakage, pick: fc.nat({ max: 5 }) })
+  const msgInWith = (names: fc.Arbitrary<AddrInT>): fc.Arbitrary<MsgInT> => fc.record({ name: names, iovs: sendIovs, c: ctl, flags: msgFlagsIn, b: breakage, pick: fc.nat({ max: 5 }) })
     .map(({ name, iovs, c, flags, b, pick }): MsgInT => {
       const nm: AddrInT = b === 'namelen' ? (pick % 2 === 0 ? { ptr: 'ok', len: -1, family: AF_INET, addr: '127.0.0.1', port: 5000 } : { ptr: 'bad', len: 16 }) : name;
       return broken({ ptr: 'ok' as const, name: nm, iov: 'ok' as const, iovs, iovlen: iovs.length, ...c, flags }, b, pick);
     });
+  const msgIn = msgInWith(sendtoAddr);
+  // AF_UNIX: no msg_name mostly (the pair's peer), an abstract name sometimes (unix_dgram_sendmsg
+  // looks it up; a stream socket answers EISCONN); the control buffers as for inet, whose
+  // zero-filled cmsghdr scm_send refuses.
+  const unixMsgIn = msgInWith(fc.oneof({ arbitrary: fc.constant<AddrInT>({ ptr: 'null', len: 0 }), weight: 3 }, { arbitrary: unixName, weight: 1 }));
   const recvIovs = fc.array(fc.constantFrom(0, 1, 2, 4, 8, 16, 32), { minLength: 1, maxLength: 3 }).map((l) => l.map((len): IovOut => ({ ptr: 'ok', len })));
   const recvName = either<{ ptr: Ptr; len: number }>(p, fc.constantFrom({ ptr: 'ok' as const, len: 16 }, { ptr: 'ok' as const, len: 16 }, { ptr: 'null' as const, len: 0 }, { ptr: 'ok' as const, len: 128 }),
     fc.constantFrom({ ptr: 'ok' as const, len: 4 }, { ptr: 'ok' as const, len: 0 }, { ptr: 'bad' as const, len: 16 }, { ptr: 'bad' as const, len: 0 }, { ptr: 'null' as const, len: -1 }));
@@ -317,9 +324,21 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
     sendto: fc.record({ op: fc.constant('sendto' as const), t: sendTarget, data: payload, addr: sendtoAddr }).map(({ t, ...r }): InnerTemplate => ({ ...r, ...t })),
     recv: fc.record({ op: fc.constant('recv' as const), fd: dataFd('tcpReadable', 'tcpRecv'), len: recvLen, flags: recvFlags }),
     recvfrom: fc.record({ op: fc.constant('recvfrom' as const), fd: dataFd('tcpReadable', 'tcpRecv'), len: recvLen, flags: recvFlags, out }),
-    sendmsg: fc.record({ op: fc.constant('sendmsg' as const), t: inetSendTarget, msg: msgIn })
-      .chain(({ t, ...r }) => compatFlag(fc.constant(t.flags)).map((flags): InnerTemplate => ({ ...r, fd: t.fd, flags }))),
-    recvmsg: fc.record({ op: fc.constant('recvmsg' as const), fd: dataFd('tcpReadable', 'tcpRecv'), msg: msgOut, flags: compatFlag(recvFlags) }),
+    sendmsg: fc.oneof(
+      { arbitrary: fc.record({ op: fc.constant('sendmsg' as const), t: inetSendTarget, msg: msgIn }), weight: 4 },
+      // AF_UNIX: never MSG_OOB (not modelled).
+      { arbitrary: fc.record({ op: fc.constant('sendmsg' as const), t: fc.record({ fd: unixFd, flags: tcpSendFlags }), msg: unixMsgIn }), weight: 3 },
+      { arbitrary: fc.record({ op: fc.constant('sendmsg' as const), t: fc.record({ fd: vsockFd, flags: sendFlags }), msg: msgIn }), weight: 1 },
+    ).chain(({ t, ...r }) => compatFlag(fc.constant(t.flags)).map((flags): InnerTemplate => ({ ...r, fd: t.fd, flags }))),
+    recvmsg: fc.record({
+      op: fc.constant('recvmsg' as const),
+      fd: fc.oneof(
+        { arbitrary: dataFd('tcpReadable', 'tcpRecv'), weight: 4 },
+        { arbitrary: either<FdRef>(p / 2, fc.oneof({ arbitrary: k.map((i): FdRef => ({ role: 'unixReadable', k: i })), weight: 3 }, { arbitrary: k.map((i): FdRef => ({ role: 'unix', k: i })), weight: 1 }), badDataFd), weight: 3 },
+        { arbitrary: vsockFd, weight: 1 },
+      ),
+      msg: msgOut, flags: compatFlag(recvFlags),
+    }),
   };
   // socketcall(2) carrying one of the calls above (or, with invalid draws, a bad number,
   // an unreadable argument array, or one that ends before its table's count).
@@ -338,14 +357,16 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
     ),
   );
   // sendfile: from the world's regular file (fd 4 when the world has one; otherwise fd 4
-  // is a socket, or nothing) mostly, to a socket that can take it (UDP, or TCP as
-  // tcpFile says) or /dev/null; offsets NULL or in and around the file; counts around its
+  // is a socket, or nothing) mostly, to a socket that can take it (UDP, TCP as tcpFile
+  // says, AF_UNIX, AF_VSOCK) or /dev/null; offsets NULL or in and around the file; counts around its
   // size. Invalid draws: other fds, faulting or negative offsets, offsets at and past
   // ext4's s_maxbytes, a count of (size_t)-1.
   const sendfileOut = either<FdRef>(p / 2, fc.oneof(
     { arbitrary: k.map((i): FdRef => ({ role: 'filePeer', k: i })), weight: 5 },
     { arbitrary: k.map((i): FdRef => ({ role: 'udp', k: i })), weight: 2 },
     { arbitrary: k.map((i): FdRef => ({ role: 'tcpFile', k: i })), weight: 2 },
+    { arbitrary: k.map((i): FdRef => ({ role: 'unix', k: i })), weight: 2 },
+    { arbitrary: k.map((i): FdRef => ({ role: 'vsock', k: i })), weight: 1 },
     { arbitrary: fc.constantFrom<FdRef>({ raw: 1 }), weight: 1 },
   ), fc.oneof(rawFd, k.map((live): FdRef => ({ live }))));
   const sendfileIn = either<FdRef>(p / 2, fc.constant<FdRef>({ raw: FILE_FD }), fc.oneof(
@@ -396,8 +417,8 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
     { op: 'sendto', arbitrary: D.sendto, weight: 8 },
     { op: 'recv', arbitrary: D.recv, weight: 7 },
     { op: 'recvfrom', arbitrary: D.recvfrom, weight: 6 },
-    { op: 'sendmsg', arbitrary: D.sendmsg, weight: 7 },
-    { op: 'recvmsg', arbitrary: D.recvmsg, weight: 6 },
+    { op: 'sendmsg', arbitrary: D.sendmsg, weight: 9 },
+    { op: 'recvmsg', arbitrary: D.recvmsg, weight: 8 },
     // AF_UNIX pairs: socketpair itself, reads of what was sent (or not), sends by name, names.
     { op: 'socketpair', arbitrary: socketpair, weight: 5 },
     { op: 'recv', arbitrary: fc.record({ op: fc.constant('recv' as const), fd: either<FdRef>(p / 2, fc.oneof({ arbitrary: k.map((i): FdRef => ({ role: 'unixReadable', k: i })), weight: 3 }, { arbitrary: k.map((i): FdRef => ({ role: 'unix', k: i })), weight: 1 }), badDataFd), len: recvLen, flags: recvFlags }), weight: 7, unix: true },
@@ -564,7 +585,9 @@ export function caseArb(o: GenOptions): fc.Arbitrary<Case> {
   const inet6 = o.inet6 ?? true;
   const first: fc.Arbitrary<Template> = o.skip?.has('socketpair')
     ? validSocketArb(inet6)
-    : fc.oneof({ arbitrary: validSocketArb(inet6) as fc.Arbitrary<Template>, weight: 5 }, { arbitrary: validSocketpairArb() as fc.Arbitrary<Template>, weight: 1 });
+    // (a socketpair here shrinks to a socket: cross-shrink to the first branch, so a minimal
+    // trace about inet sockets carries no pair it does not need)
+    : fc.oneof({ withCrossShrink: true }, { arbitrary: validSocketArb(inet6) as fc.Arbitrary<Template>, weight: 5 }, { arbitrary: validSocketpairArb() as fc.Arbitrary<Template>, weight: 1 });
   const usual = fc.record({
     world: worldArb(o),
     setup: fc.array(first, { minLength: Math.min(1, pre), maxLength: Math.max(0, pre) }),

@@ -44,6 +44,7 @@ export function vsockEntries(p: number): { op: Op; arbitrary: fc.Arbitrary<Templ
   const k = fc.nat({ max: 7 });
   // Never another socket: these arguments (MSG_OOB, sockaddr_vm) are only in scope on vsock.
   const fd: fc.Arbitrary<FdRef> = either<FdRef>(p / 2, k.map((i): FdRef => ({ role: 'vsock', k: i })), fc.constantFrom<FdRef>({ raw: -1 }, { raw: 2147483647 }));
+  const dataFd = fd;
   const vm = (len: number, cid: number, port: number, flags = 0): AddrInT => ({ ptr: 'ok', len, family: AF_VSOCK, addr: '0.0.0.0', port, vm: { cid, flags } });
   const cid = fc.constantFrom(VMADDR_CID_HYPERVISOR, VMADDR_CID_LOCAL, VMADDR_CID_LOCAL, VMADDR_CID_HOST);
   const vport = fc.constantFrom(1234, 1234, 80, VMADDR_PORT_ANY);
@@ -75,10 +76,10 @@ export function vsockEntries(p: number): { op: Op; arbitrary: fc.Arbitrary<Templ
     { op: 'shutdown', arbitrary: fc.record({ op: fc.constant('shutdown' as const), fd, how: either(p, fc.constantFrom(0, 1, 2), fc.constant(3)) }), weight: 1 },
     { op: 'getsockopt', arbitrary: fc.record({ op: fc.constant('getsockopt' as const), fd, ln: getName, opt: fc.constant(opt) }).map(({ ln, ...r }): Template => ({ ...r, level: ln[0], name: ln[1] })), weight: 2 },
     { op: 'setsockopt', arbitrary: fc.record({ op: fc.constant('setsockopt' as const), fd, lnv: setOpt }).map(({ lnv, ...r }): Template => ({ ...r, level: lnv[0], name: lnv[1], value: lnv[2], optlen: 4 })), weight: 1 },
-    { op: 'send', arbitrary: fc.record({ op: fc.constant('send' as const), fd, data: fc.constantFrom('', '6869'), flags: msgFlags }), weight: 1 },
-    { op: 'sendto', arbitrary: fc.record({ op: fc.constant('sendto' as const), fd, data: fc.constant('6869'), flags: msgFlags, addr: sendtoAddr }), weight: 1 },
-    { op: 'recv', arbitrary: fc.record({ op: fc.constantFrom('recv' as const), fd, len: fc.constantFrom(0, 16), flags: recvFlags }), weight: 1 },
-    { op: 'recvfrom', arbitrary: fc.record({ op: fc.constant('recvfrom' as const), fd, len: fc.constant(16), flags: recvFlags, out }), weight: 1 },
+    { op: 'send', arbitrary: fc.record({ op: fc.constant('send' as const), fd: dataFd, data: fc.constantFrom('', '6869'), flags: msgFlags }), weight: 1 },
+    { op: 'sendto', arbitrary: fc.record({ op: fc.constant('sendto' as const), fd: dataFd, data: fc.constant('6869'), flags: msgFlags, addr: sendtoAddr }), weight: 1 },
+    { op: 'recv', arbitrary: fc.record({ op: fc.constantFrom('recv' as const), fd: dataFd, len: fc.constantFrom(0, 16), flags: recvFlags }), weight: 1 },
+    { op: 'recvfrom', arbitrary: fc.record({ op: fc.constant('recvfrom' as const), fd: dataFd, len: fc.constant(16), flags: recvFlags, out }), weight: 1 },
     { op: 'poll', arbitrary: fc.record({ op: fc.constant('poll' as const), fds: fc.constant('ok' as const), entries: fc.array(fc.record({ fd, events: fc.constantFrom(POLLIN | POLLOUT, POLLIN | POLLOUT | POLLRDHUP, POLLIN) }), { minLength: 1, maxLength: 2 }), timeout: fc.constant(0) }), weight: 1 },
     { op: 'mmap', arbitrary: fc.record({ op: fc.constant('mmap' as const), fd, len: fc.constant(4096), prot: fc.constantFrom(1, 3), flags: fc.constantFrom(0x01, 0x02), offset: fc.constant(0) }), weight: 1 },
     { op: 'close', arbitrary: fc.record({ op: fc.constant('close' as const), fd }), weight: 1 },

@@ -268,13 +268,7 @@ function resolveInner(s: State, t: Exclude<Template, { op: 'socketcall' }>): Cal
       return { ...t, fd, msg: m.ptr === 'ok' ? { ...m, name: resolveAddr(s, m.name, fd) } : m };
     }
     case 'sendto': { const fd = resolveFd(s, t.fd); return { ...t, fd, addr: resolveAddr(s, t.addr, fd) }; }
-    case 'sendfile': {
-      // sendfile into an AF_UNIX or AF_VSOCK socket is not modelled yet (model/sendfile.ts):
-      // such a draw aims at fd 1 (/dev/null) instead.
-      const fd = resolveFd(s, t.fd);
-      const k = fd >= 0 && s.fds[fd] !== undefined ? s.objs[s.fds[fd]!.obj]?.kind : undefined;
-      return { ...t, fd: k === 'unix' || k === 'vsock' ? 1 : fd, inFd: resolveFd(s, t.inFd) };
-    }
+    case 'sendfile': return { ...t, fd: resolveFd(s, t.fd), inFd: resolveFd(s, t.inFd) };
     case 'select': {
       const read = resolveSet(s, t.read), write = resolveSet(s, t.write), except = resolveSet(s, t.except);
       const top = Math.max(-1, ...[read, write, except].flatMap((x) => (x.ptr === 'ok' ? x.fds : [])));

@@ -1,7 +1,9 @@
 /**
- * sendmsg(2) and recvmsg(2) on AF_INET sockets: the struct msghdr checks of net/socket.c,
- * then the same per-socket path as send/sendto (send.ts: sockSend) and recv/recvfrom
- * (recv.ts: sockRecv). In the kernel's order (measured on 6.18, each step below):
+ * sendmsg(2) and recvmsg(2): the struct msghdr checks of net/socket.c, then, on AF_INET
+ * sockets, the same per-socket path as send/sendto (send.ts: sockSend) and recv/recvfrom
+ * (recv.ts: sockRecv); AF_UNIX sockets continue in unixmsg.ts, AF_VSOCK ones in
+ * vsockcalls.ts (vsockSendmsg, vsockRecvmsg). In the kernel's order (measured on 6.18,
+ * each step below):
  *  1. __sys_sendmsg / __sys_recvmsg: "if (forbid_cmsg_compat && (flags & MSG_CMSG_COMPAT))
  *     return -EINVAL;" before the fd is looked at (the compat entry passes the flag itself);
  *  2. the fd: EBADF, ENOTSOCK (sockfd_lookup_light);
@@ -34,11 +36,14 @@ import type { ErrnoName } from '../spec/errno.js';
 import type { Expected } from '../spec/expected.js';
 import { moveAddrToKernel, moveAddrToUser } from './addr.js';
 import { withBound } from './bind.js';
-import { lookupSock } from './fd.js';
+import { lookupFile, lookupSock } from './fd.js';
 import { fail, type Outcome } from './outcome.js';
 import { RECVMSG_PATH_RULES, sockRecv } from './recv.js';
 import { SENDMSG_PATH_RULES, sockSend, type Ctl } from './send.js';
 import type { State } from './state.js';
+import type { UnixSock } from './unix.js';
+import { UNIX_MSG_RULES, unixRecvmsg, unixSendmsg } from './unixmsg.js';
+import { VSOCK_MSG_RULES, vsockRecvmsg, vsockSendmsg } from './vsockcalls.js';
 
 const headerRules = <P extends string>(p: P) => [
   `${p}/EINVAL-cmsg-compat`, `${p}/EFAULT`, `${p}/EINVAL-namelen`, `${p}/EMSGSIZE`, `${p}/EFAULT-iov`, `${p}/EINVAL-iov-len`,
@@ -48,6 +53,7 @@ export const MSG_RULES = [
   ...headerRules('sendmsg'), 'sendmsg/EFAULT-name', 'sendmsg/ENOBUFS', 'sendmsg/ENOBUFS-optmem', 'sendmsg/EFAULT-control',
   'sendmsg/compat-EINVAL-cmsg', 'sendmsg/compat-EFAULT-control', ...SENDMSG_PATH_RULES,
   ...headerRules('recvmsg'), 'recvmsg/EFAULT-name', ...RECVMSG_PATH_RULES,
+  ...UNIX_MSG_RULES, ...VSOCK_MSG_RULES,
 ] as const;
 
 /**
@@ -80,12 +86,24 @@ function iovChecks<I extends IovIn | IovOut>(m: MsgCommon<I>): 'EMSGSIZE' | 'EFA
   return undefined;
 }
 
+/** The socket behind the fd: AF_INET (kind 'socket'), AF_UNIX or AF_VSOCK. */
+type Target = { id: number; kind: 'socket' | 'unix' | 'vsock' };
+
+/** sockfd_lookup_light for any socket the model knows: EBADF, ENOTSOCK. */
+function lookupAnySock(s: State, fd: number): Target | { errno: 'EBADF' | 'ENOTSOCK' } {
+  const f = lookupFile(s, fd);
+  if (f.errno) return f;
+  const kind = s.objs[f.id]?.kind;
+  if (kind !== 'socket' && kind !== 'unix' && kind !== 'vsock') return { errno: 'ENOTSOCK' };
+  return { id: f.id, kind };
+}
+
 /** The calls' shared start: steps 1 to 3 above, or the failure that ends the call there. */
-function header(s: State, c: SendmsgCall | RecvmsgCall, compat: boolean): Outcome | { id: number } {
+function header(s: State, c: SendmsgCall | RecvmsgCall, compat: boolean): Outcome | Target {
   const p = c.op;
   if (!compat && (c.flags & MSG_CMSG_COMPAT) !== 0) return fail(s, `${p}/EINVAL-cmsg-compat`, 'EINVAL');
-  const l = lookupSock(s, c.fd);
-  if (l.errno) return fail(s, `${p}/${l.errno}`, l.errno);
+  const l = lookupAnySock(s, c.fd);
+  if ('errno' in l) return fail(s, `${p}/${l.errno}`, l.errno);
   const m = c.msg;
   if (m.ptr !== 'ok') return fail(s, `${p}/EFAULT`, 'EFAULT');
   if (m.name.ptr !== 'null' && m.name.len < 0) return fail(s, `${p}/EINVAL-namelen`, 'EINVAL');
@@ -95,7 +113,7 @@ function header(s: State, c: SendmsgCall | RecvmsgCall, compat: boolean): Outcom
   }
   const iov = iovChecks<IovIn | IovOut>(m);
   if (iov !== undefined) return fail(s, `${p}/${iov}`, iov === 'EMSGSIZE' ? 'EMSGSIZE' : iov === 'EFAULT-iov' ? 'EFAULT' : 'EINVAL');
-  return { id: l.id };
+  return l;
 }
 
 /**
@@ -134,6 +152,9 @@ export function sendmsgStep(s: State, c: SendmsgCall, compat = false): Outcome[]
     if (m.control !== 'ok') return failHere('sendmsg/EFAULT-control', 'EFAULT');
     ctl = m.controllen >= CMSGHDR_LEN ? 'bogus' : 'empty';
   }
+  // ____sys_sendmsg → sock_sendmsg → the family's sendmsg.
+  if (h.kind === 'unix') return unixSendmsg(s, c, h.id, s.objs[h.id] as UnixSock, destOf(m.name), ctl);
+  if (h.kind === 'vsock') return vsockSendmsg(s, c.flags, destOf(m.name));
   return sockSend(s, 'sendmsg', h.id, destOf(m.name), msgData(m), c.flags, ctl);
 }
 
@@ -144,6 +165,8 @@ export function recvmsgStep(s: State, c: RecvmsgCall, compat = false): Outcome[]
   const m = c.msg;
   if (m.ptr !== 'ok') throw new Error('unreachable: header() refused the msghdr');
   const total = m.iovs.slice(0, m.iovlen).reduce((n, v) => n + (v.ptr === 'ok' ? v.len : 0), 0);
+  if (h.kind === 'unix') return unixRecvmsg(s, c, h.id, s.objs[h.id] as UnixSock, total);
+  if (h.kind === 'vsock') return vsockRecvmsg(s);
   return sockRecv(s, 'recvmsg', h.id, total, c.flags, (rule, ret, data, kaddr, next, msgFlags) => {
     const e: Extract<Expected, { kind: 'returned' }> = { kind: 'returned', ret, data, msgFlags, controllen: 0 };
     if (m.name.ptr !== 'null') {

@@ -26,6 +26,7 @@ import { SOCKETPAIR_RULES } from './unixpair.js';
 import { UNIX_RULES } from './unixops.js';
 import { UNIX_OPT_RULES } from './unixopts.js';
 import { UNIX_DATA_RULES } from './unixdata.js';
+import { UNIX_WAIT_RULES } from './unixwait.js';
 import { VSOCK_RULES } from './vsock.js';
 import { SENDFILE_RULES } from './sendfile.js';
 
@@ -34,5 +35,5 @@ export const RULES: readonly string[] = [
   ...GETNAME_RULES, ...CLOSE_RULES, ...FCNTL_RULES, ...SETSOCKOPT_RULES, ...GETSOCKOPT_RULES, ...SHUTDOWN_RULES,
   ...SOCKETCALL_RULES, ...MMAP_RULES, ...INTERNAL_RULES, ...POLL_RULES, ...SELECT_RULES,
   ...SEND_RULES, ...RECV_RULES, ...MSG_RULES, ...SENDFILE_RULES,
-  ...SOCKETPAIR_RULES, ...UNIX_RULES, ...UNIX_OPT_RULES, ...UNIX_DATA_RULES, ...VSOCK_RULES,
+  ...SOCKETPAIR_RULES, ...UNIX_RULES, ...UNIX_OPT_RULES, ...UNIX_DATA_RULES, ...UNIX_WAIT_RULES, ...VSOCK_RULES,
 ];

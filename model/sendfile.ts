@@ -21,6 +21,9 @@
  *      splice_to_socket → sock_sendmsg, which answers as send(2) with the same bytes
  *      (send.ts, tcpsend.ts; rules sendfile/<the send rule>): MSG_MORE while more may follow
  *      and the splice_eof push (tcp_splice_eof, udp_splice_eof) change when, not what;
+ *      an AF_UNIX socket answers as send(2) does there (unixdata.ts, rules sendfile/unix-*),
+ *      one record per sendfile, its stream skbs charged as spliced (unixSkbTruesize); an
+ *      AF_VSOCK socket (never connected here) answers ENOTCONN (vsock_connectible_sendmsg);
  *   9. on success the file position (NULL offset) or *offset advances by the bytes sent;
  *      *offset is written back on failure too (put_user after do_sendfile), unchanged.
  * An input file with O_DIRECT (copy_splice_read under the device's alignment rules) is
@@ -33,6 +36,7 @@ import { FILE_SIZE, fileHex } from '../spec/file.js';
 import { lookupFile } from './fd.js';
 import type { Outcome } from './outcome.js';
 import { sendStep } from './send.js';
+import { unixSendStep } from './unixdata.js';
 import { TCP_SEND_RULE_SUFFIXES } from './tcpsend.js';
 import { sockName, type File, type Obj, type State } from './state.js';
 
@@ -43,11 +47,15 @@ const SOCKET_SUFFIXES = [
   ...TCP_SEND_RULE_SUFFIXES.filter((r) => r !== 'tcp-empty'),
 ] as const;
 
+/** The AF_UNIX send rules a sendfile can end in (model/unixdata.ts: no address, no flags but MSG_DONTWAIT). */
+const UNIX_SUFFIXES = ['unix-sock-error', 'unix-EPIPE', 'unix-EAGAIN', 'unix-blocks', 'unix-ENOTCONN', 'unix-ECONNREFUSED', 'unix-sent'] as const;
+
 export const SENDFILE_RULES = [
   'sendfile/EFAULT', 'sendfile/EBADF-in', 'sendfile/ESPIPE', 'sendfile/EINVAL-count', 'sendfile/EINVAL-pos',
   'sendfile/EBADF-out', 'sendfile/EBADF-out-mode', 'sendfile/EOVERFLOW', 'sendfile/EINVAL-append',
   'sendfile/EINVAL-unseekable', 'sendfile/empty', 'sendfile/EINVAL-no-splice-read', 'sendfile/eof', 'sendfile/devnull',
   ...SOCKET_SUFFIXES.map((r) => `sendfile/${r}` as const),
+  ...UNIX_SUFFIXES.map((r) => `sendfile/${r}` as const), 'sendfile/vsock-ENOTCONN',
 ] as const;
 
 /** MAX_RW_COUNT (include/linux/fs.h): INT_MAX & PAGE_MASK. */
@@ -106,7 +114,24 @@ export function sendfileStep(s: State, c: SendfileCall): Outcome[] {
   /** The world after `n` bytes went: the file position moves unless an offset was given. */
   const advanced = (w: State): State => (c.offset.ptr === 'ok' ? w : produce(w, (d) => { (d.objs[inF.id] as File).pos = pos + n; }));
   const offset = c.offset.ptr === 'ok' ? { offset: pos + n } : {};
-  if (out.kind === 'unix' || out.kind === 'vsock') throw new Error(`model: sendfile into an ${out.kind === 'unix' ? 'AF_UNIX' : 'AF_VSOCK'} socket is not modelled yet`);
+  // splice_to_socket hands the bytes to the socket's sendmsg in one call: the file's
+  // bytes all sit in one page, so one pipe buffer, one bio_vec, one sock_sendmsg
+  // (measured: a unix datagram or seqpacket pair receives one record per sendfile), with
+  // MSG_DONTWAIT when the socket's file is O_NONBLOCK and no MSG_NOSIGNAL.
+  if (out.kind === 'vsock') {
+    // vsock_connectible_sendmsg on a socket never connected: ENOTCONN (measured: *offset unchanged).
+    return [{ rule: 'sendfile/vsock-ENOTCONN', expect: { kind: 'returned', ret: -1, errno: 'ENOTCONN', bound }, next: () => s }];
+  }
+  if (out.kind === 'unix') {
+    const data = fileHex(pos, pos + n);
+    return unixSendStep(s, { op: 'send', fd: c.fd, data, flags: 0 }, outF.id, out, true).map((o): Outcome => {
+      const rule = `sendfile/${o.rule.slice('send/'.length)}`;
+      if (!(SENDFILE_RULES as readonly string[]).includes(rule)) throw new Error(`model: sendfile reached ${o.rule}, which it does not name`);
+      const sent = o.expect.kind === 'returned' && o.expect.ret > 0;
+      if (!sent) return { ...o, rule };
+      return { rule, expect: { ...o.expect, ...offset }, next: (obs) => advanced(o.next(obs)) };
+    });
+  }
   if (out.kind === 'file') return [{ rule: 'sendfile/devnull', expect: { kind: 'returned', ret: n, bound, ...offset }, next: () => advanced(s) }];
   return sendStep(s, { op: 'send', fd: c.fd, data: fileHex(pos, pos + n), flags: 0 }).map((o): Outcome => {
     const rule = `sendfile/${o.rule.slice('send/'.length)}`;

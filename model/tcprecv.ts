@@ -53,6 +53,10 @@ export function tcpRecvStep(s: State, p: 'recv' | 'recvfrom' | 'recvmsg', id: nu
       // Short of the target with a timeout: an error, TCP_CLOSE or RCV_SHUTDOWN ends the
       // loop with what was copied; otherwise it sleeps (see above).
       if (sock.err !== null || sock.st === 'CLOSE' || (sock.shut & RCV_SHUTDOWN) !== 0) return [answer(`${p}/tcp-waitall-short`, n, data, next)];
+      // The interrupted read returns its short count; recvfrom then copies the address out,
+      // whose failure (a negative *addrlen, even with klen 0) is the answer.
+      const a = answer(`${p}/tcp-waitall-blocks`, n, data, next);
+      if (a.expect.kind === 'returned' && a.expect.ret < 0) return [a];
       return [blocked(`${p}/tcp-waitall-blocks`, () => next)];
     }
     return [answer(`${p}/${peek ? 'tcp-peek' : trunc ? 'tcp-discard' : 'tcp-data'}`, n, data, next)];

@@ -13,15 +13,16 @@ import { MSG_DONTWAIT, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, O_NONBLOCK } f
 import { moveAddrToKernel, moveAddrToUser } from './addr.js';
 import { blocked, fail, type Outcome } from './outcome.js';
 import { RCV_SHUTDOWN, SEND_SHUTDOWN, type State } from './state.js';
-import { findAbstract, recvqFull, sunHex, unixObj, wmemOf, type UnixSock } from './unix.js';
+import { findAbstract, recvqFull, sunHex, UNIX_SKB_TRUESIZE, unixObj, unixSkbTruesize, wmemOf, type UnixSock } from './unix.js';
 import { dgramDisconnected, unixName } from './unixops.js';
+import { unixWaitall } from './unixwait.js';
 
 const sendRules = <P extends string>(p: P) => [
   `${p}/unix-sock-error`, `${p}/unix-EPIPE`, `${p}/unix-EAGAIN`, `${p}/unix-blocks`, `${p}/unix-ENOTCONN`,
   `${p}/unix-ECONNREFUSED`, `${p}/unix-EPERM`, `${p}/unix-sent`,
 ] as const;
 const recvRules = <P extends string>(p: P) => [
-  `${p}/unix-sock-error`, `${p}/unix-EAGAIN`, `${p}/unix-eof`, `${p}/unix-blocks`, `${p}/unix-data`, `${p}/unix-peek`, `${p}/unix-waitall-blocks`,
+  `${p}/unix-sock-error`, `${p}/unix-EAGAIN`, `${p}/unix-eof`, `${p}/unix-blocks`, `${p}/unix-data`, `${p}/unix-peek`,
 ] as const;
 
 export const UNIX_DATA_RULES = [
@@ -40,7 +41,8 @@ function nonblocking(u: UnixSock, flags: number): boolean {
   return (flags & MSG_DONTWAIT) !== 0 || (u.fileFlags & O_NONBLOCK) !== 0;
 }
 
-export function unixSendStep(s: State, c: SendCall, id: number, u: UnixSock): Outcome[] {
+/** `spliced`: sendfile's splice_to_socket (MSG_SPLICE_PAGES), which a stream socket charges differently (unixSkbTruesize). */
+export function unixSendStep(s: State, c: SendCall, id: number, u: UnixSock, spliced = false): Outcome[] {
   const p = c.op;
   // __sys_sendto: "if (addr) { move_addr_to_kernel(...); msg.msg_namelen = addr_len; }".
   let namelen = 0;
@@ -54,7 +56,10 @@ export function unixSendStep(s: State, c: SendCall, id: number, u: UnixSock): Ou
   const nb = nonblocking(u, c.flags);
   const sent = (to: number): Outcome => ({
     rule: `${p}/unix-sent`, expect: { kind: 'returned', ret: len },
-    next: () => produce(s, (d) => { U(d, to).rq.push({ data: c.data, from: id }); }),
+    next: () => produce(s, (d) => {
+      const truesize = unixSkbTruesize(len, spliced && u.type === 'stream');
+      U(d, to).rq.push(truesize === UNIX_SKB_TRUESIZE ? { data: c.data, from: id } : { data: c.data, from: id, truesize });
+    }),
   });
   /** sock_alloc_send_pskb: sock_error (read and cleared), SEND_SHUTDOWN, then room in sk_sndbuf. */
   const alloc = (): Outcome | undefined => {
@@ -144,18 +149,9 @@ export function unixRecvStep(s: State, c: RecvCall, id: number, u: UnixSock): Ou
     }
     const n = Math.min(len, avail);
     const target = c.flags & MSG_WAITALL ? Math.max(len, 1) : 1;
-    // A blocking MSG_WAITALL read that finds fewer bytes than its length takes them and sleeps
-    // in unix_stream_data_wait for more (MSG_PEEK does not: its loop breaks after the first
-    // skb, measured); nothing in a sequence can send while it waits, so the adapter's deadline
-    // signal ends it: "return copied ? : err" hands back the short count, which the adapter
-    // reports as blocked (as for TCP, model/tcprecv.ts), the bytes gone from the queue.
-    // A zero-length read never waits: unix_stream_read_generic's "do { ... } while (size)"
-    // makes one pass, copies a chunk of 0 bytes and returns 0 (the kernel answered 0 in
-    // test/property/linux.test.ts, seed 20261121, after the inet6 merge).
-    if (!peek && len > 0 && n < target && !nb && !(u.shut & RCV_SHUTDOWN) && u.err === null) {
-      const taken = produce(s, (d) => { U(d, id).rq = []; });
-      return [blocked(`${p}/unix-waitall-blocks`, () => taken)];
-    }
+    // A blocking MSG_WAITALL read that empties the queue short of its length sleeps for more (unixwait.ts).
+    const waits = unixWaitall(s, p, id, u, len, c.flags, (k, data, from, next) => answer(c, `${p}/unix-data`, k, data, fromName(from), next)); // unixwait.ts
+    if (waits !== undefined) return [waits];
     const data = all.slice(0, 2 * n);
     const kaddr = fromName(u.rq[0]!.from);
     if (peek) return [answer(c, `${p}/unix-peek`, n, data, kaddr, s)];

@@ -61,10 +61,13 @@ export function vsockAt(s: State, fd: number): { id: number; v: VsockSock } | un
 
 /**
  * The outcomes of `c` when it names a vsock socket by its fd (undefined otherwise: the
- * inet model answers). close, fcntl, mmap, poll and select handle the kind themselves.
+ * inet model answers). close, fcntl, mmap, poll, select, sendfile, sendmsg and recvmsg
+ * handle the kind themselves.
  */
 export function vsockStep(s: State, c: Call): Outcome[] | undefined {
   if (c.op === 'socket' || c.op === 'socketpair' || c.op === 'sendfile' || c.op === 'socketcall' || c.op === 'poll' || c.op === 'select' || c.op === 'close' || c.op === 'fcntl' || c.op === 'mmap') return undefined;
+  // sendmsg and recvmsg check the msghdr before the family is asked (model/msg.ts).
+  if (c.op === 'sendmsg' || c.op === 'recvmsg') return undefined;
   const at = vsockAt(s, c.fd);
   if (at === undefined) return undefined;
   if (c.op === 'setsockopt') return vsockSetsockopt(s, at.id, c);

@@ -123,8 +123,32 @@ export function vsockCallStep(s: State, _v: VsockSock, c: FdCall): Outcome[] {
     // (never set: vsock_shutdown resets it, and only a connected peer's shutdown sets it) ? 0 :
     // -ENOTCONN, before MSG_OOB or the length; recvfrom copies no address on failure.
     case 'recv': case 'recvfrom': return [fail(s, `${c.op}/vsock-ENOTCONN`, 'ENOTCONN')];
-    // Not generated for vsock sockets (harness/generate.ts aims them at inet sockets).
-    case 'sendmsg': case 'recvmsg': throw new Error(`model: ${c.op} on an AF_VSOCK socket is not modelled yet`);
+    // model/msg.ts answers them (the msghdr checks first), then vsockSendmsg / vsockRecvmsg.
+    case 'sendmsg': case 'recvmsg': throw new Error(`unreachable: ${c.op} on an AF_VSOCK socket goes through model/msg.ts`);
   }
+}
+
+/** The outcomes of sendmsg, recvmsg and sendfile on an unconnected vsock socket. */
+export const VSOCK_MSG_RULES = ['sendmsg/vsock-EOPNOTSUPP-oob', 'sendmsg/vsock-EOPNOTSUPP-addr', 'sendmsg/vsock-ENOTCONN', 'recvmsg/vsock-ENOTCONN'] as const;
+
+/**
+ * sendmsg after ____sys_sendmsg copied the msghdr and the control buffer (model/msg.ts):
+ * vsock_connectible_sendmsg parses no cmsg, so a control buffer changes nothing; MSG_OOB,
+ * then msg_name (`dest`, its length clamped: any non-zero msg_namelen on a socket not
+ * ESTABLISHED is EOPNOTSUPP), then ENOTCONN (measured on 6.18, stream and seqpacket).
+ */
+export function vsockSendmsg(s: State, flags: number, dest: AddrIn | null): Outcome[] {
+  if (flags & MSG_OOB) return [fail(s, 'sendmsg/vsock-EOPNOTSUPP-oob', 'EOPNOTSUPP')];
+  if (dest !== null) return [fail(s, 'sendmsg/vsock-EOPNOTSUPP-addr', 'EOPNOTSUPP')];
+  return [fail(s, 'sendmsg/vsock-ENOTCONN', 'ENOTCONN')];
+}
+
+/**
+ * recvmsg after the msghdr checks: vsock_connectible_recvmsg's state check comes first
+ * (ENOTCONN; SOCK_DONE is never set here), so msg_name, msg_namelen and msg_flags stay as
+ * the caller left them (measured).
+ */
+export function vsockRecvmsg(s: State): Outcome[] {
+  return [fail(s, 'recvmsg/vsock-ENOTCONN', 'ENOTCONN')];
 }
 

@@ -98,7 +98,8 @@ class LinuxSession implements Session {
     const sa = addrInBytes(call);
     if (sa !== undefined) this.out.set(sa, 0);
     const mayBlock = acting.op === 'accept' || acting.op === 'accept4' || acting.op === 'connect' || acting.op === 'poll' || acting.op === 'select'
-      || acting.op === 'recv' || acting.op === 'recvfrom' || acting.op === 'recvmsg' || acting.op === 'send' || acting.op === 'sendto' || acting.op === 'sendfile';
+      || acting.op === 'recv' || acting.op === 'recvfrom' || acting.op === 'recvmsg' || acting.op === 'send' || acting.op === 'sendto' || acting.op === 'sendmsg'
+      || acting.op === 'sendfile';
     try {
       if (!mayBlock) this.lib.exec(op, this.args, this.out, this.res);
       else if (this.lib.tryExec(op, this.args, this.out, this.res) !== 0) return this.execTimed(acting, op);
@@ -119,12 +120,13 @@ class LinuxSession implements Session {
     // not all of it), and nothing in a sequence can send while it waits, so they wait as
     // accept does: one real call under the deadline (a MSG_WAITALL read that the deadline
     // cuts short returns what it took, and the shim reports it blocked). A blocking AF_UNIX
-    // send likewise (nothing can read while it waits).
+    // send, sendto or sendmsg likewise (nothing can read while it waits).
     // poll and select come here when nothing was ready: with a timeout they wait for it
     // (the generator keeps timeouts below the deadline); without one (poll's negative
     // timeout, select's NULL) they wait as accept does, for the same reason.
     // sendfile comes here for a blocking TCP socket: it waits for a handshake or for room
-    // in the send buffer, which the peer's ACK makes; it gets the full deadline.
+    // in the send buffer, which the peer's ACK makes; it gets the full deadline (as does a
+    // sendfile to a blocking AF_UNIX socket, which only the peer's reads would free).
     // A poll or select with a timeout ends by itself: its deadline is only a backstop, well
     // past the timeout, so that a worker the machine is slow to schedule still sees the
     // timeout expire rather than the deadline's signal (which would make it EINTR).

@@ -1263,14 +1263,23 @@ static long x_msg(int num, int fd, void *mp, int flags, int sc)
   return socketcall32(num, PTR_OK, w, 3, sc_readable(sc));
 }
 
-static long sendmsg_exec(int fd, const double *a, uint8_t *out, int32_t *res, int *err)
+/* sendmsg. As for send: an AF_UNIX sendmsg may sleep for room (sock_alloc_send_pskb,
+ * unix_wait_for_peer); unless it cannot wait, it is made on a worker under the deadline. */
+static long sendmsg_exec(int fd, const double *a, uint8_t *out, int32_t *res, int *err, int try, int *deferred)
 {
   uint8_t name[sizeof(struct sockaddr_storage)] __attribute__((aligned(8)));
   struct msghdr m;
   int sc = (int)a[A_SC];
+  int flags = (int)(int64_t)a[A_MFLAGS];
+  if (try && !(flags & MSG_DONTWAIT)) {
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0 && !(fl & O_NONBLOCK) && is_unix(fd)) {
+      *deferred = 1;
+      return -1;
+    }
+  }
   void *mp = msg_build(a, out, name, &m, sc, 0);
-  long r = x_msg(16, fd, mp, (int)(int64_t)a[A_MFLAGS], sc);
-  if (r < 0) *err = errno;
+  long r = TIMED(a, res, err, x_msg(16, fd, mp, flags, sc));
   report_bound(fd, res);
   return r;
 }
@@ -1303,8 +1312,9 @@ static long recvmsg_exec(int fd, const double *a, uint8_t *out, int32_t *res, in
  * a[A_2] the offset pointer's kind, a[A_3] the value it holds, a[A_4] count (a size_t; a
  * negative number is its two's complement). *offset after the call lands in out[0..8]
  * (int64). With `try`, a sendfile to a blocking TCP socket (which may sleep in
- * sk_stream_wait_connect or sk_stream_wait_memory) is deferred to a timed run; every
- * other one never sleeps and is made at once. Reports out_fd's local address afterwards
+ * sk_stream_wait_connect or sk_stream_wait_memory) or AF_UNIX socket (sock_alloc_send_pskb,
+ * unix_wait_for_peer) is deferred to a timed run; every other one never sleeps and is made
+ * at once. Reports out_fd's local address afterwards
  * (udp_sendmsg may have autobound it). */
 static long sendfile_exec(int fd, const double *a, uint8_t *out, int32_t *res, int *err, int try, int *deferred)
 {
@@ -1315,8 +1325,8 @@ static long sendfile_exec(int fd, const double *a, uint8_t *out, int32_t *res, i
     int type = 0, proto = 0;
     socklen_t tl = sizeof type, pl = sizeof proto;
     int fl = fcntl(fd, F_GETFL);
-    if (fl >= 0 && !(fl & O_NONBLOCK) && getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) == 0 && type == SOCK_STREAM
-        && getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &pl) == 0 && proto == IPPROTO_TCP) {
+    if (fl >= 0 && !(fl & O_NONBLOCK) && (is_unix(fd) || (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) == 0 && type == SOCK_STREAM
+        && getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &pl) == 0 && proto == IPPROTO_TCP))) {
       *deferred = 1;
       return -1;
     }
@@ -1421,7 +1431,7 @@ static int run(int op, const double *a, uint8_t *out, int32_t *res, int try)
     r = recv_exec(op, fd, a, out, res, &err, try, &deferred);
     break;
   case OP_SENDMSG:
-    r = sendmsg_exec(fd, a, out, res, &err);
+    r = sendmsg_exec(fd, a, out, res, &err, try, &deferred);
     break;
   case OP_RECVMSG:
     r = recvmsg_exec(fd, a, out, res, &err, try, &deferred);

@@ -167,12 +167,11 @@ function callCode(c: Call): CallCode {
       const bytes = n === 0 ? '0' : Array.from({ length: n }, (_, i) => `0x${c.data.slice(2 * i, 2 * i + 2)}`).join(', ');
       const decl = `    static const unsigned char d[${Math.max(n, 1)}] = {${bytes}};\n`;
       const always = `    put_bound(${cInt(c.fd)});\n`;
-      // An AF_UNIX send may wait for room (sock_alloc_send_pskb): under the alarm, as the adapter makes it.
-      const mayBlock = true;
-      if (c.op === 'send') return { ...none, decl, always, mayBlock, expr: `send(${cInt(c.fd)}, d, ${n}, ${cInt(c.flags)})` };
-      if (c.addr.ptr === 'null') return { ...none, decl, always, mayBlock, expr: `sendto(${cInt(c.fd)}, d, ${n}, ${cInt(c.flags)}, NULL, ${cLen(c.addr.len)})` };
+      // An AF_UNIX send may wait for room (sock_alloc_send_pskb, unix_wait_for_peer): under the timer.
+      if (c.op === 'send') return { ...none, decl, always, mayBlock: true, expr: `send(${cInt(c.fd)}, d, ${n}, ${cInt(c.flags)})` };
+      if (c.addr.ptr === 'null') return { ...none, decl, always, mayBlock: true, expr: `sendto(${cInt(c.fd)}, d, ${n}, ${cInt(c.flags)}, NULL, ${cLen(c.addr.len)})` };
       const a = addrIn(c.addr);
-      return { ...none, decl: decl + a.decl, always, mayBlock, expr: `sendto(${cInt(c.fd)}, d, ${n}, ${cInt(c.flags)}, ${a.args})` };
+      return { ...none, decl: decl + a.decl, always, mayBlock: true, expr: `sendto(${cInt(c.fd)}, d, ${n}, ${cInt(c.flags)}, ${a.args})` };
     }
     case 'sendfile': {
       // syscall 40: sys_sendfile64 on x86_64 (a 64-bit offset), as glibc's sendfile.
@@ -240,7 +239,8 @@ function msgCode(c: Extract<Call, { op: 'sendmsg' | 'recvmsg' }>, sc?: { num: nu
   decl += `    m.msg_name = ${ptrExpr(m.name.ptr, name)};\n    m.msg_namelen = ${cLen(m.name.len)};\n` +
     `    m.msg_iov = ${ptrExpr(m.iov, 'iov')};\n    m.msg_iovlen = ${m.iovlen}UL;\n` +
     `    m.msg_control = ${ptrExpr(m.control, 'zero_ctl')};\n    m.msg_controllen = ${m.controllen}UL;\n    m.msg_flags = ${cInt(m.flags)};\n`;
-  if (send) return { ...none, decl, always, expr: call('&m') };
+  // An AF_UNIX sendmsg may wait for room as a send does: under the timer.
+  if (send) return { ...none, decl, always, mayBlock: true, expr: call('&m') };
   const total = m.iovs.slice(0, m.iovlen).reduce((n, v) => n + (v.ptr === 'ok' ? lenOf(v) : 0), 0);
   let after = '';
   if (m.name.ptr === 'ok') after += `      fputs(" addr=", out);\n      put_buf(buf, ${Math.min(Math.max(m.name.len, 0), SOCKADDR_STORAGE_LEN)});\n`;
