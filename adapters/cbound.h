@@ -8,6 +8,7 @@
 
 #include <netinet/in.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/socket.h>
 
 /* `ok`: the getsockname that filled `ss` returned 0. res[R_BOUND] is 1 when it holds an
@@ -21,6 +22,16 @@ static void bound_from(int ok, const struct sockaddr_storage *ss, int32_t *res)
     res[R_BOUND_ADDR] = (int32_t)ntohl(sin->sin_addr.s_addr);
     res[R_BOUND_PORT] = ntohs(sin->sin_port);
   }
+#ifdef SOCKSPEC_BOUND6
+  /* With SOCKSPEC_BOUND6 (and the four slots from R_BOUND6): res[R_BOUND] is 2 for an
+   * AF_INET6 address, its 16 bytes (network order) in res[R_BOUND6..R_BOUND6+3]. */
+  if (ok && ss->ss_family == AF_INET6) {
+    const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+    res[R_BOUND] = 2;
+    memcpy(&res[R_BOUND6], &sin6->sin6_addr, 16);
+    res[R_BOUND_PORT] = ntohs(sin6->sin6_port);
+  }
+#endif
 }
 
 #endif

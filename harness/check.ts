@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import type { Adapter } from '../spec/adapter.js';
 import type { Op } from '../spec/call.js';
+import { inet6Unusable } from './families.js';
 import { Coverage } from './coverage.js';
 import { caseArb, type Case } from './generate.js';
 import { keyOf, signatureOf } from './expectations.js';
@@ -27,6 +28,11 @@ export interface CheckOptions {
   expected?: ReadonlySet<string>;
   /** Calls not to generate (the adapter cannot make them here). */
   skip?: ReadonlySet<Op>;
+  /**
+   * Whether to generate AF_INET6 sockets; absent: when the adapter makes one
+   * (inet6Runnable). Every sequence then has the same families.
+   */
+  inet6?: boolean;
   /** Polled before each sequence: once true, no further sequence runs (Ctrl-C). */
   shouldStop?: () => boolean;
   /** Called after each sequence of the random phase and each shrink attempt. */
@@ -115,7 +121,8 @@ export async function check(o: CheckOptions): Promise<CheckReport> {
   const expectedMet = new Map<string, number>();
   const opCalls = new Map<string, number>();
   let stopped = false;
-  const prop = fc.asyncProperty(caseArb({ maxLength: o.maxLength, invalid: o.invalid, ...(o.skip ? { skip: o.skip } : {}) }), async (seq) => {
+  const inet6 = o.inet6 ?? await inet6Runnable(o.adapter, o.deadlineMs);
+  const prop = fc.asyncProperty(caseArb({ maxLength: o.maxLength, invalid: o.invalid, inet6, ...(o.skip ? { skip: o.skip } : {}) }), async (seq) => {
     // After a harness error the remaining runs are not generated at all (fast-check would
     // otherwise draw every one of --runs cases only to skip it).
     if (harnessError !== undefined) { stopped = true; throw new StopSignal('harness error'); }
@@ -168,4 +175,23 @@ export async function check(o: CheckOptions): Promise<CheckReport> {
     report.error = `property failed without a counterexample: ${String(details.errorInstance)}`;
   }
   return report;
+}
+
+/**
+ * Whether `adapter` runs AF_INET6 sequences in a fresh session (families.ts inet6Unusable:
+ * a kernel without IPv6, or a stack built without it, does not; the run then generates no
+ * AF_INET6 socket, and its summary names the family as not runnable).
+ */
+export async function inet6Runnable(adapter: Adapter, deadlineMs: number): Promise<boolean> {
+  let session;
+  try {
+    session = await adapter.open({ deadlineMs });
+  } catch {
+    return false;
+  }
+  try {
+    return (await inet6Unusable(session)) === undefined;
+  } finally {
+    await session.close();
+  }
 }

@@ -8,7 +8,7 @@ import type { World } from '../spec/adapter.js';
 import type { AddrOut, IovIn, IovOut, MsgOut, Offset, Op, OptOut, Ptr, Timeval } from '../spec/call.js';
 import { FILE_FD } from '../spec/file.js';
 import {
-  AF_INET, AF_INET6, AF_UNIX, AF_UNSPEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, IPPROTO_ICMP, IPPROTO_TCP,
+  AF_INET, AF_INET6, AF_UNIX, AF_UNSPEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_IPV6, IPPROTO_TCP, IPV6_V6ONLY, SOCK_PACKET,
   IPPROTO_UDP, O_NONBLOCK, O_RDWR, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_RAW, SOCK_SEQPACKET, SOCK_STREAM, SOL_SOCKET, SO_ACCEPTCONN,
   SO_DOMAIN, SO_ERROR, SO_KEEPALIVE, SO_LINGER, SO_PROTOCOL, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, SO_TYPE, TCP_NODELAY,
   SOCKETCALL_NUM, MSG_CMSG_COMPAT, MSG_DONTWAIT, MSG_NOSIGNAL, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLRDBAND, POLLRDHUP, POLLWRBAND,
@@ -22,6 +22,8 @@ export interface GenOptions {
   invalid: number;
   /** Calls not to generate (the implementation cannot run them; the run says so). */
   skip?: ReadonlySet<Op>;
+  /** Whether to make AF_INET6 sockets (default true; false where the implementation has no IPv6). */
+  inet6?: boolean;
 }
 
 const O_APPEND = 0o2000;
@@ -36,10 +38,13 @@ function either<T>(p: number, valid: fc.Arbitrary<T>, invalid: fc.Arbitrary<T>):
   return fc.oneof({ arbitrary: valid, weight: 100 - w }, { arbitrary: invalid, weight: w });
 }
 
-/** A valid socket() call for TCP (mostly) or UDP, with random SOCK_NONBLOCK/SOCK_CLOEXEC. */
-export function validSocketArb(): fc.Arbitrary<Extract<Template, { op: 'socket' }>> {
+/**
+ * A valid socket() call for TCP (mostly) or UDP, with random SOCK_NONBLOCK/SOCK_CLOEXEC;
+ * AF_INET6 for about one socket in three (unless `inet6` is false).
+ */
+export function validSocketArb(inet6 = true): fc.Arbitrary<Extract<Template, { op: 'socket' }>> {
   return fc.record({
-    op: fc.constant('socket' as const), domain: fc.constant(AF_INET),
+    op: fc.constant('socket' as const), domain: inet6 ? fc.constantFrom(AF_INET, AF_INET, AF_INET6) : fc.constant(AF_INET),
     type: fc.tuple(fc.constantFrom(SOCK_STREAM, SOCK_STREAM, SOCK_STREAM, SOCK_DGRAM), fc.constantFrom(0, 0, SOCK_NONBLOCK, SOCK_CLOEXEC, SOCK_NONBLOCK | SOCK_CLOEXEC)).map(([t, f]) => t | f),
     protocol: fc.constant(0),
   });
@@ -84,19 +89,32 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
     { arbitrary: k.map((of) => ({ of })), weight: 3 },
     { arbitrary: fc.constantFrom(5000, 5001, 40001, 80), weight: 2 },
   );
+  const pick = fc.nat({ max: 7 });
+  const v6 = o.inet6 ?? true;
+  // Addresses only an AF_INET6 socket takes (or refuses in its own ways): not local, link-local
+  // (with no scope id, or lo's), link-scope multicast, v4-mapped non-local, and short lengths.
+  const bad6: fc.Arbitrary<AddrInT>[] = v6 ? [
+    fc.record({
+      ptr: fc.constant('ok' as const), len: fc.constantFrom<number>(28, 28, 24, 23), family: fc.constant<number>(AF_INET6),
+      addr: fc.constantFrom<string>('::2', '2001:db8::1', 'fe80::1', 'ff02::1', '::ffff:10.1.2.3', '::ffff:224.0.0.1', '::ffff:255.255.255.255', '::127.0.0.1', '::1', '::'),
+      port, scope_id: fc.constantFrom(0, 0, 1),
+    }).map((a) => (a.addr === 'fe80::1' ? a : { ...a, scope_id: 0 })),
+    fc.record({ ptr: fc.constant('ok' as const), len: fc.constant<number>(28), family: fc.constantFrom<number>(AF_INET, AF_UNSPEC), addr: fc.constantFrom<string>('::1', '::'), port }),
+  ] : [];
   const badAddr: fc.Arbitrary<AddrInT> = fc.oneof<fc.Arbitrary<AddrInT>[]>(
     fc.record({ ptr: fc.constant('ok' as const), len: fc.constantFrom<number>(-1, 0, 1, 2, 8, 15, 17, 128, 129), family: fc.constant<number>(AF_INET), addr: localAddr, port }),
+    ...bad6,
     fc.record({ ptr: fc.constant('ok' as const), len: fc.constant<number>(16), family: fc.constantFrom<number>(AF_UNSPEC, AF_INET6, AF_UNIX), addr: fc.constantFrom<string>('0.0.0.0', '127.0.0.1'), port }),
     fc.record({ ptr: fc.constant('ok' as const), len: fc.constant<number>(16), family: fc.constant<number>(AF_INET), addr: fc.constantFrom<string>('10.1.2.3', '224.0.0.1', '255.255.255.255'), port }),
     fc.record({ ptr: fc.constantFrom('null' as const, 'bad' as const), len: fc.constantFrom<number>(0, 16, -1) }),
   );
-  const bindAddr: fc.Arbitrary<AddrInT> = either<AddrInT>(p, fc.record({ ptr: fc.constant('ok' as const), len: fc.constant(16), family: fc.constant(AF_INET), addr: localAddr, port }), badAddr);
+  const bindAddr: fc.Arbitrary<AddrInT> = either<AddrInT>(p, fc.record({ ptr: fc.constant('ok' as const), len: fc.constant(16), family: fc.constant(AF_INET), addr: localAddr, port, pick }), badAddr);
   const connAddr: fc.Arbitrary<AddrInT> = either<AddrInT>(
     p,
     fc.oneof(
-      { arbitrary: k.map((listener): AddrInT => ({ ptr: 'ok', len: 16, family: AF_INET, addr: { listener }, port: { listener } })), weight: 4 },
-      { arbitrary: k.map((of): AddrInT => ({ ptr: 'ok', len: 16, family: AF_INET, addr: { of }, port: { of } })), weight: 2 },
-      { arbitrary: fc.record({ ptr: fc.constant('ok' as const), len: fc.constant(16), family: fc.constant(AF_INET), addr: fc.constantFrom('127.0.0.1', '0.0.0.0', '127.0.0.2'), port }), weight: 2 },
+      { arbitrary: fc.tuple(k, pick).map(([listener, pk]): AddrInT => ({ ptr: 'ok', len: 16, family: AF_INET, addr: { listener }, port: { listener }, pick: pk })), weight: 4 },
+      { arbitrary: fc.tuple(k, pick).map(([of, pk]): AddrInT => ({ ptr: 'ok', len: 16, family: AF_INET, addr: { of }, port: { of }, pick: pk })), weight: 2 },
+      { arbitrary: fc.record({ ptr: fc.constant('ok' as const), len: fc.constant(16), family: fc.constant(AF_INET), addr: fc.constantFrom('127.0.0.1', '0.0.0.0', '127.0.0.2'), port, pick }), weight: 2 },
       { arbitrary: fc.record({ ptr: fc.constant('ok' as const), len: fc.constantFrom(2, 16), family: fc.constant(AF_UNSPEC), addr: fc.constant('0.0.0.0'), port: fc.constant(0) }), weight: 1 },
     ),
     badAddr,
@@ -110,13 +128,15 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
     fc.record({ ptr: fc.constantFrom('ok' as const, 'null' as const, 'bad' as const), lenPtr: fc.constantFrom('ok' as const, 'null' as const, 'bad' as const), len: fc.constantFrom(-1, 0, 4, 15, 16, 17, 128) }),
   );
   const socket = fc.oneof(
-    { arbitrary: validSocketArb(), weight: 6 },
+    { arbitrary: validSocketArb(v6), weight: 6 },
+    ...(v6 ? [{ arbitrary: fc.record({ op: fc.constant('socket' as const), domain: fc.constant(AF_INET6), type: fc.constantFrom(SOCK_STREAM, SOCK_DGRAM), protocol: fc.constantFrom(IPPROTO_TCP, IPPROTO_UDP) }), weight: 1 }] : []),
     { arbitrary: fc.record({ op: fc.constant('socket' as const), domain: fc.constant(AF_INET), type: fc.constant(SOCK_STREAM), protocol: fc.constant(IPPROTO_TCP) }), weight: 1 },
     { arbitrary: fc.record({ op: fc.constant('socket' as const), domain: fc.constant(AF_INET), type: fc.constant(SOCK_DGRAM), protocol: fc.constant(IPPROTO_UDP) }), weight: 1 },
     { arbitrary: fc.oneof(
       fc.record({ op: fc.constant('socket' as const), domain: fc.constantFrom(AF_UNSPEC, -1, 46, 47, 1000), type: fc.constantFrom(SOCK_STREAM, SOCK_DGRAM), protocol: fc.constant(0) }),
       fc.record({ op: fc.constant('socket' as const), domain: fc.constant(AF_INET), type: fc.constantFrom(0, 7, 8, 9, 11, 15, -1, SOCK_STREAM | 0x100, SOCK_DGRAM | 0x40000000), protocol: fc.constant(0) }),
       fc.record({ op: fc.constant('socket' as const), domain: fc.constant(AF_INET), type: fc.constantFrom(SOCK_STREAM, SOCK_DGRAM), protocol: fc.constantFrom(-1, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP, 263, 1000) }),
+      ...(v6 ? [fc.record({ op: fc.constant('socket' as const), domain: fc.constant(AF_INET6), type: fc.constantFrom(SOCK_STREAM, SOCK_DGRAM, SOCK_PACKET, 0), protocol: fc.constantFrom(IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMPV6, 263) })] : []),
       fc.record({ op: fc.constant('socket' as const), domain: fc.constant(AF_INET), type: fc.constant(SOCK_RAW), protocol: fc.constant(0) }),
     ), weight: Math.max(0, Math.round(p * 10)) },
   );
@@ -156,8 +176,8 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
     accept4: fc.record({ op: fc.constant('accept4' as const), fd: acceptFd, out, flags: flags4 }),
     getname: fc.record({ op: fc.constantFrom('getsockname' as const, 'getpeername' as const), fd: roleFd('connected'), out }),
     shutdown: fc.record({ op: fc.constant('shutdown' as const), fd: roleFd('connected'), how: either(p, fc.constantFrom(0, 1, 2), fc.constantFrom(-1, 3, 7)) }),
-    setsockopt: setsockoptArb(p, fd, roleFd('connected')) as fc.Arbitrary<InnerTemplate>,
-    getsockopt: getsockoptArb(p, fd, roleFd('connected')) as fc.Arbitrary<InnerTemplate>,
+    setsockopt: setsockoptArb(p, fd, roleFd('connected'), v6) as fc.Arbitrary<InnerTemplate>,
+    getsockopt: getsockoptArb(p, fd, roleFd('connected'), v6) as fc.Arbitrary<InnerTemplate>,
   };
   // poll and select: live sockets and files mostly, sometimes fds that are not open (or,
   // for poll, negative ones); timeouts are 0, 1 ms or none (a poll that may block).
@@ -243,7 +263,7 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
   const sendtoAddr: fc.Arbitrary<AddrInT> = either<AddrInT>(
     p,
     fc.oneof(
-      { arbitrary: k.map((udp): AddrInT => ({ ptr: 'ok', len: 16, family: AF_INET, addr: { udp }, port: { udp } })), weight: 6 },
+      { arbitrary: fc.tuple(k, pick).map(([udp, pk]): AddrInT => ({ ptr: 'ok', len: 16, family: AF_INET, addr: { udp }, port: { udp }, pick: pk })), weight: 6 },
       { arbitrary: fc.record({ ptr: fc.constant('ok' as const), len: fc.constant(16), family: fc.constant(AF_INET), addr: fc.constantFrom('127.0.0.1', '0.0.0.0', '127.0.0.2'), port }), weight: 2 },
       { arbitrary: fc.constant<AddrInT>({ ptr: 'null', len: 0 }), weight: 2 },
     ),
@@ -429,9 +449,14 @@ const SETTABLE: readonly (readonly [number, number, readonly number[]])[] = [
   [IPPROTO_TCP, TCP_NODELAY, [0, 1, 7]],
 ];
 
+/** IPv6 options worth setting (on AF_INET6 sockets; AF_INET ones refuse the level). */
+const SETTABLE6: readonly (readonly [number, number, readonly number[]])[] = [
+  [IPPROTO_IPV6, IPV6_V6ONLY, [0, 1, 1, 2]],
+];
+
 /** setsockopt(2): the options in scope mostly; read-only and unknown options, levels, lengths and pointers as invalid draws. */
-function setsockoptArb(p: number, fd: fc.Arbitrary<FdRef>, connFd: fc.Arbitrary<FdRef>): fc.Arbitrary<Template> {
-  const ints = fc.constantFrom(...SETTABLE).chain(([level, name, values]) => fc.record({
+function setsockoptArb(p: number, fd: fc.Arbitrary<FdRef>, connFd: fc.Arbitrary<FdRef>, v6: boolean): fc.Arbitrary<Template> {
+  const ints = fc.constantFrom(...SETTABLE, ...(v6 ? SETTABLE6 : [])).chain(([level, name, values]) => fc.record({
     op: fc.constant('setsockopt' as const), fd, level: fc.constant(level), name: fc.constant(name), value: fc.constantFrom(...values), optlen: fc.constantFrom(4, 4, 8),
   }));
   // SO_LINGER's struct linger, mostly on connected sockets: on with time 0 (close resets) or a
@@ -458,12 +483,16 @@ function setsockoptArb(p: number, fd: fc.Arbitrary<FdRef>, connFd: fc.Arbitrary<
       op: fc.constant('setsockopt' as const), fd, level: fc.constantFrom(IPPROTO_TCP, 999, -1), name: fc.constantFrom(TCP_NODELAY, 9999),
       value: fc.constant(1), optlen: fc.constantFrom(4, 2, -1),
     }),
+    ...(v6 ? [fc.record({
+      op: fc.constant('setsockopt' as const), fd, level: fc.constant(IPPROTO_IPV6), name: fc.constantFrom(IPV6_V6ONLY, 9999),
+      value: fc.constant(1), optlen: fc.constantFrom(4, 2, 0), ptr: fc.constantFrom('ok' as const, 'null' as const, 'bad' as const),
+    })] : []),
   );
   return either<Template>(p, valid, invalid);
 }
 
 /** getsockopt(2): the options in scope, with lengths (short ones copy part of the int) and pointers. */
-function getsockoptArb(p: number, fd: fc.Arbitrary<FdRef>, connFd: fc.Arbitrary<FdRef>): fc.Arbitrary<Template> {
+function getsockoptArb(p: number, fd: fc.Arbitrary<FdRef>, connFd: fc.Arbitrary<FdRef>, v6: boolean): fc.Arbitrary<Template> {
   const opt: fc.Arbitrary<OptOut> = either<OptOut>(
     p,
     fc.constant<OptOut>({ ptr: 'ok', lenPtr: 'ok', len: 4 }),
@@ -472,8 +501,10 @@ function getsockoptArb(p: number, fd: fc.Arbitrary<FdRef>, connFd: fc.Arbitrary<
   const known = fc.oneof(
     fc.constantFrom(...[SO_TYPE, SO_DOMAIN, SO_PROTOCOL, SO_ACCEPTCONN, SO_KEEPALIVE, SO_REUSEADDR, SO_REUSEPORT, SO_RCVBUF, SO_SNDBUF].map((n) => [SOL_SOCKET, n] as const)),
     fc.constant([IPPROTO_TCP, TCP_NODELAY] as const),
+    ...(v6 ? [fc.constant([IPPROTO_IPV6, IPV6_V6ONLY] as const)] : []),
   );
-  const unknown = fc.constantFrom([SOL_SOCKET, 9999] as const, [SOL_SOCKET, -1] as const, [IPPROTO_TCP, 9999] as const, [999, SO_TYPE] as const, [-1, 1] as const);
+  const unknown = fc.constantFrom([SOL_SOCKET, 9999] as const, [SOL_SOCKET, -1] as const, [IPPROTO_TCP, 9999] as const, [999, SO_TYPE] as const, [-1, 1] as const,
+    ...(v6 ? [[IPPROTO_IPV6, 9999] as const] : []));
   const lvlName = either<readonly [number, number]>(p, known, unknown);
   // SO_LINGER's struct linger: its 8 bytes mostly, sometimes part of it or more room.
   const lingerOpt = either<OptOut>(p, fc.constantFrom<OptOut>({ ptr: 'ok', lenPtr: 'ok', len: 8 }, { ptr: 'ok', lenPtr: 'ok', len: 16 }), fc.constantFrom<OptOut>({ ptr: 'ok', lenPtr: 'ok', len: 4 }, { ptr: 'ok', lenPtr: 'ok', len: 6 }, { ptr: 'bad', lenPtr: 'ok', len: 8 }));
@@ -524,13 +555,16 @@ export function worldArb(o?: Pick<GenOptions, 'skip'>): fc.Arbitrary<World> {
  */
 interface ReuseportSetup {
   on: boolean[];
-  bindTo?: { port: number; addrs: string[] };
+  bindTo?: { port: number; addrs: string[]; picks: number[] };
 }
 function reuseportSetup(): fc.Arbitrary<ReuseportSetup> {
   // Shrinks towards no SO_REUSEPORT at all (cross-shrinking to the first branch, each flag
   // towards false), so a minimal trace carries no setsockopt or bind it does not need.
   const on = fc.array(fc.constantFrom(false, true, true), { minLength: 3, maxLength: 3 });
-  const bindTo = fc.record({ port: fc.constantFrom(5000, 5001), addrs: fc.array(fc.constantFrom('127.0.0.1', '127.0.0.2', '0.0.0.0'), { minLength: 3, maxLength: 3 }) });
+  const bindTo = fc.record({
+    port: fc.constantFrom(5000, 5001), addrs: fc.array(fc.constantFrom('127.0.0.1', '127.0.0.2', '0.0.0.0'), { minLength: 3, maxLength: 3 }),
+    picks: fc.array(fc.nat({ max: 1 }), { minLength: 3, maxLength: 3 }),
+  });
   return fc.oneof(
     { withCrossShrink: true },
     { arbitrary: fc.constant<ReuseportSetup>({ on: [] }), weight: 4 },
@@ -546,12 +580,14 @@ function reuseportSetup(): fc.Arbitrary<ReuseportSetup> {
  */
 export function caseArb(o: GenOptions): fc.Arbitrary<Case> {
   const pre = Math.min(3, o.maxLength - 1);
-  // The first calls make sockets: AF_INET mostly, an AF_UNIX pair sometimes (where the adapter makes them).
+  // The first calls make sockets: AF_INET mostly (AF_INET6 about one in three where the
+  // implementation runs it), an AF_UNIX pair sometimes (where the adapter makes them).
+  const inet6 = o.inet6 ?? true;
   const first: fc.Arbitrary<Template> = o.skip?.has('socketpair')
-    ? validSocketArb()
+    ? validSocketArb(inet6)
     // (a socketpair here shrinks to a socket: cross-shrink to the first branch, so a minimal
     // trace about inet sockets carries no pair it does not need)
-    : fc.oneof({ withCrossShrink: true }, { arbitrary: validSocketArb() as fc.Arbitrary<Template>, weight: 5 }, { arbitrary: validSocketpairArb() as fc.Arbitrary<Template>, weight: 1 });
+    : fc.oneof({ withCrossShrink: true }, { arbitrary: validSocketArb(inet6) as fc.Arbitrary<Template>, weight: 5 }, { arbitrary: validSocketpairArb() as fc.Arbitrary<Template>, weight: 1 });
   const usual = fc.record({
     world: worldArb(o),
     setup: fc.array(first, { minLength: Math.min(1, pre), maxLength: Math.max(0, pre) }),
@@ -565,7 +601,10 @@ export function caseArb(o: GenOptions): fc.Arbitrary<Case> {
     const socks: Template[] = reuseport.on.length === 0 ? setup : inet.map((t) => ({ ...t, type: (t.type & ~0xf) | kind }));
     const rp = socks.flatMap((_, i): Template[] => (reuseport.on[i] ? [{ op: 'setsockopt', fd: { sock: i }, level: SOL_SOCKET, name: SO_REUSEPORT, value: 1, optlen: 4 }] : []));
     const b = reuseport.bindTo;
-    const binds = b === undefined ? [] : socks.map((_, i): Template => ({ op: 'bind', fd: { sock: i }, addr: { ptr: 'ok', len: 16, family: AF_INET, addr: b.addrs[i] ?? '127.0.0.1', port: b.port } }));
+    // pick: an AF_INET6 socket among them binds the IPv6 form of its address (template.ts
+    // resolveAddr: ::1 or ::ffff:127.0.0.1, :: or ::ffff:0.0.0.0, ::ffff:127.0.0.2), so the
+    // dual-stack conflicts start the case too; an AF_INET one binds it as drawn.
+    const binds = b === undefined ? [] : socks.map((_, i): Template => ({ op: 'bind', fd: { sock: i }, addr: { ptr: 'ok', len: 16, family: AF_INET, addr: b.addrs[i] ?? '127.0.0.1', port: b.port, pick: b.picks[i] ?? 0 } }));
     return { world, calls: [...socks, ...rp, ...binds, ...body].slice(0, Math.max(1, o.maxLength)) };
   });
   if (o.skip?.has('socketpair') || o.maxLength < 2 * FILL_LEN) return usual;

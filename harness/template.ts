@@ -4,7 +4,7 @@
  * so a shrunk sequence still aims at something that exists.
  */
 import type { AddrIn, Call, FdSet, IovIn, MsgCommon, SockaddrVm, SocketcallInner } from '../spec/call.js';
-import { AF_UNIX, AF_VSOCK, SOCK_DGRAM, SOCK_STREAM, SOCK_TYPE_MASK, VMADDR_CID_HOST, VMADDR_CID_HYPERVISOR, VMADDR_CID_LOCAL } from '../spec/constants.js';
+import { AF_INET, AF_INET6, AF_UNIX, AF_VSOCK, SIN6_LEN_RFC2133, SOCKADDR_IN6_LEN, SOCKADDR_IN_LEN, SOCK_DGRAM, SOCK_STREAM, SOCK_TYPE_MASK, VMADDR_CID_HOST, VMADDR_CID_HYPERVISOR, VMADDR_CID_LOCAL } from '../spec/constants.js';
 import { FDSET_LIMIT, O_NONBLOCK } from '../spec/constants.js';
 import { FILE_SIZE } from '../spec/file.js';
 import { liveFds, type State } from '../model/index.js';
@@ -71,8 +71,16 @@ export type FdRef = { live: number } | { sock: number } | { listener: number } |
 export type PortRef = number | { of: number } | { listener: number } | { udp: number };
 export type AddrRef = string | { of: number } | { listener: number } | { udp: number };
 
+/**
+ * An address going in. With `pick`, the address follows the family of the socket the call
+ * targets: for an AF_INET6 socket a sockaddr_in6 of 28 bytes (24 for pick 7) with the IPv6
+ * form of the address (pick chooses between '::1' and '::ffff:127.0.0.1', '::' and
+ * '::ffff:0.0.0.0'; other IPv4 addresses are v4-mapped); for an AF_INET socket IPv6 names
+ * of other sockets become IPv4 ('::ffff:a.b.c.d' → a.b.c.d, '::' → 0.0.0.0, '::1' →
+ * 127.0.0.1). Without it, the address is taken as written.
+ */
 export type AddrInT =
-  | { ptr: 'ok'; len: number; family: number; addr: AddrRef; port: PortRef; vm?: SockaddrVm }
+  | { ptr: 'ok'; len: number; family: number; addr: AddrRef; port: PortRef; pick?: number; flowinfo?: number; scope_id?: number; vm?: SockaddrVm }
   | { ptr: 'null' | 'bad'; len: number };
 
 /** sendmsg's msghdr with msg_name as a reference. */
@@ -176,7 +184,7 @@ function nameOf(s: State, ref: { of: number } | { listener: number } | { udp: nu
   return o?.kind === 'socket' ? sockName(o) : undefined;
 }
 
-function resolveAddr(s: State, a: AddrInT): Extract<Call, { op: 'bind' }>['addr'] {
+function resolveAddr(s: State, a: AddrInT, fd: number): Extract<Call, { op: 'bind' }>['addr'] {
   if (a.ptr !== 'ok') return a;
   if (a.vm !== undefined) {
     // A sockaddr_vm names a CID vsock_find_cid refuses on this machine (genvsock.ts): CID 1 or 2
@@ -190,8 +198,24 @@ function resolveAddr(s: State, a: AddrInT): Extract<Call, { op: 'bind' }>['addr'
   // 0): a filesystem name is never generated (binding one would create a file).
   const port = a.family === AF_UNIX ? 0 : typeof a.port === 'number' ? a.port : (nameOf(s, a.port)?.port ?? 5000);
   let addr = typeof a.addr === 'string' ? a.addr : (nameOf(s, a.addr)?.addr ?? '127.0.0.1');
-  if (typeof a.addr !== 'string' && addr === '0.0.0.0') addr = '127.0.0.1';
-  return { ptr: 'ok', len: a.len, family: a.family, addr, port };
+  if (typeof a.addr !== 'string' && (addr === '0.0.0.0' || addr === '::')) addr = addr === '::' ? '::1' : '127.0.0.1';
+  const extra = { ...(a.flowinfo !== undefined ? { flowinfo: a.flowinfo } : {}), ...(a.scope_id !== undefined ? { scope_id: a.scope_id } : {}) };
+  if (a.pick === undefined) return { ptr: 'ok', len: a.len, family: a.family, addr, port, ...extra };
+  const e = fd >= 0 ? s.fds[fd] : undefined;
+  const o = e === undefined ? undefined : s.objs[e.obj];
+  if (o?.kind === 'socket' && o.family === 'inet6') {
+    const v6 = addr.includes(':') ? addr
+      : addr === '0.0.0.0' ? (a.pick % 2 === 0 ? '::' : '::ffff:0.0.0.0')
+        : addr === '127.0.0.1' ? (a.pick % 2 === 0 ? '::1' : '::ffff:127.0.0.1') : `::ffff:${addr}`;
+    const len = a.len === SOCKADDR_IN_LEN ? (a.pick === 7 ? SIN6_LEN_RFC2133 : SOCKADDR_IN6_LEN) : a.len;
+    return { ptr: 'ok', len, family: a.family === AF_INET ? AF_INET6 : a.family, addr: v6, port, ...extra };
+  }
+  if (addr.includes(':')) {
+    const v4 = addr.startsWith('::ffff:') && addr.includes('.') ? addr.slice(7) : addr === '::' ? '0.0.0.0' : addr === '::1' ? '127.0.0.1' : undefined;
+    if (v4 !== undefined) addr = v4;
+    else return { ptr: 'ok', len: SOCKADDR_IN6_LEN, family: AF_INET6, addr, port, ...extra };
+  }
+  return { ptr: 'ok', len: a.len, family: a.family, addr, port, ...extra };
 }
 
 /** The concrete call a template stands for in world `s`. */
@@ -215,8 +239,16 @@ function resolveInner(s: State, t: Exclude<Template, { op: 'socketcall' }>): Cal
     case 'socketpair': return t;
     // A vsock datagram socket is not modelled where a transport offers one: ask for a stream instead.
     case 'socket': return t.domain === AF_VSOCK && (t.type & SOCK_TYPE_MASK) === SOCK_DGRAM && s.profile.vsock?.dgram ? { ...t, type: (t.type & ~SOCK_TYPE_MASK) | SOCK_STREAM } : t;
-    case 'bind': case 'connect': return { op: t.op, fd: resolveFd(s, t.fd), addr: resolveAddr(s, t.addr) };
-    case 'listen': return { ...t, fd: resolveFd(s, t.fd) };
+    case 'bind': case 'connect': { const fd = resolveFd(s, t.fd); return { op: t.op, fd, addr: resolveAddr(s, t.addr, fd) }; }
+    case 'listen': {
+      // Never a listener whose icsk_af_ops is ipv6_mapped (model/state.ts afMapped): its
+      // IPv6 children would transmit down the IPv4 path, which the model does not follow.
+      // Such a draw listens on fd 0 (/dev/null, ENOTSOCK) instead.
+      const fd = resolveFd(s, t.fd);
+      const e = fd >= 0 ? s.fds[fd] : undefined;
+      const o = e === undefined ? undefined : s.objs[e.obj];
+      return { ...t, fd: o?.kind === 'socket' && o.afMapped ? 0 : fd };
+    }
     case 'accept': case 'getsockname': case 'getpeername': return { ...t, fd: resolveFd(s, t.fd) };
     case 'accept4': return { ...t, fd: resolveFd(s, t.fd) };
     case 'close': return { op: 'close', fd: resolveFd(s, t.fd) };
@@ -232,9 +264,10 @@ function resolveInner(s: State, t: Exclude<Template, { op: 'socketcall' }>): Cal
     case 'send': case 'recv': case 'recvfrom': case 'recvmsg': return { ...t, fd: resolveFd(s, t.fd) };
     case 'sendmsg': {
       const m = t.msg;
-      return { ...t, fd: resolveFd(s, t.fd), msg: m.ptr === 'ok' ? { ...m, name: resolveAddr(s, m.name) } : m };
+      const fd = resolveFd(s, t.fd);
+      return { ...t, fd, msg: m.ptr === 'ok' ? { ...m, name: resolveAddr(s, m.name, fd) } : m };
     }
-    case 'sendto': return { ...t, fd: resolveFd(s, t.fd), addr: resolveAddr(s, t.addr) };
+    case 'sendto': { const fd = resolveFd(s, t.fd); return { ...t, fd, addr: resolveAddr(s, t.addr, fd) }; }
     case 'sendfile': return { ...t, fd: resolveFd(s, t.fd), inFd: resolveFd(s, t.inFd) };
     case 'select': {
       const read = resolveSet(s, t.read), write = resolveSet(s, t.write), except = resolveSet(s, t.except);

@@ -6,6 +6,7 @@ import type { AddrIn, AddrOut } from '../spec/call.js';
 import type { ErrnoName } from '../spec/errno.js';
 import { AF_INET, SOCKADDR_IN_LEN, SOCKADDR_STORAGE_LEN } from '../spec/constants.js';
 import type { Endpoint } from './state.js';
+import { isV6Text, sockaddrOutHex } from '../spec/inet6.js';
 
 /**
  * move_addr_to_kernel: a length below 0 or above sizeof(sockaddr_storage) is EINVAL; a
@@ -18,8 +19,14 @@ export function moveAddrToKernel(a: AddrIn): ErrnoName | undefined {
   return undefined;
 }
 
-/** The 16 bytes of a struct sockaddr_in for `e`, as hex. */
+/**
+ * The bytes the kernel writes out for endpoint `e`, as hex: a struct sockaddr_in (16 bytes,
+ * inet_getname) for dotted text, a struct sockaddr_in6 (28 bytes, inet6_getname:
+ * sin6_flowinfo 0, sin6_scope_id 0, as no link-local address is ever bound or connected
+ * here) for IPv6 text.
+ */
 export function sockaddrInHex(e: Endpoint): string {
+  if (isV6Text(e.addr)) return sockaddrOutHex(e.addr, e.port);
   const b = Buffer.alloc(SOCKADDR_IN_LEN);
   b.writeUInt16LE(AF_INET, 0);
   b.writeUInt16BE(e.port, 2);

@@ -1,7 +1,8 @@
 /**
- * connect(2) on AF_INET sockets: __sys_connect (fd, move_addr_to_kernel) →
+ * connect(2) on AF_INET and AF_INET6 sockets: __sys_connect (fd, move_addr_to_kernel) →
  * __sys_connect_file (ENOTSOCK) → inet_stream_connect → __inet_stream_connect →
- * tcp_v4_connect for TCP; inet_dgram_connect → ip4_datagram_connect for UDP.
+ * tcp_v4_connect (tcp_v6_connect, which hands v4-mapped destinations to tcp_v4_connect)
+ * for TCP; inet_dgram_connect → ip4_datagram_connect (ip6_datagram_connect) for UDP.
  * On loopback the handshake runs inside the call; the connecting socket's own lock
  * defers the answer it receives until it releases the lock, which is why a
  * non-blocking connect reports EINPROGRESS although the connection is already made.
@@ -10,16 +11,18 @@ import { produce } from 'immer';
 import type { Call } from '../spec/call.js';
 import type { ErrnoName } from '../spec/errno.js';
 import type { PortHole } from '../spec/expected.js';
-import { AF_INET, AF_UNSPEC, O_NONBLOCK, SOCKADDR_IN_LEN } from '../spec/constants.js';
+import { AF_INET, AF_INET6, AF_UNSPEC, O_NONBLOCK, SIN6_LEN_RFC2133, SOCKADDR_IN6_LEN, SOCKADDR_IN_LEN } from '../spec/constants.js';
+import { in4View, in6View, mappedV4 } from '../spec/inet6.js';
+import { asFamily, ipv6Only, isV4Key, key, needsScope, refuseMappedListener, routeFrom, v4Saddr, v6Type } from './family.js';
 import { moveAddrToKernel } from './addr.js';
 import { routeConnect } from './addrtype.js';
-import { withBound } from './bind.js';
+import { LOOPBACK_IFINDEX, withBound } from './bind.js';
 import { lookupFile } from './fd.js';
 import { unixAt } from './unix.js';
 import { unixConnect } from './unixops.js';
 import { fail, type Outcome } from './outcome.js';
 import { connectBucket, inHole, nextPortSeq, tcpConnectHole, udpHole } from './ports.js';
-import { expandSndbuf, isTimewait, SEND_SHUTDOWN, sockets, sockName, type Endpoint, type Sock, type State } from './state.js';
+import { anyOf, expandSndbuf, isAny, isTimewait, SEND_SHUTDOWN, sockets, sockName, type Endpoint, type Sock, type State } from './state.js';
 import { findListeners } from './listeners.js';
 import { connectFailure, disconnect, done, enqueueChild, setClose, timeWait } from './tcp.js';
 
@@ -32,6 +35,9 @@ export const CONNECT_RULES = [
   'connect/ECONNREFUSED', 'connect/EINPROGRESS-refused', 'connect/self', 'connect/self-shutdown',
   'connect/udp-unspec', 'connect/udp-EINVAL-len', 'connect/udp-EAFNOSUPPORT', 'connect/udp-ENETUNREACH',
   'connect/udp-EACCES-broadcast', 'connect/udp',
+  'connect/tcp6-EINVAL-scope', 'connect/tcp6-ENETUNREACH-v6only', 'connect/tcp6-EAFNOSUPPORT-mapped-src',
+  'connect/udp6-ENETUNREACH-v6only', 'connect/udp6-EINVAL-scope', 'connect/udp6-EAFNOSUPPORT-mapped-src',
+  'connect/tcp6-syn-lost', 'connect/tcp6-EINVAL-mapped-src', 'connect/udp6-EINVAL-mapped-src',
 ] as const;
 
 type ConnectCall = Extract<Call, { op: 'connect' }>;
@@ -100,22 +106,24 @@ function tcpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
       break;
   }
   if (sk.st !== 'CLOSE') return [same(s, sk, 'connect/EISCONN-state', 'EISCONN')];
-  // tcp_v4_connect.
-  if (a.len < SOCKADDR_IN_LEN) return [same(s, sk, 'connect/tcp-EINVAL-len', 'EINVAL')];
-  if (a.family !== AF_INET) return [same(s, sk, 'connect/tcp-EAFNOSUPPORT', 'EAFNOSUPPORT')];
-  const route = routeConnect(a.addr, sk.saddr, 'tcp');
-  if ('errno' in route) return [same(s, sk, 'connect/tcp-ENETUNREACH', route.errno)];
+  const target = sk.family === 'inet' ? tcpV4Target(s, sk, a) : tcpV6Target(s, id, sk, a);
+  if ('out' in target) return [target.out];
+  const { route } = target;
+  // Endpoints from here on are keys (family.ts): dotted for IPv4 (also of an AF_INET6
+  // socket's v4-mapped connection), IPv6 text otherwise; stored in the socket's family.
   const dst: Endpoint = { addr: route.daddr, port: a.port };
   // The source address comes from the route when the socket has none (inet_bhash2_update_saddr).
-  const src = sk.saddr !== '0.0.0.0' ? sk.saddr : route.saddr;
+  const src = !isAny(sk.saddr) ? key(sk.saddr) : route.saddr;
   // inet_hash_connect: a bound port must give a unique 4-tuple (__inet_check_established).
   const notUnique = (rule: string): Outcome => {
     const next = produce(s, (d) => {
       const x = d.objs[id] as Sock;
       // The source address was already taken from the route (inet_bhash2_update_saddr)
       // when inet_hash_connect failed; the failure path resets it only if not bound.
-      if (x.saddr === '0.0.0.0') { x.addr = src; x.saddr = src; }
+      if (isAny(x.saddr)) { x.addr = asFamily(x.family, src); x.saddr = x.addr; }
       connectFailure(x);
+      // tcp_v4_connect failed: tcp_v6_connect puts ipv6_specific back.
+      if (isV4Key(dst.addr)) x.afMapped = false;
     });
     return to(next, id, rule, { ret: -1, errno: 'EADDRNOTAVAIL' });
   };
@@ -132,10 +140,13 @@ function tcpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
   const outcome = (rule: string, ret: { ret: number; errno?: ErrnoName } | 'blocked', make: (d: State, port: number) => void, choice: number | PortHole = hole ?? sk.port): Outcome => {
     const after = (port: number): State => produce(s, (d) => {
       const x = d.objs[id] as Sock;
-      if (x.saddr === '0.0.0.0') { x.addr = src; x.saddr = src; }
+      if (isAny(x.saddr)) { x.addr = asFamily(x.family, src); x.saddr = x.addr; }
       // __inet_hash_connect: a new bucket for an ephemeral port is marked as connect's own.
       if (sk.port === 0 && port !== 0) connectBucket(d, s, port);
-      x.port = port; x.sport = port; x.remote = dst; x.st = 'SYN_SENT';
+      x.port = port; x.sport = port; x.remote = { addr: asFamily(x.family, dst.addr), port: dst.port }; x.st = 'SYN_SENT';
+      // tcp_v6_connect: ipv6_mapped for a v4-mapped connect that tcp_v4_connect took.
+      if (x.family === 'inet6' && isV4Key(dst.addr)) x.afMapped = true;
+      x.synLost = false;
       // tcp_connect → tcp_connect_init: "sk->sk_err = 0" (an error left by an earlier
       // refused non-blocking connect and kept by AF_UNSPEC's tcp_disconnect, or an
       // ECONNRESET left by a disconnect, goes here; SO_ERROR shows it).
@@ -178,6 +189,15 @@ function tcpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
       if (nonblock) x.ss = 'CONNECTING';
       else { x.ss = 'UNCONNECTED'; disconnect(d, id); }
     }, port);
+  // An AF_INET6 socket whose icsk_af_ops is still ipv6_mapped (Sock.afMapped) sends the
+  // SYN of an IPv6 connect through the IPv4 path, where it never arrives (measured on
+  // 6.18: SYN_SENT 100 ms later; a blocking connect waits): the port is taken as usual.
+  if (sk.afMapped && !isV4Key(dst.addr)) {
+    return [outcome('connect/tcp6-syn-lost', nonblock ? { ret: -1, errno: 'EINPROGRESS' } : 'blocked', (d) => {
+      const x = d.objs[id] as Sock;
+      x.ss = 'CONNECTING'; x.synLost = true;
+    })];
+  }
   if (dst.addr === src && dst.port === sk.port && sk.port !== 0) return [...ackPending, self(sk.port)];
   // An unbound socket connecting to its own address may draw the destination port as its
   // ephemeral port, and then meets itself (measured: connect after a refused connect to
@@ -213,6 +233,7 @@ function tcpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
 
   function toListener(lid: number): Outcome {
     const l = s.objs[lid] as Sock;
+    refuseMappedListener(l, dst.addr);
     // tcp_conn_request / tcp_v4_syn_recv_sock: sk_acceptq_is_full is ack_backlog > max_ack_backlog.
     if (l.queue.length > l.backlog) {
       return outcome(nonblock ? 'connect/queue-full-EINPROGRESS' : 'connect/queue-full-blocks', nonblock ? { ret: -1, errno: 'EINPROGRESS' } : 'blocked', (d) => {
@@ -226,6 +247,65 @@ function tcpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
   }
 }
 
+/** Where a TCP connect goes: the route (keys), or the outcome that ends the call. */
+type Target = { route: { daddr: string; saddr: string } } | { out: Outcome };
+
+/** tcp_v4_connect's checks and ip_route_connect (AF_INET sockets). */
+function tcpV4Target(s: State, sk: Sock, a: ConnectCall['addr'] & { ptr: 'ok' }): Target {
+  if (a.len < SOCKADDR_IN_LEN) return { out: same(s, sk, 'connect/tcp-EINVAL-len', 'EINVAL') };
+  if (a.family !== AF_INET) return { out: same(s, sk, 'connect/tcp-EAFNOSUPPORT', 'EAFNOSUPPORT') };
+  const route = routeConnect(in4View(a), sk.saddr, 'tcp');
+  if ('errno' in route) return { out: same(s, sk, 'connect/tcp-ENETUNREACH', route.errno) };
+  return { route };
+}
+
+/**
+ * tcp_v6_connect's checks, in its order: addr_len < SIN6_LEN_RFC2133, the family, '::'
+ * meaning loopback (v4-mapped when the socket's address is), multicast (ENETUNREACH), a
+ * link-local destination's interface (the scope id must match a bound one and is then
+ * bound; none at all: EINVAL); then a v4-mapped destination goes to tcp_v4_connect
+ * (ENETUNREACH on an IPv6-only socket), any other to ip6_dst_lookup_flow: a v4-mapped
+ * source cannot reach an IPv6 destination (ip6_dst_lookup_tail: EAFNOSUPPORT), and only
+ * ::1 has a route.
+ */
+function tcpV6Target(s: State, id: number, sk: Sock, a: ConnectCall['addr'] & { ptr: 'ok' }): Target {
+  if (a.len < SIN6_LEN_RFC2133) return { out: same(s, sk, 'connect/tcp-EINVAL-len', 'EINVAL') };
+  if (a.family !== AF_INET6) return { out: same(s, sk, 'connect/tcp-EAFNOSUPPORT', 'EAFNOSUPPORT') };
+  const v = in6View(a);
+  let daddr = v.addr;
+  const srcMapped = mappedV4(sk.addr) !== undefined;
+  if (daddr === '::') daddr = srcMapped ? '::ffff:127.0.0.1' : '::1';
+  const t = v6Type(daddr);
+  if (t === 'MULTICAST') return { out: same(s, sk, 'connect/tcp-ENETUNREACH', 'ENETUNREACH') };
+  if (t === 'LINKLOCAL') {
+    let dev = sk.dev;
+    if (a.len >= SOCKADDR_IN6_LEN && v.scope_id !== 0) {
+      if (dev !== 0 && dev !== v.scope_id) return { out: same(s, sk, 'connect/tcp6-EINVAL-scope', 'EINVAL') };
+      dev = v.scope_id;
+    }
+    if (dev === 0) return { out: same(s, sk, 'connect/tcp6-EINVAL-scope', 'EINVAL') };
+    if (dev !== LOOPBACK_IFINDEX) throw new Error('model: a connect on a socket bound to a missing interface is not modelled');
+    // No route to a link-local address on lo (measured on 6.18: ENETUNREACH); the interface stays bound.
+    const next = dev === sk.dev ? s : produce(s, (d) => { (d.objs[id] as Sock).dev = dev; });
+    return { out: withBound(fail(next, 'connect/tcp-ENETUNREACH', 'ENETUNREACH'), next.objs[id] as Sock) };
+  }
+  if (t === 'MAPPED') {
+    if (ipv6Only(sk)) return { out: same(s, sk, 'connect/tcp6-ENETUNREACH-v6only', 'ENETUNREACH') };
+    const route = routeFrom(key(daddr), sk, 'tcp');
+    if ('errno' in route) {
+      // tcp_v4_connect failed: "icsk->icsk_af_ops = &ipv6_specific".
+      const next = sk.afMapped ? produce(s, (d) => { (d.objs[id] as Sock).afMapped = false; }) : s;
+      return { out: withBound(fail(next, route.errno === 'EINVAL' ? 'connect/tcp6-EINVAL-mapped-src' : 'connect/tcp-ENETUNREACH', route.errno), sk) };
+    }
+    return { route };
+  }
+  // ip6_dst_lookup_tail: the route lookup first, then the v4-mapped source check.
+  if (t !== 'LOOPBACK') return { out: same(s, sk, 'connect/tcp-ENETUNREACH', 'ENETUNREACH') };
+  if (srcMapped) return { out: same(s, sk, 'connect/tcp6-EAFNOSUPPORT-mapped-src', 'EAFNOSUPPORT') };
+  return { route: { daddr: '::1', saddr: '::1' } };
+}
+
+
 /**
  * The socket other than `id` that holds the 4-tuple src → dst, if any; TIME_WAIT
  * sockets count only when `timewait` is true. (__inet_check_established lets a connect
@@ -237,7 +317,7 @@ export function fourTupleOwner(s: State, id: number, src: Endpoint, dst: Endpoin
   for (const [oid, o] of sockets(s)) {
     if (oid === id || o.proto !== 'tcp' || o.remote === null || o.st === 'CLOSE' || o.st === 'LISTEN') continue;
     if (isTimewait(o) !== timewait) continue;
-    if (o.port === src.port && o.addr === src.addr && o.remote.addr === dst.addr && o.remote.port === dst.port) return oid;
+    if (o.port === src.port && key(o.addr) === src.addr && key(o.remote.addr) === dst.addr && o.remote.port === dst.port) return oid;
   }
   return undefined;
 }
@@ -252,7 +332,7 @@ function udpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
       x.st = 'CLOSE'; x.remote = null;
       // __udp_disconnect → sk_dst_reset.
       x.routeCached = false; x.flow = null;
-      if (!x.addrLock) { x.addr = '0.0.0.0'; x.saddr = '0.0.0.0'; }
+      if (!x.addrLock) { x.addr = anyOf(x); x.saddr = anyOf(x); x.inet4Saddr = ''; }
       if (!x.portLock) { x.port = 0; x.sport = 0; }
     });
     return [to(next, id, 'connect/udp-unspec', { ret: 0 })];
@@ -276,21 +356,91 @@ function udpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
     if (o.expect.kind === 'returned' && o.expect.bound) o.expect.bound.addr = addr;
     return o;
   };
-  if (a.len < SOCKADDR_IN_LEN) return [fix(outcome('connect/udp-EINVAL-len', 'EINVAL', () => {}), sockName(sk).addr)];
-  if (a.family !== AF_INET) return [fix(outcome('connect/udp-EAFNOSUPPORT', 'EAFNOSUPPORT', () => {}), sockName(sk).addr)];
-  const route = routeConnect(a.addr, sk.saddr, 'udp');
+  const name = sockName(sk).addr;
+  const refuse = (rule: string, errno: ErrnoName, make: (x: Sock) => void = () => {}): Outcome[] => [fix(outcome(rule, errno, make), name)];
+  let v4: { len: number; family: number; addr: string; port: number };
+  if (sk.family === 'inet') v4 = { len: a.len, family: a.family, addr: in4View(a), port: a.port };
+  else {
+    const t6 = udpV6Target(sk, a);
+    if ('v4' in t6) v4 = t6.v4;
+    else if ('errno' in t6) return refuse(t6.rule, t6.errno, (x) => { x.dev = t6.dev; });
+    else {
+      // ip6_datagram_dst_update: the source from the route if unset (sk_v6_rcv_saddr and
+      // np->saddr), the peer recorded, ESTABLISHED, the route cached.
+      return [fix(outcome('connect/udp', undefined, (x) => {
+        if (isAny(x.saddr)) x.saddr = '::1';
+        if (isAny(x.addr)) x.addr = '::1';
+        x.remote = { addr: '::1', port: a.port };
+        x.st = 'ESTABLISHED';
+        x.routeCached = true; x.flow = null;
+      }), isAny(sk.addr) ? '::1' : sk.addr)];
+    }
+  }
+  // __ip4_datagram_connect (for an AF_INET6 socket with its IPv4 view, family.ts).
+  if (v4.len < SOCKADDR_IN_LEN) return refuse('connect/udp-EINVAL-len', 'EINVAL');
+  if (v4.family !== AF_INET) return refuse('connect/udp-EAFNOSUPPORT', 'EAFNOSUPPORT');
+  const route = routeFrom(v4.addr, sk, 'udp');
   // __ip4_datagram_connect: sk_dst_reset, then ip_route_connect writes the target into the
   // socket's flow key (inet->cork.fl) before it fails, and nothing restores it: a later
   // send on the still-connected socket may go there (see Sock.flow).
-  const stale = (x: Sock): void => { x.routeCached = false; x.flow = { addr: a.addr, port: a.port }; };
-  if ('errno' in route) return [fix(outcome(route.errno === 'EACCES' ? 'connect/udp-EACCES-broadcast' : 'connect/udp-ENETUNREACH', route.errno, stale), sockName(sk).addr)];
+  const stale = (x: Sock): void => { x.routeCached = false; x.flow = { addr: v4.addr, port: v4.port }; };
+  if ('errno' in route) return refuse(route.errno === 'EACCES' ? 'connect/udp-EACCES-broadcast' : route.errno === 'EINVAL' ? 'connect/udp6-EINVAL-mapped-src' : 'connect/udp-ENETUNREACH', route.errno, stale);
   return [fix(outcome('connect/udp', undefined, (x) => {
-    // __ip4_datagram_connect: source from the route if unset, peer recorded, ESTABLISHED.
-    if (x.saddr === '0.0.0.0') x.saddr = route.saddr;
-    if (x.addr === '0.0.0.0') x.addr = route.saddr;
-    x.remote = { addr: route.daddr, port: a.port };
+    // __ip4_datagram_connect: source from the route if unset, peer recorded, ESTABLISHED;
+    // for an AF_INET6 socket __ip6_datagram_connect's ipv4_connected arm then sets the
+    // v4-mapped forms of the three addresses where they were unset.
+    if (x.family === 'inet6' && v4Saddr(x) === '0.0.0.0') x.inet4Saddr = route.saddr;
+    if (isAny(x.saddr)) x.saddr = asFamily(x.family, route.saddr);
+    if (isAny(x.addr)) x.addr = asFamily(x.family, route.saddr);
+    x.remote = { addr: asFamily(x.family, route.daddr), port: v4.port };
     x.st = 'ESTABLISHED';
     // sk_dst_set with the route found; the flow key is the peer's.
     x.routeCached = true; x.flow = null;
-  }), sk.addr !== '0.0.0.0' ? sk.addr : route.saddr)];
+  }), !isAny(sk.addr) ? sk.addr : asFamily(sk.family, route.saddr))];
+}
+
+/**
+ * __ip6_datagram_connect's checks before its route lookup: an AF_INET address goes to
+ * __ip4_datagram_connect (EAFNOSUPPORT on an IPv6-only socket); addr_len <
+ * SIN6_LEN_RFC2133; the family; '::' meaning loopback (v4-mapped when the socket's address
+ * is); a v4-mapped destination goes to __ip4_datagram_connect (ENETUNREACH on an IPv6-only
+ * socket); a link-local or link-scope multicast destination needs an interface (the scope
+ * id must match a bound one and is then bound, also when the call fails); then
+ * ip6_datagram_dst_update: a v4-mapped source cannot reach an IPv6 destination
+ * (ip6_dst_lookup_tail: EAFNOSUPPORT), and only ::1 has a route (measured on 6.18: a
+ * link-local destination on lo is ENETUNREACH).
+ */
+function udpV6Target(sk: Sock, a: ConnectCall['addr'] & { ptr: 'ok' }):
+  | { v4: { len: number; family: number; addr: string; port: number } }
+  | { rule: string; errno: ErrnoName; dev: number }
+  | { loopback: true } {
+  const err = (rule: string, errno: ErrnoName, dev = sk.dev): { rule: string; errno: ErrnoName; dev: number } => ({ rule, errno, dev });
+  if (a.family === AF_INET) {
+    if (ipv6Only(sk)) return err('connect/udp-EAFNOSUPPORT', 'EAFNOSUPPORT');
+    return { v4: { len: a.len, family: AF_INET, addr: in4View(a), port: a.port } };
+  }
+  if (a.len < SIN6_LEN_RFC2133) return err('connect/udp-EINVAL-len', 'EINVAL');
+  if (a.family !== AF_INET6) return err('connect/udp-EAFNOSUPPORT', 'EAFNOSUPPORT');
+  const v = in6View(a);
+  const srcMapped = mappedV4(sk.addr) !== undefined;
+  const daddr = v.addr === '::' ? (srcMapped ? '::ffff:127.0.0.1' : '::1') : v.addr;
+  const t = v6Type(daddr);
+  if (t === 'MAPPED') {
+    if (ipv6Only(sk)) return err('connect/udp6-ENETUNREACH-v6only', 'ENETUNREACH');
+    return { v4: { len: SOCKADDR_IN_LEN, family: AF_INET, addr: key(daddr), port: a.port } };
+  }
+  if (needsScope(daddr)) {
+    let dev = sk.dev;
+    if (a.len >= SOCKADDR_IN6_LEN && v.scope_id !== 0) {
+      if (dev !== 0 && dev !== v.scope_id) return err('connect/udp6-EINVAL-scope', 'EINVAL');
+      dev = v.scope_id;
+    }
+    if (dev === 0) return err('connect/udp6-EINVAL-scope', 'EINVAL');
+    if (dev !== LOOPBACK_IFINDEX) throw new Error('model: a connect on a socket bound to a missing interface is not modelled');
+    return err('connect/udp-ENETUNREACH', 'ENETUNREACH', dev);
+  }
+  // ip6_dst_lookup_tail: the route lookup first, then the v4-mapped source check.
+  if (t !== 'LOOPBACK') return err('connect/udp-ENETUNREACH', 'ENETUNREACH');
+  if (srcMapped) return err('connect/udp6-EAFNOSUPPORT-mapped-src', 'EAFNOSUPPORT');
+  return { loopback: true };
 }

@@ -1,10 +1,12 @@
 /**
  * getsockname(2) and getpeername(2): __sys_getsockname / __sys_getpeername
- * (sockfd_lookup_light) → inet_getname → move_addr_to_user.
+ * (sockfd_lookup_light) → inet_getname / inet6_getname → move_addr_to_user.
  */
 import type { Call } from '../spec/call.js';
 import { moveAddrToUser, sockaddrInHex } from './addr.js';
+import { needsScope } from './family.js';
 import { lookupSock } from './fd.js';
+import { sockaddrOutHex } from '../spec/inet6.js';
 import { unixAt } from './unix.js';
 import { unixGetname } from './unixops.js';
 import { fail, type Outcome } from './outcome.js';
@@ -30,7 +32,10 @@ export function getnameStep(s: State, c: GetnameCall): Outcome[] {
     if (sk.remote === null || sk.remote.port === 0 || sk.st === 'CLOSE' || sk.st === 'SYN_SENT') return [fail(s, `${p}/ENOTCONN`, 'ENOTCONN')];
     name = sk.remote;
   }
-  const copy = moveAddrToUser(c.out, sockaddrInHex(name));
+  // inet6_getname: "sin->sin6_scope_id = ipv6_iface_scope_id(&sin->sin6_addr, sk->sk_bound_dev_if)",
+  // the bound interface for an address that needs one (a link-scope group here).
+  const kaddr = sk.family === 'inet6' ? sockaddrOutHex(name.addr, name.port, needsScope(name.addr) ? sk.dev : 0) : sockaddrInHex(name);
+  const copy = moveAddrToUser(c.out, kaddr);
   const out: { addr?: string; addrlen?: number } = {};
   if (copy.addr !== undefined) out.addr = copy.addr;
   if (copy.addrlen !== undefined) out.addrlen = copy.addrlen;

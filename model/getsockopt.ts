@@ -19,7 +19,7 @@ import { ERRNO } from '../spec/errno.js';
 import type { Expected, OptHole } from '../spec/expected.js';
 import { OPTVAL_SHOWN, type Observed } from '../spec/observed.js';
 import {
-  AF_INET, IPPROTO_IP, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE, SOCK_DGRAM, SOCK_STREAM, SOL_SOCKET, SO_ACCEPTCONN,
+  AF_INET, AF_INET6, IPPROTO_IP, IPPROTO_IPV6, IPV6_V6ONLY, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE, SOCK_DGRAM, SOCK_STREAM, SOL_SOCKET, SO_ACCEPTCONN,
   SO_DOMAIN, SO_ERROR, SO_KEEPALIVE, SO_LINGER, SO_PROTOCOL, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, SO_TYPE, TCP_NODELAY,
 } from '../spec/constants.js';
 import { lookupSock } from './fd.js';
@@ -35,6 +35,7 @@ export const GETSOCKOPT_RULES = [
   'getsockopt/SO_TYPE', 'getsockopt/SO_DOMAIN', 'getsockopt/SO_PROTOCOL', 'getsockopt/SO_ERROR',
   'getsockopt/SO_ACCEPTCONN', 'getsockopt/SO_KEEPALIVE', 'getsockopt/SO_REUSEADDR', 'getsockopt/SO_REUSEPORT',
   'getsockopt/SO_RCVBUF', 'getsockopt/SO_SNDBUF', 'getsockopt/TCP_NODELAY', 'getsockopt/SO_LINGER',
+  'getsockopt/ENOPROTOOPT-level', 'getsockopt/IPV6_V6ONLY',
 ] as const;
 
 type GetsockoptCall = Extract<Call, { op: 'getsockopt' }>;
@@ -57,6 +58,7 @@ export function getsockoptStep(s: State, c: GetsockoptCall): Outcome[] {
   const { id, sock: sk } = l;
   const o = c.opt;
   if (c.level === IPPROTO_IP) throw new Error('model: getsockopt at level SOL_IP is not modelled');
+  if (sk.family === 'inet6' && c.level !== SOL_SOCKET && !(c.level === IPPROTO_TCP && sk.proto === 'tcp')) return ipv6Level(s, sk, c);
   const tcpLevel = c.level === IPPROTO_TCP && sk.proto === 'tcp';
   if (c.level !== SOL_SOCKET && !tcpLevel) {
     if (sk.proto === 'udp' && (c.level === IPPROTO_UDP || c.level === IPPROTO_UDPLITE)) throw new Error('model: getsockopt at level SOL_UDP is not modelled');
@@ -124,7 +126,7 @@ export function exact(rule: string, v: number, clear?: (sk: Sock) => void): Valu
 function sockValue(sk: Sock, name: number): Value | undefined {
   switch (name) {
     case SO_TYPE: return exact('getsockopt/SO_TYPE', sk.proto === 'tcp' ? SOCK_STREAM : SOCK_DGRAM);
-    case SO_DOMAIN: return exact('getsockopt/SO_DOMAIN', AF_INET);
+    case SO_DOMAIN: return exact('getsockopt/SO_DOMAIN', sk.family === 'inet' ? AF_INET : AF_INET6);
     // sk_protocol is the protocol inet_create found, also when socket() was given 0.
     case SO_PROTOCOL: return exact('getsockopt/SO_PROTOCOL', sk.proto === 'tcp' ? IPPROTO_TCP : IPPROTO_UDP);
     // "v.val = -sock_error(sk); if (v.val == 0) v.val = xchg(&sk->sk_err_soft, 0)": sock_error
@@ -160,4 +162,29 @@ function tcpValue(sk: Sock, name: number): Value | undefined {
   if (name === TCP_NODELAY) return exact('getsockopt/TCP_NODELAY', sk.nodelay ? 1 : 0);
   if (unknownOption(name)) return undefined;
   throw new Error(`model: getsockopt SOL_TCP option ${name} is not modelled`);
+}
+
+/**
+ * An AF_INET6 socket's levels other than SOL_SOCKET and its protocol's (tcp_getsockopt /
+ * udpv6_getsockopt → ipv6_getsockopt): "if (level != SOL_IPV6) return -ENOPROTOOPT"
+ * (AF_INET's ip_getsockopt answers EOPNOTSUPP). do_ipv6_getsockopt reads *optlen (EFAULT),
+ * picks the option (ENOPROTOOPT for unknown ones), then "len = min_t(unsigned int,
+ * sizeof(int), len)" (a negative length counts as huge: 4 bytes), writes the length back
+ * and then copies the value (EFAULT after the length was written).
+ */
+function ipv6Level(s: State, sk: Sock, c: GetsockoptCall): Outcome[] {
+  if (sk.proto === 'udp' && (c.level === IPPROTO_UDP || c.level === IPPROTO_UDPLITE)) throw new Error('model: getsockopt at level SOL_UDP is not modelled');
+  if (c.level !== IPPROTO_IPV6) return [fail(s, 'getsockopt/ENOPROTOOPT-level', 'ENOPROTOOPT')];
+  const o = c.opt;
+  if (o.lenPtr !== 'ok') return [fail(s, 'getsockopt/EFAULT-optlen', 'EFAULT')];
+  if (c.name !== IPV6_V6ONLY) {
+    if (unknownOption(c.name)) return [fail(s, 'getsockopt/ENOPROTOOPT', 'ENOPROTOOPT')];
+    throw new Error(`model: getsockopt SOL_IPV6 option ${c.name} is not modelled`);
+  }
+  const n = o.len >>> 0 < 4 ? o.len : 4;
+  if (o.ptr !== 'ok' && n > 0) return [{ rule: 'getsockopt/EFAULT-optval', expect: { kind: 'returned', ret: -1, errno: 'EFAULT', optlen: n }, next: () => s }];
+  const expect: Expected = { kind: 'returned', ret: 0, optlen: n };
+  // The adapter shows the buffer up to the length passed in (none for a negative one).
+  if (o.ptr === 'ok') expect.optval = valueHex(sk.v6only ? 1 : 0, n, Math.min(Math.max(o.len, 0), OPTVAL_SHOWN));
+  return [{ rule: 'getsockopt/IPV6_V6ONLY', expect, next: () => s }];
 }

@@ -11,6 +11,7 @@ import { actingCall, callFd, type Call } from '../spec/call.js';
 import { findListeners } from './listeners.js';
 import { sockets, type Sock, type State } from './state.js';
 import { done, enqueueChild } from './tcp.js';
+import { key, refuseMappedListener } from './family.js';
 import { releaseOne, resetsPeer } from './tcpdata.js';
 
 export const INTERNAL_RULES = ['internal/syn-retransmit-accepted', 'internal/syn-retransmit-refused', 'internal/tcp-delivered'] as const;
@@ -42,7 +43,7 @@ export function focusOf(s: State, call: Call): Set<number> | null {
 
 /** True when some transition may happen in `s` (cheap test for the runner's fast path). */
 export function hasInternal(s: State): boolean {
-  for (const [, o] of sockets(s)) if (o.proto === 'tcp' && ((o.st === 'SYN_SENT' && o.refs > 0) || o.held.length > 0)) return true;
+  for (const [, o] of sockets(s)) if (o.proto === 'tcp' && ((o.st === 'SYN_SENT' && o.refs > 0 && !o.synLost) || o.held.length > 0)) return true;
   return false;
 }
 
@@ -57,10 +58,10 @@ export function internal(s: State, focus: Set<number> | null = null): Transition
     // prefix of what is held may have arrived).
     const wanted = focus === null || focus.has(id) || (o.peer !== null && focus.has(o.peer)) || resetsPeer(s, o);
     if (o.proto === 'tcp' && o.held.length > 0 && wanted) out.push({ rule: 'internal/tcp-delivered', next: produce(s, (d) => { releaseOne(d, id); }) });
-    if (o.proto !== 'tcp' || o.st !== 'SYN_SENT' || o.remote === null) continue;
+    if (o.proto !== 'tcp' || o.st !== 'SYN_SENT' || o.remote === null || o.synLost) continue;
     const dst = o.remote;
     // Every listener that may take it (a reuseport group: the hash's choice, see findListeners).
-    const lids = findListeners(s, dst);
+    const lids = findListeners(s, { addr: key(dst.addr), port: dst.port });
     if (lids.length === 0) {
       // The SYN meets no listener: RST → tcp_reset in SYN_SENT (ECONNREFUSED), tcp_done.
       out.push({ rule: 'internal/syn-retransmit-refused', next: produce(s, (d) => {
@@ -72,9 +73,10 @@ export function internal(s: State, focus: Set<number> | null = null): Transition
     }
     for (const listener of lids) {
       const l = s.objs[listener] as Sock;
+      refuseMappedListener(l, key(dst.addr));
       if (l.queue.length > l.backlog) continue;
       out.push({ rule: 'internal/syn-retransmit-accepted', next: produce(s, (d) => {
-        enqueueChild(d, listener, id, { addr: o.saddr, port: o.port }, dst);
+        enqueueChild(d, listener, id, { addr: key(o.saddr), port: o.port }, { addr: key(dst.addr), port: dst.port });
       }) });
     }
   }

@@ -7,11 +7,21 @@
  */
 import type { PortHole } from '../spec/expected.js';
 import type { Profile } from '../spec/profile.js';
+import { key, rcvSaddrEqual, saddrEqual, v6Type, type SaddrView } from './family.js';
 import { isTimewait, sockets, type Endpoint, type Sock, type State, type TcpBucket } from './state.js';
 
-/** inet_rcv_saddr_equal(…, match_wildcard=true): equal, or either is the wildcard. */
-export function addrOverlap(a: string, b: string): boolean {
-  return a === b || a === '0.0.0.0' || b === '0.0.0.0';
+/**
+ * inet_rcv_saddr_equal(sk, other, match_wildcard=true) for `sk` about to own `addr`
+ * (family.ts rcvSaddrEqual; __inet6_bind sets sk_ipv6only before get_port for a specific
+ * address that is not v4-mapped).
+ */
+export function addrOverlap(sk: Sock, addr: string, other: Sock): boolean {
+  return rcvSaddrEqual(sk.family, addr, v6onlyAt(sk, addr), other);
+}
+
+/** ipv6_only_sock(sk) while get_port runs for `sk` at `addr`: __inet6_bind has set sk_ipv6only for a specific address that is not v4-mapped. */
+function v6onlyAt(sk: Sock, addr: string): boolean {
+  return sk.family === 'inet6' && (sk.v6only || (v6Type(addr) !== 'ANY' && v6Type(addr) !== 'MAPPED'));
 }
 
 /**
@@ -54,7 +64,7 @@ export type PortShare = 'free' | 'reuseport' | 'reuseport-stale' | 'reuseport-fi
 export function portShare(s: State, id: number, addr: string, port: number): PortShare {
   const sk = s.objs[id] as Sock;
   const owners: Sock[] = [];
-  for (const [oid, o] of sockets(s)) if (oid !== id && o.proto === sk.proto && o.port === port && addrOverlap(addr, o.addr)) owners.push(o);
+  for (const [oid, o] of sockets(s)) if (oid !== id && o.proto === sk.proto && o.port === port && addrOverlap(sk, addr, o)) owners.push(o);
   if (sk.proto === 'udp') {
     // Newest first (sk_add_node_rcu); the first sharer ends the walk ("if (!bitmap) return 0").
     owners.sort((a, b) => (b.portSeq ?? 0) - (a.portSeq ?? 0));
@@ -86,11 +96,16 @@ export function tcpBucket(s: State, port: number): TcpBucket | undefined {
 /**
  * sk_reuseport_match: the bucket is on the fast path (FASTREUSEPORT_STRICT), `sk` sets
  * SO_REUSEPORT, is in no reuseport group, has the bucket's uid, and its address equals
- * tb->fast_rcv_saddr or that is the wildcard (ipv4_rcv_saddr_equal(match_sk1_wildcard=true,
- * match_sk2_wildcard=false)).
+ * the bucket's or that is the wildcard: "if (tb->fast_sk_family == AF_INET6) return
+ * ipv6_rcv_saddr_equal(&tb->fast_v6_rcv_saddr, inet6_rcv_saddr(sk), tb->fast_rcv_saddr,
+ * sk->sk_rcv_saddr, tb->fast_ipv6_only, ipv6_only_sock(sk), true, false)", else
+ * ipv4_rcv_saddr_equal(tb->fast_rcv_saddr, sk->sk_rcv_saddr, ipv6_only_sock(sk), true,
+ * false) (so an AF_INET6 socket is compared by its inet_rcv_saddr, family.ts v4Rcv).
  */
 function reuseportMatch(tb: TcpBucket, sk: Sock, addr: string): boolean {
-  return tb.fastreuseport > 0 && sk.reuseport && (tb.fastAddr === addr || tb.fastAddr === '0.0.0.0');
+  if (!(tb.fastreuseport > 0 && sk.reuseport)) return false;
+  const fast: SaddrView = { family: tb.fastFamily ?? 'inet', addr: tb.fastAddr, v6only: tb.fastV6only ?? false };
+  return saddrEqual(fast, { family: sk.family, addr, v6only: v6onlyAt(sk, addr) }, true, false);
 }
 
 /**
@@ -102,7 +117,10 @@ function reuseportMatch(tb: TcpBucket, sk: Sock, addr: string): boolean {
  */
 export function updateFastreuse(d: State, before: State, sk: Sock, addr: string, port: number): void {
   const tb = tcpBucket(before, port) ?? { fastreuseport: 0, fastAddr: '0.0.0.0' };
-  const next: TcpBucket = sk.reuseport ? (reuseportMatch(tb, sk, addr) ? tb : { fastreuseport: 2, fastAddr: addr }) : { ...tb, fastreuseport: 0 };
+  // "tb->fast_rcv_saddr = sk->sk_rcv_saddr; tb->fast_ipv6_only = ipv6_only_sock(sk);
+  // tb->fast_sk_family = sk->sk_family; tb->fast_v6_rcv_saddr = sk->sk_v6_rcv_saddr"
+  const strict: TcpBucket = sk.family === 'inet6' ? { fastreuseport: 2, fastAddr: addr, fastFamily: 'inet6', fastV6only: v6onlyAt(sk, addr) } : { fastreuseport: 2, fastAddr: addr };
+  const next: TcpBucket = sk.reuseport ? (reuseportMatch(tb, sk, addr) ? tb : strict) : { ...tb, fastreuseport: 0 };
   setBucket(d, before, port, next);
 }
 
@@ -145,7 +163,8 @@ export function tcpBindHole(s: State, id: number, addr: string): PortHole {
  * The ports connect()'s autobind may choose (__inet_hash_connect): the parity of the
  * range's low end first; never a port whose bucket was made by bind() or listen()
  * (fastreuse >= 0); a port that only connections hold is allowed unless a live
- * connection already has this 4-tuple (check_established). A TIME_WAIT holder of the
+ * connection already has this 4-tuple (check_established; `srcAddr` and `dst` are keys,
+ * family.ts). A TIME_WAIT holder of the
  * 4-tuple may or may not be taken over (tcp_twsk_unique compares seconds), so both
  * answers are allowed.
  */
@@ -155,7 +174,7 @@ export function tcpConnectHole(s: State, id: number, srcAddr: string, dst: Endpo
   for (const [oid, o] of sockets(s)) {
     if (oid === id || o.proto !== 'tcp' || o.port === 0) continue;
     if (o.viaBind) taken.add(o.port);
-    else if (!isTimewait(o) && o.remote !== null && o.addr === srcAddr && o.remote.addr === dst.addr && o.remote.port === dst.port) taken.add(o.port);
+    else if (!isTimewait(o) && o.remote !== null && key(o.addr) === srcAddr && key(o.remote.addr) === dst.addr && o.remote.port === dst.port) taken.add(o.port);
   }
   return { lo, hi, parity: lo % 2 === 0 ? 'even' : 'odd', taken: [...taken].sort((a, b) => a - b) };
 }
@@ -170,7 +189,7 @@ export function udpHole(s: State, id: number, addr: string): PortHole {
   const sk = s.objs[id] as Sock;
   const taken = new Set<number>();
   for (const [oid, o] of sockets(s)) {
-    if (oid === id || o.proto !== 'udp' || o.port === 0 || !addrOverlap(addr, o.addr)) continue;
+    if (oid === id || o.proto !== 'udp' || o.port === 0 || !addrOverlap(sk, addr, o)) continue;
     if (udpRelation(sk, o) === 'conflict') taken.add(o.port);
   }
   return { lo, hi, taken: [...taken].sort((a, b) => a - b) };
@@ -184,7 +203,7 @@ function takenPorts(s: State, id: number, addr: string): number[] {
   const sk = s.objs[id] as Sock;
   const taken = new Set<number>();
   for (const [oid, o] of sockets(s)) {
-    if (oid === id || o.proto !== sk.proto || o.port === 0 || !addrOverlap(addr, o.addr)) continue;
+    if (oid === id || o.proto !== sk.proto || o.port === 0 || !addrOverlap(sk, addr, o)) continue;
     taken.add(o.port);
   }
   return [...taken].sort((a, b) => a - b);

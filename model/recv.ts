@@ -1,5 +1,6 @@
 /**
- * recv(2) and recvfrom(2) on AF_INET UDP sockets: __sys_recvfrom (sockfd_lookup_light:
+ * recv(2) and recvfrom(2) on AF_INET and AF_INET6 UDP sockets (udpv6_recvmsg writes a
+ * sockaddr_in6, v4-mapped for an IPv4 source): __sys_recvfrom (sockfd_lookup_light:
  * EBADF, ENOTSOCK; O_NONBLOCK adds MSG_DONTWAIT) → sock_recvmsg → inet_recvmsg →
  * udp_recvmsg → __skb_recv_udp (sock_error first, then the queue, then
  * __skb_wait_for_more_packets: RCV_SHUTDOWN ends the wait with 0) → the copy (a short
@@ -11,6 +12,7 @@ import { produce } from 'immer';
 import type { Call } from '../spec/call.js';
 import { MSG_DONTWAIT, MSG_PEEK, MSG_TRUNC, O_NONBLOCK } from '../spec/constants.js';
 import { moveAddrToUser, sockaddrInHex } from './addr.js';
+import { asFamily } from './family.js';
 import { lookupSock } from './fd.js';
 import { unixAt } from './unix.js';
 import { unixRecvStep } from './unixdata.js';
@@ -85,7 +87,9 @@ export function sockRecv(s: State, p: 'recv' | 'recvfrom' | 'recvmsg', id: numbe
   // msg->msg_flags |= MSG_TRUNC;"
   const truncated = copied < ulen;
   const rule = peek ? `${p}/peek` : p === 'recvmsg' && truncated ? 'recvmsg/datagram-trunc' : `${p}/datagram`;
-  return [finish(rule, ret, data, sockaddrInHex(dg.from), next, truncated ? MSG_TRUNC : 0)];
+  // An AF_INET6 receiver shows an IPv4 source v4-mapped in a sockaddr_in6 (udpv6_recvmsg,
+  // recvmsg's msg_name too).
+  return [finish(rule, ret, data, sockaddrInHex({ addr: asFamily(sock.family, dg.from.addr), port: dg.from.port }), next, truncated ? MSG_TRUNC : 0)];
 }
 
 

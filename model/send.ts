@@ -1,5 +1,6 @@
 /**
- * send(2) and sendto(2) on AF_INET UDP sockets: __sys_sendto (sockfd_lookup_light:
+ * send(2) and sendto(2) on AF_INET and AF_INET6 UDP sockets (udpv6_sendmsg's destination
+ * checks first for AF_INET6, see udpv6Dest): __sys_sendto (sockfd_lookup_light:
  * EBADF, ENOTSOCK; move_addr_to_kernel when an address is given) → sock_sendmsg →
  * inet_sendmsg → inet_send_prepare (inet_autobind: an unbound socket gets an ephemeral
  * port before anything else is checked) → udp_sendmsg (EMSGSIZE never: payloads are
@@ -10,9 +11,11 @@
 import { produce } from 'immer';
 import type { AddrIn, Call } from '../spec/call.js';
 import type { ErrnoName } from '../spec/errno.js';
-import { AF_INET, AF_UNSPEC, MSG_OOB, SOCKADDR_IN_LEN } from '../spec/constants.js';
+import { AF_INET, AF_INET6, AF_UNSPEC, MSG_OOB, SIN6_LEN_RFC2133, SOCKADDR_IN_LEN } from '../spec/constants.js';
 import { moveAddrToKernel } from './addr.js';
-import { addrType, routeConnect } from './addrtype.js';
+import { in4View, in6View, mappedV4 } from '../spec/inet6.js';
+import { ipv6Only, key, routeFrom } from './family.js';
+import { addrType } from './addrtype.js';
 import { withBound } from './bind.js';
 import { lookupSock } from './fd.js';
 import { unixAt } from './unix.js';
@@ -26,10 +29,13 @@ import { tcpSendStep, TCP_SEND_RULE_SUFFIXES } from './tcpsend.js';
 const rulesFor = <P extends string>(p: P) => [
   `${p}/EBADF`, `${p}/ENOTSOCK`, `${p}/EOPNOTSUPP-oob`, `${p}/EDESTADDRREQ`, `${p}/ENETUNREACH`, `${p}/EACCES-broadcast`,
   `${p}/sock-error`, `${p}/EPIPE`, `${p}/delivered`, `${p}/dropped-full`, `${p}/refused`, `${p}/no-receiver`, `${p}/multicast`,
-  `${p}/stale-flow`,
+  `${p}/stale-flow`, `${p}/EAFNOSUPPORT-mapped-src`, `${p}/EINVAL-mapped-src`, `${p}/EINVAL-port0-mapped-peer`,
 ] as const;
-/** udp_sendmsg's checks of an explicit destination (sendto's address, sendmsg's msg_name). */
-const destRules = <P extends string>(p: P) => [`${p}/EINVAL-short`, `${p}/EAFNOSUPPORT`, `${p}/EINVAL-port0`] as const;
+/**
+ * udp_sendmsg's (and udpv6_sendmsg's, see udpv6Dest) checks of an explicit destination
+ * (sendto's address, sendmsg's msg_name).
+ */
+const destRules = <P extends string>(p: P) => [`${p}/EINVAL-short`, `${p}/EAFNOSUPPORT`, `${p}/EINVAL-port0`, `${p}/EINVAL-family`] as const;
 
 export const SEND_RULES = [
   ...rulesFor('send'), ...rulesFor('sendto'),
@@ -97,18 +103,39 @@ export function sockSend(s: State, p: 'send' | 'sendto' | 'sendmsg', id: number,
     }),
   });
   const err = (rule: string, errno: ErrnoName): Outcome => out(rule, { ret: -1, errno });
-  // udp_sendmsg: "if (msg->msg_flags & MSG_OOB) return -EOPNOTSUPP;"
-  if (flags & MSG_OOB) return [err(`${p}/EOPNOTSUPP-oob`, 'EOPNOTSUPP')];
   let dst: Endpoint;
   /** The send reuses the cached route and goes where the socket's flow key says (Sock.flow). */
   let cached = false;
+  let route: { daddr: string; saddr: string } | { errno: ErrnoName };
+  // udpv6_sendmsg: the destination first; IPv4 ones (AF_INET, v4-mapped) go to udp_sendmsg
+  // with an explicit sockaddr_in (also the peer of a connected socket: no cached route).
+  const six = sock.family === 'inet6' ? udpv6Dest(sock, dest, p) : undefined;
+  /** The rules of an explicit destination are sendto's for send and sendto, sendmsg's for sendmsg. */
+  const q = p === 'sendmsg' ? 'sendmsg' : 'sendto';
+  if (six !== undefined && 'rule' in six) return [err(six.rule, six.errno)];
+  const v4dest = six === undefined ? dest : 'v4' in six ? six.v4 : null;
+  if (six !== undefined && 'v6' in six) {
+    // ip6_sk_dst_lookup_flow → ip6_dst_lookup_tail: only ::1 is routed; then a v4-mapped
+    // source (np->saddr, also ::ffff:0.0.0.0) cannot reach an IPv6 destination.
+    dst = six.v6;
+    // udp_cmsg_send / ip6_datagram_send_ctl parse the control buffer after the destination
+    // checks and before the route lookup: "if (!CMSG_OK(msg, cmsg)) return -EINVAL;".
+    if (ctl === 'bogus') return [err(`${p}/EINVAL-cmsg`, 'EINVAL')];
+    if (dst.addr !== '::1') return [err(`${p}/ENETUNREACH`, 'ENETUNREACH')];
+    if (mappedV4(sock.saddr) !== undefined) return [err(`${p}/EAFNOSUPPORT-mapped-src`, 'EAFNOSUPPORT')];
+    route = { daddr: '::1', saddr: '::1' };
+  } else {
+  // udp_sendmsg: "if (msg->msg_flags & MSG_OOB) return -EOPNOTSUPP;"
+  if (flags & MSG_OOB) return [err(`${p}/EOPNOTSUPP-oob`, 'EOPNOTSUPP')];
+  const dest = v4dest;
   if (dest) {
-    const q = p === 'sendmsg' ? 'sendmsg' : 'sendto';
     if (dest.len < SOCKADDR_IN_LEN || dest.ptr !== 'ok') return [err(`${q}/EINVAL-short`, 'EINVAL')];
     // "if (usin->sin_family != AF_INET) { if (usin->sin_family != AF_UNSPEC) return -EAFNOSUPPORT; }"
     if (dest.family !== AF_INET && dest.family !== AF_UNSPEC) return [err(`${q}/EAFNOSUPPORT`, 'EAFNOSUPPORT')];
-    if (dest.port === 0) return [err(`${q}/EINVAL-port0`, 'EINVAL')];
-    dst = { addr: dest.addr, port: dest.port };
+    // An AF_INET6 socket connected to a v4-mapped peer on port 0 (UDP connects to port 0
+    // are taken) gives udp_sendmsg a sockaddr_in with "sin.sin_port = inet->inet_dport".
+    if (dest.port === 0) return [err(six !== undefined && 'peer' in six ? `${p}/EINVAL-port0-mapped-peer` : `${q}/EINVAL-port0`, 'EINVAL')];
+    dst = { addr: in4View(dest), port: dest.port };
   } else {
     if (sock.st !== 'ESTABLISHED' || sock.remote === null) return [err(`${p}/EDESTADDRREQ`, 'EDESTADDRREQ')];
     // udp_sendmsg: "if (connected) rt = sk_dst_check(sk, 0)"; with a cached route fl4 stays
@@ -125,9 +152,10 @@ export function sockSend(s: State, p: 'send' | 'sendto' | 'sendmsg', id: number,
   if (ctl === 'bogus') return [err(`${p}/EINVAL-cmsg`, 'EINVAL')];
   // ip_route_output_flow (the same lookup as ip4_datagram_connect's, see routeConnect);
   // none for a cached route: the flow key's source is the socket's.
-  const route = cached ? { daddr: dst.addr, saddr: sock.saddr } : routeConnect(dst.addr, sock.saddr, 'udp');
-  if ('errno' in route) return [err(route.errno === 'EACCES' ? `${p}/EACCES-broadcast` : `${p}/ENETUNREACH`, route.errno)];
+  route = cached ? { daddr: dst.addr, saddr: sock.saddr } : routeFrom(dst.addr, sock, 'udp');
+  if ('errno' in route) return [err(route.errno === 'EACCES' ? `${p}/EACCES-broadcast` : route.errno === 'EINVAL' ? `${p}/EINVAL-mapped-src` : `${p}/ENETUNREACH`, route.errno)];
   caches = !dest && !cached;
+  }
   // sock_alloc_send_pskb: "err = sock_error(sk)" (read and cleared), then SEND_SHUTDOWN → EPIPE.
   if (sock.err !== null) return [err(`${p}/sock-error`, sock.err)].map((o) => ({ ...o, next: (obs) => produce(o.next(obs), (d) => { (d.objs[id] as Sock).err = null; }) }));
   if (sock.shut & SEND_SHUTDOWN) return [err(`${p}/EPIPE`, 'EPIPE')];
@@ -197,4 +225,53 @@ export function sockSend(s: State, p: 'send' | 'sendto' | 'sendmsg', id: number,
       for (const b of udpLookup(d, fromFor(port < 0 ? actual : port), to)) if (connected(d, b)) hurt(d, b);
     })];
   }
+}
+
+/**
+ * udpv6_sendmsg's destination checks for an AF_INET6 socket: with an address, addr_len <
+ * sizeof(sa_family) is EINVAL, AF_INET6 needs SIN6_LEN_RFC2133 bytes ('::' means ::1, or
+ * 127.0.0.1 v4-mapped when np->saddr is v4-mapped), AF_INET goes to udp_sendmsg as given,
+ * AF_UNSPEC counts as no address, anything else is EINVAL; without one the socket must be
+ * connected (EDESTADDRREQ). A v4-mapped destination goes to udp_sendmsg as a sockaddr_in
+ * (ENETUNREACH on an IPv6-only socket, as for AF_INET); an IPv6 one needs a port (EINVAL).
+ * MSG_OOB is looked at only by udp_sendmsg.
+ */
+function udpv6Dest(sock: Sock, dest: AddrIn | null, p: 'send' | 'sendto' | 'sendmsg'):
+  | { rule: string; errno: ErrnoName }
+  | { v4: AddrIn }
+  | { v4: AddrIn; peer: true }
+  | { v6: Endpoint } {
+  let daddr: string;
+  let port: number;
+  let explicit = false;
+  const q = p === 'sendmsg' ? 'sendmsg' : 'sendto';
+  if (dest !== null && (dest.len < 2 || dest.ptr !== 'ok')) return { rule: `${q}/EINVAL-short`, errno: 'EINVAL' };
+  if (dest !== null && dest.ptr === 'ok' && dest.family === AF_INET) {
+    if (ipv6Only(sock)) return { rule: `${p}/ENETUNREACH`, errno: 'ENETUNREACH' };
+    return { v4: dest };
+  }
+  if (dest !== null && dest.ptr === 'ok' && dest.family === AF_INET6) {
+    if (dest.len < SIN6_LEN_RFC2133) return { rule: `${q}/EINVAL-short`, errno: 'EINVAL' };
+    const v = in6View(dest);
+    daddr = v.addr === '::' && mappedV4(sock.saddr) !== undefined ? '::ffff:127.0.0.1' : v.addr;
+    port = dest.port;
+    explicit = true;
+  } else if (dest !== null && dest.ptr === 'ok' && dest.family !== AF_UNSPEC) {
+    return { rule: `${q}/EINVAL-family`, errno: 'EINVAL' };
+  } else {
+    if (sock.st !== 'ESTABLISHED' || sock.remote === null) return { rule: `${p}/EDESTADDRREQ`, errno: 'EDESTADDRREQ' };
+    daddr = sock.remote.addr;
+    port = sock.remote.port;
+    // AF_UNSPEC: "daddr = NULL", so a v4-mapped peer skips the IPv4 arm and is looked up
+    // as an IPv6 route, which does not exist (measured on 6.18: ENETUNREACH).
+    if (dest !== null && mappedV4(daddr) !== undefined) return { rule: `${p}/ENETUNREACH`, errno: 'ENETUNREACH' };
+  }
+  if (mappedV4(daddr) !== undefined) {
+    if (ipv6Only(sock)) return { rule: `${p}/ENETUNREACH`, errno: 'ENETUNREACH' };
+    const v4: AddrIn = { ptr: 'ok', len: SOCKADDR_IN_LEN, family: AF_INET, addr: key(daddr), port };
+    return explicit ? { v4 } : { v4, peer: true };
+  }
+  if (explicit && port === 0) return { rule: `${q}/EINVAL-port0`, errno: 'EINVAL' };
+  // "if (ipv6_addr_any(&fl6->daddr)) fl6->daddr.s6_addr[15] = 0x1; /* :: means connect to host */"
+  return { v6: { addr: daddr === '::' ? '::1' : daddr, port } };
 }

@@ -43,7 +43,7 @@ import { sockName, type File, type Obj, type State } from './state.js';
 /** The send rules a sendfile to a socket can end in (a non-empty send without flags or address). */
 const SOCKET_SUFFIXES = [
   'EDESTADDRREQ', 'ENETUNREACH', 'EACCES-broadcast', 'sock-error', 'EPIPE', 'delivered', 'dropped-full', 'refused',
-  'no-receiver', 'multicast', 'stale-flow',
+  'no-receiver', 'multicast', 'stale-flow', 'EINVAL-port0-mapped-peer',
   ...TCP_SEND_RULE_SUFFIXES.filter((r) => r !== 'tcp-empty'),
 ] as const;
 

@@ -1,12 +1,12 @@
 /**
- * socket(2) for AF_INET stream and datagram sockets, and Linux's refusals for everything
- * else the generator asks for. Checks in the order of __sys_socket → __sock_create →
- * inet_create → sock_map_fd.
+ * socket(2) for AF_INET and AF_INET6 stream and datagram sockets, and Linux's refusals for
+ * everything else the generator asks for. Checks in the order of __sys_socket →
+ * __sock_create → inet_create / inet6_create → sock_map_fd.
  */
 import { produce } from 'immer';
 import type { Call } from '../spec/call.js';
 import {
-  AF_INET, AF_MAX, AF_VSOCK, IPPROTO_ICMP, IPPROTO_IP, IPPROTO_TCP, IPPROTO_UDP, O_RDWR, SOCK_CLOEXEC,
+  AF_INET, AF_INET6, AF_MAX, AF_VSOCK, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_IP, IPPROTO_TCP, IPPROTO_UDP, O_RDWR, SOCK_CLOEXEC,
   SOCK_DGRAM, SOCK_MAX, SOCK_NONBLOCK, SOCK_PACKET, SOCK_RAW, SOCK_STREAM, SOCK_TYPE_MASK,
 } from '../spec/constants.js';
 import { fail, ok, type Outcome } from './outcome.js';
@@ -21,6 +21,13 @@ export const SOCKET_RULES = [
 
 /** IPPROTO_MAX: inet_create refuses protocols outside [0, IPPROTO_MAX). */
 const IPPROTO_MAX = 263;
+
+/** inetsw6[type]: the same for AF_INET6 (inet6_init: tcpv6_protosw, udpv6_protosw, pingv6_protosw, rawv6_protosw). */
+const INETSW6: Record<number, number[]> = {
+  [SOCK_STREAM]: [IPPROTO_TCP],
+  [SOCK_DGRAM]: [IPPROTO_UDP, IPPROTO_ICMPV6],
+  [SOCK_RAW]: [IPPROTO_IP],
+};
 
 /** inetsw[type]: the protocols registered for each AF_INET socket type (inet_init's inetsw_array). */
 const INETSW: Record<number, number[]> = {
@@ -43,10 +50,12 @@ export function socketStep(s: State, c: SocketCall): Outcome[] {
   // family other than AF_INET is treated as unregistered (net_families[family] == NULL).
   // AF_VSOCK, when the machine registers it (profile.vsock), is its own kind (model/vsock.ts).
   if (c.domain === AF_VSOCK && s.profile.vsock !== undefined) return vsockSocketStep(s, c, type, flags);
-  if (c.domain !== AF_INET || type === SOCK_PACKET) return [fail(s, 'socket/EAFNOSUPPORT', 'EAFNOSUPPORT')];
+  if ((c.domain !== AF_INET && c.domain !== AF_INET6) || (c.domain === AF_INET && type === SOCK_PACKET)) return [fail(s, 'socket/EAFNOSUPPORT', 'EAFNOSUPPORT')];
+  const v6 = c.domain === AF_INET6;
   // inet_create: protocol range, then the inetsw lookup with its two wildcard cases.
   if (c.protocol < 0 || c.protocol >= IPPROTO_MAX) return [fail(s, 'socket/EINVAL-protocol', 'EINVAL')];
-  const answers = INETSW[type] ?? [];
+  // inet6_create looks in inetsw6, whose datagram entries are UDP and ICMPv6 (pingv6).
+  const answers = (v6 ? INETSW6[type] : INETSW[type]) ?? [];
   if (answers.length === 0) return [fail(s, 'socket/ESOCKTNOSUPPORT', 'ESOCKTNOSUPPORT')];
   let proto: number | undefined;
   for (const a of answers) {
@@ -56,7 +65,7 @@ export function socketStep(s: State, c: SocketCall): Outcome[] {
   }
   if (proto === undefined) return [fail(s, 'socket/EPROTONOSUPPORT', 'EPROTONOSUPPORT')];
   // ping_init_sock: a fresh namespace's ping_group_range ("1 0") admits no group.
-  if (proto === IPPROTO_ICMP) return [fail(s, 'socket/EACCES-ping', 'EACCES')];
+  if (proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6) return [fail(s, 'socket/EACCES-ping', 'EACCES')];
   if (type === SOCK_RAW) throw new Error('model: raw sockets are not modelled');
   // sock_map_fd → get_unused_fd_flags: EMFILE when no fd below RLIMIT_NOFILE is free.
   const fd = lowestFreeFd(s);
@@ -64,7 +73,7 @@ export function socketStep(s: State, c: SocketCall): Outcome[] {
   const kind = proto === IPPROTO_TCP ? 'tcp' : 'udp';
   return [ok(`socket/${kind}`, fd, () => produce(s, (d) => {
     const id = d.nextObj++;
-    const sk = newSock(kind, O_RDWR | (flags & SOCK_NONBLOCK), s.profile);
+    const sk = newSock(kind, O_RDWR | (flags & SOCK_NONBLOCK), s.profile, v6 ? 'inet6' : 'inet');
     sk.refs = 1;
     d.objs[id] = sk;
     d.fds[fd] = { obj: id, cloexec: (flags & SOCK_CLOEXEC) !== 0 };

@@ -26,15 +26,42 @@ export interface Endpoint {
   port: number;
 }
 
-/** An AF_INET socket (struct sock + struct socket + the file's flags). */
+/** An AF_INET or AF_INET6 socket (struct sock + struct socket + the file's flags). */
 export interface Sock {
   kind: 'socket';
   proto: 'tcp' | 'udp';
+  /** sk_family: its addresses are text of this family (model/family.ts). */
+  family: 'inet' | 'inet6';
+  /** sk_ipv6only (IPV6_V6ONLY, or set by a bind to a specific non-mapped address); false for AF_INET. */
+  v6only: boolean;
+  /**
+   * sk_bound_dev_if: set by an AF_INET6 bind with a sin6_scope_id (and left set when that
+   * bind then fails); 0 when none. Only 1 (lo) is ever an existing interface here.
+   */
+  dev: number;
+  /**
+   * AF_INET6 TCP: icsk_af_ops is ipv6_mapped (set by a v4-mapped connect that got past
+   * tcp_v4_connect, and for a child of an IPv4 connection; tcp_v6_connect puts
+   * ipv6_specific back only when tcp_v4_connect fails). Such a socket's later IPv6
+   * connect sends its SYN down the IPv4 path, where it never arrives (`synLost`).
+   */
+  afMapped: boolean;
+  /** A SYN_SENT socket whose SYN went nowhere (see afMapped): no handshake will ever complete. */
+  synLost: boolean;
+  /**
+   * AF_INET6: inet_saddr when it is not derived from the IPv6 source (family.ts v4Saddr):
+   * an IPv4 connect of a socket whose source is ::1 sets it ("if (!inet->inet_saddr)
+   * inet->inet_saddr = fl4->saddr") and leaves the IPv6 source as it was; '' otherwise.
+   */
+  inet4Saddr: string;
   /** file->f_flags (O_RDWR plus O_NONBLOCK and other F_SETFL bits). */
   fileFlags: number;
   ss: SsState;
   st: SkState;
-  /** inet_rcv_saddr ('0.0.0.0' when unbound or bound to the wildcard). */
+  /**
+   * inet_rcv_saddr, for AF_INET6 sk_v6_rcv_saddr ('0.0.0.0' or '::' when unbound or bound
+   * to the wildcard).
+   */
   addr: string;
   /** inet_saddr: the source address (differs from `addr` after a multicast/broadcast bind). */
   saddr: string;
@@ -189,7 +216,12 @@ export interface State {
  */
 export interface TcpBucket {
   fastreuseport: -1 | 0 | 2;
+  /** tb->fast_rcv_saddr, or for an AF_INET6 fastFamily tb->fast_v6_rcv_saddr: text of that family. */
   fastAddr: string;
+  /** tb->fast_sk_family (absent: AF_INET). */
+  fastFamily?: 'inet6';
+  /** tb->fast_ipv6_only (absent: false). */
+  fastV6only?: boolean;
 }
 
 /**
@@ -218,11 +250,12 @@ export function initialState(profile: Profile): State {
  * A fresh, unbound socket as inet_create leaves it, with its buffer sizes: TCP's from
  * tcp_rmem/tcp_wmem[1] (tcp_init_sock), UDP's from rmem/wmem_default (sock_init_data).
  */
-export function newSock(proto: 'tcp' | 'udp', fileFlags: number, profile: Profile): Sock {
+export function newSock(proto: 'tcp' | 'udp', fileFlags: number, profile: Profile, family: 'inet' | 'inet6' = 'inet'): Sock {
   const b = profile.buffers ?? LINUX_BUFFERS;
   const [rcvbuf, sndbuf] = proto === 'tcp' ? [b.tcpRmem[1], b.tcpWmem[1]] : [b.rmemDefault, b.wmemDefault];
+  const any = family === 'inet' ? '0.0.0.0' : '::';
   return {
-    kind: 'socket', proto, fileFlags, ss: 'UNCONNECTED', st: 'CLOSE', addr: '0.0.0.0', saddr: '0.0.0.0', port: 0, sport: 0,
+    kind: 'socket', proto, family, v6only: false, dev: 0, afMapped: false, synLost: false, inet4Saddr: '', fileFlags, ss: 'UNCONNECTED', st: 'CLOSE', addr: any, saddr: any, port: 0, sport: 0,
     viaBind: false, addrLock: false, portLock: false, remote: null, reuse: false, reuseport: false, keepalive: false,
     nodelay: false, rcvbuf, sndbuf, sndbufHi: sndbuf, sndbufLock: false, backlog: 0, queue: [], peer: null, shut: 0, dead: false, err: null, rq: [], flow: null, routeCached: false, refs: 0,
     stream: '', held: [], unacked: 0, finRcvd: false, lingerOn: false, lingerTime: 0,
@@ -235,7 +268,8 @@ export function newSock(proto: 'tcp' | 'udp', fileFlags: number, profile: Profil
  * nonagle), then ESTABLISHED (expandSndbuf). Its addresses are the caller's to set.
  */
 export function newChild(l: Sock, profile: Profile): Sock {
-  const c = newSock('tcp', 0, profile);
+  const c = newSock('tcp', 0, profile, l.family);
+  c.v6only = l.v6only; c.dev = l.dev;
   c.reuse = l.reuse; c.reuseport = l.reuseport; c.keepalive = l.keepalive; c.nodelay = l.nodelay;
   c.rcvbuf = l.rcvbuf; c.sndbuf = l.sndbuf; c.sndbufHi = l.sndbufHi; c.sndbufLock = l.sndbufLock;
   // sk_flags (SOCK_LINGER) and sk_lingertime are copied with the rest of the sock.
@@ -297,9 +331,22 @@ export function sockets(s: State): [number, Sock][] {
   return r;
 }
 
-/** What getsockname reports (inet_getname, peer=0): rcv_saddr, else saddr; inet_sport. */
+/**
+ * What getsockname reports (inet_getname / inet6_getname, peer=0): rcv_saddr unless it is
+ * the wildcard, else saddr; inet_sport.
+ */
 export function sockName(sk: Sock): Endpoint {
-  return { addr: sk.addr !== '0.0.0.0' ? sk.addr : sk.saddr, port: sk.sport };
+  return { addr: sk.addr !== '0.0.0.0' && sk.addr !== '::' ? sk.addr : sk.saddr, port: sk.sport };
+}
+
+/** The wildcard address of the socket's family ('0.0.0.0' or '::'). */
+export function anyOf(sk: Sock): string {
+  return sk.family === 'inet' ? '0.0.0.0' : '::';
+}
+
+/** True when `a` is a wildcard address of either family (INADDR_ANY, in6addr_any, ::ffff:0.0.0.0). */
+export function isAny(a: string): boolean {
+  return a === '0.0.0.0' || a === '::' || a === '::ffff:0.0.0.0';
 }
 
 /** A TIME_WAIT socket in the kernel's sense (inet_timewait_sock): a dead sock in TIME_WAIT or FIN_WAIT2. */

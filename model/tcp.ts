@@ -5,8 +5,9 @@
  * kernel path it stands for.
  */
 import type { ErrnoName } from '../spec/errno.js';
+import { asFamily, isV4Key } from './family.js';
 import { finFlushes, flushHeld } from './tcpdata.js';
-import { expandSndbuf, isTimewait, newChild, RCV_SHUTDOWN, SEND_SHUTDOWN, type Endpoint, type Sock, type State } from './state.js';
+import { anyOf, expandSndbuf, isTimewait, newChild, RCV_SHUTDOWN, SEND_SHUTDOWN, type Endpoint, type Sock, type State } from './state.js';
 
 /** tcp_set_state(sk, TCP_CLOSE): unhash and, unless the port was bound explicitly, inet_put_port (inet_num = 0; inet_sport is left as it was). */
 export function setClose(sk: Sock): void {
@@ -27,7 +28,7 @@ export function done(sk: Sock): void {
 /** tcp_disconnect's address part: inet_dport = 0 and, unless bound explicitly, inet_reset_saddr. */
 function forgetAddrs(sk: Sock): void {
   sk.remote = null;
-  if (!sk.addrLock) { sk.addr = '0.0.0.0'; sk.saddr = '0.0.0.0'; }
+  if (!sk.addrLock) { sk.addr = anyOf(sk); sk.saddr = anyOf(sk); sk.inet4Saddr = ''; }
 }
 
 /**
@@ -237,8 +238,13 @@ export function enqueueChild(d: State, lid: number, clientId: number, src: Endpo
   const cid = d.nextObj++;
   // sk_clone_lock: the listener's options, locks (not SOCK_BINDPORT_LOCK) and shutdown bits.
   const child = newChild(l, d.profile);
-  child.addr = dst.addr; child.saddr = dst.addr; child.port = dst.port; child.sport = dst.port; child.viaBind = true;
-  child.remote = { ...src }; child.peer = clientId;
+  // The child is of the listener's family: an AF_INET6 listener's child of an IPv4
+  // connection holds both ends v4-mapped (tcp_v6_syn_recv_sock's "v6 mapped" arm).
+  const here = asFamily(l.family, dst.addr);
+  child.addr = here; child.saddr = here; child.port = dst.port; child.sport = dst.port; child.viaBind = true;
+  child.remote = { addr: asFamily(l.family, src.addr), port: src.port }; child.peer = clientId;
+  // tcp_v6_syn_recv_sock's mapped arm: "inet_csk(newsk)->icsk_af_ops = &ipv6_mapped".
+  child.afMapped = l.family === 'inet6' && isV4Key(dst.addr);
   child.shut = l.shut;
   d.objs[cid] = child;
   l.queue.push(cid);

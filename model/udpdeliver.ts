@@ -5,10 +5,12 @@
  * socket takes it (__udp4_lib_rcv → icmp_send → __udp4_lib_err). Loopback delivers inside
  * the sending call, so all of it happens before sendto returns (measured on 6.18).
  */
-import { sockets, type Endpoint, type Sock, type State } from './state.js';
+import { ipv6Only, isV4Key, key, v4Rcv } from './family.js';
+import { isAny, sockets, type Endpoint, type Sock, type State } from './state.js';
 
 /**
- * compute_score over the UDP sockets bound to `dst.port`: a bound address must be
+ * compute_score over the UDP sockets bound to `dst.port` (`dst` and `src` are keys,
+ * family.ts): a bound address must be
  * `dst.addr` (+4), a connected peer must be `src` (+4 for the address, +4 for the port).
  * Every socket with the best score (ties are broken by sk_incoming_cpu and hash order,
  * which the model does not know, so all of them are returned).
@@ -25,15 +27,30 @@ import { sockets, type Endpoint, type Sock, type State } from './state.js';
 export function udpLookup(s: State, dst: Endpoint, src: Endpoint): number[] {
   let best = -1;
   let ids: number[] = [];
+  const v4 = isV4Key(dst.addr);
   for (const [id, o] of sockets(s)) {
     if (o.proto !== 'udp' || o.port !== dst.port || o.port === 0) continue;
-    let score = 2;
-    if (o.addr !== '0.0.0.0') { if (o.addr !== dst.addr) continue; score += 4; }
-    if (o.remote !== null) {
-      if (o.remote.addr !== src.addr) continue;
+    // IPv4 (compute_score in udp.c): AF_INET sockets score 2, AF_INET6 ones that are not
+    // IPv6-only 1, by their IPv4 view (family.ts); IPv6 (udp6's compute_score): AF_INET6
+    // sockets only, by sk_v6_rcv_saddr and sk_v6_daddr. A bound interface (lo) adds 4.
+    let score: number;
+    let rcv: string;
+    if (v4) {
+      if (ipv6Only(o)) continue;
+      score = o.family === 'inet' ? 2 : 1;
+      rcv = v4Rcv(o);
+    } else {
+      if (o.family !== 'inet6') continue;
+      score = 0;
+      rcv = o.addr === '::' ? '0.0.0.0' : o.addr;
+    }
+    if (rcv !== '0.0.0.0') { if (rcv !== dst.addr) continue; score += 4; }
+    if (o.remote !== null && !isAny(o.remote.addr)) {
+      if (key(o.remote.addr) !== src.addr) continue;
       score += 4;
       if (o.remote.port !== 0) { if (o.remote.port !== src.port) continue; score += 4; }
     }
+    if (o.dev !== 0) score += 4;
     if (score > best) { best = score; ids = [id]; } else if (score === best) ids.push(id);
   }
   return ids;
@@ -65,9 +82,10 @@ export function udpRoom(rcv: Sock): 'yes' | 'maybe' {
 export function mcastSocks(s: State, dst: Endpoint, src: Endpoint): number[] {
   const ids: number[] = [];
   for (const [id, o] of sockets(s)) {
-    if (o.proto !== 'udp' || o.port !== dst.port || o.port === 0) continue;
-    if (o.addr !== '0.0.0.0' && o.addr !== dst.addr) continue;
-    if (o.remote !== null && (o.remote.addr !== src.addr || (o.remote.port !== 0 && o.remote.port !== src.port))) continue;
+    if (o.proto !== 'udp' || o.port !== dst.port || o.port === 0 || ipv6Only(o)) continue;
+    const rcv = v4Rcv(o);
+    if (rcv !== '0.0.0.0' && rcv !== dst.addr) continue;
+    if (o.remote !== null && (key(o.remote.addr) !== src.addr || (o.remote.port !== 0 && o.remote.port !== src.port))) continue;
     ids.push(id);
   }
   return ids;

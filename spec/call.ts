@@ -12,12 +12,14 @@ export type Ptr = 'ok' | 'null' | 'bad';
 import { SOCKETCALL_NUM } from './constants.js';
 
 /**
- * An address passed into the kernel (bind, connect): a sockaddr_in-shaped buffer of
- * `len` bytes (zero-filled past the 16 bytes of sockaddr_in up to sockaddr_storage),
- * or a NULL/faulting pointer with a length.
+ * An address passed into the kernel (bind, connect, sendto): a buffer of `len` bytes laid
+ * out as a sockaddr_in when `addr` is dotted text, as a sockaddr_in6 (with `flowinfo` and
+ * `scope_id`, 0 when absent) when it is IPv6 text, zero-filled up to sockaddr_storage
+ * (spec/inet6.ts sockaddrBytes); `family` is written as given. Or a NULL/faulting pointer
+ * with a length.
  */
 export type AddrIn =
-  | { ptr: 'ok'; len: number; family: number; addr: string; port: number; vm?: SockaddrVm }
+  | { ptr: 'ok'; len: number; family: number; addr: string; port: number; flowinfo?: number; scope_id?: number; vm?: SockaddrVm }
   | { ptr: 'null' | 'bad'; len: number };
 
 /**

@@ -37,6 +37,9 @@ export const SOCK_CLOEXEC = O_CLOEXEC;
 export const IPPROTO_IP = 0;
 export const IPPROTO_ICMP = 1;
 export const IPPROTO_TCP = 6;
+/** IPPROTO_IPV6 (= SOL_IPV6), the level of IPv6 socket options. */
+export const IPPROTO_IPV6 = 41;
+export const IPPROTO_ICMPV6 = 58;
 export const IPPROTO_UDP = 17;
 export const IPPROTO_SCTP = 132;
 export const IPPROTO_UDPLITE = 136;
@@ -61,6 +64,8 @@ export const SO_REUSEPORT = 15;
 export const SO_ACCEPTCONN = 30;
 export const SO_PROTOCOL = 38;
 export const SO_DOMAIN = 39;
+/** IPPROTO_IPV6 option names (include/uapi/linux/in6.h). */
+export const IPV6_V6ONLY = 26;
 /** SOL_TCP (= IPPROTO_TCP) option names (include/uapi/linux/tcp.h). */
 export const TCP_NODELAY = 1;
 
@@ -77,6 +82,9 @@ export const SOCKADDR_VM_LEN = 16;
 /** sizeof(struct sockaddr_in) and sizeof(struct sockaddr_storage). */
 export const SOCKADDR_IN_LEN = 16;
 export const SOCKADDR_STORAGE_LEN = 128;
+/** sizeof(struct sockaddr_in6), and SIN6_LEN_RFC2133 (the RFC 2133 struct without sin6_scope_id). */
+export const SOCKADDR_IN6_LEN = 28;
+export const SIN6_LEN_RFC2133 = 24;
 
 /** INADDR_ANY, INADDR_LOOPBACK as dotted quads (addresses travel as strings). */
 export const INADDR_ANY = '0.0.0.0';

@@ -8,6 +8,7 @@
  * `{ ok: false, error }` with the JSON path of the first offending field.
  */
 import type { World } from './adapter.js';
+import { canonicalIpv6, isV6Text, parseIpv6 } from './inet6.js';
 import { DATA_MAX, OPS, type AddrIn, type AddrOut, type Call, type FdSet, type IovIn, type IovOut, type MsgCommon, type MsgIn, type MsgOut, type Offset, type Op, type OptOut, type Ptr, type SocketcallInner, type Timeval } from './call.js';
 import * as K from './constants.js';
 import { ERRNO, type ErrnoName } from './errno.js';
@@ -341,7 +342,12 @@ function addrIn(v: unknown, path: string): AddrIn {
     const vm = rec(o.vm, `${path}.vm`);
     return { ptr, len, family, addr: str(o.addr, `${path}.addr`), port: int(o.port, `${path}.port`, 0, 0xffffffff), vm: { cid: int(vm.cid, `${path}.vm.cid`, 0, 0xffffffff), flags: int(vm.flags, `${path}.vm.flags`, 0, 255) } };
   }
-  return { ptr, len, family, addr: str(o.addr, `${path}.addr`), port: int(o.port, `${path}.port`, 0, 65535) };
+  const addr = str(o.addr, `${path}.addr`);
+  if (!DOTTED.test(addr) && parseIpv6(addr) === undefined) fail(`${path}.addr`, `expected a dotted quad or IPv6 text, got ${show(addr)}`);
+  const r: AddrIn = { ptr, len, family, addr: isV6Text(addr) ? canonicalIpv6(addr) : addr, port: int(o.port, `${path}.port`, 0, 65535) };
+  if (o.flowinfo !== undefined) r.flowinfo = int(o.flowinfo, `${path}.flowinfo`, 0, 0xffffffff);
+  if (o.scope_id !== undefined) r.scope_id = int(o.scope_id, `${path}.scope_id`, 0, 0xffffffff);
+  return r;
 }
 
 function addrOut(v: unknown, path: string): AddrOut {
@@ -534,8 +540,13 @@ const DOTTED = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 function bound(v: unknown, path: string): Bound {
   const o = rec(v, path);
   const addr = str(o.addr, `${path}.addr`);
+  if (isV6Text(addr)) {
+    // IPv6 text (an AF_INET6 socket's address), compared in canonical form.
+    if (parseIpv6(addr) === undefined) fail(`${path}.addr`, `expected IPv6 text, got ${show(addr)}`);
+    return { addr: canonicalIpv6(addr), port: int(o.port, `${path}.port`, 0, 65535) };
+  }
   const m = DOTTED.exec(addr);
-  if (!m || m.slice(1).some((x) => Number(x) > 255)) fail(`${path}.addr`, `expected a dotted quad, got ${show(addr)}`);
+  if (!m || m.slice(1).some((x) => Number(x) > 255)) fail(`${path}.addr`, `expected a dotted quad or IPv6 text, got ${show(addr)}`);
   return { addr, port: int(o.port, `${path}.port`, 0, 65535) };
 }
 

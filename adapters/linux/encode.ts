@@ -2,7 +2,8 @@
  * Encodes a Call into the shim's argument slots (a Float64Array shared across calls, so
  * the hot path allocates nothing). The layouts mirror the A_* comments in shim.c.
  */
-import { DATA_MAX, type AddrIn, type AddrOut, type Call, type IovIn, type IovOut, type MsgCommon, type Op, type Ptr } from '../../spec/call.js';
+import { actingCall, DATA_MAX, type AddrIn, type AddrOut, type Call, type IovIn, type IovOut, type MsgCommon, type Op, type Ptr } from '../../spec/call.js';
+import { isV6Text, parseIpv6, sockaddrBytes } from '../../spec/inet6.js';
 import { AF_VSOCK, SOCKADDR_STORAGE_LEN, SOCKADDR_VM_LEN, SOCKETCALL_NARGS, SOCKETCALL_NUM, UIO_MAXIOV, VMADDR_FLAG_TO_HOST } from '../../spec/constants.js';
 import { readVsock } from './profile.js';
 
@@ -109,12 +110,40 @@ function addrIn(a: Float64Array, x: AddrIn): string | undefined {
     a[5] = x.port >>> 0;
     return undefined;
   }
+  a[3] = x.family;
+  a[5] = x.port;
+  if (isV6Text(x.addr)) {
+    // A sockaddr_in6: the session puts its bytes (addrInBytes) in the out buffer.
+    if (parseIpv6(x.addr) === undefined) return `address '${x.addr}' is not IPv6 text`;
+    a[4] = A4_IN_OUT;
+    return undefined;
+  }
   const ip = parseIpv4(x.addr);
   if (ip < 0) return `address '${x.addr}' is not a dotted quad`;
-  a[3] = x.family;
   a[4] = ip;
-  a[5] = x.port;
   return undefined;
+}
+
+/** shim.c A4_IN_OUT: slot 4 of an AddrIn whose buffer is in out[0..128) (-2^48, below every sockaddr_vm code). */
+const A4_IN_OUT = -(2 ** 48);
+/** shim.c NAME_IN_OUT: the msg_name kind of a sendmsg whose msg_name buffer is in out[0..128). */
+const NAME_IN_OUT = 3;
+
+/** Whether `x` is an `ok` address buffer that the shim takes as bytes (a sockaddr_in6 layout). */
+function inOut(x: AddrIn): x is Extract<AddrIn, { ptr: 'ok' }> {
+  return x.ptr === 'ok' && x.vm === undefined && isV6Text(x.addr);
+}
+
+/**
+ * The address buffer of a bind, connect, sendto or sendmsg's msg_name (also carried by
+ * socketcall) whose address is IPv6 text, which the shim takes from the out buffer's first
+ * 128 bytes (A4_IN_OUT, NAME_IN_OUT); undefined for every other call.
+ */
+export function addrInBytes(call: Call): Uint8Array | undefined {
+  const c = actingCall(call);
+  if (c.op === 'sendmsg') return c.msg.ptr === 'ok' && inOut(c.msg.name) ? sockaddrBytes(c.msg.name) : undefined;
+  if (c.op !== 'bind' && c.op !== 'connect' && c.op !== 'sendto') return undefined;
+  return inOut(c.addr) ? sockaddrBytes(c.addr) : undefined;
 }
 
 function addrOut(a: Float64Array, x: AddrOut, flags: number): void {
@@ -226,7 +255,10 @@ export function encode(call: Call, a: Float64Array): string | undefined {
       let total = 0;
       for (const v of m.iovs) total += v.ptr === 'ok' ? ('data' in v ? v.data.length / 2 : v.len) : 0;
       if (total > DATA_MAX || m.iovs.some((v) => v.ptr === 'ok' && 'len' in v && v.len < 0)) return `${call.op} whose iovec buffers hold more than ${DATA_MAX} bytes (or a negative length with a buffer): the linux adapter's buffer holds ${DATA_MAX}`;
-      if (call.op === 'sendmsg' && call.msg.ptr === 'ok' && call.msg.name.ptr === 'ok' && parseIpv4(call.msg.name.addr) < 0) return `address '${call.msg.name.addr}' is not a dotted quad`;
+      if (call.op === 'sendmsg' && call.msg.ptr === 'ok' && call.msg.name.ptr === 'ok') {
+        const n = call.msg.name;
+        if (isV6Text(n.addr) ? parseIpv6(n.addr) === undefined : parseIpv4(n.addr) < 0) return `address '${n.addr}' is neither a dotted quad nor IPv6 text`;
+      }
       a[2] = m.iovlen; a[3] = m.controllen; a[4] = PTR_CODE[m.control]; a[5] = PTR_CODE[m.iov]; a[A_DLEN] = total;
       return undefined;
     }
@@ -249,8 +281,9 @@ export function encodeVec(call: Call): Int32Array | undefined {
   if ((call.op === 'sendmsg' || call.op === 'recvmsg') && call.msg.ptr === 'ok') {
     const m = call.msg;
     const n = m.name;
-    const ip = 'addr' in n ? parseIpv4(n.addr) : 0;
-    const words = [PTR_CODE[n.ptr], n.len, 'family' in n ? n.family : 0, ip | 0, 'port' in n ? n.port : 0, m.flags | 0, m.iovs.length];
+    const v6 = call.op === 'sendmsg' && inOut(call.msg.name);
+    const ip = 'addr' in n && !v6 ? parseIpv4(n.addr) : 0;
+    const words = [v6 ? NAME_IN_OUT : PTR_CODE[n.ptr], n.len, 'family' in n ? n.family : 0, ip | 0, 'port' in n ? n.port : 0, m.flags | 0, m.iovs.length];
     for (const v of m.iovs) words.push(PTR_CODE[v.ptr], 'data' in v ? v.data.length / 2 : v.len);
     return Int32Array.from(words);
   }

@@ -92,7 +92,10 @@ static int sock_kind(int fd)
 {
   int dom, type, proto;
   if (sockopt_int(fd, SO_DOMAIN, &dom) < 0) return errno == ENOTSOCK || errno == EBADF ? KIND_NOT_SOCKET : KIND_OTHER;
-  if (dom != AF_INET || sockopt_int(fd, SO_TYPE, &type) < 0 || sockopt_int(fd, SO_PROTOCOL, &proto) < 0) return KIND_OTHER;
+  /* AF_INET6 sockets take the same paths: inet6_stream_ops has accept = inet_accept and
+   * connect = inet_stream_connect (tcp_v6_connect, like tcp_v4_connect, never waits and
+   * never returns EINPROGRESS or EALREADY), inet6_dgram_ops has inet_dgram_connect. */
+  if ((dom != AF_INET && dom != AF_INET6) || sockopt_int(fd, SO_TYPE, &type) < 0 || sockopt_int(fd, SO_PROTOCOL, &proto) < 0) return KIND_OTHER;
   if (type == SOCK_STREAM && proto == IPPROTO_TCP) return KIND_TCP;
   if (type == SOCK_DGRAM && proto == IPPROTO_UDP) return KIND_UDP;
   return KIND_OTHER;

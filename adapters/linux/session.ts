@@ -10,19 +10,20 @@ import { actingCall, msgData, type Call } from '../../spec/call.js';
 import { errnoName } from '../../spec/errno.js';
 import { OPTVAL_SHOWN, type Bound, type Observed, type Returned, type SelectSets } from '../../spec/observed.js';
 import type { Profile } from '../../spec/profile.js';
-import { ARG_SLOTS, A_DEADLINE, DATA_OFF, OP_CODE, VEC_ENTRIES, encode, encodeVec } from './encode.js';
+import { ARG_SLOTS, A_DEADLINE, DATA_OFF, OP_CODE, VEC_ENTRIES, addrInBytes, encode, encodeVec } from './encode.js';
+import { formatIpv6 } from '../../spec/inet6.js';
 import { DATA_MAX } from '../../spec/call.js';
 import { shim, type Shim } from './native.js';
 import { readProfile, VIRTUAL_NOFILE } from './profile.js';
 import { tmpdir } from 'node:os';
 
 /** Result slots (enum R_* in shim.c). */
-const R_RET = 0, R_ERRNO = 1, R_ADDRLEN = 2, R_BLOCKED = 3, R_BOUND = 4, R_BOUND_ADDR = 5, R_BOUND_PORT = 6;
+const R_RET = 0, R_ERRNO = 1, R_ADDRLEN = 2, R_BLOCKED = 3, R_BOUND = 4, R_BOUND_ADDR = 5, R_BOUND_PORT = 6, R_BOUND6 = 7;
 /** Values of res[R_BLOCKED] (enum B_* in shim.c). */
 const B_BLOCKED = 1, B_NO_TIMER = -1, B_FLAGS_LOST = -2, B_REFUSED = -3;
 /** socketpair's two fds (R_SV0, R_SV1 in shim.c). */
 const R_SV0 = 5, R_SV1 = 6;
-const RES_SLOTS = 8;
+const RES_SLOTS = 12;
 /** The longest an accept waits before it counts as blocked (ms); see exec(). */
 const ACCEPT_WAIT_MS = 0.5;
 /** How far past its own timeout a poll or select may run before the deadline interrupts it (see execTimed). */
@@ -94,6 +95,8 @@ class LinuxSession implements Session {
     if (vec !== undefined) this.lib.setVec(vec);
     if (acting.op === 'send' || acting.op === 'sendto') this.out.write(acting.data, DATA_OFF, 'hex');
     if (acting.op === 'sendmsg' && acting.msg.ptr === 'ok') this.out.write(msgData(acting.msg), DATA_OFF, 'hex');
+    const sa = addrInBytes(call);
+    if (sa !== undefined) this.out.set(sa, 0);
     const mayBlock = acting.op === 'accept' || acting.op === 'accept4' || acting.op === 'connect' || acting.op === 'poll' || acting.op === 'select'
       || acting.op === 'recv' || acting.op === 'recvfrom' || acting.op === 'recvmsg' || acting.op === 'send' || acting.op === 'sendto' || acting.op === 'sendmsg'
       || acting.op === 'sendfile';
@@ -210,6 +213,11 @@ class LinuxSession implements Session {
   private bound(call: Call): Bound | undefined {
     if (call.op !== 'bind' && call.op !== 'listen' && call.op !== 'connect' && call.op !== 'send' && call.op !== 'sendto' && call.op !== 'sendmsg' && call.op !== 'sendfile') return undefined;
     const r = this.res;
+    if (r[R_BOUND] === 2) {
+      // An AF_INET6 address: its 16 bytes in network order in the four R_BOUND6 slots.
+      const b = new Uint8Array(r.buffer, r.byteOffset + 4 * R_BOUND6, 16);
+      return { addr: formatIpv6(b), port: r[R_BOUND_PORT]! };
+    }
     if (r[R_BOUND] !== 1) return undefined;
     return { addr: ipString(r[R_BOUND_ADDR]! >>> 0), port: r[R_BOUND_PORT]! };
   }

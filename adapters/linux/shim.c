@@ -88,11 +88,17 @@ enum { A_FD = 0, A_1, A_2, A_3, A_4, A_5, A_SC, A_DEADLINE, A_DLEN, A_MFLAGS, A_
  * family, addr (host order), port, msg_flags, the number k of iovecs given, then k pairs
  * (kind, iov_len). A valid iovec's buffer is the next iov_len bytes at out + DATA_OFF
  * (sendmsg's payload, recvmsg's buffers, filled with 0xa5 first); entries past k up to
- * msg_iovlen (when it is at most UIO_MAXIOV) are {NULL, 0}. recvmsg's msg_name is out[0..128)
+ * msg_iovlen (when it is at most UIO_MAXIOV) are {NULL, 0}. A sendmsg's msg_name kind
+ * NAME_IN_OUT is a valid msg_name whose whole 128-byte buffer (a sockaddr_in6) is given in
+ * out[0..128). recvmsg's msg_name is out[0..128)
  * (filled with 0xa5); after it g_vout holds msg_namelen, msg_flags and msg_controllen
  * (low, high 32 bits) as the msghdr has them. */
 #define MSG_IOV_MAX 1024
-/* AddrIn (bind, connect): a[1] ptr kind, a[2] len, a[3] family, a[4] addr (host order), a[5] port. */
+#define NAME_IN_OUT 3
+/* AddrIn (bind, connect): a[1] ptr kind, a[2] len, a[3] family, a[4] addr (host order), a[5] port;
+ * a[4] = A4_IN_OUT: the whole 128-byte buffer (a sockaddr_in6) is given in out[0..128);
+ * a[4] otherwise negative: a sockaddr_vm (see addr_in). */
+#define A4_IN_OUT (-281474976710656.0) /* -2^48: below every sockaddr_vm code (>= -2^40) */
 /* AddrOut (accept*, get*name): a[1] ptr kind, a[2] lenptr kind, a[3] len, a[4] accept4 flags. */
 /* setsockopt: a[1] level, a[2] name, a[3] the int value, a[4] optlen, a[5] optval ptr kind.
  * getsockopt: a[1] level, a[2] name, a[3] optval ptr kind, a[4] optlen ptr kind, a[5] *optlen
@@ -101,7 +107,8 @@ enum { A_FD = 0, A_1, A_2, A_3, A_4, A_5, A_SC, A_DEADLINE, A_DLEN, A_MFLAGS, A_
 enum { PTR_OK = 0, PTR_NULL = 1, PTR_BAD = 2 };
 
 /* Result slots. */
-enum { R_RET = 0, R_ERRNO, R_ADDRLEN, R_BLOCKED, R_BOUND, R_BOUND_ADDR, R_BOUND_PORT, R_COUNT };
+enum { R_RET = 0, R_ERRNO, R_ADDRLEN, R_BLOCKED, R_BOUND, R_BOUND_ADDR, R_BOUND_PORT, R_BOUND6, R_COUNT = R_BOUND6 + 4 };
+#define SOCKSPEC_BOUND6 1  /* AF_INET6 local addresses are reported too (R_BOUND6) */
 #include "../cbound.h"  /* bound_from: after the R_* slots it fills */
 /* res[R_BLOCKED]: the call returned; it was interrupted at its deadline; the timer could
  * not be armed; the file's flags could not be restored after ss_try's non-blocking attempt;
@@ -660,11 +667,16 @@ static void report_bound(int fd, int32_t *res)
   bound_from(getsockname(fd, (struct sockaddr *)&ss, &sl) == 0, &ss, res);
 }
 
-/* Builds the AddrIn buffer: 128 zero bytes, family, big-endian port, address; or, when
- * a[4] is negative (-(1 + cid + flags * 2^32)), a struct sockaddr_vm: family, 2 reserved
- * bytes, svm_port and svm_cid (host order), svm_flags. */
-static void addr_in(const double *a, uint8_t *buf)
+/* Builds the AddrIn buffer: 128 zero bytes, family, big-endian port, address; when a[A_4]
+ * is A4_IN_OUT, the buffer the caller left in out[0..128); when a[A_4] is otherwise negative
+ * (-(1 + cid + flags * 2^32)), a struct sockaddr_vm: family, 2 reserved bytes, svm_port and
+ * svm_cid (host order), svm_flags. */
+static void addr_in(const double *a, const uint8_t *out, uint8_t *buf)
 {
+  if (a[A_4] == A4_IN_OUT) {
+    memcpy(buf, out, sizeof(struct sockaddr_storage));
+    return;
+  }
   memset(buf, 0, sizeof(struct sockaddr_storage));
   if (a[A_4] < 0) {
     uint16_t vfam = (uint16_t)(int64_t)a[A_3];
@@ -765,10 +777,10 @@ static int is_unix(int fd)
   return getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &d, &l) == 0 && d == AF_UNIX;
 }
 
-static long addr_in_exec(int op, int fd, const double *a, int32_t *res, int *err, int try, int *deferred)
+static long addr_in_exec(int op, int fd, const double *a, const uint8_t *out, int32_t *res, int *err, int try, int *deferred)
 {
   uint8_t in[sizeof(struct sockaddr_storage)] __attribute__((aligned(8)));
-  addr_in(a, in);
+  addr_in(a, out, in);
   void *p = ptr_of(a[A_1], in);
   socklen_t len = (socklen_t)(int32_t)(int64_t)a[A_2];
   int sc = (int)a[A_SC];
@@ -1074,7 +1086,7 @@ static long send_exec(int op, int fd, const double *a, uint8_t *out, int32_t *re
       return -1;
     }
   }
-  addr_in(a, in);
+  addr_in(a, out, in);
   r = TIMED(a, res, err, x_sendto(fd, out + DATA_OFF, n, flags, ptr_of(a[A_1], in), (socklen_t)(int32_t)(int64_t)a[A_2], op == OP_SENDTO, (int)a[A_SC]));
   report_bound(fd, res);
   return r;
@@ -1169,7 +1181,11 @@ static void *msg_build(const double *a, uint8_t *out, uint8_t *name, struct msgh
   if (k < 0 || k > MSG_IOV_MAX) k = 0;
   int pad = iovlen <= MSG_IOV_MAX ? (int)iovlen : 0;
   int n = k > pad ? k : pad;
-  if (!recv) {
+  if (!recv && nk == NAME_IN_OUT) {
+    /* A sockaddr_in6 msg_name, its bytes in out[0..128) (the payload is at DATA_OFF). */
+    memcpy(name, out, sizeof(struct sockaddr_storage));
+    nk = PTR_OK;
+  } else if (!recv) {
     uint16_t fam = (uint16_t)g_vec[2];
     uint16_t port = htons((uint16_t)g_vec[4]);
     uint32_t ip = htonl((uint32_t)g_vec[3]);
@@ -1339,7 +1355,7 @@ static int run(int op, const double *a, uint8_t *out, int32_t *res, int try)
     break;
   case OP_BIND:
   case OP_CONNECT:
-    r = addr_in_exec(op, fd, a, res, &err, try, &deferred);
+    r = addr_in_exec(op, fd, a, out, res, &err, try, &deferred);
     break;
   case OP_SOCKET:
     r = x_socket((int)(int64_t)a[A_FD], (int)(int64_t)a[A_1], (int)(int64_t)a[A_2], (int)a[A_SC]);

@@ -5,7 +5,8 @@
  * two can be compared line by line. Pure: returns the source text.
  */
 import { DATA_MAX, type AddrIn, type AddrOut, type Call, type OptOut, type Ptr } from '../../spec/call.js';
-import { F_DUPFD, F_GETFD, F_GETFL, MSG_WAITALL, SOCKADDR_STORAGE_LEN } from '../../spec/constants.js';
+import { F_DUPFD, F_GETFD, F_GETFL, MSG_WAITALL, SOCKADDR_IN6_LEN, SOCKADDR_STORAGE_LEN } from '../../spec/constants.js';
+import { isV6Text, sockaddrBytes, type SockaddrFields } from '../../spec/inet6.js';
 import { renderCall } from './call.js';
 import { REVENTS_UNTOUCHED } from '../../spec/observed.js';
 import { F_DUPFD_CLOEXEC } from './names.js';
@@ -42,10 +43,21 @@ function addrIn(a: AddrIn): { decl: string; args: string } {
     const decl = `    struct sockaddr_storage ss;\n    fill_vm(&ss, ${a.family & 0xffff}, ${a.port >>> 0}u, ${a.vm.cid >>> 0}u, ${a.vm.flags & 0xff});\n`;
     return { decl, args: `(struct sockaddr *)&ss, ${cLen(a.len)}` };
   }
+  if (isV6Text(a.addr)) return { decl: `    struct sockaddr_storage ss;
+${sin6Decl(a, '&ss')}`, args: `(struct sockaddr *)&ss, ${cLen(a.len)}` };
   const ip = a.addr.split('.').map((x) => Number(x) & 0xff).join(', ');
   const decl = `    struct sockaddr_storage ss;\n    static const unsigned char ip[4] = {${ip}};\n` +
     `    fill_in(&ss, ${a.family & 0xffff}, ${a.port & 0xffff}, ip);\n`;
   return { decl, args: `(struct sockaddr *)&ss, ${cLen(a.len)}` };
+}
+
+/** A sockaddr_in6 (IPv6 address text) as the 28 bytes the adapter builds, copied into a zeroed sockaddr_storage at `dst`. */
+function sin6Decl(a6: SockaddrFields, dst: string): string {
+  const b = Array.from(sockaddrBytes(a6).subarray(0, SOCKADDR_IN6_LEN), (x) => `0x${x.toString(16).padStart(2, '0')}`).join(', ');
+  return `    static const unsigned char sa[${SOCKADDR_IN6_LEN}] = {${b}};
+    memset(${dst}, 0, sizeof(struct sockaddr_storage));
+    memcpy(${dst}, sa, sizeof sa);
+`;
 }
 
 /** Declarations and the (pointer, length pointer) arguments for an address coming out. */
@@ -217,8 +229,11 @@ function msgCode(c: Extract<Call, { op: 'sendmsg' | 'recvmsg' }>, sc?: { num: nu
   let name = 'NULL';
   if (c.op === 'sendmsg' && c.msg.ptr === 'ok' && c.msg.name.ptr === 'ok') {
     const nm = c.msg.name;
-    const ip = nm.addr.split('.').map((x) => Number(x) & 0xff).join(', ');
-    decl += `    struct sockaddr_storage ss;\n    static const unsigned char ip[4] = {${ip}};\n    fill_in(&ss, ${nm.family & 0xffff}, ${nm.port & 0xffff}, ip);\n`;
+    if (isV6Text(nm.addr)) decl += `    struct sockaddr_storage ss;\n${sin6Decl(nm, '&ss')}`;
+    else {
+      const ip = nm.addr.split('.').map((x) => Number(x) & 0xff).join(', ');
+      decl += `    struct sockaddr_storage ss;\n    static const unsigned char ip[4] = {${ip}};\n    fill_in(&ss, ${nm.family & 0xffff}, ${nm.port & 0xffff}, ip);\n`;
+    }
     name = '&ss';
   } else if (!send && m.name.ptr === 'ok') name = 'buf';
   decl += `    m.msg_name = ${ptrExpr(m.name.ptr, name)};\n    m.msg_namelen = ${cLen(m.name.len)};\n` +
@@ -299,7 +314,8 @@ function socketcallCode(c: Extract<Call, { op: 'socketcall' }>): CallCode {
       const a = inner.addr;
       if (a.ptr === 'ok' && a.vm !== undefined) {
         decl += `    fill_vm((struct sockaddr_storage *)lo, ${a.family & 0xffff}, ${a.port >>> 0}u, ${a.vm.cid >>> 0}u, ${a.vm.flags & 0xff});\n`;
-      } else if (a.ptr === 'ok') {
+      } else if (a.ptr === 'ok' && isV6Text(a.addr)) decl += sin6Decl(a, '(struct sockaddr_storage *)lo');
+      else if (a.ptr === 'ok') {
         const ip = a.addr.split('.').map((x) => Number(x) & 0xff).join(', ');
         decl += `    static const unsigned char ip[4] = {${ip}};\n    fill_in((struct sockaddr_storage *)lo, ${a.family & 0xffff}, ${a.port & 0xffff}, ip);\n`;
       }
@@ -353,7 +369,8 @@ function socketcallCode(c: Extract<Call, { op: 'socketcall' }>): CallCode {
       words = [cInt(inner.fd), 'W(lo + 2048)', String(n), cInt(inner.flags)];
       if (inner.op === 'sendto') {
         const a = inner.addr;
-        if (a.ptr === 'ok') {
+        if (a.ptr === 'ok' && isV6Text(a.addr)) decl += sin6Decl(a, '(struct sockaddr_storage *)lo');
+        else if (a.ptr === 'ok') {
           const ip = a.addr.split('.').map((x) => Number(x) & 0xff).join(', ');
           decl += `    static const unsigned char ip[4] = {${ip}};\n    fill_in((struct sockaddr_storage *)lo, ${a.family & 0xffff}, ${a.port & 0xffff}, ip);\n`;
         }

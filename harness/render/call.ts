@@ -15,13 +15,17 @@ function pointer(p: Exclude<Ptr, 'ok'>): string {
   return p === 'null' ? 'NULL' : '<bad ptr>';
 }
 
-/** A sockaddr going in: `{AF_INET, 127.0.0.1:5000}, 16`, `NULL, 16` or `<bad ptr>, 16`. */
+/**
+ * A sockaddr going in: `{AF_INET, 127.0.0.1:5000}, 16`, `{AF_INET6, [::1]:5000}, 28` (with
+ * `%scope` and `flowinfo=` when nonzero), `NULL, 16` or `<bad ptr>, 16`.
+ */
 function addrIn(a: AddrIn): string {
-  const buf = a.ptr !== 'ok' ? pointer(a.ptr)
-    // A struct sockaddr_vm: `{AF_VSOCK, cid 1, port 1234}` (with `flags 0x2` when set).
-    : a.vm !== undefined ? `{${domainName(a.family)}, cid ${a.vm.cid >>> 0}, port ${a.port >>> 0}${a.vm.flags ? `, flags 0x${a.vm.flags.toString(16)}` : ''}}`
-    : `{${domainName(a.family)}, ${a.addr}:${a.port}}`;
-  return `${buf}, ${a.len}`;
+  if (a.ptr !== 'ok') return `${pointer(a.ptr)}, ${a.len}`;
+  // A struct sockaddr_vm: `{AF_VSOCK, cid 1, port 1234}` (with `flags 0x2` when set).
+  if (a.vm !== undefined) return `{${domainName(a.family)}, cid ${a.vm.cid >>> 0}, port ${a.port >>> 0}${a.vm.flags ? `, flags 0x${a.vm.flags.toString(16)}` : ''}}, ${a.len}`;
+  const host = a.addr.includes(':') ? `[${a.addr}${a.scope_id ? `%${a.scope_id}` : ''}]` : a.addr;
+  const flow = a.flowinfo ? `, flowinfo=${a.flowinfo}` : '';
+  return `{${domainName(a.family)}, ${host}:${a.port}${flow}}, ${a.len}`;
 }
 
 /**

@@ -172,7 +172,14 @@ static MAYBE_UNUSED void put_bound(int fd) {
   socklen_t len = sizeof ss;
   unsigned char *b = (unsigned char *)&ss;
   memset(&ss, 0, sizeof ss);
-  if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0 || ss.ss_family != AF_INET) return;
+  if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0) return;
+  if (ss.ss_family == AF_INET6) {
+    char text[INET6_ADDRSTRLEN];
+    inet_ntop(AF_INET6, b + 8, text, sizeof text);
+    fprintf(out, " bound=[%s]:%u", text, (unsigned)(b[2] << 8 | b[3]));
+    return;
+  }
+  if (ss.ss_family != AF_INET) return;
   fprintf(out, " bound=%u.%u.%u.%u:%u", b[4], b[5], b[6], b[7], (unsigned)(b[2] << 8 | b[3]));
 }
 

@@ -25,13 +25,13 @@ const observedErrno: Shape<ErrnoName | `E${number}`> = either(
 );
 const ptr = oneOf(['ok', 'null', 'bad'] as const);
 const hexBytes = matching<string>(/^(?:[0-9a-f]{2})*$/, 'lowercase hex bytes');
-const ipv4 = matching<string>(/^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/, 'a dotted IPv4 address');
+const ipv4 = matching<string>(/^(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)$/, 'a dotted IPv4 address or IPv6 text');
 
 const addrInNoBuffer = obj<Exclude<AddrIn, { ptr: 'ok' }>>({ ptr: req(oneOf(['null', 'bad'] as const)), len: req(int) });
 const addrIn: Shape<AddrIn> = tagged<AddrIn>('ptr', {
   ok: obj<Of<AddrIn, 'ptr', 'ok'>>({
     ptr: req(oneOf(['ok'] as const)), len: req(int), family: req(int), addr: req(ipv4), port: req(int),
-    vm: opt(obj<SockaddrVm>({ cid: req(int), flags: req(int) })),
+    flowinfo: opt(int), scope_id: opt(int), vm: opt(obj<SockaddrVm>({ cid: req(int), flags: req(int) })),
   }),
   null: addrInNoBuffer,
   bad: addrInNoBuffer,

@@ -40,7 +40,8 @@ export function renderHole(h: PortHole): string {
 function boundText(b: { addr: string; port: number | PortHole } | null | undefined): string {
   if (b === undefined) return '';
   if (b === null) return ' bound=(none)';
-  return ` bound=${b.addr}:${typeof b.port === 'number' ? b.port : `(${renderHole(b.port)})`}`;
+  const host = b.addr.includes(':') ? `[${b.addr}]` : b.addr;
+  return ` bound=${host}:${typeof b.port === 'number' ? b.port : `(${renderHole(b.port)})`}`;
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import type { World } from '../../../spec/adapter.js';
 import type { Call, Offset } from '../../../spec/call.js';
-import { F_SETFL, SOCK_NONBLOCK } from '../../../spec/constants.js';
+import { AF_INET6, F_SETFL, SOCK_DGRAM, SOCK_NONBLOCK } from '../../../spec/constants.js';
 import { FILE_FD } from '../../../spec/file.js';
 import { accept, bind, close, connect, inet, listen, shutdown, tcp, udp } from '../helpers.js';
 import type { Scenario } from '../scenario.js';
@@ -48,6 +48,11 @@ export const SCENARIOS: Record<string, Scenario> = {
   'sendfile/eof': w(sf(1, { offset: at(300) })),
   'sendfile/devnull': w(sf(1)),
   'sendfile/EDESTADDRREQ': w(udp(), sf(5)),
+  // sendfile's send path on an AF_INET6 socket connected to a v4-mapped peer on port 0 (udpv6_sendmsg → udp_sendmsg).
+  'sendfile/EINVAL-port0-mapped-peer': w(
+    { op: 'socket', domain: AF_INET6, type: SOCK_DGRAM, protocol: 0 },
+    connect(5, { ptr: 'ok', len: 28, family: AF_INET6, addr: '::ffff:127.0.0.1', port: 0 }), sf(5),
+  ),
   'sendfile/ENETUNREACH': { unreachable: 'a connected UDP socket has a route to its peer: ip4_datagram_connect refused the connect otherwise, with the same lookup' },
   'sendfile/EACCES-broadcast': { unreachable: 'connect to a broadcast address without SO_BROADCAST fails (EACCES), and SO_BROADCAST is not in scope' },
   'sendfile/sock-error': w(udp(), connect(5, closed7777), sf(5), sf(5)),
