@@ -319,6 +319,8 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
       return broken({ ptr: 'ok' as const, name: nm, iov: 'ok' as const, iovs, iovlen: iovs.length, ...c, flags }, b, pick);
     });
   const compatFlag = (f: fc.Arbitrary<number>): fc.Arbitrary<number> => either(p / 4, f, fc.constant(MSG_CMSG_COMPAT | 0));
+  const oobFd = k.map((i): FdRef => ({ role: 'tcpRecv', k: i }));
+  const oobFlags = fc.constantFrom(MSG_OOB, MSG_OOB | MSG_DONTWAIT, MSG_OOB | MSG_PEEK);
   const D = {
     send: fc.record({ op: fc.constant('send' as const), t: sendTarget, data: payload }).map(({ t, ...r }): InnerTemplate => ({ ...r, ...t })),
     sendto: fc.record({ op: fc.constant('sendto' as const), t: sendTarget, data: payload, addr: sendtoAddr }).map(({ t, ...r }): InnerTemplate => ({ ...r, ...t })),
@@ -419,6 +421,11 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
     { op: 'recvfrom', arbitrary: D.recvfrom, weight: 6 },
     { op: 'sendmsg', arbitrary: D.sendmsg, weight: 9 },
     { op: 'recvmsg', arbitrary: D.recvmsg, weight: 8 },
+    // Urgent-data reads on TCP sockets only (tcp_recv_urg: EINVAL, no urgent data is ever
+    // sent here); MSG_OOB reads are not modelled on UDP and AF_UNIX sockets.
+    { op: 'recv', arbitrary: fc.record({ op: fc.constant('recv' as const), fd: oobFd, len: recvLen, flags: oobFlags }), weight: 1 },
+    { op: 'recvfrom', arbitrary: fc.record({ op: fc.constant('recvfrom' as const), fd: oobFd, len: recvLen, flags: oobFlags, out }), weight: 1 },
+    { op: 'recvmsg', arbitrary: fc.record({ op: fc.constant('recvmsg' as const), fd: oobFd, msg: msgOut, flags: oobFlags }), weight: 1 },
     // AF_UNIX pairs: socketpair itself, reads of what was sent (or not), sends by name, names.
     { op: 'socketpair', arbitrary: socketpair, weight: 5 },
     { op: 'recv', arbitrary: fc.record({ op: fc.constant('recv' as const), fd: either<FdRef>(p / 2, fc.oneof({ arbitrary: k.map((i): FdRef => ({ role: 'unixReadable', k: i })), weight: 3 }, { arbitrary: k.map((i): FdRef => ({ role: 'unix', k: i })), weight: 1 }), badDataFd), len: recvLen, flags: recvFlags }), weight: 7, unix: true },
