@@ -3,7 +3,13 @@
  * IPV6_V6ONLY, port conflicts between the families, accept's and getname's sockaddr_in6)
  * must run without a divergence, on the model and on Linux.
  */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { traceToC } from '../../harness/render/c.js';
+import { renderCall, renderObserved } from '../../harness/render/text.js';
 import type { AddrIn, AddrOut, Call } from '../../spec/call.js';
 import { AF_INET, AF_UNSPEC, IPPROTO_IPV6, IPV6_V6ONLY, MSG_DONTWAIT, MSG_OOB, SO_DOMAIN, SO_REUSEADDR, SO_REUSEPORT } from '../../spec/constants.js';
 import { runSequence } from '../../harness/runner.js';
@@ -156,5 +162,33 @@ describe('AF_INET6', () => {
       }
     }
     expect(bad).toEqual([]);
+  });
+
+  (why === undefined ? it : it.skip)(`the_c_reproducer_of_v6_sends_prints_what_the_adapter_saw${why === undefined ? '' : ` (skipped: ${why})`}`, async () => {
+    // sendto, sendmsg's msg_name and a bind as sockaddr_in6 in the C program, directly and the adapter's way.
+    const calls = [...DUAL['sendmsg and recvmsg of AF_INET6 sockets']!, sendto(5, in6('::1', 7400)), recvfrom(4)];
+    const session = await linuxAdapter.open({ deadlineMs: 50 });
+    let steps;
+    try {
+      const r = await runSequence(session, calls);
+      expect(r.divergence).toBeUndefined();
+      steps = r.steps.map((x) => ({ call: x.call, observed: x.observed }));
+    } finally {
+      await session.close();
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'sockspec-inet6-repro-'));
+    try {
+      writeFileSync(join(dir, 'repro.c'), traceToC({ version: 1, adapter: 'linux', profile: session.profile, steps }));
+      const cc = spawnSync('cc', ['-Wall', '-Werror', 'repro.c', '-o', 'repro'], { cwd: dir, encoding: 'utf8' });
+      expect(cc.status, cc.stderr).toBe(0);
+      const run = spawnSync('unshare', ['-rn', './repro'], { cwd: dir, encoding: 'utf8', timeout: 20_000 });
+      expect(run.status, run.stderr).toBe(0);
+      // Ephemeral ports differ between the two runs: in names (:port) and in raw sockaddr bytes (the sender's sin6_port/sin_port).
+      const mask = (l: string): string => l.replace(/:(3[2-9]\d{3}|[4-5]\d{4}|60\d{3})\b/g, ':EPH').replace(/addr=(0a00|0200)[0-9a-f]{4}/g, 'addr=$1EPH');
+      const printed = run.stdout.split('\n').filter((l) => /^\d+: /.test(l)).map(mask);
+      expect(printed).toEqual(steps.map((x, i) => mask(`${i + 1}: ${renderCall(x.call)} ${renderObserved(x.observed, x.call)}`)));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
