@@ -268,7 +268,21 @@ function resolveInner(s: State, t: Exclude<Template, { op: 'socketcall' }>): Cal
       return { ...t, fd, msg: m.ptr === 'ok' ? { ...m, name: resolveAddr(s, m.name, fd) } : m };
     }
     case 'sendto': { const fd = resolveFd(s, t.fd); return { ...t, fd, addr: resolveAddr(s, t.addr, fd) }; }
-    case 'sendfile': return { ...t, fd: resolveFd(s, t.fd), inFd: resolveFd(s, t.inFd) };
+    case 'sendfile': {
+      // Into an AF_INET6 UDP socket, a sendfile that would reach the end of the file before
+      // its count leaves the datagram corked (model/sendfile.ts; not modelled): such a draw
+      // asks for exactly the bytes left instead.
+      const fd = resolveFd(s, t.fd);
+      const inFd = resolveFd(s, t.inFd);
+      const out = fd >= 0 && s.fds[fd] !== undefined ? s.objs[s.fds[fd]!.obj] : undefined;
+      const src = inFd >= 0 && s.fds[inFd] !== undefined ? s.objs[s.fds[inFd]!.obj] : undefined;
+      if (out?.kind === 'socket' && out.proto === 'udp' && out.family === 'inet6' && src?.kind === 'file' && src.what === 'regular') {
+        const pos = t.offset.ptr === 'ok' ? t.offset.value : src.pos;
+        const left = FILE_SIZE - pos;
+        if (pos >= 0 && left > 0 && t.count > left) return { ...t, fd, inFd, count: left };
+      }
+      return { ...t, fd, inFd };
+    }
     case 'select': {
       const read = resolveSet(s, t.read), write = resolveSet(s, t.write), except = resolveSet(s, t.except);
       const top = Math.max(-1, ...[read, write, except].flatMap((x) => (x.ptr === 'ok' ? x.fds : [])));

@@ -111,6 +111,14 @@ export function sendfileStep(s: State, c: SendfileCall): Outcome[] {
   if (inObj.fileFlags & O_DIRECT) throw new Error('sendfile from a file with O_DIRECT is not modelled (copy_splice_read under the device\'s alignment rules)');
   const n = Math.max(0, Math.min(count, FILE_SIZE - pos));
   if (n === 0) return done('sendfile/eof', 0);
+  // splice_direct_to_actor sets SPLICE_F_MORE when a read returns less than it still wants,
+  // so splice_to_socket sends with MSG_MORE and udpv6_sendmsg corks the datagram; at EOF
+  // the v4 socket's splice_eof pushes it, but on an AF_INET6 UDP socket it stays pending
+  // (measured on 6.18: no datagram, no ICMP error) until a later send. Not modelled (the
+  // generator asks for exactly the bytes left there).
+  if (out.kind === 'socket' && out.proto === 'udp' && out.family === 'inet6' && count > n) {
+    throw new Error('model: a sendfile into an AF_INET6 UDP socket that reaches the end of the file before its count (the datagram stays corked) is not modelled');
+  }
   /** The world after `n` bytes went: the file position moves unless an offset was given. */
   const advanced = (w: State): State => (c.offset.ptr === 'ok' ? w : produce(w, (d) => { (d.objs[inF.id] as File).pos = pos + n; }));
   const offset = c.offset.ptr === 'ok' ? { offset: pos + n } : {};
