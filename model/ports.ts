@@ -72,6 +72,12 @@ export function portShare(s: State, id: number, addr: string, port: number): Por
       const r = udpRelation(sk, owners[i]!);
       if (r === 'skip') continue;
       if (r === 'conflict') return 'conflict';
+      // Sharing decided by a socket of the other family: measured on 6.18, an AF_INET
+      // wildcard bind after an AF_INET6 SO_REUSEPORT socket on a v4-mapped address answers
+      // EADDRINUSE because of an older AF_INET socket the newest-first walk should not meet
+      // (npm run conformance, seeds 20261121 and 20261123); not understood, so not modelled
+      // (the generator's SO_REUSEPORT set-up keeps to one family).
+      if (owners[i]!.family !== sk.family) throw new Error('model: UDP SO_REUSEPORT sharing between AF_INET and AF_INET6 sockets is not modelled');
       return owners.slice(i + 1).some((o) => udpRelation(sk, o) === 'conflict') ? 'reuseport-first' : 'reuseport';
     }
     return 'free';
