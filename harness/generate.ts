@@ -604,10 +604,8 @@ export function caseArb(o: GenOptions): fc.Arbitrary<Case> {
     // Sharing needs sockets of one protocol: with SO_REUSEPORT in play, all take the first one's.
     // (socketpair's AF_UNIX pairs are left out of such a case: only inet sockets share ports).
     const inet = setup.filter((t): t is Extract<Template, { op: 'socket' }> => t.op === 'socket');
-    // (and of one family: UDP sharing across AF_INET and AF_INET6 is not modelled, model/ports.ts)
     const kind = inet[0] ? inet[0].type & 0xf : 0;
-    const domain = inet[0] ? inet[0].domain : AF_INET;
-    const socks: Template[] = reuseport.on.length === 0 ? setup : inet.map((t) => ({ ...t, domain, type: (t.type & ~0xf) | kind }));
+    const socks: Template[] = reuseport.on.length === 0 ? setup : inet.map((t) => ({ ...t, type: (t.type & ~0xf) | kind }));
     const rp = socks.flatMap((_, i): Template[] => (reuseport.on[i] ? [{ op: 'setsockopt', fd: { sock: i }, level: SOL_SOCKET, name: SO_REUSEPORT, value: 1, optlen: 4 }] : []));
     const b = reuseport.bindTo;
     // pick: an AF_INET6 socket among them binds the IPv6 form of its address (template.ts

@@ -14,7 +14,7 @@ import { lookupSock } from './fd.js';
 import { unixAt } from './unix.js';
 import { unixBind } from './unixops.js';
 import { fail, type Outcome } from './outcome.js';
-import { needsBindService, nextPortSeq, portShare, tcpBindHole, udpHole, updateFastreuse, type PortShare } from './ports.js';
+import { needsBindService, portSeqFor, portShare, tcpBindHole, udpHole, updateFastreuse, type PortShare } from './ports.js';
 import { anyOf, sockName, type Sock, type State } from './state.js';
 
 /** The ifindex of lo, the only interface of a fresh namespace. */
@@ -62,7 +62,7 @@ export function bindStep(s: State, c: BindCall): Outcome[] {
   // "Check these errors (active socket, double bind)."
   if (sock.st !== 'CLOSE' || sock.port !== 0) return [asIs('bind/EINVAL-bound', 'EINVAL')];
   const saddr = t === 'MULTICAST' || t === 'BROADCAST' ? '0.0.0.0' : a.addr;
-  const seq = nextPortSeq(s);
+  const seq = portSeqFor(s, sock);
   const bindTo = (dd: State, port: number): void => {
     const d = dd.objs[id] as Sock;
     // inet_csk_get_port → inet_csk_update_fastreuse (TCP); udp_lib_get_port hashes the socket (UDP).
@@ -143,7 +143,7 @@ function bind6(s: State, id: number, sock: Sock, c: BindCall): Outcome[] {
     else if (t !== 'LOOPBACK') return [asIs('bind/EADDRNOTAVAIL', 'EADDRNOTAVAIL')];
   }
   const only = sock.v6only;
-  const seq = nextPortSeq(s);
+  const seq = portSeqFor(s, sock);
   const bindTo = (dd: State, port: number): void => {
     const d = dd.objs[id] as Sock;
     // inet_csk_get_port → inet_csk_update_fastreuse (TCP; ports.ts takes sk_ipv6only as

@@ -21,7 +21,7 @@ import { lookupFile } from './fd.js';
 import { unixAt } from './unix.js';
 import { unixConnect } from './unixops.js';
 import { fail, type Outcome } from './outcome.js';
-import { connectBucket, inHole, nextPortSeq, tcpConnectHole, udpHole } from './ports.js';
+import { connectBucket, inHole, portSeqFor, tcpConnectHole, udpHole } from './ports.js';
 import { anyOf, expandSndbuf, isAny, isTimewait, SEND_SHUTDOWN, sockets, sockName, type Endpoint, type Sock, type State } from './state.js';
 import { findListeners } from './listeners.js';
 import { connectFailure, disconnect, done, enqueueChild, setClose, timeWait } from './tcp.js';
@@ -339,7 +339,7 @@ function udpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
   }
   // inet_dgram_connect autobinds before ip4_datagram_connect looks at the address.
   const hole = sk.port === 0 ? udpHole(s, id, sk.addr) : undefined;
-  const seq = nextPortSeq(s);
+  const seq = portSeqFor(s, sk);
   const outcome = (rule: string, errno: ErrnoName | undefined, make: (x: Sock) => void): Outcome => ({
     rule,
     expect: errno ? { kind: 'returned', ret: -1, errno, bound: { addr: '', port: hole ?? sk.sport } } : { kind: 'returned', ret: 0, bound: { addr: '', port: hole ?? sk.sport } },

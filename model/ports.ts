@@ -72,12 +72,6 @@ export function portShare(s: State, id: number, addr: string, port: number): Por
       const r = udpRelation(sk, owners[i]!);
       if (r === 'skip') continue;
       if (r === 'conflict') return 'conflict';
-      // Sharing decided by a socket of the other family: measured on 6.18, an AF_INET
-      // wildcard bind after an AF_INET6 SO_REUSEPORT socket on a v4-mapped address answers
-      // EADDRINUSE because of an older AF_INET socket the newest-first walk should not meet
-      // (npm run conformance, seeds 20261121 and 20261123); not understood, so not modelled
-      // (the generator's SO_REUSEPORT set-up keeps to one family).
-      if (owners[i]!.family !== sk.family) throw new Error('model: UDP SO_REUSEPORT sharing between AF_INET and AF_INET6 sockets is not modelled');
       return owners.slice(i + 1).some((o) => udpRelation(sk, o) === 'conflict') ? 'reuseport-first' : 'reuseport';
     }
     return 'free';
@@ -142,6 +136,21 @@ function setBucket(d: State, before: State, port: number, tb: TcpBucket): void {
   for (const [k, v] of Object.entries(d.tcpBuckets ?? {})) if (live.has(Number(k))) kept[Number(k)] = v;
   kept[port] = tb;
   d.tcpBuckets = kept;
+}
+
+/**
+ * The portSeq `sk` takes when udp_lib_get_port hashes it: the head of the port's slot
+ * (sk_add_node_rcu, met first), except an AF_INET6 socket with SO_REUSEPORT, which goes to
+ * the tail ("if (IS_ENABLED(CONFIG_IPV6) && sk->sk_reuseport && sk->sk_family == AF_INET6)
+ * sk_add_node_tail_rcu", so that v4 sockets of a mixed group are met first): met last.
+ * Found by npm run conformance (a v6 wildcard SO_REUSEPORT bind refused because of an older
+ * plain socket behind a v6 sharer).
+ */
+export function portSeqFor(s: State, sk: Sock): number {
+  if (sk.proto !== 'udp' || sk.family !== 'inet6' || !sk.reuseport) return nextPortSeq(s);
+  let m = 0;
+  for (const [, o] of sockets(s)) if (o.portSeq !== undefined && o.portSeq < m) m = o.portSeq;
+  return m - 1;
 }
 
 /** The next portSeq: newer than every socket's (see Sock.portSeq). */

@@ -21,7 +21,7 @@ import { lookupSock } from './fd.js';
 import { unixAt } from './unix.js';
 import { unixSendStep } from './unixdata.js';
 import { fail, type Outcome } from './outcome.js';
-import { nextPortSeq, udpHole } from './ports.js';
+import { portSeqFor, udpHole } from './ports.js';
 import { SEND_SHUTDOWN, sockName, type Endpoint, type Sock, type State } from './state.js';
 import { mcastSocks, udpLookup, udpRoom } from './udpdeliver.js';
 import { tcpSendStep, TCP_SEND_RULE_SUFFIXES } from './tcpsend.js';
@@ -97,7 +97,7 @@ export function sockSend(s: State, p: 'send' | 'sendto' | 'sendmsg', id: number,
     expect: { kind: 'returned', ...expect, bound },
     next: (obs) => produce(s, (d) => {
       const x = d.objs[id] as Sock;
-      if (hole !== undefined) { const port = obs.kind === 'returned' && obs.bound ? obs.bound.port : 0; x.port = port; x.sport = port; x.portSeq = nextPortSeq(s); }
+      if (hole !== undefined) { const port = obs.kind === 'returned' && obs.bound ? obs.bound.port : 0; x.port = port; x.sport = port; x.portSeq = portSeqFor(s, x); }
       if (caches) x.routeCached = true;
       make(d, x.port);
     }),
