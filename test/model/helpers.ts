@@ -1,4 +1,11 @@
 /** Test helpers: build calls tersely and run them through the model adapter. */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runSequence } from '../../harness/runner.js';
+import { traceToC } from '../../harness/render/c.js';
+import { linuxAdapter } from '../../adapters/linux/index.js';
 import type { AddrIn, AddrOut, Call, OptOut, Ptr } from '../../spec/call.js';
 import type { Observed } from '../../spec/observed.js';
 import { AF_INET, SOCK_DGRAM, SOCK_STREAM, SOL_SOCKET } from '../../spec/constants.js';
@@ -56,4 +63,44 @@ export function sin(addr: string, port: number): string {
   b.writeUInt16BE(port, 2);
   addr.split('.').forEach((o, i) => { b[4 + i] = Number(o); });
   return b.toString('hex');
+}
+
+/** Why the C reproducer cannot be built and run here (no cc, not root), or undefined. */
+export const reproSkip: string | undefined = spawnSync('cc', ['--version']).status !== 0 ? 'cc is missing' : process.getuid?.() !== 0 ? 'not root' : undefined;
+
+/**
+ * Builds the C reproducer of `calls` (each recorded as returning 0) with -Werror, runs it, and
+ * returns its result lines (comments dropped); the compiler must print nothing.
+ */
+export function runRepro(calls: Call[], prefix: string): string[] {
+  const t = { version: 1 as const, adapter: 'linux', profile: DEFAULT_PROFILE, steps: calls.map((call) => ({ call, observed: { kind: 'returned' as const, ret: 0 } })) };
+  const dir = mkdtempSync(join(tmpdir(), `sockspec-${prefix}-`));
+  try {
+    writeFileSync(join(dir, 'repro.c'), traceToC(t));
+    const cc = spawnSync('cc', ['-Wall', '-Wextra', '-Werror', 'repro.c', '-o', 'repro'], { cwd: dir, encoding: 'utf8' });
+    if (cc.stderr !== '') throw new Error(`cc: ${cc.stderr}`);
+    const run = spawnSync('./repro', [], { cwd: dir, encoding: 'utf8', timeout: 20_000 });
+    return run.stdout.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Runs each case on a fresh kernel session and returns what went wrong: a divergence, a
+ * harness error, or last rules other than `rules` (the model's names for the case's last calls).
+ */
+export async function kernelDisagreements(cases: Record<string, { calls: Call[]; rules: string[] }>): Promise<string[]> {
+  const bad: string[] = [];
+  for (const [name, c] of Object.entries(cases)) {
+    const session = await linuxAdapter.open({ deadlineMs: 50 });
+    try {
+      const r = await runSequence(session, c.calls);
+      const rules = r.steps.slice(-c.rules.length).map((st) => st.rule);
+      if (r.divergence || r.error || JSON.stringify(rules) !== JSON.stringify(c.rules)) bad.push(`${name}: ${JSON.stringify(r.steps.at(-1))} ${r.error ?? ''} ${rules.join(' ')}`);
+    } finally {
+      await session.close();
+    }
+  }
+  return bad;
 }

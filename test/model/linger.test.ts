@@ -4,22 +4,17 @@
  * closer's port is free at once, no TIME_WAIT); a listener's children inherit it; with a
  * time, close returns 0 after the FIN (the peer reads EOF); shutdown is unaffected.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PROFILE } from '../../spec/profile.js';
 import { parseRunnerMessage, encodeRunnerMessage } from '../../spec/wire.js';
 import { renderCall } from '../../harness/render/text.js';
 import { traceFromJson, traceToJson } from '../../harness/render/json.js';
-import { traceToC } from '../../harness/render/c.js';
 import type { Call } from '../../spec/call.js';
 import { AF_UNIX, MSG_DONTWAIT, SOCK_STREAM, POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP, SOL_SOCKET, SO_LINGER } from '../../spec/constants.js';
 import { runSequence } from '../../harness/runner.js';
 import { modelAdapter } from '../../adapters/model/index.js';
-import { linuxAdapter, linuxAvailable } from '../../adapters/linux/index.js';
-import { accept, bind, close, connect, getsockopt, inet, listen, shutdown, tcp } from './helpers.js';
+import { linuxAvailable } from '../../adapters/linux/index.js';
+import { accept, bind, close, connect, getsockopt, inet, kernelDisagreements, listen, reproSkip, runRepro, shutdown, tcp } from './helpers.js';
 
 const linger = (fd: number, onoff: number, secs: number): Call => ({ op: 'setsockopt', fd, level: SOL_SOCKET, name: SO_LINGER, value: onoff, linger: secs, optlen: 8 });
 const recv = (fd: number): Call => ({ op: 'recv', fd, len: 16, flags: MSG_DONTWAIT });
@@ -76,17 +71,7 @@ describe('SO_LINGER', () => {
 
   const why = linuxAvailable();
   it.skipIf(why !== undefined)(`the_kernel_agrees${why ? ` (skipped: ${why})` : ''}`, async () => {
-    const bad: string[] = [];
-    for (const [name, c] of Object.entries(cases)) {
-      const session = await linuxAdapter.open({ deadlineMs: 50 });
-      try {
-        const r = await runSequence(session, c.calls);
-        const rules = r.steps.map((st) => st.rule);
-        if (r.divergence || r.error || JSON.stringify(rules.slice(-c.rules.length)) !== JSON.stringify(c.rules)) bad.push(`${name}: ${JSON.stringify(r.steps.at(-1))} ${r.error ?? ''} ${rules.join(' ')}`);
-      } finally {
-        await session.close();
-      }
-    }
+    const bad = await kernelDisagreements(cases);
     expect(bad).toEqual([]);
   });
 });
@@ -100,20 +85,8 @@ describe('SO_LINGER in renderers', () => {
     expect(parseRunnerMessage(encodeRunnerMessage({ type: 'call', id: 1, call: c }))).toEqual({ ok: true, msg: { type: 'call', id: 1, call: c } });
   });
 
-  const skip = spawnSync('cc', ['--version']).status !== 0 ? 'cc is missing' : process.getuid?.() !== 0 ? 'not root' : undefined;
-  it.skipIf(skip !== undefined)(`c_reproducer_resets_the_peer${skip ? ` (skipped: ${skip})` : ''}`, () => {
-    const calls = [...pair, c, close(5), recv(6)];
-    const t = { version: 1 as const, adapter: 'linux', profile: DEFAULT_PROFILE, steps: calls.map((call) => ({ call, observed: { kind: 'returned' as const, ret: 0 } })) };
-    const dir = mkdtempSync(join(tmpdir(), 'sockspec-linger-'));
-    try {
-      writeFileSync(join(dir, 'repro.c'), traceToC(t));
-      const cc = spawnSync('cc', ['-Wall', '-Wextra', '-Werror', 'repro.c', '-o', 'repro'], { cwd: dir, encoding: 'utf8' });
-      expect(cc.stderr).toBe('');
-      const run = spawnSync('./repro', [], { cwd: dir, encoding: 'utf8', timeout: 20_000 });
-      const lines = run.stdout.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
-      expect(lines.at(-1)).toMatch(/ECONNRESET/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+  it.skipIf(reproSkip !== undefined)(`c_reproducer_resets_the_peer${reproSkip ? ` (skipped: ${reproSkip})` : ''}`, () => {
+    const lines = runRepro([...pair, c, close(5), recv(6)], 'linger');
+    expect(lines.at(-1)).toMatch(/ECONNRESET/);
   });
 });

@@ -4,10 +4,6 @@
  * and no connect vsock_addr_cast would take ever reaches an adapter, and the linux adapter
  * refuses them itself. The renderers carry a sockaddr_vm (text, JSON, wire, C).
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AddrIn, Call } from '../../spec/call.js';
@@ -21,11 +17,10 @@ import { caseArb } from '../../harness/generate.js';
 import { runSequence } from '../../harness/runner.js';
 import { renderCall } from '../../harness/render/text.js';
 import { traceFromJson, traceToJson } from '../../harness/render/json.js';
-import { traceToC } from '../../harness/render/c.js';
 import { modelAdapter } from '../../adapters/model/index.js';
 import { linuxAdapter, linuxAvailable } from '../../adapters/linux/index.js';
 import { encode, ARG_SLOTS } from '../../adapters/linux/encode.js';
-import { buf16, getsockopt, last, setsockopt } from './helpers.js';
+import { buf16, getsockopt, last, reproSkip, runRepro, setsockopt } from './helpers.js';
 
 const vsock = (type = SOCK_STREAM): Call => ({ op: 'socket', domain: AF_VSOCK, type, protocol: 0 });
 const vm = (cid: number, o: { len?: number; flags?: number; port?: number } = {}): AddrIn => ({ ptr: 'ok', len: o.len ?? 16, family: AF_VSOCK, addr: '0.0.0.0', port: o.port ?? 1234, vm: { cid, flags: o.flags ?? 0 } });
@@ -102,22 +97,11 @@ describe('vsock addresses in renderers', () => {
     expect(encodeCall(bind)).toMatchObject({ addr: { vm: { cid: 1, flags: 1 } } });
   });
 
-  const skip = spawnSync('cc', ['--version']).status !== 0 ? 'cc is missing' : process.getuid?.() !== 0 ? 'not root' : undefined;
-  it.skipIf(skip !== undefined)(`c_reproducer_builds_the_sockaddr_vm${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  it.skipIf(reproSkip !== undefined)(`c_reproducer_builds_the_sockaddr_vm${reproSkip ? ` (skipped: ${reproSkip})` : ''}`, () => {
     const calls: Call[] = [vsock(), { op: 'bind', fd: 4, addr: vm(1) }, { op: 'bind', fd: 4, addr: vm(1, { flags: 2 }) }];
-    const t = { version: 1 as const, adapter: 'linux', profile: DEFAULT_PROFILE, steps: calls.map((call) => ({ call, observed: { kind: 'returned' as const, ret: 0 } })) };
-    const dir = mkdtempSync(join(tmpdir(), 'sockspec-vsock-'));
-    try {
-      writeFileSync(join(dir, 'repro.c'), traceToC(t));
-      const cc = spawnSync('cc', ['-Wall', '-Wextra', '-Werror', 'repro.c', '-o', 'repro'], { cwd: dir, encoding: 'utf8' });
-      expect(cc.stderr).toBe('');
-      const run = spawnSync('./repro', [], { cwd: dir, encoding: 'utf8', timeout: 20_000 });
-      const lines = run.stdout.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
-      expect(lines[1]).toMatch(/EADDRNOTAVAIL/);
-      expect(lines[2]).toMatch(/EINVAL/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const lines = runRepro(calls, 'vsock');
+    expect(lines[1]).toMatch(/EADDRNOTAVAIL/);
+    expect(lines[2]).toMatch(/EINVAL/);
   });
 });
 

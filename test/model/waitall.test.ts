@@ -9,8 +9,8 @@ import type { Call } from '../../spec/call.js';
 import { AF_UNIX, MSG_DONTWAIT, MSG_WAITALL, SOCK_STREAM } from '../../spec/constants.js';
 import { runSequence } from '../../harness/runner.js';
 import { modelAdapter } from '../../adapters/model/index.js';
-import { linuxAdapter, linuxAvailable } from '../../adapters/linux/index.js';
-import { accept, bind, connect, inet, listen, tcp } from './helpers.js';
+import { linuxAvailable } from '../../adapters/linux/index.js';
+import { accept, bind, connect, inet, kernelDisagreements, listen, tcp } from './helpers.js';
 
 const to5000 = inet('127.0.0.1', 5000);
 const badLen = { ptr: 'ok', lenPtr: 'ok', len: -1 } as const;
@@ -37,17 +37,7 @@ describe('MSG_WAITALL cut short, then the address copy-out', () => {
   }
   const why = linuxAvailable();
   it.skipIf(why !== undefined)(`the_kernel_agrees${why ? ` (skipped: ${why})` : ''}`, async () => {
-    const bad: string[] = [];
-    for (const [name, c] of Object.entries(cases)) {
-      const session = await linuxAdapter.open({ deadlineMs: 50 });
-      try {
-        const r = await runSequence(session, c.calls);
-        const rules = r.steps.slice(-c.rules.length).map((st) => st.rule);
-        if (r.divergence || r.error || JSON.stringify(rules) !== JSON.stringify(c.rules)) bad.push(`${name}: ${JSON.stringify(r.steps.at(-1))} ${r.error ?? ''} ${rules.join(' ')}`);
-      } finally {
-        await session.close();
-      }
-    }
+    const bad = await kernelDisagreements(cases);
     expect(bad).toEqual([]);
   });
 });
