@@ -137,7 +137,7 @@ describe('spec/wire: calls travel symbolically', () => {
     expect(err('{"type":"result","id":1,"observed":{"kind":"returned","ret":-1}}')).toMatch(/^result\.observed\.errno: missing/);
     expect(err('{"type":"result","id":1,"observed":{"kind":"returned","ret":-1,"errno":"EFOO"}}')).toMatch(/^result\.observed\.errno: 'EFOO' is not in sockspec's errno table/);
     expect(err('{"type":"result","id":1,"observed":{"kind":"returned","ret":0,"bound":{"addr":"1.2.3","port":1}}}')).toMatch(/^result\.observed\.bound\.addr: expected a dotted quad/);
-    expect(err('{"type":"opened","id":1,"profile":{"kernel":"k"}}')).toMatch(/^opened\.profile\.portRange/);
+    expect(err('{"type":"opened","id":1,"profile":{"kernel":"k"}}')).toMatch(/^opened\.profile\.somaxconn: expected an integer, got nothing/);
     expect(err('{"type":"hello","protocol":1,"name":"n","version":"v","capabilities":{"families":[],"types":[],"calls":["sendmmsg"]}}')).toMatch(/^hello\.capabilities\.calls\[0\]: expected one of socket/);
     const p = parseRunnerMessage('{"type":"call","id":1,"call":{"op":"socket","domain":"AF_INET","type":["SOCK_STREAM","SOCK_DGRAM"],"protocol":0}}');
     expect(p.ok ? 'ok' : p.error).toMatch(/^call\.call\.type\[1\]: at most one of SOCK_STREAM/);

@@ -116,6 +116,8 @@ describe('the packed tarball', () => {
     expect(entries).toContain('dist/harness/cli/main.js');
     expect(entries).toContain('dist/adapters/linux/shim.c');
     expect(entries).toContain('dist/adapters/linux/helper.mjs');
+    expect(entries).toContain('spec/json-schema/helper-message.schema.json');
+    expect(entries).toContain('spec/json-schema/trace.schema.json');
     expect(entries.filter((e) => /(^|\/)test\/|^\.ci\/|\.test\./.test(e))).toEqual([]);
     expect(entries.filter((e) => e.endsWith('.ts') && !e.endsWith('.d.ts'))).toEqual([]);
     expect(entries.length).toBeLessThan(400);
