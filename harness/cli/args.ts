@@ -20,7 +20,8 @@ run: random socket-call sequences on an implementation and on the model of Linux
 any divergence is shrunk to a minimal trace (text, JSON and a C reproducer).
 replay: re-runs recorded traces (trace .json files, expectations files, or
 directories of them) next to the model, on the adapter they were recorded on
-unless --adapter names another; fds and drawn ports are carried over.
+unless --adapter names another (an exec: adapter is never taken from a file: give
+it with --adapter); fds and drawn ports are carried over.
 shrink: re-minimises one divergent trace (e.g. one someone reported) by dropping
 calls while it still diverges the same way; writes DIR/<name>.min.json and .c.
 corpus generate: runs random sequences and keeps a trace (shrunk) for each model rule

@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { readExpectations } from '../expectations.js';
 import { join } from 'node:path';
-import { adapterByName, disposeAdapter } from '../adapters.js';
+import { adapterByName, adapterFromFile, disposeAdapter } from '../adapters.js';
 import { parseCorpus, parseReplay, parseRun, USAGE, UsageError, type CorpusArgs, type ReplayArgs } from './args.js';
 import { checkCorpusTrace, generateCorpus, loadCorpus } from '../corpus.js';
 import { readResult } from '../results.js';
@@ -70,8 +70,13 @@ function traceOf(adapter: string, res: ReplayResult): Trace {
   };
 }
 
+/** The adapter name a recording runs on: --adapter, else the file's own unless it names a program (then an Error). */
+function adapterNameFor(a: ReplayArgs, r: Recorded): string {
+  return a.adapter ?? (r.adapter !== undefined ? adapterFromFile(r.adapter, r.source) : 'linux');
+}
+
 async function adapterFor(a: ReplayArgs, r: Recorded, cache: Map<string, Adapter>): Promise<Adapter> {
-  const name = a.adapter ?? r.adapter ?? 'linux';
+  const name = adapterNameFor(a, r);
   let ad = cache.get(name);
   if (ad === undefined) { ad = await adapterByName(name, { reuseHelper: a.reuseHelper }); cache.set(name, ad); }
   return ad;
@@ -79,6 +84,8 @@ async function adapterFor(a: ReplayArgs, r: Recorded, cache: Map<string, Adapter
 
 async function replayCmd(a: ReplayArgs): Promise<number> {
   const all = a.paths.flatMap((p) => loadRecorded(p));
+  // Every file is checked before anything runs.
+  for (const r of all) adapterNameFor(a, r);
   const cache = new Map<string, Adapter>();
   try {
     return await replayAll(a, all, cache);

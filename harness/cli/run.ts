@@ -12,12 +12,12 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Adapter } from '../../spec/adapter.js';
 import type { Op } from '../../spec/call.js';
-import { adapterByName, disposeAdapter } from '../adapters.js';
+import { adapterByName, disposeAdapter, namesAProgram } from '../adapters.js';
 import { check, type Progress } from '../check.js';
 import { keyOf, readExpectations, signatureOf, writeExpectations, type ExpectationFile } from '../expectations.js';
 import { traceToC } from '../render/c.js';
 import { traceToJson } from '../render/json.js';
-import { renderTrace } from '../render/text.js';
+import { renderTrace, shellWord } from '../render/text.js';
 import type { Trace } from '../render/trace.js';
 import { mergeResults, readResult, ruleCounts, toJUnit, type DivergenceResult, type RunResult } from '../results.js';
 import { runSequence } from '../runner.js';
@@ -117,7 +117,8 @@ async function runJob(adapter: Adapter, a: RunArgs): Promise<RunResult> {
     const sig = signatureOf(f.outcome)!;
     result.divergences.push({
       signature: keyOf(sig), op: sig.op, allowed: sig.allowed, observed: sig.observed, seed: a.seed, path: f.path, flaky: f.flaky, trace, files,
-      replay: `npx sockspec replay ${files.json}`,
+      // (a trace never chooses a program to run: an exec: adapter is named on the command line)
+      replay: `npx sockspec replay ${files.json}${namesAProgram(adapter.name) ? ` --adapter ${shellWord(adapter.name)}` : ''}`,
     });
   } else if (f?.outcome.error !== undefined) {
     result.error = f.outcome.error;
