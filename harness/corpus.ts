@@ -17,6 +17,7 @@ import { caseArb } from './generate.js';
 import { traceFromJson, traceToJson } from './render/json.js';
 import type { Trace } from './render/trace.js';
 import { minimize, recordedOfTrace, replay } from './replay.js';
+import { letEventsIn } from './yield.js';
 import { runSequence, type RunOutcome, type RunStep } from './runner.js';
 
 /** The file name of the trace kept for `rule`. */
@@ -95,6 +96,7 @@ export async function generateCorpus(o: CorpusOptions): Promise<CorpusReport> {
       if (covered.size === RULES.length) { report.stoppedBy = 'coverage'; break outer; }
       if (report.sequences >= o.runs) break outer;
       if (o.budgetS !== undefined && Date.now() - t0 >= o.budgetS * 1000) { report.stoppedBy = 'budget'; break outer; }
+      await letEventsIn(); // (lets a Ctrl-C handler run)
       if (o.shouldStop?.()) { report.stoppedBy = 'interrupted'; break outer; }
       report.sequences++;
       const s = await o.adapter.open({ deadlineMs: o.deadlineMs, world: c.world });
