@@ -9,7 +9,8 @@
  * stable format of harness/render/json.ts with `keptFor` set.
  */
 import fc from 'fast-check';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { makeDirs, writeFileAtomic } from './files.js';
 import { join } from 'node:path';
 import type { Adapter } from '../spec/adapter.js';
 import { RULES } from '../model/index.js';
@@ -85,7 +86,7 @@ function traceOf(adapter: string, o: RunOutcome, profile: Trace['profile'], kept
 
 /** Generates (or extends) a corpus in `o.out`. */
 export async function generateCorpus(o: CorpusOptions): Promise<CorpusReport> {
-  mkdirSync(o.out, { recursive: true });
+  makeDirs(o.out);
   const covered = new Set(loadCorpus(o.out).map((c) => c.trace.keptFor!));
   const report: CorpusReport = { sequences: 0, added: [], covered: [], unreached: [], divergences: 0, stoppedBy: 'runs' };
   const t0 = Date.now();
@@ -121,7 +122,7 @@ export async function generateCorpus(o: CorpusOptions): Promise<CorpusReport> {
         const kept: RunOutcome = { steps: min.outcome.steps.slice(0, at + 1) };
         const trace = traceOf(o.adapter.name, kept, min.profile, rule);
         const file = join(o.out, corpusFileName(rule));
-        writeFileSync(file, traceToJson(trace));
+        writeFileAtomic(file, traceToJson(trace));
         // A kept trace may reach other new rules on the way; each still gets its own shortest trace.
         covered.add(rule);
         report.added.push({ rule, calls: kept.steps.length, file });

@@ -2,7 +2,7 @@
  * `sockspec` command line: `run` (cli/run.ts), `replay`, `shrink`, `expectations` and
  * help. Returns the exit status; never throws for user errors.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { makeDirs, writeFileAtomic } from '../files.js';
 import { readExpectations } from '../expectations.js';
 import { join } from 'node:path';
 import { adapterByName, adapterFromFile, disposeAdapter } from '../adapters.js';
@@ -12,7 +12,7 @@ import { readResult } from '../results.js';
 import { reportHtml } from '../render/report.js';
 import { runCmd } from './run.js';
 import { divergenceKey, loadRecorded, replay, shrinkRecorded, type Recorded, type ReplayResult } from '../replay.js';
-import { basename, dirname } from 'node:path';
+import { basename } from 'node:path';
 import { renderTrace } from '../render/text.js';
 import { traceToJson } from '../render/json.js';
 import { expectationsMarkdown } from '../render/expectations-md.js';
@@ -141,11 +141,11 @@ async function shrinkWith(a: ReplayArgs, r: Recorded, adapter: Adapter): Promise
     return 1;
   }
   const trace = traceOf(adapter.name, res);
-  mkdirSync(a.out, { recursive: true });
+  makeDirs(a.out);
   const base = join(a.out, `${basename(r.source).replace(/\.json$/, '')}.min`);
   const files = { json: `${base}.json`, c: `${base}.c` };
-  writeFileSync(files.json, traceToJson(trace));
-  writeFileSync(files.c, traceToC(trace));
+  writeFileAtomic(files.json, traceToJson(trace));
+  writeFileAtomic(files.c, traceToC(trace));
   console.log(renderTrace(trace, { color: a.color, files }).split('\n').filter((l) => !l.startsWith('replay:')).join('\n'));
   console.log(`\nshrunk       ${r.calls.length} -> ${res.kept.length} calls in ${res.attempts} attempts`);
   return 0;
@@ -220,8 +220,7 @@ function reportCmd(argv: string[]): number {
   }
   if (files.length === 0) throw new UsageError('report needs at least one result file (written by sockspec run --json)');
   const results = files.map((f) => readResult(f));
-  mkdirSync(dirname(out) || '.', { recursive: true });
-  writeFileSync(out, reportHtml(results, files));
+  writeFileAtomic(out, reportHtml(results, files));
   console.log(`wrote ${out} (${results.length} run${results.length === 1 ? '' : 's'}, ${results.reduce((n, r) => n + r.divergences.length, 0)} divergences)`);
   return 0;
 }

@@ -6,15 +6,16 @@
  * divergences), 1 a new divergence, 2 usage or set-up error, 130 interrupted.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { makeDirs, writeFileAtomic } from '../files.js';
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Adapter } from '../../spec/adapter.js';
 import type { Op } from '../../spec/call.js';
 import { adapterByName, disposeAdapter, namesAProgram } from '../adapters.js';
 import { check, type Progress } from '../check.js';
-import { keyOf, readExpectations, signatureOf, writeExpectations, type ExpectationFile } from '../expectations.js';
+import { checkRewritable, keyOf, readExpectations, signatureOf, writeExpectations, type ExpectationFile } from '../expectations.js';
 import { traceToC } from '../render/c.js';
 import { traceToJson } from '../render/json.js';
 import { renderTrace, shellWord } from '../render/text.js';
@@ -47,7 +48,10 @@ export async function runCmd(a: RunArgs): Promise<number> {
 function expectationsFor(a: RunArgs, adapter: string): { path?: string; file?: ExpectationFile } {
   const path = a.expectations ?? (existsSync(`adapters/${adapter}/expectations.json`) ? `adapters/${adapter}/expectations.json` : undefined);
   if (path === undefined) return {};
-  if (existsSync(path)) return { path, file: readExpectations(path) };
+  if (existsSync(path)) {
+    if (a.updateExpectations) checkRewritable(path);
+    return { path, file: readExpectations(path) };
+  }
   if (a.updateExpectations) return { path, file: { version: 1, adapter, expected: [] } };
   throw new Error(`${path}: no such file (use --update-expectations to start one)`);
 }
@@ -133,13 +137,13 @@ async function runJob(adapter: Adapter, a: RunArgs): Promise<RunResult> {
       steps: f.outcome.steps.map((s) => (s.rule ? { call: s.call, observed: s.observed, rule: s.rule } : { call: s.call, observed: s.observed })),
       divergence: f.outcome.divergence,
     };
-    mkdirSync(a.out, { recursive: true });
+    makeDirs(a.out);
     // Adapter names such as `exec:./my shim --x` are not file names.
     const safe = adapter.name.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 60);
     const base = join(a.out, `divergence-${safe}-seed${a.seed}`);
     const files = { json: `${base}.json`, c: `${base}.c` };
-    writeFileSync(files.json, traceToJson(trace));
-    writeFileSync(files.c, traceToC(trace));
+    writeFileAtomic(files.json, traceToJson(trace));
+    writeFileAtomic(files.c, traceToC(trace));
     const sig = signatureOf(f.outcome)!;
     result.divergences.push({
       signature: keyOf(sig), op: sig.op, allowed: sig.allowed, observed: sig.observed, seed: a.seed, path: f.path, flaky: f.flaky, trace, files,
@@ -166,8 +170,12 @@ async function runJob(adapter: Adapter, a: RunArgs): Promise<RunResult> {
     if (f?.outcome.divergence && a.updateExpectations) {
       const sig = signatureOf(f.outcome)!;
       exp.file.expected.push({ ...sig, note: 'new: describe what the implementation does instead', kind: 'not analysed', world: f.case.world, calls: f.outcome.steps.map((st) => st.call) });
-      writeExpectations(exp.path, exp.file);
-      console.log(`added ${keyOf(sig)} to ${exp.path}`);
+      try {
+        writeExpectations(exp.path, exp.file);
+        console.log(`added ${keyOf(sig)} to ${exp.path}`);
+      } catch (e) {
+        result.error = (e as Error).message;
+      }
     }
   }
   result.exit = result.error !== undefined ? 2 : result.divergences.length > 0 ? 1 : stop === 'interrupted' ? 130 : 0;
@@ -202,8 +210,7 @@ function finish(r: RunResult, a: RunArgs): number {
 }
 
 function writeOut(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, text);
+  writeFileAtomic(path, text);
 }
 
 function printDivergence(d: DivergenceResult, a: RunArgs): void {
