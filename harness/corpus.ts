@@ -9,8 +9,8 @@
  * stable format of harness/render/json.ts with `keptFor` set.
  */
 import fc from 'fast-check';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { makeDirs, writeFileAtomic } from './files.js';
+import { existsSync, readdirSync } from 'node:fs';
+import { makeDirs, readInputFile, writeFileAtomic } from './files.js';
 import { join } from 'node:path';
 import type { Adapter } from '../spec/adapter.js';
 import { RULES } from '../model/index.js';
@@ -43,7 +43,7 @@ export function loadCorpus(dir: string): { file: string; trace: Trace }[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir).filter((f) => f.endsWith('.json')).sort().map((f) => {
     const file = join(dir, f);
-    const trace = traceFromJson(readFileSync(file, 'utf8'), file);
+    const trace = traceFromJson(readInputFile(file), file);
     if (trace.keptFor === undefined) throw new Error(`${file}: keptFor: missing (not a corpus trace: which rule is it kept for?)`);
     if (!RULES.includes(trace.keptFor)) throw new Error(`${file}: keptFor: '${trace.keptFor}' is not a rule of the model (renamed or removed?)`);
     return { file, trace };

@@ -7,7 +7,7 @@
  * format of harness/render/json.ts), the seed and path to replay it, and whether an
  * expectations file listed it.
  */
-import { readFileSync } from 'node:fs';
+import { readInputFile } from './files.js';
 import { RULES } from '../model/index.js';
 import type { CheckReport } from './check.js';
 import { traceFromJson } from './render/json.js';
@@ -103,7 +103,7 @@ export function mergeResults(rs: readonly RunResult[]): RunResult {
 /** Reads a result file written by `--json`; errors name the file and the field. */
 export function readResult(path: string): RunResult {
   let text: string;
-  try { text = readFileSync(path, 'utf8'); } catch (e) { throw new Error(`${path}: ${(e as Error).message}`); }
+  try { text = readInputFile(path); } catch (e) { throw new Error((e as Error).message.startsWith(path) ? (e as Error).message : `${path}: ${(e as Error).message}`); }
   return resultFromJson(text, path);
 }
 

@@ -2,7 +2,7 @@
  * `sockspec` command line: `run` (cli/run.ts), `replay`, `shrink`, `expectations` and
  * help. Returns the exit status; never throws for user errors.
  */
-import { makeDirs, writeFileAtomic } from '../files.js';
+import { checkOutputDir, checkOutputFile, makeDirs, writeFileAtomic } from '../files.js';
 import { readExpectations } from '../expectations.js';
 import { join } from 'node:path';
 import { adapterByName, adapterFromFile, disposeAdapter } from '../adapters.js';
@@ -118,6 +118,7 @@ async function replayAll(a: ReplayArgs, all: Recorded[], cache: Map<string, Adap
 }
 
 async function shrinkCmd(a: ReplayArgs): Promise<number> {
+  checkOutputDir(a.out, '--out');
   const all = loadRecorded(a.paths[0]!);
   if (all.length !== 1) throw new Error(`${a.paths[0]}: shrink takes one trace, this holds ${all.length}`);
   const r = all[0]!;
@@ -152,6 +153,7 @@ async function shrinkWith(a: ReplayArgs, r: Recorded, adapter: Adapter): Promise
 }
 
 async function corpusCmd(a: CorpusArgs): Promise<number> {
+  if (a.sub === 'generate') checkOutputDir(a.dir, '--out');
   const adapter = await adapterByName(a.adapter);
   try {
     if (a.sub === 'check') {
@@ -219,6 +221,7 @@ function reportCmd(argv: string[]): number {
     else files.push(a);
   }
   if (files.length === 0) throw new UsageError('report needs at least one result file (written by sockspec run --json)');
+  checkOutputFile(out, '--out');
   const results = files.map((f) => readResult(f));
   writeFileAtomic(out, reportHtml(results, files));
   console.log(`wrote ${out} (${results.length} run${results.length === 1 ? '' : 's'}, ${results.reduce((n, r) => n + r.divergences.length, 0)} divergences)`);

@@ -7,7 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { makeDirs, writeFileAtomic } from '../files.js';
+import { checkOutputDir, checkOutputFile, makeDirs, writeFileAtomic } from '../files.js';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -33,6 +33,7 @@ const PROGRESS = '@@sockspec-progress ';
 const RESULT = '@@sockspec-result ';
 
 export async function runCmd(a: RunArgs): Promise<number> {
+  checkPaths(a);
   if (a.jobs > 1) return runParallel(a);
   if (a.child) listenToParent();
   const adapter = await adapterByName(a.adapter, { reuseHelper: a.reuseHelper });
@@ -43,6 +44,23 @@ export async function runCmd(a: RunArgs): Promise<number> {
     await disposeAdapter(adapter);
   }
   return finish(result, a);
+}
+
+/**
+ * The files a run writes and the expectations file it reads, checked before any work
+ * starts (after a long run is too late to learn that --json cannot be written): throws
+ * a one-line Error naming the option. Creates nothing.
+ */
+function checkPaths(a: RunArgs): void {
+  checkOutputDir(a.out, '--out');
+  if (a.json !== undefined) checkOutputFile(a.json, '--json');
+  if (a.junit !== undefined) checkOutputFile(a.junit, '--junit');
+  if (a.expectations === undefined) return;
+  if (existsSync(a.expectations)) {
+    readExpectations(a.expectations);
+    if (a.updateExpectations) checkRewritable(a.expectations);
+  }
+  if (a.updateExpectations) checkOutputFile(a.expectations, '--expectations');
 }
 
 function expectationsFor(a: RunArgs, adapter: string): { path?: string; file?: ExpectationFile } {
