@@ -9,6 +9,10 @@ import { unfaithfulJson } from './jsonfaithful.js';
 import type { World } from '../spec/adapter.js';
 import type { Call } from '../spec/call.js';
 import type { RunOutcome } from './runner.js';
+import { callOf } from './render/json.js';
+import { bool, int, obj, opt, ShapeError } from './render/shape.js';
+
+const worldShape = obj<World>({ nofile: opt(int), capNetBindService: opt(bool), file: opt(bool) });
 
 /** What makes two divergences the same: the call, the rules the model allowed, the answer's kind. */
 export interface Signature {
@@ -78,6 +82,14 @@ export function readExpectations(path: string): ExpectationFile {
     if (x.kind !== undefined && !(KINDS as readonly unknown[]).includes(x.kind)) bad(`expected[${i}].kind`, `expected one of ${KINDS.join(', ')}`);
     if (!Array.isArray(x.calls)) bad(`expected[${i}].calls`, 'expected an array of calls');
     if (typeof x.world !== 'object' || x.world === null) bad(`expected[${i}].world`, 'expected an object');
+    // Every call and the world, field by field (the file itself is kept as it is: checked, not rewritten).
+    try {
+      (x.calls as unknown[]).forEach((c, k) => callOf(c, `expected[${i}].calls[${k}]`));
+      worldShape(x.world, `expected[${i}].world`);
+    } catch (err) {
+      if (err instanceof ShapeError) throw new Error(`${path}: ${err.message}`);
+      throw err;
+    }
   });
   return v as ExpectationFile;
 }
