@@ -8,8 +8,9 @@ import { readInputFile, writeFileAtomic } from './files.js';
 import { unfaithfulJson } from './jsonfaithful.js';
 import type { World } from '../spec/adapter.js';
 import type { Call } from '../spec/call.js';
+import type { Observed } from '../spec/observed.js';
 import type { RunOutcome } from './runner.js';
-import { callOf } from './render/json.js';
+import { callOf, observedOf } from './render/json.js';
 import { bool, int, obj, opt, ShapeError } from './render/shape.js';
 
 const worldShape = obj<World>({ nofile: opt(int), capNetBindService: opt(bool), file: opt(bool) });
@@ -36,6 +37,12 @@ export interface Expectation extends Signature {
   /** A minimal sequence that shows it (the world and the concrete calls). */
   world: World;
   calls: Call[];
+  /**
+   * What the run that found it observed at each call (written by --update-expectations):
+   * re-checking carries its fds and drawn ports over to the ones this run gets, as
+   * replay does. Absent (hand-written entries): the calls run as they are.
+   */
+  answers?: Observed[];
 }
 
 export interface ExpectationFile {
@@ -86,6 +93,12 @@ export function readExpectations(path: string): ExpectationFile {
     try {
       (x.calls as unknown[]).forEach((c, k) => callOf(c, `expected[${i}].calls[${k}]`));
       worldShape(x.world, `expected[${i}].world`);
+      if (x.answers !== undefined) {
+        if (!Array.isArray(x.answers)) bad(`expected[${i}].answers`, 'expected an array of observed answers');
+        const answers = x.answers as unknown[];
+        if (answers.length !== (x.calls as unknown[]).length) bad(`expected[${i}].answers`, `expected one answer per call (${(x.calls as unknown[]).length}), got ${answers.length}`);
+        answers.forEach((o, k) => observedOf(o, `expected[${i}].answers[${k}]`));
+      }
     } catch (err) {
       if (err instanceof ShapeError) throw new Error(`${path}: ${err.message}`);
       throw err;

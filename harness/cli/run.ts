@@ -22,7 +22,7 @@ import { traceToJson } from '../render/json.js';
 import { renderTrace, shellWord } from '../render/text.js';
 import type { Trace } from '../render/trace.js';
 import { mergeResults, resultFromJson, ruleCounts, toJUnit, type DivergenceResult, type RunResult } from '../results.js';
-import { runSequence } from '../runner.js';
+import { stillDiverges } from '../replay.js';
 import { RULES } from '../../model/index.js';
 import { familiesLine, probeFamilies } from '../families.js';
 import type { RunArgs } from './args.js';
@@ -180,16 +180,15 @@ async function runJob(adapter: Adapter, a: RunArgs): Promise<RunResult> {
     if (!a.child || a.jobIndex === 0) {
       for (const e of exp.file.expected) {
         if (report.expectedMet.has(keyOf(e))) continue;
-        const s = await adapter.open({ deadlineMs: a.deadlineMs, world: e.world });
-        let r;
-        try { r = await runSequence(s, e.calls); } finally { await s.close(); }
-        const sig = signatureOf(r);
-        if (!sig || keyOf(sig) !== keyOf(e)) result.expected.fixed.push(keyOf(e));
+        if (!await stillDiverges(adapter, e, a.deadlineMs)) result.expected.fixed.push(keyOf(e));
       }
     }
     if (f?.outcome.divergence && a.updateExpectations) {
       const sig = signatureOf(f.outcome)!;
-      exp.file.expected.push({ ...sig, note: 'new: describe what the implementation does instead', kind: 'not analysed', world: f.case.world, calls: f.outcome.steps.map((st) => st.call) });
+      exp.file.expected.push({
+        ...sig, note: 'new: describe what the implementation does instead', kind: 'not analysed', world: f.case.world,
+        calls: f.outcome.steps.map((st) => st.call), answers: f.outcome.steps.map((st) => st.observed),
+      });
       try {
         writeExpectations(exp.path, exp.file);
         console.log(`added ${keyOf(sig)} to ${exp.path}`);
