@@ -4,9 +4,11 @@
  * can check whether each listed one still reproduces. File format (JSON):
  *   { "version": 1, "adapter": "lwip", "expected": [ Expectation, ... ] }
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readInputFile, writeFileAtomic } from './files.js';
+import { unfaithfulJson } from './jsonfaithful.js';
 import type { World } from '../spec/adapter.js';
 import type { Call } from '../spec/call.js';
+import type { Observed } from '../spec/observed.js';
 import type { RunOutcome } from './runner.js';
 import { ExpectationsSchema } from '../spec/schema/files.js';
 import { Problem, read } from '../spec/schema/read.js';
@@ -33,6 +35,12 @@ export interface Expectation extends Signature {
   /** A minimal sequence that shows it (the world and the concrete calls). */
   world: World;
   calls: Call[];
+  /**
+   * What the run that found it observed at each call (written by --update-expectations):
+   * re-checking carries its fds and drawn ports over to the ones this run gets, as
+   * replay does. Absent (hand-written entries): the calls run as they are.
+   */
+  answers?: Observed[];
 }
 
 export interface ExpectationFile {
@@ -62,20 +70,41 @@ export function keyOf(s: Signature): string {
 export function readExpectations(path: string): ExpectationFile {
   let v: unknown;
   try {
-    v = JSON.parse(readFileSync(path, 'utf8'));
+    v = JSON.parse(readInputFile(path));
   } catch (e) {
-    throw new Error(`${path}: ${(e as Error).message}`);
+    throw new Error((e as Error).message.startsWith(path) ? (e as Error).message : `${path}: ${(e as Error).message}`);
   }
+  let f: ExpectationFile;
   try {
-    return read<ExpectationFile>(ExpectationsSchema, v);
+    f = read<ExpectationFile>(ExpectationsSchema, v);
   } catch (e) {
     if (e instanceof Problem) throw new Error(`${path}: ${e.message}`);
     throw e;
   }
+  // What the schema cannot say: one recorded answer per call.
+  f.expected.forEach((x, i) => {
+    if (x.answers !== undefined && x.answers.length !== x.calls.length) {
+      throw new Error(`${path}: expected[${i}].answers: expected one answer per call (${x.calls.length}), got ${x.answers.length}`);
+    }
+  });
+  return f;
 }
 
-/** Writes the file with stable formatting (sorted by signature). */
+/**
+ * Throws (naming the value) unless writeExpectations would write `path` back with every
+ * value it does not change as it is (harness/jsonfaithful.ts): asked before a run that
+ * may update the file.
+ */
+export function checkRewritable(path: string): void {
+  const why = unfaithfulJson(readInputFile(path));
+  if (why !== undefined) throw new Error(`${path}: --update-expectations would not write this file back as it is: ${why}; fix that by hand first`);
+}
+
+/**
+ * Writes the file with stable formatting (sorted by signature), atomically: on any
+ * error (a full disk) the file on disk is left as it was.
+ */
 export function writeExpectations(path: string, f: ExpectationFile): void {
   const expected = [...f.expected].sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
-  writeFileSync(path, `${JSON.stringify({ ...f, expected }, null, 2)}\n`);
+  writeFileAtomic(path, `${JSON.stringify({ ...f, expected }, null, 2)}\n`);
 }

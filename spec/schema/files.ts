@@ -29,8 +29,9 @@ export const ExpectationsSchema = Type.Object({
     op: Type.String(), allowed: Type.Array(Type.String(), { description: 'an array of rule ids' }), observed: Type.String(), note: Type.String(),
     kind: Type.Optional(Type.Union(['bug', 'simplification', 'model question', 'harness', 'not analysed'].map((k) => Type.Literal(k)))),
     world: World, calls: Type.Array(CallSchema),
+    answers: Type.Optional(Type.Array(ObservedSchema, { description: 'what the recording run observed at each call (one per call)' })),
   }, { additionalProperties: false })),
-}, { additionalProperties: false, title: 'sockspec expectations', description: 'Known divergences of an implementation (harness/expectations.ts)' });
+}, { additionalProperties: true, title: 'sockspec expectations', description: 'Known divergences of an implementation (harness/expectations.ts); other top-level fields are the user\'s and are written back as they are' });
 
 export const ResultSchema = Type.Object({
   tool: Type.Literal('sockspec'), version: Type.Literal(1), adapter: Type.String(), kernel: Type.String(),

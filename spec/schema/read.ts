@@ -133,7 +133,7 @@ function walk(n: Node, v: unknown, path: string, style: Style): Problem | undefi
     }
     const byType = anyOf.filter((m) => accepts(m, jsonType(v)));
     if (byType.length === 1) return problemOf(byType[0] as unknown as TSchema, v, path, style);
-    return new Problem(path, `expected ${anyOf.map(describe).join(' or ')}, got ${got(v)}`);
+    return new Problem(path, `expected ${[...new Set(anyOf.map(describe))].join(' or ')}, got ${got(v)}`);
   }
   if ('const' in n) return v === n['const'] ? undefined : new Problem(path, `expected ${JSON.stringify(n['const'])}, got ${got(v)}`);
   switch (n['type']) {
