@@ -107,11 +107,6 @@ async function runJob(adapter: Adapter, a: RunArgs): Promise<RunResult> {
   try { families = await probeFamilies(probe); } finally { await probe.close(); }
   const notRun = adapter.unsupported?.() ?? new Map<Op, string>();
   const exp = expectationsFor(a, adapter.name);
-  if (!a.child) {
-    console.error(`sockspec: ${a.runs} sequences (length <= ${a.maxLength}) against '${adapter.name}', seed ${a.seed}${a.path ? `, path ${a.path}` : ''}` +
-      `${a.timeBudgetS !== undefined ? `, time budget ${a.timeBudgetS} s` : ''}; kernel ${kernel}, variants ${variants}`);
-    for (const line of notRunLines(Object.fromEntries(notRun))) console.error(`sockspec: not run here: ${line}`);
-  }
   let stop: RunResult['stopped'];
   const onInt = (): void => {
     if (stop === 'interrupted') process.exit(130);
@@ -122,6 +117,12 @@ async function runJob(adapter: Adapter, a: RunArgs): Promise<RunResult> {
   if (!a.child) {
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onInt);
+  }
+  // (printed once the handlers are in place: a Ctrl-C right after it must not kill this process)
+  if (!a.child) {
+    console.error(`sockspec: ${a.runs} sequences (length <= ${a.maxLength}) against '${adapter.name}', seed ${a.seed}${a.path ? `, path ${a.path}` : ''}` +
+      `${a.timeBudgetS !== undefined ? `, time budget ${a.timeBudgetS} s` : ''}; kernel ${kernel}, variants ${variants}`);
+    for (const line of notRunLines(Object.fromEntries(notRun))) console.error(`sockspec: not run here: ${line}`);
   }
   const t0 = Date.now();
   const progress = a.child ? childProgress() : progressBar(a.runs, 1);
@@ -333,8 +334,6 @@ async function runParallel(a: RunArgs): Promise<number> {
   await probe.close();
   await disposeAdapter(adapter);
   expectationsFor(a, adapter.name);
-  console.error(`sockspec: ${a.runs} sequences (length <= ${a.maxLength}) against '${adapter.name}' in ${a.jobs} jobs, seeds ${a.seed}..${a.seed + a.jobs - 1}` +
-    `${a.timeBudgetS !== undefined ? `, time budget ${a.timeBudgetS} s` : ''}; kernel ${kernel}, variants ${variants}`);
   const t0 = Date.now();
   const bar = progressBar(a.runs, a.jobs);
   const progress: JobProgress[] = [];
@@ -357,6 +356,9 @@ async function runParallel(a: RunArgs): Promise<number> {
   // Terminated (a CI timeout): the jobs are asked to stop as for Ctrl-C, and this process
   // waits for them and reports as usual.
   process.on('SIGTERM', onInt);
+  // (printed once the handlers are in place: a Ctrl-C right after it must not kill this process)
+  console.error(`sockspec: ${a.runs} sequences (length <= ${a.maxLength}) against '${adapter.name}' in ${a.jobs} jobs, seeds ${a.seed}..${a.seed + a.jobs - 1}` +
+    `${a.timeBudgetS !== undefined ? `, time budget ${a.timeBudgetS} s` : ''}; kernel ${kernel}, variants ${variants}`);
   try {
     const jobs = Array.from({ length: a.jobs }, (_, i) => {
       const runs = Math.floor(a.runs / a.jobs) + (i < a.runs % a.jobs ? 1 : 0);
