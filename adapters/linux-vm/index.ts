@@ -11,7 +11,7 @@ import type { Op } from '../../spec/call.js';
 import { errnoName } from '../../spec/errno.js';
 import { CMD, Guest, qemuUnavailable } from './guest.js';
 import { busyboxUnavailable } from './initramfs.js';
-import { fetchUnavailable, KERNELS, resolveKernel } from './kernels.js';
+import { fetchUnavailable, kernelCached, KERNELS, resolveKernel } from './kernels.js';
 import { PROFILE_FILES, type ReadFile } from '../linux/profile.js';
 import { openVmSession, readGuestFiles } from './session.js';
 
@@ -21,7 +21,7 @@ import { openVmSession, readGuestFiles } from './session.js';
  */
 export function linuxVmAvailable(spec: string): string | undefined {
   if (process.platform !== 'linux') return `not Linux (${process.platform})`;
-  return qemuUnavailable() ?? busyboxUnavailable() ?? (KERNELS[spec] !== undefined ? fetchUnavailable() : undefined);
+  return qemuUnavailable() ?? busyboxUnavailable() ?? (KERNELS[spec] !== undefined && !kernelCached(spec) ? fetchUnavailable() : undefined);
 }
 
 /** The linux-vm adapter, with dispose() that kills its guest. */

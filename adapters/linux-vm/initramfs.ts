@@ -6,7 +6,7 @@
  * uncompressed newc cpio (which every kernel takes) into <repo>/.cache/, once per content.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildC, onPath } from '../cbuild.js';
@@ -14,6 +14,9 @@ import { guestModules, type Kernel } from './kernels.js';
 
 const here = (f: string): string => fileURLToPath(new URL(f, import.meta.url));
 const CACHE = fileURLToPath(new URL('../../.cache/', import.meta.url));
+
+/** How many initramfs archives the cache keeps (the newest). */
+const KEEP_ARCHIVES = 6;
 
 /** Where busybox-static installs busybox (Debian). */
 export const BUSYBOX = '/bin/busybox';
@@ -98,9 +101,9 @@ export function initramfs(k: Kernel): string {
   const tmp = `${out}.${process.pid}.tmp`;
   writeFileSync(tmp, cpio(entries));
   renameSync(tmp, out);
-  // Older archives (another guest program or module set) are removed, except the other kernels' current ones.
-  const keep = 8;
-  const old = readdirSync(CACHE).filter((f) => /^sockspec-vm-initrd-[0-9a-f]{16}\.cpio$/.test(f));
-  if (old.length > keep) for (const f of old.slice(0, old.length - keep)) if (join(CACHE, f) !== out) rmSync(join(CACHE, f), { force: true });
+  // Older archives (another guest program or module set) are removed: the newest few stay (one per kernel in use).
+  const old = readdirSync(CACHE).filter((f) => /^sockspec-vm-initrd-[0-9a-f]{16}\.cpio$/.test(f))
+    .map((f) => ({ f, t: statSync(join(CACHE, f)).mtimeMs })).sort((x, y) => y.t - x.t);
+  for (const { f } of old.slice(KEEP_ARCHIVES)) rmSync(join(CACHE, f), { force: true });
   return out;
 }

@@ -30,6 +30,12 @@ export interface Kernel {
   modulesDir?: string;
 }
 
+/** Whether the package of a named kernel is already unpacked in the cache. */
+export function kernelCached(spec: string): boolean {
+  const pkg = KERNELS[spec];
+  return pkg !== undefined && existsSync(join(CACHE, pkg, 'boot'));
+}
+
 /** Why a named kernel cannot be fetched here (undefined when apt-get and dpkg-deb exist). */
 export function fetchUnavailable(): string | undefined {
   if (!onPath('apt-get') || !onPath('dpkg-deb')) return 'apt-get and dpkg-deb are needed to fetch a Debian kernel package (a Debian machine)';
