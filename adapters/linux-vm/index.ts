@@ -2,8 +2,8 @@
  * Another Linux kernel as a system under test: `linux-vm:<kernel>` boots the kernel under
  * qemu (TCG) with an initramfs made on the fly (initramfs.ts) and runs each session in a
  * fresh network namespace inside the guest, with the linux adapter's executor (shim.c)
- * and encoding. One guest per adapter, booted at the first open, reused by every session,
- * killed by dispose() (and never left running: guest.ts). The guest has no network
+ * and encoding. One guest per adapter, booted at the first open, reused by every session
+ * (and booted again after it died), killed by dispose() (and never left running: guest.ts). The guest has no network
  * device: nothing reaches the host's network.
  */
 import type { Adapter } from '../../spec/adapter.js';
@@ -72,9 +72,10 @@ export function linuxVmAdapter(spec: string): LinuxVmAdapter {
       if (disposed) throw new Error(`the linux-vm:${spec} adapter was disposed`);
       const why = linuxVmAvailable(spec);
       if (why !== undefined) throw new Error(`the linux-vm adapter cannot run here: ${why}`);
+      // A guest that died (a call crashed its kernel, or it stopped answering) is replaced by a fresh one.
+      if (booted !== undefined && !booted.guest.alive) booting = undefined;
       booting ??= boot();
       booted = await booting;
-      if (!booted.guest.alive) throw new Error(`the linux-vm:${spec} guest is gone: ${booted.guest.deathReason()}`);
       return openVmSession(booted.guest, booted.release, opts, booted.socketcallWhy, booted.initNs);
     },
     unsupported() {

@@ -53,10 +53,17 @@ class VmSession implements Session {
     // A call that may sleep: the guest tries it without a timer and, if the kernel would
     // sleep, makes it under this deadline (as the linux adapter's ss_try + timed ss_exec).
     if (mayBlock) this.args[A_DEADLINE] = timedDeadline(acting, this.deadlineMs, GUEST_SHORT_WAIT_MS);
-    const r = await this.guest.request({
-      cmd: mayBlock ? CMD.tryExec : CMD.exec, op, a: this.args, out: this.out,
-      ...(vec !== undefined ? { vec } : {}), nvout: vecWords(acting),
-    }, mayBlock ? this.args[A_DEADLINE]! : 0);
+    let r;
+    try {
+      r = await this.guest.request({
+        cmd: mayBlock ? CMD.tryExec : CMD.exec, op, a: this.args, out: this.out,
+        ...(vec !== undefined ? { vec } : {}), nvout: vecWords(acting),
+      }, mayBlock ? this.args[A_DEADLINE]! : 0);
+    } catch (e) {
+      // The guest died in the call (a kernel panic shows in the console's tail) or stopped answering: a finding, not a harness error.
+      if (!this.guest.alive) return { kind: 'crashed', detail: this.guest.deathReason() };
+      throw e;
+    }
     // The out buffer keeps what the guest's held, as the linux adapter's keeps what the shim left.
     r.out.copy(this.out);
     return observe(acting, r.res, this.out, (n) => r.vout.subarray(0, n));
@@ -69,6 +76,7 @@ class VmSession implements Session {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (!this.guest.alive) return; // nothing of the session is left
     const r = await this.guest.request({ cmd: CMD.close }, CONTROL_MS);
     if (r.rc !== 0) throw new Error(`the guest closed the session's fds, but returning to its first network namespace failed (${errnoName(r.rc)})`);
   }
