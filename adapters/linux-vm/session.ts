@@ -21,14 +21,19 @@ import { CMD, type Guest } from './guest.js';
  * as blocked (ms; the linux adapter waits 0.5 ms). A TCG guest runs some 30 times slower
  * than the host, so a call that sleeps only for a moment (a lock, a softirq) gets more room.
  */
-export const GUEST_SHORT_WAIT_MS = 2;
+export const GUEST_SHORT_WAIT_MS = 5;
 /** How long a session's own requests (open, close, the profile's files) may take in the guest. */
 const CONTROL_MS = 10_000;
 
 /** The guest's answers to CMD_READ of `paths`, as a reader for profileFrom. */
 export async function readGuestFiles(guest: Guest, paths: readonly string[]): Promise<ReadFile> {
   const r = await guest.request({ cmd: CMD.read, text: paths.join('\n') }, CONTROL_MS);
-  const parts = r.text.toString('utf8').split('\0');
+  return filesReader(r.text, paths);
+}
+
+/** A reader over the guest's answer `text` to a request naming `paths` (guest.c read_files). */
+function filesReader(text: Buffer, paths: readonly string[]): ReadFile {
+  const parts = text.toString('utf8').split('\0');
   const files = new Map<string, string | undefined>();
   paths.forEach((p, i) => {
     const v = parts[i] ?? '0';
@@ -93,14 +98,15 @@ export async function openVmSession(guest: Guest, kernel: string, opts: SessionO
   a[0] = nofile;
   a[1] = opts.world?.capNetBindService === false ? 1 : 0;
   a[2] = opts.world?.file === true ? 1 : 0;
-  const r = await guest.request({ cmd: CMD.open, a }, CONTROL_MS);
+  // The profile's files are read in the new namespace in the same request.
+  const r = await guest.request({ cmd: CMD.open, a, text: PROFILE_FILES.join('\n') }, CONTROL_MS);
   if (r.rc !== 0) throw new Error(`cannot open a linux-vm session: ${OPEN_STAGE[r.res[1]!] ?? 'unknown stage'} (${errnoName(r.rc)})`);
   const facts = [0, 1, 2, 3].map((i) => r.out.readDoubleLE(8 * i));
   let profile: Profile;
   try {
     // Before 6.x made them per namespace, net.core's [rw]mem_* exist only in the first
     // namespace (and are global): a file the session's namespace lacks is read there.
-    const ns = await readGuestFiles(guest, PROFILE_FILES);
+    const ns = filesReader(r.text, PROFILE_FILES);
     profile = { ...profileFrom((p) => ns(p) ?? initNs(p), kernel), nofile };
   } catch (e) {
     await guest.request({ cmd: CMD.close }, CONTROL_MS);
