@@ -3,7 +3,9 @@
  * qemu (TCG) with an initramfs made on the fly (initramfs.ts) and runs each session in a
  * fresh network namespace inside the guest, with the linux adapter's executor (shim.c)
  * and encoding. One guest per adapter, booted at the first open, reused by every session
- * (and booted again after it died), killed by dispose() (and never left running: guest.ts). The guest has no network
+ * (and booted again after it died), killed by dispose() (and never left running: guest.ts).
+ * Sessions' profiles carry the guest kernel's variant set, probed at boot as the linux
+ * adapter probes the host's (adapters/variants.ts). The guest has no network
  * device: nothing reaches the host's network.
  */
 import type { Adapter } from '../../spec/adapter.js';
@@ -12,8 +14,10 @@ import { errnoName } from '../../spec/errno.js';
 import { CMD, Guest, qemuUnavailable } from './guest.js';
 import { busyboxUnavailable } from './initramfs.js';
 import { fetchUnavailable, kernelCached, KERNELS, resolveKernel } from './kernels.js';
-import { PROFILE_FILES, type ReadFile } from '../linux/profile.js';
-import { openVmSession, readGuestFiles } from './session.js';
+import { PROFILE_FILES } from '../linux/profile.js';
+import { openVmSession, readGuestFiles, type GuestKernel } from './session.js';
+import { cachedVariants, probeVariants } from '../variants.js';
+import type { Variants } from '../../spec/variants.js';
 
 /**
  * Undefined when the linux-vm adapter can boot `spec` here; otherwise a one-line reason
@@ -31,13 +35,10 @@ export interface LinuxVmAdapter extends Adapter {
   readonly guestKernel: { release: string; version: string } | undefined;
 }
 
-interface Booted {
+interface Booted extends GuestKernel {
   guest: Guest;
-  release: string;
-  version: string;
-  socketcallWhy: string | undefined;
-  /** The profile's files as the guest's first network namespace has them. */
-  initNs: ReadFile;
+  /** The guest kernel's variant set (adapters/variants.ts: probed in fresh sessions of this guest, cached per build). */
+  variants: Variants;
 }
 
 /** The adapter for kernel `spec` (a name in KERNELS, or a path to a kernel image). */
@@ -51,16 +52,16 @@ export function linuxVmAdapter(spec: string): LinuxVmAdapter {
       const read = await readGuestFiles(guest, ['/proc/sys/kernel/osrelease', '/proc/sys/kernel/version']);
       const initNs = await readGuestFiles(guest, PROFILE_FILES);
       const sc = await guest.request({ cmd: CMD.probeSocketcall }, 10_000);
-      const b: Booted = {
-        guest,
+      const k: GuestKernel = {
         initNs,
         release: (read('/proc/sys/kernel/osrelease') ?? 'unknown').trim(),
         version: (read('/proc/sys/kernel/version') ?? '').trim(),
         socketcallWhy: sc.rc === 0 ? undefined : sc.rc === 38 ? "the guest's kernel has no 32-bit compat entry (IA32 emulation) to make socketcall(2) through"
           : `socketcall(2) through the 32-bit entry cannot be set up in the guest (${errnoName(sc.rc)})`,
       };
+      const variants = await cachedVariants(k.release, k.version, () => probeVariants((o) => openVmSession(guest, k, o)));
       if (disposed) guest.kill();
-      return b;
+      return { ...k, guest, variants };
     } catch (e) {
       guest.kill();
       throw e;
@@ -76,7 +77,7 @@ export function linuxVmAdapter(spec: string): LinuxVmAdapter {
       if (booted !== undefined && !booted.guest.alive) booting = undefined;
       booting ??= boot();
       booted = await booting;
-      return openVmSession(booted.guest, booted.release, opts, booted.socketcallWhy, booted.initNs);
+      return openVmSession(booted.guest, booted, opts, booted.variants);
     },
     unsupported() {
       const why = booted?.socketcallWhy;

@@ -10,6 +10,7 @@ import type { Call } from '../../spec/call.js';
 import { errnoName } from '../../spec/errno.js';
 import type { Observed } from '../../spec/observed.js';
 import type { Profile } from '../../spec/profile.js';
+import type { Variants } from '../../spec/variants.js';
 import { ARG_SLOTS, A_DEADLINE } from '../linux/encode.js';
 import { OUT_BYTES, observe, prepare, timedDeadline, vecWords } from '../linux/observe.js';
 import { PROFILE_FILES, profileFrom, VIRTUAL_NOFILE, type ReadFile } from '../linux/profile.js';
@@ -87,12 +88,23 @@ class VmSession implements Session {
   }
 }
 
+/** What the adapter learnt of a guest's kernel at boot. */
+export interface GuestKernel {
+  /** uname -r and uname -v. */
+  release: string;
+  version: string;
+  /** Why socketcall cannot be made in the guest (undefined: it can). */
+  socketcallWhy: string | undefined;
+  /** The profile's files as the guest's first network namespace has them. */
+  initNs: ReadFile;
+}
+
 /**
- * Opens a session in `guest` (one at a time: the guest's shim holds one). `initNs` reads
- * the profile's files as the guest's first network namespace has them (read at boot).
- * Rejects with a clear message when the world cannot be built there.
+ * Opens a session in `guest` (one at a time: the guest's shim holds one), its profile
+ * carrying `variants` (the guest kernel's variant set) when given. Rejects with a clear
+ * message when the world cannot be built there.
  */
-export async function openVmSession(guest: Guest, kernel: string, opts: SessionOptions, socketcallWhy: string | undefined, initNs: ReadFile): Promise<Session> {
+export async function openVmSession(guest: Guest, k: GuestKernel, opts: SessionOptions, variants?: Variants): Promise<Session> {
   const nofile = opts.world?.nofile ?? VIRTUAL_NOFILE;
   const a = new Float64Array(ARG_SLOTS);
   a[0] = nofile;
@@ -107,7 +119,7 @@ export async function openVmSession(guest: Guest, kernel: string, opts: SessionO
     // Before 6.x made them per namespace, net.core's [rw]mem_* exist only in the first
     // namespace (and are global): a file the session's namespace lacks is read there.
     const ns = filesReader(r.text, PROFILE_FILES);
-    profile = { ...profileFrom((p) => ns(p) ?? initNs(p), kernel), nofile };
+    profile = { ...profileFrom((p) => ns(p) ?? k.initNs(p), k.release, k.version), nofile, ...(variants !== undefined ? { variants } : {}) };
   } catch (e) {
     await guest.request({ cmd: CMD.close }, CONTROL_MS);
     throw e;
@@ -116,5 +128,5 @@ export async function openVmSession(guest: Guest, kernel: string, opts: SessionO
     profile.file = { noexec: facts[1] === 1, mapSync: { validate: facts[2] === 1, refuse: facts[3] === 1 } };
     if (facts[0]! >= 0) profile.file.maxBytes = facts[0]!;
   }
-  return new VmSession(guest, profile, Math.max(opts.deadlineMs, 0.001), socketcallWhy);
+  return new VmSession(guest, profile, Math.max(opts.deadlineMs, 0.001), k.socketcallWhy);
 }

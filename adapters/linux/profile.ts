@@ -4,7 +4,7 @@
  * another machine whose files are read for it (a qemu guest: adapters/linux-vm).
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { release } from 'node:os';
+import { release, version } from 'node:os';
 import type { Profile, VsockTransports } from '../../spec/profile.js';
 
 /** The size of the virtual fd table every session gets (see shim.c NOFILE). */
@@ -70,14 +70,15 @@ export const PROFILE_FILES: readonly string[] = [
  * throws if one is missing or malformed.
  */
 export function readProfile(): Profile {
-  return profileFrom(hostRead, release());
+  return profileFrom(hostRead, release(), version());
 }
 
 /**
  * The profile of a network namespace whose files `read` reads (PROFILE_FILES lists them),
- * on kernel release `kernel`. Throws if one is missing or malformed.
+ * on kernel release `kernel` (uname -r) of build `build` (uname -v). Throws if one is
+ * missing or malformed.
  */
-export function profileFrom(read: ReadFile, kernel: string): Profile {
+export function profileFrom(read: ReadFile, kernel: string, build: string): Profile {
   const [somaxconn] = readInts('/proc/sys/net/core/somaxconn', read);
   const [lo, hi] = readInts('/proc/sys/net/ipv4/ip_local_port_range', read);
   const [unpriv] = readInts('/proc/sys/net/ipv4/ip_unprivileged_port_start', read);
@@ -98,6 +99,7 @@ export function profileFrom(read: ReadFile, kernel: string): Profile {
   };
   return {
     kernel,
+    build,
     somaxconn,
     portRange: [lo, hi],
     unprivilegedPortStart: unpriv,

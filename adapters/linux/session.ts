@@ -10,6 +10,7 @@ import type { Call } from '../../spec/call.js';
 import { errnoName } from '../../spec/errno.js';
 import type { Observed } from '../../spec/observed.js';
 import type { Profile } from '../../spec/profile.js';
+import type { Variants } from '../../spec/variants.js';
 import { ARG_SLOTS, A_DEADLINE } from './encode.js';
 import { OUT_BYTES, RES_SLOTS, observe, prepare, timedDeadline } from './observe.js';
 import { shim, type Shim } from './native.js';
@@ -125,10 +126,11 @@ class LinuxSession implements Session {
 
 /**
  * Opens a session: enters a new network namespace on the calling (main) thread, brings
- * lo up, builds the initial fd table and reads the profile there. Rejects with a clear
+ * lo up, builds the initial fd table and reads the profile there (with `variants`, the
+ * kernel's variant set, when the caller knows it). Rejects with a clear
  * message when a session is already open in this process or the world cannot be built.
  */
-export async function openLinuxSession(opts: SessionOptions): Promise<Session> {
+export async function openLinuxSession(opts: SessionOptions, variants?: Variants): Promise<Session> {
   const lib = shim();
   if (openSessions > 0) throw new Error('a linux session is already open in this process; close it first');
   await warmWorkers(lib);
@@ -142,7 +144,7 @@ export async function openLinuxSession(opts: SessionOptions): Promise<Session> {
   openSessions++;
   let profile: Profile;
   try {
-    profile = { ...readProfile(), nofile };
+    profile = { ...readProfile(), nofile, ...(variants !== undefined ? { variants } : {}) };
     if (opts.world?.file === true) {
       profile.file = { noexec: facts[1] === 1, mapSync: { validate: facts[2] === 1, refuse: facts[3] === 1 } };
       if (facts[0]! >= 0) profile.file.maxBytes = facts[0]!;

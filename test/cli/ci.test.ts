@@ -25,7 +25,7 @@ const sockspec = (...args: string[]) => spawnSync(process.execPath, [BIN, ...arg
 const PY = '/usr/bin/python3';
 const junitparser = existsSync(PY) && spawnSync(PY, ['-c', 'import junitparser'], { encoding: 'utf8' }).status === 0;
 const withParser = junitparser ? it : it.skip;
-const parserName = (s: string): string => (junitparser ? s : `${s} (skipped: python3-junitparser is not installed)`);
+const parserName = (s: string): string => (junitparser ? s : `${s} (skipped: python3-junitparser is not installed; apt-get install python3-junitparser)`);
 
 /** What junitparser reads from a JUnit file: suite totals and each case's result. */
 function parseJUnit(path: string): { suites: { name: string; tests: number; failures: number; skipped: number }[]; failed: { classname: string; name: string; message: string; text: string }[] } {
