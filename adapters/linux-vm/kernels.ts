@@ -61,8 +61,12 @@ function unpacked(pkg: string): string {
     const deb = readdirSync(tmp).find((f) => f.endsWith('.deb'));
     if (deb === undefined) throw new Error(`apt-get download ${pkg} left no .deb`);
     execFileSync('dpkg-deb', ['-x', join(tmp, deb), join(tmp, 'x')], { stdio: ['ignore', 'pipe', 'pipe'] });
-    rmSync(dir, { recursive: true, force: true });
-    renameSync(join(tmp, 'x'), dir);
+    try {
+      renameSync(join(tmp, 'x'), dir);
+    } catch (e) {
+      // Another process (a parallel job) unpacked it first: theirs is used, ours removed below.
+      if (!existsSync(join(dir, 'boot'))) throw e;
+    }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
