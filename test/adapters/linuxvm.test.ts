@@ -41,6 +41,8 @@ for (const kernel of ['6.1', '6.12']) {
     const adapter = (): LinuxVmAdapter => (a ??= linuxVmAdapter(kernel));
     afterAll(async () => {
       await a?.dispose();
+      // SIGKILL is delivered asynchronously: give the process a moment to die.
+      for (let i = 0; i < 40 && ourQemus().length > 0; i++) await new Promise((r) => setTimeout(r, 50));
       expect(ourQemus()).toEqual([]);
     });
 
