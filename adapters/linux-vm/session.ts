@@ -23,6 +23,13 @@ import { CMD, type Guest } from './guest.js';
  * than the host, so a call that sleeps only for a moment (a lock, a softirq) gets more room.
  */
 export const GUEST_SHORT_WAIT_MS = 5;
+/**
+ * The least deadline of a call that waits on something that does end (connect on a
+ * handshake, sendfile on the peer's ACK), in ms: in a TCG guest on a loaded machine a
+ * loopback handshake has taken longer than the runner's default 50 ms (a connect observed
+ * blocked on 6.1 that answered 0 when re-run). Only a call that truly blocks pays it.
+ */
+export const GUEST_DEADLINE_FLOOR_MS = 1000;
 /** How long a session's own requests (open, close, the profile's files) may take in the guest. */
 const CONTROL_MS = 10_000;
 
@@ -58,7 +65,7 @@ class VmSession implements Session {
     const { acting, op, vec, mayBlock } = p;
     // A call that may sleep: the guest tries it without a timer and, if the kernel would
     // sleep, makes it under this deadline (as the linux adapter's ss_try + timed ss_exec).
-    if (mayBlock) this.args[A_DEADLINE] = timedDeadline(acting, this.deadlineMs, GUEST_SHORT_WAIT_MS);
+    if (mayBlock) this.args[A_DEADLINE] = timedDeadline(acting, Math.max(this.deadlineMs, GUEST_DEADLINE_FLOOR_MS), GUEST_SHORT_WAIT_MS);
     let r;
     try {
       r = await this.guest.request({
