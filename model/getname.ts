@@ -35,7 +35,7 @@ export function getnameStep(s: State, c: GetnameCall): Outcome[] {
   // inet6_getname: "sin->sin6_scope_id = ipv6_iface_scope_id(&sin->sin6_addr, sk->sk_bound_dev_if)",
   // the bound interface for an address that needs one (a link-scope group here).
   const kaddr = sk.family === 'inet6' ? sockaddrOutHex(name.addr, name.port, needsScope(name.addr) ? sk.dev : 0) : sockaddrInHex(name);
-  const copy = moveAddrToUser(c.out, kaddr);
+  const copy = moveAddrToUser(c.out, kaddr, s.profile);
   const out: { addr?: string; addrlen?: number } = {};
   if (copy.addr !== undefined) out.addr = copy.addr;
   if (copy.addrlen !== undefined) out.addrlen = copy.addrlen;

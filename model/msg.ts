@@ -170,7 +170,7 @@ export function recvmsgStep(s: State, c: RecvmsgCall, compat = false): Outcome[]
   return sockRecv(s, 'recvmsg', h.id, total, c.flags, (rule, ret, data, kaddr, next, msgFlags) => {
     const e: Extract<Expected, { kind: 'returned' }> = { kind: 'returned', ret, data, msgFlags, controllen: 0 };
     if (m.name.ptr !== 'null') {
-      const copy = moveAddrToUser({ ptr: m.name.ptr, lenPtr: 'ok', len: m.name.len }, kaddr);
+      const copy = moveAddrToUser({ ptr: m.name.ptr, lenPtr: 'ok', len: m.name.len }, kaddr, s.profile);
       if (copy.errno) {
         const f: Extract<Expected, { kind: 'returned' }> = { kind: 'returned', ret: -1, errno: copy.errno };
         if (copy.addr !== undefined) f.addr = copy.addr;

@@ -101,7 +101,7 @@ export function sockRecv(s: State, p: 'recv' | 'recvfrom' | 'recvmsg', id: numbe
  */
 function answer(c: RecvCall, rule: string, ret: number, data: string, kaddr: string, next: State): Outcome {
   if (c.op === 'recvfrom' && c.out.ptr !== 'null') {
-    const copy = moveAddrToUser(c.out, kaddr);
+    const copy = moveAddrToUser(c.out, kaddr, next.profile);
     const outp: { addr?: string; addrlen?: number } = {};
     if (copy.addr !== undefined) outp.addr = copy.addr;
     if (copy.addrlen !== undefined) outp.addrlen = copy.addrlen;

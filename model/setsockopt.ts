@@ -9,6 +9,7 @@
  * numbers no kernel knows; other options and the SOL_IP/SOL_UDP levels are refused as
  * not modelled (an exception, never a guess).
  */
+import { variantOf } from '../spec/variants.js';
 import { produce } from 'immer';
 import type { Call } from '../spec/call.js';
 import {
@@ -38,11 +39,16 @@ export function unknownOption(name: number): boolean {
 type SetsockoptCall = Extract<Call, { op: 'setsockopt' }>;
 
 export function setsockoptStep(s: State, c: SetsockoptCall): Outcome[] {
+  // Variant setsockopt-negative-optlen=before-fd (6.1): __sys_setsockopt's
+  // "if (optlen < 0) return -EINVAL" before sockfd_lookup_light.
+  if (c.optlen < 0 && variantOf(s.profile.variants, 'setsockopt-negative-optlen') === 'before-fd') {
+    return [fail(s, 'setsockopt/EINVAL-optlen', 'EINVAL')];
+  }
   const ux = unixAt(s, c.fd);
   if (ux) return unixSetsockopt(s, ux.id, c); // AF_UNIX (model/unix*.ts): sock_setsockopt or EOPNOTSUPP
   const l = lookupSock(s, c.fd);
   if (l.errno) return [fail(s, `setsockopt/${l.errno}`, l.errno)];
-  // do_sock_setsockopt: "if (optlen < 0) return -EINVAL".
+  // do_sock_setsockopt: "if (optlen < 0) return -EINVAL" (variant setsockopt-negative-optlen=after-fd).
   if (c.optlen < 0) return [fail(s, 'setsockopt/EINVAL-optlen', 'EINVAL')];
   const sk = l.sock;
   if (c.level === SOL_SOCKET) return solSocket(s, l.id, c);
