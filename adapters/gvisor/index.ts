@@ -13,7 +13,8 @@
  * dispose, the process's exit and every open sweep what a killed sandbox left.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execAdapter, type ExecAdapter, type ExecOptions } from '../exec/index.js';
 import { onPath } from '../cbuild.js';
@@ -51,6 +52,11 @@ function check(): { why: string | undefined; version: string } {
     shim(); // built on the host: the sandbox sees the repository's .cache/ read-only (an overlay)
   } catch (e) {
     return { why: (e as Error).message, version };
+  }
+  // The sandbox drops to an unprivileged user, which must reach runsc's state under the run directory.
+  for (let d = dirname(runDir()); ; d = dirname(d)) {
+    if ((statSync(d).mode & 0o001) === 0) return { why: `${d} is not searchable by other users (mode ${(statSync(d).mode & 0o777).toString(8)}): runsc's sandbox cannot reach its state under it; set TMPDIR to a directory it can reach`, version };
+    if (d === dirname(d)) break;
   }
   // One sandbox that does nothing: runsc must be able to start here (ptrace, namespaces).
   const dir = `${runDir()}/probe`;
