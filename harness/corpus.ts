@@ -8,6 +8,7 @@
  * rule, one JSON file per trace, named after the rule (`bind--EADDRINUSE.json`), in the
  * stable format of harness/render/json.ts with `keptFor` set.
  */
+import { notApplicable, traceNeeds } from './variants.js';
 import fc from 'fast-check';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -135,14 +136,22 @@ export async function generateCorpus(o: CorpusOptions): Promise<CorpusReport> {
 }
 
 /** Replays a corpus trace and says whether it still reaches its rule with no divergence before it. */
-export async function checkCorpusTrace(adapter: Adapter, t: Trace, file: string, deadlineMs = 50): Promise<string | undefined> {
+export async function checkCorpusTrace(adapter: Adapter, t: Trace, file: string, deadlineMs = 50): Promise<CorpusCheck> {
   const res = await replay(adapter, recordedOfTrace(t, file), deadlineMs);
-  if (res.outcome.error !== undefined) return `${file}: ${res.outcome.error}`;
+  // A trace recorded under kernel variants this kernel does not have is not applicable here,
+  // whatever the replay gave (harness/variants.ts).
+  const na = notApplicable(await traceNeeds(t), res.profile.variants);
+  if (na !== undefined) return { kind: 'not-applicable', why: `${file}: ${na}` };
+  const failure = (why: string): CorpusCheck => ({ kind: 'failure', why: `${file}: ${why}` });
+  if (res.outcome.error !== undefined) return failure(res.outcome.error);
   if (res.outcome.divergence) {
     const d = res.outcome.divergence;
     const st = res.outcome.steps[d.index]!;
-    return `${file}: diverges at call ${d.index + 1} (${st.call.op}): model allows ${d.allowed.map((a) => a.rule).join(', ') || 'nothing'}`;
+    return failure(`diverges at call ${d.index + 1} (${st.call.op}): model allows ${d.allowed.map((a) => a.rule).join(', ') || 'nothing'}`);
   }
-  if (reachIndex(res.outcome, t.keptFor!) < 0) return `${file}: no longer reaches ${t.keptFor} (rules: ${res.outcome.steps.map((s) => s.rule).join(' ')})`;
-  return undefined;
+  if (reachIndex(res.outcome, t.keptFor!) < 0) return failure(`no longer reaches ${t.keptFor} (rules: ${res.outcome.steps.map((s) => s.rule).join(' ')})`);
+  return { kind: 'ok' };
 }
+
+/** What replaying a corpus trace found: it still reaches its rule, it does not, or it does not apply to this kernel. */
+export type CorpusCheck = { kind: 'ok' } | { kind: 'failure' | 'not-applicable'; why: string };

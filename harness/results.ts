@@ -38,6 +38,8 @@ export interface RunResult {
   tool: 'sockspec';
   adapter: string;
   kernel: string;
+  /** The kernel's variant set the model answered by (spec/variants.ts), `axis=value ...`; absent in older files. */
+  variants?: string;
   /** The first job's seed; job i ran seed + i. */
   seed: number;
   jobs: number;
@@ -84,6 +86,7 @@ export function mergeResults(rs: readonly RunResult[]): RunResult {
     elapsedMs: Math.max(...rs.map((r) => r.elapsedMs)), rules: addUp((r) => r.rules), ops: addUp((r) => r.ops),
     divergences: rs.flatMap((r) => r.divergences), exit: 0,
   };
+  if (first.variants !== undefined) out.variants = first.variants;
   if (first.notRun) out.notRun = first.notRun;
   if (first.families) out.families = first.families;
   const stopped = rs.find((r) => r.stopped)?.stopped;
@@ -172,7 +175,7 @@ export function toJUnit(r: RunResult): string {
   const tests = cases.length + (r.error ? 1 : 0);
   const time = (r.elapsedMs / 1000).toFixed(3);
   const props = [
-    ['adapter', r.adapter], ['kernel', r.kernel], ['seed', String(r.seed)], ['jobs', String(r.jobs)],
+    ['adapter', r.adapter], ['kernel', r.kernel], ...(r.variants !== undefined ? [['variants', r.variants]] : []), ['seed', String(r.seed)], ['jobs', String(r.jobs)],
     ['sequences', String(r.sequences)], ['calls', String(r.calls)],
   ].map(([k, v]) => `      <property name="${k}" value="${xmlEscape(v!)}"/>`).join('\n');
   const met = r.expected ? Object.entries(r.expected.met).map(([k, n]) => `${n}x ${k}`).join('\n') : '';

@@ -7,6 +7,7 @@
  * defers the answer it receives until it releases the lock, which is why a
  * non-blocking connect reports EINPROGRESS although the connection is already made.
  */
+import { variantOf } from '../spec/variants.js';
 import { produce } from 'immer';
 import type { Call } from '../spec/call.js';
 import type { ErrnoName } from '../spec/errno.js';
@@ -37,7 +38,7 @@ export const CONNECT_RULES = [
   'connect/udp-EACCES-broadcast', 'connect/udp',
   'connect/tcp6-EINVAL-scope', 'connect/tcp6-ENETUNREACH-v6only', 'connect/tcp6-EAFNOSUPPORT-mapped-src',
   'connect/udp6-ENETUNREACH-v6only', 'connect/udp6-EINVAL-scope', 'connect/udp6-EAFNOSUPPORT-mapped-src',
-  'connect/tcp6-syn-lost', 'connect/tcp6-EINVAL-mapped-src', 'connect/udp6-EINVAL-mapped-src',
+  'connect/tcp6-syn-lost', 'connect/EINVAL-after-listen', 'connect/tcp6-EINVAL-mapped-src', 'connect/udp6-EINVAL-mapped-src',
 ] as const;
 
 type ConnectCall = Extract<Call, { op: 'connect' }>;
@@ -114,8 +115,9 @@ function tcpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
   const dst: Endpoint = { addr: route.daddr, port: a.port };
   // The source address comes from the route when the socket has none (inet_bhash2_update_saddr).
   const src = !isAny(sk.saddr) ? key(sk.saddr) : route.saddr;
+  const mappedOpsReset = variantOf(s.profile.variants, 'tcp6-mapped-ops') === 'reset';
   // inet_hash_connect: a bound port must give a unique 4-tuple (__inet_check_established).
-  const notUnique = (rule: string): Outcome => {
+  const notUnique = (rule: string, errno: ErrnoName = 'EADDRNOTAVAIL'): Outcome => {
     const next = produce(s, (d) => {
       const x = d.objs[id] as Sock;
       // The source address was already taken from the route (inet_bhash2_update_saddr)
@@ -125,8 +127,16 @@ function tcpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
       // tcp_v4_connect failed: tcp_v6_connect puts ipv6_specific back.
       if (isV4Key(dst.addr)) x.afMapped = false;
     });
-    return to(next, id, rule, { ret: -1, errno: 'EADDRNOTAVAIL' });
+    return to(next, id, rule, { ret: -1, errno });
   };
+  // Variant connect-after-listen (spec/variants.ts): 'allowed' as read upstream. Under
+  // 'einval' (6.18-fc-v1300) a socket that once listened fails where inet_hash_connect
+  // would, after the address and route checks and after the source address was taken
+  // from the route: the failure path keeps it on a socket bound to an address (measured:
+  // bound to [::ffff:0.0.0.0]:5000, getsockname shows ::ffff:127.0.0.1 afterwards).
+  if (sk.listenedOnce && variantOf(s.profile.variants, 'connect-after-listen') === 'einval') {
+    return [notUnique('connect/EINVAL-after-listen', 'EINVAL')];
+  }
   if (sk.port !== 0 && fourTupleOwner(s, id, { addr: src, port: sk.port }, dst, false) !== undefined) return [notUnique('connect/EADDRNOTAVAIL')];
   // A closed socket that sent its FIN holds the 4-tuple as a FIN_WAIT2 timewait socket,
   // which __inet_check_established takes over, only once the peer's delayed ACK of the FIN
@@ -144,8 +154,11 @@ function tcpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
       // __inet_hash_connect: a new bucket for an ephemeral port is marked as connect's own.
       if (sk.port === 0 && port !== 0) connectBucket(d, s, port);
       x.port = port; x.sport = port; x.remote = { addr: asFamily(x.family, dst.addr), port: dst.port }; x.st = 'SYN_SENT';
+      x.connectedOnce = true;
       // tcp_v6_connect: ipv6_mapped for a v4-mapped connect that tcp_v4_connect took.
       if (x.family === 'inet6' && isV4Key(dst.addr)) x.afMapped = true;
+      // Variant tcp6-mapped-ops=reset: an IPv6 connect puts ipv6_specific back.
+      else if (mappedOpsReset) x.afMapped = false;
       x.synLost = false;
       // tcp_connect → tcp_connect_init: "sk->sk_err = 0" (an error left by an earlier
       // refused non-blocking connect and kept by AF_UNSPEC's tcp_disconnect, or an
@@ -191,8 +204,11 @@ function tcpConnect(s: State, id: number, sk: Sock, c: ConnectCall): Outcome[] {
     }, port);
   // An AF_INET6 socket whose icsk_af_ops is still ipv6_mapped (Sock.afMapped) sends the
   // SYN of an IPv6 connect through the IPv4 path, where it never arrives (measured on
-  // 6.18: SYN_SENT 100 ms later; a blocking connect waits): the port is taken as usual.
-  if (sk.afMapped && !isV4Key(dst.addr)) {
+  // 6.18-fc-v595: SYN_SENT 100 ms later; a blocking connect waits): the port is taken as
+  // usual. Variant tcp6-mapped-ops (spec/variants.ts): 'sticky' is tcp_v6_connect as read
+  // upstream (ipv6_specific is put back only when tcp_v4_connect fails); under 'reset'
+  // (6.18-fc-v1300) the IPv6 connect goes out as IPv6, by the rules below.
+  if (sk.afMapped && !isV4Key(dst.addr) && !mappedOpsReset) {
     return [outcome('connect/tcp6-syn-lost', nonblock ? { ret: -1, errno: 'EINPROGRESS' } : 'blocked', (d) => {
       const x = d.objs[id] as Sock;
       x.ss = 'CONNECTING'; x.synLost = true;

@@ -11,10 +11,11 @@ import { unixListen } from './unixops.js';
 import { fail, type Outcome } from './outcome.js';
 import { portShare, tcpBindHole, updateFastreuse } from './ports.js';
 import { sockName, type Sock, type State } from './state.js';
+import { variantOf } from '../spec/variants.js';
 
 export const LISTEN_RULES = [
   'listen/EBADF', 'listen/ENOTSOCK', 'listen/EOPNOTSUPP', 'listen/EINVAL-sockstate', 'listen/EINVAL-state',
-  'listen/EADDRINUSE', 'listen/again', 'listen/bound', 'listen/autobind', 'listen/bound-reuseport', 'listen/bound-reuseport-stale',
+  'listen/EADDRINUSE', 'listen/EINVAL-after-connection', 'listen/again', 'listen/bound', 'listen/autobind', 'listen/bound-reuseport', 'listen/bound-reuseport-stale',
 ] as const;
 
 type ListenCall = Extract<Call, { op: 'listen' }>;
@@ -45,17 +46,31 @@ export function listenStep(s: State, c: ListenCall): Outcome[] {
     const sk = d.objs[id] as Sock;
     sk.st = 'LISTEN';
     sk.backlog = backlog;
+    sk.listenedOnce = true;
   });
+  // Variant listen-after-connection (spec/variants.ts). 'autobind', as read upstream: a
+  // socket that was once in a connection listens like any other. 'einval-bound'
+  // (6.18-fc-v1272, 6.18-fc-v1300): get_port takes (or re-checks) the port as usual, then
+  // inet_csk_listen_start fails with EINVAL and goes back to CLOSE by
+  // inet_sk_set_state(sk, TCP_CLOSE) alone, without inet_put_port: the failed call leaves
+  // the socket bound to the port it took (a kernel bug: a failed call with a side effect).
+  const einvalAfterGetPort = sock.connectedOnce && variantOf(s.profile.variants, 'listen-after-connection') === 'einval-bound';
+  const failed = (d: State): void => { const sk = d.objs[id] as Sock; sk.st = 'CLOSE'; sk.listenedOnce = sock.listenedOnce; };
   if (sock.port !== 0) {
     const share = portShare(listening, id, sock.addr, sock.port);
     if (share === 'conflict') return [asIs('listen/EADDRINUSE', 'EADDRINUSE')];
+    if (einvalAfterGetPort) {
+      const next = produce(listening, (d) => { updateFastreuse(d, listening, d.objs[id] as Sock, sock.addr, sock.port); failed(d); });
+      return [withBound({ rule: 'listen/EINVAL-after-connection', expect: { kind: 'returned', ret: -1, errno: 'EINVAL' }, next: () => next }, sock)];
+    }
     const next = produce(listening, (d) => updateFastreuse(d, listening, d.objs[id] as Sock, sock.addr, sock.port));
     return [withBound({ rule: shareRule('listen', share), expect: { kind: 'returned', ret: 0 }, next: () => next }, sock)];
   }
   const hole = tcpBindHole(listening, id, sock.addr);
+  const bound = { addr: sockName(sock).addr, port: hole };
   return [{
-    rule: 'listen/autobind',
-    expect: { kind: 'returned', ret: 0, bound: { addr: sockName(sock).addr, port: hole } },
+    rule: einvalAfterGetPort ? 'listen/EINVAL-after-connection' : 'listen/autobind',
+    expect: einvalAfterGetPort ? { kind: 'returned', ret: -1, errno: 'EINVAL', bound } : { kind: 'returned', ret: 0, bound },
     next: (obs) => produce(listening, (d) => {
       const sk = d.objs[id] as Sock;
       const port = obs.kind === 'returned' && obs.bound ? obs.bound.port : 0;
@@ -63,6 +78,7 @@ export function listenStep(s: State, c: ListenCall): Outcome[] {
       sk.port = port;
       sk.sport = port;
       sk.viaBind = true;
+      if (einvalAfterGetPort) failed(d);
     }),
   }];
 }

@@ -5,6 +5,7 @@
  * (inet_csk_find_open_port, __inet_hash_connect, udp_lib_get_port). Pure functions,
  * except the bucket updates (updateFastreuse, connectBucket), which change an immer draft.
  */
+import { variantOf } from '../spec/variants.js';
 import type { PortHole } from '../spec/expected.js';
 import type { Profile } from '../spec/profile.js';
 import { key, rcvSaddrEqual, saddrEqual, v6Type, type SaddrView } from './family.js';
@@ -66,7 +67,14 @@ export function portShare(s: State, id: number, addr: string, port: number): Por
   const owners: Sock[] = [];
   for (const [oid, o] of sockets(s)) if (oid !== id && o.proto === sk.proto && o.port === port && addrOverlap(sk, addr, o)) owners.push(o);
   if (sk.proto === 'udp') {
-    // Newest first (sk_add_node_rcu); the first sharer ends the walk ("if (!bitmap) return 0").
+    // Variant udp-reuseport-walk=whole-slot (spec/variants.ts; 6.18-fc-v1300): every owner
+    // is checked, so any conflict answers EADDRINUSE whatever the order.
+    if (variantOf(s.profile.variants, 'udp-reuseport-walk') === 'whole-slot') {
+      const rel = owners.map((o) => udpRelation(sk, o));
+      return rel.includes('conflict') ? 'conflict' : rel.includes('sharer') ? 'reuseport' : 'free';
+    }
+    // 'first-sharer', udp_lib_lport_inuse as read upstream: newest first (sk_add_node_rcu);
+    // the first sharer ends the walk ("if (!bitmap) return 0").
     owners.sort((a, b) => (b.portSeq ?? 0) - (a.portSeq ?? 0));
     for (let i = 0; i < owners.length; i++) {
       const r = udpRelation(sk, owners[i]!);

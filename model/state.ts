@@ -49,6 +49,14 @@ export interface Sock {
   /** A SYN_SENT socket whose SYN went nowhere (see afMapped): no handshake will ever complete. */
   synLost: boolean;
   /**
+   * TCP: the socket has been in a connection: it sent a SYN (tcp_connect) or is a
+   * listener's child. Never cleared; listen() reads it under the variant
+   * listen-after-connection (spec/variants.ts, model/listen.ts).
+   */
+  connectedOnce: boolean;
+  /** TCP: the socket has listened (inet_csk_listen_start succeeded). Never cleared; see connect-after-listen. */
+  listenedOnce: boolean;
+  /**
    * AF_INET6: inet_saddr when it is not derived from the IPv6 source (family.ts v4Saddr):
    * an IPv4 connect of a socket whose source is ::1 sets it ("if (!inet->inet_saddr)
    * inet->inet_saddr = fl4->saddr") and leaves the IPv6 source as it was; '' otherwise.
@@ -255,7 +263,7 @@ export function newSock(proto: 'tcp' | 'udp', fileFlags: number, profile: Profil
   const [rcvbuf, sndbuf] = proto === 'tcp' ? [b.tcpRmem[1], b.tcpWmem[1]] : [b.rmemDefault, b.wmemDefault];
   const any = family === 'inet' ? '0.0.0.0' : '::';
   return {
-    kind: 'socket', proto, family, v6only: false, dev: 0, afMapped: false, synLost: false, inet4Saddr: '', fileFlags, ss: 'UNCONNECTED', st: 'CLOSE', addr: any, saddr: any, port: 0, sport: 0,
+    kind: 'socket', proto, family, v6only: false, dev: 0, afMapped: false, synLost: false, connectedOnce: false, listenedOnce: false, inet4Saddr: '', fileFlags, ss: 'UNCONNECTED', st: 'CLOSE', addr: any, saddr: any, port: 0, sport: 0,
     viaBind: false, addrLock: false, portLock: false, remote: null, reuse: false, reuseport: false, keepalive: false,
     nodelay: false, rcvbuf, sndbuf, sndbufHi: sndbuf, sndbufLock: false, backlog: 0, queue: [], peer: null, shut: 0, dead: false, err: null, rq: [], flow: null, routeCached: false, refs: 0,
     stream: '', held: [], unacked: 0, finRcvd: false, lingerOn: false, lingerTime: 0,
@@ -277,6 +285,7 @@ export function newChild(l: Sock, profile: Profile): Sock {
   // sk_clone_lock: "newsk->sk_userlocks = sk->sk_userlocks & ~SOCK_BINDPORT_LOCK".
   c.addrLock = l.addrLock;
   c.st = 'ESTABLISHED';
+  c.connectedOnce = true;
   expandSndbuf(c, profile);
   return c;
 }

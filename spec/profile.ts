@@ -1,3 +1,5 @@
+import type { Variants } from './variants.js';
+
 /**
  * The facts of a machine (and of the network namespace a session runs in) that change
  * Linux's answers. The model takes one; adapters read theirs. Data only.
@@ -5,6 +7,13 @@
 export interface Profile {
   /** uname release, e.g. "6.18.44". */
   kernel: string;
+  /** uname version (the build: "#1 SMP PREEMPT_DYNAMIC ..."); with `kernel`, the key of a kernel build. */
+  build?: string;
+  /**
+   * The kernel's variant set (spec/variants.ts), decided by probes on the machine under
+   * test; an axis left out (or no field at all) has the model's reference value.
+   */
+  variants?: Partial<Variants>;
   /** net.core.somaxconn: listen()'s backlog cap (__sys_listen). */
   somaxconn: number;
   /** net.ipv4.ip_local_port_range. */

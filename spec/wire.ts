@@ -14,6 +14,7 @@ import * as K from './constants.js';
 import { ERRNO, type ErrnoName } from './errno.js';
 import { OPTVAL_SHOWN, type Bound, type Observed, type SelectSets } from './observed.js';
 import type { Buffers, Profile } from './profile.js';
+import { variantsProblem, type Variants } from './variants.js';
 
 /** The protocol version this sockspec speaks; a helper's hello must state exactly this. */
 export const WIRE_PROTOCOL = 1;
@@ -621,6 +622,12 @@ function profile(v: unknown, path: string): Profile {
     nofile: int(o.nofile, `${path}.nofile`, 0),
     capNetBindService: bool(o.capNetBindService, `${path}.capNetBindService`),
   };
+  if (o.build !== undefined) p.build = str(o.build, `${path}.build`);
+  if (o.variants !== undefined) {
+    const why = variantsProblem(o.variants);
+    if (why !== undefined) fail(`${path}.variants`, why);
+    p.variants = o.variants as Partial<Variants>;
+  }
   if (o.buffers !== undefined) p.buffers = buffers(o.buffers, `${path}.buffers`);
   if (o.vsock !== undefined) {
     const v = rec(o.vsock, `${path}.vsock`);

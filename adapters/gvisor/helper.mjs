@@ -37,7 +37,7 @@ const adapter = {
   name: 'gvisor',
   open: async (o) => {
     if (why !== undefined) throw new Error(`inside the sandbox: ${why}`);
-    const s = await openLinuxSession(o, read);
+    const s = await openLinuxSession(o, undefined, read);
     return {
       get profile() { return s.profile; },
       exec: (c) => s.exec(c),

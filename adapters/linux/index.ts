@@ -9,6 +9,9 @@ import { errnoName } from '../../spec/errno.js';
 import { shim } from './native.js';
 import { canAdminNetns } from './profile.js';
 import { openLinuxSession, socketcallUnavailable } from './session.js';
+import { cachedVariants, probeVariants } from '../variants.js';
+import type { Variants } from '../../spec/variants.js';
+import { release, version } from 'node:os';
 
 export { linuxAsyncCalls } from './session.js';
 
@@ -38,8 +41,19 @@ export function linuxAvailable(): string | undefined {
   return availability.why;
 }
 
+let variants: Promise<Variants> | undefined;
+
 /**
- * The linux adapter. `open` rejects with a clear message if the adapter cannot run here
+ * This kernel's variant set (spec/variants.ts): probed once per kernel build, each probe
+ * in a fresh session of its own, and cached (adapters/variants.ts).
+ */
+export function linuxVariants(): Promise<Variants> {
+  variants ??= cachedVariants(release(), version(), () => probeVariants((o) => openLinuxSession(o)));
+  return variants;
+}
+
+/**
+ * The linux adapter; its sessions' profile carries the kernel's variant set. `open` rejects with a clear message if the adapter cannot run here
  * or another linux session of this process is still open (one at a time per process).
  */
 export const linuxAdapter: Adapter = {
@@ -47,7 +61,7 @@ export const linuxAdapter: Adapter = {
   async open(opts) {
     const why = linuxAvailable();
     if (why !== undefined) throw new Error(`the linux adapter cannot run here: ${why}`);
-    return openLinuxSession(opts);
+    return openLinuxSession(opts, await linuxVariants());
   },
   unsupported() {
     const why = socketcallUnavailable();

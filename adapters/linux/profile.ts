@@ -3,7 +3,7 @@
  * under /proc/sys/net are per-netns) and of this process.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { release } from 'node:os';
+import { release, version } from 'node:os';
 import type { Profile, VsockTransports } from '../../spec/profile.js';
 
 /** The size of the virtual fd table every session gets (see shim.c NOFILE). */
@@ -70,6 +70,7 @@ export function readProfile(): Profile {
   };
   return {
     kernel: release(),
+    build: version(),
     somaxconn,
     portRange: [lo, hi],
     unprivilegedPortStart: unpriv,

@@ -10,6 +10,7 @@ import { actingCall, msgData, type Call } from '../../spec/call.js';
 import { errnoName } from '../../spec/errno.js';
 import { OPTVAL_SHOWN, type Bound, type Observed, type Returned, type SelectSets } from '../../spec/observed.js';
 import type { Profile } from '../../spec/profile.js';
+import type { Variants } from '../../spec/variants.js';
 import { ARG_SLOTS, A_DEADLINE, DATA_OFF, OP_CODE, VEC_ENTRIES, addrInBytes, encode, encodeVec } from './encode.js';
 import { formatIpv6 } from '../../spec/inet6.js';
 import { DATA_MAX } from '../../spec/call.js';
@@ -241,11 +242,11 @@ class LinuxSession implements Session {
 /**
  * Opens a session: enters a new network namespace on the calling (main) thread, brings
  * lo up, builds the initial fd table and reads the profile there (with `read`, default
- * readProfile; the gvisor helper passes its own, as gVisor lacks some /proc/sys files).
- * Rejects with a clear message when a session is already open in this process or the
- * world cannot be built.
+ * readProfile; the gvisor helper passes its own, as gVisor lacks some /proc/sys files),
+ * with `variants`, the kernel's variant set, when the caller knows it. Rejects with a
+ * clear message when a session is already open in this process or the world cannot be built.
  */
-export async function openLinuxSession(opts: SessionOptions, read: () => Profile = readProfile): Promise<Session> {
+export async function openLinuxSession(opts: SessionOptions, variants?: Variants, read: () => Profile = readProfile): Promise<Session> {
   const lib = shim();
   if (openSessions > 0) throw new Error('a linux session is already open in this process; close it first');
   await warmWorkers(lib);
@@ -259,7 +260,7 @@ export async function openLinuxSession(opts: SessionOptions, read: () => Profile
   openSessions++;
   let profile: Profile;
   try {
-    profile = { ...read(), nofile };
+    profile = { ...read(), nofile, ...(variants !== undefined ? { variants } : {}) };
     if (opts.world?.file === true) {
       profile.file = { noexec: facts[1] === 1, mapSync: { validate: facts[2] === 1, refuse: facts[3] === 1 } };
       if (facts[0]! >= 0) profile.file.maxBytes = facts[0]!;

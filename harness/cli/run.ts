@@ -5,6 +5,7 @@
  * JSON (--json) and JUnit XML (--junit). Exit status: 0 conformant (or only expected
  * divergences), 1 a new divergence, 2 usage or set-up error, 130 interrupted.
  */
+import { variantsText } from '../../spec/variants.js';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -55,13 +56,14 @@ const REPLAYS_BEFORE_FIXED = 4;
 async function runJob(adapter: Adapter, a: RunArgs): Promise<RunResult> {
   const probe = await adapter.open({ deadlineMs: a.deadlineMs });
   const kernel = probe.profile.kernel;
+  const variants = variantsText(probe.profile.variants);
   let families: Record<string, string>;
   try { families = await probeFamilies(probe); } finally { await probe.close(); }
   const notRun = adapter.unsupported?.() ?? new Map<Op, string>();
   const exp = expectationsFor(a, adapter.name);
   if (!a.child) {
     console.error(`sockspec: ${a.runs} sequences (length <= ${a.maxLength}) against '${adapter.name}', seed ${a.seed}${a.path ? `, path ${a.path}` : ''}` +
-      `${a.timeBudgetS !== undefined ? `, time budget ${a.timeBudgetS} s` : ''}; kernel ${kernel}`);
+      `${a.timeBudgetS !== undefined ? `, time budget ${a.timeBudgetS} s` : ''}; kernel ${kernel}, variants ${variants}`);
     for (const line of notRunLines(Object.fromEntries(notRun))) console.error(`sockspec: not run here: ${line}`);
   }
   let stop: RunResult['stopped'];
@@ -95,7 +97,7 @@ async function runJob(adapter: Adapter, a: RunArgs): Promise<RunResult> {
   if (orphanCheck) clearInterval(orphanCheck);
 
   const result: RunResult = {
-    version: 1, tool: 'sockspec', adapter: adapter.name, kernel, seed: a.seed, jobs: 1,
+    version: 1, tool: 'sockspec', adapter: adapter.name, kernel, variants, seed: a.seed, jobs: 1,
     generator: { maxLength: a.maxLength, invalid: a.invalid }, sequences: report.sequences, calls: report.calls,
     elapsedMs: report.elapsedMs, rules: ruleCounts(report), ops: Object.fromEntries(report.opCalls), divergences: [], exit: 0,
   };
@@ -285,11 +287,12 @@ async function runParallel(a: RunArgs): Promise<number> {
   const adapter = await adapterByName(a.adapter, { reuseHelper: a.reuseHelper });
   const probe = await adapter.open({ deadlineMs: a.deadlineMs });
   const kernel = probe.profile.kernel;
+  const variants = variantsText(probe.profile.variants);
   await probe.close();
   await disposeAdapter(adapter);
   expectationsFor(a, adapter.name);
   console.error(`sockspec: ${a.runs} sequences (length <= ${a.maxLength}) against '${adapter.name}' in ${a.jobs} jobs, seeds ${a.seed}..${a.seed + a.jobs - 1}` +
-    `${a.timeBudgetS !== undefined ? `, time budget ${a.timeBudgetS} s` : ''}; kernel ${kernel}`);
+    `${a.timeBudgetS !== undefined ? `, time budget ${a.timeBudgetS} s` : ''}; kernel ${kernel}, variants ${variants}`);
   const dir = mkdtempSync(join(tmpdir(), 'sockspec-jobs-'));
   const t0 = Date.now();
   const bar = progressBar(a.runs, a.jobs);
@@ -335,7 +338,7 @@ async function runParallel(a: RunArgs): Promise<number> {
           } catch {
             const why = signal ? `killed by ${signal}` : `exit status ${code}`;
             resolve({
-              version: 1, tool: 'sockspec', adapter: a.adapter, kernel, seed: a.seed + i, jobs: 1, generator: { maxLength: a.maxLength, invalid: a.invalid },
+              version: 1, tool: 'sockspec', adapter: a.adapter, kernel, variants, seed: a.seed + i, jobs: 1, generator: { maxLength: a.maxLength, invalid: a.invalid },
               sequences: progress[i]!.sequences, calls: progress[i]!.calls, elapsedMs: 0, rules: {}, ops: {}, divergences: [],
               error: `job ${i} (seed ${a.seed + i}) ended without a result (${why})${stderr.length ? `: ${stderr.slice(-5).join(' | ')}` : ''}${stdout.length ? ` ${stdout.slice(-3).join(' | ')}` : ''}`,
               exit: 2,

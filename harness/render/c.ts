@@ -4,6 +4,7 @@
  * prints one line per call, `N: <call> <answer>`, in the form of the text report so the
  * two can be compared line by line. Pure: returns the source text.
  */
+import { variantsText } from '../../spec/variants.js';
 import { DATA_MAX, type AddrIn, type AddrOut, type Call, type OptOut, type Ptr } from '../../spec/call.js';
 import { F_DUPFD, F_GETFD, F_GETFL, MSG_WAITALL, SOCKADDR_IN6_LEN, SOCKADDR_STORAGE_LEN } from '../../spec/constants.js';
 import { isV6Text, sockaddrBytes, type SockaddrFields } from '../../spec/inet6.js';
@@ -435,6 +436,7 @@ function headerComment(t: Trace): string {
     `sockspec reproducer: ${t.steps.length} calls recorded on adapter '${t.adapter}'${seed}.`,
     `Profile: kernel ${p.kernel}, somaxconn ${p.somaxconn}, ip_local_port_range ${p.portRange[0]}-${p.portRange[1]},`,
     `ip_unprivileged_port_start ${p.unprivilegedPortStart}, RLIMIT_NOFILE ${p.nofile}, CAP_NET_BIND_SERVICE ${p.capNetBindService ? 'yes' : 'no'}.`,
+    `Kernel build: ${p.build ?? '(not recorded)'}; kernel variants (spec/variants.ts): ${variantsText(p.variants)}.`,
     ...(p.file ? [`The world's regular file: s_maxbytes ${p.file.maxBytes ?? 'above 2^53'}${p.file.noexec ? ', noexec' : ''}.`] : []),
     '',
     'Build and run:  cc repro.c -o repro && ./repro     (as root; otherwise: unshare -rn ./repro)',

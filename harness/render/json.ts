@@ -3,6 +3,7 @@
  * newline) and a reader that checks every field and names the file and the field path of
  * the first thing that is wrong. Neither function changes its input.
  */
+import { variantsProblem, type Variants } from '../../spec/variants.js';
 import type { AddrIn, AddrOut, SockaddrVm, Call, FdSet, IovIn, IovOut, MsgIn, MsgOut, Offset, OptOut, PollEntry, SocketcallInner, Timeval } from '../../spec/call.js';
 import { ERRNO, type ErrnoName } from '../../spec/errno.js';
 import type { Expected, OptHole, PortHole } from '../../spec/expected.js';
@@ -168,8 +169,14 @@ const triple: Shape<[number, number, number]> = (v, p) => {
   return [a[0]!, a[1]!, a[2]!];
 };
 
+const variants: Shape<Partial<Variants>> = (v, p) => {
+  const why = variantsProblem(v);
+  if (why !== undefined) throw new ShapeError(p, why);
+  return v as Partial<Variants>;
+};
+
 const profile: Shape<Profile> = obj<Profile>({
-  kernel: req(str), somaxconn: req(int), portRange: req(pair(int, int)), unprivilegedPortStart: req(int),
+  kernel: req(str), build: opt(str), variants: opt(variants), somaxconn: req(int), portRange: req(pair(int, int)), unprivilegedPortStart: req(int),
   nofile: req(int), capNetBindService: req(bool),
   buffers: opt(obj<Buffers>({
     rmemDefault: req(int), wmemDefault: req(int), rmemMax: req(int), wmemMax: req(int),

@@ -4,6 +4,7 @@
  * matched, at a divergence every outcome the model allowed, and how to replay. Pure;
  * ANSI colours only when asked for.
  */
+import { variantsText } from '../../spec/variants.js';
 import { FILE_FD } from '../../spec/file.js';
 import type { Profile } from '../../spec/profile.js';
 import { renderCall } from './call.js';
@@ -40,7 +41,8 @@ function paint(on: boolean): Paint {
 function profileLine(p: Profile): string {
   return `profile: kernel ${p.kernel}, somaxconn ${p.somaxconn}, ports ${p.portRange[0]}-${p.portRange[1]}, ` +
     `unprivileged ports from ${p.unprivilegedPortStart}, nofile ${p.nofile}, ` +
-    `CAP_NET_BIND_SERVICE ${p.capNetBindService ? 'yes' : 'no'}` + fileText(p);
+    `CAP_NET_BIND_SERVICE ${p.capNetBindService ? 'yes' : 'no'}` + fileText(p) +
+    `\nvariants: ${variantsText(p.variants)}`;
 }
 
 /** The world's regular file, when it has one: `, file at fd 4 (s_maxbytes 17592186040320)`. */
@@ -80,6 +82,14 @@ function footer(t: Trace, o: RenderOptions): string[] {
   if (o.files?.json !== undefined) lines.push(`trace:   ${o.files.json}`);
   if (o.files?.c !== undefined) {
     lines.push(`C:       cc ${o.files.c} -o repro && ./repro   (as root, or: unshare -rn ./repro)`);
+  }
+  if (t.divergence !== undefined && (t.adapter === 'linux' || t.adapter.startsWith('linux-vm:'))) {
+    // Linux is the reference, and kernels differ: say what this divergence may be, and where to look next.
+    const json = o.files?.json ?? 'TRACE.json';
+    lines.push('', `note:    the kernel itself disagrees with the model. This may be a kernel behaviour the model does not know yet`,
+      `         (a kernel variant: README "Kernels"), or a kernel bug. Kernel ${t.profile.kernel}${t.profile.build ? ` ${t.profile.build}` : ''},`,
+      `         variants ${variantsText(t.profile.variants)}.`,
+      `         The same trace on other kernels: npx sockspec replay ${json} --adapter linux-vm:6.1   (and linux-vm:6.12)`);
   }
   return lines;
 }

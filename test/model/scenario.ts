@@ -7,5 +7,11 @@
  */
 import type { World } from '../../spec/adapter.js';
 import type { Call } from '../../spec/call.js';
+import type { Variants } from '../../spec/variants.js';
 
-export type Scenario = { world?: World; calls: Call[]; timing?: { alsoAllowed: string[]; why: string } } | { unreachable: string };
+/**
+ * `variant`: the rule exists only on kernels with these variant values (spec/variants.ts):
+ * the model is run with them, and a kernel without them does not run the scenario (its
+ * test says so by name).
+ */
+export type Scenario = { world?: World; variant?: Partial<Variants>; calls: Call[]; timing?: { alsoAllowed: string[]; why: string } } | { unreachable: string };

@@ -31,10 +31,17 @@ export const SCENARIOS: Record<string, Scenario> = {
   'connect/tcp6-EINVAL-scope': s(tcp6(), connect(4, in6('fe80::1', 5000))),
   'connect/tcp6-ENETUNREACH-v6only': s(tcp6(), v6only(4), connect(4, in6('::ffff:127.0.0.1', 5000))),
   'connect/tcp6-EAFNOSUPPORT-mapped-src': s(tcp6(), bind(4, in6('::ffff:127.0.0.1', 0)), connect(4, in6('::1', 5000))),
-  'connect/tcp6-syn-lost': s(
-    tcp6(), bind(4, in6('::', 7000)), listen(4), { op: 'socket', domain: AF_INET6, type: SOCK_STREAM | SOCK_NONBLOCK, protocol: 0 },
-    connect(5, in6('::ffff:127.0.0.1', 7000)), connect(5, { ptr: 'ok', len: 2, family: AF_UNSPEC, addr: '::', port: 0 }), connect(5, in6('::1', 7000)),
-  ),
+  'connect/tcp6-syn-lost': {
+    variant: { 'tcp6-mapped-ops': 'sticky' },
+    calls: [
+      tcp6(), bind(4, in6('::', 7000)), listen(4), { op: 'socket', domain: AF_INET6, type: SOCK_STREAM | SOCK_NONBLOCK, protocol: 0 },
+      connect(5, in6('::ffff:127.0.0.1', 7000)), connect(5, { ptr: 'ok', len: 2, family: AF_UNSPEC, addr: '::', port: 0 }), connect(5, in6('::1', 7000)),
+    ],
+  },
+  'connect/EINVAL-after-listen': {
+    variant: { 'connect-after-listen': 'einval' },
+    calls: [tcp6(), listen(4), connect(4, { ptr: 'ok', len: 2, family: AF_UNSPEC, addr: '::', port: 0 }), connect(4, in6('::1', 5000))],
+  },
   'connect/tcp6-EINVAL-mapped-src': s(tcp6(), bind(4, in6('::ffff:224.0.0.1', 0)), connect(4, in6('::ffff:127.0.0.1', 5000))),
   'connect/udp6-EINVAL-mapped-src': s(udp6(), bind(4, in6('::ffff:255.255.255.255', 0)), connect(4, in6('::ffff:127.0.0.1', 5000))),
   'connect/udp6-ENETUNREACH-v6only': s(udp6(), v6only(4), connect(4, in6('::ffff:127.0.0.1', 5000))),

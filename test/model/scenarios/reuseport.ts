@@ -18,7 +18,7 @@ export const SCENARIOS: Record<string, Scenario> = {
   'bind/port-reuseport-stale': { calls: [tcp(), rp(4), bind(4, at('127.0.0.1')), rp(4, 0), tcp(), rp(5), bind(5, at('127.0.0.1'))] },
   // udp_lib_lport_inuse meets fd 5 (newest, a sharer) first and stops: fd 4, bound
   // without SO_REUSEPORT to an address the wildcard overlaps, is never looked at.
-  'bind/port-reuseport-first': { calls: [udp(), bind(4, at('127.0.0.1')), udp(), rp(5), bind(5, at('127.0.0.2')), udp(), rp(6), bind(6, at('0.0.0.0'))] },
+  'bind/port-reuseport-first': { variant: { 'udp-reuseport-walk': 'first-sharer' }, calls: [udp(), bind(4, at('127.0.0.1')), udp(), rp(5), bind(5, at('127.0.0.2')), udp(), rp(6), bind(6, at('0.0.0.0'))] },
   // Two listeners on one address and port: a reuseport group.
   'listen/bound-reuseport': { calls: [tcp(), rp(4), bind(4, at('127.0.0.1')), listen(4), tcp(), rp(5), bind(5, at('127.0.0.1')), listen(5)] },
   // fd 5 clears SO_REUSEPORT after both bound; fd 4's listen takes the bucket's fast path.
