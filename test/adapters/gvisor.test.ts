@@ -12,6 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createGvisorAdapter, gvisorAvailable } from '../../adapters/gvisor/index.js';
 import { runDir } from '../../adapters/gvisor/sandbox.js';
+import { readExpectations } from '../../harness/expectations.js';
+import { expectationsMarkdown } from '../../harness/render/expectations-md.js';
 import type { AddrIn, Call } from '../../spec/call.js';
 import { AF_INET, SOCK_STREAM } from '../../spec/constants.js';
 
@@ -115,4 +117,14 @@ describe.skipIf(why !== undefined)(title, () => {
       rmSync(tmp, { recursive: true, force: true });
     }
   }, 120_000);
+});
+
+describe('README gVisor table', () => {
+  it('is_the_table_of_adapters_gvisor_expectations_json', () => {
+    const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
+    const m = /<!-- gvisor-table:begin -->\n([\s\S]*?)\n<!-- gvisor-table:end -->/.exec(readme);
+    expect(m, 'README.md has no gvisor-table markers').not.toBeNull();
+    const want = expectationsMarkdown(readExpectations(join(import.meta.dirname, '../../adapters/gvisor/expectations.json')));
+    expect(m![1], 'regenerate with: npx sockspec expectations adapters/gvisor/expectations.json').toBe(want);
+  });
 });
