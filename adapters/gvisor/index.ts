@@ -111,6 +111,7 @@ export function createGvisorAdapter(o: { args?: readonly string[] } & Omit<ExecO
     unsupported() { return inner?.unsupported?.() ?? new Map(); },
     async open(opts) {
       sweep();
+      runDir(); // (again) before the wrapper makes its directory in it
       return get().open(opts);
     },
     async dispose() {

@@ -16,7 +16,7 @@
  * - kill -9 of this process: the helper sees EOF on stdin, as at close; the last wrapper
  *   also removes the (then empty) run directory.
  */
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -26,7 +26,7 @@ export const RUNSC_PACKAGE = 'runsc';
 /** The wrapper: $1 run dir, $2 platform, then the command to run inside the sandbox. */
 const WRAPPER = [
   'r=$1; p=$2; shift 2',
-  'mkdir -p "$r" && d=$(mktemp -d "$r/sandbox.XXXXXX") && chmod 755 "$d" || exit 125',
+  'd=$(mktemp -d "$r/sandbox.XXXXXX") && chmod 755 "$d" || exit 125',
   'echo $$ > "$d/pid"',
   'TMPDIR="$d" runsc --root="$d/root" --network=none --platform="$p" do "$@"',
   's=$?',
@@ -37,15 +37,19 @@ const WRAPPER = [
 
 let dir: string | undefined;
 
-/** This process's run directory, made on first use (with an exit hook that removes it). */
+/**
+ * This process's run directory, made on first use (with an exit hook that removes it) and
+ * made again if a wrapper removed it (the last one to end does; only this process makes
+ * it, so nothing recreates it after removeRunDir).
+ */
 export function runDir(): string {
   if (dir === undefined) {
     dir = mkdtempSync(join(tmpdir(), `sockspec-gvisor-${process.pid}-`));
-    // The sandbox drops to an unprivileged user and must reach the directory runsc do
-    // makes in here (mkdtemp's 0700 answers it EACCES: "error setting up chroot").
-    chmodSync(dir, 0o755);
     process.on('exit', removeRunDir);
-  }
+  } else if (!existsSync(dir)) mkdirSync(dir);
+  // The sandbox drops to an unprivileged user and must reach the directory runsc do
+  // makes in here (mkdtemp's 0700 answers it EACCES: "error setting up chroot").
+  chmodSync(dir, 0o755);
   return dir;
 }
 

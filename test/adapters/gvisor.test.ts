@@ -11,7 +11,7 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createGvisorAdapter, gvisorAvailable } from '../../adapters/gvisor/index.js';
-import { runDir } from '../../adapters/gvisor/sandbox.js';
+import { removeRunDir, runDir } from '../../adapters/gvisor/sandbox.js';
 import { readExpectations } from '../../harness/expectations.js';
 import { expectationsMarkdown } from '../../harness/render/expectations-md.js';
 import type { AddrIn, Call } from '../../spec/call.js';
@@ -26,7 +26,10 @@ function adapter(): ReturnType<typeof createGvisorAdapter> {
   adapters.push(a);
   return a;
 }
-afterAll(async () => { for (const a of adapters) await a.dispose(); });
+afterAll(async () => {
+  for (const a of adapters) await a.dispose();
+  removeRunDir(); // the availability check's, if no adapter was made (a test pool may end workers without 'exit')
+});
 
 const TCP: Call = { op: 'socket', domain: AF_INET, type: SOCK_STREAM, protocol: 0 };
 const lo = (port: number): AddrIn => ({ ptr: 'ok', len: 16, family: AF_INET, addr: '127.0.0.1', port });
