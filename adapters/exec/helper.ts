@@ -68,10 +68,10 @@ export class HelperProcess {
   /** The helper's hello, once received and accepted. */
   greeting: Hello | undefined;
 
-  constructor(readonly argv: readonly string[]) {
+  constructor(readonly argv: readonly string[], pidNamespace = true) {
     this.display = argv.join(' ');
     // (in a PID namespace of its own where possible: nothing it starts outlives it, see pidns.ts)
-    const run = inPidNamespace(argv);
+    const run = pidNamespace ? inPidNamespace(argv) : [...argv];
     this.child = spawn(run[0]!, run.slice(1), { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
     this.pid = this.child.pid;
     if (this.pid !== undefined) track(this.pid);

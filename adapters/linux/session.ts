@@ -120,17 +120,20 @@ class LinuxSession implements Session {
     if (this.inflight) await this.inflight.catch(() => undefined);
     openSessions--;
     const e = this.lib.close();
-    if (e !== 0) throw new Error(`the session's fds are closed, but returning to the original network namespace failed (${errnoName(e)})`);
+    // The errno travels with the error: gVisor has no setns (EOPNOTSUPP), and its helper
+    // (adapters/gvisor/helper.mjs) lets the next world unshare from this one instead.
+    if (e !== 0) throw Object.assign(new Error(`the session's fds are closed, but returning to the original network namespace failed (${errnoName(e)})`), { errno: errnoName(e) });
   }
 }
 
 /**
  * Opens a session: enters a new network namespace on the calling (main) thread, brings
- * lo up, builds the initial fd table and reads the profile there (with `variants`, the
- * kernel's variant set, when the caller knows it). Rejects with a clear
- * message when a session is already open in this process or the world cannot be built.
+ * lo up, builds the initial fd table and reads the profile there (with `read`, default
+ * readProfile; the gvisor helper passes its own, as gVisor lacks some /proc/sys files),
+ * with `variants`, the kernel's variant set, when the caller knows it. Rejects with a
+ * clear message when a session is already open in this process or the world cannot be built.
  */
-export async function openLinuxSession(opts: SessionOptions, variants?: Variants): Promise<Session> {
+export async function openLinuxSession(opts: SessionOptions, variants?: Variants, read: () => Profile = readProfile): Promise<Session> {
   const lib = shim();
   if (openSessions > 0) throw new Error('a linux session is already open in this process; close it first');
   await warmWorkers(lib);
@@ -149,7 +152,7 @@ export async function openLinuxSession(opts: SessionOptions, variants?: Variants
   openSessions++;
   let profile: Profile;
   try {
-    profile = { ...readProfile(), nofile, ...(variants !== undefined ? { variants } : {}) };
+    profile = { ...read(), nofile, ...(variants !== undefined ? { variants } : {}) };
     if (opts.world?.file === true) {
       profile.file = { noexec: facts[1] === 1, mapSync: { validate: facts[2] === 1, refuse: facts[3] === 1 } };
       if (facts[0]! >= 0) profile.file.maxBytes = facts[0]!;
