@@ -8,8 +8,7 @@ import { AF_INET, AF_INET6, AF_UNIX, AF_VSOCK, SIN6_LEN_RFC2133, SOCKADDR_IN6_LE
 import { FDSET_LIMIT, O_NONBLOCK } from '../spec/constants.js';
 import { FILE_SIZE } from '../spec/file.js';
 import { liveFds, type State } from '../model/index.js';
-import { lowestFreeFd, sockName, type Sock } from '../model/state.js';
-import { wmemOf } from '../model/unix.js';
+import { lowestFreeFd, sockName, wmemOf, type Sock } from '../model/index.js';
 
 /**
  * Which sockets a role picks from (any socket when none has the role):

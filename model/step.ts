@@ -4,33 +4,33 @@
  */
 import { actingCall, type Call, type FdSet } from '../spec/call.js';
 import type { Expected } from '../spec/expected.js';
-import { acceptStep } from './accept.js';
-import { untouched } from './addr.js';
-import { bindStep } from './bind.js';
-import { closeStep } from './close.js';
-import { connectStep } from './connect.js';
-import { fcntlStep } from './fcntl.js';
-import { getnameStep } from './getname.js';
-import { getsockoptStep } from './getsockopt.js';
+import { acceptStep } from './socket/accept.js';
+import { untouched } from './core/addr.js';
+import { bindStep } from './socket/bind.js';
+import { closeStep } from './socket/close.js';
+import { connectStep } from './socket/connect.js';
+import { fcntlStep } from './socket/fcntl.js';
+import { getnameStep } from './socket/getname.js';
+import { getsockoptStep } from './socket/getsockopt.js';
 import { OPTVAL_SHOWN } from '../spec/observed.js';
-import { listenStep } from './listen.js';
-import type { Outcome } from './outcome.js';
-import { setsockoptStep } from './setsockopt.js';
-import { shutdownStep } from './shutdown.js';
-import { socketStep } from './socket.js';
-import { socketcallStep } from './socketcall.js';
-import { mmapStep } from './mmap.js';
-import { pollStep } from './poll.js';
-import { selectStep } from './select.js';
-import { sendStep } from './send.js';
-import { recvStep } from './recv.js';
-import { recvmsgStep, sendmsgStep } from './msg.js';
-import { untouched as untouchedName } from './addr.js';
-import { socketpairStep } from './unixpair.js';
-import { sendfileStep } from './sendfile.js';
+import { listenStep } from './socket/listen.js';
+import type { Outcome } from './core/outcome.js';
+import { setsockoptStep } from './socket/setsockopt.js';
+import { shutdownStep } from './socket/shutdown.js';
+import { socketStep } from './socket/socket.js';
+import { socketcallStep } from './socket/socketcall.js';
+import { mmapStep } from './socket/mmap.js';
+import { pollStep } from './socket/poll.js';
+import { selectStep } from './socket/select.js';
+import { sendStep } from './socket/send.js';
+import { recvStep } from './socket/recv.js';
+import { recvmsgStep, sendmsgStep } from './socket/msg.js';
+import { untouched as untouchedName } from './core/addr.js';
+import { socketpairStep } from './socket/socketpair.js';
+import { sendfileStep } from './socket/sendfile.js';
 import { REVENTS_UNTOUCHED, type SelectSets } from '../spec/observed.js';
-import type { State } from './state.js';
-import { vsockStep } from './vsock.js';
+import type { State } from './core/state.js';
+import { vsockStep } from './vsock/af_vsock.js';
 
 /**
  * Every outcome Linux allows for `call` in world `s` (usually one). Out-parameters the

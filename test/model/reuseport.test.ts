@@ -9,7 +9,7 @@ import type { Template } from '../../harness/template.js';
 import { AF_INET, SO_ERROR, SO_REUSEADDR, SO_REUSEPORT } from '../../spec/constants.js';
 import { DEFAULT_PROFILE } from '../../spec/profile.js';
 import { initialState, step, type State } from '../../model/index.js';
-import type { Sock } from '../../model/state.js';
+import type { Sock } from '../../model/core/state.js';
 import { runSequence } from '../../harness/runner.js';
 import { modelAdapter } from '../../adapters/model/index.js';
 import { linuxAdapter, linuxAvailable } from '../../adapters/linux/index.js';
