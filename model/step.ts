@@ -8,29 +8,28 @@ import { acceptStep } from './socket/accept.js';
 import { untouched } from './core/addr.js';
 import { bindStep } from './socket/bind.js';
 import { closeStep } from './socket/close.js';
-import { connectStep } from './socket/connect.js';
 import { fcntlStep } from './socket/fcntl.js';
 import { getnameStep } from './socket/getname.js';
-import { getsockoptStep } from './socket/getsockopt.js';
 import { OPTVAL_SHOWN } from '../spec/observed.js';
 import { listenStep } from './socket/listen.js';
 import type { Outcome } from './core/outcome.js';
-import { setsockoptStep } from './socket/setsockopt.js';
 import { shutdownStep } from './socket/shutdown.js';
 import { socketStep } from './socket/socket.js';
 import { socketcallStep } from './socket/socketcall.js';
 import { mmapStep } from './socket/mmap.js';
 import { pollStep } from './socket/poll.js';
 import { selectStep } from './socket/select.js';
-import { sendStep } from './socket/send.js';
-import { recvStep } from './socket/recv.js';
 import { recvmsgStep, sendmsgStep } from './socket/msg.js';
 import { untouched as untouchedName } from './core/addr.js';
 import { socketpairStep } from './socket/socketpair.js';
 import { sendfileStep } from './socket/sendfile.js';
 import { REVENTS_UNTOUCHED, type SelectSets } from '../spec/observed.js';
 import type { State } from './core/state.js';
-import { vsockStep } from './vsock/af_vsock.js';
+import { connectStep } from './socket/connect.js';
+import { getsockoptStep } from './socket/getsockopt.js';
+import { setsockoptStep } from './socket/setsockopt.js';
+import { sendStep } from './socket/send.js';
+import { recvStep } from './socket/recv.js';
 
 /**
  * Every outcome Linux allows for `call` in world `s` (usually one). Out-parameters the
@@ -50,9 +49,6 @@ export function step(s: State, call: Call): Outcome[] {
  * the compiler through the `never` in the default arm.
  */
 function dispatch(s: State, call: Call): Outcome[] {
-  // AF_VSOCK sockets are their own kind: calls naming one by its fd go to model/vsock.ts.
-  const vsock = vsockStep(s, call);
-  if (vsock !== undefined) return vsock;
   switch (call.op) {
     case 'socket': return socketStep(s, call);
     case 'bind': return bindStep(s, call);

@@ -69,3 +69,10 @@ export function moveAddrToUser(out: AddrOut, kaddrHex: string): CopyOut {
   }
   return r;
 }
+
+/**
+ * What sendmsg's control buffer brings to the protocol (____sys_sendmsg copied it):
+ * none (msg_controllen 0), no cmsg in it (shorter than a struct cmsghdr), or a zero-filled
+ * first cmsghdr, whose cmsg_len 0 fails CMSG_OK in the protocol's parser (EINVAL).
+ */
+export type Ctl = 'none' | 'empty' | 'bogus';

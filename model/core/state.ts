@@ -17,6 +17,8 @@ export type SkState =
 /** sk_shutdown bits (include/net/sock.h): inet_shutdown's how + 1. */
 export const RCV_SHUTDOWN = 1;
 export const SEND_SHUTDOWN = 2;
+/** SHUTDOWN_MASK: both. */
+export const SHUTDOWN_MASK = RCV_SHUTDOWN | SEND_SHUTDOWN;
 
 /** socket->state (SS_*, include/uapi/linux/net.h). */
 export type SsState = 'UNCONNECTED' | 'CONNECTING' | 'CONNECTED' | 'DISCONNECTING';

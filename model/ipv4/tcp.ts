@@ -6,8 +6,9 @@
  */
 import { asFamily, isV4Key } from './family.js';
 import { finFlushes, flushHeld } from './tcp_output.js';
-import { anyOf, expandSndbuf, newChild, RCV_SHUTDOWN, SEND_SHUTDOWN, type Endpoint, type Sock, type State } from '../core/state.js';
+import { anyOf, expandSndbuf, newChild, RCV_SHUTDOWN, SEND_SHUTDOWN, type Endpoint, type Sock, type State, SHUTDOWN_MASK } from '../core/state.js';
 import { receiveReset, setClose, done } from './tcp_input.js';
+import { POLLIN, POLLRDNORM, POLLHUP, POLLRDHUP, POLLOUT, POLLWRNORM, POLLERR } from '../../spec/constants.js';
 
 /** tcp_disconnect's address part: inet_dport = 0 and, unless bound explicitly, inet_reset_saddr. */
 function forgetAddrs(sk: Sock): void {
@@ -219,4 +220,26 @@ export function enqueueChild(d: State, lid: number, clientId: number, src: Endpo
   // The client's SYN_SENT → ESTABLISHED runs tcp_init_transfer → tcp_init_buffer_space.
   expandSndbuf(x, d.profile);
   if (child.shut & SEND_SHUTDOWN) sendFin(d, cid);
+}
+
+/**
+ * tcp_poll (net/ipv4/tcp.c), in its order: a listener answers
+ * inet_csk_listen_poll (POLLIN|POLLRDNORM when its accept queue is not empty, nothing
+ * else, not even POLLERR); otherwise POLLHUP when sk_shutdown is SHUTDOWN_MASK or the
+ * state is TCP_CLOSE (a never-connected socket too), POLLIN|POLLRDNORM|POLLRDHUP when
+ * RCV_SHUTDOWN is set; outside SYN_SENT, POLLIN|POLLRDNORM when bytes are queued
+ * (tcp_stream_is_readable) and the socket is writable (__sk_stream_is_writeable: the
+ * payloads are small; a small locked SO_SNDBUF full of unacknowledged skbs is not
+ * modelled, see tcpsend.ts; or SEND_SHUTDOWN: POLLOUT|POLLWRNORM); POLLERR while sk_err is set
+ * (sock_error clears it). No urgent data, so never POLLPRI.
+ */
+export function tcpPoll(sk: Sock): number {
+  if (sk.st === 'LISTEN') return sk.queue.length > 0 ? POLLIN | POLLRDNORM : 0;
+  let mask = 0;
+  if (sk.shut === SHUTDOWN_MASK || sk.st === 'CLOSE') mask |= POLLHUP;
+  if (sk.shut & RCV_SHUTDOWN) mask |= POLLIN | POLLRDNORM | POLLRDHUP;
+  if (sk.st !== 'SYN_SENT' && sk.stream.length > 0) mask |= POLLIN | POLLRDNORM;
+  if (sk.st !== 'SYN_SENT') mask |= POLLOUT | POLLWRNORM;
+  if (sk.err !== null) mask |= POLLERR;
+  return mask;
 }

@@ -6,7 +6,8 @@
  * the sending call, so all of it happens before sendto returns (measured on 6.18).
  */
 import { ipv6Only, isV4Key, key, v4Rcv } from './family.js';
-import { isAny, sockets, type Endpoint, type Sock, type State } from '../core/state.js';
+import { isAny, sockets, type Endpoint, type Sock, type State, RCV_SHUTDOWN, SHUTDOWN_MASK } from '../core/state.js';
+import { POLLERR, POLLRDHUP, POLLIN, POLLRDNORM, POLLHUP, POLLOUT, POLLWRNORM, POLLWRBAND } from '../../spec/constants.js';
 
 /**
  * compute_score over the UDP sockets bound to `dst.port` (`dst` and `src` are keys,
@@ -89,4 +90,20 @@ export function mcastSocks(s: State, dst: Endpoint, src: Endpoint): number[] {
     ids.push(id);
   }
   return ids;
+}
+
+/**
+ * udp_poll → datagram_poll (net/core/datagram.c): POLLERR while sk_err
+ * is set, POLLRDHUP|POLLIN|POLLRDNORM after RCV_SHUTDOWN, POLLHUP when both directions are
+ * shut, POLLIN|POLLRDNORM while a datagram is queued, and always writable (sock_writeable: POLLOUT|POLLWRNORM|POLLWRBAND). Connected or
+ * not makes no difference (UDP is not connection_based).
+ */
+export function udpPoll(sk: Sock): number {
+  let mask = 0;
+  if (sk.err !== null) mask |= POLLERR;
+  if (sk.shut & RCV_SHUTDOWN) mask |= POLLRDHUP | POLLIN | POLLRDNORM;
+  // "if (!skb_queue_empty_lockless(&sk->sk_receive_queue)) mask |= EPOLLIN | EPOLLRDNORM;"
+  if (sk.rq.length > 0) mask |= POLLIN | POLLRDNORM;
+  if (sk.shut === SHUTDOWN_MASK) mask |= POLLHUP;
+  return mask | POLLOUT | POLLWRNORM | POLLWRBAND;
 }

@@ -3,6 +3,7 @@
  * fdget / sockfd_lookup_light → EBADF; sock_from_file → ENOTSOCK).
  */
 import type { ErrnoName } from '../../spec/errno.js';
+import type { SocketObj } from '../core/proto_ops.js';
 import type { State, Sock } from '../core/state.js';
 
 export type Lookup = { errno: ErrnoName } | { errno?: undefined; id: number; sock: Sock };
@@ -20,4 +21,13 @@ export function lookupSock(s: State, fd: number): Lookup {
   const o = s.objs[f.id];
   if (o === undefined || o.kind !== 'socket') return { errno: 'ENOTSOCK' };
   return { id: f.id, sock: o };
+}
+
+/** sockfd_lookup_light for a socket of any family (AF_INET, AF_INET6, AF_UNIX, AF_VSOCK). */
+export function sockfdLookup(s: State, fd: number): { errno: 'EBADF' | 'ENOTSOCK' } | { errno?: undefined; id: number; sk: SocketObj } {
+  const f = lookupFile(s, fd);
+  if (f.errno) return f;
+  const o = s.objs[f.id];
+  if (o === undefined || o.kind === 'file') return { errno: 'ENOTSOCK' };
+  return { id: f.id, sk: o };
 }

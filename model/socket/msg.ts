@@ -34,16 +34,16 @@ import { msgData } from '../../spec/call.js';
 import { MSG_CMSG_COMPAT, SOCKADDR_STORAGE_LEN, UIO_MAXIOV } from '../../spec/constants.js';
 import type { ErrnoName } from '../../spec/errno.js';
 import type { Expected } from '../../spec/expected.js';
-import { moveAddrToKernel, moveAddrToUser } from '../core/addr.js';
-import { withBound } from './bind.js';
+import { moveAddrToKernel, moveAddrToUser, type Ctl } from '../core/addr.js';
 import { lookupFile, lookupSock } from './fd.js';
 import { fail, type Outcome } from '../core/outcome.js';
-import { RECVMSG_PATH_RULES, sockRecv } from './recv.js';
-import { SENDMSG_PATH_RULES, sockSend, type Ctl } from './send.js';
+import { RECVMSG_PATH_RULES, sockRecv } from '../ipv4/udp_recvmsg.js';
+import { SENDMSG_PATH_RULES, sockSend } from '../ipv4/udp_sendmsg.js';
 import type { State } from '../core/state.js';
 import { UNIX_MSG_RULES, unixRecvmsg, unixSendmsg } from '../unix/unix_msg.js';
 import { VSOCK_MSG_RULES, vsockRecvmsg, vsockSendmsg } from '../vsock/vsock_ops.js';
 import type { UnixSock } from '../core/unix_sock.js';
+import { withBound } from '../ipv4/inet_sock.js';
 
 const headerRules = <P extends string>(p: P) => [
   `${p}/EINVAL-cmsg-compat`, `${p}/EFAULT`, `${p}/EINVAL-namelen`, `${p}/EMSGSIZE`, `${p}/EFAULT-iov`, `${p}/EINVAL-iov-len`,

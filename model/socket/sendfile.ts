@@ -35,10 +35,10 @@ import { O_APPEND_BIT, O_DIRECT } from './fcntlbits.js';
 import { FILE_SIZE, fileHex } from '../../spec/file.js';
 import { lookupFile } from './fd.js';
 import type { Outcome } from '../core/outcome.js';
-import { sendStep } from './send.js';
 import { unixSendStep } from '../unix/unix_sendrecv.js';
 import { TCP_SEND_RULE_SUFFIXES } from '../ipv4/tcp_sendmsg.js';
 import { sockName, type File, type Obj, type State } from '../core/state.js';
+import { sendStep } from './send.js';
 
 /** The send rules a sendfile to a socket can end in (a non-empty send without flags or address). */
 const SOCKET_SUFFIXES = [

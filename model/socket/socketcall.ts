@@ -12,11 +12,11 @@
  */
 import type { Call } from '../../spec/call.js';
 import { SOCKETCALL_NARGS, SOCKETCALL_NUM, SYS_SENDMMSG, SYS_SOCKET } from '../../spec/constants.js';
-import { withBound } from './bind.js';
 import { recvmsgStep, sendmsgStep } from './msg.js';
-import { lookupSock } from './fd.js';
 import { fail, type Outcome } from '../core/outcome.js';
 import type { State } from '../core/state.js';
+import { sockfdLookup } from './fd.js';
+import { opsOf } from './proto_ops.js';
 
 export const SOCKETCALL_RULES = ['socketcall/EINVAL-call', 'socketcall/EFAULT', 'socketcall/EFAULT-short'] as const;
 
@@ -44,6 +44,6 @@ function asIs(s: State, c: SocketcallCall, rule: string): Outcome {
   const o = fail(s, rule, 'EFAULT');
   const inner = c.call;
   if (inner === undefined || (inner.op !== 'bind' && inner.op !== 'listen' && inner.op !== 'connect' && inner.op !== 'send' && inner.op !== 'sendto' && inner.op !== 'sendmsg')) return o;
-  const l = lookupSock(s, inner.fd);
-  return l.errno ? o : withBound(o, l.sock);
+  const l = sockfdLookup(s, inner.fd);
+  return l.errno ? o : opsOf(l.sk).named(o, l.sk);
 }

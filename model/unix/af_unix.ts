@@ -1,7 +1,8 @@
 /**
  * AF_UNIX sockets as socketpair(2) makes them (net/unix/af_unix.c): their own object kind
  * in the model's world, next to the AF_INET Sock. Plain data and pure helpers; the
- * syscalls on them live in unixpair.ts, unixdata.ts and unixops.ts.
+ * calls on them live in unix_ops.ts, unix_sendrecv.ts, unix_msg.ts and unix_sockopt.ts, reached
+ * through unix_proto_ops.ts; socketpair(2) itself is socket/socketpair.ts.
  */
 import { LINUX_BUFFERS, type Profile } from '../../spec/profile.js';
 import type { State } from '../core/state.js';
@@ -22,14 +23,6 @@ export function newUnix(type: UnixType, fileFlags: number, profile: Profile): Un
     kind: 'unix', type, fileFlags, st: 'ESTABLISHED', peer: null, name: null, shut: 0, err: null, rq: [],
     rcvbuf: b.rmemDefault, sndbuf: b.wmemDefault, keepalive: false, reuse: false, lingerOn: false, lingerTime: 0, dead: false, refs: 1,
   };
-}
-
-/** The AF_UNIX socket behind `fd`, if that is what it is (the per-syscall dispatch uses it). */
-export function unixAt(s: State, fd: number): { id: number; u: UnixSock } | undefined {
-  const e = fd >= 0 ? s.fds[fd] : undefined;
-  if (e === undefined) return undefined;
-  const o = s.objs[e.obj];
-  return o !== undefined && o.kind === 'unix' ? { id: e.obj, u: o } : undefined;
 }
 
 /** The unix socket with object id `id` (undefined when there is none). */

@@ -1,17 +1,17 @@
 /**
- * The socket calls other than send, recv, the options and poll (unixdata.ts, unixopts.ts,
- * unixpoll.ts) on AF_UNIX sockets (net/unix/af_unix.c and the
- * generic code in net/socket.c and net/core/sock.c before it). Each syscall file sends
- * its AF_UNIX fds here right after the fd lookup (unixAt); the generic steps before that
- * (EBADF, copying addresses in) stay where they are. Only abstract names are bound: a
- * filesystem name would outlive the session (the model refuses one rather than guess).
+ * The socket calls other than send, recv, the options and poll (unix_sendrecv.ts,
+ * unix_sockopt.ts, unix_poll.ts) on AF_UNIX sockets (net/unix/af_unix.c). The system-call
+ * layer (model/socket/) reaches them through unix_proto_ops.ts after its generic steps
+ * (the fd lookup: EBADF, ENOTSOCK; bind's and connect's address copy). Only abstract names
+ * are bound: a filesystem name would outlive the session (the model refuses one rather
+ * than guess).
  */
 import { produce } from 'immer';
 import type { AddrIn, AddrOut } from '../../spec/call.js';
 import { AF_UNIX, AF_UNSPEC } from '../../spec/constants.js';
 import { moveAddrToUser, sockaddrInHex } from '../core/addr.js';
 import { fail, ok, type Outcome } from '../core/outcome.js';
-import { RCV_SHUTDOWN, SEND_SHUTDOWN, type State } from '../core/state.js';
+import { RCV_SHUTDOWN, SEND_SHUTDOWN, type State, SHUTDOWN_MASK } from '../core/state.js';
 import { findAbstract, sunHex, unixObj } from './af_unix.js';
 import type { UnixSock } from '../core/unix_sock.js';
 
@@ -23,7 +23,6 @@ export const UNIX_RULES = [
   'bind/unix-EINVAL', 'bind/unix-EINVAL-bound', 'bind/unix-EADDRINUSE', 'bind/unix-abstract',
 ] as const;
 
-const SHUTDOWN_MASK = RCV_SHUTDOWN | SEND_SHUTDOWN;
 /** offsetof(struct sockaddr_un, sun_path) and sizeof(struct sockaddr_un). */
 const SUN_PATH_OFF = 2;
 const SOCKADDR_UN_LEN = 110;

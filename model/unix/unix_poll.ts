@@ -2,11 +2,10 @@
  * What poll(2) and select(2) see of an AF_UNIX socket (net/unix/af_unix.c). Pure.
  */
 import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP, POLLRDNORM, POLLWRBAND, POLLWRNORM } from '../../spec/constants.js';
-import { RCV_SHUTDOWN, SEND_SHUTDOWN, type State } from '../core/state.js';
+import { RCV_SHUTDOWN, type State, SHUTDOWN_MASK } from '../core/state.js';
 import { recvqFull, unixObj, unixWritable } from './af_unix.js';
 import type { UnixSock } from '../core/unix_sock.js';
 
-const SHUTDOWN_MASK = RCV_SHUTDOWN | SEND_SHUTDOWN;
 
 /**
  * unix_poll (stream) and unix_dgram_poll (dgram, seqpacket), in their order: POLLERR while

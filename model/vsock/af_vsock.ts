@@ -1,8 +1,8 @@
 /**
  * AF_VSOCK sockets (net/vmw_vsock/af_vsock.c), as far as sequences can go without a bind,
  * listen or connect that succeeds (see vsockstate.ts): socket() through vsock_create, and
- * the entry point for every call whose fd is a vsock socket. The calls themselves are in
- * vsockcalls.ts (addresses, accept, listen, shutdown, data) and vsockopt.ts (options).
+ * the family's ops table (core/proto_ops.ts). The calls themselves are in vsock_ops.ts
+ * (addresses, accept, listen, shutdown, data) and vsock_sockopt.ts (options).
  * Checks in the kernel's order, each citing its function; measured on Linux 6.18 with the
  * virtio guest transport only.
  */
@@ -15,6 +15,7 @@ import { VSOCK_CALL_RULES, vsockCallStep } from './vsock_ops.js';
 import { VSOCK_OPT_RULES, vsockGetsockopt, vsockSetsockopt } from './vsock_sockopt.js';
 import { newVsock, type VsockSock } from '../core/vsock_sock.js';
 import { POLLOUT, POLLWRNORM } from '../../spec/constants.js';
+import type { ProtoOps } from '../core/proto_ops.js';
 
 export const VSOCK_RULES = [
   'socket/vsock-EPROTONOSUPPORT', 'socket/vsock-ESOCKTNOSUPPORT', 'socket/vsock-ENODEV-dgram',
@@ -51,30 +52,6 @@ export function vsockSocketStep(s: State, c: SocketCall, type: number, flags: nu
   }))];
 }
 
-/** The vsock socket an fd refers to, if any. */
-export function vsockAt(s: State, fd: number): { id: number; v: VsockSock } | undefined {
-  const e = fd >= 0 ? s.fds[fd] : undefined;
-  if (e === undefined) return undefined;
-  const o = s.objs[e.obj];
-  return o !== undefined && o.kind === 'vsock' ? { id: e.obj, v: o } : undefined;
-}
-
-/**
- * The outcomes of `c` when it names a vsock socket by its fd (undefined otherwise: the
- * inet model answers). close, fcntl, mmap, poll, select, sendfile, sendmsg and recvmsg
- * handle the kind themselves.
- */
-export function vsockStep(s: State, c: Call): Outcome[] | undefined {
-  if (c.op === 'socket' || c.op === 'socketpair' || c.op === 'sendfile' || c.op === 'socketcall' || c.op === 'poll' || c.op === 'select' || c.op === 'close' || c.op === 'fcntl' || c.op === 'mmap') return undefined;
-  // sendmsg and recvmsg check the msghdr before the family is asked (model/msg.ts).
-  if (c.op === 'sendmsg' || c.op === 'recvmsg') return undefined;
-  const at = vsockAt(s, c.fd);
-  if (at === undefined) return undefined;
-  if (c.op === 'setsockopt') return vsockSetsockopt(s, at.id, c);
-  if (c.op === 'getsockopt') return vsockGetsockopt(s, at.v, c);
-  return vsockCallStep(s, at.v, c);
-}
-
 /**
  * vsock_poll on a connectible socket that never connected: no sk_err, sk_shutdown still 0
  * (vsock_shutdown leaves an unconnected socket before it sets bits), no transport (so no
@@ -84,3 +61,33 @@ export function vsockStep(s: State, c: Call): Outcome[] | undefined {
 export function vsockPoll(_v: VsockSock): number {
   return POLLOUT | POLLWRNORM;
 }
+
+/** close(2) of an fd of vsock socket `id`: vsock_release → __vsock_release on the last reference (off the unbound list, nothing sent: never connected). */
+function vsockRelease(s: State, fd: number, id: number): Outcome[] {
+  const next = produce(s, (d) => {
+    delete d.fds[fd];
+    const v = d.objs[id] as VsockSock;
+    v.refs--;
+    if (v.refs > 0) return;
+    delete d.objs[id];
+  });
+  return [ok('close/vsock', 0, () => next)];
+}
+
+/** AF_VSOCK's proto_ops (vsock_stream_ops, vsock_seqpacket_ops: the same functions for both). */
+export const vsockOps: ProtoOps<VsockSock> = {
+  // The adapters report no name after a call on an AF_VSOCK socket.
+  named: (o) => o,
+  bind: (s, _id, v, c) => vsockCallStep(s, v, c),
+  connect: (s, _id, v, c) => vsockCallStep(s, v, c),
+  listen: (s, _id, v, c) => vsockCallStep(s, v, c),
+  accept: (s, _id, v, c) => vsockCallStep(s, v, c),
+  getname: (s, _id, v, c) => vsockCallStep(s, v, c),
+  shutdown: (s, _id, v, c) => vsockCallStep(s, v, c),
+  release: (s, fd, id) => vsockRelease(s, fd, id),
+  send: (s, _id, v, c) => vsockCallStep(s, v, c),
+  recv: (s, _id, v, c) => vsockCallStep(s, v, c),
+  setsockopt: (s, id, _v, c) => vsockSetsockopt(s, id, c),
+  getsockopt: (s, _id, v, c) => vsockGetsockopt(s, v, c),
+  poll: (_s, _id, v) => vsockPoll(v),
+};
