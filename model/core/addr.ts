@@ -5,8 +5,8 @@
 import type { AddrIn, AddrOut } from '../../spec/call.js';
 import type { ErrnoName } from '../../spec/errno.js';
 import { AF_INET, SOCKADDR_IN_LEN, SOCKADDR_STORAGE_LEN } from '../../spec/constants.js';
-import type { Endpoint } from './state.js';
 import { isV6Text, sockaddrOutHex } from '../../spec/inet6.js';
+import type { Endpoint } from './inet_sock.js';
 
 /**
  * move_addr_to_kernel: a length below 0 or above sizeof(sockaddr_storage) is EINVAL; a

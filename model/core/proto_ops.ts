@@ -8,9 +8,10 @@
  */
 import type { Call } from '../../spec/call.js';
 import type { Outcome } from './outcome.js';
-import type { Sock, State } from './state.js';
+import type { State } from './state.js';
 import type { UnixSock } from './unix_sock.js';
 import type { VsockSock } from './vsock_sock.js';
+import type { Sock } from './inet_sock.js';
 
 /** The member of the Call union for op `O`. */
 export type CallOf<O extends Call['op']> = Extract<Call, { op: O }>;

@@ -8,13 +8,14 @@
  * Pure.
  */
 import { LINUX_BUFFERS, type Profile } from '../../spec/profile.js';
-import type { Sock, State } from './state.js';
+import type { State } from './state.js';
 import type { Call } from '../../spec/call.js';
 import { type Outcome, fail, ok } from './outcome.js';
 import { SO_REUSEADDR, SO_REUSEPORT, SO_KEEPALIVE, SO_RCVBUF, SO_SNDBUF, SO_LINGER, SO_TYPE, SO_PROTOCOL, SO_DOMAIN, SO_ERROR, SO_ACCEPTCONN } from '../../spec/constants.js';
 import type { Expected, OptHole } from '../../spec/expected.js';
 import { OPTVAL_SHOWN, type Observed } from '../../spec/observed.js';
 import { produce } from 'immer';
+import type { Sock } from './inet_sock.js';
 
 type GetsockoptCall = Extract<Call, { op: 'getsockopt' }>;
 

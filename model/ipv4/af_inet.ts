@@ -4,7 +4,7 @@
  * sk->sk_prot), and the calls af_inet.c answers itself: inet_getname, inet_shutdown,
  * inet_release.
  */
-import { type State, type Sock, sockName, RCV_SHUTDOWN, SEND_SHUTDOWN } from '../core/state.js';
+import { type State } from '../core/state.js';
 import type { CallOf, ProtoOps } from '../core/proto_ops.js';
 import { type Outcome, fail, ok } from '../core/outcome.js';
 import { sockaddrOutHex } from '../../spec/inet6.js';
@@ -12,7 +12,7 @@ import { needsScope } from './family.js';
 import { sockaddrInHex, moveAddrToUser } from '../core/addr.js';
 import { produce } from 'immer';
 import { disconnect, sendFin, release, resetsOnClose, lingerResets, tcpPoll } from './tcp.js';
-import { withBound } from './inet_sock.js';
+import { withBound } from './inet_name.js';
 import { inetBind } from './inet_bind.js';
 import { tcpConnect, tcpV4Target } from './tcp_ipv4.js';
 import { udpConnect } from './datagram.js';
@@ -22,6 +22,7 @@ import { inetRecv } from './udp_recvmsg.js';
 import { inetSetsockopt } from './ip_setsockopt.js';
 import { inetGetsockopt } from './ip_getsockopt.js';
 import { udpPoll } from './udp.js';
+import { type Sock, sockName, RCV_SHUTDOWN, SEND_SHUTDOWN } from '../core/inet_sock.js';
 
 /**
  * getsockname(2) and getpeername(2) on AF_INET and AF_INET6 sockets: inet_getname /

@@ -3,7 +3,7 @@
  * which AF_INET6 sockets reach through __ip6_datagram_connect (ipv6/datagram.ts, passed in
  * as `v6Target`) for IPv4 destinations.
  */
-import { type State, type Sock, anyOf, sockName, isAny } from '../core/state.js';
+import { type State } from '../core/state.js';
 import type { Call } from '../../spec/call.js';
 import type { Outcome } from '../core/outcome.js';
 import { same, to } from './tcp_ipv4.js';
@@ -13,6 +13,7 @@ import { udpHole, portSeqFor } from './inet_connection_sock.js';
 import type { ErrnoName } from '../../spec/errno.js';
 import { in4View } from '../../spec/inet6.js';
 import { routeFrom, v4Saddr, asFamily } from './family.js';
+import { type Sock, anyOf, sockName, isAny } from '../core/inet_sock.js';
 
 type ConnectCall = Extract<Call, { op: 'connect' }>;
 export function udpConnect(s: State, id: number, sk: Sock, c: ConnectCall, v6Target?: UdpV6Target): Outcome[] {

@@ -8,7 +8,7 @@
  */
 import { mappedV4 } from '../../spec/inet6.js';
 import { addrType, routeConnect } from './route.js';
-import type { Sock } from '../core/state.js';
+import type { Sock } from '../core/inet_sock.js';
 
 export type Family = 'inet' | 'inet6';
 

@@ -3,15 +3,16 @@
  * udp_lib_get_port (net/ipv4/af_inet.c); AF_INET6 sockets reach getPort from
  * ipv6/af_inet6.ts (inet6_bind).
  */
-import { type State, type Sock, anyOf, sockName } from '../core/state.js';
+import { type State } from '../core/state.js';
 import type { CallOf } from '../core/proto_ops.js';
 import { type Outcome, fail } from '../core/outcome.js';
-import { withBound, shareRule } from './inet_sock.js';
+import { withBound, shareRule } from './inet_name.js';
 import { SOCKADDR_IN_LEN, AF_INET, AF_UNSPEC } from '../../spec/constants.js';
 import { in4View } from '../../spec/inet6.js';
 import { addrType } from './route.js';
 import { needsBindService, portSeqFor, updateFastreuse, portShare, tcpBindHole, udpHole } from './inet_connection_sock.js';
 import { produce } from 'immer';
+import { type Sock, anyOf, sockName } from '../core/inet_sock.js';
 /** inet_bind for AF_INET socket `id` (`sock`), after __sys_bind's move_addr_to_kernel. */
 export function inetBind(s: State, id: number, sock: Sock, c: CallOf<'bind'>): Outcome[] {
   const asIs = (rule: string, errno: Parameters<typeof fail>[2]): Outcome => withBound(fail(s, rule, errno), sock);

@@ -9,7 +9,8 @@ import { variantOf } from '../../spec/variants.js';
 import type { PortHole } from '../../spec/expected.js';
 import type { Profile } from '../../spec/profile.js';
 import { key, rcvSaddrEqual, saddrEqual, v6Type, type SaddrView } from './family.js';
-import { isTimewait, sockets, type Endpoint, type Sock, type State, type TcpBucket } from '../core/state.js';
+import { sockets, type State } from '../core/state.js';
+import { isTimewait, type Endpoint, type Sock, type TcpBucket } from '../core/inet_sock.js';
 
 /**
  * inet_rcv_saddr_equal(sk, other, match_wildcard=true) for `sk` about to own `addr`

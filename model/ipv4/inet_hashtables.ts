@@ -3,7 +3,8 @@
  * inet6_lookup_listener for IPv6), SO_REUSEPORT groups included. Pure: reads the world.
  */
 import { ipv6Only, isV4Key, v4Rcv } from './family.js';
-import { sockets, type Endpoint, type State } from '../core/state.js';
+import { sockets, type State } from '../core/state.js';
+import type { Endpoint } from '../core/inet_sock.js';
 
 /**
  * The LISTEN sockets on the port that may take a SYN to `dst` (its address a key,

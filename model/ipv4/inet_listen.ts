@@ -6,14 +6,15 @@
 import { produce } from 'immer';
 import type { CallOf } from '../core/proto_ops.js';
 import { fail, type Outcome, blocked } from '../core/outcome.js';
-import { sockName, type Sock, type State } from '../core/state.js';
+import { type State } from '../core/state.js';
 import { variantOf } from '../../spec/variants.js';
 import { portShare, tcpBindHole, updateFastreuse } from './inet_connection_sock.js';
-import { shareRule, withBound } from './inet_sock.js';
+import { shareRule, withBound } from './inet_name.js';
 import { O_NONBLOCK } from '../../spec/constants.js';
 import { moveAddrToUser, sockaddrInHex } from '../core/addr.js';
 import { release } from './tcp.js';
 import { O_RDWR, SOCK_NONBLOCK, SOCK_CLOEXEC } from '../../spec/constants.js';
+import { sockName, type Sock } from '../core/inet_sock.js';
 
 /** inet_listen for socket `id` (`sock`). */
 export function inetListen(s: State, id: number, sock: Sock, c: CallOf<'listen'>): Outcome[] {

@@ -20,8 +20,9 @@ import { OPTVAL_SHOWN } from '../../spec/observed.js';
 import { AF_INET, AF_INET6, IPPROTO_IP, IPPROTO_IPV6, IPV6_V6ONLY, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE, SOCK_DGRAM, SOCK_STREAM, SOL_SOCKET, SO_ACCEPTCONN, SO_DOMAIN, SO_ERROR, SO_KEEPALIVE, SO_LINGER, SO_PROTOCOL, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, SO_TYPE, TCP_NODELAY } from '../../spec/constants.js';
 import { fail, type Outcome } from '../core/outcome.js';
 import { unknownOption } from '../core/sock.js';
-import type { Sock, State } from '../core/state.js';
+import type { State } from '../core/state.js';
 import { optOut, type Value, exact, lingerValue, valueHex } from '../core/sock.js';
+import type { Sock } from '../core/inet_sock.js';
 
 export const GETSOCKOPT_RULES = [
   'getsockopt/EBADF', 'getsockopt/ENOTSOCK', 'getsockopt/EOPNOTSUPP-level', 'getsockopt/EFAULT-optlen',

@@ -12,8 +12,9 @@
 import type { Call } from '../../spec/call.js';
 import { IPPROTO_IP, IPPROTO_IPV6, IPV6_V6ONLY, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE, SOL_SOCKET, TCP_NODELAY } from '../../spec/constants.js';
 import { fail, type Outcome } from '../core/outcome.js';
-import type { Sock, State } from '../core/state.js';
+import type { State } from '../core/state.js';
 import { solSocket, copyIn, set, unknownOption } from '../core/sock.js';
+import type { Sock } from '../core/inet_sock.js';
 
 export const SETSOCKOPT_RULES = [
   'setsockopt/EBADF', 'setsockopt/ENOTSOCK', 'setsockopt/EINVAL-optlen', 'setsockopt/SO_REUSEADDR',

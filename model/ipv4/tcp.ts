@@ -6,9 +6,10 @@
  */
 import { asFamily, isV4Key } from './family.js';
 import { finFlushes, flushHeld } from './tcp_output.js';
-import { anyOf, expandSndbuf, newChild, RCV_SHUTDOWN, SEND_SHUTDOWN, type Endpoint, type Sock, type State, SHUTDOWN_MASK } from '../core/state.js';
+import { type State } from '../core/state.js';
 import { receiveReset, setClose, done } from './tcp_input.js';
 import { POLLIN, POLLRDNORM, POLLHUP, POLLRDHUP, POLLOUT, POLLWRNORM, POLLERR } from '../../spec/constants.js';
+import { anyOf, expandSndbuf, newChild, RCV_SHUTDOWN, SEND_SHUTDOWN, type Endpoint, type Sock, SHUTDOWN_MASK } from '../core/inet_sock.js';
 
 /** tcp_disconnect's address part: inet_dport = 0 and, unless bound explicitly, inet_reset_saddr. */
 function forgetAddrs(sk: Sock): void {

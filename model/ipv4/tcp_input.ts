@@ -4,8 +4,9 @@
  * below tcp.ts and tcp_output.ts, because both of them end connections with it). Mutators
  * for immer drafts.
  */
-import { type Sock, RCV_SHUTDOWN, SEND_SHUTDOWN, type State, isTimewait } from '../core/state.js';
+import { type State } from '../core/state.js';
 import type { ErrnoName } from '../../spec/errno.js';
+import { type Sock, RCV_SHUTDOWN, SEND_SHUTDOWN, isTimewait } from '../core/inet_sock.js';
 
 /** tcp_set_state(sk, TCP_CLOSE): unhash and, unless the port was bound explicitly, inet_put_port (inet_num = 0; inet_sport is left as it was). */
 export function setClose(sk: Sock): void {

@@ -18,11 +18,12 @@ import { asFamily, isV4Key, key, refuseMappedListener } from './family.js';
 import { routeConnect } from './route.js';
 import { fail, type Outcome } from '../core/outcome.js';
 import { connectBucket, inHole, tcpConnectHole } from './inet_connection_sock.js';
-import { expandSndbuf, isAny, isTimewait, SEND_SHUTDOWN, sockets, sockName, type Endpoint, type Sock, type State } from '../core/state.js';
+import { sockets, type State } from '../core/state.js';
 import { findListeners } from './inet_hashtables.js';
 import { connectFailure, disconnect, enqueueChild, timeWait } from './tcp.js';
 import { done, setClose } from './tcp_input.js';
-import { withBound } from './inet_sock.js';
+import { withBound } from './inet_name.js';
+import { expandSndbuf, isAny, isTimewait, SEND_SHUTDOWN, sockName, type Endpoint, type Sock } from '../core/inet_sock.js';
 
 type ConnectCall = Extract<Call, { op: 'connect' }>;
 

@@ -17,8 +17,9 @@
  * room (see surelyTaken). Otherwise the bytes are held, and the kernel may release each
  * held send at any moment between two calls (internal.ts: internal/tcp-delivered).
  */
-import { isTimewait, RCV_SHUTDOWN, type Sock, type State } from '../core/state.js';
+import { type State } from '../core/state.js';
 import { receiveReset } from './tcp_input.js';
+import { isTimewait, RCV_SHUTDOWN, type Sock } from '../core/inet_sock.js';
 
 /** TCP_INIT_CWND (include/net/tcp.h). */
 export const TCP_INIT_CWND = 10;

@@ -25,7 +25,8 @@
 import { produce } from 'immer';
 import { MSG_DONTWAIT, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, O_NONBLOCK } from '../../spec/constants.js';
 import { blocked, type Outcome } from '../core/outcome.js';
-import { RCV_SHUTDOWN, type Sock, type State } from '../core/state.js';
+import { type State } from '../core/state.js';
+import { RCV_SHUTDOWN, type Sock } from '../core/inet_sock.js';
 
 export const TCP_RECV_RULE_SUFFIXES = [
   'tcp-ENOTCONN-listener', 'tcp-data', 'tcp-peek', 'tcp-discard', 'tcp-eof', 'tcp-sock-error', 'tcp-ENOTCONN', 'tcp-EAGAIN', 'tcp-blocks', 'tcp-empty-wait',

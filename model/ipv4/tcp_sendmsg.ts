@@ -18,9 +18,10 @@ import { produce } from 'immer';
 import type { ErrnoName } from '../../spec/errno.js';
 import { MSG_DONTWAIT, MSG_OOB, O_NONBLOCK } from '../../spec/constants.js';
 import { blocked, type Outcome } from '../core/outcome.js';
-import { SEND_SHUTDOWN, type Sock, type State } from '../core/state.js';
+import { type State } from '../core/state.js';
 import { sendsNow, transmit } from './tcp_output.js';
-import { withBound } from './inet_sock.js';
+import { withBound } from './inet_name.js';
+import { SEND_SHUTDOWN, type Sock } from '../core/inet_sock.js';
 
 /** Callers: send, sendto, sendmsg (model/msg.ts), each with its own rule prefix. */
 export type SendOp = 'send' | 'sendto' | 'sendmsg';

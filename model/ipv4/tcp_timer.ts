@@ -9,11 +9,12 @@
 import { produce } from 'immer';
 import { actingCall, callFd, type Call } from '../../spec/call.js';
 import { findListeners } from './inet_hashtables.js';
-import { sockets, type Sock, type State } from '../core/state.js';
+import { sockets, type State } from '../core/state.js';
 import { enqueueChild } from './tcp.js';
 import { key, refuseMappedListener } from './family.js';
 import { releaseOne, resetsPeer } from './tcp_output.js';
 import { done } from './tcp_input.js';
+import type { Sock } from '../core/inet_sock.js';
 
 export const INTERNAL_RULES = ['internal/syn-retransmit-accepted', 'internal/syn-retransmit-refused', 'internal/tcp-delivered'] as const;
 

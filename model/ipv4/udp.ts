@@ -6,8 +6,9 @@
  * the sending call, so all of it happens before sendto returns (measured on 6.18).
  */
 import { ipv6Only, isV4Key, key, v4Rcv } from './family.js';
-import { isAny, sockets, type Endpoint, type Sock, type State, RCV_SHUTDOWN, SHUTDOWN_MASK } from '../core/state.js';
+import { sockets, type State } from '../core/state.js';
 import { POLLERR, POLLRDHUP, POLLIN, POLLRDNORM, POLLHUP, POLLOUT, POLLWRNORM, POLLWRBAND } from '../../spec/constants.js';
+import { isAny, type Endpoint, type Sock, RCV_SHUTDOWN, SHUTDOWN_MASK } from '../core/inet_sock.js';
 
 /**
  * compute_score over the UDP sockets bound to `dst.port` (`dst` and `src` are keys,

@@ -14,8 +14,9 @@ import { MSG_DONTWAIT, MSG_PEEK, MSG_TRUNC, O_NONBLOCK } from '../../spec/consta
 import { moveAddrToUser, sockaddrInHex } from '../core/addr.js';
 import { asFamily } from './family.js';
 import { blocked, fail, type Outcome } from '../core/outcome.js';
-import { RCV_SHUTDOWN, type Sock, type State } from '../core/state.js';
+import { type State } from '../core/state.js';
 import { tcpRecvStep, TCP_RECV_RULE_SUFFIXES } from './tcp_recvmsg.js';
+import { RCV_SHUTDOWN, type Sock } from '../core/inet_sock.js';
 
 const rulesFor = <P extends string>(p: P) => [
   `${p}/EBADF`, `${p}/ENOTSOCK`, `${p}/sock-error`, `${p}/EAGAIN`, `${p}/shutdown-eof`, `${p}/blocks`,

@@ -18,10 +18,11 @@ import { ipv6Only, key, routeFrom } from './family.js';
 import { addrType } from './route.js';
 import { fail, type Outcome } from '../core/outcome.js';
 import { portSeqFor, udpHole } from './inet_connection_sock.js';
-import { SEND_SHUTDOWN, sockName, type Endpoint, type Sock, type State } from '../core/state.js';
+import { type State } from '../core/state.js';
 import { mcastSocks, udpLookup, udpRoom } from './udp.js';
 import { tcpSendStep, TCP_SEND_RULE_SUFFIXES } from './tcp_sendmsg.js';
-import { withBound } from './inet_sock.js';
+import { withBound } from './inet_name.js';
+import { SEND_SHUTDOWN, sockName, type Endpoint, type Sock } from '../core/inet_sock.js';
 
 const rulesFor = <P extends string>(p: P) => [
   `${p}/EBADF`, `${p}/ENOTSOCK`, `${p}/EOPNOTSUPP-oob`, `${p}/EDESTADDRREQ`, `${p}/ENETUNREACH`, `${p}/EACCES-broadcast`,

@@ -3,10 +3,10 @@
  * is AF_INET's (ipv4/af_inet.ts) but for the calls where inet6_stream_ops and
  * inet6_dgram_ops name IPv6 functions.
  */
-import type { State, Sock } from '../core/state.js';
+import type { State } from '../core/state.js';
 import type { CallOf, ProtoOps } from '../core/proto_ops.js';
 import { type Outcome, fail } from '../core/outcome.js';
-import { withBound, LOOPBACK_IFINDEX } from '../ipv4/inet_sock.js';
+import { withBound, LOOPBACK_IFINDEX } from '../ipv4/inet_name.js';
 import { SIN6_LEN_RFC2133, AF_INET6, SOCKADDR_IN6_LEN } from '../../spec/constants.js';
 import { in6View } from '../../spec/inet6.js';
 import { v6Type, ipv6Only, key, needsScope } from '../ipv4/family.js';
@@ -19,6 +19,7 @@ import { tcpConnect } from '../ipv4/tcp_ipv4.js';
 import { tcpV6Target } from './tcp_ipv6.js';
 import { udpConnect } from '../ipv4/datagram.js';
 import { udpV6Target } from './datagram.js';
+import type { Sock } from '../core/inet_sock.js';
 /**
  * inet6_bind_sk → __inet6_bind, in its order: addr_len < SIN6_LEN_RFC2133, the family,
  * multicast on a stream socket, the port's privilege, "active socket, double bind", then

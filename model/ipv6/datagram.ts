@@ -2,13 +2,13 @@
  * __ip6_datagram_connect (net/ipv6/datagram.c): the checks of a UDP connect on an
  * AF_INET6 socket before its route lookup; the rest is ipv4/datagram.ts's.
  */
-import type { Sock } from '../core/state.js';
 import type { Call } from '../../spec/call.js';
 import type { ErrnoName } from '../../spec/errno.js';
 import { AF_INET, SIN6_LEN_RFC2133, AF_INET6, SOCKADDR_IN_LEN, SOCKADDR_IN6_LEN } from '../../spec/constants.js';
 import { ipv6Only, v6Type, key, needsScope } from '../ipv4/family.js';
 import { in4View, in6View, mappedV4 } from '../../spec/inet6.js';
-import { LOOPBACK_IFINDEX } from '../ipv4/inet_sock.js';
+import { LOOPBACK_IFINDEX } from '../ipv4/inet_name.js';
+import type { Sock } from '../core/inet_sock.js';
 
 type ConnectCall = Extract<Call, { op: 'connect' }>;
 /**

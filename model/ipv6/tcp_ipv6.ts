@@ -3,15 +3,16 @@
  * connect on an AF_INET6 socket; the rest of the connect is ipv4/tcp_ipv4.ts's, as
  * __inet_stream_connect is shared.
  */
-import type { State, Sock } from '../core/state.js';
+import type { State } from '../core/state.js';
 import type { Call } from '../../spec/call.js';
 import { type Target, same } from '../ipv4/tcp_ipv4.js';
 import { SIN6_LEN_RFC2133, AF_INET6, SOCKADDR_IN6_LEN } from '../../spec/constants.js';
 import { in6View, mappedV4 } from '../../spec/inet6.js';
 import { v6Type, ipv6Only, routeFrom, key } from '../ipv4/family.js';
-import { LOOPBACK_IFINDEX, withBound } from '../ipv4/inet_sock.js';
+import { LOOPBACK_IFINDEX, withBound } from '../ipv4/inet_name.js';
 import { produce } from 'immer';
 import { fail } from '../core/outcome.js';
+import type { Sock } from '../core/inet_sock.js';
 
 type ConnectCall = Extract<Call, { op: 'connect' }>;
 /**

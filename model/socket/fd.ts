@@ -4,7 +4,8 @@
  */
 import type { ErrnoName } from '../../spec/errno.js';
 import type { SocketObj } from '../core/proto_ops.js';
-import type { State, Sock } from '../core/state.js';
+import type { State } from '../core/state.js';
+import type { Sock } from '../core/inet_sock.js';
 
 export type Lookup = { errno: ErrnoName } | { errno?: undefined; id: number; sock: Sock };
 

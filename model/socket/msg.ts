@@ -43,7 +43,7 @@ import type { State } from '../core/state.js';
 import { UNIX_MSG_RULES, unixRecvmsg, unixSendmsg } from '../unix/unix_msg.js';
 import { VSOCK_MSG_RULES, vsockRecvmsg, vsockSendmsg } from '../vsock/vsock_ops.js';
 import type { UnixSock } from '../core/unix_sock.js';
-import { withBound } from '../ipv4/inet_sock.js';
+import { withBound } from '../ipv4/inet_name.js';
 
 const headerRules = <P extends string>(p: P) => [
   `${p}/EINVAL-cmsg-compat`, `${p}/EFAULT`, `${p}/EINVAL-namelen`, `${p}/EMSGSIZE`, `${p}/EFAULT-iov`, `${p}/EINVAL-iov-len`,

@@ -37,8 +37,9 @@ import { lookupFile } from './fd.js';
 import type { Outcome } from '../core/outcome.js';
 import { unixSendStep } from '../unix/unix_sendrecv.js';
 import { TCP_SEND_RULE_SUFFIXES } from '../ipv4/tcp_sendmsg.js';
-import { sockName, type File, type Obj, type State } from '../core/state.js';
+import { type File, type Obj, type State } from '../core/state.js';
 import { sendStep } from './send.js';
+import { sockName } from '../core/inet_sock.js';
 
 /** The send rules a sendfile to a socket can end in (a non-empty send without flags or address). */
 const SOCKET_SUFFIXES = [

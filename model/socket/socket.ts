@@ -5,13 +5,11 @@
  */
 import { produce } from 'immer';
 import type { Call } from '../../spec/call.js';
-import {
-  AF_INET, AF_INET6, AF_MAX, AF_VSOCK, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_IP, IPPROTO_TCP, IPPROTO_UDP, O_RDWR, SOCK_CLOEXEC,
-  SOCK_DGRAM, SOCK_MAX, SOCK_NONBLOCK, SOCK_PACKET, SOCK_RAW, SOCK_STREAM, SOCK_TYPE_MASK,
-} from '../../spec/constants.js';
+import { AF_INET, AF_INET6, AF_MAX, AF_VSOCK, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_IP, IPPROTO_TCP, IPPROTO_UDP, O_RDWR, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_MAX, SOCK_NONBLOCK, SOCK_PACKET, SOCK_RAW, SOCK_STREAM, SOCK_TYPE_MASK } from '../../spec/constants.js';
 import { fail, ok, type Outcome } from '../core/outcome.js';
-import { lowestFreeFd, newSock, type State } from '../core/state.js';
+import { lowestFreeFd, type State } from '../core/state.js';
 import { vsockSocketStep } from '../vsock/af_vsock.js';
+import { newSock } from '../core/inet_sock.js';
 
 export const SOCKET_RULES = [
   'socket/EINVAL-flags', 'socket/EAFNOSUPPORT-range', 'socket/EINVAL-type', 'socket/EAFNOSUPPORT',

@@ -11,9 +11,10 @@ import type { AddrIn, AddrOut } from '../../spec/call.js';
 import { AF_UNIX, AF_UNSPEC } from '../../spec/constants.js';
 import { moveAddrToUser, sockaddrInHex } from '../core/addr.js';
 import { fail, ok, type Outcome } from '../core/outcome.js';
-import { RCV_SHUTDOWN, SEND_SHUTDOWN, type State, SHUTDOWN_MASK } from '../core/state.js';
+import { type State } from '../core/state.js';
 import { findAbstract, sunHex, unixObj } from './af_unix.js';
 import type { UnixSock } from '../core/unix_sock.js';
+import { RCV_SHUTDOWN, SEND_SHUTDOWN, SHUTDOWN_MASK } from '../core/inet_sock.js';
 
 export const UNIX_RULES = [
   'close/unix', 'close/unix-unread', 'shutdown/unix-EINVAL', 'shutdown/unix', 'shutdown/unix-peer',

@@ -2,9 +2,10 @@
  * What poll(2) and select(2) see of an AF_UNIX socket (net/unix/af_unix.c). Pure.
  */
 import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP, POLLRDNORM, POLLWRBAND, POLLWRNORM } from '../../spec/constants.js';
-import { RCV_SHUTDOWN, type State, SHUTDOWN_MASK } from '../core/state.js';
+import { type State } from '../core/state.js';
 import { recvqFull, unixObj, unixWritable } from './af_unix.js';
 import type { UnixSock } from '../core/unix_sock.js';
+import { RCV_SHUTDOWN, SHUTDOWN_MASK } from '../core/inet_sock.js';
 
 
 /**

@@ -12,11 +12,12 @@ import type { ErrnoName } from '../../spec/errno.js';
 import { MSG_DONTWAIT, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, O_NONBLOCK } from '../../spec/constants.js';
 import { moveAddrToKernel, moveAddrToUser } from '../core/addr.js';
 import { blocked, fail, type Outcome } from '../core/outcome.js';
-import { RCV_SHUTDOWN, SEND_SHUTDOWN, type State } from '../core/state.js';
+import { type State } from '../core/state.js';
 import { findAbstract, recvqFull, sunHex, UNIX_SKB_TRUESIZE, unixObj, unixSkbTruesize, wmemOf } from './af_unix.js';
 import { dgramDisconnected, unixName } from './unix_ops.js';
 import { unixWaitall } from './unix_wait.js';
 import type { UnixSock } from '../core/unix_sock.js';
+import { RCV_SHUTDOWN, SEND_SHUTDOWN } from '../core/inet_sock.js';
 
 const sendRules = <P extends string>(p: P) => [
   `${p}/unix-sock-error`, `${p}/unix-EPIPE`, `${p}/unix-EAGAIN`, `${p}/unix-blocks`, `${p}/unix-ENOTCONN`,

@@ -10,8 +10,9 @@
 import { produce } from 'immer';
 import { MSG_DONTWAIT, MSG_PEEK, MSG_WAITALL, O_NONBLOCK } from '../../spec/constants.js';
 import { blocked, type Outcome } from '../core/outcome.js';
-import { RCV_SHUTDOWN, type State } from '../core/state.js';
+import { type State } from '../core/state.js';
 import type { UnixSock } from '../core/unix_sock.js';
+import { RCV_SHUTDOWN } from '../core/inet_sock.js';
 
 export const UNIX_WAIT_RULES = ['recv/unix-waitall-blocks', 'recvfrom/unix-waitall-blocks', 'recvmsg/unix-waitall-blocks'] as const;
 

@@ -5,8 +5,8 @@
  */
 import type { PortShare } from './inet_connection_sock.js';
 import type { Outcome } from '../core/outcome.js';
-import { type Sock, sockName } from '../core/state.js';
 import type { Expected } from '../../spec/expected.js';
+import { type Sock, sockName } from '../core/inet_sock.js';
 /** The ifindex of lo, the only interface of a fresh namespace. */
 export const LOOPBACK_IFINDEX = 1;
 
