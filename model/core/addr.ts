@@ -44,8 +44,7 @@ export function untouched(out: AddrOut): { addr?: string; addrlen?: number } {
 }
 
 export type CopyOut =
-  | { errno: ErrnoName; addr?: string; addrlen?: number }
-  | { errno?: undefined; addr?: string; addrlen?: number };
+  { errno: ErrnoName; addr?: string; addrlen?: number } | { errno?: undefined; addr?: string; addrlen?: number };
 
 /**
  * move_addr_to_user(kaddr, klen, uaddr, ulen): reading *ulen faults → EFAULT; len is

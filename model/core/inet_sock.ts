@@ -9,8 +9,7 @@ import { LINUX_BUFFERS, type Profile } from '../../spec/profile.js';
 
 /** sk->sk_state (include/net/tcp_states.h); UDP uses CLOSE and ESTABLISHED only. */
 export type SkState =
-  | 'CLOSE' | 'LISTEN' | 'SYN_SENT' | 'ESTABLISHED' | 'CLOSE_WAIT'
-  | 'FIN_WAIT2' | 'LAST_ACK' | 'TIME_WAIT';
+  'CLOSE' | 'LISTEN' | 'SYN_SENT' | 'ESTABLISHED' | 'CLOSE_WAIT' | 'FIN_WAIT2' | 'LAST_ACK' | 'TIME_WAIT';
 
 /** sk_shutdown bits (include/net/sock.h): inet_shutdown's how + 1. */
 export const RCV_SHUTDOWN = 1;
@@ -205,15 +204,61 @@ export interface TcpBucket {
  * A fresh, unbound socket as inet_create leaves it, with its buffer sizes: TCP's from
  * tcp_rmem/tcp_wmem[1] (tcp_init_sock), UDP's from rmem/wmem_default (sock_init_data).
  */
-export function newSock(proto: 'tcp' | 'udp', fileFlags: number, profile: Profile, family: 'inet' | 'inet6' = 'inet'): Sock {
+export function newSock(
+  proto: 'tcp' | 'udp',
+  fileFlags: number,
+  profile: Profile,
+  family: 'inet' | 'inet6' = 'inet',
+): Sock {
   const b = profile.buffers ?? LINUX_BUFFERS;
   const [rcvbuf, sndbuf] = proto === 'tcp' ? [b.tcpRmem[1], b.tcpWmem[1]] : [b.rmemDefault, b.wmemDefault];
   const any = family === 'inet' ? '0.0.0.0' : '::';
   return {
-    kind: 'socket', proto, family, v6only: false, dev: 0, afMapped: false, synLost: false, connectedOnce: false, listenedOnce: false, inet4Saddr: '', fileFlags, ss: 'UNCONNECTED', st: 'CLOSE', addr: any, saddr: any, port: 0, sport: 0,
-    viaBind: false, addrLock: false, portLock: false, remote: null, reuse: false, reuseport: false, keepalive: false,
-    nodelay: false, rcvbuf, sndbuf, sndbufHi: sndbuf, sndbufLock: false, backlog: 0, queue: [], peer: null, shut: 0, dead: false, err: null, rq: [], flow: null, routeCached: false, refs: 0,
-    stream: '', held: [], unacked: 0, finRcvd: false, lingerOn: false, lingerTime: 0,
+    kind: 'socket',
+    proto,
+    family,
+    v6only: false,
+    dev: 0,
+    afMapped: false,
+    synLost: false,
+    connectedOnce: false,
+    listenedOnce: false,
+    inet4Saddr: '',
+    fileFlags,
+    ss: 'UNCONNECTED',
+    st: 'CLOSE',
+    addr: any,
+    saddr: any,
+    port: 0,
+    sport: 0,
+    viaBind: false,
+    addrLock: false,
+    portLock: false,
+    remote: null,
+    reuse: false,
+    reuseport: false,
+    keepalive: false,
+    nodelay: false,
+    rcvbuf,
+    sndbuf,
+    sndbufHi: sndbuf,
+    sndbufLock: false,
+    backlog: 0,
+    queue: [],
+    peer: null,
+    shut: 0,
+    dead: false,
+    err: null,
+    rq: [],
+    flow: null,
+    routeCached: false,
+    refs: 0,
+    stream: '',
+    held: [],
+    unacked: 0,
+    finRcvd: false,
+    lingerOn: false,
+    lingerTime: 0,
   };
 }
 
@@ -224,11 +269,19 @@ export function newSock(proto: 'tcp' | 'udp', fileFlags: number, profile: Profil
  */
 export function newChild(l: Sock, profile: Profile): Sock {
   const c = newSock('tcp', 0, profile, l.family);
-  c.v6only = l.v6only; c.dev = l.dev;
-  c.reuse = l.reuse; c.reuseport = l.reuseport; c.keepalive = l.keepalive; c.nodelay = l.nodelay;
-  c.rcvbuf = l.rcvbuf; c.sndbuf = l.sndbuf; c.sndbufHi = l.sndbufHi; c.sndbufLock = l.sndbufLock;
+  c.v6only = l.v6only;
+  c.dev = l.dev;
+  c.reuse = l.reuse;
+  c.reuseport = l.reuseport;
+  c.keepalive = l.keepalive;
+  c.nodelay = l.nodelay;
+  c.rcvbuf = l.rcvbuf;
+  c.sndbuf = l.sndbuf;
+  c.sndbufHi = l.sndbufHi;
+  c.sndbufLock = l.sndbufLock;
   // sk_flags (SOCK_LINGER) and sk_lingertime are copied with the rest of the sock.
-  c.lingerOn = l.lingerOn; c.lingerTime = l.lingerTime;
+  c.lingerOn = l.lingerOn;
+  c.lingerTime = l.lingerTime;
   // sk_clone_lock: "newsk->sk_userlocks = sk->sk_userlocks & ~SOCK_BINDPORT_LOCK".
   c.addrLock = l.addrLock;
   c.st = 'ESTABLISHED';

@@ -11,7 +11,19 @@ import { LINUX_BUFFERS, type Profile } from '../../spec/profile.js';
 import type { State } from './state.js';
 import type { Call } from '../../spec/call.js';
 import { type Outcome, fail, ok } from './outcome.js';
-import { SO_REUSEADDR, SO_REUSEPORT, SO_KEEPALIVE, SO_RCVBUF, SO_SNDBUF, SO_LINGER, SO_TYPE, SO_PROTOCOL, SO_DOMAIN, SO_ERROR, SO_ACCEPTCONN } from '../../spec/constants.js';
+import {
+  SO_REUSEADDR,
+  SO_REUSEPORT,
+  SO_KEEPALIVE,
+  SO_RCVBUF,
+  SO_SNDBUF,
+  SO_LINGER,
+  SO_TYPE,
+  SO_PROTOCOL,
+  SO_DOMAIN,
+  SO_ERROR,
+  SO_ACCEPTCONN,
+} from '../../spec/constants.js';
 import type { Expected, OptHole } from '../../spec/expected.js';
 import { OPTVAL_SHOWN, type Observed } from '../../spec/observed.js';
 import { produce } from 'immer';
@@ -92,7 +104,10 @@ export function copyIn(s: State, c: SetsockoptCall): Outcome | undefined {
 }
 
 /** The generic struct sock fields sk_setsockopt sets (an inet Sock and a vsock socket both have them). */
-export type SockOpts = Pick<Sock, 'reuse' | 'reuseport' | 'keepalive' | 'rcvbuf' | 'sndbuf' | 'sndbufHi' | 'sndbufLock' | 'lingerOn' | 'lingerTime'>;
+export type SockOpts = Pick<
+  Sock,
+  'reuse' | 'reuseport' | 'keepalive' | 'rcvbuf' | 'sndbuf' | 'sndbufHi' | 'sndbufLock' | 'lingerOn' | 'lingerTime'
+>;
 
 export function set<T = SockOpts>(s: State, id: number, rule: string, change: (sk: T) => void): Outcome[] {
   const next = produce(s, (d) => change(d.objs[id] as unknown as T));
@@ -108,16 +123,31 @@ export function solSocket(s: State, id: number, c: SetsockoptCall): Outcome[] {
   if (early) return [early];
   const on = c.value !== 0;
   switch (c.name) {
-    case SO_REUSEADDR: return set(s, id, 'setsockopt/SO_REUSEADDR', (sk) => { sk.reuse = on; });
+    case SO_REUSEADDR:
+      return set(s, id, 'setsockopt/SO_REUSEADDR', (sk) => {
+        sk.reuse = on;
+      });
     // "if (valbool && !sk_is_inet(sk)) ret = -EOPNOTSUPP; else sk->sk_reuseport = valbool".
-    case SO_REUSEPORT: return set(s, id, 'setsockopt/SO_REUSEPORT', (sk) => { sk.reuseport = on; });
+    case SO_REUSEPORT:
+      return set(s, id, 'setsockopt/SO_REUSEPORT', (sk) => {
+        sk.reuseport = on;
+      });
     // sk_prot->keepalive (tcp_set_keepalive arms a timer hours away), then SOCK_KEEPOPEN.
-    case SO_KEEPALIVE: return set(s, id, 'setsockopt/SO_KEEPALIVE', (sk) => { sk.keepalive = on; });
-    case SO_RCVBUF: return set(s, id, 'setsockopt/SO_RCVBUF', (sk) => { sk.rcvbuf = rcvbufFor(s.profile, c.value); });
+    case SO_KEEPALIVE:
+      return set(s, id, 'setsockopt/SO_KEEPALIVE', (sk) => {
+        sk.keepalive = on;
+      });
+    case SO_RCVBUF:
+      return set(s, id, 'setsockopt/SO_RCVBUF', (sk) => {
+        sk.rcvbuf = rcvbufFor(s.profile, c.value);
+      });
     // "sk->sk_userlocks |= SOCK_SNDBUF_LOCK": no tcp_sndbuf_expand from now on.
-    case SO_SNDBUF: return set(s, id, 'setsockopt/SO_SNDBUF', (sk) => {
-      sk.sndbuf = sndbufFor(s.profile, c.value); sk.sndbufHi = sk.sndbuf; sk.sndbufLock = true;
-    });
+    case SO_SNDBUF:
+      return set(s, id, 'setsockopt/SO_SNDBUF', (sk) => {
+        sk.sndbuf = sndbufFor(s.profile, c.value);
+        sk.sndbufHi = sk.sndbuf;
+        sk.sndbufLock = true;
+      });
     // "if (optlen < sizeof(ling)) ret = -EINVAL; /* 1003.1g */", then the whole struct linger is
     // copied; l_onoff 0 only clears SOCK_LINGER (sk_lingertime stays), else sk_lingertime =
     // l_linger * HZ (read back as seconds) and SOCK_LINGER. A negative l_linger, as unsigned
@@ -125,12 +155,20 @@ export function solSocket(s: State, id: number, c: SetsockoptCall): Outcome[] {
     case SO_LINGER: {
       if (c.optlen < 8) return [fail(s, 'setsockopt/EINVAL-linger', 'EINVAL')];
       const secs = c.linger ?? 0;
-      if (c.value !== 0 && secs < 0) throw new Error('model: SO_LINGER with a negative l_linger (MAX_SCHEDULE_TIMEOUT) is not modelled');
-      return set(s, id, 'setsockopt/SO_LINGER', (sk) => { sk.lingerOn = c.value !== 0; if (c.value !== 0) sk.lingerTime = secs; });
+      if (c.value !== 0 && secs < 0)
+        throw new Error('model: SO_LINGER with a negative l_linger (MAX_SCHEDULE_TIMEOUT) is not modelled');
+      return set(s, id, 'setsockopt/SO_LINGER', (sk) => {
+        sk.lingerOn = c.value !== 0;
+        if (c.value !== 0) sk.lingerTime = secs;
+      });
     }
     // "case SO_TYPE: case SO_PROTOCOL: case SO_DOMAIN: case SO_ERROR: ret = -ENOPROTOOPT";
     // SO_ACCEPTCONN has no arm and takes the default one.
-    case SO_TYPE: case SO_PROTOCOL: case SO_DOMAIN: case SO_ERROR: case SO_ACCEPTCONN:
+    case SO_TYPE:
+    case SO_PROTOCOL:
+    case SO_DOMAIN:
+    case SO_ERROR:
+    case SO_ACCEPTCONN:
       return [fail(s, 'setsockopt/ENOPROTOOPT', 'ENOPROTOOPT')];
     default:
       if (unknownOption(c.name)) return [fail(s, 'setsockopt/ENOPROTOOPT', 'ENOPROTOOPT')];
@@ -158,15 +196,21 @@ export function optOut(s: State, id: number, c: GetsockoptCall, v: Value, lenFir
   const shown = Math.min(o.len, OPTVAL_SHOWN);
   const expect: Expected = { kind: 'returned', ret: 0, optlen: n };
   if (o.ptr === 'ok') {
-    expect.optval = v.hex !== undefined ? (v.hex.slice(0, 2 * n) + 'a5'.repeat(shown)).slice(0, 2 * shown)
-      : v.lo === v.hi ? valueHex(v.lo, n, shown) : ({ lo: v.lo, hi: v.hi, bytes: n, shown } satisfies OptHole);
+    expect.optval =
+      v.hex !== undefined
+        ? (v.hex.slice(0, 2 * n) + 'a5'.repeat(shown)).slice(0, 2 * shown)
+        : v.lo === v.hi
+          ? valueHex(v.lo, n, shown)
+          : ({ lo: v.lo, hi: v.hi, bytes: n, shown } satisfies OptHole);
   }
   const learn = v.lo !== v.hi && n >= 4 && o.ptr === 'ok';
-  return [{
-    rule: v.rule,
-    expect,
-    next: (obs) => (learn ? produce(cleared, (d) => learnSndbuf(d.objs[id] as Sock, obs)) : cleared),
-  }];
+  return [
+    {
+      rule: v.rule,
+      expect,
+      next: (obs) => (learn ? produce(cleared, (d) => learnSndbuf(d.objs[id] as Sock, obs)) : cleared),
+    },
+  ];
 }
 
 /** A read of the whole int fixes the buffer size the model had left open (expandSndbuf). */
@@ -174,5 +218,6 @@ function learnSndbuf(sk: Sock, obs: Observed): void {
   if (obs.kind !== 'returned' || obs.optval === undefined || obs.optval.length < 8) return;
   let v = 0;
   for (let i = 3; i >= 0; i--) v = v * 256 + parseInt(obs.optval.slice(2 * i, 2 * i + 2), 16);
-  sk.sndbuf = v | 0; sk.sndbufHi = v | 0;
+  sk.sndbuf = v | 0;
+  sk.sndbufHi = v | 0;
 }

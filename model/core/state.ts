@@ -52,8 +52,18 @@ export function initialState(profile: Profile): State {
   const devnull = (): File => ({ kind: 'file', what: 'devnull', fileFlags: O_RDWR | O_LARGEFILE, refs: 1, pos: 0 });
   const s: State = {
     profile,
-    fds: { 0: { obj: 0, cloexec: false }, 1: { obj: 1, cloexec: false }, 2: { obj: 2, cloexec: false }, 3: { obj: 3, cloexec: false } },
-    objs: { 0: devnull(), 1: devnull(), 2: devnull(), 3: { kind: 'file', what: 'pipe-read', fileFlags: O_RDONLY, refs: 1, pos: 0 } },
+    fds: {
+      0: { obj: 0, cloexec: false },
+      1: { obj: 1, cloexec: false },
+      2: { obj: 2, cloexec: false },
+      3: { obj: 3, cloexec: false },
+    },
+    objs: {
+      0: devnull(),
+      1: devnull(),
+      2: devnull(),
+      3: { kind: 'file', what: 'pipe-read', fileFlags: O_RDONLY, refs: 1, pos: 0 },
+    },
     nextObj: 4,
   };
   if (profile.file !== undefined) {

@@ -31,8 +31,18 @@ export interface VsockSock {
 export function newVsock(type: 'stream' | 'seqpacket', fileFlags: number, profile: Profile): VsockSock {
   const b = profile.buffers ?? LINUX_BUFFERS;
   return {
-    kind: 'vsock', type, fileFlags, refs: 0, reuse: false, reuseport: false, keepalive: false,
-    rcvbuf: b.rmemDefault, sndbuf: b.wmemDefault, sndbufHi: b.wmemDefault, sndbufLock: false,
-    lingerOn: false, lingerTime: 0,
+    kind: 'vsock',
+    type,
+    fileFlags,
+    refs: 0,
+    reuse: false,
+    reuseport: false,
+    keepalive: false,
+    rcvbuf: b.rmemDefault,
+    sndbuf: b.wmemDefault,
+    sndbufHi: b.wmemDefault,
+    sndbufLock: false,
+    lingerOn: false,
+    lingerTime: 0,
   };
 }

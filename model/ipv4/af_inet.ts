@@ -33,17 +33,24 @@ export function inetGetname(s: State, sk: Sock, c: CallOf<'getsockname' | 'getpe
   let name = sockName(sk);
   if (p === 'getpeername') {
     // inet_getname(peer=1): no peer port (!inet_dport, also after a connect to port 0), or CLOSE/SYN_SENT → ENOTCONN.
-    if (sk.remote === null || sk.remote.port === 0 || sk.st === 'CLOSE' || sk.st === 'SYN_SENT') return [fail(s, `${p}/ENOTCONN`, 'ENOTCONN')];
+    if (sk.remote === null || sk.remote.port === 0 || sk.st === 'CLOSE' || sk.st === 'SYN_SENT')
+      return [fail(s, `${p}/ENOTCONN`, 'ENOTCONN')];
     name = sk.remote;
   }
   // inet6_getname: "sin->sin6_scope_id = ipv6_iface_scope_id(&sin->sin6_addr, sk->sk_bound_dev_if)",
   // the bound interface for an address that needs one (a link-scope group here).
-  const kaddr = sk.family === 'inet6' ? sockaddrOutHex(name.addr, name.port, needsScope(name.addr) ? sk.dev : 0) : sockaddrInHex(name);
+  const kaddr =
+    sk.family === 'inet6'
+      ? sockaddrOutHex(name.addr, name.port, needsScope(name.addr) ? sk.dev : 0)
+      : sockaddrInHex(name);
   const copy = moveAddrToUser(c.out, kaddr);
   const out: { addr?: string; addrlen?: number } = {};
   if (copy.addr !== undefined) out.addr = copy.addr;
   if (copy.addrlen !== undefined) out.addrlen = copy.addrlen;
-  if (copy.errno) return [{ rule: `${p}/${copy.errno}`, expect: { kind: 'returned', ret: -1, errno: copy.errno, ...out }, next: () => s }];
+  if (copy.errno)
+    return [
+      { rule: `${p}/${copy.errno}`, expect: { kind: 'returned', ret: -1, errno: copy.errno, ...out }, next: () => s },
+    ];
   return [{ rule: `${p}/ok`, expect: { kind: 'returned', ret: 0, ...out }, next: () => s }];
 }
 
@@ -63,30 +70,60 @@ export function inetShutdown(s: State, id: number, sock: Sock, c: CallOf<'shutdo
     return x;
   };
   /** The default arm (and TCP_CLOSE, which falls into it): sk_shutdown |= how. */
-  const marked = (d: State): Sock => { const x = fixed(d); x.shut |= how; return x; };
+  const marked = (d: State): Sock => {
+    const x = fixed(d);
+    x.shut |= how;
+    return x;
+  };
   const st = sock.st;
   if (st === 'CLOSE') {
     // "case TCP_CLOSE: err = -ENOTCONN; fallthrough;" (the shutdown bits are still set).
-    const next = produce(s, (d) => { marked(d); });
+    const next = produce(s, (d) => {
+      marked(d);
+    });
     return [{ rule: 'shutdown/ENOTCONN', expect: { kind: 'returned', ret: -1, errno: 'ENOTCONN' }, next: () => next }];
   }
   if (st === 'LISTEN') {
-    if (!(how & RCV_SHUTDOWN)) return [ok('shutdown/listener-write', 0, () => produce(s, (d) => { fixed(d); }))];
+    if (!(how & RCV_SHUTDOWN))
+      return [
+        ok('shutdown/listener-write', 0, () =>
+          produce(s, (d) => {
+            fixed(d);
+          }),
+        ),
+      ];
     // fallthrough to the SYN_SENT case: disconnect (inet_csk_listen_stop), SS_UNCONNECTED.
-    const next = produce(s, (d) => { fixed(d); disconnect(d, id); (d.objs[id] as Sock).ss = 'UNCONNECTED'; });
+    const next = produce(s, (d) => {
+      fixed(d);
+      disconnect(d, id);
+      (d.objs[id] as Sock).ss = 'UNCONNECTED';
+    });
     return [ok('shutdown/listener-stop', 0, () => next)];
   }
   if (st === 'SYN_SENT') {
-    const next = produce(s, (d) => { fixed(d); disconnect(d, id); (d.objs[id] as Sock).ss = 'UNCONNECTED'; });
+    const next = produce(s, (d) => {
+      fixed(d);
+      disconnect(d, id);
+      (d.objs[id] as Sock).ss = 'UNCONNECTED';
+    });
     return [ok('shutdown/syn-sent', 0, () => next)];
   }
   // default: sk_shutdown |= how; tcp_shutdown sends FIN from ESTABLISHED/CLOSE_WAIT.
-  if (sock.proto === 'tcp' && (how & SEND_SHUTDOWN) && (st === 'ESTABLISHED' || st === 'CLOSE_WAIT')) {
-    const next = produce(s, (d) => { marked(d); sendFin(d, id); });
+  if (sock.proto === 'tcp' && how & SEND_SHUTDOWN && (st === 'ESTABLISHED' || st === 'CLOSE_WAIT')) {
+    const next = produce(s, (d) => {
+      marked(d);
+      sendFin(d, id);
+    });
     return [ok('shutdown/fin', 0, () => next)];
   }
   const rule = how & SEND_SHUTDOWN ? 'shutdown/other' : 'shutdown/read';
-  return [ok(rule, 0, () => produce(s, (d) => { marked(d); }))];
+  return [
+    ok(rule, 0, () =>
+      produce(s, (d) => {
+        marked(d);
+      }),
+    ),
+  ];
 }
 
 /**
@@ -111,11 +148,15 @@ function tcpRule(sk: Sock, id: number): string {
   if (sk.refs === 1 && resetsOnClose(sk)) return 'close/tcp-reset-unread';
   if (sk.refs === 1 && lingerResets(sk)) return 'close/tcp-linger-reset';
   switch (sk.st) {
-    case 'LISTEN': return 'close/tcp-listener';
-    case 'ESTABLISHED': return sk.peer === id ? 'close/tcp-self' : 'close/tcp-fin';
-    case 'CLOSE_WAIT': return 'close/tcp-last-ack';
+    case 'LISTEN':
+      return 'close/tcp-listener';
+    case 'ESTABLISHED':
+      return sk.peer === id ? 'close/tcp-self' : 'close/tcp-fin';
+    case 'CLOSE_WAIT':
+      return 'close/tcp-last-ack';
     // FIN already sent by shutdown(): the socket becomes a timewait socket as it is.
-    case 'FIN_WAIT2': return 'close/tcp-fin-wait2';
+    case 'FIN_WAIT2':
+      return 'close/tcp-fin-wait2';
     case 'CLOSE':
     case 'SYN_SENT':
     case 'LAST_ACK':

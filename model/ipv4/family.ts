@@ -106,7 +106,8 @@ export interface SaddrView {
 export function saddrEqual(a: SaddrView, b: SaddrView, matchA: boolean, matchB: boolean): boolean {
   const v4eq = (): boolean => {
     if (b.v6only) return false;
-    const x = v4RcvOf(a.family, a.addr), y = v4RcvOf(b.family, b.addr);
+    const x = v4RcvOf(a.family, a.addr),
+      y = v4RcvOf(b.family, b.addr);
     return x === y || (matchA && x === '0.0.0.0') || (matchB && y === '0.0.0.0');
   };
   if (a.family === 'inet') return v4eq();
@@ -126,7 +127,12 @@ export function saddrEqual(a: SaddrView, b: SaddrView, matchA: boolean, matchB: 
  * mapped).
  */
 export function rcvSaddrEqual(fam: Family, addr: string, v6only: boolean, sk2: Sock): boolean {
-  return saddrEqual({ family: fam, addr, v6only }, { family: sk2.family, addr: sk2.addr, v6only: ipv6Only(sk2) }, true, true);
+  return saddrEqual(
+    { family: fam, addr, v6only },
+    { family: sk2.family, addr: sk2.addr, v6only: ipv6Only(sk2) },
+    true,
+    true,
+  );
 }
 
 /**
@@ -136,7 +142,8 @@ export function rcvSaddrEqual(fam: Family, addr: string, v6only: boolean, sk2: S
  * the child's data). The generator never makes such a listener (harness/template.ts).
  */
 export function refuseMappedListener(l: Sock, dst: string): void {
-  if (l.afMapped && !isV4Key(dst)) throw new Error('model: an IPv6 connection to a listener whose icsk_af_ops is ipv6_mapped is not modelled');
+  if (l.afMapped && !isV4Key(dst))
+    throw new Error('model: an IPv6 connection to a listener whose icsk_af_ops is ipv6_mapped is not modelled');
 }
 
 /**
@@ -146,9 +153,12 @@ export function refuseMappedListener(l: Sock, dst: string): void {
  * __ip_route_output_key refuses such a source: "if (ipv4_is_multicast(fl4->saddr) ||
  * ipv4_is_lbcast(fl4->saddr) || ipv4_is_zeronet(fl4->saddr)) goto out" with -EINVAL.
  */
-export function routeFrom(dst: string, sk: Sock, proto: 'tcp' | 'udp'): ReturnType<typeof routeConnect> | { errno: 'EINVAL' } {
+export function routeFrom(
+  dst: string,
+  sk: Sock,
+  proto: 'tcp' | 'udp',
+): ReturnType<typeof routeConnect> | { errno: 'EINVAL' } {
   const src = v4Saddr(sk);
   if (src !== '0.0.0.0' && (addrType(src) === 'MULTICAST' || src === '255.255.255.255')) return { errno: 'EINVAL' };
   return routeConnect(dst, src, proto);
 }
-

@@ -10,7 +10,14 @@ import { withBound, shareRule } from './inet_name.js';
 import { SOCKADDR_IN_LEN, AF_INET, AF_UNSPEC } from '../../spec/constants.js';
 import { in4View } from '../../spec/inet6.js';
 import { addrType } from './route.js';
-import { needsBindService, portSeqFor, updateFastreuse, portShare, tcpBindHole, udpHole } from './inet_connection_sock.js';
+import {
+  needsBindService,
+  portSeqFor,
+  updateFastreuse,
+  portShare,
+  tcpBindHole,
+  udpHole,
+} from './inet_connection_sock.js';
 import { produce } from 'immer';
 import { type Sock, anyOf, sockName } from '../core/inet_sock.js';
 /** inet_bind for AF_INET socket `id` (`sock`), after __sys_bind's move_addr_to_kernel. */
@@ -20,7 +27,8 @@ export function inetBind(s: State, id: number, sock: Sock, c: CallOf<'bind'>): O
   if (c.addr.len < SOCKADDR_IN_LEN || c.addr.ptr !== 'ok') return [asIs('bind/EINVAL-short', 'EINVAL')];
   const a = { ...c.addr, addr: in4View(c.addr) };
   // __inet_bind: AF_UNSPEC is accepted only with INADDR_ANY ("compatibility games").
-  if (a.family !== AF_INET && !(a.family === AF_UNSPEC && a.addr === '0.0.0.0')) return [asIs('bind/EAFNOSUPPORT', 'EAFNOSUPPORT')];
+  if (a.family !== AF_INET && !(a.family === AF_UNSPEC && a.addr === '0.0.0.0'))
+    return [asIs('bind/EAFNOSUPPORT', 'EAFNOSUPPORT')];
   // inet_addr_valid_or_nonlocal: the wildcard, local, multicast or broadcast addresses.
   const t = addrType(a.addr);
   if (t === 'UNICAST') return [asIs('bind/EADDRNOTAVAIL', 'EADDRNOTAVAIL')];
@@ -34,11 +42,17 @@ export function inetBind(s: State, id: number, sock: Sock, c: CallOf<'bind'>): O
     // inet_csk_get_port → inet_csk_update_fastreuse (TCP); udp_lib_get_port hashes the socket (UDP).
     if (d.proto === 'tcp') updateFastreuse(dd, s, d, a.addr, port);
     else d.portSeq = seq;
-    d.addr = a.addr; d.saddr = saddr; d.port = port; d.sport = port; d.viaBind = true;
+    d.addr = a.addr;
+    d.saddr = saddr;
+    d.port = port;
+    d.sport = port;
+    d.viaBind = true;
     // "if (inet->inet_rcv_saddr) sk->sk_userlocks |= SOCK_BINDADDR_LOCK; if (snum) ...
     // |= SOCK_BINDPORT_LOCK": the locks are only ever set, so they outlive a later
     // disconnect and rebind.
-    d.addrLock ||= a.addr !== '0.0.0.0'; d.portLock ||= a.port !== 0; d.remote = null;
+    d.addrLock ||= a.addr !== '0.0.0.0';
+    d.portLock ||= a.port !== 0;
+    d.remote = null;
   };
   return getPort(s, id, a.addr, a.port, bindTo, () => {});
 }
@@ -50,22 +64,46 @@ export function inetBind(s: State, id: number, sock: Sock, c: CallOf<'bind'>): O
  * restores besides the addresses ("inet->inet_saddr = inet->inet_rcv_saddr = 0",
  * inet_reset_saddr).
  */
-export function getPort(s: State, id: number, addr: string, port: number, bindTo: (d: State, port: number) => void, undo: (d: Sock) => void): Outcome[] {
+export function getPort(
+  s: State,
+  id: number,
+  addr: string,
+  port: number,
+  bindTo: (d: State, port: number) => void,
+  undo: (d: Sock) => void,
+): Outcome[] {
   const sock = s.objs[id] as Sock;
   if (port !== 0) {
     const share = portShare(s, id, addr, port);
     if (share === 'conflict') {
-      const next = produce(s, (d) => { const x = d.objs[id] as Sock; x.addr = anyOf(x); x.saddr = anyOf(x); undo(x); });
-      return [withBound({ rule: 'bind/EADDRINUSE', expect: { kind: 'returned', ret: -1, errno: 'EADDRINUSE' }, next: () => next }, next.objs[id] as Sock)];
+      const next = produce(s, (d) => {
+        const x = d.objs[id] as Sock;
+        x.addr = anyOf(x);
+        x.saddr = anyOf(x);
+        undo(x);
+      });
+      return [
+        withBound(
+          { rule: 'bind/EADDRINUSE', expect: { kind: 'returned', ret: -1, errno: 'EADDRINUSE' }, next: () => next },
+          next.objs[id] as Sock,
+        ),
+      ];
     }
     const next = produce(s, (d) => bindTo(d, port));
-    return [withBound({ rule: shareRule('bind', share), expect: { kind: 'returned', ret: 0 }, next: () => next }, next.objs[id] as Sock)];
+    return [
+      withBound(
+        { rule: shareRule('bind', share), expect: { kind: 'returned', ret: 0 }, next: () => next },
+        next.objs[id] as Sock,
+      ),
+    ];
   }
   const hole = sock.proto === 'tcp' ? tcpBindHole(s, id, addr) : udpHole(s, id, addr);
   const name = sockName(produce(s, (d) => bindTo(d, 0)).objs[id] as Sock).addr;
-  return [{
-    rule: 'bind/ephemeral',
-    expect: { kind: 'returned', ret: 0, bound: { addr: name, port: hole } },
-    next: (obs) => produce(s, (d) => bindTo(d, obs.kind === 'returned' && obs.bound ? obs.bound.port : 0)),
-  }];
+  return [
+    {
+      rule: 'bind/ephemeral',
+      expect: { kind: 'returned', ret: 0, bound: { addr: name, port: hole } },
+      next: (obs) => produce(s, (d) => bindTo(d, obs.kind === 'returned' && obs.bound ? obs.bound.port : 0)),
+    },
+  ];
 }

@@ -21,7 +21,10 @@ export function addrOverlap(sk: Sock, addr: string, other: Sock): boolean {
   return rcvSaddrEqual(sk.family, addr, v6onlyAt(sk, addr), other);
 }
 
-/** ipv6_only_sock(sk) while get_port runs for `sk` at `addr`: __inet6_bind has set sk_ipv6only for a specific address that is not v4-mapped. */
+/**
+ * ipv6_only_sock(sk) while get_port runs for `sk` at `addr`: __inet6_bind has set
+ * sk_ipv6only for a specific address that is not v4-mapped.
+ */
 function v6onlyAt(sk: Sock, addr: string): boolean {
   return sk.family === 'inet6' && (sk.v6only || (v6Type(addr) !== 'ANY' && v6Type(addr) !== 'MAPPED'));
 }
@@ -66,7 +69,8 @@ export type PortShare = 'free' | 'reuseport' | 'reuseport-stale' | 'reuseport-fi
 export function portShare(s: State, id: number, addr: string, port: number): PortShare {
   const sk = s.objs[id] as Sock;
   const owners: Sock[] = [];
-  for (const [oid, o] of sockets(s)) if (oid !== id && o.proto === sk.proto && o.port === port && addrOverlap(sk, addr, o)) owners.push(o);
+  for (const [oid, o] of sockets(s))
+    if (oid !== id && o.proto === sk.proto && o.port === port && addrOverlap(sk, addr, o)) owners.push(o);
   if (sk.proto === 'udp') {
     // Variant udp-reuseport-walk=whole-slot (spec/variants.ts; 6.18-fc-v1300): every owner
     // is checked, so any conflict answers EADDRINUSE whatever the order.
@@ -85,8 +89,11 @@ export function portShare(s: State, id: number, addr: string, port: number): Por
     }
     return 'free';
   }
-  const slow: PortShare = owners.some((o) => tcpConflicts(sk, o)) ? 'conflict'
-    : owners.some((o) => !(sk.reuse && o.reuse && o.st !== 'LISTEN')) ? 'reuseport' : 'free';
+  const slow: PortShare = owners.some((o) => tcpConflicts(sk, o))
+    ? 'conflict'
+    : owners.some((o) => !(sk.reuse && o.reuse && o.st !== 'LISTEN'))
+      ? 'reuseport'
+      : 'free';
   // inet_csk_get_port: "if (!hlist_empty(&tb->bhash2)) { if (... || sk_reuseport_match(tb, sk))
   // check_bind_conflict = false; }" (tb->fastreuse never gets above 0 on 6.x, see TcpBucket).
   const tb = tcpBucket(s, port);
@@ -128,7 +135,10 @@ export function updateFastreuse(d: State, before: State, sk: Sock, addr: string,
   const tb = tcpBucket(before, port) ?? { fastreuseport: 0, fastAddr: '0.0.0.0' };
   // "tb->fast_rcv_saddr = sk->sk_rcv_saddr; tb->fast_ipv6_only = ipv6_only_sock(sk);
   // tb->fast_sk_family = sk->sk_family; tb->fast_v6_rcv_saddr = sk->sk_v6_rcv_saddr"
-  const strict: TcpBucket = sk.family === 'inet6' ? { fastreuseport: 2, fastAddr: addr, fastFamily: 'inet6', fastV6only: v6onlyAt(sk, addr) } : { fastreuseport: 2, fastAddr: addr };
+  const strict: TcpBucket =
+    sk.family === 'inet6'
+      ? { fastreuseport: 2, fastAddr: addr, fastFamily: 'inet6', fastV6only: v6onlyAt(sk, addr) }
+      : { fastreuseport: 2, fastAddr: addr };
   const next: TcpBucket = sk.reuseport ? (reuseportMatch(tb, sk, addr) ? tb : strict) : { ...tb, fastreuseport: 0 };
   setBucket(d, before, port, next);
 }
@@ -198,7 +208,14 @@ export function tcpConnectHole(s: State, id: number, srcAddr: string, dst: Endpo
   for (const [oid, o] of sockets(s)) {
     if (oid === id || o.proto !== 'tcp' || o.port === 0) continue;
     if (o.viaBind) taken.add(o.port);
-    else if (!isTimewait(o) && o.remote !== null && key(o.addr) === srcAddr && key(o.remote.addr) === dst.addr && o.remote.port === dst.port) taken.add(o.port);
+    else if (
+      !isTimewait(o) &&
+      o.remote !== null &&
+      key(o.addr) === srcAddr &&
+      key(o.remote.addr) === dst.addr &&
+      o.remote.port === dst.port
+    )
+      taken.add(o.port);
   }
   return { lo, hi, parity: lo % 2 === 0 ? 'even' : 'odd', taken: [...taken].sort((a, b) => a - b) };
 }

@@ -10,10 +10,9 @@ import { type State } from '../core/state.js';
 import { variantOf } from '../../spec/variants.js';
 import { portShare, tcpBindHole, updateFastreuse } from './inet_connection_sock.js';
 import { shareRule, withBound } from './inet_name.js';
-import { O_NONBLOCK } from '../../spec/constants.js';
+import { O_NONBLOCK, O_RDWR, SOCK_NONBLOCK, SOCK_CLOEXEC } from '../../spec/constants.js';
 import { moveAddrToUser, sockaddrInHex } from '../core/addr.js';
 import { release } from './tcp.js';
-import { O_RDWR, SOCK_NONBLOCK, SOCK_CLOEXEC } from '../../spec/constants.js';
 import { sockName, type Sock } from '../core/inet_sock.js';
 
 /** inet_listen for socket `id` (`sock`). */
@@ -26,7 +25,9 @@ export function inetListen(s: State, id: number, sock: Sock, c: CallOf<'listen'>
   if (sock.ss !== 'UNCONNECTED') return [asIs('listen/EINVAL-sockstate', 'EINVAL')];
   if (sock.st !== 'CLOSE' && sock.st !== 'LISTEN') return [asIs('listen/EINVAL-state', 'EINVAL')];
   if (sock.st === 'LISTEN') {
-    const next = produce(s, (d) => { (d.objs[id] as Sock).backlog = backlog; });
+    const next = produce(s, (d) => {
+      (d.objs[id] as Sock).backlog = backlog;
+    });
     return [withBound({ rule: 'listen/again', expect: { kind: 'returned', ret: 0 }, next: () => next }, sock)];
   }
   // inet_csk_listen_start: state LISTEN, then get_port(inet_num) re-checks the port as a
@@ -46,33 +47,57 @@ export function inetListen(s: State, id: number, sock: Sock, c: CallOf<'listen'>
   // inet_csk_listen_start fails with EINVAL and goes back to CLOSE by
   // inet_sk_set_state(sk, TCP_CLOSE) alone, without inet_put_port: the failed call leaves
   // the socket bound to the port it took (a kernel bug: a failed call with a side effect).
-  const einvalAfterGetPort = sock.connectedOnce && variantOf(s.profile.variants, 'listen-after-connection') === 'einval-bound';
-  const failed = (d: State): void => { const sk = d.objs[id] as Sock; sk.st = 'CLOSE'; sk.listenedOnce = sock.listenedOnce; };
+  const einvalAfterGetPort =
+    sock.connectedOnce && variantOf(s.profile.variants, 'listen-after-connection') === 'einval-bound';
+  const failed = (d: State): void => {
+    const sk = d.objs[id] as Sock;
+    sk.st = 'CLOSE';
+    sk.listenedOnce = sock.listenedOnce;
+  };
   if (sock.port !== 0) {
     const share = portShare(listening, id, sock.addr, sock.port);
     if (share === 'conflict') return [asIs('listen/EADDRINUSE', 'EADDRINUSE')];
     if (einvalAfterGetPort) {
-      const next = produce(listening, (d) => { updateFastreuse(d, listening, d.objs[id] as Sock, sock.addr, sock.port); failed(d); });
-      return [withBound({ rule: 'listen/EINVAL-after-connection', expect: { kind: 'returned', ret: -1, errno: 'EINVAL' }, next: () => next }, sock)];
+      const next = produce(listening, (d) => {
+        updateFastreuse(d, listening, d.objs[id] as Sock, sock.addr, sock.port);
+        failed(d);
+      });
+      return [
+        withBound(
+          {
+            rule: 'listen/EINVAL-after-connection',
+            expect: { kind: 'returned', ret: -1, errno: 'EINVAL' },
+            next: () => next,
+          },
+          sock,
+        ),
+      ];
     }
     const next = produce(listening, (d) => updateFastreuse(d, listening, d.objs[id] as Sock, sock.addr, sock.port));
-    return [withBound({ rule: shareRule('listen', share), expect: { kind: 'returned', ret: 0 }, next: () => next }, sock)];
+    return [
+      withBound({ rule: shareRule('listen', share), expect: { kind: 'returned', ret: 0 }, next: () => next }, sock),
+    ];
   }
   const hole = tcpBindHole(listening, id, sock.addr);
   const bound = { addr: sockName(sock).addr, port: hole };
-  return [{
-    rule: einvalAfterGetPort ? 'listen/EINVAL-after-connection' : 'listen/autobind',
-    expect: einvalAfterGetPort ? { kind: 'returned', ret: -1, errno: 'EINVAL', bound } : { kind: 'returned', ret: 0, bound },
-    next: (obs) => produce(listening, (d) => {
-      const sk = d.objs[id] as Sock;
-      const port = obs.kind === 'returned' && obs.bound ? obs.bound.port : 0;
-      updateFastreuse(d, listening, sk, sk.addr, port);
-      sk.port = port;
-      sk.sport = port;
-      sk.viaBind = true;
-      if (einvalAfterGetPort) failed(d);
-    }),
-  }];
+  return [
+    {
+      rule: einvalAfterGetPort ? 'listen/EINVAL-after-connection' : 'listen/autobind',
+      expect: einvalAfterGetPort
+        ? { kind: 'returned', ret: -1, errno: 'EINVAL', bound }
+        : { kind: 'returned', ret: 0, bound },
+      next: (obs) =>
+        produce(listening, (d) => {
+          const sk = d.objs[id] as Sock;
+          const port = obs.kind === 'returned' && obs.bound ? obs.bound.port : 0;
+          updateFastreuse(d, listening, sk, sk.addr, port);
+          sk.port = port;
+          sk.sport = port;
+          sk.viaBind = true;
+          if (einvalAfterGetPort) failed(d);
+        }),
+    },
+  ];
 }
 
 /**
@@ -92,7 +117,9 @@ export function inetAccept(s: State, lid: number, o: Sock, c: CallOf<'accept' | 
     return [blocked(`${p}/blocks`, () => s)];
   }
   const ch = s.objs[child] as Sock;
-  const dequeued = produce(s, (d) => { (d.objs[lid] as Sock).queue.shift(); });
+  const dequeued = produce(s, (d) => {
+    (d.objs[lid] as Sock).queue.shift();
+  });
   // do_accept: the peer address is copied out only if a buffer was given; a failed copy
   // drops the new file, which closes the dequeued connection (fput → tcp_close).
   if (c.out.ptr !== 'null') {
@@ -114,7 +141,14 @@ function strip(c: { addr?: string; addrlen?: number }): { addr?: string; addrlen
   return r;
 }
 
-function accepted(s: State, p: string, newfd: number, child: number, flags: number, out: { addr?: string; addrlen?: number }): Outcome {
+function accepted(
+  s: State,
+  p: string,
+  newfd: number,
+  child: number,
+  flags: number,
+  out: { addr?: string; addrlen?: number },
+): Outcome {
   const next = produce(s, (d) => {
     const ch = d.objs[child] as Sock;
     // "File flags are not inherited via accept() unlike another OSes."

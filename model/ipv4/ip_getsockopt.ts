@@ -17,20 +17,58 @@ import type { Call } from '../../spec/call.js';
 import { ERRNO } from '../../spec/errno.js';
 import type { Expected } from '../../spec/expected.js';
 import { OPTVAL_SHOWN } from '../../spec/observed.js';
-import { AF_INET, AF_INET6, IPPROTO_IP, IPPROTO_IPV6, IPV6_V6ONLY, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE, SOCK_DGRAM, SOCK_STREAM, SOL_SOCKET, SO_ACCEPTCONN, SO_DOMAIN, SO_ERROR, SO_KEEPALIVE, SO_LINGER, SO_PROTOCOL, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, SO_TYPE, TCP_NODELAY } from '../../spec/constants.js';
+import {
+  AF_INET,
+  AF_INET6,
+  IPPROTO_IP,
+  IPPROTO_IPV6,
+  IPV6_V6ONLY,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  IPPROTO_UDPLITE,
+  SOCK_DGRAM,
+  SOCK_STREAM,
+  SOL_SOCKET,
+  SO_ACCEPTCONN,
+  SO_DOMAIN,
+  SO_ERROR,
+  SO_KEEPALIVE,
+  SO_LINGER,
+  SO_PROTOCOL,
+  SO_RCVBUF,
+  SO_REUSEADDR,
+  SO_REUSEPORT,
+  SO_SNDBUF,
+  SO_TYPE,
+  TCP_NODELAY,
+} from '../../spec/constants.js';
 import { fail, type Outcome } from '../core/outcome.js';
-import { unknownOption } from '../core/sock.js';
+import { unknownOption, optOut, type Value, exact, lingerValue, valueHex } from '../core/sock.js';
 import type { State } from '../core/state.js';
-import { optOut, type Value, exact, lingerValue, valueHex } from '../core/sock.js';
 import type { Sock } from '../core/inet_sock.js';
 
 export const GETSOCKOPT_RULES = [
-  'getsockopt/EBADF', 'getsockopt/ENOTSOCK', 'getsockopt/EOPNOTSUPP-level', 'getsockopt/EFAULT-optlen',
-  'getsockopt/EINVAL-optlen', 'getsockopt/ENOPROTOOPT', 'getsockopt/EFAULT-optval',
-  'getsockopt/SO_TYPE', 'getsockopt/SO_DOMAIN', 'getsockopt/SO_PROTOCOL', 'getsockopt/SO_ERROR',
-  'getsockopt/SO_ACCEPTCONN', 'getsockopt/SO_KEEPALIVE', 'getsockopt/SO_REUSEADDR', 'getsockopt/SO_REUSEPORT',
-  'getsockopt/SO_RCVBUF', 'getsockopt/SO_SNDBUF', 'getsockopt/TCP_NODELAY', 'getsockopt/SO_LINGER',
-  'getsockopt/ENOPROTOOPT-level', 'getsockopt/IPV6_V6ONLY',
+  'getsockopt/EBADF',
+  'getsockopt/ENOTSOCK',
+  'getsockopt/EOPNOTSUPP-level',
+  'getsockopt/EFAULT-optlen',
+  'getsockopt/EINVAL-optlen',
+  'getsockopt/ENOPROTOOPT',
+  'getsockopt/EFAULT-optval',
+  'getsockopt/SO_TYPE',
+  'getsockopt/SO_DOMAIN',
+  'getsockopt/SO_PROTOCOL',
+  'getsockopt/SO_ERROR',
+  'getsockopt/SO_ACCEPTCONN',
+  'getsockopt/SO_KEEPALIVE',
+  'getsockopt/SO_REUSEADDR',
+  'getsockopt/SO_REUSEPORT',
+  'getsockopt/SO_RCVBUF',
+  'getsockopt/SO_SNDBUF',
+  'getsockopt/TCP_NODELAY',
+  'getsockopt/SO_LINGER',
+  'getsockopt/ENOPROTOOPT-level',
+  'getsockopt/IPV6_V6ONLY',
 ] as const;
 
 type GetsockoptCall = Extract<Call, { op: 'getsockopt' }>;
@@ -38,21 +76,40 @@ type GetsockoptCall = Extract<Call, { op: 'getsockopt' }>;
 /** sk_getsockopt's switch for the options in scope; undefined for its `default:` arm (ENOPROTOOPT). */
 function sockValue(sk: Sock, name: number): Value | undefined {
   switch (name) {
-    case SO_TYPE: return exact('getsockopt/SO_TYPE', sk.proto === 'tcp' ? SOCK_STREAM : SOCK_DGRAM);
-    case SO_DOMAIN: return exact('getsockopt/SO_DOMAIN', sk.family === 'inet' ? AF_INET : AF_INET6);
+    case SO_TYPE:
+      return exact('getsockopt/SO_TYPE', sk.proto === 'tcp' ? SOCK_STREAM : SOCK_DGRAM);
+    case SO_DOMAIN:
+      return exact('getsockopt/SO_DOMAIN', sk.family === 'inet' ? AF_INET : AF_INET6);
     // sk_protocol is the protocol inet_create found, also when socket() was given 0.
-    case SO_PROTOCOL: return exact('getsockopt/SO_PROTOCOL', sk.proto === 'tcp' ? IPPROTO_TCP : IPPROTO_UDP);
+    case SO_PROTOCOL:
+      return exact('getsockopt/SO_PROTOCOL', sk.proto === 'tcp' ? IPPROTO_TCP : IPPROTO_UDP);
     // "v.val = -sock_error(sk); if (v.val == 0) v.val = xchg(&sk->sk_err_soft, 0)": sock_error
     // xchg()s sk_err to 0. sk_err_soft is set only by ICMP errors and timeouts, which no
     // sequence on loopback meets, so it is 0 here.
-    case SO_ERROR: return exact('getsockopt/SO_ERROR', sk.err === null ? 0 : ERRNO[sk.err], sk.err === null ? undefined : (x) => { x.err = null; });
-    case SO_ACCEPTCONN: return exact('getsockopt/SO_ACCEPTCONN', sk.st === 'LISTEN' ? 1 : 0);
-    case SO_KEEPALIVE: return exact('getsockopt/SO_KEEPALIVE', sk.keepalive ? 1 : 0);
-    case SO_REUSEADDR: return exact('getsockopt/SO_REUSEADDR', sk.reuse ? 1 : 0);
-    case SO_REUSEPORT: return exact('getsockopt/SO_REUSEPORT', sk.reuseport ? 1 : 0);
-    case SO_RCVBUF: return exact('getsockopt/SO_RCVBUF', sk.rcvbuf);
-    case SO_SNDBUF: return { rule: 'getsockopt/SO_SNDBUF', lo: sk.sndbuf, hi: sk.sndbufHi };
-    case SO_LINGER: return lingerValue(sk);
+    case SO_ERROR:
+      return exact(
+        'getsockopt/SO_ERROR',
+        sk.err === null ? 0 : ERRNO[sk.err],
+        sk.err === null
+          ? undefined
+          : (x) => {
+              x.err = null;
+            },
+      );
+    case SO_ACCEPTCONN:
+      return exact('getsockopt/SO_ACCEPTCONN', sk.st === 'LISTEN' ? 1 : 0);
+    case SO_KEEPALIVE:
+      return exact('getsockopt/SO_KEEPALIVE', sk.keepalive ? 1 : 0);
+    case SO_REUSEADDR:
+      return exact('getsockopt/SO_REUSEADDR', sk.reuse ? 1 : 0);
+    case SO_REUSEPORT:
+      return exact('getsockopt/SO_REUSEPORT', sk.reuseport ? 1 : 0);
+    case SO_RCVBUF:
+      return exact('getsockopt/SO_RCVBUF', sk.rcvbuf);
+    case SO_SNDBUF:
+      return { rule: 'getsockopt/SO_SNDBUF', lo: sk.sndbuf, hi: sk.sndbufHi };
+    case SO_LINGER:
+      return lingerValue(sk);
     default:
       if (unknownOption(name)) return undefined;
       throw new Error(`model: getsockopt SOL_SOCKET option ${name} is not modelled`);
@@ -75,7 +132,8 @@ function tcpValue(sk: Sock, name: number): Value | undefined {
  * and then copies the value (EFAULT after the length was written).
  */
 function ipv6Level(s: State, sk: Sock, c: GetsockoptCall): Outcome[] {
-  if (sk.proto === 'udp' && (c.level === IPPROTO_UDP || c.level === IPPROTO_UDPLITE)) throw new Error('model: getsockopt at level SOL_UDP is not modelled');
+  if (sk.proto === 'udp' && (c.level === IPPROTO_UDP || c.level === IPPROTO_UDPLITE))
+    throw new Error('model: getsockopt at level SOL_UDP is not modelled');
   if (c.level !== IPPROTO_IPV6) return [fail(s, 'getsockopt/ENOPROTOOPT-level', 'ENOPROTOOPT')];
   const o = c.opt;
   if (o.lenPtr !== 'ok') return [fail(s, 'getsockopt/EFAULT-optlen', 'EFAULT')];
@@ -84,7 +142,14 @@ function ipv6Level(s: State, sk: Sock, c: GetsockoptCall): Outcome[] {
     throw new Error(`model: getsockopt SOL_IPV6 option ${c.name} is not modelled`);
   }
   const n = o.len >>> 0 < 4 ? o.len : 4;
-  if (o.ptr !== 'ok' && n > 0) return [{ rule: 'getsockopt/EFAULT-optval', expect: { kind: 'returned', ret: -1, errno: 'EFAULT', optlen: n }, next: () => s }];
+  if (o.ptr !== 'ok' && n > 0)
+    return [
+      {
+        rule: 'getsockopt/EFAULT-optval',
+        expect: { kind: 'returned', ret: -1, errno: 'EFAULT', optlen: n },
+        next: () => s,
+      },
+    ];
   const expect: Expected = { kind: 'returned', ret: 0, optlen: n };
   // The adapter shows the buffer up to the length passed in (none for a negative one).
   if (o.ptr === 'ok') expect.optval = valueHex(sk.v6only ? 1 : 0, n, Math.min(Math.max(o.len, 0), OPTVAL_SHOWN));

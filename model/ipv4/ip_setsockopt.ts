@@ -10,18 +10,38 @@
  * not modelled (an exception, never a guess).
  */
 import type { Call } from '../../spec/call.js';
-import { IPPROTO_IP, IPPROTO_IPV6, IPV6_V6ONLY, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE, SOL_SOCKET, TCP_NODELAY } from '../../spec/constants.js';
+import {
+  IPPROTO_IP,
+  IPPROTO_IPV6,
+  IPV6_V6ONLY,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  IPPROTO_UDPLITE,
+  SOL_SOCKET,
+  TCP_NODELAY,
+} from '../../spec/constants.js';
 import { fail, type Outcome } from '../core/outcome.js';
 import type { State } from '../core/state.js';
 import { solSocket, copyIn, set, unknownOption } from '../core/sock.js';
 import type { Sock } from '../core/inet_sock.js';
 
 export const SETSOCKOPT_RULES = [
-  'setsockopt/EBADF', 'setsockopt/ENOTSOCK', 'setsockopt/EINVAL-optlen', 'setsockopt/SO_REUSEADDR',
-  'setsockopt/ENOPROTOOPT-level', 'setsockopt/EFAULT', 'setsockopt/ENOPROTOOPT', 'setsockopt/SO_REUSEPORT',
-  'setsockopt/SO_KEEPALIVE', 'setsockopt/SO_RCVBUF', 'setsockopt/SO_SNDBUF', 'setsockopt/TCP_NODELAY',
-  'setsockopt/IPV6_V6ONLY', 'setsockopt/EINVAL-v6only',
-  'setsockopt/EINVAL-linger', 'setsockopt/SO_LINGER',
+  'setsockopt/EBADF',
+  'setsockopt/ENOTSOCK',
+  'setsockopt/EINVAL-optlen',
+  'setsockopt/SO_REUSEADDR',
+  'setsockopt/ENOPROTOOPT-level',
+  'setsockopt/EFAULT',
+  'setsockopt/ENOPROTOOPT',
+  'setsockopt/SO_REUSEPORT',
+  'setsockopt/SO_KEEPALIVE',
+  'setsockopt/SO_RCVBUF',
+  'setsockopt/SO_SNDBUF',
+  'setsockopt/TCP_NODELAY',
+  'setsockopt/IPV6_V6ONLY',
+  'setsockopt/EINVAL-v6only',
+  'setsockopt/EINVAL-linger',
+  'setsockopt/SO_LINGER',
 ] as const;
 
 type SetsockoptCall = Extract<Call, { op: 'setsockopt' }>;
@@ -31,7 +51,10 @@ function solTcp(s: State, id: number, c: SetsockoptCall): Outcome[] {
   const early = copyIn(s, c);
   if (early) return [early];
   // __tcp_sock_set_nodelay: nonagle |= TCP_NAGLE_OFF|TCP_NAGLE_PUSH, or &= ~TCP_NAGLE_OFF.
-  if (c.name === TCP_NODELAY) return set<Sock>(s, id, 'setsockopt/TCP_NODELAY', (sk) => { sk.nodelay = c.value !== 0; });
+  if (c.name === TCP_NODELAY)
+    return set<Sock>(s, id, 'setsockopt/TCP_NODELAY', (sk) => {
+      sk.nodelay = c.value !== 0;
+    });
   if (unknownOption(c.name)) return [fail(s, 'setsockopt/ENOPROTOOPT', 'ENOPROTOOPT')];
   throw new Error(`model: setsockopt SOL_TCP option ${c.name} is not modelled`);
 }
@@ -51,7 +74,9 @@ function solIpv6(s: State, id: number, c: SetsockoptCall): Outcome[] {
     throw new Error(`model: setsockopt SOL_IPV6 option ${c.name} is not modelled`);
   }
   if (c.optlen < 4 || (s.objs[id] as Sock).port !== 0) return [fail(s, 'setsockopt/EINVAL-v6only', 'EINVAL')];
-  return set<Sock>(s, id, 'setsockopt/IPV6_V6ONLY', (sk) => { sk.v6only = val !== 0; });
+  return set<Sock>(s, id, 'setsockopt/IPV6_V6ONLY', (sk) => {
+    sk.v6only = val !== 0;
+  });
 }
 
 /**

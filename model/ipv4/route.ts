@@ -35,7 +35,11 @@ export function addrType(a: string): AddrType {
  * __ip4_datagram_connect refuses broadcast without SO_BROADCAST (EACCES) but takes
  * multicast.
  */
-export function routeConnect(dst: string, saddr: string, proto: 'tcp' | 'udp'): { daddr: string; saddr: string } | { errno: 'ENETUNREACH' | 'EACCES' } {
+export function routeConnect(
+  dst: string,
+  saddr: string,
+  proto: 'tcp' | 'udp',
+): { daddr: string; saddr: string } | { errno: 'ENETUNREACH' | 'EACCES' } {
   const src = saddr !== '0.0.0.0' ? saddr : '127.0.0.1';
   if (dst === '0.0.0.0') return { daddr: src, saddr: src };
   const t = addrType(dst);

@@ -9,12 +9,25 @@ import { finFlushes, flushHeld } from './tcp_output.js';
 import { type State } from '../core/state.js';
 import { receiveReset, setClose, done } from './tcp_input.js';
 import { POLLIN, POLLRDNORM, POLLHUP, POLLRDHUP, POLLOUT, POLLWRNORM, POLLERR } from '../../spec/constants.js';
-import { anyOf, expandSndbuf, newChild, RCV_SHUTDOWN, SEND_SHUTDOWN, type Endpoint, type Sock, SHUTDOWN_MASK } from '../core/inet_sock.js';
+import {
+  anyOf,
+  expandSndbuf,
+  newChild,
+  RCV_SHUTDOWN,
+  SEND_SHUTDOWN,
+  type Endpoint,
+  type Sock,
+  SHUTDOWN_MASK,
+} from '../core/inet_sock.js';
 
 /** tcp_disconnect's address part: inet_dport = 0 and, unless bound explicitly, inet_reset_saddr. */
 function forgetAddrs(sk: Sock): void {
   sk.remote = null;
-  if (!sk.addrLock) { sk.addr = anyOf(sk); sk.saddr = anyOf(sk); sk.inet4Saddr = ''; }
+  if (!sk.addrLock) {
+    sk.addr = anyOf(sk);
+    sk.saddr = anyOf(sk);
+    sk.inet4Saddr = '';
+  }
 }
 
 /**
@@ -36,7 +49,10 @@ export function disconnect(d: State, id: number): void {
   sk.shut = 0;
   // "__skb_queue_purge(&sk->sk_receive_queue); tcp_write_queue_purge(sk);", and
   // "sock_reset_flag(sk, SOCK_DONE)".
-  sk.stream = ''; sk.held = []; sk.unacked = 0; sk.finRcvd = false;
+  sk.stream = '';
+  sk.held = [];
+  sk.unacked = 0;
+  sk.finRcvd = false;
 }
 
 /** inet_csk_listen_stop: every queued child is disconnected (RST to its client) and freed. */
@@ -67,7 +83,9 @@ export function resetsOnClose(sk: Sock): boolean {
  * listener was stopped before this check; CLOSE and SYN_SENT are freed either way.
  */
 export function lingerResets(sk: Sock): boolean {
-  return sk.lingerOn && sk.lingerTime === 0 && (sk.st === 'ESTABLISHED' || sk.st === 'CLOSE_WAIT' || sk.st === 'FIN_WAIT2');
+  return (
+    sk.lingerOn && sk.lingerTime === 0 && (sk.st === 'ESTABLISHED' || sk.st === 'CLOSE_WAIT' || sk.st === 'FIN_WAIT2')
+  );
 }
 
 /**
@@ -136,8 +154,22 @@ export function connectFailure(sk: Sock): void {
  */
 export function timeWait(d: State, id: number): void {
   const sk = d.objs[id] as Sock;
-  if (sk.dead) { sk.st = 'TIME_WAIT'; sk.peer = null; return; }
-  d.objs[d.nextObj++] = { ...sk, queue: [], stream: '', held: [], st: 'TIME_WAIT', peer: null, refs: 0, dead: true, remote: sk.remote && { ...sk.remote } };
+  if (sk.dead) {
+    sk.st = 'TIME_WAIT';
+    sk.peer = null;
+    return;
+  }
+  d.objs[d.nextObj++] = {
+    ...sk,
+    queue: [],
+    stream: '',
+    held: [],
+    st: 'TIME_WAIT',
+    peer: null,
+    refs: 0,
+    dead: true,
+    remote: sk.remote && { ...sk.remote },
+  };
   sk.peer = null;
   // tcp_fin: "sock_set_flag(sk, SOCK_DONE)" before tcp_time_wait.
   sk.finRcvd = true;
@@ -178,10 +210,18 @@ export function sendFin(d: State, id: number): void {
   if (d.objs[id] === undefined || (sk.st as Sock['st']) === 'CLOSE') return;
   const peer = sk.peer === null ? undefined : (d.objs[sk.peer] as Sock | undefined);
   if (old === 'ESTABLISHED') {
-    if (sk.peer === id) { timeWait(d, id); return; }
+    if (sk.peer === id) {
+      timeWait(d, id);
+      return;
+    }
     // The peer's tcp_fin: CLOSE_WAIT and sk_shutdown |= RCV_SHUTDOWN.
     // tcp_fin also sets SOCK_DONE; the FIN acknowledges what the peer had sent.
-    if (peer !== undefined && peer.st === 'ESTABLISHED') { peer.st = 'CLOSE_WAIT'; peer.shut |= RCV_SHUTDOWN; peer.finRcvd = true; peer.unacked = 0; }
+    if (peer !== undefined && peer.st === 'ESTABLISHED') {
+      peer.st = 'CLOSE_WAIT';
+      peer.shut |= RCV_SHUTDOWN;
+      peer.finRcvd = true;
+      peer.unacked = 0;
+    }
     return;
   }
   if (sk.peer !== null && peer?.st === 'FIN_WAIT2') timeWait(d, sk.peer);
@@ -209,15 +249,21 @@ export function enqueueChild(d: State, lid: number, clientId: number, src: Endpo
   // The child is of the listener's family: an AF_INET6 listener's child of an IPv4
   // connection holds both ends v4-mapped (tcp_v6_syn_recv_sock's "v6 mapped" arm).
   const here = asFamily(l.family, dst.addr);
-  child.addr = here; child.saddr = here; child.port = dst.port; child.sport = dst.port; child.viaBind = true;
-  child.remote = { addr: asFamily(l.family, src.addr), port: src.port }; child.peer = clientId;
+  child.addr = here;
+  child.saddr = here;
+  child.port = dst.port;
+  child.sport = dst.port;
+  child.viaBind = true;
+  child.remote = { addr: asFamily(l.family, src.addr), port: src.port };
+  child.peer = clientId;
   // tcp_v6_syn_recv_sock's mapped arm: "inet_csk(newsk)->icsk_af_ops = &ipv6_mapped".
   child.afMapped = l.family === 'inet6' && isV4Key(dst.addr);
   child.shut = l.shut;
   d.objs[cid] = child;
   l.queue.push(cid);
   const x = d.objs[clientId] as Sock;
-  x.st = 'ESTABLISHED'; x.peer = cid;
+  x.st = 'ESTABLISHED';
+  x.peer = cid;
   // The client's SYN_SENT → ESTABLISHED runs tcp_init_transfer → tcp_init_buffer_space.
   expandSndbuf(x, d.profile);
   if (child.shut & SEND_SHUTDOWN) sendFin(d, cid);

@@ -8,7 +8,10 @@ import { type State } from '../core/state.js';
 import type { ErrnoName } from '../../spec/errno.js';
 import { type Sock, RCV_SHUTDOWN, SEND_SHUTDOWN, isTimewait } from '../core/inet_sock.js';
 
-/** tcp_set_state(sk, TCP_CLOSE): unhash and, unless the port was bound explicitly, inet_put_port (inet_num = 0; inet_sport is left as it was). */
+/**
+ * tcp_set_state(sk, TCP_CLOSE): unhash and, unless the port was bound explicitly,
+ * inet_put_port (inet_num = 0; inet_sport is left as it was).
+ */
 export function setClose(sk: Sock): void {
   sk.st = 'CLOSE';
   if (!sk.portLock) sk.port = 0;
@@ -32,7 +35,10 @@ export function done(sk: Sock): void {
 export function receiveReset(d: State, id: number): void {
   const sk = d.objs[id];
   if (sk === undefined || sk.kind !== 'socket' || sk.st === 'CLOSE') return;
-  if (isTimewait(sk)) { delete d.objs[id]; return; }
+  if (isTimewait(sk)) {
+    delete d.objs[id];
+    return;
+  }
   const err: ErrnoName = sk.st === 'SYN_SENT' ? 'ECONNREFUSED' : sk.st === 'CLOSE_WAIT' ? 'EPIPE' : 'ECONNRESET';
   sk.err = err;
   sk.peer = null;

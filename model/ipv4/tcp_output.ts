@@ -88,7 +88,10 @@ export function transmit(d: State, id: number, hex: string): void {
 function resetHere(d: State, id: number): void {
   receiveReset(d, id);
   const sk = d.objs[id];
-  if (sk !== undefined && sk.kind === 'socket') { sk.held = []; sk.unacked = 0; }
+  if (sk !== undefined && sk.kind === 'socket') {
+    sk.held = [];
+    sk.unacked = 0;
+  }
 }
 
 /**

@@ -29,15 +29,38 @@ import { type State } from '../core/state.js';
 import { RCV_SHUTDOWN, type Sock } from '../core/inet_sock.js';
 
 export const TCP_RECV_RULE_SUFFIXES = [
-  'tcp-ENOTCONN-listener', 'tcp-data', 'tcp-peek', 'tcp-discard', 'tcp-eof', 'tcp-sock-error', 'tcp-ENOTCONN', 'tcp-EAGAIN', 'tcp-blocks', 'tcp-empty-wait',
-  'tcp-waitall-short', 'tcp-waitall-blocks', 'tcp-EINVAL-oob',
+  'tcp-ENOTCONN-listener',
+  'tcp-data',
+  'tcp-peek',
+  'tcp-discard',
+  'tcp-eof',
+  'tcp-sock-error',
+  'tcp-ENOTCONN',
+  'tcp-EAGAIN',
+  'tcp-blocks',
+  'tcp-empty-wait',
+  'tcp-waitall-short',
+  'tcp-waitall-blocks',
+  'tcp-EINVAL-oob',
 ] as const;
 
 /** `answer` finishes a result >= 0 as recv.ts does for UDP (recvfrom's address copy-out). */
 export type Answer = (rule: string, ret: number, data: string, next: State) => Outcome;
 
-export function tcpRecvStep(s: State, p: 'recv' | 'recvfrom' | 'recvmsg', id: number, sock: Sock, len: number, flags: number, answer: Answer): Outcome[] {
-  const fail = (rule: string, errno: 'ENOTCONN' | 'EAGAIN' | 'EINVAL'): Outcome => ({ rule: `${p}/${rule}`, expect: { kind: 'returned', ret: -1, errno }, next: () => s });
+export function tcpRecvStep(
+  s: State,
+  p: 'recv' | 'recvfrom' | 'recvmsg',
+  id: number,
+  sock: Sock,
+  len: number,
+  flags: number,
+  answer: Answer,
+): Outcome[] {
+  const fail = (rule: string, errno: 'ENOTCONN' | 'EAGAIN' | 'EINVAL'): Outcome => ({
+    rule: `${p}/${rule}`,
+    expect: { kind: 'returned', ret: -1, errno },
+    next: () => s,
+  });
   if (sock.st === 'LISTEN') return [fail('tcp-ENOTCONN-listener', 'ENOTCONN')];
   if (flags & MSG_OOB) return [fail('tcp-EINVAL-oob', 'EINVAL')];
   const avail = sock.stream.length / 2;
@@ -49,11 +72,17 @@ export function tcpRecvStep(s: State, p: 'recv' | 'recvfrom' | 'recvmsg', id: nu
     const peek = (flags & MSG_PEEK) !== 0;
     const trunc = (flags & MSG_TRUNC) !== 0;
     const data = trunc ? 'a5'.repeat(n) : sock.stream.slice(0, 2 * n);
-    const next = peek ? s : produce(s, (d) => { const x = d.objs[id] as Sock; x.stream = x.stream.slice(2 * n); });
+    const next = peek
+      ? s
+      : produce(s, (d) => {
+          const x = d.objs[id] as Sock;
+          x.stream = x.stream.slice(2 * n);
+        });
     if ((flags & MSG_WAITALL) !== 0 && n < want && !nonblock) {
       // Short of the target with a timeout: an error, TCP_CLOSE or RCV_SHUTDOWN ends the
       // loop with what was copied; otherwise it sleeps (see above).
-      if (sock.err !== null || sock.st === 'CLOSE' || (sock.shut & RCV_SHUTDOWN) !== 0) return [answer(`${p}/tcp-waitall-short`, n, data, next)];
+      if (sock.err !== null || sock.st === 'CLOSE' || (sock.shut & RCV_SHUTDOWN) !== 0)
+        return [answer(`${p}/tcp-waitall-short`, n, data, next)];
       // The interrupted read returns its short count; recvfrom then copies the address out,
       // whose failure (a negative *addrlen, even with klen 0) is the answer.
       const a = answer(`${p}/tcp-waitall-blocks`, n, data, next);
@@ -65,7 +94,9 @@ export function tcpRecvStep(s: State, p: 'recv' | 'recvfrom' | 'recvmsg', id: nu
   if (sock.finRcvd) return [answer(`${p}/tcp-eof`, 0, '', s)];
   if (sock.err !== null) {
     const errno = sock.err;
-    const next = produce(s, (d) => { (d.objs[id] as Sock).err = null; });
+    const next = produce(s, (d) => {
+      (d.objs[id] as Sock).err = null;
+    });
     return [{ rule: `${p}/tcp-sock-error`, expect: { kind: 'returned', ret: -1, errno }, next: () => next }];
   }
   if (sock.shut & RCV_SHUTDOWN) return [answer(`${p}/tcp-eof`, 0, '', s)];

@@ -27,7 +27,14 @@ import { SEND_SHUTDOWN, type Sock } from '../core/inet_sock.js';
 export type SendOp = 'send' | 'sendto' | 'sendmsg';
 
 export const TCP_SEND_RULE_SUFFIXES = [
-  'tcp-sock-error', 'tcp-EPIPE', 'tcp-EAGAIN-connecting', 'tcp-blocks-connecting', 'tcp-empty', 'tcp-sent', 'tcp-queued', 'tcp-EAGAIN-sndbuf',
+  'tcp-sock-error',
+  'tcp-EPIPE',
+  'tcp-EAGAIN-connecting',
+  'tcp-blocks-connecting',
+  'tcp-empty',
+  'tcp-sent',
+  'tcp-queued',
+  'tcp-EAGAIN-sndbuf',
 ] as const;
 
 /** An SO_SNDBUF value small enough that a few unacknowledged skbs fill it (sk_stream_memory_free). */
@@ -37,15 +44,37 @@ const SMALL_SNDBUF = 65536;
  * The outcomes of a send on TCP socket `id`, each with the address getsockname reports
  * after it (the adapter reads it after every send; TCP never autobinds here).
  */
-export function tcpSendStep(s: State, p: SendOp, id: number, sock: Sock, data: string, flags: number, bogusCmsg = false): Outcome[] {
-  return checks(s, p, id, sock, data, flags, bogusCmsg).map((o) => withBound(o, o.next({ kind: 'blocked' }).objs[id] as Sock));
+export function tcpSendStep(
+  s: State,
+  p: SendOp,
+  id: number,
+  sock: Sock,
+  data: string,
+  flags: number,
+  bogusCmsg = false,
+): Outcome[] {
+  return checks(s, p, id, sock, data, flags, bogusCmsg).map((o) =>
+    withBound(o, o.next({ kind: 'blocked' }).objs[id] as Sock),
+  );
 }
 
-function checks(s: State, p: SendOp, id: number, sock: Sock, data: string, flags: number, bogusCmsg: boolean): Outcome[] {
+function checks(
+  s: State,
+  p: SendOp,
+  id: number,
+  sock: Sock,
+  data: string,
+  flags: number,
+  bogusCmsg: boolean,
+): Outcome[] {
   if (flags & MSG_OOB) throw new Error(`${p} with MSG_OOB on a TCP socket: urgent data is not modelled`);
   const nonblock = (flags & MSG_DONTWAIT) !== 0 || (sock.fileFlags & O_NONBLOCK) !== 0;
   const err = (rule: string, errno: ErrnoName, clears = false): Outcome => {
-    const next = clears ? produce(s, (d) => { (d.objs[id] as Sock).err = null; }) : s;
+    const next = clears
+      ? produce(s, (d) => {
+          (d.objs[id] as Sock).err = null;
+        })
+      : s;
     return { rule: `${p}/${rule}`, expect: { kind: 'returned', ret: -1, errno }, next: () => next };
   };
   if (sock.st !== 'ESTABLISHED' && sock.st !== 'CLOSE_WAIT') {
@@ -67,15 +96,20 @@ function checks(s: State, p: SendOp, id: number, sock: Sock, data: string, flags
   if (len === 0) return [{ rule: `${p}/tcp-empty`, expect: { kind: 'returned', ret: 0 }, next: () => s }];
   const outs: Outcome[] = [];
   if (sendsNow(s, sock, len)) {
-    const next = produce(s, (d) => { transmit(d, id, data); });
+    const next = produce(s, (d) => {
+      transmit(d, id, data);
+    });
     outs.push({ rule: `${p}/tcp-sent`, expect: { kind: 'returned', ret: len }, next: () => next });
   } else {
-    const next = produce(s, (d) => { (d.objs[id] as Sock).held.push(data); });
+    const next = produce(s, (d) => {
+      (d.objs[id] as Sock).held.push(data);
+    });
     outs.push({ rule: `${p}/tcp-queued`, expect: { kind: 'returned', ret: len }, next: () => next });
   }
   // sk_stream_memory_free: a small locked send buffer may be full of skbs that wait for
   // their ACK (or for Nagle); a blocking send waits for the ACK (the delayed-ACK timer
   // always comes) and then succeeds as above.
-  if (nonblock && sock.sndbufLock && sock.sndbuf < SMALL_SNDBUF && (sock.unacked > 0 || sock.held.length > 0)) outs.push(err('tcp-EAGAIN-sndbuf', 'EAGAIN'));
+  if (nonblock && sock.sndbufLock && sock.sndbuf < SMALL_SNDBUF && (sock.unacked > 0 || sock.held.length > 0))
+    outs.push(err('tcp-EAGAIN-sndbuf', 'EAGAIN'));
   return outs;
 }

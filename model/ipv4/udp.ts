@@ -7,7 +7,16 @@
  */
 import { ipv6Only, isV4Key, key, v4Rcv } from './family.js';
 import { sockets, type State } from '../core/state.js';
-import { POLLERR, POLLRDHUP, POLLIN, POLLRDNORM, POLLHUP, POLLOUT, POLLWRNORM, POLLWRBAND } from '../../spec/constants.js';
+import {
+  POLLERR,
+  POLLRDHUP,
+  POLLIN,
+  POLLRDNORM,
+  POLLHUP,
+  POLLOUT,
+  POLLWRNORM,
+  POLLWRBAND,
+} from '../../spec/constants.js';
 import { isAny, type Endpoint, type Sock, RCV_SHUTDOWN, SHUTDOWN_MASK } from '../core/inet_sock.js';
 
 /**
@@ -46,19 +55,31 @@ export function udpLookup(s: State, dst: Endpoint, src: Endpoint): number[] {
       score = 0;
       rcv = o.addr === '::' ? '0.0.0.0' : o.addr;
     }
-    if (rcv !== '0.0.0.0') { if (rcv !== dst.addr) continue; score += 4; }
+    if (rcv !== '0.0.0.0') {
+      if (rcv !== dst.addr) continue;
+      score += 4;
+    }
     if (o.remote !== null && !isAny(o.remote.addr)) {
       if (key(o.remote.addr) !== src.addr) continue;
       score += 4;
-      if (o.remote.port !== 0) { if (o.remote.port !== src.port) continue; score += 4; }
+      if (o.remote.port !== 0) {
+        if (o.remote.port !== src.port) continue;
+        score += 4;
+      }
     }
     if (o.dev !== 0) score += 4;
-    if (score > best) { best = score; ids = [id]; } else if (score === best) ids.push(id);
+    if (score > best) {
+      best = score;
+      ids = [id];
+    } else if (score === best) ids.push(id);
   }
   return ids;
 }
 
-/** An upper bound of a queued datagram's skb->truesize on loopback for payloads <= 128 bytes (2 fit in SO_RCVBUF 0's 2304, measured). */
+/**
+ * An upper bound of a queued datagram's skb->truesize on loopback for payloads <= 128 bytes
+ * (2 fit in SO_RCVBUF 0's 2304, measured).
+ */
 const TRUESIZE_MAX = 2304;
 
 /**
@@ -75,7 +96,6 @@ export function udpRoom(rcv: Sock): 'yes' | 'maybe' {
   return 'maybe';
 }
 
-
 /**
  * __udp_is_mcast_sock: every UDP socket on `dst.port` whose bound address is the wildcard
  * or the group and whose peer, if connected, is `src` (ip_mc_sf_allow passes without
@@ -87,17 +107,19 @@ export function mcastSocks(s: State, dst: Endpoint, src: Endpoint): number[] {
     if (o.proto !== 'udp' || o.port !== dst.port || o.port === 0 || ipv6Only(o)) continue;
     const rcv = v4Rcv(o);
     if (rcv !== '0.0.0.0' && rcv !== dst.addr) continue;
-    if (o.remote !== null && (key(o.remote.addr) !== src.addr || (o.remote.port !== 0 && o.remote.port !== src.port))) continue;
+    if (o.remote !== null && (key(o.remote.addr) !== src.addr || (o.remote.port !== 0 && o.remote.port !== src.port)))
+      continue;
     ids.push(id);
   }
   return ids;
 }
 
 /**
- * udp_poll → datagram_poll (net/core/datagram.c): POLLERR while sk_err
- * is set, POLLRDHUP|POLLIN|POLLRDNORM after RCV_SHUTDOWN, POLLHUP when both directions are
- * shut, POLLIN|POLLRDNORM while a datagram is queued, and always writable (sock_writeable: POLLOUT|POLLWRNORM|POLLWRBAND). Connected or
- * not makes no difference (UDP is not connection_based).
+ * udp_poll → datagram_poll (net/core/datagram.c): POLLERR while sk_err is set,
+ * POLLRDHUP|POLLIN|POLLRDNORM after RCV_SHUTDOWN, POLLHUP when both directions are shut,
+ * POLLIN|POLLRDNORM while a datagram is queued, and always writable (sock_writeable:
+ * POLLOUT|POLLWRNORM|POLLWRBAND). Connected or not makes no difference (UDP is not
+ * connection_based).
  */
 export function udpPoll(sk: Sock): number {
   let mask = 0;

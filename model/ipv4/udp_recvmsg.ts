@@ -18,19 +18,32 @@ import { type State } from '../core/state.js';
 import { tcpRecvStep, TCP_RECV_RULE_SUFFIXES } from './tcp_recvmsg.js';
 import { RCV_SHUTDOWN, type Sock } from '../core/inet_sock.js';
 
-const rulesFor = <P extends string>(p: P) => [
-  `${p}/EBADF`, `${p}/ENOTSOCK`, `${p}/sock-error`, `${p}/EAGAIN`, `${p}/shutdown-eof`, `${p}/blocks`,
-  `${p}/datagram`, `${p}/peek`,
-] as const;
+const rulesFor = <P extends string>(p: P) =>
+  [
+    `${p}/EBADF`,
+    `${p}/ENOTSOCK`,
+    `${p}/sock-error`,
+    `${p}/EAGAIN`,
+    `${p}/shutdown-eof`,
+    `${p}/blocks`,
+    `${p}/datagram`,
+    `${p}/peek`,
+  ] as const;
 
 export const RECV_RULES = [
-  ...rulesFor('recv'), ...rulesFor('recvfrom'), 'recvfrom/EFAULT', 'recvfrom/EINVAL-addrlen',
-  ...TCP_RECV_RULE_SUFFIXES.map((r) => `recv/${r}` as const), ...TCP_RECV_RULE_SUFFIXES.map((r) => `recvfrom/${r}` as const),
+  ...rulesFor('recv'),
+  ...rulesFor('recvfrom'),
+  'recvfrom/EFAULT',
+  'recvfrom/EINVAL-addrlen',
+  ...TCP_RECV_RULE_SUFFIXES.map((r) => `recv/${r}` as const),
+  ...TCP_RECV_RULE_SUFFIXES.map((r) => `recvfrom/${r}` as const),
 ] as const;
 
 /** The rules recvmsg shares with recv and recvfrom (model/msg.ts adds its msghdr checks). */
 export const RECVMSG_PATH_RULES = [
-  ...rulesFor('recvmsg'), 'recvmsg/datagram-trunc', ...TCP_RECV_RULE_SUFFIXES.map((r) => `recvmsg/${r}` as const),
+  ...rulesFor('recvmsg'),
+  'recvmsg/datagram-trunc',
+  ...TCP_RECV_RULE_SUFFIXES.map((r) => `recvmsg/${r}` as const),
 ] as const;
 
 type RecvCall = Extract<Call, { op: 'recv' | 'recvfrom' }>;
@@ -47,12 +60,22 @@ export type Finish = (rule: string, ret: number, data: string, kaddr: string, ne
  * `${p}/...`); `flags` already carry MSG_DONTWAIT for an O_NONBLOCK file where the
  * syscall adds it (the model reads the file's flags itself).
  */
-export function sockRecv(s: State, p: 'recv' | 'recvfrom' | 'recvmsg', id: number, len: number, flags: number, finish: Finish): Outcome[] {
+export function sockRecv(
+  s: State,
+  p: 'recv' | 'recvfrom' | 'recvmsg',
+  id: number,
+  len: number,
+  flags: number,
+  finish: Finish,
+): Outcome[] {
   const sock = s.objs[id] as Sock;
-  if (sock.proto === 'tcp') return tcpRecvStep(s, p, id, sock, len, flags, (rule, ret, data, next) => finish(rule, ret, data, '', next, 0));
+  if (sock.proto === 'tcp')
+    return tcpRecvStep(s, p, id, sock, len, flags, (rule, ret, data, next) => finish(rule, ret, data, '', next, 0));
   // __skb_recv_udp: "error = sock_error(sk); if (error) goto busy_check_fail;" (read and cleared).
   if (sock.err !== null) {
-    const next = produce(s, (d) => { (d.objs[id] as Sock).err = null; });
+    const next = produce(s, (d) => {
+      (d.objs[id] as Sock).err = null;
+    });
     return [{ rule: `${p}/sock-error`, expect: { kind: 'returned', ret: -1, errno: sock.err }, next: () => next }];
   }
   const dg = sock.rq[0];
@@ -71,16 +94,28 @@ export function sockRecv(s: State, p: 'recv' | 'recvfrom' | 'recvmsg', id: numbe
   const ret = flags & MSG_TRUNC ? ulen : copied;
   const data = dg.data.slice(0, 2 * copied);
   const peek = (flags & MSG_PEEK) !== 0;
-  const next = peek ? s : produce(s, (d) => { (d.objs[id] as Sock).rq.shift(); });
+  const next = peek
+    ? s
+    : produce(s, (d) => {
+        (d.objs[id] as Sock).rq.shift();
+      });
   // udp_recvmsg: "if (copied > ulen - off) copied = ulen - off; else if (copied < ulen)
   // msg->msg_flags |= MSG_TRUNC;"
   const truncated = copied < ulen;
   const rule = peek ? `${p}/peek` : p === 'recvmsg' && truncated ? 'recvmsg/datagram-trunc' : `${p}/datagram`;
   // An AF_INET6 receiver shows an IPv4 source v4-mapped in a sockaddr_in6 (udpv6_recvmsg,
   // recvmsg's msg_name too).
-  return [finish(rule, ret, data, sockaddrInHex({ addr: asFamily(sock.family, dg.from.addr), port: dg.from.port }), next, truncated ? MSG_TRUNC : 0)];
+  return [
+    finish(
+      rule,
+      ret,
+      data,
+      sockaddrInHex({ addr: asFamily(sock.family, dg.from.addr), port: dg.from.port }),
+      next,
+      truncated ? MSG_TRUNC : 0,
+    ),
+  ];
 }
-
 
 /**
  * A recv that got `ret` >= 0: recvfrom with an address buffer then runs
@@ -94,7 +129,12 @@ function answer(c: RecvCall, rule: string, ret: number, data: string, kaddr: str
     const outp: { addr?: string; addrlen?: number } = {};
     if (copy.addr !== undefined) outp.addr = copy.addr;
     if (copy.addrlen !== undefined) outp.addrlen = copy.addrlen;
-    if (copy.errno) return { rule: copy.errno === 'EINVAL' ? 'recvfrom/EINVAL-addrlen' : 'recvfrom/EFAULT', expect: { kind: 'returned', ret: -1, errno: copy.errno, ...outp }, next: () => next };
+    if (copy.errno)
+      return {
+        rule: copy.errno === 'EINVAL' ? 'recvfrom/EINVAL-addrlen' : 'recvfrom/EFAULT',
+        expect: { kind: 'returned', ret: -1, errno: copy.errno, ...outp },
+        next: () => next,
+      };
     return { rule, expect: { kind: 'returned', ret, data, ...outp }, next: () => next };
   }
   return { rule, expect: { kind: 'returned', ret, data }, next: () => next };
@@ -102,5 +142,7 @@ function answer(c: RecvCall, rule: string, ret: number, data: string, kaddr: str
 
 /** recv(2) and recvfrom(2) on AF_INET and AF_INET6 sockets: sock_recvmsg, then the source address copied out. */
 export function inetRecv(s: State, id: number, c: RecvCall): Outcome[] {
-  return sockRecv(s, c.op, id, c.len, c.flags, (rule, ret, data, kaddr, next) => answer(c, rule, ret, data, kaddr, next));
+  return sockRecv(s, c.op, id, c.len, c.flags, (rule, ret, data, kaddr, next) =>
+    answer(c, rule, ret, data, kaddr, next),
+  );
 }

@@ -24,27 +24,50 @@ import { tcpSendStep, TCP_SEND_RULE_SUFFIXES } from './tcp_sendmsg.js';
 import { withBound } from './inet_name.js';
 import { SEND_SHUTDOWN, sockName, type Endpoint, type Sock } from '../core/inet_sock.js';
 
-const rulesFor = <P extends string>(p: P) => [
-  `${p}/EBADF`, `${p}/ENOTSOCK`, `${p}/EOPNOTSUPP-oob`, `${p}/EDESTADDRREQ`, `${p}/ENETUNREACH`, `${p}/EACCES-broadcast`,
-  `${p}/sock-error`, `${p}/EPIPE`, `${p}/delivered`, `${p}/dropped-full`, `${p}/refused`, `${p}/no-receiver`, `${p}/multicast`,
-  `${p}/stale-flow`, `${p}/EAFNOSUPPORT-mapped-src`, `${p}/EINVAL-mapped-src`, `${p}/EINVAL-port0-mapped-peer`,
-] as const;
+const rulesFor = <P extends string>(p: P) =>
+  [
+    `${p}/EBADF`,
+    `${p}/ENOTSOCK`,
+    `${p}/EOPNOTSUPP-oob`,
+    `${p}/EDESTADDRREQ`,
+    `${p}/ENETUNREACH`,
+    `${p}/EACCES-broadcast`,
+    `${p}/sock-error`,
+    `${p}/EPIPE`,
+    `${p}/delivered`,
+    `${p}/dropped-full`,
+    `${p}/refused`,
+    `${p}/no-receiver`,
+    `${p}/multicast`,
+    `${p}/stale-flow`,
+    `${p}/EAFNOSUPPORT-mapped-src`,
+    `${p}/EINVAL-mapped-src`,
+    `${p}/EINVAL-port0-mapped-peer`,
+  ] as const;
 /**
  * udp_sendmsg's (and udpv6_sendmsg's, see udpv6Dest) checks of an explicit destination
  * (sendto's address, sendmsg's msg_name).
  */
-const destRules = <P extends string>(p: P) => [`${p}/EINVAL-short`, `${p}/EAFNOSUPPORT`, `${p}/EINVAL-port0`, `${p}/EINVAL-family`] as const;
+const destRules = <P extends string>(p: P) =>
+  [`${p}/EINVAL-short`, `${p}/EAFNOSUPPORT`, `${p}/EINVAL-port0`, `${p}/EINVAL-family`] as const;
 
 export const SEND_RULES = [
-  ...rulesFor('send'), ...rulesFor('sendto'),
-  ...TCP_SEND_RULE_SUFFIXES.map((r) => `send/${r}` as const), ...TCP_SEND_RULE_SUFFIXES.map((r) => `sendto/${r}` as const),
-  'sendto/EINVAL-addrlen', 'sendto/EFAULT', ...destRules('sendto'),
+  ...rulesFor('send'),
+  ...rulesFor('sendto'),
+  ...TCP_SEND_RULE_SUFFIXES.map((r) => `send/${r}` as const),
+  ...TCP_SEND_RULE_SUFFIXES.map((r) => `sendto/${r}` as const),
+  'sendto/EINVAL-addrlen',
+  'sendto/EFAULT',
+  ...destRules('sendto'),
 ] as const;
 
 /** The rules sendmsg shares with send and sendto (model/msg.ts adds its msghdr checks). */
 export const SENDMSG_PATH_RULES = [
-  ...rulesFor('sendmsg'), ...TCP_SEND_RULE_SUFFIXES.map((r) => `sendmsg/${r}` as const), ...destRules('sendmsg'),
-  'sendmsg/EINVAL-cmsg', 'sendmsg/tcp-EINVAL-cmsg',
+  ...rulesFor('sendmsg'),
+  ...TCP_SEND_RULE_SUFFIXES.map((r) => `sendmsg/${r}` as const),
+  ...destRules('sendmsg'),
+  'sendmsg/EINVAL-cmsg',
+  'sendmsg/tcp-EINVAL-cmsg',
 ] as const;
 
 type SendCall = Extract<Call, { op: 'send' | 'sendto' }>;
@@ -59,7 +82,15 @@ function destOf(c: SendCall): AddrIn | null {
  * copy, sendmsg's msghdr): the same path for send, sendto and sendmsg (rules `${p}/...`).
  * `dest` is the address the protocol sees (msg_name), already copied in.
  */
-export function sockSend(s: State, p: 'send' | 'sendto' | 'sendmsg', id: number, dest: AddrIn | null, data: string, flags: number, ctl: Ctl): Outcome[] {
+export function sockSend(
+  s: State,
+  p: 'send' | 'sendto' | 'sendmsg',
+  id: number,
+  dest: AddrIn | null,
+  data: string,
+  flags: number,
+  ctl: Ctl,
+): Outcome[] {
   const sock = s.objs[id] as Sock;
   if (sock.proto === 'tcp') return tcpSendStep(s, p, id, sock, data, flags, ctl === 'bogus');
   // inet_send_prepare → inet_autobind: the port is taken before udp_sendmsg looks at anything.
@@ -68,15 +99,25 @@ export function sockSend(s: State, p: 'send' | 'sendto' | 'sendmsg', id: number,
   /** An outcome after the autobind; `make` changes the world further (the port is set first). */
   /** A connected send that looked its route up caches it (udp_sendmsg: "if (connected) sk_dst_set"). */
   let caches = false;
-  const out = (rule: string, expect: { ret: number; errno?: ErrnoName }, make: (d: State, port: number) => void = () => {}): Outcome => ({
+  const out = (
+    rule: string,
+    expect: { ret: number; errno?: ErrnoName },
+    make: (d: State, port: number) => void = () => {},
+  ): Outcome => ({
     rule,
     expect: { kind: 'returned', ...expect, bound },
-    next: (obs) => produce(s, (d) => {
-      const x = d.objs[id] as Sock;
-      if (hole !== undefined) { const port = obs.kind === 'returned' && obs.bound ? obs.bound.port : 0; x.port = port; x.sport = port; x.portSeq = portSeqFor(s, x); }
-      if (caches) x.routeCached = true;
-      make(d, x.port);
-    }),
+    next: (obs) =>
+      produce(s, (d) => {
+        const x = d.objs[id] as Sock;
+        if (hole !== undefined) {
+          const port = obs.kind === 'returned' && obs.bound ? obs.bound.port : 0;
+          x.port = port;
+          x.sport = port;
+          x.portSeq = portSeqFor(s, x);
+        }
+        if (caches) x.routeCached = true;
+        make(d, x.port);
+      }),
   });
   const err = (rule: string, errno: ErrnoName): Outcome => out(rule, { ret: -1, errno });
   let dst: Endpoint;
@@ -101,39 +142,59 @@ export function sockSend(s: State, p: 'send' | 'sendto' | 'sendmsg', id: number,
     if (mappedV4(sock.saddr) !== undefined) return [err(`${p}/EAFNOSUPPORT-mapped-src`, 'EAFNOSUPPORT')];
     route = { daddr: '::1', saddr: '::1' };
   } else {
-  // udp_sendmsg: "if (msg->msg_flags & MSG_OOB) return -EOPNOTSUPP;"
-  if (flags & MSG_OOB) return [err(`${p}/EOPNOTSUPP-oob`, 'EOPNOTSUPP')];
-  const dest = v4dest;
-  if (dest) {
-    if (dest.len < SOCKADDR_IN_LEN || dest.ptr !== 'ok') return [err(`${q}/EINVAL-short`, 'EINVAL')];
-    // "if (usin->sin_family != AF_INET) { if (usin->sin_family != AF_UNSPEC) return -EAFNOSUPPORT; }"
-    if (dest.family !== AF_INET && dest.family !== AF_UNSPEC) return [err(`${q}/EAFNOSUPPORT`, 'EAFNOSUPPORT')];
-    // An AF_INET6 socket connected to a v4-mapped peer on port 0 (UDP connects to port 0
-    // are taken) gives udp_sendmsg a sockaddr_in with "sin.sin_port = inet->inet_dport".
-    if (dest.port === 0) return [err(six !== undefined && 'peer' in six ? `${p}/EINVAL-port0-mapped-peer` : `${q}/EINVAL-port0`, 'EINVAL')];
-    dst = { addr: in4View(dest), port: dest.port };
-  } else {
-    if (sock.st !== 'ESTABLISHED' || sock.remote === null) return [err(`${p}/EDESTADDRREQ`, 'EDESTADDRREQ')];
-    // udp_sendmsg: "if (connected) rt = sk_dst_check(sk, 0)"; with a cached route fl4 stays
-    // &inet->cork.fl.u.ip4, and the datagram goes to its daddr and dport (udp_send_skb).
-    // A control buffer would clear `connected` only once ip_cmsg_send parsed an IP-level
-    // cmsg ("if (err > 0) { err = ip_cmsg_send(...); connected = 0; }"); udp_cmsg_send
-    // returns 0 for a buffer with no cmsg in it, and a zero cmsg_len fails below, so here
-    // the cached route is always used (measured: a sendmsg with 8 control bytes follows
-    // the stale flow key).
-    cached = sock.routeCached;
-    dst = cached ? (sock.flow ?? sock.remote) : sock.remote;
-  }
-  // udp_cmsg_send / ip_cmsg_send: "if (!CMSG_OK(msg, cmsg)) return -EINVAL;"
-  if (ctl === 'bogus') return [err(`${p}/EINVAL-cmsg`, 'EINVAL')];
-  // ip_route_output_flow (the same lookup as ip4_datagram_connect's, see routeConnect);
-  // none for a cached route: the flow key's source is the socket's.
-  route = cached ? { daddr: dst.addr, saddr: sock.saddr } : routeFrom(dst.addr, sock, 'udp');
-  if ('errno' in route) return [err(route.errno === 'EACCES' ? `${p}/EACCES-broadcast` : route.errno === 'EINVAL' ? `${p}/EINVAL-mapped-src` : `${p}/ENETUNREACH`, route.errno)];
-  caches = !dest && !cached;
+    // udp_sendmsg: "if (msg->msg_flags & MSG_OOB) return -EOPNOTSUPP;"
+    if (flags & MSG_OOB) return [err(`${p}/EOPNOTSUPP-oob`, 'EOPNOTSUPP')];
+    const dest = v4dest;
+    if (dest) {
+      if (dest.len < SOCKADDR_IN_LEN || dest.ptr !== 'ok') return [err(`${q}/EINVAL-short`, 'EINVAL')];
+      // "if (usin->sin_family != AF_INET) { if (usin->sin_family != AF_UNSPEC) return -EAFNOSUPPORT; }"
+      if (dest.family !== AF_INET && dest.family !== AF_UNSPEC) return [err(`${q}/EAFNOSUPPORT`, 'EAFNOSUPPORT')];
+      // An AF_INET6 socket connected to a v4-mapped peer on port 0 (UDP connects to port 0
+      // are taken) gives udp_sendmsg a sockaddr_in with "sin.sin_port = inet->inet_dport".
+      if (dest.port === 0)
+        return [
+          err(six !== undefined && 'peer' in six ? `${p}/EINVAL-port0-mapped-peer` : `${q}/EINVAL-port0`, 'EINVAL'),
+        ];
+      dst = { addr: in4View(dest), port: dest.port };
+    } else {
+      if (sock.st !== 'ESTABLISHED' || sock.remote === null) return [err(`${p}/EDESTADDRREQ`, 'EDESTADDRREQ')];
+      // udp_sendmsg: "if (connected) rt = sk_dst_check(sk, 0)"; with a cached route fl4 stays
+      // &inet->cork.fl.u.ip4, and the datagram goes to its daddr and dport (udp_send_skb).
+      // A control buffer would clear `connected` only once ip_cmsg_send parsed an IP-level
+      // cmsg ("if (err > 0) { err = ip_cmsg_send(...); connected = 0; }"); udp_cmsg_send
+      // returns 0 for a buffer with no cmsg in it, and a zero cmsg_len fails below, so here
+      // the cached route is always used (measured: a sendmsg with 8 control bytes follows
+      // the stale flow key).
+      cached = sock.routeCached;
+      dst = cached ? (sock.flow ?? sock.remote) : sock.remote;
+    }
+    // udp_cmsg_send / ip_cmsg_send: "if (!CMSG_OK(msg, cmsg)) return -EINVAL;"
+    if (ctl === 'bogus') return [err(`${p}/EINVAL-cmsg`, 'EINVAL')];
+    // ip_route_output_flow (the same lookup as ip4_datagram_connect's, see routeConnect);
+    // none for a cached route: the flow key's source is the socket's.
+    route = cached ? { daddr: dst.addr, saddr: sock.saddr } : routeFrom(dst.addr, sock, 'udp');
+    if ('errno' in route)
+      return [
+        err(
+          route.errno === 'EACCES'
+            ? `${p}/EACCES-broadcast`
+            : route.errno === 'EINVAL'
+              ? `${p}/EINVAL-mapped-src`
+              : `${p}/ENETUNREACH`,
+          route.errno,
+        ),
+      ];
+    caches = !dest && !cached;
   }
   // sock_alloc_send_pskb: "err = sock_error(sk)" (read and cleared), then SEND_SHUTDOWN → EPIPE.
-  if (sock.err !== null) return [err(`${p}/sock-error`, sock.err)].map((o) => ({ ...o, next: (obs) => produce(o.next(obs), (d) => { (d.objs[id] as Sock).err = null; }) }));
+  if (sock.err !== null)
+    return [err(`${p}/sock-error`, sock.err)].map((o) => ({
+      ...o,
+      next: (obs) =>
+        produce(o.next(obs), (d) => {
+          (d.objs[id] as Sock).err = null;
+        }),
+    }));
   if (sock.shut & SEND_SHUTDOWN) return [err(`${p}/EPIPE`, 'EPIPE')];
   const len = data.length / 2;
   const to: Endpoint = { addr: route.daddr, port: dst.port };
@@ -149,7 +210,9 @@ export function sockSend(s: State, p: 'send' | 'sendto' | 'sendmsg', id: number,
   if (addrType(to.addr) === 'MULTICAST') {
     const members = to.addr === '224.0.0.1' ? mcastSocks(s, to, fromFor(sock.port)) : [];
     if (members.length === 0) return [out(`${p}/no-receiver`, ok)];
-    const give = (d: State, ids: number[]): void => { for (const m of ids) (d.objs[m] as Sock).rq.push({ data, from: fromFor(sock.port) }); };
+    const give = (d: State, ids: number[]): void => {
+      for (const m of ids) (d.objs[m] as Sock).rq.push({ data, from: fromFor(sock.port) });
+    };
     const sure = members.filter((m) => udpRoom(s.objs[m] as Sock) === 'yes');
     const outs = [out(`${p}/multicast`, ok, (d) => give(d, members))];
     // A full queue may drop its copy (see udpRoom); the model allows all such queues to.
@@ -171,7 +234,11 @@ export function sockSend(s: State, p: 'send' | 'sendto' | 'sendmsg', id: number,
   function deliverTo(ids: number[]): Outcome[] {
     const outs: Outcome[] = [];
     for (const rid of ids) {
-      outs.push(out(`${p}/delivered`, ok, (d, port) => { (d.objs[rid] as Sock).rq.push({ data, from: fromFor(port) }); }));
+      outs.push(
+        out(`${p}/delivered`, ok, (d, port) => {
+          (d.objs[rid] as Sock).rq.push({ data, from: fromFor(port) });
+        }),
+      );
       if (udpRoom(s.objs[rid] as Sock) === 'maybe') outs.push(out(`${p}/dropped-full`, ok));
     }
     return outs;
@@ -191,15 +258,22 @@ export function sockSend(s: State, p: 'send' | 'sendto' | 'sendmsg', id: number,
     // is not local) and no ICMP is sent; were it sent, __udp4_lib_err would look for a
     // socket connected to that destination, not to the peer. No error either way.
     if (cached && sock.flow !== null) return [out(`${p}/stale-flow`, ok)];
-    const connected = (d: State, b: number): boolean => { const x = d.objs[b] as Sock; return x.remote !== null && x.st === 'ESTABLISHED'; };
-    const hurt = (d: State, b: number): void => { (d.objs[b] as Sock).err = 'ECONNREFUSED'; };
+    const connected = (d: State, b: number): boolean => {
+      const x = d.objs[b] as Sock;
+      return x.remote !== null && x.st === 'ESTABLISHED';
+    };
+    const hurt = (d: State, b: number): void => {
+      (d.objs[b] as Sock).err = 'ECONNREFUSED';
+    };
     // The port is known: one outcome per socket the error may reach.
     const known = port >= 0 ? udpLookup(s, fromFor(port), to).filter((b) => connected(s, b)) : [];
     if (known.length > 1) return known.map((b) => out(`${p}/refused`, ok, (d) => hurt(d, b)));
-    return [out(`${p}/refused`, ok, (d, actual) => {
-      // A fresh ephemeral port: no socket can be connected to it but by chance; all such get it.
-      for (const b of udpLookup(d, fromFor(port < 0 ? actual : port), to)) if (connected(d, b)) hurt(d, b);
-    })];
+    return [
+      out(`${p}/refused`, ok, (d, actual) => {
+        // A fresh ephemeral port: no socket can be connected to it but by chance; all such get it.
+        for (const b of udpLookup(d, fromFor(port < 0 ? actual : port), to)) if (connected(d, b)) hurt(d, b);
+      }),
+    ];
   }
 }
 
@@ -212,11 +286,11 @@ export function sockSend(s: State, p: 'send' | 'sendto' | 'sendmsg', id: number,
  * (ENETUNREACH on an IPv6-only socket, as for AF_INET); an IPv6 one needs a port (EINVAL).
  * MSG_OOB is looked at only by udp_sendmsg.
  */
-function udpv6Dest(sock: Sock, dest: AddrIn | null, p: 'send' | 'sendto' | 'sendmsg'):
-  | { rule: string; errno: ErrnoName }
-  | { v4: AddrIn }
-  | { v4: AddrIn; peer: true }
-  | { v6: Endpoint } {
+function udpv6Dest(
+  sock: Sock,
+  dest: AddrIn | null,
+  p: 'send' | 'sendto' | 'sendmsg',
+): { rule: string; errno: ErrnoName } | { v4: AddrIn } | { v4: AddrIn; peer: true } | { v6: Endpoint } {
   let daddr: string;
   let port: number;
   let explicit = false;

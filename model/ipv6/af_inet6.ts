@@ -31,7 +31,8 @@ import type { Sock } from '../core/inet_sock.js';
  * IPv6-only and gives it LOOPBACK4_IPV6 as its IPv4 address (family.ts v4Rcv).
  */
 export function inet6Bind(s: State, id: number, sock: Sock, c: CallOf<'bind'>): Outcome[] {
-  const asIs = (rule: string, errno: Parameters<typeof fail>[2], next: State = s): Outcome => withBound({ ...fail(s, rule, errno), next: () => next }, next.objs[id] as Sock);
+  const asIs = (rule: string, errno: Parameters<typeof fail>[2], next: State = s): Outcome =>
+    withBound({ ...fail(s, rule, errno), next: () => next }, next.objs[id] as Sock);
   if (c.addr.len < SIN6_LEN_RFC2133 || c.addr.ptr !== 'ok') return [asIs('bind/EINVAL-short', 'EINVAL')];
   const a = { ...c.addr, ...in6View(c.addr) };
   if (a.family !== AF_INET6) return [asIs('bind/EAFNOSUPPORT', 'EAFNOSUPPORT')];
@@ -48,13 +49,19 @@ export function inet6Bind(s: State, id: number, sock: Sock, c: CallOf<'bind'>): 
     // __ipv6_addr_needs_scope_id: link-local unicast, and multicast of link-local or smaller scope.
     if (needsScope(addr)) {
       if (a.len >= SOCKADDR_IN6_LEN && a.scope_id !== 0) dev = a.scope_id;
-      const withDev = dev === sock.dev ? s : produce(s, (d) => { (d.objs[id] as Sock).dev = dev; });
+      const withDev =
+        dev === sock.dev
+          ? s
+          : produce(s, (d) => {
+              (d.objs[id] as Sock).dev = dev;
+            });
       if (dev === 0) return [asIs('bind/EINVAL-scope', 'EINVAL', withDev)];
       if (dev !== LOOPBACK_IFINDEX) return [asIs('bind/ENODEV', 'ENODEV', withDev)];
       // A link-local address is never on lo; a link-scope group needs no ipv6_chk_addr.
       if (t !== 'MULTICAST') return [asIs('bind/EADDRNOTAVAIL', 'EADDRNOTAVAIL', withDev)];
     } else if (dev !== 0 && dev !== LOOPBACK_IFINDEX) return [asIs('bind/ENODEV', 'ENODEV')];
-    else if (t === 'MULTICAST') throw new Error('model: binding an AF_INET6 socket to a multicast group of wider scope is not modelled');
+    else if (t === 'MULTICAST')
+      throw new Error('model: binding an AF_INET6 socket to a multicast group of wider scope is not modelled');
     // ipv6_chk_addr: ::1 is the only address (a multicast one is taken without the check).
     else if (t !== 'LOOPBACK') return [asIs('bind/EADDRNOTAVAIL', 'EADDRNOTAVAIL')];
   }
@@ -68,12 +75,24 @@ export function inet6Bind(s: State, id: number, sock: Sock, c: CallOf<'bind'>): 
     else d.portSeq = seq;
     // inet_rcv_saddr/inet_saddr are derived (family.ts v4Rcv); sk_v6_rcv_saddr and np->saddr.
     // "if (!(addr_type & IPV6_ADDR_MULTICAST)) np->saddr = addr->sin6_addr".
-    d.addr = addr; d.saddr = t === 'MULTICAST' ? d.saddr : addr; d.port = port; d.sport = port; d.viaBind = true; d.dev = dev;
-    if (t !== 'ANY') { d.addrLock = true; if (t !== 'MAPPED') d.v6only = true; }
-    d.portLock ||= a.port !== 0; d.remote = null;
+    d.addr = addr;
+    d.saddr = t === 'MULTICAST' ? d.saddr : addr;
+    d.port = port;
+    d.sport = port;
+    d.viaBind = true;
+    d.dev = dev;
+    if (t !== 'ANY') {
+      d.addrLock = true;
+      if (t !== 'MAPPED') d.v6only = true;
+    }
+    d.portLock ||= a.port !== 0;
+    d.remote = null;
   };
   // A failed get_port restores sk_ipv6only ("sk->sk_ipv6only = saved_ipv6only").
-  return getPort(s, id, addr, a.port, bindTo, (x) => { x.v6only = only; x.dev = dev; });
+  return getPort(s, id, addr, a.port, bindTo, (x) => {
+    x.v6only = only;
+    x.dev = dev;
+  });
 }
 
 /**
@@ -84,5 +103,6 @@ export function inet6Bind(s: State, id: number, sock: Sock, c: CallOf<'bind'>): 
 export const inet6Ops: ProtoOps<Sock> = {
   ...inetOps,
   bind: inet6Bind,
-  connect: (s, id, sk, c) => (sk.proto === 'tcp' ? tcpConnect(s, id, sk, c, tcpV6Target) : udpConnect(s, id, sk, c, udpV6Target)),
+  connect: (s, id, sk, c) =>
+    sk.proto === 'tcp' ? tcpConnect(s, id, sk, c, tcpV6Target) : udpConnect(s, id, sk, c, udpV6Target),
 };

@@ -22,11 +22,18 @@ type ConnectCall = Extract<Call, { op: 'connect' }>;
  * (ip6_dst_lookup_tail: EAFNOSUPPORT), and only ::1 has a route (measured on 6.18: a
  * link-local destination on lo is ENETUNREACH).
  */
-export function udpV6Target(sk: Sock, a: ConnectCall['addr'] & { ptr: 'ok' }):
+export function udpV6Target(
+  sk: Sock,
+  a: ConnectCall['addr'] & { ptr: 'ok' },
+):
   | { v4: { len: number; family: number; addr: string; port: number } }
   | { rule: string; errno: ErrnoName; dev: number }
   | { loopback: true } {
-  const err = (rule: string, errno: ErrnoName, dev = sk.dev): { rule: string; errno: ErrnoName; dev: number } => ({ rule, errno, dev });
+  const err = (rule: string, errno: ErrnoName, dev = sk.dev): { rule: string; errno: ErrnoName; dev: number } => ({
+    rule,
+    errno,
+    dev,
+  });
   if (a.family === AF_INET) {
     if (ipv6Only(sk)) return err('connect/udp-EAFNOSUPPORT', 'EAFNOSUPPORT');
     return { v4: { len: a.len, family: AF_INET, addr: in4View(a), port: a.port } };
@@ -48,7 +55,8 @@ export function udpV6Target(sk: Sock, a: ConnectCall['addr'] & { ptr: 'ok' }):
       dev = v.scope_id;
     }
     if (dev === 0) return err('connect/udp6-EINVAL-scope', 'EINVAL');
-    if (dev !== LOOPBACK_IFINDEX) throw new Error('model: a connect on a socket bound to a missing interface is not modelled');
+    if (dev !== LOOPBACK_IFINDEX)
+      throw new Error('model: a connect on a socket bound to a missing interface is not modelled');
     return err('connect/udp-ENETUNREACH', 'ENETUNREACH', dev);
   }
   // ip6_dst_lookup_tail: the route lookup first, then the v4-mapped source check.

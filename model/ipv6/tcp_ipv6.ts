@@ -40,9 +40,15 @@ export function tcpV6Target(s: State, id: number, sk: Sock, a: ConnectCall['addr
       dev = v.scope_id;
     }
     if (dev === 0) return { out: same(s, sk, 'connect/tcp6-EINVAL-scope', 'EINVAL') };
-    if (dev !== LOOPBACK_IFINDEX) throw new Error('model: a connect on a socket bound to a missing interface is not modelled');
+    if (dev !== LOOPBACK_IFINDEX)
+      throw new Error('model: a connect on a socket bound to a missing interface is not modelled');
     // No route to a link-local address on lo (measured on 6.18: ENETUNREACH); the interface stays bound.
-    const next = dev === sk.dev ? s : produce(s, (d) => { (d.objs[id] as Sock).dev = dev; });
+    const next =
+      dev === sk.dev
+        ? s
+        : produce(s, (d) => {
+            (d.objs[id] as Sock).dev = dev;
+          });
     return { out: withBound(fail(next, 'connect/tcp-ENETUNREACH', 'ENETUNREACH'), next.objs[id] as Sock) };
   }
   if (t === 'MAPPED') {
@@ -50,8 +56,21 @@ export function tcpV6Target(s: State, id: number, sk: Sock, a: ConnectCall['addr
     const route = routeFrom(key(daddr), sk, 'tcp');
     if ('errno' in route) {
       // tcp_v4_connect failed: "icsk->icsk_af_ops = &ipv6_specific".
-      const next = sk.afMapped ? produce(s, (d) => { (d.objs[id] as Sock).afMapped = false; }) : s;
-      return { out: withBound(fail(next, route.errno === 'EINVAL' ? 'connect/tcp6-EINVAL-mapped-src' : 'connect/tcp-ENETUNREACH', route.errno), sk) };
+      const next = sk.afMapped
+        ? produce(s, (d) => {
+            (d.objs[id] as Sock).afMapped = false;
+          })
+        : s;
+      return {
+        out: withBound(
+          fail(
+            next,
+            route.errno === 'EINVAL' ? 'connect/tcp6-EINVAL-mapped-src' : 'connect/tcp-ENETUNREACH',
+            route.errno,
+          ),
+          sk,
+        ),
+      };
     }
     return { route };
   }

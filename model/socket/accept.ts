@@ -10,10 +10,20 @@ import { lowestFreeFd, type State } from '../core/state.js';
 import { lookupFile } from './fd.js';
 import { opsOf } from './proto_ops.js';
 
-const rulesFor = <P extends string>(p: P) => [
-  `${p}/EBADF`, `${p}/EINVAL-flags`, `${p}/EMFILE`, `${p}/ENOTSOCK`, `${p}/EOPNOTSUPP`,
-  `${p}/EINVAL-not-listening`, `${p}/EAGAIN`, `${p}/blocks`, `${p}/EFAULT`, `${p}/EINVAL-addrlen`, `${p}/ok`,
-] as const;
+const rulesFor = <P extends string>(p: P) =>
+  [
+    `${p}/EBADF`,
+    `${p}/EINVAL-flags`,
+    `${p}/EMFILE`,
+    `${p}/ENOTSOCK`,
+    `${p}/EOPNOTSUPP`,
+    `${p}/EINVAL-not-listening`,
+    `${p}/EAGAIN`,
+    `${p}/blocks`,
+    `${p}/EFAULT`,
+    `${p}/EINVAL-addrlen`,
+    `${p}/ok`,
+  ] as const;
 
 /** accept() passes no flags, so it has no EINVAL-flags rule. */
 export const ACCEPT_RULES = [...rulesFor('accept').filter((r) => r !== 'accept/EINVAL-flags'), ...rulesFor('accept4')];

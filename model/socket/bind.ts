@@ -10,10 +10,25 @@ import { sockfdLookup } from './fd.js';
 import { opsOf } from './proto_ops.js';
 
 export const BIND_RULES = [
-  'bind/EBADF', 'bind/ENOTSOCK', 'bind/EINVAL-addrlen', 'bind/EFAULT', 'bind/EINVAL-short',
-  'bind/EAFNOSUPPORT', 'bind/EADDRNOTAVAIL', 'bind/EACCES', 'bind/EINVAL-bound', 'bind/EADDRINUSE',
-  'bind/port', 'bind/ephemeral', 'bind/port-reuseport', 'bind/port-reuseport-stale', 'bind/port-reuseport-first',
-  'bind/EINVAL-mcast-stream', 'bind/EINVAL-v6only-mapped', 'bind/EINVAL-scope', 'bind/ENODEV',
+  'bind/EBADF',
+  'bind/ENOTSOCK',
+  'bind/EINVAL-addrlen',
+  'bind/EFAULT',
+  'bind/EINVAL-short',
+  'bind/EAFNOSUPPORT',
+  'bind/EADDRNOTAVAIL',
+  'bind/EACCES',
+  'bind/EINVAL-bound',
+  'bind/EADDRINUSE',
+  'bind/port',
+  'bind/ephemeral',
+  'bind/port-reuseport',
+  'bind/port-reuseport-stale',
+  'bind/port-reuseport-first',
+  'bind/EINVAL-mcast-stream',
+  'bind/EINVAL-v6only-mapped',
+  'bind/EINVAL-scope',
+  'bind/ENODEV',
 ] as const;
 
 export function bindStep(s: State, c: CallOf<'bind'>): Outcome[] {

@@ -11,8 +11,16 @@ import { lookupFile } from './fd.js';
 import { opsOf } from './proto_ops.js';
 
 export const CLOSE_RULES = [
-  'close/EBADF', 'close/file', 'close/udp', 'close/tcp-unconnected', 'close/tcp-listener',
-  'close/tcp-fin', 'close/tcp-last-ack', 'close/tcp-self', 'close/tcp-fin-wait2', 'close/tcp-reset-unread',
+  'close/EBADF',
+  'close/file',
+  'close/udp',
+  'close/tcp-unconnected',
+  'close/tcp-listener',
+  'close/tcp-fin',
+  'close/tcp-last-ack',
+  'close/tcp-self',
+  'close/tcp-fin-wait2',
+  'close/tcp-reset-unread',
   'close/tcp-linger-reset',
 ] as const;
 

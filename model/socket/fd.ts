@@ -25,7 +25,10 @@ export function lookupSock(s: State, fd: number): Lookup {
 }
 
 /** sockfd_lookup_light for a socket of any family (AF_INET, AF_INET6, AF_UNIX, AF_VSOCK). */
-export function sockfdLookup(s: State, fd: number): { errno: 'EBADF' | 'ENOTSOCK' } | { errno?: undefined; id: number; sk: SocketObj } {
+export function sockfdLookup(
+  s: State,
+  fd: number,
+): { errno: 'EBADF' | 'ENOTSOCK' } | { errno?: undefined; id: number; sk: SocketObj } {
   const f = lookupFile(s, fd);
   if (f.errno) return f;
   const o = s.objs[f.id];

@@ -10,8 +10,17 @@ import { sockfdLookup } from './fd.js';
 import { opsOf } from './proto_ops.js';
 
 export const GETNAME_RULES = [
-  'getsockname/EBADF', 'getsockname/ENOTSOCK', 'getsockname/EFAULT', 'getsockname/EINVAL', 'getsockname/ok',
-  'getpeername/EBADF', 'getpeername/ENOTSOCK', 'getpeername/ENOTCONN', 'getpeername/EFAULT', 'getpeername/EINVAL', 'getpeername/ok',
+  'getsockname/EBADF',
+  'getsockname/ENOTSOCK',
+  'getsockname/EFAULT',
+  'getsockname/EINVAL',
+  'getsockname/ok',
+  'getpeername/EBADF',
+  'getpeername/ENOTSOCK',
+  'getpeername/ENOTCONN',
+  'getpeername/EFAULT',
+  'getpeername/EINVAL',
+  'getpeername/ok',
 ] as const;
 
 export function getnameStep(s: State, c: CallOf<'getsockname' | 'getpeername'>): Outcome[] {

@@ -9,9 +9,18 @@ import { sockfdLookup } from './fd.js';
 import { opsOf } from './proto_ops.js';
 
 export const LISTEN_RULES = [
-  'listen/EBADF', 'listen/ENOTSOCK', 'listen/EOPNOTSUPP', 'listen/EINVAL-sockstate', 'listen/EINVAL-state',
-  'listen/EADDRINUSE', 'listen/EINVAL-after-connection', 'listen/again', 'listen/bound', 'listen/autobind',
-  'listen/bound-reuseport', 'listen/bound-reuseport-stale',
+  'listen/EBADF',
+  'listen/ENOTSOCK',
+  'listen/EOPNOTSUPP',
+  'listen/EINVAL-sockstate',
+  'listen/EINVAL-state',
+  'listen/EADDRINUSE',
+  'listen/EINVAL-after-connection',
+  'listen/again',
+  'listen/bound',
+  'listen/autobind',
+  'listen/bound-reuseport',
+  'listen/bound-reuseport-stale',
 ] as const;
 
 export function listenStep(s: State, c: CallOf<'listen'>): Outcome[] {

@@ -30,9 +30,20 @@ import { fail, ok, type Outcome } from '../core/outcome.js';
 import type { Obj, State } from '../core/state.js';
 
 export const MMAP_RULES = [
-  'mmap/EINVAL-offset', 'mmap/EBADF', 'mmap/EINVAL-hugetlb', 'mmap/EINVAL-len', 'mmap/EINVAL-type', 'mmap/EOPNOTSUPP-validate',
-  'mmap/EACCES', 'mmap/EPERM-noexec', 'mmap/ENODEV-file', 'mmap/ENODEV-sock', 'mmap/EPERM-tcp', 'mmap/tcp',
-  'mmap/file', 'mmap/EOPNOTSUPP-sync',
+  'mmap/EINVAL-offset',
+  'mmap/EBADF',
+  'mmap/EINVAL-hugetlb',
+  'mmap/EINVAL-len',
+  'mmap/EINVAL-type',
+  'mmap/EOPNOTSUPP-validate',
+  'mmap/EACCES',
+  'mmap/EPERM-noexec',
+  'mmap/ENODEV-file',
+  'mmap/ENODEV-sock',
+  'mmap/EPERM-tcp',
+  'mmap/tcp',
+  'mmap/file',
+  'mmap/EOPNOTSUPP-sync',
 ] as const;
 
 export const PROT_READ = 0x1;
@@ -46,7 +57,8 @@ export const MAP_POPULATE = 0x8000;
 export const MAP_HUGETLB = 0x40000;
 export const MAP_SYNC = 0x80000;
 /** LEGACY_MAP_MASK (include/linux/mman.h): the flags MAP_SHARED_VALIDATE accepts on a file without FOP_MMAP_SYNC. */
-const LEGACY_MAP_MASK = 0x01 | 0x02 | 0x10 | 0x100 | 0x800 | 0x1000 | 0x2000 | 0x4000 | 0x8000 | 0x10000 | 0x20 | 0x40000 | 0xf;
+const LEGACY_MAP_MASK =
+  0x01 | 0x02 | 0x10 | 0x100 | 0x800 | 0x1000 | 0x2000 | 0x4000 | 0x8000 | 0x10000 | 0x20 | 0x40000 | 0xf;
 const PAGE_SIZE = 4096;
 
 type MmapCall = Extract<Call, { op: 'mmap' }>;
@@ -59,25 +71,34 @@ export function mmapStep(s: State, c: MmapCall): Outcome[] {
   if (c.len === 0) return [fail(s, 'mmap/EINVAL-len', 'EINVAL')];
   const o = s.objs[f.id]!;
   const type = c.flags & MAP_TYPE;
-  if (type !== MAP_SHARED && type !== MAP_SHARED_VALIDATE && type !== MAP_PRIVATE) return [fail(s, 'mmap/EINVAL-type', 'EINVAL')];
+  if (type !== MAP_SHARED && type !== MAP_SHARED_VALIDATE && type !== MAP_PRIVATE)
+    return [fail(s, 'mmap/EINVAL-type', 'EINVAL')];
   // The regular file's filesystem may set FOP_MMAP_SYNC (ext4, xfs), which adds MAP_SYNC
   // to the flags MAP_SHARED_VALIDATE accepts (Profile.file.mapSync; unmeasured: either).
-  if (o.kind === 'file' && o.what === 'regular' && type === MAP_SHARED_VALIDATE && (c.flags & ~LEGACY_MAP_MASK) === MAP_SYNC) {
+  if (
+    o.kind === 'file' &&
+    o.what === 'regular' &&
+    type === MAP_SHARED_VALIDATE &&
+    (c.flags & ~LEGACY_MAP_MASK) === MAP_SYNC
+  ) {
     const v = s.profile.file?.mapSync?.validate;
     const refused = fail(s, 'mmap/EOPNOTSUPP-validate', 'EOPNOTSUPP');
     return v === undefined ? [refused, ...afterValidate(s, c, o, type)] : v ? afterValidate(s, c, o, type) : [refused];
   }
-  if (type === MAP_SHARED_VALIDATE && (c.flags & ~LEGACY_MAP_MASK)) return [fail(s, 'mmap/EOPNOTSUPP-validate', 'EOPNOTSUPP')];
+  if (type === MAP_SHARED_VALIDATE && c.flags & ~LEGACY_MAP_MASK)
+    return [fail(s, 'mmap/EOPNOTSUPP-validate', 'EOPNOTSUPP')];
   return afterValidate(s, c, o, type);
 }
 
 /** do_mmap after the map type's flag check, then the file's ->mmap. */
 function afterValidate(s: State, c: MmapCall, o: Obj, type: number): Outcome[] {
-  // Sockets are opened O_RDWR (sock_alloc_file); /dev/null here O_RDWR; the pipe's read end and the regular file O_RDONLY.
+  // Sockets are opened O_RDWR (sock_alloc_file); /dev/null here O_RDWR; the pipe's read end and
+  // the regular file O_RDONLY.
   const canWrite = o.kind !== 'file' || (o.fileFlags & 3) !== 0;
-  if (type !== MAP_PRIVATE && (c.prot & PROT_WRITE) && !canWrite) return [fail(s, 'mmap/EACCES', 'EACCES')];
-  const noexec = o.kind !== 'file' || o.what === 'pipe-read' || (o.what === 'regular' && s.profile.file?.noexec === true);
-  if (noexec && (c.prot & PROT_EXEC)) return [fail(s, 'mmap/EPERM-noexec', 'EPERM')];
+  if (type !== MAP_PRIVATE && c.prot & PROT_WRITE && !canWrite) return [fail(s, 'mmap/EACCES', 'EACCES')];
+  const noexec =
+    o.kind !== 'file' || o.what === 'pipe-read' || (o.what === 'regular' && s.profile.file?.noexec === true);
+  if (noexec && c.prot & PROT_EXEC) return [fail(s, 'mmap/EPERM-noexec', 'EPERM')];
   if (o.kind === 'file' && o.what === 'regular') {
     const mapped = ok('mmap/file', 0, () => s);
     if (!(c.flags & MAP_SYNC)) return [mapped];

@@ -29,8 +29,7 @@
  *     (MSG_TRUNC for a datagram longer than the iovecs) and msg_controllen (0: no control
  *     message is ever produced here, so MSG_CTRUNC never is either).
  */
-import type { AddrIn, Call, IovIn, IovOut, MsgCommon } from '../../spec/call.js';
-import { msgData } from '../../spec/call.js';
+import { type AddrIn, type Call, type IovIn, type IovOut, type MsgCommon, msgData } from '../../spec/call.js';
 import { MSG_CMSG_COMPAT, SOCKADDR_STORAGE_LEN, UIO_MAXIOV } from '../../spec/constants.js';
 import type { ErrnoName } from '../../spec/errno.js';
 import type { Expected } from '../../spec/expected.js';
@@ -45,15 +44,30 @@ import { VSOCK_MSG_RULES, vsockRecvmsg, vsockSendmsg } from '../vsock/vsock_ops.
 import type { UnixSock } from '../core/unix_sock.js';
 import { withBound } from '../ipv4/inet_name.js';
 
-const headerRules = <P extends string>(p: P) => [
-  `${p}/EINVAL-cmsg-compat`, `${p}/EFAULT`, `${p}/EINVAL-namelen`, `${p}/EMSGSIZE`, `${p}/EFAULT-iov`, `${p}/EINVAL-iov-len`,
-] as const;
+const headerRules = <P extends string>(p: P) =>
+  [
+    `${p}/EINVAL-cmsg-compat`,
+    `${p}/EFAULT`,
+    `${p}/EINVAL-namelen`,
+    `${p}/EMSGSIZE`,
+    `${p}/EFAULT-iov`,
+    `${p}/EINVAL-iov-len`,
+  ] as const;
 
 export const MSG_RULES = [
-  ...headerRules('sendmsg'), 'sendmsg/EFAULT-name', 'sendmsg/ENOBUFS', 'sendmsg/ENOBUFS-optmem', 'sendmsg/EFAULT-control',
-  'sendmsg/compat-EINVAL-cmsg', 'sendmsg/compat-EFAULT-control', ...SENDMSG_PATH_RULES,
-  ...headerRules('recvmsg'), 'recvmsg/EFAULT-name', ...RECVMSG_PATH_RULES,
-  ...UNIX_MSG_RULES, ...VSOCK_MSG_RULES,
+  ...headerRules('sendmsg'),
+  'sendmsg/EFAULT-name',
+  'sendmsg/ENOBUFS',
+  'sendmsg/ENOBUFS-optmem',
+  'sendmsg/EFAULT-control',
+  'sendmsg/compat-EINVAL-cmsg',
+  'sendmsg/compat-EFAULT-control',
+  ...SENDMSG_PATH_RULES,
+  ...headerRules('recvmsg'),
+  'recvmsg/EFAULT-name',
+  ...RECVMSG_PATH_RULES,
+  ...UNIX_MSG_RULES,
+  ...VSOCK_MSG_RULES,
 ] as const;
 
 /**
@@ -73,7 +87,9 @@ type SendmsgCall = Extract<Call, { op: 'sendmsg' }>;
 type RecvmsgCall = Extract<Call, { op: 'recvmsg' }>;
 
 /** __copy_msghdr's iovlen check and import_iovec, for the entries the kernel reads. */
-function iovChecks<I extends IovIn | IovOut>(m: MsgCommon<I>): 'EMSGSIZE' | 'EFAULT-iov' | 'EINVAL-iov-len' | undefined {
+function iovChecks<I extends IovIn | IovOut>(
+  m: MsgCommon<I>,
+): 'EMSGSIZE' | 'EFAULT-iov' | 'EINVAL-iov-len' | undefined {
   if (m.iovlen > UIO_MAXIOV) return 'EMSGSIZE';
   if (m.iovlen === 0) return undefined;
   if (m.iov !== 'ok') return 'EFAULT-iov';
@@ -81,7 +97,10 @@ function iovChecks<I extends IovIn | IovOut>(m: MsgCommon<I>): 'EMSGSIZE' | 'EFA
   for (const v of m.iovs.slice(0, m.iovlen)) {
     const len = v.ptr === 'ok' && 'data' in v ? v.data.length / 2 : (v as { len: number }).len;
     if (len < 0) return 'EINVAL-iov-len';
-    if (v.ptr === 'null' && len > 0) throw new Error('model: an iovec with a NULL base and a positive length (a fault during the copy) is not modelled');
+    if (v.ptr === 'null' && len > 0)
+      throw new Error(
+        'model: an iovec with a NULL base and a positive length (a fault during the copy) is not modelled',
+      );
   }
   return undefined;
 }
@@ -112,7 +131,8 @@ function header(s: State, c: SendmsgCall | RecvmsgCall, compat: boolean): Outcom
     if (dest !== null && moveAddrToKernel(dest) === 'EFAULT') return fail(s, 'sendmsg/EFAULT-name', 'EFAULT');
   }
   const iov = iovChecks<IovIn | IovOut>(m);
-  if (iov !== undefined) return fail(s, `${p}/${iov}`, iov === 'EMSGSIZE' ? 'EMSGSIZE' : iov === 'EFAULT-iov' ? 'EFAULT' : 'EINVAL');
+  if (iov !== undefined)
+    return fail(s, `${p}/${iov}`, iov === 'EMSGSIZE' ? 'EMSGSIZE' : iov === 'EFAULT-iov' ? 'EFAULT' : 'EINVAL');
   return l;
 }
 
@@ -144,7 +164,8 @@ export function sendmsgStep(s: State, c: SendmsgCall, compat = false): Outcome[]
     if (compat) {
       // CMSG_COMPAT_FIRSTHDR: no header unless msg_controllen holds one, and none at NULL
       // (the walk starts at msg_control_user, NULL ends it at once).
-      if (m.controllen < COMPAT_CMSGHDR_LEN || m.control === 'null') return failHere('sendmsg/compat-EINVAL-cmsg', 'EINVAL');
+      if (m.controllen < COMPAT_CMSGHDR_LEN || m.control === 'null')
+        return failHere('sendmsg/compat-EINVAL-cmsg', 'EINVAL');
       if (m.control === 'bad') return failHere('sendmsg/compat-EFAULT-control', 'EFAULT');
       return failHere('sendmsg/compat-EINVAL-cmsg', 'EINVAL');
     }

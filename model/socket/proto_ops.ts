@@ -12,8 +12,11 @@ import { vsockOps } from '../vsock/af_vsock.js';
 /** The ops table of socket `sk`. */
 export function opsOf(sk: SocketObj): ProtoOps<SocketObj> {
   switch (sk.kind) {
-    case 'socket': return (sk.family === 'inet6' ? inet6Ops : inetOps) as ProtoOps<SocketObj>;
-    case 'unix': return unixOps as ProtoOps<SocketObj>;
-    case 'vsock': return vsockOps as ProtoOps<SocketObj>;
+    case 'socket':
+      return (sk.family === 'inet6' ? inet6Ops : inetOps) as ProtoOps<SocketObj>;
+    case 'unix':
+      return unixOps as ProtoOps<SocketObj>;
+    case 'vsock':
+      return vsockOps as ProtoOps<SocketObj>;
   }
 }

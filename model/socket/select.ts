@@ -7,7 +7,16 @@
  */
 import type { Call, FdSet } from '../../spec/call.js';
 import {
-  FDSET_LIMIT, POLLERR, POLLHUP, POLLIN, POLLOUT, POLLPRI, POLLRDBAND, POLLRDNORM, POLLWRBAND, POLLWRNORM,
+  FDSET_LIMIT,
+  POLLERR,
+  POLLHUP,
+  POLLIN,
+  POLLOUT,
+  POLLPRI,
+  POLLRDBAND,
+  POLLRDNORM,
+  POLLWRBAND,
+  POLLWRNORM,
 } from '../../spec/constants.js';
 import type { SelectSets } from '../../spec/observed.js';
 import { lookupFile } from './fd.js';
@@ -16,8 +25,14 @@ import { filePoll } from './sock_poll.js';
 import type { State } from '../core/state.js';
 
 export const SELECT_RULES = [
-  'select/EFAULT-timeout', 'select/EINVAL-timeout', 'select/EINVAL-nfds', 'select/EFAULT', 'select/EBADF',
-  'select/ready', 'select/timeout', 'select/blocks',
+  'select/EFAULT-timeout',
+  'select/EINVAL-timeout',
+  'select/EINVAL-nfds',
+  'select/EFAULT',
+  'select/EBADF',
+  'select/ready',
+  'select/timeout',
+  'select/blocks',
 ] as const;
 
 type SelectCall = Extract<Call, { op: 'select' }>;
@@ -54,7 +69,10 @@ export function selectStep(s: State, c: SelectCall): Outcome[] {
   for (const ne of sizes) {
     const o = selectWith(s, c, ne);
     const key = `${o.rule} ${JSON.stringify(o.expect)}`;
-    if (!seen.has(key)) { seen.add(key); outs.push(o); }
+    if (!seen.has(key)) {
+      seen.add(key);
+      outs.push(o);
+    }
   }
   return outs;
 }
@@ -95,8 +113,15 @@ function selectWith(s: State, c: SelectCall, n: number): Outcome {
     return [...new Set([...set.fds.filter((fd) => fd >= words), ...ready])].sort((a, b) => a - b);
   };
   const sets: SelectSets = {};
-  const a = after(c.read, rr); if (a) sets.read = a;
-  const b = after(c.write, wr2); if (b) sets.write = b;
-  const e = after(c.except, er); if (e) sets.except = e;
-  return { rule: count > 0 ? 'select/ready' : 'select/timeout', expect: { kind: 'returned', ret: count, sets }, next: () => s };
+  const a = after(c.read, rr);
+  if (a) sets.read = a;
+  const b = after(c.write, wr2);
+  if (b) sets.write = b;
+  const e = after(c.except, er);
+  if (e) sets.except = e;
+  return {
+    rule: count > 0 ? 'select/ready' : 'select/timeout',
+    expect: { kind: 'returned', ret: count, sets },
+    next: () => s,
+  };
 }

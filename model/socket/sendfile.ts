@@ -43,20 +43,50 @@ import { sockName } from '../core/inet_sock.js';
 
 /** The send rules a sendfile to a socket can end in (a non-empty send without flags or address). */
 const SOCKET_SUFFIXES = [
-  'EDESTADDRREQ', 'ENETUNREACH', 'EACCES-broadcast', 'sock-error', 'EPIPE', 'delivered', 'dropped-full', 'refused',
-  'no-receiver', 'multicast', 'stale-flow', 'EINVAL-port0-mapped-peer',
+  'EDESTADDRREQ',
+  'ENETUNREACH',
+  'EACCES-broadcast',
+  'sock-error',
+  'EPIPE',
+  'delivered',
+  'dropped-full',
+  'refused',
+  'no-receiver',
+  'multicast',
+  'stale-flow',
+  'EINVAL-port0-mapped-peer',
   ...TCP_SEND_RULE_SUFFIXES.filter((r) => r !== 'tcp-empty'),
 ] as const;
 
 /** The AF_UNIX send rules a sendfile can end in (model/unixdata.ts: no address, no flags but MSG_DONTWAIT). */
-const UNIX_SUFFIXES = ['unix-sock-error', 'unix-EPIPE', 'unix-EAGAIN', 'unix-blocks', 'unix-ENOTCONN', 'unix-ECONNREFUSED', 'unix-sent'] as const;
+const UNIX_SUFFIXES = [
+  'unix-sock-error',
+  'unix-EPIPE',
+  'unix-EAGAIN',
+  'unix-blocks',
+  'unix-ENOTCONN',
+  'unix-ECONNREFUSED',
+  'unix-sent',
+] as const;
 
 export const SENDFILE_RULES = [
-  'sendfile/EFAULT', 'sendfile/EBADF-in', 'sendfile/ESPIPE', 'sendfile/EINVAL-count', 'sendfile/EINVAL-pos',
-  'sendfile/EBADF-out', 'sendfile/EBADF-out-mode', 'sendfile/EOVERFLOW', 'sendfile/EINVAL-append',
-  'sendfile/EINVAL-unseekable', 'sendfile/empty', 'sendfile/EINVAL-no-splice-read', 'sendfile/eof', 'sendfile/devnull',
+  'sendfile/EFAULT',
+  'sendfile/EBADF-in',
+  'sendfile/ESPIPE',
+  'sendfile/EINVAL-count',
+  'sendfile/EINVAL-pos',
+  'sendfile/EBADF-out',
+  'sendfile/EBADF-out-mode',
+  'sendfile/EOVERFLOW',
+  'sendfile/EINVAL-append',
+  'sendfile/EINVAL-unseekable',
+  'sendfile/empty',
+  'sendfile/EINVAL-no-splice-read',
+  'sendfile/eof',
+  'sendfile/devnull',
   ...SOCKET_SUFFIXES.map((r) => `sendfile/${r}` as const),
-  ...UNIX_SUFFIXES.map((r) => `sendfile/${r}` as const), 'sendfile/vsock-ENOTCONN',
+  ...UNIX_SUFFIXES.map((r) => `sendfile/${r}` as const),
+  'sendfile/vsock-ENOTCONN',
 ] as const;
 
 /** MAX_RW_COUNT (include/linux/fs.h): INT_MAX & PAGE_MASK. */
@@ -79,10 +109,13 @@ export function sendfileStep(s: State, c: SendfileCall): Outcome[] {
   // nothing here touched (the adapter reads it after every sendfile).
   const outObj = c.fd >= 0 && s.fds[c.fd] !== undefined ? s.objs[s.fds[c.fd]!.obj] : undefined;
   const bound = outObj?.kind === 'socket' ? sockName(outObj) : null;
-  const fail = (rule: (typeof SENDFILE_RULES)[number], errno: 'EFAULT' | 'EBADF' | 'ESPIPE' | 'EINVAL' | 'EOVERFLOW'): Outcome[] =>
-    [{ rule, expect: { kind: 'returned', ret: -1, errno, bound }, next: () => s }];
-  const done = (rule: (typeof SENDFILE_RULES)[number], ret: number): Outcome[] =>
-    [{ rule, expect: { kind: 'returned', ret, bound }, next: () => s }];
+  const fail = (
+    rule: (typeof SENDFILE_RULES)[number],
+    errno: 'EFAULT' | 'EBADF' | 'ESPIPE' | 'EINVAL' | 'EOVERFLOW',
+  ): Outcome[] => [{ rule, expect: { kind: 'returned', ret: -1, errno, bound }, next: () => s }];
+  const done = (rule: (typeof SENDFILE_RULES)[number], ret: number): Outcome[] => [
+    { rule, expect: { kind: 'returned', ret, bound }, next: () => s },
+  ];
 
   if (c.offset.ptr === 'bad') return fail('sendfile/EFAULT', 'EFAULT');
   const inF = lookupFile(s, c.inFd);
@@ -106,10 +139,14 @@ export function sendfileStep(s: State, c: SendfileCall): Outcome[] {
     count = max - pos;
   }
   if (out.fileFlags & O_APPEND_BIT) return fail('sendfile/EINVAL-append', 'EINVAL');
-  if (!(inObj.kind === 'file' && (inObj.what === 'devnull' || regular))) return fail('sendfile/EINVAL-unseekable', 'EINVAL');
+  if (!(inObj.kind === 'file' && (inObj.what === 'devnull' || regular)))
+    return fail('sendfile/EINVAL-unseekable', 'EINVAL');
   if (count === 0) return done('sendfile/empty', 0);
   if (!regular) return fail('sendfile/EINVAL-no-splice-read', 'EINVAL');
-  if (inObj.fileFlags & O_DIRECT) throw new Error('sendfile from a file with O_DIRECT is not modelled (copy_splice_read under the device\'s alignment rules)');
+  if (inObj.fileFlags & O_DIRECT)
+    throw new Error(
+      "sendfile from a file with O_DIRECT is not modelled (copy_splice_read under the device's alignment rules)",
+    );
   const n = Math.max(0, Math.min(count, FILE_SIZE - pos));
   if (n === 0) return done('sendfile/eof', 0);
   // splice_direct_to_actor sets SPLICE_F_MORE when a read returns less than it still wants,
@@ -118,10 +155,18 @@ export function sendfileStep(s: State, c: SendfileCall): Outcome[] {
   // (measured on 6.18: no datagram, no ICMP error) until a later send. Not modelled (the
   // generator asks for exactly the bytes left there).
   if (out.kind === 'socket' && out.proto === 'udp' && out.family === 'inet6' && count > n) {
-    throw new Error('model: a sendfile into an AF_INET6 UDP socket that reaches the end of the file before its count (the datagram stays corked) is not modelled');
+    throw new Error(
+      'model: a sendfile into an AF_INET6 UDP socket that reaches the end of the file before its count ' +
+        '(the datagram stays corked) is not modelled',
+    );
   }
   /** The world after `n` bytes went: the file position moves unless an offset was given. */
-  const advanced = (w: State): State => (c.offset.ptr === 'ok' ? w : produce(w, (d) => { (d.objs[inF.id] as File).pos = pos + n; }));
+  const advanced = (w: State): State =>
+    c.offset.ptr === 'ok'
+      ? w
+      : produce(w, (d) => {
+          (d.objs[inF.id] as File).pos = pos + n;
+        });
   const offset = c.offset.ptr === 'ok' ? { offset: pos + n } : {};
   // splice_to_socket hands the bytes to the socket's sendmsg in one call: the file's
   // bytes all sit in one page, so one pipe buffer, one bio_vec, one sock_sendmsg
@@ -129,22 +174,33 @@ export function sendfileStep(s: State, c: SendfileCall): Outcome[] {
   // MSG_DONTWAIT when the socket's file is O_NONBLOCK and no MSG_NOSIGNAL.
   if (out.kind === 'vsock') {
     // vsock_connectible_sendmsg on a socket never connected: ENOTCONN (measured: *offset unchanged).
-    return [{ rule: 'sendfile/vsock-ENOTCONN', expect: { kind: 'returned', ret: -1, errno: 'ENOTCONN', bound }, next: () => s }];
+    return [
+      {
+        rule: 'sendfile/vsock-ENOTCONN',
+        expect: { kind: 'returned', ret: -1, errno: 'ENOTCONN', bound },
+        next: () => s,
+      },
+    ];
   }
   if (out.kind === 'unix') {
     const data = fileHex(pos, pos + n);
     return unixSendStep(s, { op: 'send', fd: c.fd, data, flags: 0 }, outF.id, out, true).map((o): Outcome => {
       const rule = `sendfile/${o.rule.slice('send/'.length)}`;
-      if (!(SENDFILE_RULES as readonly string[]).includes(rule)) throw new Error(`model: sendfile reached ${o.rule}, which it does not name`);
+      if (!(SENDFILE_RULES as readonly string[]).includes(rule))
+        throw new Error(`model: sendfile reached ${o.rule}, which it does not name`);
       const sent = o.expect.kind === 'returned' && o.expect.ret > 0;
       if (!sent) return { ...o, rule };
       return { rule, expect: { ...o.expect, ...offset }, next: (obs) => advanced(o.next(obs)) };
     });
   }
-  if (out.kind === 'file') return [{ rule: 'sendfile/devnull', expect: { kind: 'returned', ret: n, bound, ...offset }, next: () => advanced(s) }];
+  if (out.kind === 'file')
+    return [
+      { rule: 'sendfile/devnull', expect: { kind: 'returned', ret: n, bound, ...offset }, next: () => advanced(s) },
+    ];
   return sendStep(s, { op: 'send', fd: c.fd, data: fileHex(pos, pos + n), flags: 0 }).map((o): Outcome => {
     const rule = `sendfile/${o.rule.slice('send/'.length)}`;
-    if (!(SENDFILE_RULES as readonly string[]).includes(rule)) throw new Error(`model: sendfile reached ${o.rule}, which it does not name`);
+    if (!(SENDFILE_RULES as readonly string[]).includes(rule))
+      throw new Error(`model: sendfile reached ${o.rule}, which it does not name`);
     const sent = o.expect.kind === 'returned' && o.expect.ret > 0;
     if (!sent) return { ...o, rule };
     return { rule, expect: { ...o.expect, ...offset }, next: (obs) => advanced(o.next(obs)) };

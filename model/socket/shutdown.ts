@@ -9,8 +9,16 @@ import { sockfdLookup } from './fd.js';
 import { opsOf } from './proto_ops.js';
 
 export const SHUTDOWN_RULES = [
-  'shutdown/EBADF', 'shutdown/ENOTSOCK', 'shutdown/EINVAL-how', 'shutdown/ENOTCONN', 'shutdown/listener-write',
-  'shutdown/listener-stop', 'shutdown/syn-sent', 'shutdown/read', 'shutdown/fin', 'shutdown/other',
+  'shutdown/EBADF',
+  'shutdown/ENOTSOCK',
+  'shutdown/EINVAL-how',
+  'shutdown/ENOTCONN',
+  'shutdown/listener-write',
+  'shutdown/listener-stop',
+  'shutdown/syn-sent',
+  'shutdown/read',
+  'shutdown/fin',
+  'shutdown/other',
 ] as const;
 
 export function shutdownStep(s: State, c: CallOf<'shutdown'>): Outcome[] {

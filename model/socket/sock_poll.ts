@@ -6,7 +6,6 @@ import { POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM } from '../../spec/con
 import { type Obj, type State } from '../core/state.js';
 import { opsOf } from './proto_ops.js';
 
-
 /**
  * vfs_poll for any open file of the model: sockets by protocol; /dev/null and the regular
  * file have no ->poll (DEFAULT_POLLMASK: POLLIN|POLLOUT|POLLRDNORM|POLLWRNORM); the initial pipe's read end,

@@ -5,16 +5,43 @@
  */
 import { produce } from 'immer';
 import type { Call } from '../../spec/call.js';
-import { AF_INET, AF_INET6, AF_MAX, AF_VSOCK, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_IP, IPPROTO_TCP, IPPROTO_UDP, O_RDWR, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_MAX, SOCK_NONBLOCK, SOCK_PACKET, SOCK_RAW, SOCK_STREAM, SOCK_TYPE_MASK } from '../../spec/constants.js';
+import {
+  AF_INET,
+  AF_INET6,
+  AF_MAX,
+  AF_VSOCK,
+  IPPROTO_ICMP,
+  IPPROTO_ICMPV6,
+  IPPROTO_IP,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  O_RDWR,
+  SOCK_CLOEXEC,
+  SOCK_DGRAM,
+  SOCK_MAX,
+  SOCK_NONBLOCK,
+  SOCK_PACKET,
+  SOCK_RAW,
+  SOCK_STREAM,
+  SOCK_TYPE_MASK,
+} from '../../spec/constants.js';
 import { fail, ok, type Outcome } from '../core/outcome.js';
 import { lowestFreeFd, type State } from '../core/state.js';
 import { vsockSocketStep } from '../vsock/af_vsock.js';
 import { newSock } from '../core/inet_sock.js';
 
 export const SOCKET_RULES = [
-  'socket/EINVAL-flags', 'socket/EAFNOSUPPORT-range', 'socket/EINVAL-type', 'socket/EAFNOSUPPORT',
-  'socket/EINVAL-protocol', 'socket/ESOCKTNOSUPPORT', 'socket/EPROTONOSUPPORT', 'socket/EACCES-ping',
-  'socket/EMFILE', 'socket/tcp', 'socket/udp',
+  'socket/EINVAL-flags',
+  'socket/EAFNOSUPPORT-range',
+  'socket/EINVAL-type',
+  'socket/EAFNOSUPPORT',
+  'socket/EINVAL-protocol',
+  'socket/ESOCKTNOSUPPORT',
+  'socket/EPROTONOSUPPORT',
+  'socket/EACCES-ping',
+  'socket/EMFILE',
+  'socket/tcp',
+  'socket/udp',
 ] as const;
 
 /** IPPROTO_MAX: inet_create refuses protocols outside [0, IPPROTO_MAX). */
@@ -48,7 +75,8 @@ export function socketStep(s: State, c: SocketCall): Outcome[] {
   // family other than AF_INET is treated as unregistered (net_families[family] == NULL).
   // AF_VSOCK, when the machine registers it (profile.vsock), is its own kind (model/vsock.ts).
   if (c.domain === AF_VSOCK && s.profile.vsock !== undefined) return vsockSocketStep(s, c, type, flags);
-  if ((c.domain !== AF_INET && c.domain !== AF_INET6) || (c.domain === AF_INET && type === SOCK_PACKET)) return [fail(s, 'socket/EAFNOSUPPORT', 'EAFNOSUPPORT')];
+  if ((c.domain !== AF_INET && c.domain !== AF_INET6) || (c.domain === AF_INET && type === SOCK_PACKET))
+    return [fail(s, 'socket/EAFNOSUPPORT', 'EAFNOSUPPORT')];
   const v6 = c.domain === AF_INET6;
   // inet_create: protocol range, then the inetsw lookup with its two wildcard cases.
   if (c.protocol < 0 || c.protocol >= IPPROTO_MAX) return [fail(s, 'socket/EINVAL-protocol', 'EINVAL')];
@@ -57,9 +85,18 @@ export function socketStep(s: State, c: SocketCall): Outcome[] {
   if (answers.length === 0) return [fail(s, 'socket/ESOCKTNOSUPPORT', 'ESOCKTNOSUPPORT')];
   let proto: number | undefined;
   for (const a of answers) {
-    if (c.protocol === a) { if (c.protocol !== IPPROTO_IP) { proto = a; break; } }
-    else if (c.protocol === IPPROTO_IP) { proto = a; break; }
-    else if (a === IPPROTO_IP) { proto = c.protocol; break; }
+    if (c.protocol === a) {
+      if (c.protocol !== IPPROTO_IP) {
+        proto = a;
+        break;
+      }
+    } else if (c.protocol === IPPROTO_IP) {
+      proto = a;
+      break;
+    } else if (a === IPPROTO_IP) {
+      proto = c.protocol;
+      break;
+    }
   }
   if (proto === undefined) return [fail(s, 'socket/EPROTONOSUPPORT', 'EPROTONOSUPPORT')];
   // ping_init_sock: a fresh namespace's ping_group_range ("1 0") admits no group.
@@ -69,11 +106,15 @@ export function socketStep(s: State, c: SocketCall): Outcome[] {
   const fd = lowestFreeFd(s);
   if (fd >= s.profile.nofile) return [fail(s, 'socket/EMFILE', 'EMFILE')];
   const kind = proto === IPPROTO_TCP ? 'tcp' : 'udp';
-  return [ok(`socket/${kind}`, fd, () => produce(s, (d) => {
-    const id = d.nextObj++;
-    const sk = newSock(kind, O_RDWR | (flags & SOCK_NONBLOCK), s.profile, v6 ? 'inet6' : 'inet');
-    sk.refs = 1;
-    d.objs[id] = sk;
-    d.fds[fd] = { obj: id, cloexec: (flags & SOCK_CLOEXEC) !== 0 };
-  }))];
+  return [
+    ok(`socket/${kind}`, fd, () =>
+      produce(s, (d) => {
+        const id = d.nextObj++;
+        const sk = newSock(kind, O_RDWR | (flags & SOCK_NONBLOCK), s.profile, v6 ? 'inet6' : 'inet');
+        sk.refs = 1;
+        d.objs[id] = sk;
+        d.fds[fd] = { obj: id, cloexec: (flags & SOCK_CLOEXEC) !== 0 };
+      }),
+    ),
+  ];
 }

@@ -28,8 +28,12 @@ export function socketcallStep(s: State, c: SocketcallCall, inner: (s: State, c:
   if (c.args !== 'ok') return [fail(s, 'socketcall/EFAULT', 'EFAULT')];
   const words = SOCKETCALL_NARGS[c.num]!;
   if (c.readable !== undefined && c.readable < words) return [asIs(s, c, 'socketcall/EFAULT-short')];
-  if (c.call === undefined) throw new Error(`model: socketcall(${c.num}) with readable arguments needs the call they hold`);
-  if (SOCKETCALL_NUM[c.call.op] !== c.num) throw new Error(`model: socketcall(${c.num}) cannot carry ${c.call.op} (its number is ${SOCKETCALL_NUM[c.call.op]})`);
+  if (c.call === undefined)
+    throw new Error(`model: socketcall(${c.num}) with readable arguments needs the call they hold`);
+  if (SOCKETCALL_NUM[c.call.op] !== c.num)
+    throw new Error(
+      `model: socketcall(${c.num}) cannot carry ${c.call.op} (its number is ${SOCKETCALL_NUM[c.call.op]})`,
+    );
   // The msghdr calls take the compat layout and their compat paths (model/msg.ts).
   if (c.call.op === 'sendmsg') return sendmsgStep(s, c.call, true);
   if (c.call.op === 'recvmsg') return recvmsgStep(s, c.call, true);
@@ -43,7 +47,16 @@ export function socketcallStep(s: State, c: SocketcallCall, inner: (s: State, c:
 function asIs(s: State, c: SocketcallCall, rule: string): Outcome {
   const o = fail(s, rule, 'EFAULT');
   const inner = c.call;
-  if (inner === undefined || (inner.op !== 'bind' && inner.op !== 'listen' && inner.op !== 'connect' && inner.op !== 'send' && inner.op !== 'sendto' && inner.op !== 'sendmsg')) return o;
+  if (
+    inner === undefined ||
+    (inner.op !== 'bind' &&
+      inner.op !== 'listen' &&
+      inner.op !== 'connect' &&
+      inner.op !== 'send' &&
+      inner.op !== 'sendto' &&
+      inner.op !== 'sendmsg')
+  )
+    return o;
   const l = sockfdLookup(s, inner.fd);
   return l.errno ? o : opsOf(l.sk).named(o, l.sk);
 }

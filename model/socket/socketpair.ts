@@ -9,7 +9,19 @@
  */
 import { produce } from 'immer';
 import type { Call } from '../../spec/call.js';
-import { AF_MAX, AF_UNIX, O_RDWR, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_MAX, SOCK_NONBLOCK, SOCK_RAW, SOCK_SEQPACKET, SOCK_STREAM, SOCK_TYPE_MASK } from '../../spec/constants.js';
+import {
+  AF_MAX,
+  AF_UNIX,
+  O_RDWR,
+  SOCK_CLOEXEC,
+  SOCK_DGRAM,
+  SOCK_MAX,
+  SOCK_NONBLOCK,
+  SOCK_RAW,
+  SOCK_SEQPACKET,
+  SOCK_STREAM,
+  SOCK_TYPE_MASK,
+} from '../../spec/constants.js';
 import { fail, type Outcome } from '../core/outcome.js';
 import { socketStep } from './socket.js';
 import type { State } from '../core/state.js';
@@ -17,9 +29,18 @@ import { newUnix } from '../unix/af_unix.js';
 import type { UnixType } from '../core/unix_sock.js';
 
 export const SOCKETPAIR_RULES = [
-  'socketpair/EINVAL-flags', 'socketpair/EMFILE', 'socketpair/EFAULT', 'socketpair/EAFNOSUPPORT', 'socketpair/EINVAL-type',
-  'socketpair/EPROTONOSUPPORT', 'socketpair/ESOCKTNOSUPPORT', 'socketpair/create-refused', 'socketpair/EOPNOTSUPP',
-  'socketpair/stream', 'socketpair/dgram', 'socketpair/seqpacket',
+  'socketpair/EINVAL-flags',
+  'socketpair/EMFILE',
+  'socketpair/EFAULT',
+  'socketpair/EAFNOSUPPORT',
+  'socketpair/EINVAL-type',
+  'socketpair/EPROTONOSUPPORT',
+  'socketpair/ESOCKTNOSUPPORT',
+  'socketpair/create-refused',
+  'socketpair/EOPNOTSUPP',
+  'socketpair/stream',
+  'socketpair/dgram',
+  'socketpair/seqpacket',
 ] as const;
 
 /** PF_UNIX: the one protocol number unix_create takes besides 0. */
@@ -40,14 +61,22 @@ export function socketpairStep(s: State, c: SocketpairCall): Outcome[] {
   if (fd1 >= s.profile.nofile || fd2 >= s.profile.nofile) return [fail(s, 'socketpair/EMFILE', 'EMFILE')];
   // put_user(fd1, &usockvec[0]), put_user(fd2, &usockvec[1]), before any socket exists.
   if (c.sv !== 'ok') return [fail(s, 'socketpair/EFAULT', 'EFAULT')];
-  // __sock_create: "if (family < 0 || family >= NPROTO) return -EAFNOSUPPORT; if (type < 0 || type >= SOCK_MAX) return -EINVAL;"
+  // __sock_create: "if (family < 0 || family >= NPROTO) return -EAFNOSUPPORT;
+  // if (type < 0 || type >= SOCK_MAX) return -EINVAL;"
   if (c.domain < 0 || c.domain >= AF_MAX) return [fail(s, 'socketpair/EAFNOSUPPORT', 'EAFNOSUPPORT')];
   if (type >= SOCK_MAX) return [fail(s, 'socketpair/EINVAL-type', 'EINVAL')];
   if (c.domain !== AF_UNIX) return [otherFamily(s, c.domain, type, c.protocol)];
   // unix_create: "if (protocol && protocol != PF_UNIX) return -EPROTONOSUPPORT;", then the type
   // ("case SOCK_RAW: sock->type = SOCK_DGRAM; fallthrough;"), anything else ESOCKTNOSUPPORT.
   if (c.protocol !== 0 && c.protocol !== PF_UNIX) return [fail(s, 'socketpair/EPROTONOSUPPORT', 'EPROTONOSUPPORT')];
-  const kind: UnixType | undefined = type === SOCK_STREAM ? 'stream' : type === SOCK_DGRAM || type === SOCK_RAW ? 'dgram' : type === SOCK_SEQPACKET ? 'seqpacket' : undefined;
+  const kind: UnixType | undefined =
+    type === SOCK_STREAM
+      ? 'stream'
+      : type === SOCK_DGRAM || type === SOCK_RAW
+        ? 'dgram'
+        : type === SOCK_SEQPACKET
+          ? 'seqpacket'
+          : undefined;
   if (kind === undefined) return [fail(s, 'socketpair/ESOCKTNOSUPPORT', 'ESOCKTNOSUPPORT')];
   // unix_socketpair: peers of each other, both TCP_ESTABLISHED and SS_CONNECTED; sock_alloc_file
   // gives each file O_RDWR | (flags & O_NONBLOCK); fd_install both.

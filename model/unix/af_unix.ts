@@ -20,8 +20,23 @@ export const UNIX_SKB_TRUESIZE = 768;
 export function newUnix(type: UnixType, fileFlags: number, profile: Profile): UnixSock {
   const b = profile.buffers ?? LINUX_BUFFERS;
   return {
-    kind: 'unix', type, fileFlags, st: 'ESTABLISHED', peer: null, name: null, shut: 0, err: null, rq: [],
-    rcvbuf: b.rmemDefault, sndbuf: b.wmemDefault, keepalive: false, reuse: false, lingerOn: false, lingerTime: 0, dead: false, refs: 1,
+    kind: 'unix',
+    type,
+    fileFlags,
+    st: 'ESTABLISHED',
+    peer: null,
+    name: null,
+    shut: 0,
+    err: null,
+    rq: [],
+    rcvbuf: b.rmemDefault,
+    sndbuf: b.wmemDefault,
+    keepalive: false,
+    reuse: false,
+    lingerOn: false,
+    lingerTime: 0,
+    dead: false,
+    refs: 1,
   };
 }
 

@@ -22,8 +22,7 @@
  *    sleeps in unix_stream_data_wait (unixwait.ts).
  * SCM_RIGHTS and SCM_CREDENTIALS themselves are not modelled (never generated).
  */
-import type { AddrIn, Call } from '../../spec/call.js';
-import { msgData } from '../../spec/call.js';
+import { type AddrIn, type Call, msgData } from '../../spec/call.js';
 import type { ErrnoName } from '../../spec/errno.js';
 import type { Expected } from '../../spec/expected.js';
 import { MSG_TRUNC, SOCKADDR_STORAGE_LEN } from '../../spec/constants.js';
@@ -36,11 +35,24 @@ import { unixWaitall } from './unix_wait.js';
 import type { UnixSock } from '../core/unix_sock.js';
 
 export const UNIX_MSG_RULES = [
-  'sendmsg/unix-EINVAL-cmsg', 'sendmsg/unix-sock-error', 'sendmsg/unix-EPIPE', 'sendmsg/unix-EAGAIN', 'sendmsg/unix-blocks',
-  'sendmsg/unix-ENOTCONN', 'sendmsg/unix-ECONNREFUSED', 'sendmsg/unix-sent', 'sendmsg/unix-EISCONN', 'sendmsg/unix-EINVAL',
+  'sendmsg/unix-EINVAL-cmsg',
+  'sendmsg/unix-sock-error',
+  'sendmsg/unix-EPIPE',
+  'sendmsg/unix-EAGAIN',
+  'sendmsg/unix-blocks',
+  'sendmsg/unix-ENOTCONN',
+  'sendmsg/unix-ECONNREFUSED',
+  'sendmsg/unix-sent',
+  'sendmsg/unix-EISCONN',
+  'sendmsg/unix-EINVAL',
   'sendmsg/unix-EPERM',
-  'recvmsg/unix-sock-error', 'recvmsg/unix-EAGAIN', 'recvmsg/unix-eof', 'recvmsg/unix-blocks', 'recvmsg/unix-data',
-  'recvmsg/unix-trunc', 'recvmsg/unix-peek',
+  'recvmsg/unix-sock-error',
+  'recvmsg/unix-EAGAIN',
+  'recvmsg/unix-eof',
+  'recvmsg/unix-blocks',
+  'recvmsg/unix-data',
+  'recvmsg/unix-trunc',
+  'recvmsg/unix-peek',
 ] as const;
 
 type SendmsgCall = Extract<Call, { op: 'sendmsg' }>;
@@ -49,7 +61,8 @@ type RecvmsgCall = Extract<Call, { op: 'recvmsg' }>;
 /** `rule` (send's, sendto's, recv's or recvfrom's) under recvmsg's or sendmsg's name. */
 function renamed(o: Outcome, p: 'sendmsg' | 'recvmsg'): Outcome {
   const rule = `${p}/${o.rule.slice(o.rule.indexOf('/') + 1)}`;
-  if (!(UNIX_MSG_RULES as readonly string[]).includes(rule)) throw new Error(`model: unix ${p} reached ${o.rule}, which it does not name`);
+  if (!(UNIX_MSG_RULES as readonly string[]).includes(rule))
+    throw new Error(`model: unix ${p} reached ${o.rule}, which it does not name`);
   return { ...o, rule };
 }
 
@@ -57,14 +70,23 @@ function renamed(o: Outcome, p: 'sendmsg' | 'recvmsg'): Outcome {
  * sock_sendmsg on AF_UNIX socket `id` once msg.ts copied the msghdr: `dest` is msg_name as
  * the protocol sees it (null for none), `ctl` what the control buffer holds.
  */
-export function unixSendmsg(s: State, c: SendmsgCall, id: number, u: UnixSock, dest: AddrIn | null, ctl: Ctl): Outcome[] {
+export function unixSendmsg(
+  s: State,
+  c: SendmsgCall,
+  id: number,
+  u: UnixSock,
+  dest: AddrIn | null,
+  ctl: Ctl,
+): Outcome[] {
   if (c.msg.ptr !== 'ok') throw new Error('unreachable: msg.ts refused the msghdr');
   // unix_seqpacket_sendmsg: sock_error and the state come before unix_dgram_sendmsg's scm_send.
   const seqEarly = u.type === 'seqpacket' && (u.err !== null || u.st !== 'ESTABLISHED');
   // __scm_send: "if (!CMSG_OK(msg, cmsg)) goto error;" with err = -EINVAL.
   if (ctl === 'bogus' && !seqEarly) return [fail(s, 'sendmsg/unix-EINVAL-cmsg', 'EINVAL')];
   const addr: AddrIn = dest ?? { ptr: 'null', len: 0 };
-  return unixSendStep(s, { op: 'sendto', fd: c.fd, data: msgData(c.msg), flags: c.flags, addr }, id, u).map((o) => renamed(o, 'sendmsg'));
+  return unixSendStep(s, { op: 'sendto', fd: c.fd, data: msgData(c.msg), flags: c.flags, addr }, id, u).map((o) =>
+    renamed(o, 'sendmsg'),
+  );
 }
 
 /**
@@ -94,25 +116,36 @@ export function unixRecvmsg(s: State, c: RecvmsgCall, id: number, u: UnixSock, t
     return { rule: 'recvmsg/EFAULT-name', expect: f, next: () => next };
   });
   if (waits !== undefined) return [waits];
-  return unixRecvStep(s, { op: 'recvfrom', fd: c.fd, len: total, flags: c.flags, out: probe }, id, u).map((o0): Outcome => {
-    const o = renamed(o0, 'recvmsg');
-    const e = o.expect;
-    if (e.kind !== 'returned' || e.ret < 0) return o;
-    const kaddr = (e.addr ?? '').slice(0, 2 * (e.addrlen ?? 0));
-    const r: Extract<Expected, { kind: 'returned' }> = { kind: 'returned', ret: e.ret, msgFlags: truncated ? MSG_TRUNC : 0, controllen: 0 };
-    if (e.data !== undefined) r.data = e.data;
-    const rule = truncated && o.rule === 'recvmsg/unix-data' ? 'recvmsg/unix-trunc' : o.rule;
-    if (m.name.ptr !== 'null') {
-      const copy = moveAddrToUser({ ptr: m.name.ptr, lenPtr: 'ok', len: m.name.len }, kaddr);
-      if (copy.errno) {
-        const f: Extract<Expected, { kind: 'returned' }> = { kind: 'returned', ret: -1, errno: copy.errno as ErrnoName };
-        if (copy.addr !== undefined) f.addr = copy.addr;
-        if (copy.addrlen !== undefined) f.addrlen = copy.addrlen;
-        return { rule: 'recvmsg/EFAULT-name', expect: f, next: o.next };
+  return unixRecvStep(s, { op: 'recvfrom', fd: c.fd, len: total, flags: c.flags, out: probe }, id, u).map(
+    (o0): Outcome => {
+      const o = renamed(o0, 'recvmsg');
+      const e = o.expect;
+      if (e.kind !== 'returned' || e.ret < 0) return o;
+      const kaddr = (e.addr ?? '').slice(0, 2 * (e.addrlen ?? 0));
+      const r: Extract<Expected, { kind: 'returned' }> = {
+        kind: 'returned',
+        ret: e.ret,
+        msgFlags: truncated ? MSG_TRUNC : 0,
+        controllen: 0,
+      };
+      if (e.data !== undefined) r.data = e.data;
+      const rule = truncated && o.rule === 'recvmsg/unix-data' ? 'recvmsg/unix-trunc' : o.rule;
+      if (m.name.ptr !== 'null') {
+        const copy = moveAddrToUser({ ptr: m.name.ptr, lenPtr: 'ok', len: m.name.len }, kaddr);
+        if (copy.errno) {
+          const f: Extract<Expected, { kind: 'returned' }> = {
+            kind: 'returned',
+            ret: -1,
+            errno: copy.errno as ErrnoName,
+          };
+          if (copy.addr !== undefined) f.addr = copy.addr;
+          if (copy.addrlen !== undefined) f.addrlen = copy.addrlen;
+          return { rule: 'recvmsg/EFAULT-name', expect: f, next: o.next };
+        }
+        if (copy.addr !== undefined) r.addr = copy.addr;
+        if (copy.addrlen !== undefined) r.addrlen = copy.addrlen;
       }
-      if (copy.addr !== undefined) r.addr = copy.addr;
-      if (copy.addrlen !== undefined) r.addrlen = copy.addrlen;
-    }
-    return { rule, expect: r, next: o.next };
-  });
+      return { rule, expect: r, next: o.next };
+    },
+  );
 }

@@ -17,11 +17,26 @@ import type { UnixSock } from '../core/unix_sock.js';
 import { RCV_SHUTDOWN, SEND_SHUTDOWN, SHUTDOWN_MASK } from '../core/inet_sock.js';
 
 export const UNIX_RULES = [
-  'close/unix', 'close/unix-unread', 'shutdown/unix-EINVAL', 'shutdown/unix', 'shutdown/unix-peer',
-  'getsockname/unix', 'getpeername/unix', 'getpeername/unix-ENOTCONN',
-  'listen/unix-EINVAL', 'accept/unix-EINVAL', 'accept4/unix-EINVAL',
-  'connect/unix-EINVAL', 'connect/unix-ECONNREFUSED', 'connect/unix-EPERM', 'connect/unix-dgram', 'connect/unix-disconnect',
-  'bind/unix-EINVAL', 'bind/unix-EINVAL-bound', 'bind/unix-EADDRINUSE', 'bind/unix-abstract',
+  'close/unix',
+  'close/unix-unread',
+  'shutdown/unix-EINVAL',
+  'shutdown/unix',
+  'shutdown/unix-peer',
+  'getsockname/unix',
+  'getpeername/unix',
+  'getpeername/unix-ENOTCONN',
+  'listen/unix-EINVAL',
+  'accept/unix-EINVAL',
+  'accept4/unix-EINVAL',
+  'connect/unix-EINVAL',
+  'connect/unix-ECONNREFUSED',
+  'connect/unix-EPERM',
+  'connect/unix-dgram',
+  'connect/unix-disconnect',
+  'bind/unix-EINVAL',
+  'bind/unix-EINVAL-bound',
+  'bind/unix-EADDRINUSE',
+  'bind/unix-abstract',
 ] as const;
 
 /** offsetof(struct sockaddr_un, sun_path) and sizeof(struct sockaddr_un). */
@@ -42,7 +57,10 @@ function U(d: State, id: number): UnixSock {
 export function unixRelease(d: State, id: number): void {
   const u = U(d, id);
   const pair = u.peer;
-  u.dead = true; u.shut = SHUTDOWN_MASK; u.st = 'CLOSE'; u.peer = null;
+  u.dead = true;
+  u.shut = SHUTDOWN_MASK;
+  u.st = 'CLOSE';
+  u.peer = null;
   const p = pair === null ? undefined : unixObj(d, pair);
   if (p !== undefined && u.type !== 'dgram') {
     p.shut = SHUTDOWN_MASK;
@@ -105,7 +123,10 @@ export function unixGetname(s: State, op: 'getsockname' | 'getpeername', u: Unix
   const o: { addr?: string; addrlen?: number } = {};
   if (copy.addr !== undefined) o.addr = copy.addr;
   if (copy.addrlen !== undefined) o.addrlen = copy.addrlen;
-  if (copy.errno) return [{ rule: `${op}/${copy.errno}`, expect: { kind: 'returned', ret: -1, errno: copy.errno, ...o }, next: () => s }];
+  if (copy.errno)
+    return [
+      { rule: `${op}/${copy.errno}`, expect: { kind: 'returned', ret: -1, errno: copy.errno, ...o }, next: () => s },
+    ];
   return [{ rule: `${op}/unix`, expect: { kind: 'returned', ret: 0, ...o }, next: () => s }];
 }
 
@@ -149,12 +170,19 @@ export function unixName(a: AddrIn): string | 'EINVAL' {
  * bound: EINVAL; the name taken by a live socket of the same type: EADDRINUSE).
  */
 export function unixBind(s: State, id: number, u: UnixSock, a: AddrIn): Outcome[] {
-  if (a.ptr === 'ok' && a.len === SUN_PATH_OFF && a.family === AF_UNIX) throw new Error('model: AF_UNIX autobind is not modelled (its name is random)');
+  if (a.ptr === 'ok' && a.len === SUN_PATH_OFF && a.family === AF_UNIX)
+    throw new Error('model: AF_UNIX autobind is not modelled (its name is random)');
   const name = unixName(a);
   if (name === 'EINVAL') return [fail(s, 'bind/unix-EINVAL', 'EINVAL')];
   if (u.name !== null) return [fail(s, 'bind/unix-EINVAL-bound', 'EINVAL')];
   if (findAbstract(s, name, u.type) !== undefined) return [fail(s, 'bind/unix-EADDRINUSE', 'EADDRINUSE')];
-  return [ok('bind/unix-abstract', 0, () => produce(s, (d) => { U(d, id).name = name; }))];
+  return [
+    ok('bind/unix-abstract', 0, () =>
+      produce(s, (d) => {
+        U(d, id).name = name;
+      }),
+    ),
+  ];
 }
 
 /**
@@ -184,7 +212,10 @@ export function unixConnect(s: State, id: number, u: UnixSock, a: AddrIn): Outco
   }
   const next = produce(s, (d) => {
     const x = U(d, id);
-    if (other !== null) { x.st = 'ESTABLISHED'; U(d, other).st = 'ESTABLISHED'; }
+    if (other !== null) {
+      x.st = 'ESTABLISHED';
+      U(d, other).st = 'ESTABLISHED';
+    }
     const old = x.peer;
     x.peer = other;
     if (old === null) return;

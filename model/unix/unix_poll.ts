@@ -1,12 +1,20 @@
 /**
  * What poll(2) and select(2) see of an AF_UNIX socket (net/unix/af_unix.c). Pure.
  */
-import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP, POLLRDNORM, POLLWRBAND, POLLWRNORM } from '../../spec/constants.js';
+import {
+  POLLERR,
+  POLLHUP,
+  POLLIN,
+  POLLOUT,
+  POLLRDHUP,
+  POLLRDNORM,
+  POLLWRBAND,
+  POLLWRNORM,
+} from '../../spec/constants.js';
 import { type State } from '../core/state.js';
 import { recvqFull, unixObj, unixWritable } from './af_unix.js';
 import type { UnixSock } from '../core/unix_sock.js';
 import { RCV_SHUTDOWN, SHUTDOWN_MASK } from '../core/inet_sock.js';
-
 
 /**
  * unix_poll (stream) and unix_dgram_poll (dgram, seqpacket), in their order: POLLERR while

@@ -19,17 +19,34 @@ import { unixWaitall } from './unix_wait.js';
 import type { UnixSock } from '../core/unix_sock.js';
 import { RCV_SHUTDOWN, SEND_SHUTDOWN } from '../core/inet_sock.js';
 
-const sendRules = <P extends string>(p: P) => [
-  `${p}/unix-sock-error`, `${p}/unix-EPIPE`, `${p}/unix-EAGAIN`, `${p}/unix-blocks`, `${p}/unix-ENOTCONN`,
-  `${p}/unix-ECONNREFUSED`, `${p}/unix-EPERM`, `${p}/unix-sent`,
-] as const;
-const recvRules = <P extends string>(p: P) => [
-  `${p}/unix-sock-error`, `${p}/unix-EAGAIN`, `${p}/unix-eof`, `${p}/unix-blocks`, `${p}/unix-data`, `${p}/unix-peek`,
-] as const;
+const sendRules = <P extends string>(p: P) =>
+  [
+    `${p}/unix-sock-error`,
+    `${p}/unix-EPIPE`,
+    `${p}/unix-EAGAIN`,
+    `${p}/unix-blocks`,
+    `${p}/unix-ENOTCONN`,
+    `${p}/unix-ECONNREFUSED`,
+    `${p}/unix-EPERM`,
+    `${p}/unix-sent`,
+  ] as const;
+const recvRules = <P extends string>(p: P) =>
+  [
+    `${p}/unix-sock-error`,
+    `${p}/unix-EAGAIN`,
+    `${p}/unix-eof`,
+    `${p}/unix-blocks`,
+    `${p}/unix-data`,
+    `${p}/unix-peek`,
+  ] as const;
 
 export const UNIX_DATA_RULES = [
-  ...sendRules('send'), ...sendRules('sendto'), 'sendto/unix-EISCONN', 'sendto/unix-EINVAL',
-  ...recvRules('recv'), ...recvRules('recvfrom'),
+  ...sendRules('send'),
+  ...sendRules('sendto'),
+  'sendto/unix-EISCONN',
+  'sendto/unix-EINVAL',
+  ...recvRules('recv'),
+  ...recvRules('recvfrom'),
 ] as const;
 
 type SendCall = Extract<Call, { op: 'send' | 'sendto' }>;
@@ -43,7 +60,10 @@ function nonblocking(u: UnixSock, flags: number): boolean {
   return (flags & MSG_DONTWAIT) !== 0 || (u.fileFlags & O_NONBLOCK) !== 0;
 }
 
-/** `spliced`: sendfile's splice_to_socket (MSG_SPLICE_PAGES), which a stream socket charges differently (unixSkbTruesize). */
+/**
+ * `spliced`: sendfile's splice_to_socket (MSG_SPLICE_PAGES), which a stream socket charges
+ * differently (unixSkbTruesize).
+ */
 export function unixSendStep(s: State, c: SendCall, id: number, u: UnixSock, spliced = false): Outcome[] {
   const p = c.op;
   // __sys_sendto: "if (addr) { move_addr_to_kernel(...); msg.msg_namelen = addr_len; }".
@@ -57,20 +77,27 @@ export function unixSendStep(s: State, c: SendCall, id: number, u: UnixSock, spl
   const len = c.data.length / 2;
   const nb = nonblocking(u, c.flags);
   const sent = (to: number): Outcome => ({
-    rule: `${p}/unix-sent`, expect: { kind: 'returned', ret: len },
-    next: () => produce(s, (d) => {
-      const truesize = unixSkbTruesize(len, spliced && u.type === 'stream');
-      U(d, to).rq.push(truesize === UNIX_SKB_TRUESIZE ? { data: c.data, from: id } : { data: c.data, from: id, truesize });
-    }),
+    rule: `${p}/unix-sent`,
+    expect: { kind: 'returned', ret: len },
+    next: () =>
+      produce(s, (d) => {
+        const truesize = unixSkbTruesize(len, spliced && u.type === 'stream');
+        U(d, to).rq.push(
+          truesize === UNIX_SKB_TRUESIZE ? { data: c.data, from: id } : { data: c.data, from: id, truesize },
+        );
+      }),
   });
   /** sock_alloc_send_pskb: sock_error (read and cleared), SEND_SHUTDOWN, then room in sk_sndbuf. */
   const alloc = (): Outcome | undefined => {
     if (u.err !== null) {
-      const next = produce(s, (d) => { U(d, id).err = null; });
+      const next = produce(s, (d) => {
+        U(d, id).err = null;
+      });
       return { rule: `${p}/unix-sock-error`, expect: { kind: 'returned', ret: -1, errno: u.err }, next: () => next };
     }
     if (u.shut & SEND_SHUTDOWN) return fail(s, `${p}/unix-EPIPE`, 'EPIPE');
-    if (wmemOf(s, id) >= u.sndbuf) return nb ? fail(s, `${p}/unix-EAGAIN`, 'EAGAIN') : blocked(`${p}/unix-blocks`, () => s);
+    if (wmemOf(s, id) >= u.sndbuf)
+      return nb ? fail(s, `${p}/unix-EAGAIN`, 'EAGAIN') : blocked(`${p}/unix-blocks`, () => s);
     return undefined;
   };
   if (u.type === 'stream') {
@@ -83,13 +110,15 @@ export function unixSendStep(s: State, c: SendCall, id: number, u: UnixSock, spl
     const early = alloc();
     if (early) return [early];
     const other = unixObj(s, u.peer);
-    if (other === undefined || other.dead || (other.shut & RCV_SHUTDOWN)) return [fail(s, `${p}/unix-EPIPE`, 'EPIPE')];
+    if (other === undefined || other.dead || other.shut & RCV_SHUTDOWN) return [fail(s, `${p}/unix-EPIPE`, 'EPIPE')];
     return [sent(u.peer)];
   }
   if (u.type === 'seqpacket') {
     // unix_seqpacket_sendmsg: sock_error first; the state (always ESTABLISHED for a pair); the address is ignored.
     if (u.err !== null) {
-      const next = produce(s, (d) => { U(d, id).err = null; });
+      const next = produce(s, (d) => {
+        U(d, id).err = null;
+      });
       return [{ rule: `${p}/unix-sock-error`, expect: { kind: 'returned', ret: -1, errno: u.err }, next: () => next }];
     }
     if (u.st !== 'ESTABLISHED') return [fail(s, `${p}/unix-ENOTCONN`, 'ENOTCONN')];
@@ -119,12 +148,24 @@ export function unixSendStep(s: State, c: SendCall, id: number, u: UnixSock, spl
   if (other.dead) {
     if (u.type === 'seqpacket') return [fail(s, `${p}/unix-EPIPE`, 'EPIPE')];
     // The peer died: disconnect (TCP_CLOSE, unix_dgram_disconnected purges our queue).
-    const next = produce(s, (d) => { const x = U(d, id); x.peer = null; x.st = 'CLOSE'; dgramDisconnected(d, id, to); });
-    return [{ rule: `${p}/unix-ECONNREFUSED`, expect: { kind: 'returned', ret: -1, errno: 'ECONNREFUSED' }, next: () => next }];
+    const next = produce(s, (d) => {
+      const x = U(d, id);
+      x.peer = null;
+      x.st = 'CLOSE';
+      dgramDisconnected(d, id, to);
+    });
+    return [
+      {
+        rule: `${p}/unix-ECONNREFUSED`,
+        expect: { kind: 'returned', ret: -1, errno: 'ECONNREFUSED' },
+        next: () => next,
+      },
+    ];
   }
   if (other.shut & RCV_SHUTDOWN) return [fail(s, `${p}/unix-EPIPE`, 'EPIPE')];
   // "other != sk && unix_peer(other) != sk && unix_recvq_full_lockless(other)": wait or EAGAIN.
-  if (to !== id && other.peer !== id && recvqFull(other)) return [nb ? fail(s, `${p}/unix-EAGAIN`, 'EAGAIN') : blocked(`${p}/unix-blocks`, () => s)];
+  if (to !== id && other.peer !== id && recvqFull(other))
+    return [nb ? fail(s, `${p}/unix-EAGAIN`, 'EAGAIN') : blocked(`${p}/unix-blocks`, () => s)];
   return [sent(to)];
 }
 
@@ -135,11 +176,16 @@ export function unixRecvStep(s: State, c: RecvCall, id: number, u: UnixSock): Ou
   const len = Math.max(c.len, 0);
   const peek = (c.flags & MSG_PEEK) !== 0;
   const sockError = (): Outcome => {
-    const next = produce(s, (d) => { U(d, id).err = null; });
+    const next = produce(s, (d) => {
+      U(d, id).err = null;
+    });
     return { rule: `${p}/unix-sock-error`, expect: { kind: 'returned', ret: -1, errno: u.err! }, next: () => next };
   };
   const eof = (): Outcome => answer(c, `${p}/unix-eof`, 0, '', '', s);
-  const fromName = (from: number): string => { const o = unixObj(s, from); return o?.name != null ? sunHex(o) : ''; };
+  const fromName = (from: number): string => {
+    const o = unixObj(s, from);
+    return o?.name != null ? sunHex(o) : '';
+  };
   if (u.type === 'stream') {
     // unix_stream_read_generic: target = sock_rcvlowat (MSG_WAITALL: the whole length; at least 1).
     const all = u.rq.map((k) => k.data).join('');
@@ -152,7 +198,9 @@ export function unixRecvStep(s: State, c: RecvCall, id: number, u: UnixSock): Ou
     const n = Math.min(len, avail);
     const target = c.flags & MSG_WAITALL ? Math.max(len, 1) : 1;
     // A blocking MSG_WAITALL read that empties the queue short of its length sleeps for more (unixwait.ts).
-    const waits = unixWaitall(s, p, id, u, len, c.flags, (k, data, from, next) => answer(c, `${p}/unix-data`, k, data, fromName(from), next)); // unixwait.ts
+    const waits = unixWaitall(s, p, id, u, len, c.flags, (k, data, from, next) =>
+      answer(c, `${p}/unix-data`, k, data, fromName(from), next),
+    ); // unixwait.ts
     if (waits !== undefined) return [waits];
     const data = all.slice(0, 2 * n);
     const kaddr = fromName(u.rq[0]!.from);
@@ -162,7 +210,13 @@ export function unixRecvStep(s: State, c: RecvCall, id: number, u: UnixSock): Ou
       let left = 2 * n;
       while (left > 0 && x.rq.length > 0) {
         const head = x.rq[0]!;
-        if (head.data.length <= left) { left -= head.data.length; x.rq.shift(); } else { head.data = head.data.slice(left); left = 0; }
+        if (head.data.length <= left) {
+          left -= head.data.length;
+          x.rq.shift();
+        } else {
+          head.data = head.data.slice(left);
+          left = 0;
+        }
       }
       // Short of a MSG_WAITALL target with the queue empty: the skb-less pass reads (and clears) sk_err.
       if (n < target && x.rq.length === 0) x.err = null;
@@ -173,7 +227,7 @@ export function unixRecvStep(s: State, c: RecvCall, id: number, u: UnixSock): Ou
   if (u.err !== null) return [sockError()];
   const skb = u.rq[0];
   if (skb === undefined) {
-    if (nb) return [u.type === 'seqpacket' && (u.shut & RCV_SHUTDOWN) ? eof() : fail(s, `${p}/unix-EAGAIN`, 'EAGAIN')];
+    if (nb) return [u.type === 'seqpacket' && u.shut & RCV_SHUTDOWN ? eof() : fail(s, `${p}/unix-EAGAIN`, 'EAGAIN')];
     // __skb_wait_for_more_packets: RCV_SHUTDOWN ends the wait with no error and no skb.
     if (u.shut & RCV_SHUTDOWN) return [eof()];
     return [blocked(`${p}/unix-blocks`, () => s)];
@@ -181,8 +235,14 @@ export function unixRecvStep(s: State, c: RecvCall, id: number, u: UnixSock): Ou
   const size = skb.data.length / 2;
   const n = Math.min(len, size);
   const ret = c.flags & MSG_TRUNC ? size : n;
-  const next = peek ? s : produce(s, (d) => { U(d, id).rq.shift(); });
-  return [answer(c, peek ? `${p}/unix-peek` : `${p}/unix-data`, ret, skb.data.slice(0, 2 * n), fromName(skb.from), next)];
+  const next = peek
+    ? s
+    : produce(s, (d) => {
+        U(d, id).rq.shift();
+      });
+  return [
+    answer(c, peek ? `${p}/unix-peek` : `${p}/unix-data`, ret, skb.data.slice(0, 2 * n), fromName(skb.from), next),
+  ];
 }
 
 /**
@@ -197,7 +257,12 @@ function answer(c: RecvCall, rule: string, ret: number, data: string, kaddr: str
     const o: { addr?: string; addrlen?: number } = {};
     if (copy.addr !== undefined) o.addr = copy.addr;
     if (copy.addrlen !== undefined) o.addrlen = copy.addrlen;
-    if (copy.errno) return { rule: copy.errno === 'EINVAL' ? 'recvfrom/EINVAL-addrlen' : 'recvfrom/EFAULT', expect: { kind: 'returned', ret: -1, errno: copy.errno as ErrnoName, ...o }, next: () => next };
+    if (copy.errno)
+      return {
+        rule: copy.errno === 'EINVAL' ? 'recvfrom/EINVAL-addrlen' : 'recvfrom/EFAULT',
+        expect: { kind: 'returned', ret: -1, errno: copy.errno as ErrnoName, ...o },
+        next: () => next,
+      };
     return { rule, expect: { kind: 'returned', ret, data: shown, ...o }, next: () => next };
   }
   return { rule, expect: { kind: 'returned', ret, data: shown }, next: () => next };

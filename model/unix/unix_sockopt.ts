@@ -8,15 +8,32 @@ import { produce } from 'immer';
 import type { Call } from '../../spec/call.js';
 import { ERRNO } from '../../spec/errno.js';
 import type { Expected } from '../../spec/expected.js';
-import { AF_UNIX, SOL_SOCKET, SO_ACCEPTCONN, SO_DOMAIN, SO_ERROR, SO_KEEPALIVE, SO_LINGER, SO_PROTOCOL, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, SO_TYPE } from '../../spec/constants.js';
+import {
+  AF_UNIX,
+  SOL_SOCKET,
+  SO_ACCEPTCONN,
+  SO_DOMAIN,
+  SO_ERROR,
+  SO_KEEPALIVE,
+  SO_LINGER,
+  SO_PROTOCOL,
+  SO_RCVBUF,
+  SO_REUSEADDR,
+  SO_REUSEPORT,
+  SO_SNDBUF,
+  SO_TYPE,
+} from '../../spec/constants.js';
 import { OPTVAL_SHOWN } from '../../spec/observed.js';
-import { lingerValue, unknownOption, valueHex } from '../core/sock.js';
+import { lingerValue, unknownOption, valueHex, rcvbufFor, sndbufFor } from '../core/sock.js';
 import { fail, ok, type Outcome } from '../core/outcome.js';
-import { rcvbufFor, sndbufFor } from '../core/sock.js';
 import type { State } from '../core/state.js';
 import type { UnixSock } from '../core/unix_sock.js';
 
-export const UNIX_OPT_RULES = ['getsockopt/unix-EOPNOTSUPP-level', 'setsockopt/unix-EOPNOTSUPP-level', 'setsockopt/unix-EOPNOTSUPP-reuseport'] as const;
+export const UNIX_OPT_RULES = [
+  'getsockopt/unix-EOPNOTSUPP-level',
+  'setsockopt/unix-EOPNOTSUPP-level',
+  'setsockopt/unix-EOPNOTSUPP-reuseport',
+] as const;
 
 const SOCK_TYPE_NUM = { stream: 1, dgram: 2, seqpacket: 5 } as const;
 
@@ -38,22 +55,60 @@ export function unixGetsockopt(s: State, id: number, u: UnixSock, c: Extract<Cal
   let v: number;
   let clears = false;
   switch (c.name) {
-    case SO_TYPE: rule = 'getsockopt/SO_TYPE'; v = SOCK_TYPE_NUM[u.type]; break;
-    case SO_DOMAIN: rule = 'getsockopt/SO_DOMAIN'; v = AF_UNIX; break;
+    case SO_TYPE:
+      rule = 'getsockopt/SO_TYPE';
+      v = SOCK_TYPE_NUM[u.type];
+      break;
+    case SO_DOMAIN:
+      rule = 'getsockopt/SO_DOMAIN';
+      v = AF_UNIX;
+      break;
     // unix_create1 never sets sk_protocol: 0 also when socketpair was given PF_UNIX.
-    case SO_PROTOCOL: rule = 'getsockopt/SO_PROTOCOL'; v = 0; break;
-    case SO_ERROR: rule = 'getsockopt/SO_ERROR'; v = u.err === null ? 0 : ERRNO[u.err]; clears = u.err !== null; break;
-    case SO_ACCEPTCONN: rule = 'getsockopt/SO_ACCEPTCONN'; v = 0; break;
-    case SO_KEEPALIVE: rule = 'getsockopt/SO_KEEPALIVE'; v = u.keepalive ? 1 : 0; break;
-    case SO_REUSEADDR: rule = 'getsockopt/SO_REUSEADDR'; v = u.reuse ? 1 : 0; break;
-    case SO_REUSEPORT: rule = 'getsockopt/SO_REUSEPORT'; v = 0; break;
-    case SO_RCVBUF: rule = 'getsockopt/SO_RCVBUF'; v = u.rcvbuf; break;
-    case SO_SNDBUF: rule = 'getsockopt/SO_SNDBUF'; v = u.sndbuf; break;
+    case SO_PROTOCOL:
+      rule = 'getsockopt/SO_PROTOCOL';
+      v = 0;
+      break;
+    case SO_ERROR:
+      rule = 'getsockopt/SO_ERROR';
+      v = u.err === null ? 0 : ERRNO[u.err];
+      clears = u.err !== null;
+      break;
+    case SO_ACCEPTCONN:
+      rule = 'getsockopt/SO_ACCEPTCONN';
+      v = 0;
+      break;
+    case SO_KEEPALIVE:
+      rule = 'getsockopt/SO_KEEPALIVE';
+      v = u.keepalive ? 1 : 0;
+      break;
+    case SO_REUSEADDR:
+      rule = 'getsockopt/SO_REUSEADDR';
+      v = u.reuse ? 1 : 0;
+      break;
+    case SO_REUSEPORT:
+      rule = 'getsockopt/SO_REUSEPORT';
+      v = 0;
+      break;
+    case SO_RCVBUF:
+      rule = 'getsockopt/SO_RCVBUF';
+      v = u.rcvbuf;
+      break;
+    case SO_SNDBUF:
+      rule = 'getsockopt/SO_SNDBUF';
+      v = u.sndbuf;
+      break;
     case SO_LINGER: {
       // A struct linger (8 bytes) as for inet sockets: sk_getsockopt's SO_LINGER is generic.
       const n8 = Math.min(o.len, 8);
       const next8 = s;
-      if (o.ptr !== 'ok' && n8 > 0) return [{ rule: 'getsockopt/EFAULT-optval', expect: { kind: 'returned', ret: -1, errno: 'EFAULT' }, next: () => next8 }];
+      if (o.ptr !== 'ok' && n8 > 0)
+        return [
+          {
+            rule: 'getsockopt/EFAULT-optval',
+            expect: { kind: 'returned', ret: -1, errno: 'EFAULT' },
+            next: () => next8,
+          },
+        ];
       const hex = lingerValue(u).hex!;
       const shown = Math.min(o.len, OPTVAL_SHOWN);
       const expect8: Expected = { kind: 'returned', ret: 0, optlen: n8 };
@@ -65,8 +120,15 @@ export function unixGetsockopt(s: State, id: number, u: UnixSock, c: Extract<Cal
       throw new Error(`model: getsockopt SOL_SOCKET option ${c.name} on AF_UNIX is not modelled`);
   }
   const n = Math.min(o.len, 4);
-  const next = clears ? produce(s, (d) => { U(d, id).err = null; }) : s;
-  if (o.ptr !== 'ok' && n > 0) return [{ rule: 'getsockopt/EFAULT-optval', expect: { kind: 'returned', ret: -1, errno: 'EFAULT' }, next: () => next }];
+  const next = clears
+    ? produce(s, (d) => {
+        U(d, id).err = null;
+      })
+    : s;
+  if (o.ptr !== 'ok' && n > 0)
+    return [
+      { rule: 'getsockopt/EFAULT-optval', expect: { kind: 'returned', ret: -1, errno: 'EFAULT' }, next: () => next },
+    ];
   const expect: Expected = { kind: 'returned', ret: 0, optlen: n };
   if (o.ptr === 'ok') expect.optval = valueHex(v, n, Math.min(o.len, OPTVAL_SHOWN));
   return [{ rule, expect, next: () => next }];
@@ -83,24 +145,48 @@ export function unixSetsockopt(s: State, id: number, c: Extract<Call, { op: 'set
   if (c.level !== SOL_SOCKET) return [fail(s, 'setsockopt/unix-EOPNOTSUPP-level', 'EOPNOTSUPP')];
   if (c.optlen < 4) return [fail(s, 'setsockopt/EINVAL-optlen', 'EINVAL')];
   if ((c.ptr ?? 'ok') !== 'ok') return [fail(s, 'setsockopt/EFAULT', 'EFAULT')];
-  const set = (rule: string, f: (u: UnixSock) => void): Outcome[] => [ok(rule, 0, () => produce(s, (d) => f(U(d, id))))];
+  const set = (rule: string, f: (u: UnixSock) => void): Outcome[] => [
+    ok(rule, 0, () => produce(s, (d) => f(U(d, id)))),
+  ];
   const on = c.value !== 0;
   switch (c.name) {
-    case SO_REUSEADDR: return set('setsockopt/SO_REUSEADDR', (u) => { u.reuse = on; });
+    case SO_REUSEADDR:
+      return set('setsockopt/SO_REUSEADDR', (u) => {
+        u.reuse = on;
+      });
     case SO_REUSEPORT:
       // "if (valbool && !sk_is_inet(sk)) ret = -EOPNOTSUPP; else sk->sk_reuseport = valbool;"
-      return on ? [fail(s, 'setsockopt/unix-EOPNOTSUPP-reuseport', 'EOPNOTSUPP')] : set('setsockopt/SO_REUSEPORT', () => {});
-    case SO_KEEPALIVE: return set('setsockopt/SO_KEEPALIVE', (u) => { u.keepalive = on; });
-    case SO_RCVBUF: return set('setsockopt/SO_RCVBUF', (u) => { u.rcvbuf = rcvbufFor(s.profile, c.value); });
-    case SO_SNDBUF: return set('setsockopt/SO_SNDBUF', (u) => { u.sndbuf = sndbufFor(s.profile, c.value); });
+      return on
+        ? [fail(s, 'setsockopt/unix-EOPNOTSUPP-reuseport', 'EOPNOTSUPP')]
+        : set('setsockopt/SO_REUSEPORT', () => {});
+    case SO_KEEPALIVE:
+      return set('setsockopt/SO_KEEPALIVE', (u) => {
+        u.keepalive = on;
+      });
+    case SO_RCVBUF:
+      return set('setsockopt/SO_RCVBUF', (u) => {
+        u.rcvbuf = rcvbufFor(s.profile, c.value);
+      });
+    case SO_SNDBUF:
+      return set('setsockopt/SO_SNDBUF', (u) => {
+        u.sndbuf = sndbufFor(s.profile, c.value);
+      });
     // sk_setsockopt's SO_LINGER, for any family (see model/setsockopt.ts).
     case SO_LINGER: {
       if (c.optlen < 8) return [fail(s, 'setsockopt/EINVAL-linger', 'EINVAL')];
       const secs = c.linger ?? 0;
-      if (c.value !== 0 && secs < 0) throw new Error('model: SO_LINGER with a negative l_linger (MAX_SCHEDULE_TIMEOUT) is not modelled');
-      return set('setsockopt/SO_LINGER', (u) => { u.lingerOn = c.value !== 0; if (c.value !== 0) u.lingerTime = secs; });
+      if (c.value !== 0 && secs < 0)
+        throw new Error('model: SO_LINGER with a negative l_linger (MAX_SCHEDULE_TIMEOUT) is not modelled');
+      return set('setsockopt/SO_LINGER', (u) => {
+        u.lingerOn = c.value !== 0;
+        if (c.value !== 0) u.lingerTime = secs;
+      });
     }
-    case SO_TYPE: case SO_PROTOCOL: case SO_DOMAIN: case SO_ERROR: case SO_ACCEPTCONN:
+    case SO_TYPE:
+    case SO_PROTOCOL:
+    case SO_DOMAIN:
+    case SO_ERROR:
+    case SO_ACCEPTCONN:
       return [fail(s, 'setsockopt/ENOPROTOOPT', 'ENOPROTOOPT')];
     default:
       if (unknownOption(c.name)) return [fail(s, 'setsockopt/ENOPROTOOPT', 'ENOPROTOOPT')];

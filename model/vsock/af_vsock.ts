@@ -8,19 +8,33 @@
  */
 import { produce } from 'immer';
 import type { Call } from '../../spec/call.js';
-import { AF_VSOCK, O_RDWR, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_SEQPACKET, SOCK_STREAM } from '../../spec/constants.js';
+import {
+  AF_VSOCK,
+  O_RDWR,
+  SOCK_CLOEXEC,
+  SOCK_DGRAM,
+  SOCK_NONBLOCK,
+  SOCK_SEQPACKET,
+  SOCK_STREAM,
+  POLLOUT,
+  POLLWRNORM,
+} from '../../spec/constants.js';
 import { fail, ok, type Outcome } from '../core/outcome.js';
 import { lowestFreeFd, type State } from '../core/state.js';
 import { VSOCK_CALL_RULES, vsockCallStep } from './vsock_ops.js';
 import { VSOCK_OPT_RULES, vsockGetsockopt, vsockSetsockopt } from './vsock_sockopt.js';
 import { newVsock, type VsockSock } from '../core/vsock_sock.js';
-import { POLLOUT, POLLWRNORM } from '../../spec/constants.js';
 import type { ProtoOps } from '../core/proto_ops.js';
 
 export const VSOCK_RULES = [
-  'socket/vsock-EPROTONOSUPPORT', 'socket/vsock-ESOCKTNOSUPPORT', 'socket/vsock-ENODEV-dgram',
-  'socket/vsock-stream', 'socket/vsock-seqpacket', 'close/vsock',
-  ...VSOCK_CALL_RULES, ...VSOCK_OPT_RULES,
+  'socket/vsock-EPROTONOSUPPORT',
+  'socket/vsock-ESOCKTNOSUPPORT',
+  'socket/vsock-ENODEV-dgram',
+  'socket/vsock-stream',
+  'socket/vsock-seqpacket',
+  'close/vsock',
+  ...VSOCK_CALL_RULES,
+  ...VSOCK_OPT_RULES,
 ] as const;
 
 type SocketCall = Extract<Call, { op: 'socket' }>;
@@ -33,23 +47,29 @@ type SocketCall = Extract<Call, { op: 'socket' }>;
 export function vsockSocketStep(s: State, c: SocketCall, type: number, flags: number): Outcome[] {
   // vsock_create: "if (protocol && protocol != PF_VSOCK) return -EPROTONOSUPPORT;" before the type.
   if (c.protocol !== 0 && c.protocol !== AF_VSOCK) return [fail(s, 'socket/vsock-EPROTONOSUPPORT', 'EPROTONOSUPPORT')];
-  if (type !== SOCK_STREAM && type !== SOCK_SEQPACKET && type !== SOCK_DGRAM) return [fail(s, 'socket/vsock-ESOCKTNOSUPPORT', 'ESOCKTNOSUPPORT')];
+  if (type !== SOCK_STREAM && type !== SOCK_SEQPACKET && type !== SOCK_DGRAM)
+    return [fail(s, 'socket/vsock-ESOCKTNOSUPPORT', 'ESOCKTNOSUPPORT')];
   // SOCK_DGRAM: vsock_assign_transport → "if (!new_transport || ...) return -ENODEV" without a
   // datagram transport (only vmci registers one).
   if (type === SOCK_DGRAM) {
-    if (s.profile.vsock?.dgram) throw new Error('model: AF_VSOCK datagram sockets (a dgram transport) are not modelled');
+    if (s.profile.vsock?.dgram)
+      throw new Error('model: AF_VSOCK datagram sockets (a dgram transport) are not modelled');
     return [fail(s, 'socket/vsock-ENODEV-dgram', 'ENODEV')];
   }
   const fd = lowestFreeFd(s);
   if (fd >= s.profile.nofile) return [fail(s, 'socket/EMFILE', 'EMFILE')];
   const kind = type === SOCK_STREAM ? 'stream' : 'seqpacket';
-  return [ok(`socket/vsock-${kind}`, fd, () => produce(s, (d) => {
-    const id = d.nextObj++;
-    const v = newVsock(kind, O_RDWR | (flags & SOCK_NONBLOCK), s.profile);
-    v.refs = 1;
-    d.objs[id] = v;
-    d.fds[fd] = { obj: id, cloexec: (flags & SOCK_CLOEXEC) !== 0 };
-  }))];
+  return [
+    ok(`socket/vsock-${kind}`, fd, () =>
+      produce(s, (d) => {
+        const id = d.nextObj++;
+        const v = newVsock(kind, O_RDWR | (flags & SOCK_NONBLOCK), s.profile);
+        v.refs = 1;
+        d.objs[id] = v;
+        d.fds[fd] = { obj: id, cloexec: (flags & SOCK_CLOEXEC) !== 0 };
+      }),
+    ),
+  ];
 }
 
 /**
@@ -62,7 +82,10 @@ export function vsockPoll(_v: VsockSock): number {
   return POLLOUT | POLLWRNORM;
 }
 
-/** close(2) of an fd of vsock socket `id`: vsock_release → __vsock_release on the last reference (off the unbound list, nothing sent: never connected). */
+/**
+ * close(2) of an fd of vsock socket `id`: vsock_release → __vsock_release on the last
+ * reference (off the unbound list, nothing sent: never connected).
+ */
 function vsockRelease(s: State, fd: number, id: number): Outcome[] {
   const next = produce(s, (d) => {
     delete d.fds[fd];

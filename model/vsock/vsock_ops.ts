@@ -6,8 +6,16 @@
  */
 import type { AddrIn, Call } from '../../spec/call.js';
 import {
-  AF_VSOCK, MSG_OOB, SOCK_CLOEXEC, SOCK_NONBLOCK, SOCKADDR_VM_LEN, VMADDR_CID_ANY, VMADDR_CID_HOST,
-  VMADDR_CID_LOCAL, VMADDR_FLAG_TO_HOST, VMADDR_PORT_ANY,
+  AF_VSOCK,
+  MSG_OOB,
+  SOCK_CLOEXEC,
+  SOCK_NONBLOCK,
+  SOCKADDR_VM_LEN,
+  VMADDR_CID_ANY,
+  VMADDR_CID_HOST,
+  VMADDR_CID_LOCAL,
+  VMADDR_FLAG_TO_HOST,
+  VMADDR_PORT_ANY,
 } from '../../spec/constants.js';
 import type { Profile } from '../../spec/profile.js';
 import { moveAddrToKernel, moveAddrToUser } from '../core/addr.js';
@@ -16,13 +24,41 @@ import { lowestFreeFd, type State } from '../core/state.js';
 import type { VsockSock } from '../core/vsock_sock.js';
 
 export const VSOCK_CALL_RULES = [
-  'bind/vsock-EINVAL-addr', 'bind/vsock-EADDRNOTAVAIL', 'connect/vsock-EINVAL-addr', 'listen/vsock-EINVAL-unbound',
-  'accept/vsock-EINVAL-not-listening', 'accept4/vsock-EINVAL-not-listening', 'getsockname/vsock', 'getpeername/vsock-ENOTCONN',
-  'shutdown/vsock-ENOTCONN', 'send/vsock-EOPNOTSUPP-oob', 'send/vsock-ENOTCONN', 'sendto/vsock-EOPNOTSUPP-oob',
-  'sendto/vsock-EOPNOTSUPP-addr', 'sendto/vsock-ENOTCONN', 'recv/vsock-ENOTCONN', 'recvfrom/vsock-ENOTCONN',
+  'bind/vsock-EINVAL-addr',
+  'bind/vsock-EADDRNOTAVAIL',
+  'connect/vsock-EINVAL-addr',
+  'listen/vsock-EINVAL-unbound',
+  'accept/vsock-EINVAL-not-listening',
+  'accept4/vsock-EINVAL-not-listening',
+  'getsockname/vsock',
+  'getpeername/vsock-ENOTCONN',
+  'shutdown/vsock-ENOTCONN',
+  'send/vsock-EOPNOTSUPP-oob',
+  'send/vsock-ENOTCONN',
+  'sendto/vsock-EOPNOTSUPP-oob',
+  'sendto/vsock-EOPNOTSUPP-addr',
+  'sendto/vsock-ENOTCONN',
+  'recv/vsock-ENOTCONN',
+  'recvfrom/vsock-ENOTCONN',
 ] as const;
 
-type FdCall = Exclude<Call, { op: 'socket' | 'socketpair' | 'sendfile' | 'socketcall' | 'poll' | 'select' | 'close' | 'fcntl' | 'mmap' | 'setsockopt' | 'getsockopt' }>;
+type FdCall = Exclude<
+  Call,
+  {
+    op:
+      | 'socket'
+      | 'socketpair'
+      | 'sendfile'
+      | 'socketcall'
+      | 'poll'
+      | 'select'
+      | 'close'
+      | 'fcntl'
+      | 'mmap'
+      | 'setsockopt'
+      | 'getsockopt';
+  }
+>;
 
 /**
  * vsock_addr_cast → vsock_addr_validate: shorter than sockaddr_vm (EFAULT), another family
@@ -67,8 +103,11 @@ export function vsockCallStep(s: State, _v: VsockSock, c: FdCall): Outcome[] {
       // __vsock_bind: "if (vsock_addr_bound(&vsk->local_addr)) return -EINVAL" (never bound here), then
       // "if (addr->svm_cid != VMADDR_CID_ANY && !vsock_find_cid(addr->svm_cid)) return -EADDRNOTAVAIL".
       const cid = (c.addr.vm?.cid ?? 0) >>> 0;
-      if (cid !== VMADDR_CID_ANY && !vsockCidMayBeLocal(s.profile, cid)) return [fail(s, 'bind/vsock-EADDRNOTAVAIL', 'EADDRNOTAVAIL')];
-      throw new Error('model: a vsock bind that may succeed is not modelled (it would register a port the hypervisor sees)');
+      if (cid !== VMADDR_CID_ANY && !vsockCidMayBeLocal(s.profile, cid))
+        return [fail(s, 'bind/vsock-EADDRNOTAVAIL', 'EADDRNOTAVAIL')];
+      throw new Error(
+        'model: a vsock bind that may succeed is not modelled (it would register a port the hypervisor sees)',
+      );
     }
     case 'connect': {
       // __sys_connect: move_addr_to_kernel; vsock_connect: SS_UNCONNECTED, not listening, the cast.
@@ -78,9 +117,12 @@ export function vsockCallStep(s: State, _v: VsockSock, c: FdCall): Outcome[] {
       throw new Error('model: a vsock connect with a valid address is not modelled (it reaches the host)');
     }
     // vsock_listen: connectible, SS_UNCONNECTED, then "if (!vsock_addr_bound(&vsk->local_addr)) err = -EINVAL".
-    case 'listen': return [fail(s, 'listen/vsock-EINVAL-unbound', 'EINVAL')];
-    case 'accept': case 'accept4': {
-      // __sys_accept4_file: flags, a free fd; do_accept → vsock_accept: "if (listener->sk_state != TCP_LISTEN) err = -EINVAL".
+    case 'listen':
+      return [fail(s, 'listen/vsock-EINVAL-unbound', 'EINVAL')];
+    case 'accept':
+    case 'accept4': {
+      // __sys_accept4_file: flags, a free fd (checked by socket/accept.ts); do_accept → vsock_accept:
+      // "if (listener->sk_state != TCP_LISTEN) err = -EINVAL".
       const flags = c.op === 'accept4' ? c.flags : 0;
       if (flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK)) return [fail(s, `${c.op}/EINVAL-flags`, 'EINVAL')];
       if (lowestFreeFd(s) >= s.profile.nofile) return [fail(s, `${c.op}/EMFILE`, 'EMFILE')];
@@ -92,11 +134,19 @@ export function vsockCallStep(s: State, _v: VsockSock, c: FdCall): Outcome[] {
       const out: { addr?: string; addrlen?: number } = {};
       if (copy.addr !== undefined) out.addr = copy.addr;
       if (copy.addrlen !== undefined) out.addrlen = copy.addrlen;
-      if (copy.errno) return [{ rule: `getsockname/${copy.errno}`, expect: { kind: 'returned', ret: -1, errno: copy.errno, ...out }, next: () => s }];
+      if (copy.errno)
+        return [
+          {
+            rule: `getsockname/${copy.errno}`,
+            expect: { kind: 'returned', ret: -1, errno: copy.errno, ...out },
+            next: () => s,
+          },
+        ];
       return [{ rule: 'getsockname/vsock', expect: { kind: 'returned', ret: 0, ...out }, next: () => s }];
     }
     // vsock_getname(peer=1): "if (sock->state != SS_CONNECTED) err = -ENOTCONN", before any copy.
-    case 'getpeername': return [fail(s, 'getpeername/vsock-ENOTCONN', 'ENOTCONN')];
+    case 'getpeername':
+      return [fail(s, 'getpeername/vsock-ENOTCONN', 'ENOTCONN')];
     case 'shutdown': {
       // vsock_shutdown: "mode++; if ((mode & ~SHUTDOWN_MASK) || !mode) return -EINVAL;", then an
       // SS_UNCONNECTED connectible socket leaves with ENOTCONN before sk_shutdown is touched.
@@ -104,7 +154,8 @@ export function vsockCallStep(s: State, _v: VsockSock, c: FdCall): Outcome[] {
       if ((how & ~3) !== 0 || how === 0) return [fail(s, 'shutdown/EINVAL-how', 'EINVAL')];
       return [fail(s, 'shutdown/vsock-ENOTCONN', 'ENOTCONN')];
     }
-    case 'send': case 'sendto': {
+    case 'send':
+    case 'sendto': {
       // __sys_sendto: the address (if any) is copied in and its length becomes msg_namelen.
       let namelen = 0;
       if (c.op === 'sendto' && c.addr.ptr !== 'null') {
@@ -122,14 +173,23 @@ export function vsockCallStep(s: State, _v: VsockSock, c: FdCall): Outcome[] {
     // vsock_connectible_recvmsg: "if (!transport || sk->sk_state != TCP_ESTABLISHED)": SOCK_DONE
     // (never set: vsock_shutdown resets it, and only a connected peer's shutdown sets it) ? 0 :
     // -ENOTCONN, before MSG_OOB or the length; recvfrom copies no address on failure.
-    case 'recv': case 'recvfrom': return [fail(s, `${c.op}/vsock-ENOTCONN`, 'ENOTCONN')];
+    case 'recv':
+    case 'recvfrom':
+      return [fail(s, `${c.op}/vsock-ENOTCONN`, 'ENOTCONN')];
     // model/msg.ts answers them (the msghdr checks first), then vsockSendmsg / vsockRecvmsg.
-    case 'sendmsg': case 'recvmsg': throw new Error(`unreachable: ${c.op} on an AF_VSOCK socket goes through model/msg.ts`);
+    case 'sendmsg':
+    case 'recvmsg':
+      throw new Error(`unreachable: ${c.op} on an AF_VSOCK socket goes through model/msg.ts`);
   }
 }
 
 /** The outcomes of sendmsg, recvmsg and sendfile on an unconnected vsock socket. */
-export const VSOCK_MSG_RULES = ['sendmsg/vsock-EOPNOTSUPP-oob', 'sendmsg/vsock-EOPNOTSUPP-addr', 'sendmsg/vsock-ENOTCONN', 'recvmsg/vsock-ENOTCONN'] as const;
+export const VSOCK_MSG_RULES = [
+  'sendmsg/vsock-EOPNOTSUPP-oob',
+  'sendmsg/vsock-EOPNOTSUPP-addr',
+  'sendmsg/vsock-ENOTCONN',
+  'recvmsg/vsock-ENOTCONN',
+] as const;
 
 /**
  * sendmsg after ____sys_sendmsg copied the msghdr and the control buffer (model/msg.ts):
@@ -151,4 +211,3 @@ export function vsockSendmsg(s: State, flags: number, dest: AddrIn | null): Outc
 export function vsockRecvmsg(s: State): Outcome[] {
   return [fail(s, 'recvmsg/vsock-ENOTCONN', 'ENOTCONN')];
 }
-

@@ -7,14 +7,32 @@
  * AF_VSOCK level's own options (buffer sizes, connect timeout) are not modelled.
  */
 import type { Call } from '../../spec/call.js';
-import { AF_VSOCK, SOCK_SEQPACKET, SOCK_STREAM, SOL_SOCKET, SO_ACCEPTCONN, SO_DOMAIN, SO_ERROR, SO_KEEPALIVE, SO_LINGER, SO_PROTOCOL, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, SO_TYPE } from '../../spec/constants.js';
+import {
+  AF_VSOCK,
+  SOCK_SEQPACKET,
+  SOCK_STREAM,
+  SOL_SOCKET,
+  SO_ACCEPTCONN,
+  SO_DOMAIN,
+  SO_ERROR,
+  SO_KEEPALIVE,
+  SO_LINGER,
+  SO_PROTOCOL,
+  SO_RCVBUF,
+  SO_REUSEADDR,
+  SO_REUSEPORT,
+  SO_SNDBUF,
+  SO_TYPE,
+} from '../../spec/constants.js';
 import { exact, lingerValue, optOut, solSocket, unknownOption, type Value } from '../core/sock.js';
 import { fail, type Outcome } from '../core/outcome.js';
 import type { State } from '../core/state.js';
 import type { VsockSock } from '../core/vsock_sock.js';
 
 export const VSOCK_OPT_RULES = [
-  'setsockopt/vsock-EOPNOTSUPP-reuseport', 'setsockopt/vsock-ENOPROTOOPT-level', 'getsockopt/vsock-ENOPROTOOPT-level',
+  'setsockopt/vsock-EOPNOTSUPP-reuseport',
+  'setsockopt/vsock-ENOPROTOOPT-level',
+  'getsockopt/vsock-ENOPROTOOPT-level',
 ] as const;
 
 type SetsockoptCall = Extract<Call, { op: 'setsockopt' }>;
@@ -57,17 +75,28 @@ export function vsockGetsockopt(s: State, v: VsockSock, c: GetsockoptCall): Outc
  */
 function value(v: VsockSock, name: number): Value | undefined {
   switch (name) {
-    case SO_TYPE: return exact('getsockopt/SO_TYPE', v.type === 'stream' ? SOCK_STREAM : SOCK_SEQPACKET);
-    case SO_DOMAIN: return exact('getsockopt/SO_DOMAIN', AF_VSOCK);
-    case SO_PROTOCOL: return exact('getsockopt/SO_PROTOCOL', 0);
-    case SO_ERROR: return exact('getsockopt/SO_ERROR', 0);
-    case SO_ACCEPTCONN: return exact('getsockopt/SO_ACCEPTCONN', 0);
-    case SO_KEEPALIVE: return exact('getsockopt/SO_KEEPALIVE', v.keepalive ? 1 : 0);
-    case SO_REUSEADDR: return exact('getsockopt/SO_REUSEADDR', v.reuse ? 1 : 0);
-    case SO_REUSEPORT: return exact('getsockopt/SO_REUSEPORT', v.reuseport ? 1 : 0);
-    case SO_RCVBUF: return exact('getsockopt/SO_RCVBUF', v.rcvbuf);
-    case SO_SNDBUF: return exact('getsockopt/SO_SNDBUF', v.sndbuf);
-    case SO_LINGER: return lingerValue(v);
+    case SO_TYPE:
+      return exact('getsockopt/SO_TYPE', v.type === 'stream' ? SOCK_STREAM : SOCK_SEQPACKET);
+    case SO_DOMAIN:
+      return exact('getsockopt/SO_DOMAIN', AF_VSOCK);
+    case SO_PROTOCOL:
+      return exact('getsockopt/SO_PROTOCOL', 0);
+    case SO_ERROR:
+      return exact('getsockopt/SO_ERROR', 0);
+    case SO_ACCEPTCONN:
+      return exact('getsockopt/SO_ACCEPTCONN', 0);
+    case SO_KEEPALIVE:
+      return exact('getsockopt/SO_KEEPALIVE', v.keepalive ? 1 : 0);
+    case SO_REUSEADDR:
+      return exact('getsockopt/SO_REUSEADDR', v.reuse ? 1 : 0);
+    case SO_REUSEPORT:
+      return exact('getsockopt/SO_REUSEPORT', v.reuseport ? 1 : 0);
+    case SO_RCVBUF:
+      return exact('getsockopt/SO_RCVBUF', v.rcvbuf);
+    case SO_SNDBUF:
+      return exact('getsockopt/SO_SNDBUF', v.sndbuf);
+    case SO_LINGER:
+      return lingerValue(v);
     default:
       if (unknownOption(name)) return undefined;
       throw new Error(`model: getsockopt SOL_SOCKET option ${name} on AF_VSOCK is not modelled`);
