@@ -31,7 +31,7 @@ export interface Endpoint {
 export interface Sock {
   kind: 'socket';
   proto: 'tcp' | 'udp';
-  /** sk_family: its addresses are text of this family (model/family.ts). */
+  /** sk_family: its addresses are text of this family (model/ipv4/family.ts). */
   family: 'inet' | 'inet6';
   /** sk_ipv6only (IPV6_V6ONLY, or set by a bind to a specific non-mapped address); false for AF_INET. */
   v6only: boolean;
@@ -52,13 +52,13 @@ export interface Sock {
   /**
    * TCP: the socket has been in a connection: it sent a SYN (tcp_connect) or is a
    * listener's child. Never cleared; listen() reads it under the variant
-   * listen-after-connection (spec/variants.ts, model/listen.ts).
+   * listen-after-connection (spec/variants.ts, model/ipv4/inet_listen.ts).
    */
   connectedOnce: boolean;
   /** TCP: the socket has listened (inet_csk_listen_start succeeded). Never cleared; see connect-after-listen. */
   listenedOnce: boolean;
   /**
-   * AF_INET6: inet_saddr when it is not derived from the IPv6 source (family.ts v4Saddr):
+   * AF_INET6: inet_saddr when it is not derived from the IPv6 source (ipv4/family.ts v4Saddr):
    * an IPv4 connect of a socket whose source is ::1 sets it ("if (!inet->inet_saddr)
    * inet->inet_saddr = fl4->saddr") and leaves the IPv6 source as it was; '' otherwise.
    */
@@ -116,7 +116,7 @@ export interface Sock {
    * sk_shutdown: RCV_SHUTDOWN (1) | SEND_SHUTDOWN (2). Set by shutdown() (also on a CLOSE
    * socket, which answers ENOTCONN), copied to a listener's children (sk_clone_lock copies
    * the whole sock), cleared by tcp_disconnect; tcp_fin sets RCV_SHUTDOWN and tcp_done both
-   * bits (see done in tcp.ts), which poll and select observe.
+   * bits (see done in ipv4/tcp.ts), which poll and select observe.
    */
   shut: number;
   /**
@@ -149,7 +149,7 @@ export interface Sock {
   stream: string;
   /**
    * TCP: what this socket sent that its peer has not received yet, one entry per send, oldest
-   * first (see tcpdata.ts: Nagle, the congestion window or the peer's receive buffer may
+   * first (see ipv4/tcp_output.ts: Nagle, the congestion window or the peer's receive buffer may
    * hold them; the kernel releases them at a time the model does not know).
    */
   held: string[];

@@ -22,7 +22,7 @@ export interface File {
   pos: number;
 }
 
-/** AF_UNIX sockets (socketpair) and AF_VSOCK sockets are their own kinds: model/unix.ts, model/vsock*.ts. */
+/** AF_UNIX sockets (socketpair) and AF_VSOCK sockets are their own kinds: model/unix/af_unix.ts, model/vsock/. */
 export type Obj = Sock | File | UnixSock | VsockSock;
 
 export interface FdEntry {
@@ -36,7 +36,7 @@ export interface State {
   objs: Record<number, Obj>;
   nextObj: number;
   /**
-   * TCP bind buckets' fast-path fields by port (see model/bucket.ts). An entry counts only
+   * TCP bind buckets' fast-path fields by port (see model/ipv4/inet_connection_sock.ts). An entry counts only
    * while some TCP socket holds its port (the kernel frees an empty bucket); absent: none set.
    */
   tcpBuckets?: Record<number, TcpBucket>;

@@ -1,6 +1,6 @@
 /**
  * struct unix_sock (include/net/af_unix.h): what an AF_UNIX socket is in the model's world,
- * next to the AF_INET Sock (state.ts) and the AF_VSOCK socket (vsock_sock.ts). Plain data;
+ * next to the AF_INET Sock (core/inet_sock.ts) and the AF_VSOCK socket (vsock_sock.ts). Plain data;
  * the behaviour is in model/unix/.
  */
 import type { ErrnoName } from '../../spec/errno.js';

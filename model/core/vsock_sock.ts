@@ -3,7 +3,7 @@
  * Only what sequences in scope can reach: a socket that is never bound, listening or
  * connected (a bind that succeeds registers a port the hypervisor sees, since vsock is not
  * network-namespaced, and a connect reaches the host: neither is ever made, see
- * vsockbind.ts). Plain data.
+ * vsock/vsock_ops.ts). Plain data.
  */
 import { LINUX_BUFFERS, type Profile } from '../../spec/profile.js';
 

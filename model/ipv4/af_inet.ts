@@ -143,7 +143,7 @@ export function inetRelease(s: State, fd: number, id: number, sk: Sock): Outcome
   return [ok(rule, 0, () => next)];
 }
 
-/** Which tcp_close path the last close of `sk` takes (see release in tcp.ts). */
+/** Which tcp_close path the last close of `sk` takes (see release in ipv4/tcp.ts). */
 function tcpRule(sk: Sock, id: number): string {
   if (sk.refs === 1 && resetsOnClose(sk)) return 'close/tcp-reset-unread';
   if (sk.refs === 1 && lingerResets(sk)) return 'close/tcp-linger-reset';

@@ -96,7 +96,7 @@ export function udpConnect(s: State, id: number, sk: Sock, c: ConnectCall, v6Tar
       ];
     }
   }
-  // __ip4_datagram_connect (for an AF_INET6 socket with its IPv4 view, family.ts).
+  // __ip4_datagram_connect (for an AF_INET6 socket with its IPv4 view, ipv4/family.ts).
   if (v4.len < SOCKADDR_IN_LEN) return refuse('connect/udp-EINVAL-len', 'EINVAL');
   if (v4.family !== AF_INET) return refuse('connect/udp-EAFNOSUPPORT', 'EAFNOSUPPORT');
   const route = routeFrom(v4.addr, sk, 'udp');

@@ -147,7 +147,7 @@ export function refuseMappedListener(l: Sock, dst: string): void {
 }
 
 /**
- * ip_route_connect for the IPv4 view of `sk` (family.ts). An AF_INET6 socket bound to a
+ * ip_route_connect for the IPv4 view of `sk` (ipv4/family.ts). An AF_INET6 socket bound to a
  * v4-mapped multicast or limited-broadcast address has it as its inet_saddr too
  * (__inet6_bind sets both, where __inet_bind clears inet_saddr for such addresses), and
  * __ip_route_output_key refuses such a source: "if (ipv4_is_multicast(fl4->saddr) ||

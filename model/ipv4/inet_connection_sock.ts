@@ -14,7 +14,7 @@ import { isTimewait, type Endpoint, type Sock, type TcpBucket } from '../core/in
 
 /**
  * inet_rcv_saddr_equal(sk, other, match_wildcard=true) for `sk` about to own `addr`
- * (family.ts rcvSaddrEqual; __inet6_bind sets sk_ipv6only before get_port for a specific
+ * (ipv4/family.ts rcvSaddrEqual; __inet6_bind sets sk_ipv6only before get_port for a specific
  * address that is not v4-mapped).
  */
 export function addrOverlap(sk: Sock, addr: string, other: Sock): boolean {
@@ -116,7 +116,7 @@ export function tcpBucket(s: State, port: number): TcpBucket | undefined {
  * ipv6_rcv_saddr_equal(&tb->fast_v6_rcv_saddr, inet6_rcv_saddr(sk), tb->fast_rcv_saddr,
  * sk->sk_rcv_saddr, tb->fast_ipv6_only, ipv6_only_sock(sk), true, false)", else
  * ipv4_rcv_saddr_equal(tb->fast_rcv_saddr, sk->sk_rcv_saddr, ipv6_only_sock(sk), true,
- * false) (so an AF_INET6 socket is compared by its inet_rcv_saddr, family.ts v4Rcv).
+ * false) (so an AF_INET6 socket is compared by its inet_rcv_saddr, ipv4/family.ts v4Rcv).
  */
 function reuseportMatch(tb: TcpBucket, sk: Sock, addr: string): boolean {
   if (!(tb.fastreuseport > 0 && sk.reuseport)) return false;
@@ -198,7 +198,7 @@ export function tcpBindHole(s: State, id: number, addr: string): PortHole {
  * range's low end first; never a port whose bucket was made by bind() or listen()
  * (fastreuse >= 0); a port that only connections hold is allowed unless a live
  * connection already has this 4-tuple (check_established; `srcAddr` and `dst` are keys,
- * family.ts). A TIME_WAIT holder of the
+ * ipv4/family.ts). A TIME_WAIT holder of the
  * 4-tuple may or may not be taken over (tcp_twsk_unique compares seconds), so both
  * answers are allowed.
  */

@@ -8,7 +8,7 @@ import type { Endpoint } from '../core/inet_sock.js';
 
 /**
  * The LISTEN sockets on the port that may take a SYN to `dst` (its address a key,
- * family.ts: a v4-mapped destination is its IPv4 address), those bound to the exact
+ * ipv4/family.ts: a v4-mapped destination is its IPv4 address), those bound to the exact
  * address before those bound to the wildcard (inet_lhash2_lookup runs on the address's
  * slot first). IPv4: AF_INET sockets and AF_INET6 ones that are not IPv6-only, by their
  * inet_rcv_saddr (compute_score: "!ipv6_only_sock(sk)", "sk->sk_rcv_saddr != daddr"); IPv6

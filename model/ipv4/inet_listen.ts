@@ -33,7 +33,7 @@ export function inetListen(s: State, id: number, sock: Sock, c: CallOf<'listen'>
   // inet_csk_listen_start: state LISTEN, then get_port(inet_num) re-checks the port as a
   // listener (a SO_REUSEADDR sharer no longer helps; SO_REUSEPORT sharers still do, and
   // inet_hash then puts the listener in the reuseport group of another listener on the
-  // same address and port, reuseport_add_sock, or a new one, reuseport_alloc: connect.ts
+  // same address and port, reuseport_add_sock, or a new one, reuseport_alloc: ipv4/tcp_ipv4.ts
   // lets any of them take a connection); on failure back to CLOSE.
   const listening = produce(s, (d) => {
     const sk = d.objs[id] as Sock;

@@ -188,7 +188,7 @@ export function timeWait(d: State, id: number): void {
  * until then the sender is in FIN_WAIT1 (measured on 6.18 with TCP_INFO). Calls in scope
  * tell the two apart in one place only: after close, FIN_WAIT1 is a full socket and
  * FIN_WAIT2 a timewait socket, which a bound connect with the same 4-tuple may take over
- * (connect.ts allows both answers there). Otherwise both keep the port and the peer
+ * (ipv4/tcp_ipv4.ts allows both answers there). Otherwise both keep the port and the peer
  * address, a further shutdown or a close sends nothing more, an RST gives ECONNRESET in
  * both, and the peer's own FIN acks ours, so FIN_WAIT1 meets it as FIN_WAIT2 would.
  */
@@ -277,7 +277,7 @@ export function enqueueChild(d: State, lid: number, clientId: number, src: Endpo
  * RCV_SHUTDOWN is set; outside SYN_SENT, POLLIN|POLLRDNORM when bytes are queued
  * (tcp_stream_is_readable) and the socket is writable (__sk_stream_is_writeable: the
  * payloads are small; a small locked SO_SNDBUF full of unacknowledged skbs is not
- * modelled, see tcpsend.ts; or SEND_SHUTDOWN: POLLOUT|POLLWRNORM); POLLERR while sk_err is set
+ * modelled, see ipv4/tcp_sendmsg.ts; or SEND_SHUTDOWN: POLLOUT|POLLWRNORM); POLLERR while sk_err is set
  * (sock_error clears it). No urgent data, so never POLLPRI.
  */
 export function tcpPoll(sk: Sock): number {

@@ -1,7 +1,7 @@
 /**
  * A TCP socket meets the end of its connection: tcp_reset (net/ipv4/tcp_input.c) and the
  * state changes it ends in, tcp_done and tcp_set_state(TCP_CLOSE) (net/ipv4/tcp.c; here,
- * below tcp.ts and tcp_output.ts, because both of them end connections with it). Mutators
+ * below ipv4/tcp.ts and tcp_output.ts, because both of them end connections with it). Mutators
  * for immer drafts.
  */
 import { type State } from '../core/state.js';

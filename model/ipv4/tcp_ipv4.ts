@@ -102,7 +102,7 @@ export function tcpConnect(s: State, id: number, sk: Sock, c: ConnectCall, targe
   const found = target(s, id, sk, a);
   if ('out' in found) return [found.out];
   const { route } = found;
-  // Endpoints from here on are keys (family.ts): dotted for IPv4 (also of an AF_INET6
+  // Endpoints from here on are keys (ipv4/family.ts): dotted for IPv4 (also of an AF_INET6
   // socket's v4-mapped connection), IPv6 text otherwise; stored in the socket's family.
   const dst: Endpoint = { addr: route.daddr, port: a.port };
   // The source address comes from the route when the socket has none (inet_bhash2_update_saddr).

@@ -15,7 +15,7 @@
  * fewer than TCP_INIT_CWND segments may be in flight, Nagle cannot hold it (TCP_NODELAY,
  * or nothing in flight: tcp_nagle_check needs tp->packets_out), and the peer surely has
  * room (see surelyTaken). Otherwise the bytes are held, and the kernel may release each
- * held send at any moment between two calls (internal.ts: internal/tcp-delivered).
+ * held send at any moment between two calls (ipv4/tcp_timer.ts: internal/tcp-delivered).
  */
 import { type State } from '../core/state.js';
 import { receiveReset } from './tcp_input.js';

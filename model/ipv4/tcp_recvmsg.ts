@@ -1,5 +1,5 @@
 /**
- * recv(2) and recvfrom(2) on a TCP socket, after __sys_recvfrom's fd lookup (recv.ts;
+ * recv(2) and recvfrom(2) on a TCP socket, after __sys_recvfrom's fd lookup (ipv4/udp_recvmsg.ts;
  * O_NONBLOCK adds MSG_DONTWAIT): inet_recvmsg → tcp_recvmsg → tcp_recvmsg_locked, in its
  * order:
  *  1. "err = -ENOTCONN; if (sk->sk_state == TCP_LISTEN) goto out;", then "if (flags &
@@ -44,7 +44,7 @@ export const TCP_RECV_RULE_SUFFIXES = [
   'tcp-EINVAL-oob',
 ] as const;
 
-/** `answer` finishes a result >= 0 as recv.ts does for UDP (recvfrom's address copy-out). */
+/** `answer` finishes a result >= 0 as ipv4/udp_recvmsg.ts does for UDP (recvfrom's address copy-out). */
 export type Answer = (rule: string, ret: number, data: string, next: State) => Outcome;
 
 export function tcpRecvStep(

@@ -1,6 +1,6 @@
 /**
  * send(2) and sendto(2) on a TCP socket, after __sys_sendto's fd lookup and
- * move_addr_to_kernel (send.ts): inet_sendmsg → inet_send_prepare (TCP has no_autobind)
+ * move_addr_to_kernel (ipv4/udp_sendmsg.ts): inet_sendmsg → inet_send_prepare (TCP has no_autobind)
  * → tcp_sendmsg_locked. The address of a sendto is not looked at (only
  * tcp_sendmsg_fastopen reads msg_name; measured on 6.18: a connected socket sends to its
  * peer). Checks in tcp_sendmsg_locked's order:
@@ -11,7 +11,7 @@
  *     do_error → sk_stream_error: "if (err == -EPIPE) err = sock_error(sk) ? : -EPIPE"
  *     (SIGPIPE unless MSG_NOSIGNAL: Node ignores it, and so does the C reproducer);
  *  4. the copy loop (none for zero bytes: 0), sk_stream_memory_free (EAGAIN without a
- *     timeout when the send buffer is full of unacknowledged data), tcp_push (tcpdata.ts).
+ *     timeout when the send buffer is full of unacknowledged data), tcp_push (ipv4/tcp_output.ts).
  * MSG_OOB (urgent data, which the peer reads out of band) is not modelled.
  */
 import { produce } from 'immer';
@@ -23,7 +23,7 @@ import { sendsNow, transmit } from './tcp_output.js';
 import { withBound } from './inet_name.js';
 import { SEND_SHUTDOWN, type Sock } from '../core/inet_sock.js';
 
-/** Callers: send, sendto, sendmsg (model/msg.ts), each with its own rule prefix. */
+/** Callers: send, sendto, sendmsg (model/socket/msg.ts), each with its own rule prefix. */
 export type SendOp = 'send' | 'sendto' | 'sendmsg';
 
 export const TCP_SEND_RULE_SUFFIXES = [

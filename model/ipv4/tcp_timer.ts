@@ -3,7 +3,7 @@
  * each is allowed at any time and the runner keeps every world consistent with what it
  * has observed. Today: the retransmitted SYN of a connect that found its listener's
  * accept queue full (tcp_retransmit_timer, first after TCP_TIMEOUT_INIT = 1 s), and the
- * release of a TCP send that the kernel held (tcpdata.ts: Nagle until the peer's delayed
+ * release of a TCP send that the kernel held (ipv4/tcp_output.ts: Nagle until the peer's delayed
  * ACK, tcp_delack_timer, >= 40 ms; the congestion window; a retransmission after a drop).
  */
 import { produce } from 'immer';

@@ -21,7 +21,7 @@ import { isAny, type Endpoint, type Sock, RCV_SHUTDOWN, SHUTDOWN_MASK } from '..
 
 /**
  * compute_score over the UDP sockets bound to `dst.port` (`dst` and `src` are keys,
- * family.ts): a bound address must be
+ * ipv4/family.ts): a bound address must be
  * `dst.addr` (+4), a connected peer must be `src` (+4 for the address, +4 for the port).
  * Every socket with the best score (ties are broken by sk_incoming_cpu and hash order,
  * which the model does not know, so all of them are returned).
@@ -42,7 +42,7 @@ export function udpLookup(s: State, dst: Endpoint, src: Endpoint): number[] {
   for (const [id, o] of sockets(s)) {
     if (o.proto !== 'udp' || o.port !== dst.port || o.port === 0) continue;
     // IPv4 (compute_score in udp.c): AF_INET sockets score 2, AF_INET6 ones that are not
-    // IPv6-only 1, by their IPv4 view (family.ts); IPv6 (udp6's compute_score): AF_INET6
+    // IPv6-only 1, by their IPv4 view (ipv4/family.ts); IPv6 (udp6's compute_score): AF_INET6
     // sockets only, by sk_v6_rcv_saddr and sk_v6_daddr. A bound interface (lo) adds 4.
     let score: number;
     let rcv: string;

@@ -6,7 +6,7 @@
  * __skb_wait_for_more_packets: RCV_SHUTDOWN ends the wait with 0) → the copy (a short
  * buffer truncates the datagram, whose rest is discarded; MSG_TRUNC returns the real
  * length) → move_addr_to_user of the source, after the datagram was taken. TCP sockets
- * take their own path after the fd lookup (tcprecv.ts).
+ * take their own path after the fd lookup (ipv4/tcp_recvmsg.ts).
  */
 import { produce } from 'immer';
 import type { Call } from '../../spec/call.js';
@@ -39,7 +39,7 @@ export const RECV_RULES = [
   ...TCP_RECV_RULE_SUFFIXES.map((r) => `recvfrom/${r}` as const),
 ] as const;
 
-/** The rules recvmsg shares with recv and recvfrom (model/msg.ts adds its msghdr checks). */
+/** The rules recvmsg shares with recv and recvfrom (model/socket/msg.ts adds its msghdr checks). */
 export const RECVMSG_PATH_RULES = [
   ...rulesFor('recvmsg'),
   'recvmsg/datagram-trunc',

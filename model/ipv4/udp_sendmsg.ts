@@ -5,8 +5,8 @@
  * inet_sendmsg → inet_send_prepare (inet_autobind: an unbound socket gets an ephemeral
  * port before anything else is checked) → udp_sendmsg (EMSGSIZE never: payloads are
  * small; MSG_OOB; the destination; the route; ip_make_skb → sock_alloc_send_pskb:
- * sock_error, then SEND_SHUTDOWN's EPIPE) → delivery on loopback (udpdeliver.ts).
- * TCP sockets take their own path after the address copy (tcpsend.ts).
+ * sock_error, then SEND_SHUTDOWN's EPIPE) → delivery on loopback (ipv4/udp.ts).
+ * TCP sockets take their own path after the address copy (ipv4/tcp_sendmsg.ts).
  */
 import { produce } from 'immer';
 import type { AddrIn, Call } from '../../spec/call.js';
@@ -61,7 +61,7 @@ export const SEND_RULES = [
   ...destRules('sendto'),
 ] as const;
 
-/** The rules sendmsg shares with send and sendto (model/msg.ts adds its msghdr checks). */
+/** The rules sendmsg shares with send and sendto (model/socket/msg.ts adds its msghdr checks). */
 export const SENDMSG_PATH_RULES = [
   ...rulesFor('sendmsg'),
   ...TCP_SEND_RULE_SUFFIXES.map((r) => `sendmsg/${r}` as const),

@@ -28,7 +28,7 @@ import type { Sock } from '../core/inet_sock.js';
  * interface (a scope id for link-local and multicast ones, which also binds the socket to
  * that interface, left set when the bind fails) and must be on it (ipv6_chk_addr; lo holds
  * only ::1 here, no link-local address). A specific non-mapped address makes the socket
- * IPv6-only and gives it LOOPBACK4_IPV6 as its IPv4 address (family.ts v4Rcv).
+ * IPv6-only and gives it LOOPBACK4_IPV6 as its IPv4 address (ipv4/family.ts v4Rcv).
  */
 export function inet6Bind(s: State, id: number, sock: Sock, c: CallOf<'bind'>): Outcome[] {
   const asIs = (rule: string, errno: Parameters<typeof fail>[2], next: State = s): Outcome =>
@@ -69,11 +69,11 @@ export function inet6Bind(s: State, id: number, sock: Sock, c: CallOf<'bind'>): 
   const seq = portSeqFor(s, sock);
   const bindTo = (dd: State, port: number): void => {
     const d = dd.objs[id] as Sock;
-    // inet_csk_get_port → inet_csk_update_fastreuse (TCP; ports.ts takes sk_ipv6only as
+    // inet_csk_get_port → inet_csk_update_fastreuse (TCP; ipv4/inet_connection_sock.ts takes sk_ipv6only as
     // __inet6_bind set it before get_port); udp_lib_get_port hashes the socket (UDP).
     if (d.proto === 'tcp') updateFastreuse(dd, s, d, addr, port);
     else d.portSeq = seq;
-    // inet_rcv_saddr/inet_saddr are derived (family.ts v4Rcv); sk_v6_rcv_saddr and np->saddr.
+    // inet_rcv_saddr/inet_saddr are derived (ipv4/family.ts v4Rcv); sk_v6_rcv_saddr and np->saddr.
     // "if (!(addr_type & IPV6_ADDR_MULTICAST)) np->saddr = addr->sin6_addr".
     d.addr = addr;
     d.saddr = t === 'MULTICAST' ? d.saddr : addr;

@@ -1,8 +1,8 @@
 /**
  * sendmsg(2) and recvmsg(2): the struct msghdr checks of net/socket.c, then, on AF_INET
- * sockets, the same per-socket path as send/sendto (send.ts: sockSend) and recv/recvfrom
- * (recv.ts: sockRecv); AF_UNIX sockets continue in unixmsg.ts, AF_VSOCK ones in
- * vsockcalls.ts (vsockSendmsg, vsockRecvmsg). In the kernel's order (measured on 6.18,
+ * sockets, the same per-socket path as send/sendto (ipv4/udp_sendmsg.ts: sockSend) and recv/recvfrom
+ * (ipv4/udp_recvmsg.ts: sockRecv); AF_UNIX sockets continue in unix/unix_msg.ts, AF_VSOCK ones in
+ * vsock/vsock_ops.ts (vsockSendmsg, vsockRecvmsg). In the kernel's order (measured on 6.18,
  * each step below):
  *  1. __sys_sendmsg / __sys_recvmsg: "if (forbid_cmsg_compat && (flags & MSG_CMSG_COMPAT))
  *     return -EINVAL;" before the fd is looked at (the compat entry passes the flag itself);
@@ -21,7 +21,7 @@
  *     header fits in fewer than 12 bytes, and a NULL msg_control has none: kcmlen 0 →
  *     EINVAL, measured; a faulting first header →
  *     EFAULT; a zero cmsg_len fails CMSG_COMPAT_OK → EINVAL);
- *  5. sock_sendmsg / sock_recvmsg (send.ts / recv.ts, rules `sendmsg/...`, `recvmsg/...`);
+ *  5. sock_sendmsg / sock_recvmsg (ipv4/udp_sendmsg.ts / ipv4/udp_recvmsg.ts, rules `sendmsg/...`, `recvmsg/...`);
  *     the control buffer, always zero-filled here, reaches the protocol's cmsg parser,
  *     which refuses a zero cmsg_len (EINVAL) when a whole struct cmsghdr fits;
  *  6. recvmsg, ____sys_recvmsg after a result >= 0: move_addr_to_user of the source into

@@ -19,9 +19,9 @@
  *      to EOF, at most count (none at or past EOF: 0);
  *   8. the direct actor writes them: /dev/null's splice_write_null takes all; a socket's
  *      splice_to_socket → sock_sendmsg, which answers as send(2) with the same bytes
- *      (send.ts, tcpsend.ts; rules sendfile/<the send rule>): MSG_MORE while more may follow
+ *      (ipv4/udp_sendmsg.ts, ipv4/tcp_sendmsg.ts; rules sendfile/<the send rule>): MSG_MORE while more may follow
  *      and the splice_eof push (tcp_splice_eof, udp_splice_eof) change when, not what;
- *      an AF_UNIX socket answers as send(2) does there (unixdata.ts, rules sendfile/unix-*),
+ *      an AF_UNIX socket answers as send(2) does there (unix/unix_sendrecv.ts, rules sendfile/unix-*),
  *      one record per sendfile, its stream skbs charged as spliced (unixSkbTruesize); an
  *      AF_VSOCK socket (never connected here) answers ENOTCONN (vsock_connectible_sendmsg);
  *   9. on success the file position (NULL offset) or *offset advances by the bytes sent;
@@ -58,7 +58,7 @@ const SOCKET_SUFFIXES = [
   ...TCP_SEND_RULE_SUFFIXES.filter((r) => r !== 'tcp-empty'),
 ] as const;
 
-/** The AF_UNIX send rules a sendfile can end in (model/unixdata.ts: no address, no flags but MSG_DONTWAIT). */
+/** The AF_UNIX send rules a sendfile can end in (unix/unix_sendrecv.ts: no address, no flags but MSG_DONTWAIT). */
 const UNIX_SUFFIXES = [
   'unix-sock-error',
   'unix-EPIPE',

@@ -73,7 +73,7 @@ export function socketStep(s: State, c: SocketCall): Outcome[] {
   if (type >= SOCK_MAX) return [fail(s, 'socket/EINVAL-type', 'EINVAL')];
   // __sock_create: PF_INET + SOCK_PACKET is redirected to PF_PACKET (not modelled); any
   // family other than AF_INET is treated as unregistered (net_families[family] == NULL).
-  // AF_VSOCK, when the machine registers it (profile.vsock), is its own kind (model/vsock.ts).
+  // AF_VSOCK, when the machine registers it (profile.vsock), is its own kind (model/vsock/af_vsock.ts).
   if (c.domain === AF_VSOCK && s.profile.vsock !== undefined) return vsockSocketStep(s, c, type, flags);
   if ((c.domain !== AF_INET && c.domain !== AF_INET6) || (c.domain === AF_INET && type === SOCK_PACKET))
     return [fail(s, 'socket/EAFNOSUPPORT', 'EAFNOSUPPORT')];

@@ -34,7 +34,7 @@ export function socketcallStep(s: State, c: SocketcallCall, inner: (s: State, c:
     throw new Error(
       `model: socketcall(${c.num}) cannot carry ${c.call.op} (its number is ${SOCKETCALL_NUM[c.call.op]})`,
     );
-  // The msghdr calls take the compat layout and their compat paths (model/msg.ts).
+  // The msghdr calls take the compat layout and their compat paths (model/socket/msg.ts).
   if (c.call.op === 'sendmsg') return sendmsgStep(s, c.call, true);
   if (c.call.op === 'recvmsg') return recvmsgStep(s, c.call, true);
   return inner(s, c.call);

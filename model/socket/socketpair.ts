@@ -95,7 +95,7 @@ export function socketpairStep(s: State, c: SocketpairCall): Outcome[] {
 
 /**
  * A family other than AF_UNIX: sock_create makes the first socket as socket(2) would
- * (model/socket.ts answers for it; its EMFILE cannot happen here, the fds being reserved),
+ * (model/socket/socket.ts answers for it; its EMFILE cannot happen here, the fds being reserved),
  * then sock_no_socketpair refuses. The socket made is released again.
  */
 function otherFamily(s: State, domain: number, type: number, protocol: number): Outcome {

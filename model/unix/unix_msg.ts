@@ -1,6 +1,6 @@
 /**
  * sendmsg(2) and recvmsg(2) on AF_UNIX sockets, after the generic struct msghdr checks of
- * net/socket.c (model/msg.ts: the fd, the msghdr and iovec copies, ____sys_sendmsg's
+ * net/socket.c (model/socket/msg.ts: the fd, the msghdr and iovec copies, ____sys_sendmsg's
  * control-buffer copy). net/unix/af_unix.c, in its order (measured on 6.18 for the three
  * types of a socketpair):
  *  - unix_stream_sendmsg and unix_dgram_sendmsg start with scm_send → __scm_send, whose
@@ -9,7 +9,7 @@
  *    buffer shorter than a struct cmsghdr holds no cmsg (CMSG_FIRSTHDR is NULL) and passes;
  *  - unix_seqpacket_sendmsg reads sock_error and checks TCP_ESTABLISHED before it calls
  *    unix_dgram_sendmsg (and so before scm_send), and drops msg_name;
- *  - after that, the same path as send/sendto (model/unixdata.ts: unixSendStep), with
+ *  - after that, the same path as send/sendto (model/unix/unix_sendrecv.ts: unixSendStep), with
  *    msg_name (its length clamped by __copy_msghdr) in sendto's place;
  *  - recvmsg: unix_stream_recvmsg / unix_dgram_recvmsg / unix_seqpacket_recvmsg read as
  *    recv does (unixRecvStep); __unix_dgram_recvmsg sets MSG_TRUNC in msg_flags when the
@@ -19,7 +19,7 @@
  *    unnamed sender, and ____sys_recvmsg's move_addr_to_user then writes just that length;
  *    scm_recv_unix adds no control message (no SO_PASSCRED, no fds), so msg_controllen is 0;
  *    a blocking MSG_WAITALL stream read short of its length takes what is queued and then
- *    sleeps in unix_stream_data_wait (unixwait.ts).
+ *    sleeps in unix_stream_data_wait (unix/unix_wait.ts).
  * SCM_RIGHTS and SCM_CREDENTIALS themselves are not modelled (never generated).
  */
 import { type AddrIn, type Call, msgData } from '../../spec/call.js';
@@ -67,7 +67,7 @@ function renamed(o: Outcome, p: 'sendmsg' | 'recvmsg'): Outcome {
 }
 
 /**
- * sock_sendmsg on AF_UNIX socket `id` once msg.ts copied the msghdr: `dest` is msg_name as
+ * sock_sendmsg on AF_UNIX socket `id` once socket/msg.ts copied the msghdr: `dest` is msg_name as
  * the protocol sees it (null for none), `ctl` what the control buffer holds.
  */
 export function unixSendmsg(
@@ -78,7 +78,7 @@ export function unixSendmsg(
   dest: AddrIn | null,
   ctl: Ctl,
 ): Outcome[] {
-  if (c.msg.ptr !== 'ok') throw new Error('unreachable: msg.ts refused the msghdr');
+  if (c.msg.ptr !== 'ok') throw new Error('unreachable: socket/msg.ts refused the msghdr');
   // unix_seqpacket_sendmsg: sock_error and the state come before unix_dgram_sendmsg's scm_send.
   const seqEarly = u.type === 'seqpacket' && (u.err !== null || u.st !== 'ESTABLISHED');
   // __scm_send: "if (!CMSG_OK(msg, cmsg)) goto error;" with err = -EINVAL.
@@ -96,7 +96,7 @@ export function unixSendmsg(
  */
 export function unixRecvmsg(s: State, c: RecvmsgCall, id: number, u: UnixSock, total: number): Outcome[] {
   const m = c.msg;
-  if (m.ptr !== 'ok') throw new Error('unreachable: msg.ts refused the msghdr');
+  if (m.ptr !== 'ok') throw new Error('unreachable: socket/msg.ts refused the msghdr');
   // The record the read takes (dgram, seqpacket): its length decides MSG_TRUNC.
   const head = u.type === 'stream' ? undefined : u.rq[0];
   const truncated = head !== undefined && total < head.data.length / 2;

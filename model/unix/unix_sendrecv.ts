@@ -197,10 +197,10 @@ export function unixRecvStep(s: State, c: RecvCall, id: number, u: UnixSock): Ou
     }
     const n = Math.min(len, avail);
     const target = c.flags & MSG_WAITALL ? Math.max(len, 1) : 1;
-    // A blocking MSG_WAITALL read that empties the queue short of its length sleeps for more (unixwait.ts).
+    // A blocking MSG_WAITALL read that empties the queue short of its length sleeps for more (unix/unix_wait.ts).
     const waits = unixWaitall(s, p, id, u, len, c.flags, (k, data, from, next) =>
       answer(c, `${p}/unix-data`, k, data, fromName(from), next),
-    ); // unixwait.ts
+    ); // unix/unix_wait.ts
     if (waits !== undefined) return [waits];
     const data = all.slice(0, 2 * n);
     const kaddr = fromName(u.rq[0]!.from);

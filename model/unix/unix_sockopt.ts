@@ -171,7 +171,7 @@ export function unixSetsockopt(s: State, id: number, c: Extract<Call, { op: 'set
       return set('setsockopt/SO_SNDBUF', (u) => {
         u.sndbuf = sndbufFor(s.profile, c.value);
       });
-    // sk_setsockopt's SO_LINGER, for any family (see model/setsockopt.ts).
+    // sk_setsockopt's SO_LINGER, for any family (see model/core/sock.ts).
     case SO_LINGER: {
       if (c.optlen < 8) return [fail(s, 'setsockopt/EINVAL-linger', 'EINVAL')];
       const secs = c.linger ?? 0;

@@ -1,6 +1,6 @@
 /**
  * AF_VSOCK sockets (net/vmw_vsock/af_vsock.c), as far as sequences can go without a bind,
- * listen or connect that succeeds (see vsockstate.ts): socket() through vsock_create, and
+ * listen or connect that succeeds (see core/vsock_sock.ts): socket() through vsock_create, and
  * the family's ops table (core/proto_ops.ts). The calls themselves are in vsock_ops.ts
  * (addresses, accept, listen, shutdown, data) and vsock_sockopt.ts (options).
  * Checks in the kernel's order, each citing its function; measured on Linux 6.18 with the

@@ -1,6 +1,6 @@
 /**
  * The address, connection and data calls on an AF_VSOCK socket that is not bound, not
- * listening and not connected (vsockstate.ts says why no other is ever made), in the
+ * listening and not connected (core/vsock_sock.ts says why no other is ever made), in the
  * order of net/socket.c's entry points and af_vsock.c's vsock_stream_ops /
  * vsock_seqpacket_ops (the same functions for both types).
  */
@@ -176,10 +176,10 @@ export function vsockCallStep(s: State, _v: VsockSock, c: FdCall): Outcome[] {
     case 'recv':
     case 'recvfrom':
       return [fail(s, `${c.op}/vsock-ENOTCONN`, 'ENOTCONN')];
-    // model/msg.ts answers them (the msghdr checks first), then vsockSendmsg / vsockRecvmsg.
+    // model/socket/msg.ts answers them (the msghdr checks first), then vsockSendmsg / vsockRecvmsg.
     case 'sendmsg':
     case 'recvmsg':
-      throw new Error(`unreachable: ${c.op} on an AF_VSOCK socket goes through model/msg.ts`);
+      throw new Error(`unreachable: ${c.op} on an AF_VSOCK socket goes through model/socket/msg.ts`);
   }
 }
 
@@ -192,7 +192,7 @@ export const VSOCK_MSG_RULES = [
 ] as const;
 
 /**
- * sendmsg after ____sys_sendmsg copied the msghdr and the control buffer (model/msg.ts):
+ * sendmsg after ____sys_sendmsg copied the msghdr and the control buffer (model/socket/msg.ts):
  * vsock_connectible_sendmsg parses no cmsg, so a control buffer changes nothing; MSG_OOB,
  * then msg_name (`dest`, its length clamped: any non-zero msg_namelen on a socket not
  * ESTABLISHED is EOPNOTSUPP), then ENOTCONN (measured on 6.18, stream and seqpacket).

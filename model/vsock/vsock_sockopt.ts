@@ -1,6 +1,6 @@
 /**
  * setsockopt(2) and getsockopt(2) on an AF_VSOCK socket. SOL_SOCKET goes to the generic
- * sk_setsockopt / sk_getsockopt (shared with inet, setsockopt.ts and getsockopt.ts), where
+ * sk_setsockopt / sk_getsockopt (shared with inet, core/sock.ts and ipv4/ip_getsockopt.ts), where
  * only SO_REUSEPORT tells the family apart; any other level goes to
  * vsock_connectible_setsockopt / vsock_connectible_getsockopt, which serve level AF_VSOCK
  * only ("if (level != AF_VSOCK) return -ENOPROTOOPT", before optlen is read). The

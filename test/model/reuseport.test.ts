@@ -1,6 +1,6 @@
 /**
- * SO_REUSEPORT's part in port sharing and delivery (model/ports.ts, connect.ts,
- * udpdeliver.ts): each case names the rule the model gives at its last call, and the real
+ * SO_REUSEPORT's part in port sharing and delivery (model/ipv4/inet_connection_sock.ts, ipv4/tcp_ipv4.ts,
+ * ipv4/udp.ts): each case names the rule the model gives at its last call, and the real
  * kernel must agree (runs on Linux when available).
  */
 import { describe, expect, it } from 'vitest';
