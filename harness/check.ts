@@ -10,6 +10,7 @@ import { Coverage } from './coverage.js';
 import { caseArb, type Case } from './generate.js';
 import { keyOf, signatureOf } from './expectations.js';
 import { runSequence, type RunOutcome, type StepFn } from './runner.js';
+import { letEventsIn } from './yield.js';
 import { DEFAULT_PROFILE, type Profile } from '../spec/profile.js';
 
 export interface CheckOptions {
@@ -126,6 +127,7 @@ export async function check(o: CheckOptions): Promise<CheckReport> {
     // After a harness error the remaining runs are not generated at all (fast-check would
     // otherwise draw every one of --runs cases only to skip it).
     if (harnessError !== undefined) { stopped = true; throw new StopSignal('harness error'); }
+    await letEventsIn(); // (a signal handler must get to run before shouldStop is asked)
     if (stopped || (progress.phase === 'run' && o.shouldStop?.())) { stopped = true; throw new StopSignal('stopped'); }
     const { outcome: r, profile } = await runOneWithProfile(seq);
     if (progress.phase === 'run') {

@@ -19,7 +19,7 @@ const sockspec = (...args: string[]) => spawnSync(process.execPath, [BIN, ...arg
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 const withChromium = CHROMIUM ? it : it.skip;
-const chromiumName = (s: string): string => (CHROMIUM ? s : `${s} (skipped: chromium is not installed)`);
+const chromiumName = (s: string): string => (CHROMIUM ? s : `${s} (skipped: chromium is not installed; apt-get install chromium)`);
 const html = join(dir, 'report.html');
 
 beforeAll(() => {
