@@ -6,7 +6,8 @@
  * (AF_INET6), unix/af_unix_ops.ts (AF_UNIX), vsock/af_vsock.ts (AF_VSOCK); socket/proto_ops.ts
  * picks the table of a socket. Types only.
  */
-import type { Call } from '../../spec/call.js';
+import type { AddrIn, Call } from '../../spec/call.js';
+import type { Ctl } from './addr.js';
 import type { Outcome } from './outcome.js';
 import type { State } from './state.js';
 import type { UnixSock } from './unix_sock.js';
@@ -49,6 +50,13 @@ export interface ProtoOps<S extends SocketObj> {
   send(s: State, id: number, sk: S, c: CallOf<'send' | 'sendto'>): Outcome[];
   /** recv(2) and recvfrom(2): ->recvmsg and the copy-out of the source address. */
   recv(s: State, id: number, sk: S, c: CallOf<'recv' | 'recvfrom'>): Outcome[];
+  /**
+   * sendmsg(2) after ____sys_sendmsg's msghdr checks: ->sendmsg with `dest` (msg_name as
+   * copied in, or null), the iovecs' bytes `data` and what the control buffer holds.
+   */
+  sendmsg(s: State, id: number, sk: S, c: CallOf<'sendmsg'>, dest: AddrIn | null, data: string, ctl: Ctl): Outcome[];
+  /** recvmsg(2) after ___sys_recvmsg's msghdr checks: ->recvmsg into `total` bytes of iovecs, msg_name copied out. */
+  recvmsg(s: State, id: number, sk: S, c: CallOf<'recvmsg'>, total: number): Outcome[];
   /** setsockopt(2) after the fd lookup: do_sock_setsockopt onwards. */
   setsockopt(s: State, id: number, sk: S, c: CallOf<'setsockopt'>): Outcome[];
   /** getsockopt(2) after the fd lookup: do_sock_getsockopt onwards. */

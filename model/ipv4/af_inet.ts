@@ -17,8 +17,8 @@ import { inetBind } from './inet_bind.js';
 import { tcpConnect, tcpV4Target } from './tcp_ipv4.js';
 import { udpConnect } from './datagram.js';
 import { inetListen, inetAccept } from './inet_listen.js';
-import { inetSend } from './udp_sendmsg.js';
-import { inetRecv } from './udp_recvmsg.js';
+import { inetSend, sockSend } from './udp_sendmsg.js';
+import { inetRecv, inetRecvmsg } from './udp_recvmsg.js';
 import { inetSetsockopt } from './ip_setsockopt.js';
 import { inetGetsockopt } from './ip_getsockopt.js';
 import { udpPoll } from './udp.js';
@@ -177,6 +177,8 @@ export const inetOps: ProtoOps<Sock> = {
   release: inetRelease,
   send: inetSend,
   recv: (s, id, _sk, c) => inetRecv(s, id, c),
+  sendmsg: (s, id, _sk, c, dest, data, ctl) => sockSend(s, 'sendmsg', id, dest, data, c.flags, ctl),
+  recvmsg: (s, id, _sk, c, total) => inetRecvmsg(s, id, c, total),
   setsockopt: inetSetsockopt,
   getsockopt: inetGetsockopt,
   poll: (_s, _id, sk) => (sk.proto === 'tcp' ? tcpPoll(sk) : udpPoll(sk)),

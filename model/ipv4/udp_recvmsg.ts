@@ -17,6 +17,8 @@ import { blocked, fail, type Outcome } from '../core/outcome.js';
 import { type State } from '../core/state.js';
 import { tcpRecvStep, TCP_RECV_RULE_SUFFIXES } from './tcp_recvmsg.js';
 import { RCV_SHUTDOWN, type Sock } from '../core/inet_sock.js';
+import type { CallOf } from '../core/proto_ops.js';
+import type { Expected } from '../../spec/expected.js';
 
 const rulesFor = <P extends string>(p: P) =>
   [
@@ -145,4 +147,25 @@ export function inetRecv(s: State, id: number, c: RecvCall): Outcome[] {
   return sockRecv(s, c.op, id, c.len, c.flags, (rule, ret, data, kaddr, next) =>
     answer(c, rule, ret, data, kaddr, next),
   );
+}
+
+/** recvmsg(2) on AF_INET and AF_INET6 sockets after the msghdr checks: sock_recvmsg, then msg_name copied out. */
+export function inetRecvmsg(s: State, id: number, c: CallOf<'recvmsg'>, total: number): Outcome[] {
+  const m = c.msg;
+  if (m.ptr !== 'ok') throw new Error('unreachable: socket/msg.ts refused the msghdr');
+  return sockRecv(s, 'recvmsg', id, total, c.flags, (rule, ret, data, kaddr, next, msgFlags) => {
+    const e: Extract<Expected, { kind: 'returned' }> = { kind: 'returned', ret, data, msgFlags, controllen: 0 };
+    if (m.name.ptr !== 'null') {
+      const copy = moveAddrToUser({ ptr: m.name.ptr, lenPtr: 'ok', len: m.name.len }, kaddr);
+      if (copy.errno) {
+        const f: Extract<Expected, { kind: 'returned' }> = { kind: 'returned', ret: -1, errno: copy.errno };
+        if (copy.addr !== undefined) f.addr = copy.addr;
+        if (copy.addrlen !== undefined) f.addrlen = copy.addrlen;
+        return { rule: 'recvmsg/EFAULT-name', expect: f, next: () => next };
+      }
+      if (copy.addr !== undefined) e.addr = copy.addr;
+      if (copy.addrlen !== undefined) e.addrlen = copy.addrlen;
+    }
+    return { rule, expect: e, next: () => next };
+  });
 }

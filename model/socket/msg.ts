@@ -32,17 +32,16 @@
 import { type AddrIn, type Call, type IovIn, type IovOut, type MsgCommon, msgData } from '../../spec/call.js';
 import { MSG_CMSG_COMPAT, SOCKADDR_STORAGE_LEN, UIO_MAXIOV } from '../../spec/constants.js';
 import type { ErrnoName } from '../../spec/errno.js';
-import type { Expected } from '../../spec/expected.js';
-import { moveAddrToKernel, moveAddrToUser, type Ctl } from '../core/addr.js';
-import { lookupFile, lookupSock } from './fd.js';
+import { moveAddrToKernel, type Ctl } from '../core/addr.js';
 import { fail, type Outcome } from '../core/outcome.js';
-import { RECVMSG_PATH_RULES, sockRecv } from '../ipv4/udp_recvmsg.js';
-import { SENDMSG_PATH_RULES, sockSend } from '../ipv4/udp_sendmsg.js';
+import { RECVMSG_PATH_RULES } from '../ipv4/udp_recvmsg.js';
+import { SENDMSG_PATH_RULES } from '../ipv4/udp_sendmsg.js';
 import type { State } from '../core/state.js';
-import { UNIX_MSG_RULES, unixRecvmsg, unixSendmsg } from '../unix/unix_msg.js';
-import { VSOCK_MSG_RULES, vsockRecvmsg, vsockSendmsg } from '../vsock/vsock_ops.js';
-import type { UnixSock } from '../core/unix_sock.js';
-import { withBound } from '../ipv4/inet_name.js';
+import { UNIX_MSG_RULES } from '../unix/unix_msg.js';
+import { VSOCK_MSG_RULES } from '../vsock/vsock_ops.js';
+import type { SocketObj } from '../core/proto_ops.js';
+import { sockfdLookup } from './fd.js';
+import { opsOf } from './proto_ops.js';
 
 const headerRules = <P extends string>(p: P) =>
   [
@@ -105,24 +104,12 @@ function iovChecks<I extends IovIn | IovOut>(
   return undefined;
 }
 
-/** The socket behind the fd: AF_INET (kind 'socket'), AF_UNIX or AF_VSOCK. */
-type Target = { id: number; kind: 'socket' | 'unix' | 'vsock' };
-
-/** sockfd_lookup_light for any socket the model knows: EBADF, ENOTSOCK. */
-function lookupAnySock(s: State, fd: number): Target | { errno: 'EBADF' | 'ENOTSOCK' } {
-  const f = lookupFile(s, fd);
-  if (f.errno) return f;
-  const kind = s.objs[f.id]?.kind;
-  if (kind !== 'socket' && kind !== 'unix' && kind !== 'vsock') return { errno: 'ENOTSOCK' };
-  return { id: f.id, kind };
-}
-
 /** The calls' shared start: steps 1 to 3 above, or the failure that ends the call there. */
-function header(s: State, c: SendmsgCall | RecvmsgCall, compat: boolean): Outcome | Target {
+function header(s: State, c: SendmsgCall | RecvmsgCall, compat: boolean): Outcome | { id: number; sk: SocketObj } {
   const p = c.op;
   if (!compat && (c.flags & MSG_CMSG_COMPAT) !== 0) return fail(s, `${p}/EINVAL-cmsg-compat`, 'EINVAL');
-  const l = lookupAnySock(s, c.fd);
-  if ('errno' in l) return fail(s, `${p}/${l.errno}`, l.errno);
+  const l = sockfdLookup(s, c.fd);
+  if (l.errno) return fail(s, `${p}/${l.errno}`, l.errno);
   const m = c.msg;
   if (m.ptr !== 'ok') return fail(s, `${p}/EFAULT`, 'EFAULT');
   if (m.name.ptr !== 'null' && m.name.len < 0) return fail(s, `${p}/EINVAL-namelen`, 'EINVAL');
@@ -133,7 +120,7 @@ function header(s: State, c: SendmsgCall | RecvmsgCall, compat: boolean): Outcom
   const iov = iovChecks<IovIn | IovOut>(m);
   if (iov !== undefined)
     return fail(s, `${p}/${iov}`, iov === 'EMSGSIZE' ? 'EMSGSIZE' : iov === 'EFAULT-iov' ? 'EFAULT' : 'EINVAL');
-  return l;
+  return { id: l.id, sk: l.sk };
 }
 
 /**
@@ -141,8 +128,8 @@ function header(s: State, c: SendmsgCall | RecvmsgCall, compat: boolean): Outcom
  * after every sendmsg, as after send and sendto (nothing changed it).
  */
 function withSendBound(s: State, fd: number, o: Outcome): Outcome {
-  const l = lookupSock(s, fd);
-  return l.errno ? o : withBound(o, l.sock);
+  const l = sockfdLookup(s, fd);
+  return l.errno ? o : opsOf(l.sk).named(o, l.sk);
 }
 
 /** The address the protocol sees: msg_name with its clamped length, or none (NULL, or length 0). */
@@ -174,9 +161,7 @@ export function sendmsgStep(s: State, c: SendmsgCall, compat = false): Outcome[]
     ctl = m.controllen >= CMSGHDR_LEN ? 'bogus' : 'empty';
   }
   // ____sys_sendmsg → sock_sendmsg → the family's sendmsg.
-  if (h.kind === 'unix') return unixSendmsg(s, c, h.id, s.objs[h.id] as UnixSock, destOf(m.name), ctl);
-  if (h.kind === 'vsock') return vsockSendmsg(s, c.flags, destOf(m.name));
-  return sockSend(s, 'sendmsg', h.id, destOf(m.name), msgData(m), c.flags, ctl);
+  return opsOf(h.sk).sendmsg(s, h.id, h.sk, c, destOf(m.name), msgData(m), ctl);
 }
 
 /** recvmsg; `compat` as for sendmsgStep (the compat layout changes none of these answers). */
@@ -186,21 +171,5 @@ export function recvmsgStep(s: State, c: RecvmsgCall, compat = false): Outcome[]
   const m = c.msg;
   if (m.ptr !== 'ok') throw new Error('unreachable: header() refused the msghdr');
   const total = m.iovs.slice(0, m.iovlen).reduce((n, v) => n + (v.ptr === 'ok' ? v.len : 0), 0);
-  if (h.kind === 'unix') return unixRecvmsg(s, c, h.id, s.objs[h.id] as UnixSock, total);
-  if (h.kind === 'vsock') return vsockRecvmsg(s);
-  return sockRecv(s, 'recvmsg', h.id, total, c.flags, (rule, ret, data, kaddr, next, msgFlags) => {
-    const e: Extract<Expected, { kind: 'returned' }> = { kind: 'returned', ret, data, msgFlags, controllen: 0 };
-    if (m.name.ptr !== 'null') {
-      const copy = moveAddrToUser({ ptr: m.name.ptr, lenPtr: 'ok', len: m.name.len }, kaddr);
-      if (copy.errno) {
-        const f: Extract<Expected, { kind: 'returned' }> = { kind: 'returned', ret: -1, errno: copy.errno };
-        if (copy.addr !== undefined) f.addr = copy.addr;
-        if (copy.addrlen !== undefined) f.addrlen = copy.addrlen;
-        return { rule: 'recvmsg/EFAULT-name', expect: f, next: () => next };
-      }
-      if (copy.addr !== undefined) e.addr = copy.addr;
-      if (copy.addrlen !== undefined) e.addrlen = copy.addrlen;
-    }
-    return { rule, expect: e, next: () => next };
-  });
+  return opsOf(h.sk).recvmsg(s, h.id, h.sk, c, total);
 }

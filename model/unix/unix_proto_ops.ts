@@ -8,6 +8,7 @@ import { unixPoll } from './unix_poll.js';
 import { unixRecvStep, unixSendStep } from './unix_sendrecv.js';
 import { unixGetsockopt, unixSetsockopt } from './unix_sockopt.js';
 import { unixAccept, unixBind, unixClose, unixConnect, unixGetname, unixListen, unixShutdown } from './unix_ops.js';
+import { unixSendmsg, unixRecvmsg } from './unix_msg.js';
 
 export const unixOps: ProtoOps<UnixSock> = {
   // The adapters report no name after a call on an AF_UNIX socket.
@@ -21,6 +22,8 @@ export const unixOps: ProtoOps<UnixSock> = {
   release: unixClose,
   send: (s, id, u, c) => unixSendStep(s, c, id, u),
   recv: (s, id, u, c) => unixRecvStep(s, c, id, u),
+  sendmsg: (s, id, u, c, dest, _data, ctl) => unixSendmsg(s, c, id, u, dest, ctl),
+  recvmsg: (s, id, u, c, total) => unixRecvmsg(s, c, id, u, total),
   setsockopt: (s, id, _u, c) => unixSetsockopt(s, id, c),
   getsockopt: unixGetsockopt,
   poll: unixPoll,

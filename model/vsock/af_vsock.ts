@@ -21,7 +21,7 @@ import {
 } from '../../spec/constants.js';
 import { fail, ok, type Outcome } from '../core/outcome.js';
 import { lowestFreeFd, type State } from '../core/state.js';
-import { VSOCK_CALL_RULES, vsockCallStep } from './vsock_ops.js';
+import { VSOCK_CALL_RULES, vsockCallStep, vsockSendmsg, vsockRecvmsg } from './vsock_ops.js';
 import { VSOCK_OPT_RULES, vsockGetsockopt, vsockSetsockopt } from './vsock_sockopt.js';
 import { newVsock, type VsockSock } from '../core/vsock_sock.js';
 import type { ProtoOps } from '../core/proto_ops.js';
@@ -110,6 +110,8 @@ export const vsockOps: ProtoOps<VsockSock> = {
   release: (s, fd, id) => vsockRelease(s, fd, id),
   send: (s, _id, v, c) => vsockCallStep(s, v, c),
   recv: (s, _id, v, c) => vsockCallStep(s, v, c),
+  sendmsg: (s, _id, _v, c, dest) => vsockSendmsg(s, c.flags, dest),
+  recvmsg: (s) => vsockRecvmsg(s),
   setsockopt: (s, id, _v, c) => vsockSetsockopt(s, id, c),
   getsockopt: (s, _id, v, c) => vsockGetsockopt(s, v, c),
   poll: (_s, _id, v) => vsockPoll(v),
