@@ -8,8 +8,6 @@ import type { AddrIn, Call } from '../../spec/call.js';
 import {
   AF_VSOCK,
   MSG_OOB,
-  SOCK_CLOEXEC,
-  SOCK_NONBLOCK,
   SOCKADDR_VM_LEN,
   VMADDR_CID_ANY,
   VMADDR_CID_HOST,
@@ -20,7 +18,7 @@ import {
 import type { Profile } from '../../spec/profile.js';
 import { moveAddrToKernel, moveAddrToUser } from '../core/addr.js';
 import { fail, type Outcome } from '../core/outcome.js';
-import { lowestFreeFd, type State } from '../core/state.js';
+import { type State } from '../core/state.js';
 import type { VsockSock } from '../core/vsock_sock.js';
 
 export const VSOCK_CALL_RULES = [
@@ -96,9 +94,7 @@ export function unboundVmHex(): string {
 export function vsockCallStep(s: State, _v: VsockSock, c: FdCall): Outcome[] {
   switch (c.op) {
     case 'bind': {
-      // __sys_bind: move_addr_to_kernel, then vsock_bind.
-      const copy = moveAddrToKernel(c.addr);
-      if (copy) return [fail(s, copy === 'EFAULT' ? 'bind/EFAULT' : 'bind/EINVAL-addrlen', copy)];
+      // vsock_bind, after __sys_bind's move_addr_to_kernel (socket/bind.ts).
       if (!castOk(c.addr) || c.addr.ptr !== 'ok') return [fail(s, 'bind/vsock-EINVAL-addr', 'EINVAL')];
       // __vsock_bind: "if (vsock_addr_bound(&vsk->local_addr)) return -EINVAL" (never bound here), then
       // "if (addr->svm_cid != VMADDR_CID_ANY && !vsock_find_cid(addr->svm_cid)) return -EADDRNOTAVAIL".
@@ -110,9 +106,8 @@ export function vsockCallStep(s: State, _v: VsockSock, c: FdCall): Outcome[] {
       );
     }
     case 'connect': {
-      // __sys_connect: move_addr_to_kernel; vsock_connect: SS_UNCONNECTED, not listening, the cast.
-      const copy = moveAddrToKernel(c.addr);
-      if (copy) return [fail(s, copy === 'EFAULT' ? 'connect/EFAULT' : 'connect/EINVAL-addrlen', copy)];
+      // vsock_connect, after __sys_connect's move_addr_to_kernel (socket/connect.ts): SS_UNCONNECTED,
+      // not listening, the cast.
       if (!castOk(c.addr)) return [fail(s, 'connect/vsock-EINVAL-addr', 'EINVAL')];
       throw new Error('model: a vsock connect with a valid address is not modelled (it reaches the host)');
     }
@@ -121,11 +116,8 @@ export function vsockCallStep(s: State, _v: VsockSock, c: FdCall): Outcome[] {
       return [fail(s, 'listen/vsock-EINVAL-unbound', 'EINVAL')];
     case 'accept':
     case 'accept4': {
-      // __sys_accept4_file: flags, a free fd (checked by socket/accept.ts); do_accept → vsock_accept:
+      // vsock_accept, after __sys_accept4_file's flags and free fd (socket/accept.ts):
       // "if (listener->sk_state != TCP_LISTEN) err = -EINVAL".
-      const flags = c.op === 'accept4' ? c.flags : 0;
-      if (flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK)) return [fail(s, `${c.op}/EINVAL-flags`, 'EINVAL')];
-      if (lowestFreeFd(s) >= s.profile.nofile) return [fail(s, `${c.op}/EMFILE`, 'EMFILE')];
       return [fail(s, `${c.op}/vsock-EINVAL-not-listening`, 'EINVAL')];
     }
     case 'getsockname': {
