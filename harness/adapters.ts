@@ -6,7 +6,7 @@ import type { Adapter } from '../spec/adapter.js';
 import { modelAdapter } from '../adapters/model/index.js';
 import { DEFAULT_PROFILE, type Profile } from '../spec/profile.js';
 
-export const ADAPTER_NAMES = ['linux', 'lwip', 'model'] as const;
+export const ADAPTER_NAMES = ['linux', 'linux-vm:<kernel>', 'lwip', 'model'] as const;
 
 /**
  * Whether an adapter name makes sockspec start a program the name itself chooses
@@ -36,6 +36,14 @@ export async function adapterByName(name: string, o: { reuseHelper?: boolean } =
     // exec:<command>: a helper speaking spec/wire.md; the command is split into argv without a shell.
     const { execAdapter } = await import('../adapters/exec/index.js');
     return execAdapter(name.slice('exec:'.length), { reuse: o.reuseHelper === true });
+  }
+  if (name.startsWith('linux-vm:')) {
+    // linux-vm:<kernel>: another kernel (6.1, 6.12, or a path to an image) under qemu: adapters/linux-vm.
+    const m = await import('../adapters/linux-vm/index.js');
+    const spec = name.slice('linux-vm:'.length);
+    const why = m.linuxVmAvailable(spec);
+    if (why !== undefined) throw new Error(`the linux-vm adapter cannot run here: ${why}`);
+    return m.linuxVmAdapter(spec);
   }
   switch (name) {
     case 'model':

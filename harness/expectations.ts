@@ -8,7 +8,10 @@ import { readInputFile, writeFileAtomic } from './files.js';
 import { unfaithfulJson } from './jsonfaithful.js';
 import type { World } from '../spec/adapter.js';
 import type { Call } from '../spec/call.js';
+import type { Observed } from '../spec/observed.js';
 import type { RunOutcome } from './runner.js';
+import { ExpectationsSchema } from '../spec/schema/files.js';
+import { Problem, read } from '../spec/schema/read.js';
 
 /** What makes two divergences the same: the call, the rules the model allowed, the answer's kind. */
 export interface Signature {
@@ -32,6 +35,12 @@ export interface Expectation extends Signature {
   /** A minimal sequence that shows it (the world and the concrete calls). */
   world: World;
   calls: Call[];
+  /**
+   * What the run that found it observed at each call (written by --update-expectations):
+   * re-checking carries its fds and drawn ports over to the ones this run gets, as
+   * replay does. Absent (hand-written entries): the calls run as they are.
+   */
+  answers?: Observed[];
 }
 
 export interface ExpectationFile {
@@ -54,7 +63,10 @@ export function keyOf(s: Signature): string {
   return `${s.op} [${s.allowed.join(' ')}] -> ${s.observed}`;
 }
 
-/** Reads an expectations file; throws an Error naming the file and the field on bad input. */
+/**
+ * Reads an expectations file, checked against its schema (spec/schema/files.ts, published
+ * as schemas/expectations.schema.json); throws an Error naming the file and the field.
+ */
 export function readExpectations(path: string): ExpectationFile {
   let v: unknown;
   try {
@@ -62,24 +74,20 @@ export function readExpectations(path: string): ExpectationFile {
   } catch (e) {
     throw new Error((e as Error).message.startsWith(path) ? (e as Error).message : `${path}: ${(e as Error).message}`);
   }
-  const bad = (field: string, what: string): never => { throw new Error(`${path}: ${field}: ${what}`); };
-  if (typeof v !== 'object' || v === null) return bad('(top)', 'expected an object');
-  const f = v as Record<string, unknown>;
-  if (f.version !== 1) bad('version', `expected 1, got ${JSON.stringify(f.version)}`);
-  if (typeof f.adapter !== 'string') bad('adapter', 'expected a string');
-  if (!Array.isArray(f.expected)) return bad('expected', 'expected an array');
-  f.expected.forEach((e: unknown, i: number) => {
-    const x = e as Record<string, unknown>;
-    if (typeof x !== 'object' || x === null) bad(`expected[${i}]`, 'expected an object');
-    if (typeof x.op !== 'string') bad(`expected[${i}].op`, 'expected a string');
-    if (!Array.isArray(x.allowed) || x.allowed.some((a) => typeof a !== 'string')) bad(`expected[${i}].allowed`, 'expected an array of rule ids');
-    if (typeof x.observed !== 'string') bad(`expected[${i}].observed`, 'expected a string');
-    if (typeof x.note !== 'string') bad(`expected[${i}].note`, 'expected a string');
-    if (x.kind !== undefined && !(KINDS as readonly unknown[]).includes(x.kind)) bad(`expected[${i}].kind`, `expected one of ${KINDS.join(', ')}`);
-    if (!Array.isArray(x.calls)) bad(`expected[${i}].calls`, 'expected an array of calls');
-    if (typeof x.world !== 'object' || x.world === null) bad(`expected[${i}].world`, 'expected an object');
+  let f: ExpectationFile;
+  try {
+    f = read<ExpectationFile>(ExpectationsSchema, v);
+  } catch (e) {
+    if (e instanceof Problem) throw new Error(`${path}: ${e.message}`);
+    throw e;
+  }
+  // What the schema cannot say: one recorded answer per call.
+  f.expected.forEach((x, i) => {
+    if (x.answers !== undefined && x.answers.length !== x.calls.length) {
+      throw new Error(`${path}: expected[${i}].answers: expected one answer per call (${x.calls.length}), got ${x.answers.length}`);
+    }
   });
-  return v as ExpectationFile;
+  return f;
 }
 
 /**

@@ -22,7 +22,7 @@ import { traceToJson } from '../render/json.js';
 import { renderTrace, shellWord } from '../render/text.js';
 import type { Trace } from '../render/trace.js';
 import { mergeResults, resultFromJson, ruleCounts, toJUnit, type DivergenceResult, type RunResult } from '../results.js';
-import { runSequence } from '../runner.js';
+import { stillDiverges } from '../replay.js';
 import { RULES } from '../../model/index.js';
 import { familiesLine, probeFamilies } from '../families.js';
 import type { RunArgs } from './args.js';
@@ -107,11 +107,6 @@ async function runJob(adapter: Adapter, a: RunArgs): Promise<RunResult> {
   try { families = await probeFamilies(probe); } finally { await probe.close(); }
   const notRun = adapter.unsupported?.() ?? new Map<Op, string>();
   const exp = expectationsFor(a, adapter.name);
-  if (!a.child) {
-    console.error(`sockspec: ${a.runs} sequences (length <= ${a.maxLength}) against '${adapter.name}', seed ${a.seed}${a.path ? `, path ${a.path}` : ''}` +
-      `${a.timeBudgetS !== undefined ? `, time budget ${a.timeBudgetS} s` : ''}; kernel ${kernel}, variants ${variants}`);
-    for (const line of notRunLines(Object.fromEntries(notRun))) console.error(`sockspec: not run here: ${line}`);
-  }
   let stop: RunResult['stopped'];
   const onInt = (): void => {
     if (stop === 'interrupted') process.exit(130);
@@ -122,6 +117,12 @@ async function runJob(adapter: Adapter, a: RunArgs): Promise<RunResult> {
   if (!a.child) {
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onInt);
+  }
+  // (printed once the handlers are in place: a Ctrl-C right after it must not kill this process)
+  if (!a.child) {
+    console.error(`sockspec: ${a.runs} sequences (length <= ${a.maxLength}) against '${adapter.name}', seed ${a.seed}${a.path ? `, path ${a.path}` : ''}` +
+      `${a.timeBudgetS !== undefined ? `, time budget ${a.timeBudgetS} s` : ''}; kernel ${kernel}, variants ${variants}`);
+    for (const line of notRunLines(Object.fromEntries(notRun))) console.error(`sockspec: not run here: ${line}`);
   }
   const t0 = Date.now();
   const progress = a.child ? childProgress() : progressBar(a.runs, 1);
@@ -180,16 +181,15 @@ async function runJob(adapter: Adapter, a: RunArgs): Promise<RunResult> {
     if (!a.child || a.jobIndex === 0) {
       for (const e of exp.file.expected) {
         if (report.expectedMet.has(keyOf(e))) continue;
-        const s = await adapter.open({ deadlineMs: a.deadlineMs, world: e.world });
-        let r;
-        try { r = await runSequence(s, e.calls); } finally { await s.close(); }
-        const sig = signatureOf(r);
-        if (!sig || keyOf(sig) !== keyOf(e)) result.expected.fixed.push(keyOf(e));
+        if (!await stillDiverges(adapter, e, a.deadlineMs)) result.expected.fixed.push(keyOf(e));
       }
     }
     if (f?.outcome.divergence && a.updateExpectations) {
       const sig = signatureOf(f.outcome)!;
-      exp.file.expected.push({ ...sig, note: 'new: describe what the implementation does instead', kind: 'not analysed', world: f.case.world, calls: f.outcome.steps.map((st) => st.call) });
+      exp.file.expected.push({
+        ...sig, note: 'new: describe what the implementation does instead', kind: 'not analysed', world: f.case.world,
+        calls: f.outcome.steps.map((st) => st.call), answers: f.outcome.steps.map((st) => st.observed),
+      });
       try {
         writeExpectations(exp.path, exp.file);
         console.log(`added ${keyOf(sig)} to ${exp.path}`);
@@ -334,8 +334,6 @@ async function runParallel(a: RunArgs): Promise<number> {
   await probe.close();
   await disposeAdapter(adapter);
   expectationsFor(a, adapter.name);
-  console.error(`sockspec: ${a.runs} sequences (length <= ${a.maxLength}) against '${adapter.name}' in ${a.jobs} jobs, seeds ${a.seed}..${a.seed + a.jobs - 1}` +
-    `${a.timeBudgetS !== undefined ? `, time budget ${a.timeBudgetS} s` : ''}; kernel ${kernel}, variants ${variants}`);
   const t0 = Date.now();
   const bar = progressBar(a.runs, a.jobs);
   const progress: JobProgress[] = [];
@@ -358,6 +356,9 @@ async function runParallel(a: RunArgs): Promise<number> {
   // Terminated (a CI timeout): the jobs are asked to stop as for Ctrl-C, and this process
   // waits for them and reports as usual.
   process.on('SIGTERM', onInt);
+  // (printed once the handlers are in place: a Ctrl-C right after it must not kill this process)
+  console.error(`sockspec: ${a.runs} sequences (length <= ${a.maxLength}) against '${adapter.name}' in ${a.jobs} jobs, seeds ${a.seed}..${a.seed + a.jobs - 1}` +
+    `${a.timeBudgetS !== undefined ? `, time budget ${a.timeBudgetS} s` : ''}; kernel ${kernel}, variants ${variants}`);
   try {
     const jobs = Array.from({ length: a.jobs }, (_, i) => {
       const runs = Math.floor(a.runs / a.jobs) + (i < a.runs % a.jobs ? 1 : 0);

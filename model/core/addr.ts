@@ -7,6 +7,8 @@ import type { ErrnoName } from '../../spec/errno.js';
 import { AF_INET, SOCKADDR_IN_LEN, SOCKADDR_STORAGE_LEN } from '../../spec/constants.js';
 import { isV6Text, sockaddrOutHex } from '../../spec/inet6.js';
 import type { Endpoint } from './inet_sock.js';
+import type { Profile } from '../../spec/profile.js';
+import { variantOf } from '../../spec/variants.js';
 
 /**
  * move_addr_to_kernel: a length below 0 or above sizeof(sockaddr_storage) is EINVAL; a
@@ -50,17 +52,24 @@ export type CopyOut =
  * move_addr_to_user(kaddr, klen, uaddr, ulen): reading *ulen faults → EFAULT; len is
  * clamped to klen; len < 0 → EINVAL (nothing written); the true length klen is written
  * back; then len bytes are copied, a faulting (or NULL) buffer giving EFAULT after the
- * length was already written. That last order is what Linux 6.18 does (measured here:
+ * length was already written (variant addr-len-on-fault=written). That last order is what
+ * Linux 6.18 does (measured here:
  * getsockname(fd, NULL, &len=16) fails with EFAULT and leaves len = 16 written; the
  * older net/socket.c copied the address first and wrote the length only on success).
  */
-export function moveAddrToUser(out: AddrOut, kaddrHex: string): CopyOut {
+export function moveAddrToUser(out: AddrOut, kaddrHex: string, profile: Profile): CopyOut {
   const before = untouched(out);
   if (out.lenPtr !== 'ok') return { errno: 'EFAULT', ...before };
   const klen = kaddrHex.length / 2;
   const len = Math.min(out.len, klen);
   if (len < 0) return { errno: 'EINVAL', ...before };
-  if (len > 0 && out.ptr !== 'ok') return { errno: 'EFAULT', ...before, addrlen: klen };
+  // Variant addr-len-on-fault (spec/variants.ts): 'written' as above (6.18); 'kept': the
+  // address is copied first and the length written only on success (6.1, 6.12).
+  if (len > 0 && out.ptr !== 'ok') {
+    return variantOf(profile.variants, 'addr-len-on-fault') === 'kept'
+      ? { errno: 'EFAULT', ...before }
+      : { errno: 'EFAULT', ...before, addrlen: klen };
+  }
   const r: CopyOut = { addrlen: klen };
   if (out.ptr === 'ok') {
     const shown = Math.min(Math.max(out.len, 0), SOCKADDR_STORAGE_LEN);

@@ -43,7 +43,7 @@ export function inetGetname(s: State, sk: Sock, c: CallOf<'getsockname' | 'getpe
     sk.family === 'inet6'
       ? sockaddrOutHex(name.addr, name.port, needsScope(name.addr) ? sk.dev : 0)
       : sockaddrInHex(name);
-  const copy = moveAddrToUser(c.out, kaddr);
+  const copy = moveAddrToUser(c.out, kaddr, s.profile);
   const out: { addr?: string; addrlen?: number } = {};
   if (copy.addr !== undefined) out.addr = copy.addr;
   if (copy.addrlen !== undefined) out.addrlen = copy.addrlen;

@@ -123,7 +123,7 @@ export function inetAccept(s: State, lid: number, o: Sock, c: CallOf<'accept' | 
   // do_accept: the peer address is copied out only if a buffer was given; a failed copy
   // drops the new file, which closes the dequeued connection (fput → tcp_close).
   if (c.out.ptr !== 'null') {
-    const copy = moveAddrToUser(c.out, sockaddrInHex(ch.remote ?? { addr: '0.0.0.0', port: 0 }));
+    const copy = moveAddrToUser(c.out, sockaddrInHex(ch.remote ?? { addr: '0.0.0.0', port: 0 }), s.profile);
     if (copy.errno) {
       const next = produce(dequeued, (d) => release(d, child));
       const rule = copy.errno === 'EINVAL' ? `${p}/EINVAL-addrlen` : `${p}/EFAULT`;

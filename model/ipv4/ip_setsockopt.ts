@@ -85,7 +85,7 @@ function solIpv6(s: State, id: number, c: SetsockoptCall): Outcome[] {
  * ip_setsockopt by level.
  */
 export function inetSetsockopt(s: State, id: number, sk: Sock, c: SetsockoptCall): Outcome[] {
-  // do_sock_setsockopt: "if (optlen < 0) return -EINVAL".
+  // do_sock_setsockopt: "if (optlen < 0) return -EINVAL" (variant setsockopt-negative-optlen=after-fd).
   if (c.optlen < 0) return [fail(s, 'setsockopt/EINVAL-optlen', 'EINVAL')];
   if (c.level === SOL_SOCKET) return solSocket(s, id, c);
   if (c.level === IPPROTO_IP) throw new Error('model: setsockopt at level SOL_IP is not modelled');

@@ -2,9 +2,10 @@
  * connect(2) on AF_INET and AF_INET6 TCP sockets, after socket/connect.ts (__sys_connect:
  * the fd, move_addr_to_kernel, ENOTSOCK): inet_stream_connect → __inet_stream_connect →
  * tcp_v4_connect (here) or tcp_v6_connect (ipv6/tcp_ipv6.ts, which hands v4-mapped
- * destinations to tcp_v4_connect); UDP sockets go to ipv4/datagram.ts. On loopback the handshake runs inside the call; the connecting socket's own lock
- * defers the answer it receives until it releases the lock, which is why a
- * non-blocking connect reports EINPROGRESS although the connection is already made.
+ * destinations to tcp_v4_connect); UDP sockets go to ipv4/datagram.ts. On loopback the
+ * handshake runs inside the call; the connecting socket's own lock defers the answer it
+ * receives until it releases the lock, which is why a non-blocking connect reports
+ * EINPROGRESS although the connection is already made.
  */
 import { variantOf } from '../../spec/variants.js';
 import { produce } from 'immer';

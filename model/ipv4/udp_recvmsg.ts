@@ -127,7 +127,7 @@ export function sockRecv(
  */
 function answer(c: RecvCall, rule: string, ret: number, data: string, kaddr: string, next: State): Outcome {
   if (c.op === 'recvfrom' && c.out.ptr !== 'null') {
-    const copy = moveAddrToUser(c.out, kaddr);
+    const copy = moveAddrToUser(c.out, kaddr, next.profile);
     const outp: { addr?: string; addrlen?: number } = {};
     if (copy.addr !== undefined) outp.addr = copy.addr;
     if (copy.addrlen !== undefined) outp.addrlen = copy.addrlen;
@@ -156,7 +156,7 @@ export function inetRecvmsg(s: State, id: number, c: CallOf<'recvmsg'>, total: n
   return sockRecv(s, 'recvmsg', id, total, c.flags, (rule, ret, data, kaddr, next, msgFlags) => {
     const e: Extract<Expected, { kind: 'returned' }> = { kind: 'returned', ret, data, msgFlags, controllen: 0 };
     if (m.name.ptr !== 'null') {
-      const copy = moveAddrToUser({ ptr: m.name.ptr, lenPtr: 'ok', len: m.name.len }, kaddr);
+      const copy = moveAddrToUser({ ptr: m.name.ptr, lenPtr: 'ok', len: m.name.len }, kaddr, s.profile);
       if (copy.errno) {
         const f: Extract<Expected, { kind: 'returned' }> = { kind: 'returned', ret: -1, errno: copy.errno };
         if (copy.addr !== undefined) f.addr = copy.addr;

@@ -24,6 +24,7 @@
  *      without them allows either answer.
  * The page-aligned offsets and small lengths the generator draws pass file_mmap_ok.
  */
+import { variantOf } from '../../spec/variants.js';
 import type { Call } from '../../spec/call.js';
 import { lookupFile } from './fd.js';
 import { fail, ok, type Outcome } from '../core/outcome.js';
@@ -96,8 +97,13 @@ function afterValidate(s: State, c: MmapCall, o: Obj, type: number): Outcome[] {
   // the regular file O_RDONLY.
   const canWrite = o.kind !== 'file' || (o.fileFlags & 3) !== 0;
   if (type !== MAP_PRIVATE && c.prot & PROT_WRITE && !canWrite) return [fail(s, 'mmap/EACCES', 'EACCES')];
+  // Variant mmap-exec-socket: a socket counts as noexec ('eperm', 6.18), or its ->mmap
+  // answers PROT_EXEC itself ('enodev', 6.1 and 6.12: sock_no_mmap ENODEV, tcp_mmap EPERM).
+  const sockNoexec = variantOf(s.profile.variants, 'mmap-exec-socket') === 'eperm';
   const noexec =
-    o.kind !== 'file' || o.what === 'pipe-read' || (o.what === 'regular' && s.profile.file?.noexec === true);
+    o.kind !== 'file'
+      ? sockNoexec
+      : o.what === 'pipe-read' || (o.what === 'regular' && s.profile.file?.noexec === true);
   if (noexec && c.prot & PROT_EXEC) return [fail(s, 'mmap/EPERM-noexec', 'EPERM')];
   if (o.kind === 'file' && o.what === 'regular') {
     const mapped = ok('mmap/file', 0, () => s);

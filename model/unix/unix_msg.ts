@@ -108,7 +108,7 @@ export function unixRecvmsg(s: State, c: RecvmsgCall, id: number, u: UnixSock, t
     const o = unixObj(s, from);
     const kaddr = o?.name != null ? sunHex(o) : '';
     if (m.name.ptr === 'null') return blocked('recvmsg/unix-waitall-blocks', () => next);
-    const copy = moveAddrToUser({ ptr: m.name.ptr, lenPtr: 'ok', len: m.name.len }, kaddr);
+    const copy = moveAddrToUser({ ptr: m.name.ptr, lenPtr: 'ok', len: m.name.len }, kaddr, s.profile);
     if (!copy.errno) return blocked('recvmsg/unix-waitall-blocks', () => next);
     const f: Extract<Expected, { kind: 'returned' }> = { kind: 'returned', ret: -1, errno: copy.errno as ErrnoName };
     if (copy.addr !== undefined) f.addr = copy.addr;
@@ -131,7 +131,7 @@ export function unixRecvmsg(s: State, c: RecvmsgCall, id: number, u: UnixSock, t
       if (e.data !== undefined) r.data = e.data;
       const rule = truncated && o.rule === 'recvmsg/unix-data' ? 'recvmsg/unix-trunc' : o.rule;
       if (m.name.ptr !== 'null') {
-        const copy = moveAddrToUser({ ptr: m.name.ptr, lenPtr: 'ok', len: m.name.len }, kaddr);
+        const copy = moveAddrToUser({ ptr: m.name.ptr, lenPtr: 'ok', len: m.name.len }, kaddr, s.profile);
         if (copy.errno) {
           const f: Extract<Expected, { kind: 'returned' }> = {
             kind: 'returned',

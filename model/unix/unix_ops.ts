@@ -119,7 +119,7 @@ export function unixGetname(s: State, op: 'getsockname' | 'getpeername', u: Unix
     who = unixObj(s, u.peer);
     if (who === undefined) return [fail(s, 'getpeername/unix-ENOTCONN', 'ENOTCONN')];
   }
-  const copy = moveAddrToUser(out, sunHex(who));
+  const copy = moveAddrToUser(out, sunHex(who), s.profile);
   const o: { addr?: string; addrlen?: number } = {};
   if (copy.addr !== undefined) o.addr = copy.addr;
   if (copy.addrlen !== undefined) o.addrlen = copy.addrlen;

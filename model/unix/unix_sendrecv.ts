@@ -6,6 +6,7 @@
  * (net/unix/af_unix.c), with sock_alloc_send_pskb's checks (sock_error, SEND_SHUTDOWN,
  * the send buffer: UNIX_SKB_TRUESIZE per skb not yet freed). MSG_OOB is not modelled.
  */
+import { variantOf } from '../../spec/variants.js';
 import { produce } from 'immer';
 import type { AddrOut, Call } from '../../spec/call.js';
 import type { ErrnoName } from '../../spec/errno.js';
@@ -131,6 +132,12 @@ export function unixSendStep(s: State, c: SendCall, id: number, u: UnixSock, spl
     if (n === 'EINVAL') return [fail(s, 'sendto/unix-EINVAL', 'EINVAL')];
     name = n;
   }
+  // Variant unix-dgram-peer-check=before-alloc (6.1, 6.12): with no address, the peer is
+  // looked up ("other = unix_peer_get(sk); if (!other) goto out", -ENOTCONN) before the skb.
+  const peerCheckFirst = variantOf(s.profile.variants, 'unix-dgram-peer-check') === 'before-alloc';
+  if (name === undefined && u.peer === null && peerCheckFirst) {
+    return [fail(s, `${p}/unix-ENOTCONN`, 'ENOTCONN')];
+  }
   const early = alloc();
   if (early) return [early];
   let to: number;
@@ -253,7 +260,7 @@ export function unixRecvStep(s: State, c: RecvCall, id: number, u: UnixSock): Ou
 function answer(c: RecvCall, rule: string, ret: number, data: string, kaddr: string, next: State): Outcome {
   const shown = data.slice(0, 2 * Math.min(ret, c.len < 0 ? 0 : c.len));
   if (c.op === 'recvfrom' && c.out.ptr !== 'null') {
-    const copy = moveAddrToUser(c.out as AddrOut, kaddr);
+    const copy = moveAddrToUser(c.out as AddrOut, kaddr, next.profile);
     const o: { addr?: string; addrlen?: number } = {};
     if (copy.addr !== undefined) o.addr = copy.addr;
     if (copy.addrlen !== undefined) o.addrlen = copy.addrlen;

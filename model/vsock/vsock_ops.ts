@@ -122,7 +122,7 @@ export function vsockCallStep(s: State, _v: VsockSock, c: FdCall): Outcome[] {
     }
     case 'getsockname': {
       // vsock_getname(peer=0) copies local_addr (16 bytes), then move_addr_to_user.
-      const copy = moveAddrToUser(c.out, unboundVmHex());
+      const copy = moveAddrToUser(c.out, unboundVmHex(), s.profile);
       const out: { addr?: string; addrlen?: number } = {};
       if (copy.addr !== undefined) out.addr = copy.addr;
       if (copy.addrlen !== undefined) out.addrlen = copy.addrlen;
