@@ -1,5 +1,5 @@
 /**
- * Per-rule scenarios for AF_VSOCK (model/vsock*.ts). Every sockaddr_vm names CID 0, 1 or
+ * Per-rule scenarios for AF_VSOCK (model/vsock/). Every sockaddr_vm names CID 0, 1 or
  * 2, which vsock_find_cid refuses on a virtio guest without the loopback or host-to-guest
  * transport (DEFAULT_PROFILE and this machine); no scenario binds, listens on a bound
  * socket or connects with an address vsock_addr_cast accepts.
