@@ -3,6 +3,7 @@
  * (harness, adapters/model, tests) imports from here, never from a file inside, so that
  * the model's own layout can follow the kernel tree without breaking its users.
  */
+export { FREEZE } from './freeze.js';
 export { step } from './step.js';
 export { initialState, liveFds, lowestFreeFd, type State, type Obj } from './core/state.js';
 export { sockName, type Sock } from './core/inet_sock.js';
