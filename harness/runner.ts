@@ -12,7 +12,7 @@ import type { Session } from '../spec/adapter.js';
 import type { Call } from '../spec/call.js';
 import type { Expected } from '../spec/expected.js';
 import type { Observed } from '../spec/observed.js';
-import { focusOf, hasInternal, initialState, internal, step, type Outcome, type State } from '../model/index.js';
+import { focusOf, hasInternal, initialState, internal, sameState, step, type Outcome, type State } from '../model/index.js';
 import { matches } from './match.js';
 import { resolve, type Template } from './template.js';
 
@@ -56,13 +56,10 @@ const MAX_WORLDS = 256;
 function closure(worlds: State[], call: Call): World[] {
   const out: World[] = worlds.map((state) => ({ state, via: [] }));
   if (!worlds.some(hasInternal)) return out;
-  const seen = new Set(worlds.map((w) => JSON.stringify(w)));
   for (let i = 0; i < out.length; i++) {
     const w = out[i]!;
     for (const t of internal(w.state, focusOf(w.state, call))) {
-      const k = JSON.stringify(t.next);
-      if (seen.has(k)) continue;
-      seen.add(k);
+      if (out.some((o) => sameState(o.state, t.next))) continue;
       // Dropping worlds could turn a kernel answer the model allows into a divergence.
       if (out.length >= MAX_WORLDS) throw new Error(`more than ${MAX_WORLDS} worlds are consistent with what was observed`);
       out.push({ state: t.next, via: [...w.via, t.rule] });
@@ -117,13 +114,10 @@ function distinct<T>(xs: T[]): T[] {
   return xs.filter((x) => { const k = JSON.stringify(x); if (seen.has(k)) return false; seen.add(k); return true; });
 }
 
+/** `states` without repeats, first kept (sameState compares shared objects by reference). */
 function dedupe(states: State[]): State[] {
-  const seen = new Set<string>();
   const out: State[] = [];
-  for (const s of states) {
-    const k = JSON.stringify(s);
-    if (!seen.has(k)) { seen.add(k); out.push(s); }
-  }
+  for (const s of states) if (!out.some((o) => sameState(o, s))) out.push(s);
   return out;
 }
 

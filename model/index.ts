@@ -5,7 +5,7 @@
  */
 export { FREEZE } from './freeze.js';
 export { step } from './step.js';
-export { initialState, liveFds, lowestFreeFd, type State, type Obj } from './core/state.js';
+export { initialState, liveFds, lowestFreeFd, sameState, type State, type Obj } from './core/state.js';
 export { sockName, type Sock } from './core/inet_sock.js';
 export type { Outcome } from './core/outcome.js';
 export { valueHex } from './core/sock.js';

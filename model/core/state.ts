@@ -110,3 +110,33 @@ export function sockets(s: State): [number, Sock][] {
   }
   return r;
 }
+
+/**
+ * Whether two worlds hold the same data (key order aside; an absent key and one set to
+ * undefined are the same). Worlds share every object a step did not touch, so this
+ * compares by reference first and walks only what differs. Reads both, changes neither.
+ */
+export function sameState(a: State, b: State): boolean {
+  return same(a, b);
+}
+
+function same(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!same(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  let n = 0;
+  for (const k in x) {
+    if (x[k] === undefined) continue;
+    n++;
+    if (!same(x[k], y[k])) return false;
+  }
+  for (const k in y) if (y[k] !== undefined) n--;
+  return n === 0;
+}
