@@ -103,26 +103,35 @@ function dispatch(s: State, call: Call): Outcome[] {
 
 function complete(call: Call, e: Expected): Expected {
   if (e.kind === 'returned') {
+    // Copied once, at the first field filled in (e may be shared by other outcomes).
     let r = e;
+    let copied = false;
+    const put = <K extends keyof typeof e>(k: K, v: (typeof e)[K]): void => {
+      if (!copied) {
+        r = { ...e };
+        copied = true;
+      }
+      r[k] = v;
+    };
     if ('out' in call) {
       const u = untouched(call.out);
-      if (r.addr === undefined && u.addr !== undefined) r = { ...r, addr: u.addr };
-      if (r.addrlen === undefined && u.addrlen !== undefined) r = { ...r, addrlen: u.addrlen };
+      if (r.addr === undefined && u.addr !== undefined) put('addr', u.addr);
+      if (r.addrlen === undefined && u.addrlen !== undefined) put('addrlen', u.addrlen);
     }
     if (call.op === 'getsockopt') {
       // Untouched: the 0xa5-filled buffer and *optlen as passed.
       if (call.opt.ptr === 'ok' && r.optval === undefined)
-        r = { ...r, optval: 'a5'.repeat(Math.max(0, Math.min(call.opt.len, OPTVAL_SHOWN))) };
-      if (call.opt.lenPtr === 'ok' && r.optlen === undefined) r = { ...r, optlen: call.opt.len };
+        put('optval', 'a5'.repeat(Math.max(0, Math.min(call.opt.len, OPTVAL_SHOWN))));
+      if (call.opt.lenPtr === 'ok' && r.optlen === undefined) put('optlen', call.opt.len);
     }
     if (call.op === 'recvmsg' && call.msg.ptr === 'ok') {
       // What the msghdr held before the call, where the kernel wrote nothing.
       const m = call.msg;
-      if (r.addrlen === undefined) r = { ...r, addrlen: m.name.len };
+      if (r.addrlen === undefined) put('addrlen', m.name.len);
       const u = untouchedName({ ptr: m.name.ptr, lenPtr: 'ok', len: m.name.len });
-      if (r.addr === undefined && u.addr !== undefined) r = { ...r, addr: u.addr };
-      if (r.msgFlags === undefined) r = { ...r, msgFlags: m.flags >>> 0 };
-      if (r.controllen === undefined) r = { ...r, controllen: m.controllen };
+      if (r.addr === undefined && u.addr !== undefined) put('addr', u.addr);
+      if (r.msgFlags === undefined) put('msgFlags', m.flags >>> 0);
+      if (r.controllen === undefined) put('controllen', m.controllen);
     }
     if (
       (call.op === 'bind' ||
@@ -134,13 +143,15 @@ function complete(call: Call, e: Expected): Expected {
         call.op === 'sendfile') &&
       r.bound === undefined
     )
-      r = { ...r, bound: null };
+      put('bound', null);
     // sendfile64 writes the offset back whenever it read one (unchanged unless bytes went).
-    if (call.op === 'sendfile' && call.offset.ptr === 'ok' && r.offset === undefined)
-      r = { ...r, offset: call.offset.value };
+    if (call.op === 'sendfile' && call.offset.ptr === 'ok' && r.offset === undefined) put('offset', call.offset.value);
     // poll and select write their arrays back only when they return >= 0.
     if (call.op === 'poll' && call.fds === 'ok' && r.revents === undefined)
-      r = { ...r, revents: call.entries.map(() => REVENTS_UNTOUCHED) };
+      put(
+        'revents',
+        call.entries.map(() => REVENTS_UNTOUCHED),
+      );
     if (call.op === 'socketpair' && call.sv === 'ok' && r.sv === undefined && r.ret === 0)
       throw new Error('model: a socketpair that succeeds names its fds');
     if (call.op === 'select' && r.sets === undefined) {
@@ -153,7 +164,7 @@ function complete(call: Call, e: Expected): Expected {
       if (b) sets.write = b;
       const e2 = asPassed(call.except);
       if (e2) sets.except = e2;
-      r = { ...r, sets };
+      put('sets', sets);
     }
     return r;
   }
