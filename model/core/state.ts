@@ -81,9 +81,10 @@ export function lowestFreeFd(s: State): number {
   return fd;
 }
 
-// States are immutable, so derived lists are computed once per state object.
+// States are immutable, so derived lists are computed once per state object (the sockets
+// once per objs record, which worlds that changed only fds share).
 const liveCache = new WeakMap<State, number[]>();
-const sockCache = new WeakMap<State, [number, Sock][]>();
+const sockCache = new WeakMap<State['objs'], [number, Sock][]>();
 
 /** Live fds in ascending order (do not mutate the returned array). */
 export function liveFds(s: State): number[] {
@@ -97,16 +98,18 @@ export function liveFds(s: State): number[] {
   return r;
 }
 
-/** All sockets with their object ids (do not mutate the returned array). */
+/** All sockets with their object ids, ascending (do not mutate the returned array). */
 export function sockets(s: State): [number, Sock][] {
-  let r = sockCache.get(s);
+  const objs = s.objs;
+  let r = sockCache.get(objs);
   if (r === undefined) {
     r = [];
-    for (const k in s.objs) {
-      const o = s.objs[k as unknown as number]!;
-      if (o.kind === 'socket') r.push([Number(k), o]);
+    // Object ids are below nextObj: indexed reads, not a for-in over the record's keys.
+    for (let id = 0; id < s.nextObj; id++) {
+      const o = objs[id];
+      if (o !== undefined && o.kind === 'socket') r.push([id, o]);
     }
-    sockCache.set(s, r);
+    sockCache.set(objs, r);
   }
   return r;
 }
