@@ -146,12 +146,13 @@ export const VARIANT_AXES = {
     answers: { 'written': { ret: -1, errno: 'EFAULT', addrlen: 16 }, 'kept': { ret: -1, errno: 'EFAULT', addrlen: 15 } },
     deadlineMs: 2000,
   },
-  /** mmap(PROT_EXEC) of a socket that has no ->mmap of its own (UDP). */
-  'mmap-exec-socket': {
+  /** mmap(PROT_EXEC) of a socket or a pipe (files of the kernel's pseudo filesystems sockfs and pipefs). */
+  'mmap-exec-pseudofs': {
     values: ['eperm', 'enodev'],
-    doc: 'mmap(PROT_EXEC) of a socket. eperm: do_mmap refuses PROT_EXEC of a file on a noexec mount (path_noexec: sockfs '
-      + 'counts as one) before the socket\'s ->mmap is asked (6.18). enodev: no such check for sockets, so the socket\'s '
-      + 'mmap answers: sock_no_mmap ENODEV (UDP, AF_UNIX, AF_VSOCK), tcp_mmap EPERM for VM_EXEC (6.1.176 and 6.12.118 (Debian)).',
+    doc: 'mmap(PROT_EXEC) of a socket or a pipe. eperm: do_mmap refuses PROT_EXEC of a file on a noexec mount '
+      + '(path_noexec: sockfs and pipefs count as such) before the file\'s ->mmap is asked (6.18). enodev: no such check for '
+      + 'them, so ->mmap answers: sock_no_mmap ENODEV (UDP, AF_UNIX, AF_VSOCK), a pipe\'s missing ->mmap ENODEV, tcp_mmap '
+      + 'EPERM for VM_EXEC (6.1.176 and 6.12.118 (Debian); measured by linux-vm: mmap(PROT_EXEC) of the pipe at fd 3 = ENODEV).',
     calls: [
       { op: 'socket', domain: AF_INET, type: SOCK_DGRAM, protocol: 0 },
       { op: 'mmap', fd: 4, len: 4096, prot: 0x1 | 0x4, flags: 0x01, offset: 0 },

@@ -97,13 +97,14 @@ function afterValidate(s: State, c: MmapCall, o: Obj, type: number): Outcome[] {
   // the regular file O_RDONLY.
   const canWrite = o.kind !== 'file' || (o.fileFlags & 3) !== 0;
   if (type !== MAP_PRIVATE && c.prot & PROT_WRITE && !canWrite) return [fail(s, 'mmap/EACCES', 'EACCES')];
-  // Variant mmap-exec-socket: a socket counts as noexec ('eperm', 6.18), or its ->mmap
-  // answers PROT_EXEC itself ('enodev', 6.1 and 6.12: sock_no_mmap ENODEV, tcp_mmap EPERM).
-  const sockNoexec = variantOf(s.profile.variants, 'mmap-exec-socket') === 'eperm';
+  // Variant mmap-exec-pseudofs: a socket or a pipe counts as noexec ('eperm', 6.18), or
+  // its ->mmap answers PROT_EXEC itself ('enodev', 6.1 and 6.12: sock_no_mmap and a pipe's
+  // missing ->mmap ENODEV, tcp_mmap EPERM).
+  const pseudoNoexec = variantOf(s.profile.variants, 'mmap-exec-pseudofs') === 'eperm';
   const noexec =
     o.kind !== 'file'
-      ? sockNoexec
-      : o.what === 'pipe-read' || (o.what === 'regular' && s.profile.file?.noexec === true);
+      ? pseudoNoexec
+      : (o.what === 'pipe-read' && pseudoNoexec) || (o.what === 'regular' && s.profile.file?.noexec === true);
   if (noexec && c.prot & PROT_EXEC) return [fail(s, 'mmap/EPERM-noexec', 'EPERM')];
   if (o.kind === 'file' && o.what === 'regular') {
     const mapped = ok('mmap/file', 0, () => s);
