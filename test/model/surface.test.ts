@@ -18,7 +18,7 @@ import { runSequence } from '../../harness/runner.js';
 import { firstMatch } from '../../harness/match.js';
 import { modelAdapter } from '../../adapters/model/index.js';
 import { linuxAdapter, linuxAvailable } from '../../adapters/linux/index.js';
-import { accept, bind, connect, inet, int4, listen } from './helpers.js';
+import { accept, bind, connect, inet, listen } from './helpers.js';
 
 /** One state to probe from: the calls that make it, and the fds the probes act on. */
 interface Setup {
@@ -58,6 +58,10 @@ const LEVELS: [number, number[]][] = [
   [IPPROTO_UDP, range(0, 110)],
   ...OTHER_LEVELS.map((l): [number, number[]] => [l, [0, 1, 2]]),
 ];
+/** setsockopt's (int value, optlen) pairs: the usual, zero, negative, short, long. */
+const SET_VALUES: [number, number][] = [[1, 4], [0, 4], [-1, 4], [1, 0], [1, 2], [1, 8]];
+/** getsockopt's *optlen before the call. */
+const GET_LENS = [4, 0, 1, 8, 100, -1];
 const BITS = range(0, 31).map((b) => (1 << b) >>> 0 | 0);
 
 /** The probes made on fd `fd` of a setup. */
@@ -65,8 +69,9 @@ function probes(fd: number): Call[] {
   const out: Call[] = [];
   for (const [level, names] of LEVELS) {
     for (const name of names) {
-      out.push({ op: 'setsockopt', fd, level, name, value: 1, optlen: 4 });
-      out.push({ op: 'getsockopt', fd, level, name, opt: int4 });
+      for (const [value, optlen] of SET_VALUES) out.push({ op: 'setsockopt', fd, level, name, value, optlen });
+      out.push({ op: 'setsockopt', fd, level, name, value: 1, optlen: 4, ptr: 'null' });
+      for (const len of GET_LENS) out.push({ op: 'getsockopt', fd, level, name, opt: { ptr: 'ok', lenPtr: 'ok', len } });
     }
   }
   const msgIn = (data: string): MsgIn => ({ ptr: 'ok', name: { ptr: 'null', len: 0 }, iov: 'ok', iovs: [{ ptr: 'ok', data }], iovlen: 1, control: 'null', controllen: 0, flags: 0 });
