@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Call, MsgIn, MsgOut } from '../../spec/call.js';
 import {
-  AF_INET, AF_INET6, AF_MAX, AF_UNIX, IPPROTO_IP, IPPROTO_IPV6, IPPROTO_TCP, IPPROTO_UDP, SOCK_DGRAM, SOCK_NONBLOCK,
+  AF_INET, AF_INET6, AF_MAX, AF_UNIX, AF_VSOCK, IPPROTO_IP, IPPROTO_IPV6, IPPROTO_TCP, IPPROTO_UDP, SOCK_DGRAM, SOCK_NONBLOCK,
   SOCK_SEQPACKET, SOCK_STREAM, SOL_SOCKET,
 } from '../../spec/constants.js';
 import { DEFAULT_PROFILE, type Profile } from '../../spec/profile.js';
@@ -18,7 +18,7 @@ import { runSequence } from '../../harness/runner.js';
 import { firstMatch } from '../../harness/match.js';
 import { modelAdapter } from '../../adapters/model/index.js';
 import { linuxAdapter, linuxAvailable } from '../../adapters/linux/index.js';
-import { accept, bind, connect, inet, listen } from './helpers.js';
+import { accept, bind, connect, inet, listen, shutdown } from './helpers.js';
 
 /** One state to probe from: the calls that make it, and the fds the probes act on. */
 interface Setup {
@@ -42,6 +42,12 @@ const SETUPS: Setup[] = [
     fds: [5, 6],
   },
   { name: 'udp-connected', calls: [sock(AF_INET, SOCK_DGRAM | NB), bind(4, to5000), connect(4, to5000)], fds: [4] },
+  {
+    name: 'tcp-shut',
+    calls: [sock(AF_INET, SOCK_STREAM | NB), bind(4, to5000), listen(4, 5), sock(AF_INET, SOCK_STREAM | NB), connect(5, to5000), accept(4), shutdown(5, 2)],
+    fds: [5, 6],
+  },
+  { name: 'udp-shut', calls: [sock(AF_INET, SOCK_DGRAM | NB), bind(4, to5000), shutdown(4, 2)], fds: [4] },
   { name: 'unix-stream', calls: [{ op: 'socketpair', domain: AF_UNIX, type: SOCK_STREAM | NB, protocol: 0, sv: 'ok' }], fds: [4] },
   { name: 'unix-dgram', calls: [{ op: 'socketpair', domain: AF_UNIX, type: SOCK_DGRAM | NB, protocol: 0, sv: 'ok' }], fds: [4] },
   { name: 'unix-seqpacket', calls: [{ op: 'socketpair', domain: AF_UNIX, type: SOCK_SEQPACKET | NB, protocol: 0, sv: 'ok' }], fds: [4] },
@@ -137,7 +143,8 @@ async function answered(profile: Profile): Promise<{ setup: Call[]; probes: Call
   const empty = initialState(profile);
   const all = creations();
   out.push({ setup: [], probes: all.filter((c) => modelTakes(empty, c) === 'answers'), total: all.length });
-  for (const su of SETUPS) {
+  const vsock: Setup[] = profile.vsock === undefined ? [] : [{ name: 'vsock', calls: [sock(AF_VSOCK, SOCK_STREAM | NB)], fds: [4] }];
+  for (const su of [...SETUPS, ...vsock]) {
     const s = await worldAfter(profile, su.calls);
     for (const fd of su.fds) {
       const ps = probes(fd);
