@@ -268,6 +268,7 @@ const SCENARIOS: Record<string, Scenario> = {
   'mmap/EOPNOTSUPP-validate': s(tcp(), mmap(4, { flags: 0x03 | 0x80000, prot: 0x2 })),
   'mmap/EACCES': s(mmap(3, { prot: 0x3, flags: 0x01 })),
   'mmap/EPERM-noexec': s(udp(), mmap(4, { prot: 0x5, flags: 0x02 })),
+  'mmap/EINVAL-growsdown': s(tcp(), mmap(4, { prot: 0x1, flags: 0x01 | 0x100 })),
   'mmap/ENODEV-file': s(mmap(0, { prot: 0x7, flags: 0x01 })),
   'mmap/ENODEV-sock': s(udp(), mmap(4, { prot: 0x3 })),
   'mmap/EPERM-tcp': s(tcp(), mmap(4, { prot: 0x2, flags: 0x02 })),

@@ -91,6 +91,19 @@ function probes(fd: number): Call[] {
     out.push({ op: 'recvmsg', fd, msg: msgOut, flags });
   }
   for (const cmd of [...range(0, 48), ...range(1024, 1040)]) out.push({ op: 'fcntl', fd, cmd, arg: 0 });
+  for (const how of range(-1, 4)) out.push({ op: 'shutdown', fd, how });
+  for (const flags of BITS) out.push({ op: 'accept4', fd, out: { ptr: 'ok', lenPtr: 'ok', len: 16 }, flags });
+  for (const backlog of [-1, 0, 1, 0x7fffffff]) out.push({ op: 'listen', fd, backlog });
+  // Addresses of every family number, as a 16-byte sockaddr_in-shaped buffer and a 110-byte one.
+  for (const family of range(0, AF_MAX - 1)) {
+    for (const len of [16, 110]) {
+      out.push({ op: 'bind', fd, addr: { ptr: 'ok', len, family, addr: '127.0.0.1', port: 5001 } });
+      out.push({ op: 'connect', fd, addr: { ptr: 'ok', len, family, addr: '127.0.0.1', port: 5001 } });
+    }
+  }
+  for (const prot of range(0, 7)) {
+    for (const flags of [1, 2, 3, ...BITS.map((b) => b | 1)]) out.push({ op: 'mmap', fd, len: 4096, prot, flags, offset: 0 });
+  }
   return out;
 }
 
