@@ -7,7 +7,7 @@
  * silently wrong answer: a call the model treats like something else.
  */
 import { describe, expect, it } from 'vitest';
-import type { Call, MsgIn, MsgOut } from '../../spec/call.js';
+import type { AddrIn, Call, MsgIn, MsgOut } from '../../spec/call.js';
 import {
   AF_INET, AF_INET6, AF_MAX, AF_UNIX, AF_VSOCK, IPPROTO_IP, IPPROTO_IPV6, IPPROTO_TCP, IPPROTO_UDP, SOCK_DGRAM, SOCK_NONBLOCK,
   SOCK_SEQPACKET, SOCK_STREAM, SOL_SOCKET,
@@ -30,6 +30,9 @@ interface Setup {
 const NB = SOCK_NONBLOCK;
 const sock = (domain: number, type: number, protocol = 0): Call => ({ op: 'socket', domain, type, protocol });
 const to5000 = inet('127.0.0.1', 5000);
+/** `n` sends of 5 bytes on `fd` (to `to` with sendto). */
+const sends = (fd: number, n: number, to?: AddrIn): Call[] =>
+  Array.from({ length: n }, (): Call => (to ? { op: 'sendto', fd, data: '68656c6c6f', flags: 0, addr: to } : { op: 'send', fd, data: '68656c6c6f', flags: 0 }));
 const SETUPS: Setup[] = [
   { name: 'tcp', calls: [sock(AF_INET, SOCK_STREAM | NB)], fds: [4] },
   { name: 'udp', calls: [sock(AF_INET, SOCK_DGRAM | NB)], fds: [4] },
@@ -47,6 +50,9 @@ const SETUPS: Setup[] = [
     calls: [sock(AF_INET, SOCK_STREAM | NB), bind(4, to5000), listen(4, 5), sock(AF_INET, SOCK_STREAM | NB), connect(5, to5000), accept(4), shutdown(5, 2)],
     fds: [5, 6],
   },
+  { name: 'udp-data', calls: [sock(AF_INET, SOCK_DGRAM | NB), bind(4, to5000), ...sends(4, 6, to5000)], fds: [4] },
+  { name: 'unix-stream-data', calls: [{ op: 'socketpair', domain: AF_UNIX, type: SOCK_STREAM | NB, protocol: 0, sv: 'ok' }, ...sends(5, 6)], fds: [4] },
+  { name: 'unix-dgram-data', calls: [{ op: 'socketpair', domain: AF_UNIX, type: SOCK_DGRAM | NB, protocol: 0, sv: 'ok' }, ...sends(5, 6)], fds: [4] },
   { name: 'udp-shut', calls: [sock(AF_INET, SOCK_DGRAM | NB), bind(4, to5000), shutdown(4, 2)], fds: [4] },
   { name: 'unix-stream', calls: [{ op: 'socketpair', domain: AF_UNIX, type: SOCK_STREAM | NB, protocol: 0, sv: 'ok' }], fds: [4] },
   { name: 'unix-dgram', calls: [{ op: 'socketpair', domain: AF_UNIX, type: SOCK_DGRAM | NB, protocol: 0, sv: 'ok' }], fds: [4] },
@@ -91,6 +97,11 @@ function probes(fd: number): Call[] {
     out.push({ op: 'recvmsg', fd, msg: msgOut, flags });
   }
   for (const cmd of [...range(0, 48), ...range(1024, 1040)]) out.push({ op: 'fcntl', fd, cmd, arg: 0 });
+  for (const b of range(0, 16)) out.push({ op: 'poll', fds: 'ok', entries: [{ fd, events: (1 << b) & 0xffff }], nfds: 1, timeout: 0 });
+  for (const len of [-1, 0, 1, 2, 15, 16, 17, 28, 110, 128]) {
+    out.push({ op: 'getsockname', fd, out: { ptr: 'ok', lenPtr: 'ok', len } });
+    out.push({ op: 'getpeername', fd, out: { ptr: 'ok', lenPtr: 'ok', len } });
+  }
   for (const how of range(-1, 4)) out.push({ op: 'shutdown', fd, how });
   for (const flags of BITS) out.push({ op: 'accept4', fd, out: { ptr: 'ok', lenPtr: 'ok', len: 16 }, flags });
   for (const backlog of [-1, 0, 1, 0x7fffffff]) out.push({ op: 'listen', fd, backlog });
