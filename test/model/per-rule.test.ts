@@ -11,7 +11,7 @@ import { adapterByName, disposeAdapter } from '../../harness/adapters.js';
 import type { World } from '../../spec/adapter.js';
 import type { AddrIn, Call, FdSet, SocketcallInner, Timeval } from '../../spec/call.js';
 import {
-  AF_INET6, AF_UNSPEC, MSG_DONTWAIT, MSG_OOB, MSG_PEEK, MSG_TRUNC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, IPPROTO_TCP, POLLIN, POLLOUT, SOCK_NONBLOCK, SOCKETCALL_NARGS, SOCKETCALL_NUM, SOL_SOCKET, SO_ACCEPTCONN, SO_DOMAIN,
+  AF_INET6, AF_UNIX, AF_UNSPEC, MSG_DONTWAIT, MSG_ERRQUEUE, MSG_OOB, MSG_PEEK, MSG_TRUNC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, IPPROTO_TCP, POLLIN, POLLOUT, SOCK_NONBLOCK, SOCKETCALL_NARGS, SOCKETCALL_NUM, SOL_SOCKET, SO_ACCEPTCONN, SO_DOMAIN,
   SO_ERROR, SO_KEEPALIVE, SO_PROTOCOL, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, SO_TYPE, SYS_LISTEN, TCP_NODELAY,
 } from '../../spec/constants.js';
 import { RULES } from '../../model/index.js';
@@ -99,6 +99,8 @@ const recvRules = (op: 'recv' | 'recvfrom'): Record<string, Scenario> => {
     [`${op}/blocks`]: s(udp(), r(4)),
     [`${op}/datagram`]: s(...U, sendto(5, to5000, '68656c6c6f'), r(4, 2)),
     [`${op}/peek`]: s(...U, sendto(5, to5000, '68656c6c6f'), r(4, 16, MSG_PEEK | MSG_TRUNC)),
+    // A blocking socket with a datagram queued: the empty error queue answers at once.
+    [`${op}/EAGAIN-errqueue`]: s(...U, sendto(5, to5000, '68656c6c6f'), r(4, 16, MSG_ERRQUEUE)),
   };
 };
 
@@ -151,6 +153,8 @@ const SCENARIOS: Record<string, Scenario> = {
   'socket/ESOCKTNOSUPPORT': s({ op: 'socket', domain: 2, type: 7, protocol: 0 }),
   'socket/EPROTONOSUPPORT': s({ op: 'socket', domain: 2, type: 1, protocol: 17 }),
   'socket/EACCES-ping': s({ op: 'socket', domain: 2, type: 2, protocol: 1 }),
+  'socket/unix-EPROTONOSUPPORT': s({ op: 'socket', domain: AF_UNIX, type: 2, protocol: 2 }),
+  'socket/unix-ESOCKTNOSUPPORT': s({ op: 'socket', domain: AF_UNIX, type: 4, protocol: 0 }),
   'socket/EMFILE': { world: small, calls: [tcp(), tcp(), tcp(), tcp()] },
   'socket/tcp': s(tcp()),
   'socket/udp': s(udp()),
@@ -266,6 +270,7 @@ const SCENARIOS: Record<string, Scenario> = {
   'mmap/EOPNOTSUPP-validate': s(tcp(), mmap(4, { flags: 0x03 | 0x80000, prot: 0x2 })),
   'mmap/EACCES': s(mmap(3, { prot: 0x3, flags: 0x01 })),
   'mmap/EPERM-noexec': { variant: { 'mmap-exec-pseudofs': 'eperm' }, calls: [udp(), mmap(4, { prot: 0x5, flags: 0x02 })] },
+  'mmap/EINVAL-growsdown': s(tcp(), mmap(4, { prot: 0x1, flags: 0x01 | 0x100 })),
   'mmap/ENODEV-file': s(mmap(0, { prot: 0x7, flags: 0x01 })),
   'mmap/ENODEV-sock': s(udp(), mmap(4, { prot: 0x3 })),
   'mmap/EPERM-tcp': s(tcp(), mmap(4, { prot: 0x2, flags: 0x02 })),
