@@ -8,7 +8,7 @@ import type { Op } from '../spec/call.js';
 import { inet6Unusable } from './families.js';
 import { Coverage } from './coverage.js';
 import { caseArb, type Case } from './generate.js';
-import { keyOf, signatureOf } from './expectations.js';
+import { keyOf, knownOf, signatureOf, type Known } from './expectations.js';
 import { runSequence, type RunOutcome, type StepFn } from './runner.js';
 import { DEFAULT_PROFILE, type Profile } from '../spec/profile.js';
 
@@ -26,6 +26,11 @@ export interface CheckOptions {
   stepFn?: StepFn;
   /** Signature keys (harness/expectations.ts keyOf) of known divergences: met ones are counted, not failures. */
   expected?: ReadonlySet<string>;
+  /**
+   * Known divergences with how to go on past them (follow) or around them (steer); its
+   * keys count as `expected` too. Built from an expectations file by knownOf.
+   */
+  known?: Known;
   /** Calls not to generate (the adapter cannot make them here). */
   skip?: ReadonlySet<Op>;
   /**
@@ -67,6 +72,22 @@ export interface CheckReport {
   expectedMet: Map<string, number>;
   /** Calls run in the random phase, by syscall. */
   opCalls: Map<string, number>;
+  /** How deep the random phase got past known divergences (see Depth). */
+  depth: Depth;
+}
+
+/**
+ * Depth of a run on a divergent implementation, over the random phase's sequences:
+ * how many ended at a listed divergence (the search stopped there), how many went on past
+ * one (followed) or around one (steered), and calls the adapter could not make.
+ */
+export interface Depth {
+  endedExpected: number;
+  followedSequences: number;
+  followedSteps: number;
+  steeredSequences: number;
+  steered: number;
+  notRunCalls: number;
 }
 
 /**
@@ -111,7 +132,7 @@ export async function check(o: CheckOptions): Promise<CheckReport> {
       return { outcome: { steps: [], error: `cannot open a session: ${(e as Error).message}` }, profile: DEFAULT_PROFILE };
     }
     try {
-      return { outcome: await runSequence(session, c.calls, o.stepFn), profile: session.profile };
+      return { outcome: await runSequence(session, c.calls, o.stepFn, undefined, known, true), profile: session.profile };
     } finally {
       await session.close();
     }
@@ -120,6 +141,8 @@ export async function check(o: CheckOptions): Promise<CheckReport> {
   let lastDivergent: { outcome: RunOutcome; profile: Profile; case: Case } | undefined;
   const expectedMet = new Map<string, number>();
   const opCalls = new Map<string, number>();
+  const depth: Depth = { endedExpected: 0, followedSequences: 0, followedSteps: 0, steeredSequences: 0, steered: 0, notRunCalls: 0 };
+  const known = o.known !== undefined ? { ...o.known, keys: new Set([...o.known.keys, ...(o.expected ?? [])]) } : o.expected !== undefined ? knownOf([], o.expected) : undefined;
   let stopped = false;
   const inet6 = o.inet6 ?? await inet6Runnable(o.adapter, o.deadlineMs);
   const prop = fc.asyncProperty(caseArb({ maxLength: o.maxLength, invalid: o.invalid, inet6, ...(o.skip ? { skip: o.skip } : {}) }), async (seq) => {
@@ -131,19 +154,25 @@ export async function check(o: CheckOptions): Promise<CheckReport> {
     if (progress.phase === 'run') {
       progress.sequences++;
       progress.calls += r.steps.length;
+      const met = (k: string): void => { expectedMet.set(k, (expectedMet.get(k) ?? 0) + 1); };
+      let followed = 0;
       for (const st of r.steps) {
         opCalls.set(st.call.op, (opCalls.get(st.call.op) ?? 0) + 1);
         if (st.rule) coverage.add(st.rule);
         for (const i of st.internal ?? []) coverage.add(i);
+        if (st.expected !== undefined) { followed++; met(st.expected); }
+        if (st.observed.kind === 'unsupported') depth.notRunCalls++;
       }
+      depth.followedSteps += followed;
+      if (followed > 0) depth.followedSequences++;
+      if (r.steered !== undefined) { depth.steeredSequences++; depth.steered += r.steered.length; }
+      const sig = known && signatureOf(r);
+      if (sig && known!.keys.has(keyOf(sig))) { depth.endedExpected++; met(keyOf(sig)); }
     } else progress.shrinks++;
     o.onProgress?.(progress);
     if (r.error !== undefined) { harnessError = r.error; return true; }
-    const sig = o.expected && signatureOf(r);
-    if (sig && o.expected!.has(keyOf(sig))) {
-      if (progress.phase === 'run') expectedMet.set(keyOf(sig), (expectedMet.get(keyOf(sig)) ?? 0) + 1);
-      return true;
-    }
+    const sig = known && signatureOf(r);
+    if (sig && known!.keys.has(keyOf(sig))) return true;
     if (r.divergence) {
       progress.phase = 'shrink';
       lastDivergent = { outcome: r, profile, case: seq };
@@ -156,7 +185,7 @@ export async function check(o: CheckOptions): Promise<CheckReport> {
   const details = await fc.check(prop, params);
   const report: CheckReport = {
     adapter: o.adapter.name, seed: o.seed, sequences: progress.sequences, calls: progress.calls,
-    coverage, elapsedMs: performance.now() - t0, interrupted: o.shouldStop?.() === true, expectedMet, opCalls,
+    coverage, elapsedMs: performance.now() - t0, interrupted: o.shouldStop?.() === true, expectedMet, opCalls, depth,
   };
   if (harnessError !== undefined) report.error = harnessError;
   if (stopped && details.errorInstance instanceof StopSignal) {

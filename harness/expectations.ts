@@ -4,9 +4,10 @@
  * can check whether each listed one still reproduces. File format (JSON):
  *   { "version": 1, "adapter": "lwip", "expected": [ Expectation, ... ] }
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { World } from '../spec/adapter.js';
 import type { Call } from '../spec/call.js';
+import type { Observed } from '../spec/observed.js';
 import type { RunOutcome } from './runner.js';
 
 /** What makes two divergences the same: the call, the rules the model allowed, the answer's kind. */
@@ -14,6 +15,28 @@ export interface Signature {
   op: string;
   allowed: string[];
   observed: string;
+}
+
+/**
+ * How a run goes on after a listed divergence (absent: the sequence ends there).
+ * `unchanged`: the call failed and changed nothing, so the run continues from the worlds
+ * before it. `{ rule }`: the call did what that allowed rule does (its next world is
+ * computed from the observed answer), only the answer differs (a source address, a
+ * length). Either way the step is reported as an expected divergence, never as agreement.
+ */
+export type Follow = 'unchanged' | { rule: string };
+
+/**
+ * How the generator goes around a listed divergence, before the call is made: the call's
+ * predicted rules must equal the entry's `allowed` and the concrete call must fit `shape`
+ * (each field equal; a number field given as `{ "anyBits": n }` fits when any of those
+ * bits is set). `instead`: `skip` (the call is not made), or `flags-by-fcntl` (a socket()
+ * whose SOCK_NONBLOCK/SOCK_CLOEXEC the implementation refuses is made without them, then
+ * fcntl(F_SETFL, O_NONBLOCK) and fcntl(F_SETFD, FD_CLOEXEC) set them; harness/steer.ts).
+ */
+export interface Steer {
+  shape: Record<string, unknown>;
+  instead: 'skip' | 'flags-by-fcntl';
 }
 
 /** What a known divergence is, as far as it was analysed. */
@@ -31,6 +54,10 @@ export interface Expectation extends Signature {
   /** A minimal sequence that shows it (the world and the concrete calls). */
   world: World;
   calls: Call[];
+  /** How a run goes on after it (absent: the sequence ends at it). */
+  follow?: Follow;
+  /** How generation goes around it (absent: it is not avoided). */
+  steer?: Steer;
 }
 
 export interface ExpectationFile {
@@ -43,9 +70,43 @@ export interface ExpectationFile {
 export function signatureOf(r: RunOutcome): Signature | undefined {
   if (!r.divergence) return undefined;
   const step = r.steps[r.divergence.index]!;
-  const o = step.observed;
+  return stepSignature(step.call, step.observed, r.divergence.allowed.map((a) => a.rule));
+}
+
+/** The signature of one divergent step: its call, the rules the model allowed there, the answer. */
+export function stepSignature(call: Call, o: Observed, allowed: readonly string[]): Signature {
   const observed = o.kind === 'returned' ? (o.ret < 0 ? String(o.errno ?? 'E?') : 'ok') : o.kind;
-  return { op: step.call.op, allowed: [...new Set(r.divergence.allowed.map((a) => a.rule))].sort(), observed };
+  return { op: call.op, allowed: [...new Set(allowed)].sort(), observed };
+}
+
+/**
+ * Known divergences as a run uses them: every listed signature key, how to go on after
+ * the ones that say (`follow`), and the ones generation goes around (`steer`).
+ */
+export interface Known {
+  keys: ReadonlySet<string>;
+  follow: ReadonlyMap<string, Follow>;
+  steer: readonly { key: string; op: string; allowed: readonly string[]; steer: Steer }[];
+}
+
+/** The Known of some expectations entries (plus bare keys that only end a sequence). */
+export function knownOf(entries: readonly Expectation[], extraKeys: Iterable<string> = []): Known {
+  const keys = new Set([...entries.map(keyOf), ...extraKeys]);
+  const follow = new Map(entries.flatMap((e) => (e.follow !== undefined ? [[keyOf(e), e.follow] as const] : [])));
+  const steer = entries.flatMap((e) => (e.steer !== undefined ? [{ key: keyOf(e), op: e.op, allowed: [...e.allowed].sort(), steer: e.steer }] : []));
+  return { keys, follow, steer };
+}
+
+/**
+ * Why an answer is not the implementation's own and must never be recorded as an
+ * expected divergence, or undefined when it is: `unsupported` (the adapter could not make
+ * the call) and `crashed` (the helper or the implementation's process died or broke the
+ * protocol: a harness error, reported as what it is).
+ */
+export function notAnAnswer(o: Observed): string | undefined {
+  if (o.kind === 'unsupported') return `unsupported: ${o.detail}`;
+  if (o.kind === 'crashed') return `crashed: ${o.detail}`;
+  return undefined;
 }
 
 /** A stable key for a signature. */
@@ -77,12 +138,26 @@ export function readExpectations(path: string): ExpectationFile {
     if (x.kind !== undefined && !(KINDS as readonly unknown[]).includes(x.kind)) bad(`expected[${i}].kind`, `expected one of ${KINDS.join(', ')}`);
     if (!Array.isArray(x.calls)) bad(`expected[${i}].calls`, 'expected an array of calls');
     if (typeof x.world !== 'object' || x.world === null) bad(`expected[${i}].world`, 'expected an object');
+    const fo = x.follow as unknown;
+    if (fo !== undefined && fo !== 'unchanged' && !(typeof fo === 'object' && fo !== null && typeof (fo as { rule?: unknown }).rule === 'string' && (x.allowed as string[]).includes((fo as { rule: string }).rule))) {
+      bad(`expected[${i}].follow`, 'expected "unchanged" or { "rule": one of allowed }');
+    }
+    const st = x.steer as Record<string, unknown> | undefined;
+    if (st !== undefined && (typeof st !== 'object' || st === null || typeof st.shape !== 'object' || st.shape === null || (st.instead !== 'skip' && st.instead !== 'flags-by-fcntl'))) {
+      bad(`expected[${i}].steer`, 'expected { "shape": {...}, "instead": "skip" | "flags-by-fcntl" }');
+    }
   });
   return v as ExpectationFile;
 }
 
-/** Writes the file with stable formatting (sorted by signature). */
+/**
+ * Writes the file with stable formatting (sorted by signature), atomically: to a
+ * temporary file next to it, then renamed over it, so a reader (or a crash) never sees
+ * half a file.
+ */
 export function writeExpectations(path: string, f: ExpectationFile): void {
   const expected = [...f.expected].sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
-  writeFileSync(path, `${JSON.stringify({ ...f, expected }, null, 2)}\n`);
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify({ ...f, expected }, null, 2)}\n`);
+  renameSync(tmp, path);
 }

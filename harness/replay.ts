@@ -17,7 +17,7 @@ import { F_DUPFD } from '../spec/constants.js';
 import type { Observed } from '../spec/observed.js';
 import type { Profile } from '../spec/profile.js';
 import { DEFAULT_PROFILE } from '../spec/profile.js';
-import { keyOf, readExpectations, signatureOf } from './expectations.js';
+import { keyOf, readExpectations, signatureOf, type Known } from './expectations.js';
 import { traceFromJson } from './render/json.js';
 import type { Trace } from './render/trace.js';
 import { runSequence, type RunOutcome, type RunStep, type StepFn } from './runner.js';
@@ -201,8 +201,11 @@ export interface ReplayResult {
   profile: Profile;
 }
 
-/** Runs the recorded steps `keep` (indices into r.calls, ascending; default all) on a fresh session. */
-export async function replay(adapter: Adapter, r: Recorded, deadlineMs: number, keep?: readonly number[], stepFn?: StepFn): Promise<ReplayResult> {
+/**
+ * Runs the recorded steps `keep` (indices into r.calls, ascending; default all) on a fresh
+ * session; `known` lets the run follow listed divergences (a trace recorded past one).
+ */
+export async function replay(adapter: Adapter, r: Recorded, deadlineMs: number, keep?: readonly number[], stepFn?: StepFn, known?: Known): Promise<ReplayResult> {
   const syms = symbolize(r.calls, r.observed);
   const order = keep ?? syms.map((_, i) => i);
   const pos = new Map(order.map((j, k) => [j, k]));
@@ -215,7 +218,7 @@ export async function replay(adapter: Adapter, r: Recorded, deadlineMs: number, 
   try {
     const calls = order.map((j) => syms[j]!.call);
     // Position k of this run is recorded step order[k].
-    const outcome = await runSequence(session, calls, stepFn, (_c, done) => materialize(syms[order[done.length]!]!, done, (j) => pos.get(j)));
+    const outcome = await runSequence(session, calls, stepFn, (_c, done) => materialize(syms[order[done.length]!]!, done, (j) => pos.get(j)), known);
     return { outcome, profile: session.profile };
   } finally {
     await session.close();
@@ -242,14 +245,14 @@ export interface ShrinkResult extends ReplayResult {
  */
 export async function minimize(
   adapter: Adapter, r: Recorded, deadlineMs: number, start: number[], holds: (o: RunOutcome) => boolean,
-  onAttempt?: (n: number, len: number) => void, stepFn?: StepFn,
+  onAttempt?: (n: number, len: number) => void, stepFn?: StepFn, known?: Known,
 ): Promise<ShrinkResult> {
   let kept = start;
   let attempts = 0;
   const still = async (cand: number[]): Promise<boolean> => {
     attempts++;
     onAttempt?.(attempts, cand.length);
-    const res = await replay(adapter, r, deadlineMs, cand, stepFn);
+    const res = await replay(adapter, r, deadlineMs, cand, stepFn, known);
     return res.outcome.error === undefined && holds(res.outcome);
   };
   for (let chunk = Math.max(1, Math.floor(kept.length / 2)); chunk >= 1; chunk = Math.floor(chunk / 2)) {
@@ -262,7 +265,7 @@ export async function minimize(
       }
     }
   }
-  const last = await replay(adapter, r, deadlineMs, kept, stepFn);
+  const last = await replay(adapter, r, deadlineMs, kept, stepFn, known);
   return { ...last, kept, attempts };
 }
 

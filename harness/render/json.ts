@@ -186,7 +186,7 @@ const profile: Shape<Profile> = obj<Profile>({
   file: opt(obj<FileFacts>({ maxBytes: opt(int), noexec: req(bool), mapSync: opt(obj<NonNullable<FileFacts['mapSync']>>({ validate: req(bool), refuse: req(bool) })) })),
 });
 
-const step: Shape<TraceStep> = obj<TraceStep>({ call: req(call), observed: req(observed), rule: opt(str) });
+const step: Shape<TraceStep> = obj<TraceStep>({ call: req(call), observed: req(observed), rule: opt(str), expected: opt(str) });
 
 const divergence: Shape<Divergence> = obj<Divergence>({
   index: req(int),
