@@ -10,6 +10,7 @@ import { Coverage } from './coverage.js';
 import { caseArb, type Case } from './generate.js';
 import { keyOf, knownOf, signatureOf, type Known } from './expectations.js';
 import { runSequence, type RunOutcome, type StepFn } from './runner.js';
+import { divergenceKey, minimize } from './replay.js';
 import { DEFAULT_PROFILE, type Profile } from '../spec/profile.js';
 
 export interface CheckOptions {
@@ -196,6 +197,17 @@ export async function check(o: CheckOptions): Promise<CheckReport> {
     const path = details.counterexamplePath ?? '';
     if (again.outcome.divergence || lastDivergent === undefined) {
       report.failure = { outcome: again.outcome, path, shrinks: details.numShrinks, case: c, profile: again.profile, flaky: false };
+      const key = divergenceKey(again.outcome);
+      // fast-check shrinks templates, whose targets are positions among live sockets, and
+      // keeps the sockets a case starts with: drop every concrete call not needed too.
+      if (key !== undefined && again.outcome.steps.length > 1) {
+        const steps = again.outcome.steps;
+        const rec = { source: 'counterexample', world: c.world, calls: steps.map((s) => s.call), observed: steps.map((s) => s.observed) };
+        const m = await minimize(o.adapter, rec, o.deadlineMs, steps.map((_, i) => i), (r) => divergenceKey(r) === key, undefined, o.stepFn, known);
+        if (divergenceKey(m.outcome) === key && m.outcome.steps.length < steps.length) {
+          report.failure = { ...report.failure, outcome: m.outcome, shrinks: details.numShrinks + m.attempts, profile: m.profile };
+        }
+      }
     } else {
       // Not reproduced: report the divergence as it was observed, and say so.
       report.failure = { ...lastDivergent, path, shrinks: details.numShrinks, flaky: true };

@@ -28,16 +28,23 @@ export type Follow = 'unchanged' | { rule: string };
 
 /**
  * How the generator goes around a listed divergence, before the call is made: the call's
- * predicted rules must equal the entry's `allowed` and the concrete call must fit `shape`
- * (each field equal; a number field given as `{ "anyBits": n }` fits when any of those
- * bits is set). `instead`: `skip` (the call is not made), or `flags-by-fcntl` (a socket()
- * whose SOCK_NONBLOCK/SOCK_CLOEXEC the implementation refuses is made without them, then
- * fcntl(F_SETFL, O_NONBLOCK) and fcntl(F_SETFD, FD_CLOEXEC) set them; harness/steer.ts).
+ * predicted rules must all be among `rules` (default: the entry's `allowed`) and the
+ * concrete call must fit `shape` (each field equal; a number field given as
+ * `{ "anyBits": n }` fits when any of those bits is set). `instead` (harness/steer.ts):
+ * `skip` (the call is not made); `flags-by-fcntl` (a socket() whose SOCK_NONBLOCK/
+ * SOCK_CLOEXEC the implementation refuses is made without them, then fcntl(F_SETFL,
+ * O_NONBLOCK) and fcntl(F_SETFD, FD_CLOEXEC) set them); `bind-first` (a connect of an
+ * unbound AF_INET socket to a 127/8 address is preceded by bind(127.0.0.1:0), so the
+ * source address is the caller's choice, not the implementation's).
  */
 export interface Steer {
   shape: Record<string, unknown>;
-  instead: 'skip' | 'flags-by-fcntl';
+  rules?: string[];
+  instead: 'skip' | 'flags-by-fcntl' | 'bind-first';
 }
+
+/** The ways generation can go around a divergence (Steer.instead). */
+export const STEER_INSTEAD = ['skip', 'flags-by-fcntl', 'bind-first'] as const;
 
 /** What a known divergence is, as far as it was analysed. */
 export const KINDS = ['bug', 'simplification', 'model question', 'harness', 'not analysed'] as const;
@@ -86,14 +93,14 @@ export function stepSignature(call: Call, o: Observed, allowed: readonly string[
 export interface Known {
   keys: ReadonlySet<string>;
   follow: ReadonlyMap<string, Follow>;
-  steer: readonly { key: string; op: string; allowed: readonly string[]; steer: Steer }[];
+  steer: readonly { key: string; op: string; rules: ReadonlySet<string>; steer: Steer }[];
 }
 
 /** The Known of some expectations entries (plus bare keys that only end a sequence). */
 export function knownOf(entries: readonly Expectation[], extraKeys: Iterable<string> = []): Known {
   const keys = new Set([...entries.map(keyOf), ...extraKeys]);
   const follow = new Map(entries.flatMap((e) => (e.follow !== undefined ? [[keyOf(e), e.follow] as const] : [])));
-  const steer = entries.flatMap((e) => (e.steer !== undefined ? [{ key: keyOf(e), op: e.op, allowed: [...e.allowed].sort(), steer: e.steer }] : []));
+  const steer = entries.flatMap((e) => (e.steer !== undefined ? [{ key: keyOf(e), op: e.op, rules: new Set(e.steer.rules ?? e.allowed), steer: e.steer }] : []));
   return { keys, follow, steer };
 }
 
@@ -143,8 +150,9 @@ export function readExpectations(path: string): ExpectationFile {
       bad(`expected[${i}].follow`, 'expected "unchanged" or { "rule": one of allowed }');
     }
     const st = x.steer as Record<string, unknown> | undefined;
-    if (st !== undefined && (typeof st !== 'object' || st === null || typeof st.shape !== 'object' || st.shape === null || (st.instead !== 'skip' && st.instead !== 'flags-by-fcntl'))) {
-      bad(`expected[${i}].steer`, 'expected { "shape": {...}, "instead": "skip" | "flags-by-fcntl" }');
+    if (st !== undefined && (typeof st !== 'object' || st === null || typeof st.shape !== 'object' || st.shape === null
+      || !(STEER_INSTEAD as readonly unknown[]).includes(st.instead) || (st.rules !== undefined && (!Array.isArray(st.rules) || st.rules.some((r) => typeof r !== 'string'))))) {
+      bad(`expected[${i}].steer`, `expected { "shape": {...}, "rules"?: [rule ids], "instead": ${STEER_INSTEAD.map((x) => `"${x}"`).join(' | ')} }`);
     }
   });
   return v as ExpectationFile;

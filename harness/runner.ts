@@ -115,7 +115,7 @@ export async function runSequence(
         return end({ steps, error: `model cannot answer ${call.op}: ${(e as Error).message}` });
       }
       if (generated && q === 0) {
-        const st = steer(call, candidates.map((c) => c.outcome.rule), known);
+        const st = steer(worlds[0]!, call, candidates.map((c) => c.outcome.rule), known);
         if (st.kind === 'skip') { steered.push(st.key); continue; }
         if (st.kind === 'replace') {
           steered.push(st.key);
