@@ -8,9 +8,31 @@ import { DEFAULT_PROFILE, type Profile } from '../spec/profile.js';
 
 export const ADAPTER_NAMES = ['linux', 'lwip', 'model'] as const;
 
+/**
+ * Whether an adapter name makes sockspec start a program the name itself chooses
+ * (`exec:COMMAND`). Such a name is taken only from the command line, never from a file
+ * (adapterFromFile).
+ */
+export function namesAProgram(name: string): boolean {
+  return name.startsWith('exec:');
+}
+
+/**
+ * The adapter name a file (trace, expectations file) asks for, or an Error saying to pass
+ * --adapter when it names a program to run: a file someone sent never chooses what runs.
+ * Built-in names (linux, lwip, model, ...) are returned as they are.
+ */
+export function adapterFromFile(name: string, source: string): string {
+  if (namesAProgram(name)) {
+    throw new Error(`${source}: its adapter is the command ${JSON.stringify(name.slice('exec:'.length))}; ` +
+      'a file never chooses a program to run: pass --adapter explicitly (that exec: command only if you trust it)');
+  }
+  return name;
+}
+
 /** The adapter called `name`; rejects with a one-line reason when it cannot run here. */
 export async function adapterByName(name: string, o: { reuseHelper?: boolean } = {}): Promise<Adapter> {
-  if (name.startsWith('exec:')) {
+  if (namesAProgram(name)) {
     // exec:<command>: a helper speaking spec/wire.md; the command is split into argv without a shell.
     const { execAdapter } = await import('../adapters/exec/index.js');
     return execAdapter(name.slice('exec:'.length), { reuse: o.reuseHelper === true });

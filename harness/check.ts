@@ -11,6 +11,7 @@ import { caseArb, type Case } from './generate.js';
 import { keyOf, knownOf, signatureOf, type Known } from './expectations.js';
 import { runSequence, type RunOutcome, type StepFn } from './runner.js';
 import { divergenceKey, minimize } from './replay.js';
+import { letEventsIn } from './yield.js';
 import { DEFAULT_PROFILE, type Profile } from '../spec/profile.js';
 
 export interface CheckOptions {
@@ -150,6 +151,7 @@ export async function check(o: CheckOptions): Promise<CheckReport> {
     // After a harness error the remaining runs are not generated at all (fast-check would
     // otherwise draw every one of --runs cases only to skip it).
     if (harnessError !== undefined) { stopped = true; throw new StopSignal('harness error'); }
+    await letEventsIn(); // (a signal handler must get to run before shouldStop is asked)
     if (stopped || (progress.phase === 'run' && o.shouldStop?.())) { stopped = true; throw new StopSignal('stopped'); }
     const { outcome: r, profile } = await runOneWithProfile(seq);
     if (progress.phase === 'run') {

@@ -10,7 +10,8 @@
  */
 import { notApplicable, traceNeeds } from './variants.js';
 import fc from 'fast-check';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { makeDirs, readInputFile, writeFileAtomic } from './files.js';
 import { join } from 'node:path';
 import type { Adapter } from '../spec/adapter.js';
 import { RULES } from '../model/index.js';
@@ -18,6 +19,7 @@ import { caseArb } from './generate.js';
 import { traceFromJson, traceToJson } from './render/json.js';
 import type { Trace } from './render/trace.js';
 import { minimize, recordedOfTrace, replay } from './replay.js';
+import { letEventsIn } from './yield.js';
 import { runSequence, type RunOutcome, type RunStep } from './runner.js';
 
 /** The file name of the trace kept for `rule`. */
@@ -42,7 +44,7 @@ export function loadCorpus(dir: string): { file: string; trace: Trace }[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir).filter((f) => f.endsWith('.json')).sort().map((f) => {
     const file = join(dir, f);
-    const trace = traceFromJson(readFileSync(file, 'utf8'), file);
+    const trace = traceFromJson(readInputFile(file), file);
     if (trace.keptFor === undefined) throw new Error(`${file}: keptFor: missing (not a corpus trace: which rule is it kept for?)`);
     if (!RULES.includes(trace.keptFor)) throw new Error(`${file}: keptFor: '${trace.keptFor}' is not a rule of the model (renamed or removed?)`);
     return { file, trace };
@@ -85,7 +87,7 @@ function traceOf(adapter: string, o: RunOutcome, profile: Trace['profile'], kept
 
 /** Generates (or extends) a corpus in `o.out`. */
 export async function generateCorpus(o: CorpusOptions): Promise<CorpusReport> {
-  mkdirSync(o.out, { recursive: true });
+  makeDirs(o.out);
   const covered = new Set(loadCorpus(o.out).map((c) => c.trace.keptFor!));
   const report: CorpusReport = { sequences: 0, added: [], covered: [], unreached: [], divergences: 0, stoppedBy: 'runs' };
   const t0 = Date.now();
@@ -96,6 +98,7 @@ export async function generateCorpus(o: CorpusOptions): Promise<CorpusReport> {
       if (covered.size === RULES.length) { report.stoppedBy = 'coverage'; break outer; }
       if (report.sequences >= o.runs) break outer;
       if (o.budgetS !== undefined && Date.now() - t0 >= o.budgetS * 1000) { report.stoppedBy = 'budget'; break outer; }
+      await letEventsIn(); // (lets a Ctrl-C handler run)
       if (o.shouldStop?.()) { report.stoppedBy = 'interrupted'; break outer; }
       report.sequences++;
       const s = await o.adapter.open({ deadlineMs: o.deadlineMs, world: c.world });
@@ -120,7 +123,7 @@ export async function generateCorpus(o: CorpusOptions): Promise<CorpusReport> {
         const kept: RunOutcome = { steps: min.outcome.steps.slice(0, at + 1) };
         const trace = traceOf(o.adapter.name, kept, min.profile, rule);
         const file = join(o.out, corpusFileName(rule));
-        writeFileSync(file, traceToJson(trace));
+        writeFileAtomic(file, traceToJson(trace));
         // A kept trace may reach other new rules on the way; each still gets its own shortest trace.
         covered.add(rule);
         report.added.push({ rule, calls: kept.steps.length, file });

@@ -4,7 +4,8 @@
  * can check whether each listed one still reproduces. File format (JSON):
  *   { "version": 1, "adapter": "lwip", "expected": [ Expectation, ... ] }
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readInputFile, writeFileAtomic } from './files.js';
+import { unfaithfulJson } from './jsonfaithful.js';
 import type { World } from '../spec/adapter.js';
 import type { Call } from '../spec/call.js';
 import type { Observed } from '../spec/observed.js';
@@ -125,9 +126,9 @@ export function keyOf(s: Signature): string {
 export function readExpectations(path: string): ExpectationFile {
   let v: unknown;
   try {
-    v = JSON.parse(readFileSync(path, 'utf8'));
+    v = JSON.parse(readInputFile(path));
   } catch (e) {
-    throw new Error(`${path}: ${(e as Error).message}`);
+    throw new Error((e as Error).message.startsWith(path) ? (e as Error).message : `${path}: ${(e as Error).message}`);
   }
   const bad = (field: string, what: string): never => { throw new Error(`${path}: ${field}: ${what}`); };
   if (typeof v !== 'object' || v === null) return bad('(top)', 'expected an object');
@@ -159,13 +160,20 @@ export function readExpectations(path: string): ExpectationFile {
 }
 
 /**
- * Writes the file with stable formatting (sorted by signature), atomically: to a
- * temporary file next to it, then renamed over it, so a reader (or a crash) never sees
- * half a file.
+ * Throws (naming the value) unless writeExpectations would write `path` back with every
+ * value it does not change as it is (harness/jsonfaithful.ts): asked before a run that
+ * may update the file.
+ */
+export function checkRewritable(path: string): void {
+  const why = unfaithfulJson(readInputFile(path));
+  if (why !== undefined) throw new Error(`${path}: --update-expectations would not write this file back as it is: ${why}; fix that by hand first`);
+}
+
+/**
+ * Writes the file with stable formatting (sorted by signature), atomically: on any
+ * error (a full disk) the file on disk is left as it was.
  */
 export function writeExpectations(path: string, f: ExpectationFile): void {
   const expected = [...f.expected].sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify({ ...f, expected }, null, 2)}\n`);
-  renameSync(tmp, path);
+  writeFileAtomic(path, `${JSON.stringify({ ...f, expected }, null, 2)}\n`);
 }

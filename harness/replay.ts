@@ -9,7 +9,8 @@
  * this run observed. A trace without recorded answers (an expectations entry) is replayed
  * as it is.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { readInputFile } from './files.js';
 import { join } from 'node:path';
 import type { Adapter, World } from '../spec/adapter.js';
 import type { AddrIn, Call } from '../spec/call.js';
@@ -67,7 +68,7 @@ export function loadRecorded(path: string): Recorded[] {
     if (files.length === 0) throw new Error(`${path}: no .json traces in this directory`);
     return files.flatMap((f) => loadRecorded(join(path, f)));
   }
-  const text = readFileSync(path, 'utf8');
+  const text = readInputFile(path);
   let v: unknown;
   try { v = JSON.parse(text); } catch (e) { throw new Error(`${path}: not valid JSON: ${(e as Error).message}`); }
   if (typeof v === 'object' && v !== null && 'expected' in v) {

@@ -7,7 +7,7 @@
  * format of harness/render/json.ts), the seed and path to replay it, and whether an
  * expectations file listed it.
  */
-import { readFileSync } from 'node:fs';
+import { readInputFile } from './files.js';
 import { RULES } from '../model/index.js';
 import type { CheckReport, Depth } from './check.js';
 import { traceFromJson } from './render/json.js';
@@ -130,8 +130,15 @@ export function mergeResults(rs: readonly RunResult[]): RunResult {
 
 /** Reads a result file written by `--json`; errors name the file and the field. */
 export function readResult(path: string): RunResult {
+  let text: string;
+  try { text = readInputFile(path); } catch (e) { throw new Error((e as Error).message.startsWith(path) ? (e as Error).message : `${path}: ${(e as Error).message}`); }
+  return resultFromJson(text, path);
+}
+
+/** A result from its JSON text (a file's, or a parallel job's report); errors name `path` and the field. */
+export function resultFromJson(text: string, path: string): RunResult {
   let v: unknown;
-  try { v = JSON.parse(readFileSync(path, 'utf8')); } catch (e) { throw new Error(`${path}: ${(e as Error).message}`); }
+  try { v = JSON.parse(text); } catch (e) { throw new Error(`${path}: ${(e as Error).message}`); }
   const bad = (field: string, what: string): never => { throw new Error(`${path}: ${field}: ${what}`); };
   if (typeof v !== 'object' || v === null) return bad('(top)', 'expected an object');
   const r = v as Record<string, unknown>;

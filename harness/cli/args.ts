@@ -7,6 +7,9 @@ import type { CorpusOptions } from '../corpus.js';
 
 export class UsageError extends Error {}
 
+/** The largest --runs. */
+const MAX_RUNS = 100_000_000;
+
 export const USAGE = `usage: sockspec run [options]
        sockspec replay TRACE... [--adapter NAME] [--deadline MS] [--reuse-helper] [--no-color]
        sockspec shrink TRACE [--adapter NAME] [--deadline MS] [--out DIR] [--reuse-helper] [--no-color]
@@ -23,7 +26,8 @@ run: random socket-call sequences on an implementation and on the model of Linux
 any divergence is shrunk to a minimal trace (text, JSON and a C reproducer).
 replay: re-runs recorded traces (trace .json files, expectations files, or
 directories of them) next to the model, on the adapter they were recorded on
-unless --adapter names another; fds and drawn ports are carried over.
+unless --adapter names another (an exec: adapter is never taken from a file: give
+it with --adapter); fds and drawn ports are carried over.
 shrink: re-minimises one divergent trace (e.g. one someone reported) by dropping
 calls while it still diverges the same way; writes DIR/<name>.min.json and .c.
 corpus generate: runs random sequences and keeps a trace (shrunk) for each model rule
@@ -94,7 +98,7 @@ export interface RunArgs {
   minCoverage?: number;
   json?: string;
   junit?: string;
-  /** Internal: this process is job N of a parallel run (progress and result for the parent). */
+  /** Internal: this process is job N of a parallel run (progress on stderr and the result on stdout, for the parent). */
   child: boolean;
   jobIndex?: number;
 }
@@ -129,6 +133,22 @@ function fraction(name: string, v: string | undefined): number {
   return n;
 }
 
+/**
+ * A fast-check counterexample path `run:shrink:shrink...`, bounded: fast-check draws
+ * (and discards) every case before the run index, so an index beyond the largest --runs
+ * would never end; a shrink step picks among one case's shrinks, far fewer than a
+ * million for the longest sequence.
+ */
+function fcPath(v: string | undefined): string {
+  if (!v || !/^\d+(:\d+)*$/.test(v)) throw new UsageError(`--path needs a fast-check path like 3:0:1, got '${v ?? ''}'`);
+  const [run, ...steps] = v.split(':').map(Number);
+  if (run! >= MAX_RUNS) throw new UsageError(`--path run index ${v.split(':')[0]} is beyond any run (--runs is at most ${MAX_RUNS})`);
+  if (steps.length > 100_000) throw new UsageError(`--path has ${steps.length} shrink steps, more than any shrink takes`);
+  const big = steps.findIndex((n) => n >= 1_000_000);
+  if (big >= 0) throw new UsageError(`--path shrink step ${big + 1} (${v.split(':')[big + 1]}) is beyond the shrinks of any sequence`);
+  return v;
+}
+
 /** Parses `run`'s options; throws UsageError with a one-line message. */
 export function parseRun(argv: string[]): RunArgs {
   const a: RunArgs = {
@@ -139,9 +159,9 @@ export function parseRun(argv: string[]): RunArgs {
   for (const { flag, name, value } of options(argv)) {
     switch (name) {
       case '--adapter': a.adapter = text('--adapter', value(), 'a name'); break;
-      case '--runs': a.runs = int('--runs', value(), 1, 100_000_000); break;
+      case '--runs': a.runs = int('--runs', value(), 1, MAX_RUNS); break;
       case '--seed': a.seed = int('--seed', value(), -(2 ** 31), 2 ** 31 - 1); a.seedGiven = true; break;
-      case '--path': { const v = value(); if (!v || !/^\d+(:\d+)*$/.test(v)) throw new UsageError(`--path needs a fast-check path like 3:0:1, got '${v ?? ''}'`); a.path = v; break; }
+      case '--path': a.path = fcPath(value()); break;
       case '--max-length': a.maxLength = int('--max-length', value(), 1, 1000); break;
       case '--invalid': a.invalid = fraction('--invalid', value()); break;
       case '--deadline': a.deadlineMs = int('--deadline', value(), 1, 60_000); break;
@@ -160,7 +180,6 @@ export function parseRun(argv: string[]): RunArgs {
     }
   }
   if (a.seed + a.jobs - 1 > 2 ** 31 - 1) throw new UsageError(`--seed ${a.seed} with --jobs ${a.jobs} runs past the largest seed, ${2 ** 31 - 1}`);
-  if (a.child && a.json === undefined) throw new UsageError('--child needs --json');
   if (a.jobs > 1 && a.path !== undefined) throw new UsageError('--path replays one sequence: use it without --jobs');
   if (a.jobs > 1 && a.updateExpectations) throw new UsageError('--update-expectations writes one file: use it without --jobs');
   if (a.path !== undefined && !a.seedGiven) throw new UsageError('--path needs the --seed of the run it came from');

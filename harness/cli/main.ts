@@ -2,10 +2,10 @@
  * `sockspec` command line: `run` (cli/run.ts), `explore` (cli/explore.ts), `replay`, `shrink`, `expectations` and
  * help. Returns the exit status; never throws for user errors.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { checkOutputDir, checkOutputFile, makeDirs, writeFileAtomic } from '../files.js';
 import { readExpectations } from '../expectations.js';
 import { join } from 'node:path';
-import { adapterByName, disposeAdapter } from '../adapters.js';
+import { adapterByName, adapterFromFile, disposeAdapter } from '../adapters.js';
 import { parseCorpus, parseExplore, parseReplay, parseRun, USAGE, UsageError, type CorpusArgs, type ReplayArgs } from './args.js';
 import { exploreCmd } from './explore.js';
 import { checkCorpusTrace, generateCorpus, loadCorpus } from '../corpus.js';
@@ -13,7 +13,7 @@ import { readResult } from '../results.js';
 import { reportHtml } from '../render/report.js';
 import { runCmd } from './run.js';
 import { divergenceKey, loadRecorded, replay, shrinkRecorded, type Recorded, type ReplayResult } from '../replay.js';
-import { basename, dirname } from 'node:path';
+import { basename } from 'node:path';
 import { renderTrace } from '../render/text.js';
 import { traceToJson } from '../render/json.js';
 import { expectationsMarkdown } from '../render/expectations-md.js';
@@ -75,8 +75,13 @@ function traceOf(adapter: string, res: ReplayResult): Trace {
   };
 }
 
+/** The adapter name a recording runs on: --adapter, else the file's own unless it names a program (then an Error). */
+function adapterNameFor(a: ReplayArgs, r: Recorded): string {
+  return a.adapter ?? (r.adapter !== undefined ? adapterFromFile(r.adapter, r.source) : 'linux');
+}
+
 async function adapterFor(a: ReplayArgs, r: Recorded, cache: Map<string, Adapter>): Promise<Adapter> {
-  const name = a.adapter ?? r.adapter ?? 'linux';
+  const name = adapterNameFor(a, r);
   let ad = cache.get(name);
   if (ad === undefined) { ad = await adapterByName(name, { reuseHelper: a.reuseHelper }); cache.set(name, ad); }
   return ad;
@@ -84,6 +89,8 @@ async function adapterFor(a: ReplayArgs, r: Recorded, cache: Map<string, Adapter
 
 async function replayCmd(a: ReplayArgs): Promise<number> {
   const all = a.paths.flatMap((p) => loadRecorded(p));
+  // Every file is checked before anything runs.
+  for (const r of all) adapterNameFor(a, r);
   const cache = new Map<string, Adapter>();
   try {
     return await replayAll(a, all, cache);
@@ -116,6 +123,7 @@ async function replayAll(a: ReplayArgs, all: Recorded[], cache: Map<string, Adap
 }
 
 async function shrinkCmd(a: ReplayArgs): Promise<number> {
+  checkOutputDir(a.out, '--out');
   const all = loadRecorded(a.paths[0]!);
   if (all.length !== 1) throw new Error(`${a.paths[0]}: shrink takes one trace, this holds ${all.length}`);
   const r = all[0]!;
@@ -139,17 +147,18 @@ async function shrinkWith(a: ReplayArgs, r: Recorded, adapter: Adapter): Promise
     return 1;
   }
   const trace = traceOf(adapter.name, res);
-  mkdirSync(a.out, { recursive: true });
+  makeDirs(a.out);
   const base = join(a.out, `${basename(r.source).replace(/\.json$/, '')}.min`);
   const files = { json: `${base}.json`, c: `${base}.c` };
-  writeFileSync(files.json, traceToJson(trace));
-  writeFileSync(files.c, traceToC(trace));
+  writeFileAtomic(files.json, traceToJson(trace));
+  writeFileAtomic(files.c, traceToC(trace));
   console.log(renderTrace(trace, { color: a.color, files }).split('\n').filter((l) => !l.startsWith('replay:')).join('\n'));
   console.log(`\nshrunk       ${r.calls.length} -> ${res.kept.length} calls in ${res.attempts} attempts`);
   return 0;
 }
 
 async function corpusCmd(a: CorpusArgs): Promise<number> {
+  if (a.sub === 'generate') checkOutputDir(a.dir, '--out');
   const adapter = await adapterByName(a.adapter);
   try {
     if (a.sub === 'check') {
@@ -220,9 +229,9 @@ function reportCmd(argv: string[]): number {
     else files.push(a);
   }
   if (files.length === 0) throw new UsageError('report needs at least one result file (written by sockspec run --json)');
+  checkOutputFile(out, '--out');
   const results = files.map((f) => readResult(f));
-  mkdirSync(dirname(out) || '.', { recursive: true });
-  writeFileSync(out, reportHtml(results, files));
+  writeFileAtomic(out, reportHtml(results, files));
   console.log(`wrote ${out} (${results.length} run${results.length === 1 ? '' : 's'}, ${results.reduce((n, r) => n + r.divergences.length, 0)} divergences)`);
   return 0;
 }

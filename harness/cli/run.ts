@@ -7,32 +7,38 @@
  */
 import { variantsText } from '../../spec/variants.js';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { checkOutputDir, checkOutputFile, makeDirs, writeFileAtomic } from '../files.js';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Adapter } from '../../spec/adapter.js';
 import type { Op } from '../../spec/call.js';
-import { adapterByName, disposeAdapter } from '../adapters.js';
+import { adapterByName, disposeAdapter, namesAProgram } from '../adapters.js';
 import { check, type Progress } from '../check.js';
-import { keyOf, knownOf, notAnAnswer, readExpectations, signatureOf, writeExpectations, type ExpectationFile } from '../expectations.js';
+import { checkRewritable, keyOf, knownOf, notAnAnswer, readExpectations, signatureOf, writeExpectations, type ExpectationFile } from '../expectations.js';
 import { recheck } from '../recheck.js';
 import { recordedOfTrace } from '../replay.js';
 import { traceToC } from '../render/c.js';
 import { traceToJson } from '../render/json.js';
-import { renderTrace } from '../render/text.js';
+import { renderTrace, shellWord } from '../render/text.js';
 import type { Trace } from '../render/trace.js';
-import { depthOf, mergeResults, readResult, ruleCounts, toJUnit, type DivergenceResult, type RunResult } from '../results.js';
+import { depthOf, mergeResults, resultFromJson, ruleCounts, toJUnit, type DivergenceResult, type RunResult } from '../results.js';
 import { runSequence } from '../runner.js';
+import { RULES } from '../../model/index.js';
 import { familiesLine, probeFamilies } from '../families.js';
 import type { RunArgs } from './args.js';
 
 const BIN = join(import.meta.dirname, '../../bin/sockspec.mjs');
 /** Child jobs report progress on stderr in lines starting with this. */
 const PROGRESS = '@@sockspec-progress ';
+/** A child job hands its result to the parent on stdout, in one line starting with this. */
+const RESULT = '@@sockspec-result ';
 
 export async function runCmd(a: RunArgs): Promise<number> {
+  checkPaths(a);
   if (a.jobs > 1) return runParallel(a);
+  if (a.child) listenToParent();
   const adapter = await adapterByName(a.adapter, { reuseHelper: a.reuseHelper });
   let result: RunResult;
   try {
@@ -43,12 +49,55 @@ export async function runCmd(a: RunArgs): Promise<number> {
   return finish(result, a);
 }
 
+/**
+ * The files a run writes and the expectations file it reads, checked before any work
+ * starts (after a long run is too late to learn that --json cannot be written): throws
+ * a one-line Error naming the option. Creates nothing.
+ */
+function checkPaths(a: RunArgs): void {
+  checkOutputDir(a.out, '--out');
+  if (a.json !== undefined) checkOutputFile(a.json, '--json');
+  if (a.junit !== undefined) checkOutputFile(a.junit, '--junit');
+  if (a.expectations === undefined) return;
+  if (existsSync(a.expectations)) {
+    readExpectations(a.expectations);
+    if (a.updateExpectations) checkRewritable(a.expectations);
+  }
+  if (a.updateExpectations) checkOutputFile(a.expectations, '--expectations');
+}
+
 function expectationsFor(a: RunArgs, adapter: string): { path?: string; file?: ExpectationFile } {
   const path = a.expectations ?? (existsSync(`adapters/${adapter}/expectations.json`) ? `adapters/${adapter}/expectations.json` : undefined);
   if (path === undefined) return {};
-  if (existsSync(path)) return { path, file: readExpectations(path) };
+  if (existsSync(path)) {
+    if (a.updateExpectations) checkRewritable(path);
+    return { path, file: readExpectations(path) };
+  }
   if (a.updateExpectations) return { path, file: { version: 1, adapter, expected: [] } };
   throw new Error(`${path}: no such file (use --update-expectations to start one)`);
+}
+
+/** Set in a parallel job once it is asked to stop (listenToParent). */
+let jobStopped = false;
+
+/**
+ * How a parallel job is stopped. A job runs in a process group of its own (the terminal's
+ * Ctrl-C does not reach it: a signal arriving while it still loads would kill it with no
+ * result), and its parent writes on its stdin: `stop` (stop after this sequence, report)
+ * or `quit` (exit at once; the 'exit' hooks still release helpers). Its stdin closing
+ * means the parent is gone (killed): it stops too rather than run on orphaned. A SIGINT
+ * or SIGTERM sent to the job itself means `stop`.
+ */
+function listenToParent(): void {
+  const stop = (): void => { jobStopped = true; };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  createInterface({ input: process.stdin }).on('line', (line) => {
+    if (line === 'quit') process.exit(130);
+    if (line === 'stop') stop();
+  }).on('close', stop);
+  // (stdin does not keep the job alive once its work is done)
+  (process.stdin as { unref?: () => void }).unref?.();
 }
 
 /** One job: the property run, its minimal trace written out, expected ones counted. */
@@ -69,19 +118,19 @@ async function runJob(adapter: Adapter, a: RunArgs): Promise<RunResult> {
   const onInt = (): void => {
     if (stop === 'interrupted') process.exit(130);
     stop = 'interrupted';
-    if (!a.child) process.stderr.write('\nsockspec: interrupted; finishing the current sequence (Ctrl-C again to quit at once)\n');
+    process.stderr.write('\nsockspec: interrupted; finishing the current sequence (Ctrl-C again to quit at once)\n');
   };
-  process.on('SIGINT', onInt);
-  process.on('SIGTERM', onInt);
-  // A parallel job whose parent is gone (killed, not interrupted) stops too: no orphan keeps running.
-  const ppid = process.ppid;
-  const orphanCheck = a.child ? setInterval(() => { if (process.ppid !== ppid) stop ??= 'interrupted'; }, 500) : undefined;
-  orphanCheck?.unref();
+  // (a parallel job's signals are handled by listenToParent)
+  if (!a.child) {
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onInt);
+  }
   const t0 = Date.now();
   const progress = a.child ? childProgress() : progressBar(a.runs, 1);
   const report = await check({
     ...(exp.file ? { known: knownOf(exp.file.expected) } : {}),
     shouldStop: () => {
+      if (jobStopped) stop ??= 'interrupted';
       if (stop === undefined && a.timeBudgetS !== undefined && Date.now() - t0 >= a.timeBudgetS * 1000) stop = 'time-budget';
       return stop !== undefined;
     },
@@ -93,7 +142,6 @@ async function runJob(adapter: Adapter, a: RunArgs): Promise<RunResult> {
   progress.done();
   process.off('SIGINT', onInt);
   process.off('SIGTERM', onInt);
-  if (orphanCheck) clearInterval(orphanCheck);
 
   const result: RunResult = {
     version: 1, tool: 'sockspec', adapter: adapter.name, kernel, variants, seed: a.seed, jobs: 1,
@@ -112,17 +160,18 @@ async function runJob(adapter: Adapter, a: RunArgs): Promise<RunResult> {
       steps: f.outcome.steps.map((s) => (s.rule ? { call: s.call, observed: s.observed, rule: s.rule } : s.expected ? { call: s.call, observed: s.observed, expected: s.expected } : { call: s.call, observed: s.observed })),
       divergence: f.outcome.divergence,
     };
-    mkdirSync(a.out, { recursive: true });
+    makeDirs(a.out);
     // Adapter names such as `exec:./my shim --x` are not file names.
     const safe = adapter.name.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 60);
     const base = join(a.out, `divergence-${safe}-seed${a.seed}`);
     const files = { json: `${base}.json`, c: `${base}.c` };
-    writeFileSync(files.json, traceToJson(trace));
-    writeFileSync(files.c, traceToC(trace));
+    writeFileAtomic(files.json, traceToJson(trace));
+    writeFileAtomic(files.c, traceToC(trace));
     const sig = signatureOf(f.outcome)!;
     result.divergences.push({
       signature: keyOf(sig), op: sig.op, allowed: sig.allowed, observed: sig.observed, seed: a.seed, path: f.path, flaky: f.flaky, trace, files,
-      replay: `npx sockspec replay ${files.json}`,
+      // (a trace never chooses a program to run: an exec: adapter is named on the command line)
+      replay: `npx sockspec replay ${files.json}${namesAProgram(adapter.name) ? ` --adapter ${shellWord(adapter.name)}` : ''}`,
     });
   } else if (f?.outcome.error !== undefined) {
     result.error = f.outcome.error;
@@ -154,8 +203,12 @@ async function runJob(adapter: Adapter, a: RunArgs): Promise<RunResult> {
         if (!rc.reproduced) console.log(`not added to ${exp.path}: ${keyOf(sig)} did not reproduce on every re-run (${rc.runs.join('; ')}): flaky`);
         else {
           exp.file.expected.push({ ...sig, note: 'new: describe what the implementation does instead', kind: 'not analysed', world: f.case.world, calls: f.outcome.steps.map((st) => st.call) });
-          writeExpectations(exp.path, exp.file);
-          console.log(`added ${keyOf(sig)} to ${exp.path}`);
+          try {
+            writeExpectations(exp.path, exp.file);
+            console.log(`added ${keyOf(sig)} to ${exp.path}`);
+          } catch (e) {
+            result.error = (e as Error).message;
+          }
         }
       }
     }
@@ -167,7 +220,7 @@ async function runJob(adapter: Adapter, a: RunArgs): Promise<RunResult> {
 /** Prints the report, writes --json and --junit; returns the exit status. */
 function finish(r: RunResult, a: RunArgs): number {
   if (a.child) {
-    writeFileSync(a.json!, `${JSON.stringify(r)}\n`);
+    process.stdout.write(`${RESULT}${JSON.stringify(r)}\n`);
     return r.exit;
   }
   for (const d of r.divergences) printDivergence(d, a);
@@ -192,8 +245,7 @@ function finish(r: RunResult, a: RunArgs): number {
 }
 
 function writeOut(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, text);
+  writeFileAtomic(path, text);
 }
 
 function printDivergence(d: DivergenceResult, a: RunArgs): void {
@@ -214,7 +266,7 @@ function summary(r: RunResult, a: RunArgs): string {
     `sequences    ${r.sequences}${why}${r.divergences.length > 0 ? ' (each job stops at its first divergence)' : ''}`,
     `calls        ${r.calls}`,
     `divergences  ${r.divergences.length}`,
-    `rules        ${covered}/${total} covered (${((100 * covered) / total).toFixed(1)}%)`,
+    `rules        ${covered}/${total} covered (${((100 * covered) / Math.max(1, total)).toFixed(1)}%)`,
     ...(r.depth && r.expected ? [depthLine(r)] : []),
     `speed        ${(r.sequences / Math.max(secs, 0.001)).toFixed(1)} sequences/s, ${(r.calls / Math.max(secs, 0.001)).toFixed(0)} calls/s, ${secs.toFixed(1)} s`,
   ];
@@ -293,8 +345,9 @@ export function defaultJobs(): number {
 /**
  * Parallel jobs: child processes of this command (so that real adapters, which block
  * their thread in system calls, run on all cores), job i with seed + i and its share of
- * the runs. Ctrl-C reaches them as it reaches us; each finishes its sequence, writes its
- * result, and the merged report follows.
+ * the runs. A Ctrl-C or SIGTERM that reaches this process is passed on (listenToParent):
+ * each job finishes its sequence and hands over its result, and the merged report
+ * follows. A second one stops the jobs at once, with no report.
  */
 async function runParallel(a: RunArgs): Promise<number> {
   // Fail fast, in this process, on what every child would fail on.
@@ -307,14 +360,23 @@ async function runParallel(a: RunArgs): Promise<number> {
   expectationsFor(a, adapter.name);
   console.error(`sockspec: ${a.runs} sequences (length <= ${a.maxLength}) against '${adapter.name}' in ${a.jobs} jobs, seeds ${a.seed}..${a.seed + a.jobs - 1}` +
     `${a.timeBudgetS !== undefined ? `, time budget ${a.timeBudgetS} s` : ''}; kernel ${kernel}, variants ${variants}`);
-  const dir = mkdtempSync(join(tmpdir(), 'sockspec-jobs-'));
   const t0 = Date.now();
   const bar = progressBar(a.runs, a.jobs);
   const progress: JobProgress[] = [];
   const children: ReturnType<typeof spawn>[] = [];
+  let signals = 0;
   const onInt = (): void => {
-    process.stderr.write('\nsockspec: interrupted; each job finishes its current sequence (Ctrl-C again to stop them at once)\n');
-    for (const c of children) if (c.exitCode === null) c.kill('SIGINT');
+    signals++;
+    const live = children.filter((c) => c.exitCode === null && c.signalCode === null);
+    if (signals === 1) {
+      process.stderr.write('\nsockspec: interrupted; each job finishes its current sequence (Ctrl-C again to stop them at once)\n');
+      for (const c of live) c.stdin!.write('stop\n');
+    } else if (signals === 2) {
+      process.stderr.write('\nsockspec: stopping every job at once\n');
+      // A job quits through process.exit, which still releases its helpers (adapters/exec/reaper.ts).
+      for (const c of live) c.stdin!.write('quit\n');
+      setTimeout(() => { for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL'); }, 5000).unref();
+    }
   };
   process.on('SIGINT', onInt);
   // Terminated (a CI timeout): the jobs are asked to stop as for Ctrl-C, and this process
@@ -323,19 +385,21 @@ async function runParallel(a: RunArgs): Promise<number> {
   try {
     const jobs = Array.from({ length: a.jobs }, (_, i) => {
       const runs = Math.floor(a.runs / a.jobs) + (i < a.runs % a.jobs ? 1 : 0);
-      const json = join(dir, `job${i}.json`);
       const args = [
         BIN, 'run', '--adapter', a.adapter, '--runs', String(Math.max(1, runs)), '--seed', String(a.seed + i),
         '--max-length', String(a.maxLength), '--invalid', String(a.invalid), '--deadline', String(a.deadlineMs), '--out', a.out,
-        '--json', json, '--child', String(i),
+        '--child', String(i),
         ...(a.timeBudgetS !== undefined ? ['--time-budget', String(a.timeBudgetS)] : []),
         ...(a.expectations !== undefined ? ['--expectations', a.expectations] : []),
         ...(a.reuseHelper ? ['--reuse-helper'] : []),
       ];
       // (--min-coverage is the parent's: it applies to the merged result.)
       progress.push({ sequences: 0, calls: 0, phase: 'run' });
-      const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      // stdin: 'stop' and 'quit' from onInt, and EOF if this process dies; a group of its own (listenToParent).
+      const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+      child.stdin!.on('error', () => { /* the job is gone: nothing to tell it */ });
       children.push(child);
+      let reported: string | undefined;
       const stderr: string[] = [];
       const stdout: string[] = [];
       createInterface({ input: child.stderr! }).on('line', (line) => {
@@ -344,16 +408,29 @@ async function runParallel(a: RunArgs): Promise<number> {
           bar.update(progress);
         } else stderr.push(line);
       });
-      createInterface({ input: child.stdout! }).on('line', (line) => stdout.push(line));
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        if (line.startsWith(RESULT)) reported = line.slice(RESULT.length);
+        else stdout.push(line);
+      });
       return new Promise<RunResult>((resolve) => {
         child.on('close', (code, signal) => {
           try {
-            resolve(readResult(json));
-          } catch {
-            const why = signal ? `killed by ${signal}` : `exit status ${code}`;
-            resolve({
+            if (reported === undefined) throw new Error('no result');
+            resolve(resultFromJson(reported, `job ${i}'s result`));
+          } catch (e) {
+            const why = reported !== undefined ? (e as Error).message : signal ? `killed by ${signal}` : `exit status ${code}`;
+            const empty = {
               version: 1, tool: 'sockspec', adapter: a.adapter, kernel, variants, seed: a.seed + i, jobs: 1, generator: { maxLength: a.maxLength, invalid: a.invalid },
-              sequences: progress[i]!.sequences, calls: progress[i]!.calls, elapsedMs: 0, rules: {}, ops: {}, divergences: [],
+              sequences: progress[i]!.sequences, calls: progress[i]!.calls, elapsedMs: 0, rules: {}, ops: {}, divergences: [] as DivergenceResult[],
+            } as const;
+            // A Ctrl-C to the whole group in the instant between fork and the job's own
+            // process group kills it before it ran anything: interrupted, not an error.
+            if (reported === undefined && signals > 0 && (signal === 'SIGINT' || signal === 'SIGTERM') && progress[i]!.sequences === 0) {
+              resolve({ ...empty, stopped: 'interrupted', exit: 130 });
+              return;
+            }
+            resolve({
+              ...empty,
               error: `job ${i} (seed ${a.seed + i}) ended without a result (${why})${stderr.length ? `: ${stderr.slice(-5).join(' | ')}` : ''}${stdout.length ? ` ${stdout.slice(-3).join(' | ')}` : ''}`,
               exit: 2,
             });
@@ -363,16 +440,19 @@ async function runParallel(a: RunArgs): Promise<number> {
     });
     const results = await Promise.all(jobs);
     bar.done();
+    if (signals >= 2) {
+      console.error('sockspec: stopped at once (no report)');
+      return 130;
+    }
     const merged = mergeResults(results);
     merged.elapsedMs = Date.now() - t0;
     // Rules no job reached are still listed.
-    const full = results.find((r) => Object.keys(r.rules).length > 0)?.rules ?? {};
+    const full = results.find((r) => Object.keys(r.rules).length > 0)?.rules ?? Object.fromEntries(RULES.map((k) => [k, 0]));
     merged.rules = { ...Object.fromEntries(Object.keys(full).map((k) => [k, 0])), ...merged.rules };
     if (merged.depth) merged.depth = depthOf(merged.rules, merged.sequences, merged.depth);
     return finish(merged, a);
   } finally {
     process.off('SIGINT', onInt);
     process.off('SIGTERM', onInt);
-    rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -62,7 +62,7 @@ function header(t: Trace, c: Paint): string {
 }
 
 /** `w` as one shell word: unchanged when it is plain, else single-quoted. */
-function shellWord(w: string): string {
+export function shellWord(w: string): string {
   return /^[A-Za-z0-9_./:=@%+-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`;
 }
 
