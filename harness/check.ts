@@ -40,6 +40,12 @@ export interface CheckOptions {
    * (inet6Runnable). Every sequence then has the same families.
    */
   inet6?: boolean;
+  /**
+   * Whether fast-check shrinks a failing case (default true). Without, the failing case is
+   * only minimised over its concrete calls (replay.ts minimize): fewer runs on an adapter
+   * whose sessions are slow to open (explore).
+   */
+  fastCheckShrink?: boolean;
   /** Polled before each sequence: once true, no further sequence runs (Ctrl-C). */
   shouldStop?: () => boolean;
   /** Called after each sequence of the random phase and each shrink attempt. */
@@ -183,7 +189,7 @@ export async function check(o: CheckOptions): Promise<CheckReport> {
     }
     return true;
   });
-  const params: fc.Parameters<[Case]> = { numRuns: o.runs, seed: o.seed, endOnFailure: false };
+  const params: fc.Parameters<[Case]> = { numRuns: o.runs, seed: o.seed, endOnFailure: o.fastCheckShrink === false };
   if (o.path !== undefined) params.path = o.path;
   const details = await fc.check(prop, params);
   const report: CheckReport = {

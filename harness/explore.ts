@@ -35,6 +35,8 @@ export interface ExploreOptions {
   onEvent?: (e: ExploreEvent) => void;
   /** The model to check against (tests substitute mutants). */
   stepFn?: StepFn;
+  /** Let fast-check shrink each new divergence before it is minimised over calls (default true; see CheckOptions). */
+  fastCheckShrink?: boolean;
 }
 
 export type ExploreEvent =
@@ -72,7 +74,7 @@ export async function explore(o: ExploreOptions): Promise<ExploreReport> {
     // known for this exploration) but are never written to the file.
     const known = knownOf(o.file.expected, [...out.flaky, ...out.notAnswers]);
     const r = await check({
-      adapter: o.adapter, runs: o.runsPerSeed, seed, maxLength: o.maxLength, invalid: o.invalid, deadlineMs: o.deadlineMs, known,
+      adapter: o.adapter, runs: o.runsPerSeed, seed, maxLength: o.maxLength, invalid: o.invalid, deadlineMs: o.deadlineMs, known, fastCheckShrink: o.fastCheckShrink ?? true,
       ...(o.stepFn ? { stepFn: o.stepFn } : {}), ...(o.shouldStop ? { shouldStop: o.shouldStop } : {}),
     });
     out.seeds++;

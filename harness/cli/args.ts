@@ -20,7 +20,7 @@ export const USAGE = `usage: sockspec run [options]
        sockspec report RESULT.json... [--out report.html]
        sockspec explore --adapter NAME [--expectations F] [--budget SEC] [--seeds N]
                         [--seed S] [--runs-per-seed N] [--max-length L] [--invalid P]
-                        [--deadline MS] [--rechecks N] [--reuse-helper]
+                        [--deadline MS] [--rechecks N] [--quick-shrink] [--reuse-helper]
 
 run: random socket-call sequences on an implementation and on the model of Linux;
 any divergence is shrunk to a minimal trace (text, JSON and a C reproducer).
@@ -44,6 +44,8 @@ or --seeds seeds; each new distinct divergence is shrunk, re-run --rechecks time
 expectations file (default adapters/NAME/expectations.json; created if missing;
 written atomically). Divergences that do not reproduce are reported as flaky, and
 unsupported or crashed answers as harness errors; neither is recorded.
+--quick-shrink: only drop calls (no fast-check shrinking of arguments): fewer runs
+on adapters whose worlds are slow to start.
 expectations: an expectations file as a Markdown table, one row per distinct
 divergence (call and model rule), with its shortest trace and analysis.
 
@@ -225,6 +227,7 @@ export interface ExploreArgs {
   invalid: number;
   deadlineMs: number;
   rechecks: number;
+  quickShrink: boolean;
   reuseHelper: boolean;
 }
 
@@ -232,7 +235,7 @@ export interface ExploreArgs {
 export function parseExplore(argv: string[]): ExploreArgs {
   const a: ExploreArgs = {
     adapter: 'linux', budgetS: 600, seed: Math.floor(Math.random() * (2 ** 31 - 1_000_000)), runsPerSeed: 200, maxLength: 30, invalid: 0.2,
-    deadlineMs: 50, rechecks: 3, reuseHelper: false,
+    deadlineMs: 50, rechecks: 3, quickShrink: false, reuseHelper: false,
   };
   for (const { flag, name, value } of options(argv)) {
     switch (name) {
@@ -246,6 +249,7 @@ export function parseExplore(argv: string[]): ExploreArgs {
       case '--invalid': a.invalid = fraction('--invalid', value()); break;
       case '--deadline': a.deadlineMs = int('--deadline', value(), 1, 60_000); break;
       case '--rechecks': a.rechecks = int('--rechecks', value(), 3, 100); break;
+      case '--quick-shrink': a.quickShrink = true; break;
       case '--reuse-helper': a.reuseHelper = true; break;
       default: throw new UsageError(`unknown option '${flag}'`);
     }

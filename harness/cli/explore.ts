@@ -30,7 +30,7 @@ export async function exploreCmd(a: ExploreArgs): Promise<number> {
   try {
     r = await explore({
       adapter, file, save: (f) => writeExpectations(path, f), seed: a.seed, runsPerSeed: a.runsPerSeed, maxLength: a.maxLength, invalid: a.invalid,
-      deadlineMs: a.deadlineMs, rechecks: a.rechecks, ...(a.seeds !== undefined ? { maxSeeds: a.seeds } : {}),
+      deadlineMs: a.deadlineMs, rechecks: a.rechecks, fastCheckShrink: !a.quickShrink, ...(a.seeds !== undefined ? { maxSeeds: a.seeds } : {}),
       shouldStop: () => interrupted || Date.now() - t0 >= a.budgetS * 1000,
       onEvent: (e) => {
         const at = `${((Date.now() - t0) / 1000).toFixed(0).padStart(5)} s`;
