@@ -267,7 +267,7 @@ function summary(r: RunResult, a: RunArgs): string {
     `calls        ${r.calls}`,
     `divergences  ${r.divergences.length}`,
     `rules        ${covered}/${total} covered (${((100 * covered) / Math.max(1, total)).toFixed(1)}%)`,
-    ...(r.depth && r.expected ? [depthLine(r)] : []),
+    ...(r.depth ? [depthLine(r)] : []),
     `speed        ${(r.sequences / Math.max(secs, 0.001)).toFixed(1)} sequences/s, ${(r.calls / Math.max(secs, 0.001)).toFixed(0)} calls/s, ${secs.toFixed(1)} s`,
   ];
   const un = Object.entries(r.rules).filter(([, n]) => n === 0).map(([k]) => k);
