@@ -10,6 +10,10 @@ import type { World } from '../spec/adapter.js';
 import type { Call } from '../spec/call.js';
 import type { Observed } from '../spec/observed.js';
 import type { RunOutcome } from './runner.js';
+import { callOf, observedOf } from './render/json.js';
+import { bool, int, obj, opt, ShapeError } from './render/shape.js';
+
+const worldShape = obj<World>({ nofile: opt(int), capNetBindService: opt(bool), file: opt(bool) });
 
 /** What makes two divergences the same: the call, the rules the model allowed, the answer's kind. */
 export interface Signature {
@@ -66,6 +70,12 @@ export interface Expectation extends Signature {
   follow?: Follow;
   /** How generation goes around it (absent: it is not avoided). */
   steer?: Steer;
+  /**
+   * What the run that found it observed at each call (written by --update-expectations):
+   * re-checking carries its fds and drawn ports over to the ones this run gets, as
+   * replay does. Absent (hand-written entries): the calls run as they are.
+   */
+  answers?: Observed[];
 }
 
 export interface ExpectationFile {
@@ -154,6 +164,20 @@ export function readExpectations(path: string): ExpectationFile {
     if (st !== undefined && (typeof st !== 'object' || st === null || typeof st.shape !== 'object' || st.shape === null
       || !(STEER_INSTEAD as readonly unknown[]).includes(st.instead) || (st.rules !== undefined && (!Array.isArray(st.rules) || st.rules.some((r) => typeof r !== 'string'))))) {
       bad(`expected[${i}].steer`, `expected { "shape": {...}, "rules"?: [rule ids], "instead": ${STEER_INSTEAD.map((x) => `"${x}"`).join(' | ')} }`);
+    }
+    // Every call and the world, field by field (the file itself is kept as it is: checked, not rewritten).
+    try {
+      (x.calls as unknown[]).forEach((c, k) => callOf(c, `expected[${i}].calls[${k}]`));
+      worldShape(x.world, `expected[${i}].world`);
+      if (x.answers !== undefined) {
+        if (!Array.isArray(x.answers)) bad(`expected[${i}].answers`, 'expected an array of observed answers');
+        const answers = x.answers as unknown[];
+        if (answers.length !== (x.calls as unknown[]).length) bad(`expected[${i}].answers`, `expected one answer per call (${(x.calls as unknown[]).length}), got ${answers.length}`);
+        answers.forEach((o, k) => observedOf(o, `expected[${i}].answers[${k}]`));
+      }
+    } catch (err) {
+      if (err instanceof ShapeError) throw new Error(`${path}: ${err.message}`);
+      throw err;
     }
   });
   return v as ExpectationFile;

@@ -112,6 +112,7 @@ export async function explore(o: ExploreOptions): Promise<ExploreReport> {
     }
     const entry: Expectation = {
       ...sig, note: 'new: describe what the implementation does instead', kind: 'not analysed', world: f.case.world, calls: steps.map((s: RunStep) => s.call),
+      answers: steps.map((s) => s.observed),
     };
     o.file.expected.push(entry);
     out.added.push(entry);

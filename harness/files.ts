@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
-  closeSync, constants, fstatSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readFileSync, realpathSync, renameSync, rmdirSync, statSync,
+  closeSync, constants, fstatSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, rmdirSync, statSync,
   unlinkSync, writeSync, type Stats,
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -109,7 +109,8 @@ export function makeDirs(dir: string): void {
  * Writes `text` to `path` atomically: into a temporary file next to it (same directory,
  * so the rename cannot cross file systems), fsync'd, then renamed over `path` (whose
  * permissions it keeps; a symlink is written through). On any error the temporary file
- * is removed and `path` is as it was. Refuses a `path` that exists and is not a regular
+ * is removed and `path` is as it was; temporary files of `path` whose writer was killed
+ * are removed after a write. Refuses a `path` that exists and is not a regular
  * file (renaming over /dev/null would replace the device).
  */
 export function writeFileAtomic(path: string, text: string): void {
@@ -130,11 +131,35 @@ export function writeFileAtomic(path: string, text: string): void {
     try { unlinkSync(tmp); } catch { /* not there */ }
     throw new Error(`${path}: not written (left as it was): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
+  sweepDeadTemps(dirname(target), basename(target));
   // The rename itself reaches the disk with the directory.
   try {
     const d = openSync(dirname(target), 'r');
     try { fsyncSync(d); } finally { closeSync(d); }
   } catch { /* some file systems cannot fsync a directory */ }
+}
+
+/** Whether process `pid` exists (EPERM: it does, owned by someone else). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes temporary files of `name` left in `dir` by writers that died (kill -9 while writing). */
+function sweepDeadTemps(dir: string, name: string): void {
+  let names: string[];
+  try { names = readdirSync(dir); } catch { return; }
+  const prefix = `.${name}.`;
+  for (const f of names) {
+    const m = f.startsWith(prefix) ? /^(\d+)\.[0-9a-f]{8}\.tmp$/.exec(f.slice(prefix.length)) : null;
+    if (m !== null && Number(m[1]) !== process.pid && !alive(Number(m[1]))) {
+      try { unlinkSync(join(dir, f)); } catch { /* gone meanwhile */ }
+    }
+  }
 }
 
 /**

@@ -18,7 +18,7 @@ import { F_DUPFD } from '../spec/constants.js';
 import type { Observed } from '../spec/observed.js';
 import type { Profile } from '../spec/profile.js';
 import { DEFAULT_PROFILE } from '../spec/profile.js';
-import { keyOf, readExpectations, signatureOf, type Known } from './expectations.js';
+import { keyOf, readExpectations, signatureOf, type Expectation, type Known } from './expectations.js';
 import { traceFromJson } from './render/json.js';
 import type { Trace } from './render/trace.js';
 import { runSequence, type RunOutcome, type RunStep, type StepFn } from './runner.js';
@@ -56,6 +56,22 @@ export function recordedOfTrace(t: Trace, source: string): Recorded {
   return r;
 }
 
+/** The recorded sequence of an expectations entry (with its answers, when it has them, so fds and ports carry over). */
+export function recordedOfExpectation(e: Expectation, source: string, adapter?: string): Recorded {
+  return { source, ...(adapter !== undefined ? { adapter } : {}), world: e.world, calls: e.calls, ...(e.answers ? { observed: e.answers } : {}), signature: keyOf(e) };
+}
+
+/**
+ * Whether the divergence an expectations entry lists still happens on `adapter`: its
+ * calls, replayed on a fresh session (fds and drawn ports carried over when it recorded
+ * its answers), diverge with the same signature; `known`: the other listed divergences,
+ * followed on the way as the run that found it followed them. Never changes the entry.
+ */
+export async function stillDiverges(adapter: Adapter, e: Expectation, deadlineMs: number, known?: Known): Promise<boolean> {
+  const res = await replay(adapter, recordedOfExpectation(e, '(expectation)'), deadlineMs, undefined, undefined, known);
+  return divergenceKey(res.outcome) === keyOf(e);
+}
+
 /**
  * Everything replayable under `path`: a trace file, an expectations file (each entry), or
  * a directory of them (its *.json files, sorted by name, not recursing). Throws an Error
@@ -73,7 +89,7 @@ export function loadRecorded(path: string): Recorded[] {
   try { v = JSON.parse(text); } catch (e) { throw new Error(`${path}: not valid JSON: ${(e as Error).message}`); }
   if (typeof v === 'object' && v !== null && 'expected' in v) {
     const f = readExpectations(path);
-    return f.expected.map((e, i) => ({ source: `${path}#${i}`, adapter: f.adapter, world: e.world, calls: e.calls, signature: keyOf(e) }));
+    return f.expected.map((e, i) => recordedOfExpectation(e, `${path}#${i}`, f.adapter));
   }
   return [recordedOfTrace(traceFromJson(text, path), path)];
 }

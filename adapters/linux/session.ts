@@ -250,6 +250,11 @@ export async function openLinuxSession(opts: SessionOptions, variants?: Variants
   if (openSessions > 0) throw new Error('a linux session is already open in this process; close it first');
   const res = new Int32Array(2);
   const nofile = opts.world?.nofile ?? VIRTUAL_NOFILE;
+  // ss_open's own range (shim.c NOFILE): 0, 1, 2 and 3 are taken (the world's file takes 4).
+  const least = opts.world?.file === true ? 5 : 4;
+  if (!Number.isSafeInteger(nofile) || nofile < least || nofile > VIRTUAL_NOFILE) {
+    throw new Error(`the linux adapter cannot make a world with nofile ${nofile}: it makes fd tables of ${least} to ${VIRTUAL_NOFILE} fds`);
+  }
   const dropBindService = opts.world?.capNetBindService === false;
   const facts = new Float64Array(4);
   const e = lib.open(res, nofile, dropBindService, opts.world?.file === true ? tmpdir() : null, facts);

@@ -18,13 +18,12 @@ import { adapterByName, disposeAdapter, namesAProgram } from '../adapters.js';
 import { check, type Progress } from '../check.js';
 import { checkRewritable, keyOf, knownOf, notAnAnswer, readExpectations, signatureOf, writeExpectations, type ExpectationFile } from '../expectations.js';
 import { recheck } from '../recheck.js';
-import { recordedOfTrace } from '../replay.js';
 import { traceToC } from '../render/c.js';
 import { traceToJson } from '../render/json.js';
 import { renderTrace, shellWord } from '../render/text.js';
 import type { Trace } from '../render/trace.js';
 import { depthOf, mergeResults, resultFromJson, ruleCounts, toJUnit, type DivergenceResult, type RunResult } from '../results.js';
-import { runSequence } from '../runner.js';
+import { recordedOfTrace, stillDiverges } from '../replay.js';
 import { RULES } from '../../model/index.js';
 import { familiesLine, probeFamilies } from '../families.js';
 import type { RunArgs } from './args.js';
@@ -183,13 +182,8 @@ async function runJob(adapter: Adapter, a: RunArgs): Promise<RunResult> {
     if (!a.child || a.jobIndex === 0) {
       for (const e of exp.file.expected) {
         if (report.expectedMet.has(keyOf(e))) continue;
-        const s = await adapter.open({ deadlineMs: a.deadlineMs, world: e.world });
-        // (followed on the way, as the run that found it did; itself not)
-        const others = knownOf(exp.file.expected.filter((x) => keyOf(x) !== keyOf(e)));
-        let r;
-        try { r = await runSequence(s, e.calls, undefined, undefined, others); } finally { await s.close(); }
-        const sig = signatureOf(r);
-        if (!sig || keyOf(sig) !== keyOf(e)) result.expected.fixed.push(keyOf(e));
+        // (the others followed on the way, as the run that found it did; itself not)
+        if (!await stillDiverges(adapter, e, a.deadlineMs, knownOf(exp.file.expected.filter((x) => keyOf(x) !== keyOf(e))))) result.expected.fixed.push(keyOf(e));
       }
     }
     if (f?.outcome.divergence && a.updateExpectations) {
@@ -202,7 +196,10 @@ async function runJob(adapter: Adapter, a: RunArgs): Promise<RunResult> {
         const rc = await recheck(adapter, recordedOfTrace(result.divergences[0]!.trace, 'new divergence'), keyOf(sig), a.deadlineMs, 2, knownOf(exp.file.expected));
         if (!rc.reproduced) console.log(`not added to ${exp.path}: ${keyOf(sig)} did not reproduce on every re-run (${rc.runs.join('; ')}): flaky`);
         else {
-          exp.file.expected.push({ ...sig, note: 'new: describe what the implementation does instead', kind: 'not analysed', world: f.case.world, calls: f.outcome.steps.map((st) => st.call) });
+          exp.file.expected.push({
+            ...sig, note: 'new: describe what the implementation does instead', kind: 'not analysed', world: f.case.world,
+            calls: f.outcome.steps.map((st) => st.call), answers: f.outcome.steps.map((st) => st.observed),
+          });
           try {
             writeExpectations(exp.path, exp.file);
             console.log(`added ${keyOf(sig)} to ${exp.path}`);

@@ -206,6 +206,19 @@ const traceShape: Shape<Trace> = (v, p) => {
 };
 
 /**
+ * Checks one call read from JSON (an expectations entry's) field by field, as a trace's
+ * calls are checked; throws ShapeError naming `path` and the field. Returns it canonical.
+ */
+export function callOf(v: unknown, path: string): Call {
+  return call(v, path);
+}
+
+/** Checks one observed answer read from JSON (an expectations entry's), as callOf checks a call. */
+export function observedOf(v: unknown, path: string): Observed {
+  return observed(v, path);
+}
+
+/**
  * The trace as JSON: keys in a fixed order (the order of the types in spec/ and
  * trace.ts), absent optional fields left out, 2-space indent, one final newline. Throws
  * (naming the field) only if `t` does not fit the Trace type, e.g. a non-integer number.

@@ -4,6 +4,8 @@
  * job's result is merged. A second Ctrl-C exits at once.
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -90,5 +92,41 @@ describe('sockspec run --jobs 2', () => {
     expect(r.signal).toBe(null);
     expect(r.stderr).not.toContain('ended without a result');
     expect(r.afterSignalMs).toBeLessThan(10_000);
+  }, 70_000);
+});
+
+/** Pids of live processes whose command line contains `marker`. */
+function processesWith(marker: string): number[] {
+  const pids: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${d}/cmdline`, 'latin1');
+      const state = readFileSync(`/proc/${d}/stat`, 'latin1').split(') ')[1]?.[0];
+      if (cmd.includes(marker) && state !== 'Z') pids.push(Number(d));
+    } catch { /* gone */ }
+  }
+  return pids;
+}
+
+describe('sockspec run --jobs 2 killed with SIGKILL', () => {
+  it('leaves_nothing_in_tmpdir_and_its_jobs_stop_by_themselves', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'sockspec-kill9-'));
+    const out = join(tmp, 'out-marker');
+    try {
+      const c = spawn(process.execPath, [BIN, ...MODEL_RUN, '--jobs', '2', '--out', out], { cwd: ROOT, env: { ...process.env, TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      await new Promise<void>((resolve) => c.stderr.on('data', (d: Buffer) => { stderr += d.toString(); if (RUNNING.test(stderr)) resolve(); }));
+      expect(processesWith(out).length).toBe(3); // this run and its two jobs
+      c.kill('SIGKILL');
+      await new Promise((resolve) => c.on('close', resolve));
+      const t0 = Date.now();
+      while (processesWith(out).length > 0 && Date.now() - t0 < 15_000) await new Promise((r) => setTimeout(r, 100));
+      expect(processesWith(out)).toEqual([]);
+      expect(readdirSync(tmp).filter((f) => f.startsWith('sockspec-jobs-'))).toEqual([]);
+    } finally {
+      for (const pid of processesWith(out)) process.kill(pid, 'SIGKILL');
+      rmSync(tmp, { recursive: true, force: true });
+    }
   }, 70_000);
 });

@@ -31,6 +31,26 @@ describe('expectations', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+  it('a_call_with_a_missing_argument_or_not_a_call_names_the_file_and_the_field', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sockspec-exp-'));
+    try {
+      const p = join(dir, 'e.json');
+      const entry = { op: 'socket', allowed: ['socket/tcp'], observed: 'EINVAL', note: 'n', world: {} };
+      const file = (e: object) => JSON.stringify({ version: 1, adapter: 'x', expected: [{ ...entry, ...e }] });
+      writeFileSync(p, file({ calls: [{ op: 'socket' }] }));
+      expect(() => readExpectations(p)).toThrow(`${p}: expected[0].calls[0].domain: missing`);
+      writeFileSync(p, file({ calls: ['socket(2, 1, 0)'] }));
+      expect(() => readExpectations(p)).toThrow(`${p}: expected[0].calls[0]: expected an object, got "socket(2, 1, 0)"`);
+      writeFileSync(p, file({ calls: [{ op: 'frobnicate', fd: 3 }] }));
+      expect(() => readExpectations(p)).toThrow(`${p}: expected[0].calls[0].op: expected one of socket,`);
+      writeFileSync(p, file({ calls: [], world: { nofile: 'many' } }));
+      expect(() => readExpectations(p)).toThrow(`${p}: expected[0].world.nofile: expected an integer, got "many"`);
+      writeFileSync(p, file({ calls: [{ op: 'socket', domain: 2, type: 1, protocol: 0 }], world: { nofile: 7 } }));
+      expect(readExpectations(p).expected[0]!.calls).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
   it('the_committed_lwip_file_reads', () => {
     const f = readExpectations(join(import.meta.dirname, '../../adapters/lwip/expectations.json'));
     expect(f.adapter).toBe('lwip');

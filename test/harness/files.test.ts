@@ -31,6 +31,18 @@ describe('writeFileAtomic', () => {
     expect(readFileSync(target, 'utf8')).toBe('new');
     expect(readFileSync(link, 'utf8')).toBe('new');
   });
+  it('a_temporary_file_of_a_killed_writer_is_removed_by_the_next_write', () => {
+    const f = join(dir, 'b.json');
+    const dead = Number(spawnSync('sh', ['-c', 'echo $$'], { encoding: 'utf8' }).stdout.trim());
+    const stale = join(dir, `.b.json.${dead}.0badf00d.tmp`);
+    const other = join(dir, `.c.json.${dead}.0badf00d.tmp`);
+    writeFileSync(stale, 'half');
+    writeFileSync(other, 'half');
+    writeFileAtomic(f, 'whole');
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(other)).toBe(true);
+    rmSync(other);
+  });
   it('a_device_is_refused_and_left_alone', () => {
     expect(() => writeFileAtomic('/dev/null', 'x')).toThrow('/dev/null: a character device; sockspec writes regular files only');
     expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
