@@ -32,7 +32,8 @@ export interface Signature {
 export type Follow = 'unchanged' | { rule: string };
 
 /**
- * How the generator goes around a listed divergence, before the call is made: the call's
+ * How the generator goes around a listed divergence, before the call is made (the entry's
+ * call, or the call `shape.op` names: one that leads to it): the call's
  * predicted rules must all be among `rules` (default: the entry's `allowed`) and the
  * concrete call must fit `shape` (each field equal; a number field given as
  * `{ "anyBits": n }` fits when any of those bits is set). `instead` (harness/steer.ts):
@@ -111,7 +112,9 @@ export interface Known {
 export function knownOf(entries: readonly Expectation[], extraKeys: Iterable<string> = []): Known {
   const keys = new Set([...entries.map(keyOf), ...extraKeys]);
   const follow = new Map(entries.flatMap((e) => (e.follow !== undefined ? [[keyOf(e), e.follow] as const] : [])));
-  const steer = entries.flatMap((e) => (e.steer !== undefined ? [{ key: keyOf(e), op: e.op, rules: new Set(e.steer.rules ?? e.allowed), steer: e.steer }] : []));
+  // (a steer whose shape names another call avoids the call that leads to the divergence)
+  const op = (e: Expectation): string => (typeof e.steer?.shape.op === 'string' ? e.steer.shape.op : e.op);
+  const steer = entries.flatMap((e) => (e.steer !== undefined ? [{ key: keyOf(e), op: op(e), rules: new Set(e.steer.rules ?? e.allowed), steer: e.steer }] : []));
   return { keys, follow, steer };
 }
 

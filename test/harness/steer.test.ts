@@ -42,6 +42,18 @@ describe('steer', () => {
     expect(steer(s0, { ...tcp, type: 2 }, rules({ ...tcp, type: 2 }), known)).toEqual({ kind: 'skip', key: 'socket [socket/udp] -> EINVAL' });
   });
 
+  it('a shape naming another call avoids the call that leads to the divergence', () => {
+    const known = knownOf([entry({
+      op: 'close', allowed: ['close/tcp-listener'], observed: 'crashed',
+      steer: { shape: { op: 'setsockopt', name: 13, value: 1, linger: 0 }, rules: ['setsockopt/SO_LINGER'], instead: 'skip' },
+    })]);
+    const sock: Call = { op: 'socket', domain: AF_INET, type: SOCK_STREAM, protocol: 0 };
+    const s1 = step(s0, sock)[0]!.next({ kind: 'returned', ret: 4 });
+    const linger: Call = { op: 'setsockopt', fd: 4, level: 1, name: 13, value: 1, optlen: 8, linger: 0 };
+    expect(steer(s1, linger, step(s1, linger).map((o) => o.rule), known)).toEqual({ kind: 'skip', key: 'close [close/tcp-listener] -> crashed' });
+    expect(steer(s1, { ...linger, linger: 5 }, step(s1, { ...linger, linger: 5 }).map((o) => o.rule), known)).toEqual({ kind: 'run' });
+  });
+
   it('bind-first: a connect of an unbound socket to 127/8 is preceded by bind(127.0.0.1:0)', () => {
     const known = knownOf([entry({ op: 'connect', allowed: ['connect/established'], observed: 'ok', steer: { shape: { op: 'connect' }, rules: ['connect/ECONNREFUSED', 'connect/established'], instead: 'bind-first' } })]);
     const sock: Call = { op: 'socket', domain: AF_INET, type: SOCK_STREAM, protocol: 0 };
