@@ -30,6 +30,8 @@ export interface ExploreOptions {
   rechecks?: number;
   /** Stop after this many seeds. */
   maxSeeds?: number;
+  /** Stop after this many sequences in all (the last seed runs only what is left). */
+  maxSequences?: number;
   /** Polled between sequences: once true, exploring ends (time budget, Ctrl-C). */
   shouldStop?: () => boolean;
   onEvent?: (e: ExploreEvent) => void;
@@ -69,12 +71,12 @@ export async function explore(o: ExploreOptions): Promise<ExploreReport> {
   const out: ExploreReport = { seeds: 0, sequences: 0, calls: 0, coverage, depth, added: [], flaky: [], notAnswers: [], errors: [] };
   let errorsInARow = 0;
   for (let seed = o.seed; ; seed++) {
-    if ((o.maxSeeds !== undefined && out.seeds >= o.maxSeeds) || o.shouldStop?.()) break;
+    if ((o.maxSeeds !== undefined && out.seeds >= o.maxSeeds) || (o.maxSequences !== undefined && out.sequences >= o.maxSequences) || o.shouldStop?.()) break;
     // Flaky ones and answers that are not the implementation's end a sequence (they are
     // known for this exploration) but are never written to the file.
     const known = knownOf(o.file.expected, [...out.flaky, ...out.notAnswers]);
     const r = await check({
-      adapter: o.adapter, runs: o.runsPerSeed, seed, maxLength: o.maxLength, invalid: o.invalid, deadlineMs: o.deadlineMs, known, fastCheckShrink: o.fastCheckShrink ?? true,
+      adapter: o.adapter, runs: o.maxSequences !== undefined ? Math.min(o.runsPerSeed, o.maxSequences - out.sequences) : o.runsPerSeed, seed, maxLength: o.maxLength, invalid: o.invalid, deadlineMs: o.deadlineMs, known, fastCheckShrink: o.fastCheckShrink ?? true,
       ...(o.stepFn ? { stepFn: o.stepFn } : {}), ...(o.shouldStop ? { shouldStop: o.shouldStop } : {}),
     });
     out.seeds++;

@@ -18,7 +18,7 @@ export const USAGE = `usage: sockspec run [options]
                                 [--budget SEC] [--max-length L] [--invalid P]
        sockspec corpus check DIR [--adapter NAME]
        sockspec report RESULT.json... [--out report.html]
-       sockspec explore --adapter NAME [--expectations F] [--budget SEC] [--seeds N]
+       sockspec explore --adapter NAME [--expectations F] [--budget SEC] [--seeds N] [--sequences N]
                         [--seed S] [--runs-per-seed N] [--max-length L] [--invalid P]
                         [--deadline MS] [--rechecks N] [--quick-shrink] [--reuse-helper]
 
@@ -38,8 +38,8 @@ report: one self-contained HTML page from result files of 'run --json': the
 rule-coverage matrix (rules x runs: agree / diverge / unreached), the divergences
 with their traces, calls per syscall.
 explore: "how does my stack differ from Linux": runs seed after seed (each going on
-past and around the divergences known so far) until --budget seconds (default 600)
-or --seeds seeds; each new distinct divergence is shrunk, re-run --rechecks times
+past and around the divergences known so far) until --budget seconds (default 600),
+--seeds seeds or --sequences sequences; each new distinct divergence is shrunk, re-run --rechecks times
 (default and minimum 3, the last with a 10x deadline) and only then added to the
 expectations file (default adapters/NAME/expectations.json; created if missing;
 written atomically). Divergences that do not reproduce are reported as flaky, and
@@ -221,6 +221,7 @@ export interface ExploreArgs {
   expectations?: string;
   budgetS: number;
   seeds?: number;
+  sequences?: number;
   seed: number;
   runsPerSeed: number;
   maxLength: number;
@@ -243,6 +244,7 @@ export function parseExplore(argv: string[]): ExploreArgs {
       case '--expectations': a.expectations = text('--expectations', value(), 'a file'); break;
       case '--budget': a.budgetS = int('--budget', value(), 1, 7 * 24 * 3600); break;
       case '--seeds': a.seeds = int('--seeds', value(), 1, 1_000_000); break;
+      case '--sequences': a.sequences = int('--sequences', value(), 1, 100_000_000); break;
       case '--seed': a.seed = int('--seed', value(), -(2 ** 31), 2 ** 31 - 1 - 1_000_000); break;
       case '--runs-per-seed': a.runsPerSeed = int('--runs-per-seed', value(), 1, 1_000_000); break;
       case '--max-length': a.maxLength = int('--max-length', value(), 1, 1000); break;

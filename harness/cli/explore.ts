@@ -25,12 +25,13 @@ export async function exploreCmd(a: ExploreArgs): Promise<number> {
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onInt);
   console.error(`sockspec: exploring '${adapter.name}' from ${path} (${before} known), seed ${a.seed}, ${a.runsPerSeed} sequences per seed, `
-    + `${a.seeds !== undefined ? `${a.seeds} seeds or ` : ''}${a.budgetS} s`);
+    + `${a.seeds !== undefined ? `${a.seeds} seeds or ` : ''}${a.sequences !== undefined ? `${a.sequences} sequences or ` : ''}${a.budgetS} s`);
   let r;
   try {
     r = await explore({
       adapter, file, save: (f) => writeExpectations(path, f), seed: a.seed, runsPerSeed: a.runsPerSeed, maxLength: a.maxLength, invalid: a.invalid,
       deadlineMs: a.deadlineMs, rechecks: a.rechecks, fastCheckShrink: !a.quickShrink, ...(a.seeds !== undefined ? { maxSeeds: a.seeds } : {}),
+      ...(a.sequences !== undefined ? { maxSequences: a.sequences } : {}),
       shouldStop: () => interrupted || Date.now() - t0 >= a.budgetS * 1000,
       onEvent: (e) => {
         const at = `${((Date.now() - t0) / 1000).toFixed(0).padStart(5)} s`;
