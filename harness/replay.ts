@@ -18,7 +18,7 @@ import { F_DUPFD } from '../spec/constants.js';
 import type { Observed } from '../spec/observed.js';
 import type { Profile } from '../spec/profile.js';
 import { DEFAULT_PROFILE } from '../spec/profile.js';
-import { keyOf, readExpectations, signatureOf, type Expectation, type Known } from './expectations.js';
+import { keyOf, knownOf, readExpectations, signatureOf, type Expectation, type Known } from './expectations.js';
 import { traceFromJson } from './render/json.js';
 import type { Trace } from './render/trace.js';
 import { runSequence, type RunOutcome, type RunStep, type StepFn } from './runner.js';
@@ -37,6 +37,8 @@ export interface Recorded {
   observed?: Observed[];
   /** The signature key of the recorded divergence, if it diverged. */
   signature?: string;
+  /** An expectations entry: the file's other entries, followed on the way as the run that found it followed them. */
+  known?: Known;
 }
 
 /** The world a trace ran in, from its profile. */
@@ -89,7 +91,7 @@ export function loadRecorded(path: string): Recorded[] {
   try { v = JSON.parse(text); } catch (e) { throw new Error(`${path}: not valid JSON: ${(e as Error).message}`); }
   if (typeof v === 'object' && v !== null && 'expected' in v) {
     const f = readExpectations(path);
-    return f.expected.map((e, i) => recordedOfExpectation(e, `${path}#${i}`, f.adapter));
+    return f.expected.map((e, i) => ({ ...recordedOfExpectation(e, `${path}#${i}`, f.adapter), known: knownOf(f.expected.filter((x) => x !== e)) }));
   }
   return [recordedOfTrace(traceFromJson(text, path), path)];
 }
@@ -235,7 +237,7 @@ export async function replay(adapter: Adapter, r: Recorded, deadlineMs: number, 
   try {
     const calls = order.map((j) => syms[j]!.call);
     // Position k of this run is recorded step order[k].
-    const outcome = await runSequence(session, calls, stepFn, (_c, done) => materialize(syms[order[done.length]!]!, done, (j) => pos.get(j)), known);
+    const outcome = await runSequence(session, calls, stepFn, (_c, done) => materialize(syms[order[done.length]!]!, done, (j) => pos.get(j)), known ?? r.known);
     return { outcome, profile: session.profile };
   } finally {
     await session.close();
