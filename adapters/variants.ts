@@ -19,11 +19,12 @@ const PROBES_HASH = createHash('sha256').update(JSON.stringify(VARIANT_AXES)).di
 
 function answers(o: Observed, a: ProbeAnswer): boolean {
   if (a === 'blocked') return o.kind === 'blocked';
-  return o.kind === 'returned' && o.ret === a.ret && (a.errno === undefined || o.errno === a.errno);
+  return o.kind === 'returned' && o.ret === a.ret && (a.errno === undefined || o.errno === a.errno)
+    && (a.addrlen === undefined || o.addrlen === a.addrlen);
 }
 
 function shown(o: Observed): string {
-  if (o.kind === 'returned') return o.ret < 0 ? `-1 ${o.errno ?? ''}`.trim() : `${o.ret}`;
+  if (o.kind === 'returned') return (o.ret < 0 ? `-1 ${o.errno ?? ''}`.trim() : `${o.ret}`) + (o.addrlen !== undefined ? ` (len ${o.addrlen})` : '');
   return o.kind;
 }
 

@@ -6,7 +6,7 @@ import type { Adapter } from '../spec/adapter.js';
 import { modelAdapter } from '../adapters/model/index.js';
 import { DEFAULT_PROFILE, type Profile } from '../spec/profile.js';
 
-export const ADAPTER_NAMES = ['linux', 'lwip', 'model'] as const;
+export const ADAPTER_NAMES = ['linux', 'linux-vm:<kernel>', 'lwip', 'gvisor', 'model'] as const;
 
 /**
  * Whether an adapter name makes sockspec start a program the name itself chooses
@@ -37,6 +37,14 @@ export async function adapterByName(name: string, o: { reuseHelper?: boolean } =
     const { execAdapter } = await import('../adapters/exec/index.js');
     return execAdapter(name.slice('exec:'.length), { reuse: o.reuseHelper === true });
   }
+  if (name.startsWith('linux-vm:')) {
+    // linux-vm:<kernel>: another kernel (6.1, 6.12, or a path to an image) under qemu: adapters/linux-vm.
+    const m = await import('../adapters/linux-vm/index.js');
+    const spec = name.slice('linux-vm:'.length);
+    const why = m.linuxVmAvailable(spec);
+    if (why !== undefined) throw new Error(`the linux-vm adapter cannot run here: ${why}`);
+    return m.linuxVmAdapter(spec);
+  }
   switch (name) {
     case 'model':
       return modelAdapter(await hostProfileOrDefault());
@@ -52,6 +60,13 @@ export async function adapterByName(name: string, o: { reuseHelper?: boolean } =
       const why = m.lwipAvailable();
       if (why !== undefined) throw new Error(`the lwip adapter cannot run here: ${why}`);
       return m.lwipAdapter;
+    }
+    case 'gvisor': {
+      // gVisor's sentry and netstack (runsc do, --network=none) with the helper inside: adapters/gvisor.
+      const m = await import('../adapters/gvisor/index.js');
+      const why = m.gvisorAvailable();
+      if (why !== undefined) throw new Error(`the gvisor adapter cannot run here: ${why}`);
+      return m.gvisorAdapter;
     }
     default:
       throw new Error(`unknown adapter '${name}' (known: ${ADAPTER_NAMES.join(', ')}, exec:<command>)`);

@@ -10,10 +10,8 @@ import type { World } from '../spec/adapter.js';
 import type { Call } from '../spec/call.js';
 import type { Observed } from '../spec/observed.js';
 import type { RunOutcome } from './runner.js';
-import { callOf, observedOf } from './render/json.js';
-import { bool, int, obj, opt, ShapeError } from './render/shape.js';
-
-const worldShape = obj<World>({ nofile: opt(int), capNetBindService: opt(bool), file: opt(bool) });
+import { ExpectationsSchema } from '../spec/schema/files.js';
+import { Problem, read } from '../spec/schema/read.js';
 
 /** What makes two divergences the same: the call, the rules the model allowed, the answer's kind. */
 export interface Signature {
@@ -135,7 +133,10 @@ export function keyOf(s: Signature): string {
   return `${s.op} [${s.allowed.join(' ')}] -> ${s.observed}`;
 }
 
-/** Reads an expectations file; throws an Error naming the file and the field on bad input. */
+/**
+ * Reads an expectations file, checked against its schema (spec/schema/files.ts, published
+ * as schemas/expectations.schema.json); throws an Error naming the file and the field.
+ */
 export function readExpectations(path: string): ExpectationFile {
   let v: unknown;
   try {
@@ -143,47 +144,23 @@ export function readExpectations(path: string): ExpectationFile {
   } catch (e) {
     throw new Error((e as Error).message.startsWith(path) ? (e as Error).message : `${path}: ${(e as Error).message}`);
   }
-  const bad = (field: string, what: string): never => { throw new Error(`${path}: ${field}: ${what}`); };
-  if (typeof v !== 'object' || v === null) return bad('(top)', 'expected an object');
-  const f = v as Record<string, unknown>;
-  if (f.version !== 1) bad('version', `expected 1, got ${JSON.stringify(f.version)}`);
-  if (typeof f.adapter !== 'string') bad('adapter', 'expected a string');
-  if (!Array.isArray(f.expected)) return bad('expected', 'expected an array');
-  f.expected.forEach((e: unknown, i: number) => {
-    const x = e as Record<string, unknown>;
-    if (typeof x !== 'object' || x === null) bad(`expected[${i}]`, 'expected an object');
-    if (typeof x.op !== 'string') bad(`expected[${i}].op`, 'expected a string');
-    if (!Array.isArray(x.allowed) || x.allowed.some((a) => typeof a !== 'string')) bad(`expected[${i}].allowed`, 'expected an array of rule ids');
-    if (typeof x.observed !== 'string') bad(`expected[${i}].observed`, 'expected a string');
-    if (typeof x.note !== 'string') bad(`expected[${i}].note`, 'expected a string');
-    if (x.kind !== undefined && !(KINDS as readonly unknown[]).includes(x.kind)) bad(`expected[${i}].kind`, `expected one of ${KINDS.join(', ')}`);
-    if (!Array.isArray(x.calls)) bad(`expected[${i}].calls`, 'expected an array of calls');
-    if (typeof x.world !== 'object' || x.world === null) bad(`expected[${i}].world`, 'expected an object');
-    const fo = x.follow as unknown;
-    if (fo !== undefined && fo !== 'unchanged' && !(typeof fo === 'object' && fo !== null && typeof (fo as { rule?: unknown }).rule === 'string' && (x.allowed as string[]).includes((fo as { rule: string }).rule))) {
-      bad(`expected[${i}].follow`, 'expected "unchanged" or { "rule": one of allowed }');
+  let f: ExpectationFile;
+  try {
+    f = read<ExpectationFile>(ExpectationsSchema, v);
+  } catch (e) {
+    if (e instanceof Problem) throw new Error(`${path}: ${e.message}`);
+    throw e;
+  }
+  // What the schema cannot say: one recorded answer per call; follow names an allowed rule.
+  f.expected.forEach((x, i) => {
+    if (x.answers !== undefined && x.answers.length !== x.calls.length) {
+      throw new Error(`${path}: expected[${i}].answers: expected one answer per call (${x.calls.length}), got ${x.answers.length}`);
     }
-    const st = x.steer as Record<string, unknown> | undefined;
-    if (st !== undefined && (typeof st !== 'object' || st === null || typeof st.shape !== 'object' || st.shape === null
-      || !(STEER_INSTEAD as readonly unknown[]).includes(st.instead) || (st.rules !== undefined && (!Array.isArray(st.rules) || st.rules.some((r) => typeof r !== 'string'))))) {
-      bad(`expected[${i}].steer`, `expected { "shape": {...}, "rules"?: [rule ids], "instead": ${STEER_INSTEAD.map((x) => `"${x}"`).join(' | ')} }`);
-    }
-    // Every call and the world, field by field (the file itself is kept as it is: checked, not rewritten).
-    try {
-      (x.calls as unknown[]).forEach((c, k) => callOf(c, `expected[${i}].calls[${k}]`));
-      worldShape(x.world, `expected[${i}].world`);
-      if (x.answers !== undefined) {
-        if (!Array.isArray(x.answers)) bad(`expected[${i}].answers`, 'expected an array of observed answers');
-        const answers = x.answers as unknown[];
-        if (answers.length !== (x.calls as unknown[]).length) bad(`expected[${i}].answers`, `expected one answer per call (${(x.calls as unknown[]).length}), got ${answers.length}`);
-        answers.forEach((o, k) => observedOf(o, `expected[${i}].answers[${k}]`));
-      }
-    } catch (err) {
-      if (err instanceof ShapeError) throw new Error(`${path}: ${err.message}`);
-      throw err;
+    if (typeof x.follow === 'object' && !x.allowed.includes(x.follow.rule)) {
+      throw new Error(`${path}: expected[${i}].follow.rule: expected one of the entry's allowed rules (${x.allowed.join(', ')}), got '${x.follow.rule}'`);
     }
   });
-  return v as ExpectationFile;
+  return f;
 }
 
 /**

@@ -15,7 +15,7 @@ import { AF_INET, AF_INET6, AF_UNIX, AF_VSOCK, SOCKADDR_IN6_LEN, SOCK_DGRAM, SOC
  * given as a scope id), IPv6 multicast (groups are bound only at link scope and never sent
  * to: no route on lo), IPv6 options other than IPV6_V6ONLY (and the SOL_IP level of
  * AF_INET6 sockets), IPV6_ADDRFORM, and an IPv6 connection to a listener whose icsk_af_ops
- * is still ipv6_mapped (never generated; model/family.ts refuseMappedListener).
+ * is still ipv6_mapped (never generated; model/ipv4/family.ts refuseMappedListener).
  */
 export const FAMILIES: readonly { name: string; domain: number; modelled: boolean; limits?: string }[] = [
   { name: 'AF_INET', domain: AF_INET, modelled: true },
@@ -23,14 +23,14 @@ export const FAMILIES: readonly { name: string; domain: number; modelled: boolea
     name: 'AF_INET6', domain: AF_INET6, modelled: true,
     limits: 'not yet: flow labels, link-local scopes, IPv6 multicast, IPv6 options but IPV6_V6ONLY, IPV6_ADDRFORM',
   },
-  // model/unix*.ts: the sockets socketpair(2) makes, and abstract names bound to them.
+  // model/unix/: the sockets socketpair(2) makes, and abstract names bound to them.
   {
     name: 'AF_UNIX', domain: AF_UNIX, modelled: true,
     limits: 'not yet: socket(AF_UNIX) itself, filesystem names, autobind, listen/accept/connect between unix sockets, SCM_RIGHTS/SCM_CREDENTIALS (control messages), MSG_OOB',
   },
   {
     name: 'AF_VSOCK', domain: AF_VSOCK, modelled: true,
-    // model/vsockstate.ts: vsock is not network-namespaced, so nothing that could bind,
+    // model/core/vsock_sock.ts: vsock is not network-namespaced, so nothing that could bind,
     // listen on a bound socket or connect is ever run.
     limits: 'unbound sockets only: no bind, listen or connect that could succeed is run (no loopback transport; vsock binds are not namespace-isolated), so accept EAGAIN and data transfer are not reached',
   },

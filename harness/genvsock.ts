@@ -1,5 +1,5 @@
 /**
- * Random calls on AF_VSOCK sockets (model/vsock.ts). Only what is certain not to leave the
+ * Random calls on AF_VSOCK sockets (model/vsock/af_vsock.ts). Only what is certain not to leave the
  * machine: vsock is not network-namespaced, so no bind may succeed (every sockaddr_vm names
  * VMADDR_CID_HYPERVISOR, VMADDR_CID_LOCAL or VMADDR_CID_HOST, which template.ts turns into
  * a CID vsock_find_cid refuses where the profile says otherwise) and no connect may carry an

@@ -3,8 +3,7 @@
  */
 import type { Expected, OptHole, PortHole } from '../spec/expected.js';
 import type { Bound, Observed, SelectSets } from '../spec/observed.js';
-import { inHole } from '../model/ports.js';
-import type { Outcome } from '../model/outcome.js';
+import { inHole, type Outcome } from '../model/index.js';
 
 function boundMatches(e: { addr: string; port: number | PortHole } | null | undefined, o: Bound | undefined): boolean {
   if (e === undefined) return true;

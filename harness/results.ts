@@ -10,7 +10,8 @@
 import { readInputFile } from './files.js';
 import { RULES } from '../model/index.js';
 import type { CheckReport, Depth } from './check.js';
-import { traceFromJson } from './render/json.js';
+import { ResultSchema } from '../spec/schema/files.js';
+import { fits, problemOf } from '../spec/schema/read.js';
 import { renderTrace } from './render/text.js';
 import type { Trace } from './render/trace.js';
 
@@ -128,7 +129,10 @@ export function mergeResults(rs: readonly RunResult[]): RunResult {
   return out;
 }
 
-/** Reads a result file written by `--json`; errors name the file and the field. */
+/**
+ * Reads a result file written by `--json`, checked against its schema (spec/schema/files.ts,
+ * published as schemas/result.schema.json); errors name the file and the field.
+ */
 export function readResult(path: string): RunResult {
   let text: string;
   try { text = readInputFile(path); } catch (e) { throw new Error((e as Error).message.startsWith(path) ? (e as Error).message : `${path}: ${(e as Error).message}`); }
@@ -139,30 +143,10 @@ export function readResult(path: string): RunResult {
 export function resultFromJson(text: string, path: string): RunResult {
   let v: unknown;
   try { v = JSON.parse(text); } catch (e) { throw new Error(`${path}: ${(e as Error).message}`); }
-  const bad = (field: string, what: string): never => { throw new Error(`${path}: ${field}: ${what}`); };
-  if (typeof v !== 'object' || v === null) return bad('(top)', 'expected an object');
-  const r = v as Record<string, unknown>;
-  if (r.tool !== 'sockspec') bad('tool', `expected "sockspec", got ${JSON.stringify(r.tool)} (not a sockspec result file)`);
-  if (r.version !== 1) bad('version', `expected 1, got ${JSON.stringify(r.version)} (written by another version of sockspec?)`);
-  for (const f of ['adapter', 'kernel'] as const) if (typeof r[f] !== 'string') bad(f, 'expected a string');
-  for (const f of ['seed', 'sequences', 'calls', 'elapsedMs'] as const) if (typeof r[f] !== 'number') bad(f, 'expected a number');
-  for (const f of ['rules', 'ops'] as const) {
-    const o = r[f];
-    if (typeof o !== 'object' || o === null || Array.isArray(o)) bad(f, 'expected an object of counts');
-    for (const [k, n] of Object.entries(o as object)) if (typeof n !== 'number') bad(`${f}.${k}`, 'expected a number');
+  if (typeof v === 'object' && v !== null && (v as Record<string, unknown>)['tool'] !== 'sockspec') {
+    throw new Error(`${path}: tool: expected "sockspec", got ${JSON.stringify((v as Record<string, unknown>)['tool'])} (not a sockspec result file)`);
   }
-  if (!Array.isArray(r.divergences)) bad('divergences', 'expected an array');
-  (r.divergences as unknown[]).forEach((d, i) => {
-    const x = d as Record<string, unknown>;
-    if (typeof x !== 'object' || x === null) bad(`divergences[${i}]`, 'expected an object');
-    if (typeof x.signature !== 'string') bad(`divergences[${i}].signature`, 'expected a string');
-    if (!Array.isArray(x.allowed)) bad(`divergences[${i}].allowed`, 'expected an array of rule ids');
-    try {
-      traceFromJson(JSON.stringify(x.trace), `divergences[${i}].trace`);
-    } catch (e) {
-      bad(`divergences[${i}].trace`, (e as Error).message.replace(/^divergences\[\d+\]\.trace: /, ''));
-    }
-  });
+  if (!fits(ResultSchema, v)) throw new Error(`${path}: ${problemOf(ResultSchema, v, '')?.message ?? 'does not fit the result schema'}`);
   return v as RunResult;
 }
 

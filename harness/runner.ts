@@ -12,7 +12,7 @@
  *
  * The runner keeps the set of worlds consistent with everything observed so far
  * (usually one). Before each call it adds the worlds the kernel may have reached on its
- * own (model/internal.ts), so an answer that depends on a timer is accepted either way
+ * own (model/ipv4/tcp_timer.ts), so an answer that depends on a timer is accepted either way
  * and the observation decides which world is real.
  */
 import type { Session } from '../spec/adapter.js';
@@ -64,7 +64,7 @@ const MAX_WORLDS = 256;
 
 /**
  * The worlds reachable from `worlds` by the internal transitions that may matter to
- * `call` (model/internal.ts: focusOf), each once (two held sends released in either order
+ * `call` (model/ipv4/tcp_timer.ts: focusOf), each once (two held sends released in either order
  * reach the same world), breadth first.
  */
 function closure(worlds: State[], call: Call): World[] {

@@ -8,8 +8,7 @@ import { AF_INET, AF_INET6, AF_UNIX, AF_VSOCK, SIN6_LEN_RFC2133, SOCKADDR_IN6_LE
 import { FDSET_LIMIT, O_NONBLOCK } from '../spec/constants.js';
 import { FILE_SIZE } from '../spec/file.js';
 import { liveFds, type State } from '../model/index.js';
-import { lowestFreeFd, sockName, type Sock } from '../model/state.js';
-import { wmemOf } from '../model/unix.js';
+import { lowestFreeFd, sockName, wmemOf, type Sock } from '../model/index.js';
 
 /**
  * Which sockets a role picks from (any socket when none has the role):
@@ -23,7 +22,7 @@ import { wmemOf } from '../model/unix.js';
  * queued (else as unix); unixBusy: the ones whose sends fill the most of a send buffer
  * (so that sends pile up on one socket until it is full). The data calls' roles never fall back to other sockets: with none,
  * they get an open file, which every socket call refuses with ENOTSOCK, or else an fd
- * that is not open. vsock: an AF_VSOCK socket (model/vsock.ts), else as the data roles.
+ * that is not open. vsock: an AF_VSOCK socket (model/vsock/af_vsock.ts), else as the data roles.
  */
 export type Role = 'listener' | 'idle' | 'tcpIdle' | 'connected' | 'udp' | 'tcpRecv' | 'tcpReadable' | 'tcpSend' | 'tcpPeer' | 'tcpFile' | 'filePeer' | 'unix' | 'unixReadable' | 'unixBusy' | 'vsock';
 
@@ -32,7 +31,7 @@ const PAYLOAD_MAX = 64;
 
 /**
  * The TCP sockets the generator sends on, keeping sequences inside what the model
- * answers (model/tcpdata.ts): not a blocking SYN_SENT socket (the adapter makes sends
+ * answers (model/ipv4/tcp_output.ts): not a blocking SYN_SENT socket (the adapter makes sends
  * without a deadline, and the handshake waits for a SYN retransmission, >= 1 s); fewer
  * than 6 segments in flight or held, so that a FIN pushes everything held within the
  * initial congestion window; and at most 512 bytes queued at the peer or held for it
@@ -47,7 +46,7 @@ function tcpSendable(s: State, o: Sock, payload = PAYLOAD_MAX, timed = false): b
   return queued + o.held.join('').length / 2 + payload <= 512;
 }
 
-/** An SO_SNDBUF small enough that a few unacknowledged skbs fill it (as model/tcpsend.ts). */
+/** An SO_SNDBUF small enough that a few unacknowledged skbs fill it (as model/ipv4/tcp_sendmsg.ts). */
 const SMALL_SNDBUF = 65536;
 
 /**
@@ -241,7 +240,7 @@ function resolveInner(s: State, t: Exclude<Template, { op: 'socketcall' }>): Cal
     case 'socket': return t.domain === AF_VSOCK && (t.type & SOCK_TYPE_MASK) === SOCK_DGRAM && s.profile.vsock?.dgram ? { ...t, type: (t.type & ~SOCK_TYPE_MASK) | SOCK_STREAM } : t;
     case 'bind': case 'connect': { const fd = resolveFd(s, t.fd); return { op: t.op, fd, addr: resolveAddr(s, t.addr, fd) }; }
     case 'listen': {
-      // Never a listener whose icsk_af_ops is ipv6_mapped (model/state.ts afMapped): its
+      // Never a listener whose icsk_af_ops is ipv6_mapped (model/core/inet_sock.ts afMapped): its
       // IPv6 children would transmit down the IPv4 path, which the model does not follow.
       // Such a draw listens on fd 0 (/dev/null, ENOTSOCK) instead.
       const fd = resolveFd(s, t.fd);
@@ -270,7 +269,7 @@ function resolveInner(s: State, t: Exclude<Template, { op: 'socketcall' }>): Cal
     case 'sendto': { const fd = resolveFd(s, t.fd); return { ...t, fd, addr: resolveAddr(s, t.addr, fd) }; }
     case 'sendfile': {
       // Into an AF_INET6 UDP socket, a sendfile that would reach the end of the file before
-      // its count leaves the datagram corked (model/sendfile.ts; not modelled): such a draw
+      // its count leaves the datagram corked (model/socket/sendfile.ts; not modelled): such a draw
       // asks for exactly the bytes left instead.
       const fd = resolveFd(s, t.fd);
       const inFd = resolveFd(s, t.inFd);

@@ -9,11 +9,11 @@
  * Probes decide, never version strings (distributions backport).
  */
 import type { Call } from './call.js';
-import { AF_INET, AF_INET6, AF_UNSPEC, SOCK_DGRAM, SOCK_STREAM, SOL_SOCKET, SO_REUSEPORT } from './constants.js';
+import { AF_INET, AF_INET6, AF_UNIX, AF_UNSPEC, SOCK_DGRAM, SOCK_STREAM, SOL_SOCKET, SO_REUSEADDR, SO_REUSEPORT } from './constants.js';
 import type { ErrnoName } from './errno.js';
 
 /** An answer a probe's decisive call may give: a return value (with errno when -1), or blocked. */
-export type ProbeAnswer = { ret: number; errno?: ErrnoName } | 'blocked';
+export type ProbeAnswer = { ret: number; errno?: ErrnoName; addrlen?: number } | 'blocked';
 
 export interface VariantAxis<V extends string = string> {
   /** The values, the model's reference first. */
@@ -119,6 +119,63 @@ export const VARIANT_AXES = {
     // (a refused loopback connect answers in microseconds even on a loaded machine).
     answers: { 'sticky': 'blocked', 'reset': { ret: -1, errno: 'ECONNREFUSED' } },
     deadlineMs: 1000,
+  },
+  /** setsockopt() with a negative optlen on a descriptor that is not an open socket. */
+  'setsockopt-negative-optlen': {
+    values: ['after-fd', 'before-fd'],
+    doc: 'setsockopt() with optlen < 0. after-fd: __sys_setsockopt looks the fd up first (EBADF, ENOTSOCK) and '
+      + 'do_sock_setsockopt then answers EINVAL (6.12.118 (Debian), 6.18). before-fd: __sys_setsockopt\'s '
+      + '"if (optlen < 0) return -EINVAL" comes before sockfd_lookup_light (6.1.176 (Debian)).',
+    calls: [{ op: 'setsockopt', fd: -1, level: SOL_SOCKET, name: SO_REUSEADDR, value: 1, optlen: -1 }],
+    at: 0,
+    answers: { 'after-fd': { ret: -1, errno: 'EBADF' }, 'before-fd': { ret: -1, errno: 'EINVAL' } },
+    deadlineMs: 2000,
+  },
+  /** move_addr_to_user with a valid length pointer and a faulting address buffer. */
+  'addr-len-on-fault': {
+    values: ['written', 'kept'],
+    doc: 'move_addr_to_user (getsockname, getpeername, accept, recvfrom, recvmsg) when the address buffer faults. '
+      + 'written: the true length is written back before the address is copied, so the caller sees it although the call '
+      + 'fails with EFAULT (6.18). kept: the address is copied first and the length written only on success, so it is left '
+      + 'as it was (6.1.176 and 6.12.118 (Debian)).',
+    calls: [
+      { op: 'socket', domain: AF_INET, type: SOCK_STREAM, protocol: 0 },
+      { op: 'getsockname', fd: 4, out: { ptr: 'bad', lenPtr: 'ok', len: 15 } },
+    ],
+    at: 1,
+    answers: { 'written': { ret: -1, errno: 'EFAULT', addrlen: 16 }, 'kept': { ret: -1, errno: 'EFAULT', addrlen: 15 } },
+    deadlineMs: 2000,
+  },
+  /** mmap(PROT_EXEC) of a socket that has no ->mmap of its own (UDP). */
+  'mmap-exec-socket': {
+    values: ['eperm', 'enodev'],
+    doc: 'mmap(PROT_EXEC) of a socket. eperm: do_mmap refuses PROT_EXEC of a file on a noexec mount (path_noexec: sockfs '
+      + 'counts as one) before the socket\'s ->mmap is asked (6.18). enodev: no such check for sockets, so the socket\'s '
+      + 'mmap answers: sock_no_mmap ENODEV (UDP, AF_UNIX, AF_VSOCK), tcp_mmap EPERM for VM_EXEC (6.1.176 and 6.12.118 (Debian)).',
+    calls: [
+      { op: 'socket', domain: AF_INET, type: SOCK_DGRAM, protocol: 0 },
+      { op: 'mmap', fd: 4, len: 4096, prot: 0x1 | 0x4, flags: 0x01, offset: 0 },
+    ],
+    at: 1,
+    answers: { 'eperm': { ret: -1, errno: 'EPERM' }, 'enodev': { ret: -1, errno: 'ENODEV' } },
+    deadlineMs: 2000,
+  },
+  /** unix_dgram_sendmsg without an address on a socket that has no peer. */
+  'unix-dgram-peer-check': {
+    values: ['after-alloc', 'before-alloc'],
+    doc: 'send() without an address on an AF_UNIX datagram socket with no peer. after-alloc: unix_dgram_sendmsg allocates '
+      + 'the skb first (sock_alloc_send_pskb: a pending error, SEND_SHUTDOWN\'s EPIPE, waiting for room) and looks for the '
+      + 'peer after, ENOTCONN (6.18). before-alloc: "other = unix_peer_get(sk); if (!other) goto out" with -ENOTCONN '
+      + 'comes before the skb (6.1.176 and 6.12.118 (Debian)).',
+    calls: [
+      { op: 'socketpair', domain: AF_UNIX, type: SOCK_DGRAM, protocol: 0, sv: 'ok' },
+      { op: 'connect', fd: 5, addr: { ptr: 'ok', len: 2, family: AF_UNSPEC, addr: '0.0.0.0', port: 0 } },
+      { op: 'shutdown', fd: 5, how: 2 },
+      { op: 'send', fd: 5, data: '', flags: 0 },
+    ],
+    at: 3,
+    answers: { 'after-alloc': { ret: -1, errno: 'EPIPE' }, 'before-alloc': { ret: -1, errno: 'ENOTCONN' } },
+    deadlineMs: 2000,
   },
 } as const satisfies Record<string, VariantAxis>;
 

@@ -14,6 +14,7 @@ import {
   type Hello, type HelperMessage, type RunnerMessage,
 } from '../../spec/wire.js';
 import { forget, groupAlive, killGroup, track } from './reaper.js';
+import { inPidNamespace } from './pidns.js';
 
 /** A runner message before the helper process numbers it. */
 export type Request = RunnerMessage extends infer R ? (R extends RunnerMessage ? Omit<R, 'id'> : never) : never;
@@ -67,9 +68,11 @@ export class HelperProcess {
   /** The helper's hello, once received and accepted. */
   greeting: Hello | undefined;
 
-  constructor(readonly argv: readonly string[]) {
+  constructor(readonly argv: readonly string[], pidNamespace = true) {
     this.display = argv.join(' ');
-    this.child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+    // (in a PID namespace of its own where possible: nothing it starts outlives it, see pidns.ts)
+    const run = pidNamespace ? inPidNamespace(argv) : [...argv];
+    this.child = spawn(run[0]!, run.slice(1), { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
     this.pid = this.child.pid;
     if (this.pid !== undefined) track(this.pid);
     // Helpers never keep the runner alive on their own: pending requests hold timers,

@@ -33,6 +33,12 @@ export interface ExecOptions {
   reuse?: boolean;
   /** The adapter's name; default `exec:<command>`. */
   name?: string;
+  /**
+   * Start the helper in a PID namespace of its own where possible (pidns.ts); default true.
+   * false for a helper that is a sandbox manager (runsc: it needs the host's /proc, and
+   * its own clean-up works by host pids).
+   */
+  pidNamespace?: boolean;
 }
 
 export interface ExecAdapter extends Adapter {
@@ -106,7 +112,7 @@ export function execAdapter(command: string | readonly string[], o: ExecOptions 
           // A kept helper that fails to open again is replaced by a fresh one below.
         }
       }
-      const h = new HelperProcess(argv);
+      const h = new HelperProcess(argv, o.pidNamespace ?? true);
       let hi: Hello;
       try {
         hi = await h.hello(startupMs);

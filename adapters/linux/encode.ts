@@ -85,7 +85,8 @@ function vsockBindSafe(cid: number): boolean {
  * or in a bind whose CID might be local. A sockaddr_in-shaped buffer of family AF_VSOCK
  * reads as CID 0. Undefined: safe on any socket.
  */
-function vsockUnsafe(op: 'bind' | 'connect', x: AddrIn): string | undefined {
+function vsockUnsafe(op: 'bind' | 'connect', x: AddrIn, opts: EncodeOptions): string | undefined {
+  if (opts.vsockContained === true) return undefined;
   // move_addr_to_kernel refuses a length above sizeof(struct sockaddr_storage) first.
   if (x.ptr !== 'ok' || x.family !== AF_VSOCK || x.len < SOCKADDR_VM_LEN || x.len > SOCKADDR_STORAGE_LEN) return undefined;
   const flags = x.vm?.flags ?? 0;
@@ -153,17 +154,27 @@ function addrOut(a: Float64Array, x: AddrOut, flags: number): void {
   a[4] = flags;
 }
 
+/** What the executor's machine allows beyond this process's rules. */
+export interface EncodeOptions {
+  /**
+   * true: AF_VSOCK reaches nothing outside the machine the calls run on (a qemu guest
+   * with no vsock device), so every vsock bind and connect is made. Default: false (this
+   * machine's vsock may reach its hypervisor: see vsockUnsafe).
+   */
+  vsockContained?: boolean;
+}
+
 /**
  * Writes `call`'s arguments into `a` (slot 0 is the sequence's fd, or socket's domain)
  * and clears the deadline slot. Returns a reason when the call cannot be executed safely
  * (the observation is then `unsupported`); never performs the call.
  */
-export function encode(call: Call, a: Float64Array): string | undefined {
+export function encode(call: Call, a: Float64Array, opts: EncodeOptions = {}): string | undefined {
   a[A_DEADLINE] = 0;
   a[A_SC] = 0;
   if (call.op === 'socketcall') {
     if (call.args === 'ok' && call.call !== undefined && call.num === SOCKETCALL_NUM[call.call.op]) {
-      const why = encode(call.call, a);
+      const why = encode(call.call, a, opts);
       a[A_SC] = call.readable === undefined ? 1 : 2 + Math.max(0, call.readable);
       return why;
     }
@@ -183,7 +194,7 @@ export function encode(call: Call, a: Float64Array): string | undefined {
     case 'bind':
     case 'connect':
       a[0] = call.fd;
-      return vsockUnsafe(call.op, call.addr) ?? addrIn(a, call.addr);
+      return vsockUnsafe(call.op, call.addr, opts) ?? addrIn(a, call.addr);
     case 'listen':
       a[0] = call.fd; a[1] = call.backlog;
       return undefined;

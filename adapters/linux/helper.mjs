@@ -8,12 +8,20 @@
  *
  * Usage: node adapters/linux/helper.mjs [--marker=ANY]   (extra arguments are ignored)
  */
-import { register } from 'tsx/esm/api';
+import { existsSync } from 'node:fs';
 
-register();
-const { serve } = await import('../exec/serve.ts');
-const { OPS } = await import('../../spec/call.ts');
-const { linuxAdapter, linuxAvailable } = await import('./index.ts');
+// From a source checkout the modules are TypeScript (loaded through tsx); from the
+// package (dist/), compiled JavaScript.
+const source = existsSync(new URL('./index.ts', import.meta.url));
+if (source) {
+  // TypeBox's ~270 modules load several times faster before tsx's loader hooks are in place.
+  await Promise.all([import('@sinclair/typebox'), import('@sinclair/typebox/compiler')]);
+  (await import('tsx/esm/api')).register();
+}
+const ext = source ? '.ts' : '.js';
+const { serve } = await import(`../exec/serve${ext}`);
+const { OPS } = await import(`../../spec/call${ext}`);
+const { linuxAdapter, linuxAvailable } = await import(`./index${ext}`);
 
 const why = linuxAvailable();
 // A helper that cannot run still says hello; every open is then rejected with the reason.

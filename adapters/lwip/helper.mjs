@@ -17,15 +17,23 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { register } from 'tsx/esm/api';
+import { existsSync } from 'node:fs';
 
-register();
-const wire = await import('../../spec/wire.ts');
-const { errnoName } = await import('../../spec/errno.ts');
-const { buildLwipWorld, START_STAGE } = await import('./native.ts');
-const { WorldProcess } = await import('./worldproc.ts');
-const { FdLayer, LWIP_CALLS } = await import('./fdlayer.ts');
-const { lwipProfile } = await import('./profile.ts');
+// From a source checkout the modules are TypeScript (loaded through tsx); from the
+// package (dist/), compiled JavaScript.
+const source = existsSync(new URL('./index.ts', import.meta.url));
+if (source) {
+  // TypeBox's ~270 modules load several times faster before tsx's loader hooks are in place.
+  await Promise.all([import('@sinclair/typebox'), import('@sinclair/typebox/compiler')]);
+  (await import('tsx/esm/api')).register();
+}
+const ext = source ? '.ts' : '.js';
+const wire = await import(`../../spec/wire${ext}`);
+const { errnoName } = await import(`../../spec/errno${ext}`);
+const { buildLwipWorld, START_STAGE } = await import(`./native${ext}`);
+const { WorldProcess } = await import(`./worldproc${ext}`);
+const { FdLayer, LWIP_CALLS } = await import(`./fdlayer${ext}`);
+const { lwipProfile } = await import(`./profile${ext}`);
 
 /** The TAP device (inside the world's own namespace) and lwIP's address on it (TEST-NET-1). */
 const TAP = 'lwiptap0';

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { execAdapter, type ExecAdapter, type ExecOptions } from '../exec/index.js';
 import { buildLwipWorld } from './native.js';
 
-/** The helper program (Node ESM; loads the project's TypeScript through tsx). */
+/** The helper program (Node ESM; from a source checkout it loads the TypeScript through tsx, from the package the compiled dist/). */
 export const LWIP_HELPER = fileURLToPath(new URL('./helper.mjs', import.meta.url));
 
 const CAP_NET_ADMIN = 12;

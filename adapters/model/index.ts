@@ -10,8 +10,7 @@ import type { Expected, PortHole } from '../../spec/expected.js';
 import type { Bound, Observed } from '../../spec/observed.js';
 import { DEFAULT_PROFILE, EXT4_FILE, type Profile } from '../../spec/profile.js';
 import { initialState, step, type State, type Outcome } from '../../model/index.js';
-import { inHole } from '../../model/ports.js';
-import { valueHex } from '../../model/getsockopt.js';
+import { inHole, valueHex } from '../../model/index.js';
 
 /** A hook that lets tests run a deliberately different model (mutation self-checks). */
 export type StepFn = (s: State, c: Call) => Outcome[];

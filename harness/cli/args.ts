@@ -50,7 +50,7 @@ expectations: an expectations file as a Markdown table, one row per distinct
 divergence (call and model rule), with its shortest trace and analysis.
 
 run options:
-  --adapter NAME     implementation under test: linux (default), model, lwip, or
+  --adapter NAME     implementation under test: linux (default), model, lwip, gvisor, or
                      exec:COMMAND (a program speaking spec/wire.md)
   --runs N           number of random sequences (default 1000)
   --seed S           fast-check seed (default: random, printed)

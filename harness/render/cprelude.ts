@@ -343,18 +343,22 @@ static void lo_up(void) {
   memset(&ifr, 0, sizeof ifr);
   strcpy(ifr.ifr_name, "lo");
   if (ioctl(s, SIOCGIFFLAGS, &ifr) != 0) die("SIOCGIFFLAGS lo");
-  ifr.ifr_flags |= IFF_UP;
-  if (ioctl(s, SIOCSIFFLAGS, &ifr) != 0) die("SIOCSIFFLAGS lo");
+  /* Set only when down: gVisor (runsc do ./repro) has lo up and answers SIOCSIFFLAGS with ENOTTY. */
+  if (!(ifr.ifr_flags & IFF_UP)) {
+    ifr.ifr_flags |= IFF_UP;
+    if (ioctl(s, SIOCSIFFLAGS, &ifr) != 0) die("SIOCSIFFLAGS lo");
+  }
   close(s);
 }
 
 /* Writes a sysctl of the new namespace; a failure is noted (with #) but not fatal. */
 static void sysctl_set(const char *path, const char *value) {
   FILE *f = fopen(path, "w");
-  if (f == NULL || fputs(value, f) < 0 || fclose(f) != 0) {
-    fprintf(out, "# repro: could not write %s to %s: %s\\n", value, path, strerror(errno));
-    if (f != NULL) fclose(f);
-  }
+  /* fclose runs once whatever fputs did (a failed fclose has freed f all the same: closing
+   * it again was the "double free" seen under gVisor, whose somaxconn refuses writes). */
+  int bad = f == NULL || fputs(value, f) < 0;
+  if (f != NULL && fclose(f) != 0) bad = 1;
+  if (bad) fprintf(out, "# repro: could not write %s to %s: %s\\n", value, path, strerror(errno));
 }
 
 static MAYBE_UNUSED void drop_net_bind_service(void) {

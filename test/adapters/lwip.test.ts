@@ -33,11 +33,23 @@ const OUT: AddrOut = { ptr: 'ok', lenPtr: 'ok', len: 16 };
 const TCP: Call = { op: 'socket', domain: AF_INET, type: SOCK_STREAM, protocol: 0 };
 const lo = (port: number): AddrIn => ({ ptr: 'ok', len: 16, family: AF_INET, addr: '127.0.0.1', port });
 
-/** Live (non-zombie) pids whose command line contains `m`. */
+/**
+ * Live (non-zombie) pids whose command line contains `m`, but for the `unshare` that
+ * starts a helper in a PID namespace of its own (adapters/exec/pidns.ts).
+ */
 function pidsWith(m: string): number[] {
   return livePids().filter((p) => {
-    try { return readFileSync(`/proc/${p}/cmdline`, 'latin1').includes(m); } catch { return false; }
+    try {
+      const cmd = readFileSync(`/proc/${p}/cmdline`, 'latin1');
+      return cmd.includes(m) && !cmd.startsWith('unshare\0');
+    } catch { return false; }
   });
+}
+
+/** The process group of `pid` (the helper's: its own pid, or its unshare's). */
+function pgidOf(pid: number): number {
+  const st = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  return Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[2]);
 }
 
 function livePids(): number[] {
@@ -95,13 +107,13 @@ async function until(cond: () => boolean, ms = 3000): Promise<boolean> {
  * The helper of the adapter with marker `m`, and its world programs: the world of the open
  * session and, once a session has ended, the world the helper started for the next one.
  */
-function processes(m: string): { helper: number; worlds: number[] } {
+function processes(m: string): { helper: number; group: number; worlds: number[] } {
   const [helper, ...more] = pidsWith(m);
   expect(helper).toBeDefined();
   expect(more).toEqual([]);
   const worlds = worldsOf(helper!);
   expect(worlds.length).toBeGreaterThan(0);
-  return { helper: helper!, worlds };
+  return { helper: helper!, group: pgidOf(helper!), worlds };
 }
 
 async function run(s: Session, calls: Call[]): Promise<unknown[]> {
@@ -116,7 +128,7 @@ describe.skipIf(why !== undefined)(title, () => {
     const m = marker();
     const a = adapter(m);
     const s = await a.open({ deadlineMs: 50 });
-    const { helper, worlds } = processes(m);
+    const { helper, group, worlds } = processes(m);
     for (const w of worlds) {
       expect(readlinkSync(`/proc/${w}/ns/net`)).not.toBe(readlinkSync('/proc/self/ns/net'));
       expect(readFileSync(`/proc/${w}/net/dev`, 'utf8')).toContain('lwiptap0:');
@@ -127,17 +139,17 @@ describe.skipIf(why !== undefined)(title, () => {
     expect(await until(() => !worlds.some(alive))).toBe(true);
     expect(alive(helper)).toBe(true);
     await a.dispose();
-    expect(await until(() => groupOf(helper).length === 0)).toBe(true);
+    expect(await until(() => groupOf(group).length === 0)).toBe(true);
     expect(hostTuns()).not.toContain('lwiptap');
   });
 
   it('leaves nothing behind when the helper is killed', async () => {
     const m = marker();
     const s = await adapter(m).open({ deadlineMs: 50 });
-    const { helper, worlds } = processes(m);
+    const { helper, group, worlds } = processes(m);
     process.kill(helper, 'SIGKILL');
     expect(await until(() => !alive(helper) && !worlds.some(alive))).toBe(true);
-    expect(await until(() => groupOf(helper).length === 0)).toBe(true);
+    expect(await until(() => groupOf(group).length === 0)).toBe(true);
     expect((await s.exec(TCP)).kind).toBe('crashed');
     await s.close();
     expect(hostTuns()).not.toContain('lwiptap');

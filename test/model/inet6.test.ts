@@ -101,7 +101,7 @@ export const DUAL: Record<string, Call[]> = {
     tcp6(), bind(4, in6('::', 7300)), listen(4), tcp6(), connect(5, in6('::1', 7300)), accept(4, buf28), send(5), recvfrom(6), send(6), recv(5),
     tcp(), connect(7, inet('127.0.0.1', 7300)), accept(4, buf28), send(7), recvfrom(8), send(8), recv(7),
   ],
-  // SO_REUSEPORT sharing across the families (ports.ts portShare with inet_rcv_saddr_equal),
+  // SO_REUSEPORT sharing across the families (ipv4/inet_connection_sock.ts portShare with inet_rcv_saddr_equal),
   // the bucket's fast path with an AF_INET6 fast_sk_family, and a dual-stack reuseport listener.
   'reuseport between the families': [
     tcp6(), tcp(), rp(4), rp(5), bind(4, in6('::', 6200)), bind(5, inet('0.0.0.0', 6200)), listen(4), listen(5),

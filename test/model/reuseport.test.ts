@@ -1,6 +1,6 @@
 /**
- * SO_REUSEPORT's part in port sharing and delivery (model/ports.ts, connect.ts,
- * udpdeliver.ts): each case names the rule the model gives at its last call, and the real
+ * SO_REUSEPORT's part in port sharing and delivery (model/ipv4/inet_connection_sock.ts, ipv4/tcp_ipv4.ts,
+ * ipv4/udp.ts): each case names the rule the model gives at its last call, and the real
  * kernel must agree (runs on Linux when available).
  */
 import { describe, expect, it } from 'vitest';
@@ -9,11 +9,11 @@ import type { Template } from '../../harness/template.js';
 import { AF_INET, SO_ERROR, SO_REUSEADDR, SO_REUSEPORT } from '../../spec/constants.js';
 import { DEFAULT_PROFILE } from '../../spec/profile.js';
 import { initialState, step, type State } from '../../model/index.js';
-import type { Sock } from '../../model/state.js';
 import { runSequence } from '../../harness/runner.js';
 import { modelAdapter } from '../../adapters/model/index.js';
 import { linuxAdapter, linuxAvailable } from '../../adapters/linux/index.js';
 import { accept, bind, close, connect, getsockopt, inet, listen, setsockopt, tcp, udp } from './helpers.js';
+import type { Sock } from '../../model/core/inet_sock.js';
 
 const at = (addr: string, port = 5000) => inet(addr, port);
 const rp = (fd: number, on = 1): Call => setsockopt(fd, SO_REUSEPORT, on);

@@ -14,8 +14,8 @@ import { ERRNO } from '../../spec/errno.js';
 import { REVENTS_UNTOUCHED, type Observed } from '../../spec/observed.js';
 import { DEFAULT_PROFILE, LINUX_BUFFERS } from '../../spec/profile.js';
 import { initialState, step } from '../../model/index.js';
-import { valueHex } from '../../model/getsockopt.js';
-import { rcvbufFor, sndbufFor } from '../../model/sockbuf.js';
+import { valueHex } from '../../model/core/sock.js';
+import { rcvbufFor, sndbufFor } from '../../model/core/sock.js';
 import { accept, bind, buf16, close, connect, getpeername, getsockname, getsockopt, inet, last, listen, runModel, setsockopt, shutdown, sin, tcp, udp } from './helpers.js';
 
 const listener = [tcp(), bind(4, inet('127.0.0.1', 5000)), listen(4, 0)];

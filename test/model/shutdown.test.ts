@@ -1,5 +1,5 @@
 /**
- * shutdown(2) and what it leaves behind (model/shutdown.ts, the FIN paths in model/tcp.ts):
+ * shutdown(2) and what it leaves behind (model/ipv4/af_inet.ts, the FIN paths in model/ipv4/tcp.ts):
  * each sequence is checked on the model (the rules it names) and, where the linux adapter
  * can run, on the kernel (every answer allowed by the model, the same rules named).
  */

@@ -2,7 +2,7 @@
  * udp_lib_get_port puts an AF_INET6 socket with SO_REUSEPORT at the tail of its port's
  * slot (sk_add_node_tail_rcu), so udp_lib_lport_inuse's newest-first walk meets it after
  * older plain sockets: a wildcard SO_REUSEPORT bind behind a v6 sharer is refused because of
- * the plain socket (model/ports.ts portSeqFor). Both sequences were found by npm run
+ * the plain socket (model/ipv4/inet_connection_sock.ts portSeqFor). Both sequences were found by npm run
  * conformance; model and kernel must agree on them, and the model must name EADDRINUSE.
  */
 import { describe, expect, it } from 'vitest';

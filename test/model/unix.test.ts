@@ -1,5 +1,5 @@
 /**
- * The AF_UNIX model (model/unix*.ts) on its own: facts of af_unix.c that the per-rule
+ * The AF_UNIX model (model/unix/) on its own: facts of af_unix.c that the per-rule
  * scenarios only touch, pinned on the model (the same sequences agree with the kernel in
  * test/property/unixdata.test.ts and the per-rule test). Names read <state>_<event>.
  */

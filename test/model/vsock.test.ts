@@ -1,5 +1,5 @@
 /**
- * AF_VSOCK (model/vsock*.ts): the profile fact behind EAFNOSUPPORT, the unbound address,
+ * AF_VSOCK (model/vsock/): the profile fact behind EAFNOSUPPORT, the unbound address,
  * poll, and the safety of everything generated: no bind that vsock_find_cid could accept
  * and no connect vsock_addr_cast would take ever reaches an adapter, and the linux adapter
  * refuses them itself. The renderers carry a sockaddr_vm (text, JSON, wire, C).

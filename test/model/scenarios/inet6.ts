@@ -1,5 +1,5 @@
 /**
- * Per-rule scenarios of AF_INET6 sockets (model/bind.ts bind6, model/connect.ts
+ * Per-rule scenarios of AF_INET6 sockets (model/ipv4/inet_bind.ts bind6, model/ipv4/tcp_ipv4.ts
  * tcpV6Target/udpV6Target, the IPV6_V6ONLY option and the SOL_IPV6 level).
  */
 import type { AddrIn, Call } from '../../../spec/call.js';

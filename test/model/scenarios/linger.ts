@@ -1,6 +1,6 @@
 /**
- * Per-rule scenarios for SO_LINGER (model/setsockopt.ts, getsockopt.ts, close.ts via
- * tcp.ts lingerResets).
+ * Per-rule scenarios for SO_LINGER (model/core/sock.ts, ipv4/ip_getsockopt.ts, ipv4/af_inet.ts via
+ * ipv4/tcp.ts lingerResets).
  */
 import type { Call } from '../../../spec/call.js';
 import { SOL_SOCKET, SO_LINGER } from '../../../spec/constants.js';

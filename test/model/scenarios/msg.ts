@@ -1,6 +1,6 @@
 /**
- * Per-rule scenarios for sendmsg and recvmsg (model/msg.ts and the send/recv paths they
- * share) and for MSG_WAITALL on TCP reads (model/tcprecv.ts). Sockets: 4, 5, 6 as the
+ * Per-rule scenarios for sendmsg and recvmsg (model/socket/msg.ts and the send/recv paths they
+ * share) and for MSG_WAITALL on TCP reads (model/ipv4/tcp_recvmsg.ts). Sockets: 4, 5, 6 as the
  * calls create them; a TCP connection is listener 4, client 5, accepted server 6.
  */
 import type { AddrIn, Call, IovIn, IovOut, MsgCommon, SocketcallInner } from '../../../spec/call.js';

@@ -1,5 +1,5 @@
 /**
- * MSG_OOB on TCP reads (model/tcprecv.ts): tcp_recvmsg_locked goes to tcp_recv_urg after
+ * MSG_OOB on TCP reads (model/ipv4/tcp_recvmsg.ts): tcp_recvmsg_locked goes to tcp_recv_urg after
  * its listener check, and with no urgent data received that is EINVAL, even on a socket
  * that was never connected (the kernel's answer, where ENOTCONN might be expected). Sockets
  * 4, 5, 6: listener, client, accepted server.

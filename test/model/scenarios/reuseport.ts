@@ -1,5 +1,5 @@
 /**
- * Per-rule scenarios for port sharing through SO_REUSEPORT (model/ports.ts): bind and
+ * Per-rule scenarios for port sharing through SO_REUSEPORT (model/ipv4/inet_connection_sock.ts): bind and
  * listen on a port another socket holds, the TCP bind bucket's stale fast path and UDP's
  * walk that stops at the first sharer.
  */

@@ -1,5 +1,5 @@
 /**
- * Per-rule scenarios for sendfile(2) (model/sendfile.ts) and the world's regular file
+ * Per-rule scenarios for sendfile(2) (model/socket/sendfile.ts) and the world's regular file
  * (mmap of it): every world here has the file, so fd 4 is the file (O_RDONLY, 300 bytes)
  * and sockets start at 5.
  */

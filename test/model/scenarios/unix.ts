@@ -1,5 +1,5 @@
 /**
- * Per-rule scenarios of socketpair(2) and the AF_UNIX sockets it makes (model/unix*.ts).
+ * Per-rule scenarios of socketpair(2) and the AF_UNIX sockets it makes (model/unix/).
  * A first pair gets fds 4 and 5, a second one 6 and 7.
  */
 import type { AddrIn, Call } from '../../../spec/call.js';

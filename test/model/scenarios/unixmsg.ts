@@ -1,8 +1,8 @@
 /**
- * Per-rule scenarios for sendmsg/recvmsg on AF_UNIX (model/unixmsg.ts) and AF_VSOCK
- * (vsockcalls.ts: vsockSendmsg, vsockRecvmsg) sockets, the blocking MSG_WAITALL read of
- * a unix stream (model/unixwait.ts), and sendfile into AF_UNIX and AF_VSOCK sockets
- * (model/sendfile.ts). A first pair gets fds 4 and 5, a second 6 and 7; in the sendfile
+ * Per-rule scenarios for sendmsg/recvmsg on AF_UNIX (model/unix/unix_msg.ts) and AF_VSOCK
+ * (vsock/vsock_ops.ts: vsockSendmsg, vsockRecvmsg) sockets, the blocking MSG_WAITALL read of
+ * a unix stream (model/unix/unix_wait.ts), and sendfile into AF_UNIX and AF_VSOCK sockets
+ * (model/socket/sendfile.ts). A first pair gets fds 4 and 5, a second 6 and 7; in the sendfile
  * worlds fd 4 is the file and the sockets start at 5.
  */
 import type { World } from '../../../spec/adapter.js';
