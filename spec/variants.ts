@@ -178,6 +178,24 @@ export const VARIANT_AXES = {
     answers: { 'after-alloc': { ret: -1, errno: 'EPIPE' }, 'before-alloc': { ret: -1, errno: 'ENOTCONN' } },
     deadlineMs: 2000,
   },
+  /** TCP bind of an AF_INET6 socket to a v4-mapped address while another AF_INET6 socket holds ::ffff:0.0.0.0. */
+  'v4mapped-any-owner': {
+    values: ['seen', 'missed'],
+    doc: 'TCP bind of an AF_INET6 socket to a v4-mapped address (::ffff:127.0.0.2) on a port an AF_INET6 socket holds at the '
+      + 'v4-mapped wildcard ::ffff:0.0.0.0. seen: inet_csk_get_port finds that owner and answers EADDRINUSE (6.12.118 (Debian), '
+      + '6.18). missed: the bind goes to bhash2 (inet_use_bhash2_on_bind) and the wildcard check looks at the [::] and 0.0.0.0 '
+      + 'buckets only, so the bind succeeds (6.1.176 (Debian); upstream fixed it in "tcp: Fix bind() regression for v4-mapped-v6 '
+      + 'wildcard address"). An AF_INET owner of 0.0.0.0 is seen either way.',
+    calls: [
+      { op: 'socket', domain: AF_INET6, type: SOCK_STREAM, protocol: 0 },
+      { op: 'socket', domain: AF_INET6, type: SOCK_STREAM, protocol: 0 },
+      { op: 'bind', fd: 4, addr: inet6('::ffff:0.0.0.0', 5000) },
+      { op: 'bind', fd: 5, addr: inet6('::ffff:127.0.0.2', 5000) },
+    ],
+    at: 3,
+    answers: { 'seen': { ret: -1, errno: 'EADDRINUSE' }, 'missed': { ret: 0 } },
+    deadlineMs: 2000,
+  },
 } as const satisfies Record<string, VariantAxis>;
 
 export type VariantAxisName = keyof typeof VARIANT_AXES;
