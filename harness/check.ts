@@ -8,8 +8,9 @@ import type { Op } from '../spec/call.js';
 import { inet6Unusable } from './families.js';
 import { Coverage } from './coverage.js';
 import { caseArb, type Case } from './generate.js';
-import { keyOf, signatureOf } from './expectations.js';
+import { keyOf, knownOf, signatureOf, type Known } from './expectations.js';
 import { runSequence, type RunOutcome, type StepFn } from './runner.js';
+import { divergenceKey, minimize } from './replay.js';
 import { letEventsIn } from './yield.js';
 import { DEFAULT_PROFILE, type Profile } from '../spec/profile.js';
 
@@ -27,6 +28,11 @@ export interface CheckOptions {
   stepFn?: StepFn;
   /** Signature keys (harness/expectations.ts keyOf) of known divergences: met ones are counted, not failures. */
   expected?: ReadonlySet<string>;
+  /**
+   * Known divergences with how to go on past them (follow) or around them (steer); its
+   * keys count as `expected` too. Built from an expectations file by knownOf.
+   */
+  known?: Known;
   /** Calls not to generate (the adapter cannot make them here). */
   skip?: ReadonlySet<Op>;
   /**
@@ -34,6 +40,12 @@ export interface CheckOptions {
    * (inet6Runnable). Every sequence then has the same families.
    */
   inet6?: boolean;
+  /**
+   * Whether fast-check shrinks a failing case (default true). Without, the failing case is
+   * only minimised over its concrete calls (replay.ts minimize): fewer runs on an adapter
+   * whose sessions are slow to open (explore).
+   */
+  fastCheckShrink?: boolean;
   /** Polled before each sequence: once true, no further sequence runs (Ctrl-C). */
   shouldStop?: () => boolean;
   /** Called after each sequence of the random phase and each shrink attempt. */
@@ -68,6 +80,22 @@ export interface CheckReport {
   expectedMet: Map<string, number>;
   /** Calls run in the random phase, by syscall. */
   opCalls: Map<string, number>;
+  /** How deep the random phase got past known divergences (see Depth). */
+  depth: Depth;
+}
+
+/**
+ * Depth of a run on a divergent implementation, over the random phase's sequences:
+ * how many ended at a listed divergence (the search stopped there), how many went on past
+ * one (followed) or around one (steered), and calls the adapter could not make.
+ */
+export interface Depth {
+  endedExpected: number;
+  followedSequences: number;
+  followedSteps: number;
+  steeredSequences: number;
+  steered: number;
+  notRunCalls: number;
 }
 
 /**
@@ -112,7 +140,7 @@ export async function check(o: CheckOptions): Promise<CheckReport> {
       return { outcome: { steps: [], error: `cannot open a session: ${(e as Error).message}` }, profile: DEFAULT_PROFILE };
     }
     try {
-      return { outcome: await runSequence(session, c.calls, o.stepFn), profile: session.profile };
+      return { outcome: await runSequence(session, c.calls, o.stepFn, undefined, known, true), profile: session.profile };
     } finally {
       await session.close();
     }
@@ -121,6 +149,8 @@ export async function check(o: CheckOptions): Promise<CheckReport> {
   let lastDivergent: { outcome: RunOutcome; profile: Profile; case: Case } | undefined;
   const expectedMet = new Map<string, number>();
   const opCalls = new Map<string, number>();
+  const depth: Depth = { endedExpected: 0, followedSequences: 0, followedSteps: 0, steeredSequences: 0, steered: 0, notRunCalls: 0 };
+  const known = o.known !== undefined ? { ...o.known, keys: new Set([...o.known.keys, ...(o.expected ?? [])]) } : o.expected !== undefined ? knownOf([], o.expected) : undefined;
   let stopped = false;
   const inet6 = o.inet6 ?? await inet6Runnable(o.adapter, o.deadlineMs);
   const prop = fc.asyncProperty(caseArb({ maxLength: o.maxLength, invalid: o.invalid, inet6, ...(o.skip ? { skip: o.skip } : {}) }), async (seq) => {
@@ -133,19 +163,25 @@ export async function check(o: CheckOptions): Promise<CheckReport> {
     if (progress.phase === 'run') {
       progress.sequences++;
       progress.calls += r.steps.length;
+      const met = (k: string): void => { expectedMet.set(k, (expectedMet.get(k) ?? 0) + 1); };
+      let followed = 0;
       for (const st of r.steps) {
         opCalls.set(st.call.op, (opCalls.get(st.call.op) ?? 0) + 1);
         if (st.rule) coverage.add(st.rule);
         for (const i of st.internal ?? []) coverage.add(i);
+        if (st.expected !== undefined) { followed++; met(st.expected); }
+        if (st.observed.kind === 'unsupported') depth.notRunCalls++;
       }
+      depth.followedSteps += followed;
+      if (followed > 0) depth.followedSequences++;
+      if (r.steered !== undefined) { depth.steeredSequences++; depth.steered += r.steered.length; }
+      const sig = known && signatureOf(r);
+      if (sig && known!.keys.has(keyOf(sig))) { depth.endedExpected++; met(keyOf(sig)); }
     } else progress.shrinks++;
     o.onProgress?.(progress);
     if (r.error !== undefined) { harnessError = r.error; return true; }
-    const sig = o.expected && signatureOf(r);
-    if (sig && o.expected!.has(keyOf(sig))) {
-      if (progress.phase === 'run') expectedMet.set(keyOf(sig), (expectedMet.get(keyOf(sig)) ?? 0) + 1);
-      return true;
-    }
+    const sig = known && signatureOf(r);
+    if (sig && known!.keys.has(keyOf(sig))) return true;
     if (r.divergence) {
       progress.phase = 'shrink';
       lastDivergent = { outcome: r, profile, case: seq };
@@ -153,12 +189,12 @@ export async function check(o: CheckOptions): Promise<CheckReport> {
     }
     return true;
   });
-  const params: fc.Parameters<[Case]> = { numRuns: o.runs, seed: o.seed, endOnFailure: false };
+  const params: fc.Parameters<[Case]> = { numRuns: o.runs, seed: o.seed, endOnFailure: o.fastCheckShrink === false };
   if (o.path !== undefined) params.path = o.path;
   const details = await fc.check(prop, params);
   const report: CheckReport = {
     adapter: o.adapter.name, seed: o.seed, sequences: progress.sequences, calls: progress.calls,
-    coverage, elapsedMs: performance.now() - t0, interrupted: o.shouldStop?.() === true, expectedMet, opCalls,
+    coverage, elapsedMs: performance.now() - t0, interrupted: o.shouldStop?.() === true, expectedMet, opCalls, depth,
   };
   if (harnessError !== undefined) report.error = harnessError;
   if (stopped && details.errorInstance instanceof StopSignal) {
@@ -169,6 +205,17 @@ export async function check(o: CheckOptions): Promise<CheckReport> {
     const path = details.counterexamplePath ?? '';
     if (again.outcome.divergence || lastDivergent === undefined) {
       report.failure = { outcome: again.outcome, path, shrinks: details.numShrinks, case: c, profile: again.profile, flaky: false };
+      const key = divergenceKey(again.outcome);
+      // fast-check shrinks templates, whose targets are positions among live sockets, and
+      // keeps the sockets a case starts with: drop every concrete call not needed too.
+      if (key !== undefined && again.outcome.steps.length > 1) {
+        const steps = again.outcome.steps;
+        const rec = { source: 'counterexample', world: c.world, calls: steps.map((s) => s.call), observed: steps.map((s) => s.observed) };
+        const m = await minimize(o.adapter, rec, o.deadlineMs, steps.map((_, i) => i), (r) => divergenceKey(r) === key, undefined, o.stepFn, known);
+        if (divergenceKey(m.outcome) === key && m.outcome.steps.length < steps.length) {
+          report.failure = { ...report.failure, outcome: m.outcome, shrinks: details.numShrinks + m.attempts, profile: m.profile };
+        }
+      }
     } else {
       // Not reproduced: report the divergence as it was observed, and say so.
       report.failure = { ...lastDivergent, path, shrinks: details.numShrinks, flaky: true };

@@ -11,7 +11,7 @@ import {
   AF_INET, AF_INET6, AF_UNIX, AF_UNSPEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_IPV6, IPPROTO_TCP, IPV6_V6ONLY, SOCK_PACKET,
   IPPROTO_UDP, O_NONBLOCK, O_RDWR, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_RAW, SOCK_SEQPACKET, SOCK_STREAM, SOL_SOCKET, SO_ACCEPTCONN,
   SO_DOMAIN, SO_ERROR, SO_KEEPALIVE, SO_LINGER, SO_PROTOCOL, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, SO_TYPE, TCP_NODELAY,
-  SOCKETCALL_NUM, MSG_CMSG_COMPAT, MSG_DONTWAIT, MSG_NOSIGNAL, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLRDBAND, POLLRDHUP, POLLWRBAND,
+  SOCKETCALL_NUM, MSG_CMSG_COMPAT, MSG_DONTWAIT, MSG_ERRQUEUE, MSG_NOSIGNAL, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLRDBAND, POLLRDHUP, POLLWRBAND,
 } from '../spec/constants.js';
 import type { AddrInT, FdRef, FdSetT, InnerTemplate, MsgInT, Role, Template } from './template.js';
 import { vsockEntries } from './genvsock.js';
@@ -138,6 +138,9 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
       fc.record({ op: fc.constant('socket' as const), domain: fc.constant(AF_INET), type: fc.constantFrom(SOCK_STREAM, SOCK_DGRAM), protocol: fc.constantFrom(-1, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP, 263, 1000) }),
       ...(v6 ? [fc.record({ op: fc.constant('socket' as const), domain: fc.constant(AF_INET6), type: fc.constantFrom(SOCK_STREAM, SOCK_DGRAM, SOCK_PACKET, 0), protocol: fc.constantFrom(IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMPV6, 263) })] : []),
       fc.record({ op: fc.constant('socket' as const), domain: fc.constant(AF_INET), type: fc.constant(SOCK_RAW), protocol: fc.constant(0) }),
+      // socket(AF_UNIX): unix_create's refusals (a socket it makes is not modelled).
+      fc.record({ op: fc.constant('socket' as const), domain: fc.constant(AF_UNIX), type: fc.constantFrom(SOCK_STREAM, SOCK_DGRAM), protocol: fc.constantFrom(2, 5, -1) }),
+      fc.record({ op: fc.constant('socket' as const), domain: fc.constant(AF_UNIX), type: fc.constantFrom(4, 6, 7, 10), protocol: fc.constant(0) }),
     ), weight: Math.max(0, Math.round(p * 10)) },
   );
   // socketpair: AF_UNIX pairs mostly; invalid draws: other families (AF_INET: sock_no_socketpair),
@@ -321,6 +324,7 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
   const compatFlag = (f: fc.Arbitrary<number>): fc.Arbitrary<number> => either(p / 4, f, fc.constant(MSG_CMSG_COMPAT | 0));
   const oobFd = k.map((i): FdRef => ({ role: 'tcpRecv', k: i }));
   const oobFlags = fc.constantFrom(MSG_OOB, MSG_OOB | MSG_DONTWAIT, MSG_OOB | MSG_PEEK);
+  const errqFlags = fc.constantFrom(MSG_ERRQUEUE, MSG_ERRQUEUE | MSG_DONTWAIT, MSG_ERRQUEUE | MSG_PEEK);
   const D = {
     send: fc.record({ op: fc.constant('send' as const), t: sendTarget, data: payload }).map(({ t, ...r }): InnerTemplate => ({ ...r, ...t })),
     sendto: fc.record({ op: fc.constant('sendto' as const), t: sendTarget, data: payload, addr: sendtoAddr }).map(({ t, ...r }): InnerTemplate => ({ ...r, ...t })),
@@ -426,6 +430,11 @@ export function templateArb(o: GenOptions): fc.Arbitrary<Template> {
     { op: 'recv', arbitrary: fc.record({ op: fc.constant('recv' as const), fd: oobFd, len: recvLen, flags: oobFlags }), weight: 1 },
     { op: 'recvfrom', arbitrary: fc.record({ op: fc.constant('recvfrom' as const), fd: oobFd, len: recvLen, flags: oobFlags, out }), weight: 1 },
     { op: 'recvmsg', arbitrary: fc.record({ op: fc.constant('recvmsg' as const), fd: oobFd, msg: msgOut, flags: oobFlags }), weight: 1 },
+    // Error-queue reads on TCP and UDP sockets (inet_recv_error: the queue is always empty
+    // here, EAGAIN); AF_UNIX and AF_VSOCK receives with MSG_ERRQUEUE are not modelled.
+    { op: 'recv', arbitrary: fc.record({ op: fc.constant('recv' as const), fd: dataFd('tcpReadable', 'tcpRecv'), len: recvLen, flags: errqFlags }), weight: 1 },
+    { op: 'recvfrom', arbitrary: fc.record({ op: fc.constant('recvfrom' as const), fd: dataFd('tcpReadable', 'tcpRecv'), len: recvLen, flags: errqFlags, out }), weight: 1 },
+    { op: 'recvmsg', arbitrary: fc.record({ op: fc.constant('recvmsg' as const), fd: dataFd('tcpReadable', 'tcpRecv'), msg: msgOut, flags: errqFlags }), weight: 1 },
     // AF_UNIX pairs: socketpair itself, reads of what was sent (or not), sends by name, names.
     { op: 'socketpair', arbitrary: socketpair, weight: 5 },
     { op: 'recv', arbitrary: fc.record({ op: fc.constant('recv' as const), fd: either<FdRef>(p / 2, fc.oneof({ arbitrary: k.map((i): FdRef => ({ role: 'unixReadable', k: i })), weight: 3 }, { arbitrary: k.map((i): FdRef => ({ role: 'unix', k: i })), weight: 1 }), badDataFd), len: recvLen, flags: recvFlags }), weight: 7, unix: true },

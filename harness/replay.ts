@@ -18,7 +18,7 @@ import { F_DUPFD } from '../spec/constants.js';
 import type { Observed } from '../spec/observed.js';
 import type { Profile } from '../spec/profile.js';
 import { DEFAULT_PROFILE } from '../spec/profile.js';
-import { keyOf, readExpectations, signatureOf, type Expectation } from './expectations.js';
+import { keyOf, knownOf, readExpectations, signatureOf, type Expectation, type Known } from './expectations.js';
 import { traceFromJson } from './render/json.js';
 import type { Trace } from './render/trace.js';
 import { runSequence, type RunOutcome, type RunStep, type StepFn } from './runner.js';
@@ -37,6 +37,8 @@ export interface Recorded {
   observed?: Observed[];
   /** The signature key of the recorded divergence, if it diverged. */
   signature?: string;
+  /** An expectations entry: the file's other entries, followed on the way as the run that found it followed them. */
+  known?: Known;
 }
 
 /** The world a trace ran in, from its profile. */
@@ -64,10 +66,11 @@ export function recordedOfExpectation(e: Expectation, source: string, adapter?: 
 /**
  * Whether the divergence an expectations entry lists still happens on `adapter`: its
  * calls, replayed on a fresh session (fds and drawn ports carried over when it recorded
- * its answers), diverge with the same signature. Never changes the entry.
+ * its answers), diverge with the same signature; `known`: the other listed divergences,
+ * followed on the way as the run that found it followed them. Never changes the entry.
  */
-export async function stillDiverges(adapter: Adapter, e: Expectation, deadlineMs: number): Promise<boolean> {
-  const res = await replay(adapter, recordedOfExpectation(e, '(expectation)'), deadlineMs);
+export async function stillDiverges(adapter: Adapter, e: Expectation, deadlineMs: number, known?: Known): Promise<boolean> {
+  const res = await replay(adapter, recordedOfExpectation(e, '(expectation)'), deadlineMs, undefined, undefined, known);
   return divergenceKey(res.outcome) === keyOf(e);
 }
 
@@ -88,7 +91,7 @@ export function loadRecorded(path: string): Recorded[] {
   try { v = JSON.parse(text); } catch (e) { throw new Error(`${path}: not valid JSON: ${(e as Error).message}`); }
   if (typeof v === 'object' && v !== null && 'expected' in v) {
     const f = readExpectations(path);
-    return f.expected.map((e, i) => recordedOfExpectation(e, `${path}#${i}`, f.adapter));
+    return f.expected.map((e, i) => ({ ...recordedOfExpectation(e, `${path}#${i}`, f.adapter), known: knownOf(f.expected.filter((x) => x !== e)) }));
   }
   return [recordedOfTrace(traceFromJson(text, path), path)];
 }
@@ -217,8 +220,11 @@ export interface ReplayResult {
   profile: Profile;
 }
 
-/** Runs the recorded steps `keep` (indices into r.calls, ascending; default all) on a fresh session. */
-export async function replay(adapter: Adapter, r: Recorded, deadlineMs: number, keep?: readonly number[], stepFn?: StepFn): Promise<ReplayResult> {
+/**
+ * Runs the recorded steps `keep` (indices into r.calls, ascending; default all) on a fresh
+ * session; `known` lets the run follow listed divergences (a trace recorded past one).
+ */
+export async function replay(adapter: Adapter, r: Recorded, deadlineMs: number, keep?: readonly number[], stepFn?: StepFn, known?: Known): Promise<ReplayResult> {
   const syms = symbolize(r.calls, r.observed);
   const order = keep ?? syms.map((_, i) => i);
   const pos = new Map(order.map((j, k) => [j, k]));
@@ -231,7 +237,7 @@ export async function replay(adapter: Adapter, r: Recorded, deadlineMs: number, 
   try {
     const calls = order.map((j) => syms[j]!.call);
     // Position k of this run is recorded step order[k].
-    const outcome = await runSequence(session, calls, stepFn, (_c, done) => materialize(syms[order[done.length]!]!, done, (j) => pos.get(j)));
+    const outcome = await runSequence(session, calls, stepFn, (_c, done) => materialize(syms[order[done.length]!]!, done, (j) => pos.get(j)), known ?? r.known);
     return { outcome, profile: session.profile };
   } finally {
     await session.close();
@@ -258,14 +264,14 @@ export interface ShrinkResult extends ReplayResult {
  */
 export async function minimize(
   adapter: Adapter, r: Recorded, deadlineMs: number, start: number[], holds: (o: RunOutcome) => boolean,
-  onAttempt?: (n: number, len: number) => void, stepFn?: StepFn,
+  onAttempt?: (n: number, len: number) => void, stepFn?: StepFn, known?: Known,
 ): Promise<ShrinkResult> {
   let kept = start;
   let attempts = 0;
   const still = async (cand: number[]): Promise<boolean> => {
     attempts++;
     onAttempt?.(attempts, cand.length);
-    const res = await replay(adapter, r, deadlineMs, cand, stepFn);
+    const res = await replay(adapter, r, deadlineMs, cand, stepFn, known);
     return res.outcome.error === undefined && holds(res.outcome);
   };
   for (let chunk = Math.max(1, Math.floor(kept.length / 2)); chunk >= 1; chunk = Math.floor(chunk / 2)) {
@@ -278,7 +284,7 @@ export async function minimize(
       }
     }
   }
-  const last = await replay(adapter, r, deadlineMs, kept, stepFn);
+  const last = await replay(adapter, r, deadlineMs, kept, stepFn, known);
   return { ...last, kept, attempts };
 }
 

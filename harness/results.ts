@@ -9,7 +9,7 @@
  */
 import { readInputFile } from './files.js';
 import { RULES } from '../model/index.js';
-import type { CheckReport } from './check.js';
+import type { CheckReport, Depth } from './check.js';
 import { ResultSchema } from '../spec/schema/files.js';
 import { fits, problemOf } from '../spec/schema/read.js';
 import { renderTrace } from './render/text.js';
@@ -63,7 +63,27 @@ export interface RunResult {
   expected?: { file: string; met: Record<string, number>; fixed: string[] };
   /** A harness error (not a divergence). */
   error?: string;
+  /** How deep the run got past known divergences (absent in older files). */
+  depth?: DepthResult;
   exit: 0 | 1 | 2 | 130;
+}
+
+/**
+ * A run's depth: the model rules it reached, and the share of its sequences that ended at
+ * an expected divergence (0..1), with the counts behind it (harness/check.ts Depth).
+ */
+export interface DepthResult extends Depth {
+  rulesReached: number;
+  rulesTotal: number;
+  endedExpectedShare: number;
+}
+
+/** The depth of a run from its rule counts, sequence count and depth counts. */
+export function depthOf(rules: Record<string, number>, sequences: number, d: Depth): DepthResult {
+  return {
+    ...d, rulesReached: Object.values(rules).filter((n) => n > 0).length, rulesTotal: Object.keys(rules).length,
+    endedExpectedShare: sequences > 0 ? d.endedExpected / sequences : 0,
+  };
 }
 
 /** The rule-count table of a check report, every model rule present. */
@@ -100,6 +120,11 @@ export function mergeResults(rs: readonly RunResult[]): RunResult {
   }
   const errors = rs.filter((r) => r.error !== undefined).map((r) => r.error!);
   if (errors.length > 0) out.error = errors.join('; ');
+  if (rs.some((r) => r.depth)) {
+    const keys = ['endedExpected', 'followedSequences', 'followedSteps', 'steeredSequences', 'steered', 'notRunCalls'] as const;
+    const d = Object.fromEntries(keys.map((k) => [k, sum((r) => r.depth?.[k] ?? 0)])) as unknown as Depth;
+    out.depth = depthOf(out.rules, out.sequences, d);
+  }
   out.exit = out.error !== undefined ? 2 : out.divergences.length > 0 ? 1 : rs.some((r) => r.exit === 130) ? 130 : 0;
   return out;
 }

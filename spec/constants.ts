@@ -152,6 +152,31 @@ export const MSG_DONTWAIT = 0x40;
 export const MSG_WAITALL = 0x100;
 export const MSG_CTRUNC = 0x8;
 export const MSG_NOSIGNAL = 0x4000;
+export const MSG_DONTROUTE = 0x4;
+export const MSG_PROBE = 0x10;
+export const MSG_EOR = 0x80;
+export const MSG_FIN = 0x200;
+export const MSG_SYN = 0x400;
+export const MSG_CONFIRM = 0x800;
+export const MSG_RST = 0x1000;
+export const MSG_ERRQUEUE = 0x2000;
+export const MSG_MORE = 0x8000;
+export const MSG_WAITFORONE = 0x10000;
+export const MSG_BATCH = 0x40000;
+export const MSG_SOCK_DEVMEM = 0x2000000;
+export const MSG_ZEROCOPY = 0x4000000;
+export const MSG_SPLICE_PAGES = 0x8000000;
+export const MSG_FASTOPEN = 0x20000000;
+export const MSG_CMSG_CLOEXEC = 0x40000000;
+/** The MSG_ bits by name, in bit order (include/linux/socket.h; for messages and renderers). */
+export const MSG_NAMES: readonly [string, number][] = [
+  ['MSG_OOB', 0x1], ['MSG_PEEK', 0x2], ['MSG_DONTROUTE', 0x4], ['MSG_CTRUNC', 0x8], ['MSG_PROBE', 0x10],
+  ['MSG_TRUNC', 0x20], ['MSG_DONTWAIT', 0x40], ['MSG_EOR', 0x80], ['MSG_WAITALL', 0x100], ['MSG_FIN', 0x200],
+  ['MSG_SYN', 0x400], ['MSG_CONFIRM', 0x800], ['MSG_RST', 0x1000], ['MSG_ERRQUEUE', 0x2000], ['MSG_NOSIGNAL', 0x4000],
+  ['MSG_MORE', 0x8000], ['MSG_WAITFORONE', 0x10000], ['MSG_BATCH', 0x40000], ['MSG_SOCK_DEVMEM', 0x2000000],
+  ['MSG_ZEROCOPY', 0x4000000], ['MSG_SPLICE_PAGES', 0x8000000], ['MSG_FASTOPEN', 0x20000000],
+  ['MSG_CMSG_CLOEXEC', 0x40000000], ['MSG_CMSG_COMPAT', 0x80000000],
+];
 /** Set by the compat entry (socketcall) on its way in; refused from user space by sendmsg/recvmsg (EINVAL). */
 export const MSG_CMSG_COMPAT = 0x80000000;
 /** UIO_MAXIOV: the most iovecs a msghdr may have (include/uapi/linux/uio.h). */

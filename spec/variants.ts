@@ -146,12 +146,13 @@ export const VARIANT_AXES = {
     answers: { 'written': { ret: -1, errno: 'EFAULT', addrlen: 16 }, 'kept': { ret: -1, errno: 'EFAULT', addrlen: 15 } },
     deadlineMs: 2000,
   },
-  /** mmap(PROT_EXEC) of a socket that has no ->mmap of its own (UDP). */
-  'mmap-exec-socket': {
+  /** mmap(PROT_EXEC) of a socket or a pipe (files of the kernel's pseudo filesystems sockfs and pipefs). */
+  'mmap-exec-pseudofs': {
     values: ['eperm', 'enodev'],
-    doc: 'mmap(PROT_EXEC) of a socket. eperm: do_mmap refuses PROT_EXEC of a file on a noexec mount (path_noexec: sockfs '
-      + 'counts as one) before the socket\'s ->mmap is asked (6.18). enodev: no such check for sockets, so the socket\'s '
-      + 'mmap answers: sock_no_mmap ENODEV (UDP, AF_UNIX, AF_VSOCK), tcp_mmap EPERM for VM_EXEC (6.1.176 and 6.12.118 (Debian)).',
+    doc: 'mmap(PROT_EXEC) of a socket or a pipe. eperm: do_mmap refuses PROT_EXEC of a file on a noexec mount '
+      + '(path_noexec: sockfs and pipefs count as such) before the file\'s ->mmap is asked (6.18). enodev: no such check for '
+      + 'them, so ->mmap answers: sock_no_mmap ENODEV (UDP, AF_UNIX, AF_VSOCK), a pipe\'s missing ->mmap ENODEV, tcp_mmap '
+      + 'EPERM for VM_EXEC (6.1.176 and 6.12.118 (Debian); measured by linux-vm: mmap(PROT_EXEC) of the pipe at fd 3 = ENODEV).',
     calls: [
       { op: 'socket', domain: AF_INET, type: SOCK_DGRAM, protocol: 0 },
       { op: 'mmap', fd: 4, len: 4096, prot: 0x1 | 0x4, flags: 0x01, offset: 0 },
@@ -175,6 +176,24 @@ export const VARIANT_AXES = {
     ],
     at: 3,
     answers: { 'after-alloc': { ret: -1, errno: 'EPIPE' }, 'before-alloc': { ret: -1, errno: 'ENOTCONN' } },
+    deadlineMs: 2000,
+  },
+  /** TCP bind of an AF_INET6 socket to a v4-mapped address while another AF_INET6 socket holds ::ffff:0.0.0.0. */
+  'v4mapped-any-owner': {
+    values: ['seen', 'missed'],
+    doc: 'TCP bind of an AF_INET6 socket to a v4-mapped address (::ffff:127.0.0.2) on a port an AF_INET6 socket holds at the '
+      + 'v4-mapped wildcard ::ffff:0.0.0.0. seen: inet_csk_get_port finds that owner and answers EADDRINUSE (6.12.118 (Debian), '
+      + '6.18). missed: the bind goes to bhash2 (inet_use_bhash2_on_bind) and the wildcard check looks at the [::] and 0.0.0.0 '
+      + 'buckets only, so the bind succeeds (6.1.176 (Debian); upstream fixed it in "tcp: Fix bind() regression for v4-mapped-v6 '
+      + 'wildcard address"). An AF_INET owner of 0.0.0.0 is seen either way.',
+    calls: [
+      { op: 'socket', domain: AF_INET6, type: SOCK_STREAM, protocol: 0 },
+      { op: 'socket', domain: AF_INET6, type: SOCK_STREAM, protocol: 0 },
+      { op: 'bind', fd: 4, addr: inet6('::ffff:0.0.0.0', 5000) },
+      { op: 'bind', fd: 5, addr: inet6('::ffff:127.0.0.2', 5000) },
+    ],
+    at: 3,
+    answers: { 'seen': { ret: -1, errno: 'EADDRINUSE' }, 'missed': { ret: 0 } },
     deadlineMs: 2000,
   },
 } as const satisfies Record<string, VariantAxis>;

@@ -18,6 +18,9 @@ export const USAGE = `usage: sockspec run [options]
                                 [--budget SEC] [--max-length L] [--invalid P]
        sockspec corpus check DIR [--adapter NAME]
        sockspec report RESULT.json... [--out report.html]
+       sockspec explore --adapter NAME [--expectations F] [--budget SEC] [--seeds N] [--sequences N]
+                        [--seed S] [--runs-per-seed N] [--max-length L] [--invalid P]
+                        [--deadline MS] [--rechecks N] [--quick-shrink] [--reuse-helper]
 
 run: random socket-call sequences on an implementation and on the model of Linux;
 any divergence is shrunk to a minimal trace (text, JSON and a C reproducer).
@@ -34,6 +37,15 @@ replays a corpus; each trace must still reach its rule with no divergence.
 report: one self-contained HTML page from result files of 'run --json': the
 rule-coverage matrix (rules x runs: agree / diverge / unreached), the divergences
 with their traces, calls per syscall.
+explore: "how does my stack differ from Linux": runs seed after seed (each going on
+past and around the divergences known so far) until --budget seconds (default 600),
+--seeds seeds or --sequences sequences; each new distinct divergence is shrunk, re-run --rechecks times
+(default and minimum 3, the last with a 10x deadline) and only then added to the
+expectations file (default adapters/NAME/expectations.json; created if missing;
+written atomically). Divergences that do not reproduce are reported as flaky, and
+unsupported or crashed answers as harness errors; neither is recorded.
+--quick-shrink: only drop calls (no fast-check shrinking of arguments): fewer runs
+on adapters whose worlds are slow to start.
 expectations: an expectations file as a Markdown table, one row per distinct
 divergence (call and model rule), with its shortest trace and analysis.
 
@@ -201,6 +213,49 @@ export function parseReplay(argv: string[], one: boolean): ReplayArgs {
   }
   if (a.paths.length === 0) throw new UsageError(one ? 'shrink needs one trace file' : 'replay needs at least one trace file or directory');
   if (one && a.paths.length > 1) throw new UsageError(`shrink takes one trace file, got ${a.paths.length}`);
+  return a;
+}
+
+export interface ExploreArgs {
+  adapter: string;
+  expectations?: string;
+  budgetS: number;
+  seeds?: number;
+  sequences?: number;
+  seed: number;
+  runsPerSeed: number;
+  maxLength: number;
+  invalid: number;
+  deadlineMs: number;
+  rechecks: number;
+  quickShrink: boolean;
+  reuseHelper: boolean;
+}
+
+/** Parses `explore`'s options. */
+export function parseExplore(argv: string[]): ExploreArgs {
+  const a: ExploreArgs = {
+    adapter: 'linux', budgetS: 600, seed: Math.floor(Math.random() * (2 ** 31 - 1_000_000)), runsPerSeed: 200, maxLength: 30, invalid: 0.2,
+    deadlineMs: 50, rechecks: 3, quickShrink: false, reuseHelper: false,
+  };
+  for (const { flag, name, value } of options(argv)) {
+    switch (name) {
+      case '--adapter': a.adapter = text('--adapter', value(), 'a name'); break;
+      case '--expectations': a.expectations = text('--expectations', value(), 'a file'); break;
+      case '--budget': a.budgetS = int('--budget', value(), 1, 7 * 24 * 3600); break;
+      case '--seeds': a.seeds = int('--seeds', value(), 1, 1_000_000); break;
+      case '--sequences': a.sequences = int('--sequences', value(), 1, 100_000_000); break;
+      case '--seed': a.seed = int('--seed', value(), -(2 ** 31), 2 ** 31 - 1 - 1_000_000); break;
+      case '--runs-per-seed': a.runsPerSeed = int('--runs-per-seed', value(), 1, 1_000_000); break;
+      case '--max-length': a.maxLength = int('--max-length', value(), 1, 1000); break;
+      case '--invalid': a.invalid = fraction('--invalid', value()); break;
+      case '--deadline': a.deadlineMs = int('--deadline', value(), 1, 60_000); break;
+      case '--rechecks': a.rechecks = int('--rechecks', value(), 3, 100); break;
+      case '--quick-shrink': a.quickShrink = true; break;
+      case '--reuse-helper': a.reuseHelper = true; break;
+      default: throw new UsageError(`unknown option '${flag}'`);
+    }
+  }
   return a;
 }
 

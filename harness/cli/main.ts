@@ -1,12 +1,13 @@
 /**
- * `sockspec` command line: `run` (cli/run.ts), `replay`, `shrink`, `expectations` and
+ * `sockspec` command line: `run` (cli/run.ts), `explore` (cli/explore.ts), `replay`, `shrink`, `expectations` and
  * help. Returns the exit status; never throws for user errors.
  */
 import { checkOutputDir, checkOutputFile, makeDirs, writeFileAtomic } from '../files.js';
 import { readExpectations } from '../expectations.js';
 import { join } from 'node:path';
 import { adapterByName, adapterFromFile, disposeAdapter } from '../adapters.js';
-import { parseCorpus, parseReplay, parseRun, USAGE, UsageError, type CorpusArgs, type ReplayArgs } from './args.js';
+import { parseCorpus, parseExplore, parseReplay, parseRun, USAGE, UsageError, type CorpusArgs, type ReplayArgs } from './args.js';
+import { exploreCmd } from './explore.js';
 import { checkCorpusTrace, generateCorpus, loadCorpus } from '../corpus.js';
 import { readResult } from '../results.js';
 import { reportHtml } from '../render/report.js';
@@ -30,6 +31,10 @@ export async function main(argv: string[]): Promise<number> {
     if (cmd === 'run') {
       if (rest.includes('-h') || rest.includes('--help')) { console.log(USAGE); return 0; }
       return await runCmd(parseRun(rest));
+    }
+    if (cmd === 'explore') {
+      if (rest.includes('-h') || rest.includes('--help')) { console.log(USAGE); return 0; }
+      return await exploreCmd(parseExplore(rest));
     }
     if (cmd === 'expectations') {
       if (rest.length !== 1 || rest[0]!.startsWith('-')) throw new UsageError('expectations needs one expectations file');

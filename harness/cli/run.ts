@@ -16,13 +16,14 @@ import type { Adapter } from '../../spec/adapter.js';
 import type { Op } from '../../spec/call.js';
 import { adapterByName, disposeAdapter, namesAProgram } from '../adapters.js';
 import { check, type Progress } from '../check.js';
-import { checkRewritable, keyOf, readExpectations, signatureOf, writeExpectations, type ExpectationFile } from '../expectations.js';
+import { checkRewritable, keyOf, knownOf, notAnAnswer, readExpectations, signatureOf, writeExpectations, type ExpectationFile } from '../expectations.js';
+import { recheck } from '../recheck.js';
 import { traceToC } from '../render/c.js';
 import { traceToJson } from '../render/json.js';
 import { renderTrace, shellWord } from '../render/text.js';
 import type { Trace } from '../render/trace.js';
-import { mergeResults, resultFromJson, ruleCounts, toJUnit, type DivergenceResult, type RunResult } from '../results.js';
-import { stillDiverges } from '../replay.js';
+import { depthOf, mergeResults, resultFromJson, ruleCounts, toJUnit, type DivergenceResult, type RunResult } from '../results.js';
+import { recordedOfTrace, stillDiverges } from '../replay.js';
 import { RULES } from '../../model/index.js';
 import { familiesLine, probeFamilies } from '../families.js';
 import type { RunArgs } from './args.js';
@@ -130,7 +131,7 @@ async function runJob(adapter: Adapter, a: RunArgs): Promise<RunResult> {
   const t0 = Date.now();
   const progress = a.child ? childProgress() : progressBar(a.runs, 1);
   const report = await check({
-    ...(exp.file ? { expected: new Set(exp.file.expected.map(keyOf)) } : {}),
+    ...(exp.file ? { known: knownOf(exp.file.expected) } : {}),
     shouldStop: () => {
       if (jobStopped) stop ??= 'interrupted';
       if (stop === undefined && a.timeBudgetS !== undefined && Date.now() - t0 >= a.timeBudgetS * 1000) stop = 'time-budget';
@@ -150,6 +151,7 @@ async function runJob(adapter: Adapter, a: RunArgs): Promise<RunResult> {
     generator: { maxLength: a.maxLength, invalid: a.invalid }, sequences: report.sequences, calls: report.calls,
     elapsedMs: report.elapsedMs, rules: ruleCounts(report), ops: Object.fromEntries(report.opCalls), divergences: [], exit: 0,
   };
+  result.depth = depthOf(result.rules, report.sequences, report.depth);
   if (stop !== undefined) result.stopped = stop;
   if (notRun.size > 0) result.notRun = Object.fromEntries(notRun);
   result.families = families;
@@ -158,7 +160,7 @@ async function runJob(adapter: Adapter, a: RunArgs): Promise<RunResult> {
   if (f?.outcome.divergence) {
     const trace: Trace = {
       version: 1, adapter: adapter.name, seed: a.seed, path: f.path, generator: { maxLength: a.maxLength, invalid: a.invalid }, profile: f.profile,
-      steps: f.outcome.steps.map((s) => (s.rule ? { call: s.call, observed: s.observed, rule: s.rule } : { call: s.call, observed: s.observed })),
+      steps: f.outcome.steps.map((s) => (s.rule ? { call: s.call, observed: s.observed, rule: s.rule } : s.expected ? { call: s.call, observed: s.observed, expected: s.expected } : { call: s.call, observed: s.observed })),
       divergence: f.outcome.divergence,
     };
     makeDirs(a.out);
@@ -188,22 +190,34 @@ async function runJob(adapter: Adapter, a: RunArgs): Promise<RunResult> {
       for (const e of exp.file.expected) {
         if (report.expectedMet.has(keyOf(e))) continue;
         // Replayed a few times: a stack that draws ephemeral ports at random (gVisor) meets a listed trace only now and then.
+        // (the others followed on the way, as the run that found it did; itself not)
+        const others = knownOf(exp.file.expected.filter((x) => keyOf(x) !== keyOf(e)));
         let again = false;
-        for (let i = 0; i < REPLAYS_BEFORE_FIXED && !again; i++) again = await stillDiverges(adapter, e, a.deadlineMs);
+        for (let i = 0; i < REPLAYS_BEFORE_FIXED && !again; i++) again = await stillDiverges(adapter, e, a.deadlineMs, others);
         if (!again) result.expected.fixed.push(keyOf(e));
       }
     }
     if (f?.outcome.divergence && a.updateExpectations) {
       const sig = signatureOf(f.outcome)!;
-      exp.file.expected.push({
-        ...sig, note: 'new: describe what the implementation does instead', kind: 'not analysed', world: f.case.world,
-        calls: f.outcome.steps.map((st) => st.call), answers: f.outcome.steps.map((st) => st.observed),
-      });
-      try {
-        writeExpectations(exp.path, exp.file);
-        console.log(`added ${keyOf(sig)} to ${exp.path}`);
-      } catch (e) {
-        result.error = (e as Error).message;
+      const why = notAnAnswer(f.outcome.steps[f.outcome.divergence.index]!.observed);
+      if (why !== undefined) console.log(`not added to ${exp.path}: ${keyOf(sig)} is a harness error, not the implementation's answer (${why})`);
+      else if (f.flaky) console.log(`not added to ${exp.path}: ${keyOf(sig)} did not happen again when its sequence was re-run (flaky)`);
+      else {
+        // Re-checked before it is kept, the last time with a 10x deadline (a blocked answer may be a deadline under load).
+        const rc = await recheck(adapter, recordedOfTrace(result.divergences[0]!.trace, 'new divergence'), keyOf(sig), a.deadlineMs, 2, knownOf(exp.file.expected));
+        if (!rc.reproduced) console.log(`not added to ${exp.path}: ${keyOf(sig)} did not reproduce on every re-run (${rc.runs.join('; ')}): flaky`);
+        else {
+          exp.file.expected.push({
+            ...sig, note: 'new: describe what the implementation does instead', kind: 'not analysed', world: f.case.world,
+            calls: f.outcome.steps.map((st) => st.call), answers: f.outcome.steps.map((st) => st.observed),
+          });
+          try {
+            writeExpectations(exp.path, exp.file);
+            console.log(`added ${keyOf(sig)} to ${exp.path}`);
+          } catch (e) {
+            result.error = (e as Error).message;
+          }
+        }
       }
     }
   }
@@ -261,6 +275,7 @@ function summary(r: RunResult, a: RunArgs): string {
     `calls        ${r.calls}`,
     `divergences  ${r.divergences.length}`,
     `rules        ${covered}/${total} covered (${((100 * covered) / Math.max(1, total)).toFixed(1)}%)`,
+    ...(r.depth ? [depthLine(r)] : []),
     `speed        ${(r.sequences / Math.max(secs, 0.001)).toFixed(1)} sequences/s, ${(r.calls / Math.max(secs, 0.001)).toFixed(0)} calls/s, ${secs.toFixed(1)} s`,
   ];
   const un = Object.entries(r.rules).filter(([, n]) => n === 0).map(([k]) => k);
@@ -269,6 +284,14 @@ function summary(r: RunResult, a: RunArgs): string {
   lines.push(`families     ${familiesLine(r.families)}`);
   if (!a.seedGiven) lines.push(`replay with  --seed ${r.seed}${r.jobs > 1 ? ` --jobs ${r.jobs}` : ''}`);
   return lines.join('\n');
+}
+
+/** The depth line: sequences ended at an expected divergence, and those that went past or around one. */
+function depthLine(r: RunResult): string {
+  const d = r.depth!;
+  return `depth        ${d.rulesReached} rules reached; ${d.endedExpected}/${r.sequences} sequences (${(100 * d.endedExpectedShare).toFixed(1)}%) ended at an expected divergence; `
+    + `${d.followedSequences} went on past one (${d.followedSteps} steps followed), ${d.steeredSequences} were steered around one (${d.steered} calls)`
+    + `${d.notRunCalls > 0 ? `; ${d.notRunCalls} calls not run (unsupported)` : ''}`;
 }
 
 /** Calls not run, grouped by reason: `send, recv: the helper (lwip) does not list it in its hello`. */
@@ -435,6 +458,7 @@ async function runParallel(a: RunArgs): Promise<number> {
     // Rules no job reached are still listed.
     const full = results.find((r) => Object.keys(r.rules).length > 0)?.rules ?? Object.fromEntries(RULES.map((k) => [k, 0]));
     merged.rules = { ...Object.fromEntries(Object.keys(full).map((k) => [k, 0])), ...merged.rules };
+    if (merged.depth) merged.depth = depthOf(merged.rules, merged.sequences, merged.depth);
     return finish(merged, a);
   } finally {
     process.off('SIGINT', onInt);

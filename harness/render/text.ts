@@ -112,7 +112,8 @@ export function renderTrace(t: Trace, o: RenderOptions): string {
     const num = String(i + 1).padStart(numW);
     const res = results[i] ?? '';
     const call = (calls[i] ?? '').padEnd(callW);
-    const tail = bad ? c.red('<- no allowed outcome matches') : s.rule !== undefined ? c.dim(`[${s.rule}]`) : '';
+    const tail = bad ? c.red('<- no allowed outcome matches') : s.rule !== undefined ? c.dim(`[${s.rule}]`)
+      : s.expected !== undefined ? c.dim(`[expected divergence, followed: ${s.expected}]`) : s.observed.kind === 'unsupported' ? c.dim('[not run]') : '';
     const shown = bad ? c.red(res.padEnd(resW)) : res.padEnd(resW);
     out.push(`${bad ? c.red(mark) : mark}  ${num}  ${call}  ${shown}  ${tail}`.trimEnd());
     if (bad) {

@@ -12,6 +12,8 @@ export interface TraceStep {
   call: Call;
   observed: Observed;
   rule?: string;
+  /** A listed divergence the run followed past at this step (its signature key): not agreement. */
+  expected?: string;
 }
 
 /** What the model allowed at the divergent step. */

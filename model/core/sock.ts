@@ -96,6 +96,18 @@ export function unknownOption(name: number): boolean {
   return name < 0 || name >= 1000;
 }
 
+/** SO_BINDTODEVICE (include/uapi/asm-generic/socket.h). */
+const SO_BINDTODEVICE = 25;
+
+/**
+ * sk_setsockopt: "if (optname == SO_BINDTODEVICE) return sock_setbindtodevice(sk, optval,
+ * optlen);" before its int optlen check: a device name of any length (ENODEV, EPERM, or a
+ * bound device) is not modelled, at any optlen.
+ */
+export function refuseBindtodevice(c: SetsockoptCall): void {
+  if (c.name === SO_BINDTODEVICE) throw new Error('model: setsockopt SO_BINDTODEVICE is not modelled');
+}
+
 /** An int option copied in: sk_setsockopt / do_tcp_setsockopt check optlen, then copy_from_sockptr. */
 export function copyIn(s: State, c: SetsockoptCall): Outcome | undefined {
   if (c.optlen < 4) return fail(s, 'setsockopt/EINVAL-optlen', 'EINVAL');
@@ -119,6 +131,7 @@ export function set<T = SockOpts>(s: State, id: number, rule: string, change: (s
  * switch), for any socket whose object has the SockOpts fields.
  */
 export function solSocket(s: State, id: number, c: SetsockoptCall): Outcome[] {
+  refuseBindtodevice(c);
   const early = copyIn(s, c);
   if (early) return [early];
   const on = c.value !== 0;

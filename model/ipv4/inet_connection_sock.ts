@@ -69,8 +69,19 @@ export type PortShare = 'free' | 'reuseport' | 'reuseport-stale' | 'reuseport-fi
 export function portShare(s: State, id: number, addr: string, port: number): PortShare {
   const sk = s.objs[id] as Sock;
   const owners: Sock[] = [];
-  for (const [oid, o] of sockets(s))
+  // Variant v4mapped-any-owner=missed (6.1.176): a TCP bind of an AF_INET6 socket to a
+  // v4-mapped address other than ::ffff:0.0.0.0 goes to bhash2 and its wildcard check looks
+  // at the [::] and 0.0.0.0 buckets only, never meeting an AF_INET6 owner of ::ffff:0.0.0.0.
+  const missMappedAny =
+    sk.proto === 'tcp' &&
+    sk.family === 'inet6' &&
+    v6Type(addr) === 'MAPPED' &&
+    addr !== '::ffff:0.0.0.0' &&
+    variantOf(s.profile.variants, 'v4mapped-any-owner') === 'missed';
+  for (const [oid, o] of sockets(s)) {
+    if (missMappedAny && o.family === 'inet6' && o.addr === '::ffff:0.0.0.0') continue;
     if (oid !== id && o.proto === sk.proto && o.port === port && addrOverlap(sk, addr, o)) owners.push(o);
+  }
   if (sk.proto === 'udp') {
     // Variant udp-reuseport-walk=whole-slot (spec/variants.ts; 6.18-fc-v1300): every owner
     // is checked, so any conflict answers EADDRINUSE whatever the order.

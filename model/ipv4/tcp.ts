@@ -200,7 +200,7 @@ export function sendFin(d: State, id: number): void {
   // gets the FIN, pushed with TCP_NAGLE_OFF). When the window or the peer's buffer may
   // still hold that data, the FIN would wait with it: not modelled (the generator does
   // not reach it, see finFlushes).
-  if (!finFlushes(d, sk)) throw new Error('a FIN behind held TCP data that may stay held is not modelled');
+  if (!finFlushes(d, sk)) throw new Error('model: a FIN behind held TCP data that may stay held is not modelled');
   // tcp_close_state comes first, so the held data leaves from FIN_WAIT1 or LAST_ACK: a
   // self-connected socket with RCV_SHUTDOWN then meets its own data with RST, and an RST
   // from the peer gives ECONNRESET, not CLOSE_WAIT's EPIPE (tcp_reset).

@@ -67,7 +67,7 @@ function checks(
   flags: number,
   bogusCmsg: boolean,
 ): Outcome[] {
-  if (flags & MSG_OOB) throw new Error(`${p} with MSG_OOB on a TCP socket: urgent data is not modelled`);
+  if (flags & MSG_OOB) throw new Error(`model: ${p} with MSG_OOB on a TCP socket: urgent data is not modelled`);
   const nonblock = (flags & MSG_DONTWAIT) !== 0 || (sock.fileFlags & O_NONBLOCK) !== 0;
   const err = (rule: string, errno: ErrnoName, clears = false): Outcome => {
     const next = clears

@@ -10,7 +10,17 @@
  */
 import { produce } from 'immer';
 import type { Call } from '../../spec/call.js';
-import { MSG_DONTWAIT, MSG_PEEK, MSG_TRUNC, O_NONBLOCK } from '../../spec/constants.js';
+import {
+  MSG_CMSG_COMPAT,
+  MSG_DONTWAIT,
+  MSG_ERRQUEUE,
+  MSG_OOB,
+  MSG_PEEK,
+  MSG_TRUNC,
+  MSG_WAITALL,
+  O_NONBLOCK,
+} from '../../spec/constants.js';
+import { refuseUnknownFlags } from '../core/msg_flags.js';
 import { moveAddrToUser, sockaddrInHex } from '../core/addr.js';
 import { asFamily } from './family.js';
 import { blocked, fail, type Outcome } from '../core/outcome.js';
@@ -30,6 +40,7 @@ const rulesFor = <P extends string>(p: P) =>
     `${p}/blocks`,
     `${p}/datagram`,
     `${p}/peek`,
+    `${p}/EAGAIN-errqueue`,
   ] as const;
 
 export const RECV_RULES = [
@@ -71,6 +82,18 @@ export function sockRecv(
   finish: Finish,
 ): Outcome[] {
   const sock = s.objs[id] as Sock;
+  const base = MSG_DONTWAIT | MSG_PEEK | MSG_TRUNC | MSG_WAITALL | MSG_ERRQUEUE | MSG_CMSG_COMPAT;
+  refuseUnknownFlags(
+    flags,
+    sock.proto === 'tcp' ? base | MSG_OOB : base,
+    sock.proto === 'tcp' ? 'a TCP receive' : 'a UDP receive',
+  );
+  // tcp_recvmsg, udp_recvmsg, udpv6_recvmsg, first of all: "if (flags & MSG_ERRQUEUE) return
+  // inet_recv_error(...)" (ip_recv_error / ipv6_recv_error), whose sock_dequeue_err_skb finds
+  // nothing: "err = -EAGAIN; skb = sock_dequeue_err_skb(sk); if (!skb) goto out;", in any state,
+  // blocking or not. Nothing here queues on sk_error_queue (IP_RECVERR, IPV6_RECVERR,
+  // SO_TIMESTAMPING and MSG_ZEROCOPY are refused), and sk_err is left alone.
+  if (flags & MSG_ERRQUEUE) return [fail(s, `${p}/EAGAIN-errqueue`, 'EAGAIN')];
   if (sock.proto === 'tcp')
     return tcpRecvStep(s, p, id, sock, len, flags, (rule, ret, data, next) => finish(rule, ret, data, '', next, 0));
   // __skb_recv_udp: "error = sock_error(sk); if (error) goto busy_check_fail;" (read and cleared).

@@ -11,7 +11,18 @@
 import { produce } from 'immer';
 import type { AddrIn, Call } from '../../spec/call.js';
 import type { ErrnoName } from '../../spec/errno.js';
-import { AF_INET, AF_INET6, AF_UNSPEC, MSG_OOB, SIN6_LEN_RFC2133, SOCKADDR_IN_LEN } from '../../spec/constants.js';
+import {
+  AF_INET,
+  AF_INET6,
+  AF_UNSPEC,
+  MSG_CMSG_COMPAT,
+  MSG_DONTWAIT,
+  MSG_NOSIGNAL,
+  MSG_OOB,
+  SIN6_LEN_RFC2133,
+  SOCKADDR_IN_LEN,
+} from '../../spec/constants.js';
+import { refuseUnknownFlags } from '../core/msg_flags.js';
 import { moveAddrToKernel, type Ctl } from '../core/addr.js';
 import { in4View, in6View, mappedV4 } from '../../spec/inet6.js';
 import { ipv6Only, key, routeFrom } from './family.js';
@@ -92,6 +103,13 @@ export function sockSend(
   ctl: Ctl,
 ): Outcome[] {
   const sock = s.objs[id] as Sock;
+  // Flags are modelled as the paths below read them; others (MSG_MORE's corking, MSG_PROBE,
+  // MSG_CONFIRM, MSG_EOR, MSG_FASTOPEN, MSG_ZEROCOPY, ...) are refused.
+  refuseUnknownFlags(
+    flags,
+    MSG_DONTWAIT | MSG_NOSIGNAL | MSG_OOB | MSG_CMSG_COMPAT,
+    sock.proto === 'tcp' ? 'a TCP send' : 'a UDP send',
+  );
   if (sock.proto === 'tcp') return tcpSendStep(s, p, id, sock, data, flags, ctl === 'bogus');
   // inet_send_prepare → inet_autobind: the port is taken before udp_sendmsg looks at anything.
   const hole = sock.port === 0 ? udpHole(s, id, sock.addr) : undefined;

@@ -1,5 +1,6 @@
 /**
- * fcntl(2) F_GETFD/F_SETFD/F_GETFL/F_SETFL: do_fcntl (fdget_raw → EBADF) and setfl.
+ * fcntl(2) F_GETFD/F_SETFD/F_GETFL/F_SETFL: do_fcntl (fdget_raw → EBADF) and setfl; a
+ * command do_fcntl does not know is EINVAL, one it knows and the model does not is refused.
  */
 import { produce } from 'immer';
 import type { Call } from '../../spec/call.js';
@@ -31,6 +32,32 @@ export const FCNTL_RULES = [
 
 /** SETFL_MASK (include/linux/fs.h) without FASYNC, which ->fasync sets itself. */
 const SETFL_MASK = O_APPEND_BIT | O_NONBLOCK | O_DIRECT | O_NOATIME;
+
+/**
+ * The other commands do_fcntl (fs/fcntl.c, 6.18, x86_64) dispatches: F_DUPFD 0, the record
+ * locks 5-7, F_SETOWN..F_GETSIG 8-11, F_SETOWN_EX/F_GETOWN_EX/F_GET_OWNER_UIDS 15-17, the
+ * OFD locks 36-38, then F_LINUX_SPECIFIC_BASE (1024) + 0..15: leases, F_NOTIFY,
+ * F_DUPFD_QUERY, F_CREATED_QUERY, F_CANCELLK, F_DUPFD_CLOEXEC, the pipe sizes, the seals,
+ * the write-life hints, and the numbers later kernels take next (delegations). None is
+ * modelled: they are refused, never answered as unknown (EINVAL is only for the rest).
+ */
+const UNMODELLED_CMDS = new Set([
+  0,
+  5,
+  6,
+  7,
+  8,
+  9,
+  10,
+  11,
+  15,
+  16,
+  17,
+  36,
+  37,
+  38,
+  ...Array.from({ length: 16 }, (_, i) => 1024 + i),
+]);
 
 type FcntlCall = Extract<Call, { op: 'fcntl' }>;
 
@@ -67,6 +94,9 @@ export function fcntlStep(s: State, c: FcntlCall): Outcome[] {
       return [ok('fcntl/F_SETFL', 0, () => next)];
     }
     default:
+      if (UNMODELLED_CMDS.has(c.cmd))
+        throw new Error(`model: fcntl command ${c.cmd} is not modelled (only F_GETFD, F_SETFD, F_GETFL, F_SETFL)`);
+      // do_fcntl: "default: err = -EINVAL;".
       return [fail(s, 'fcntl/EINVAL-cmd', 'EINVAL')];
   }
 }

@@ -39,6 +39,7 @@ export const MMAP_RULES = [
   'mmap/EOPNOTSUPP-validate',
   'mmap/EACCES',
   'mmap/EPERM-noexec',
+  'mmap/EINVAL-growsdown',
   'mmap/ENODEV-file',
   'mmap/ENODEV-sock',
   'mmap/EPERM-tcp',
@@ -55,6 +56,8 @@ export const MAP_PRIVATE = 0x02;
 export const MAP_SHARED_VALIDATE = 0x03;
 const MAP_TYPE = 0x0f;
 export const MAP_POPULATE = 0x8000;
+/** MAP_GROWSDOWN (VM_GROWSDOWN): refused for a file mapping (x86 has no MAP_GROWSUP). */
+const MAP_GROWSDOWN = 0x100;
 export const MAP_HUGETLB = 0x40000;
 export const MAP_SYNC = 0x80000;
 /** LEGACY_MAP_MASK (include/linux/mman.h): the flags MAP_SHARED_VALIDATE accepts on a file without FOP_MMAP_SYNC. */
@@ -65,6 +68,10 @@ const PAGE_SIZE = 4096;
 type MmapCall = Extract<Call, { op: 'mmap' }>;
 
 export function mmapStep(s: State, c: MmapCall): Outcome[] {
+  // MAP_FIXED (0x10), MAP_ANONYMOUS (0x20), MAP_FIXED_NOREPLACE (0x100000): an anonymous mapping
+  // ignores the fd, a fixed one replaces whatever is at the address; neither is modelled.
+  if (c.flags & (0x10 | 0x20 | 0x100000))
+    throw new Error('model: mmap with MAP_FIXED, MAP_ANONYMOUS or MAP_FIXED_NOREPLACE is not modelled');
   if (c.offset % PAGE_SIZE !== 0) return [fail(s, 'mmap/EINVAL-offset', 'EINVAL')];
   const f = lookupFile(s, c.fd);
   if (f.errno) return [fail(s, 'mmap/EBADF', 'EBADF')];
@@ -97,22 +104,26 @@ function afterValidate(s: State, c: MmapCall, o: Obj, type: number): Outcome[] {
   // the regular file O_RDONLY.
   const canWrite = o.kind !== 'file' || (o.fileFlags & 3) !== 0;
   if (type !== MAP_PRIVATE && c.prot & PROT_WRITE && !canWrite) return [fail(s, 'mmap/EACCES', 'EACCES')];
-  // Variant mmap-exec-socket: a socket counts as noexec ('eperm', 6.18), or its ->mmap
-  // answers PROT_EXEC itself ('enodev', 6.1 and 6.12: sock_no_mmap ENODEV, tcp_mmap EPERM).
-  const sockNoexec = variantOf(s.profile.variants, 'mmap-exec-socket') === 'eperm';
+  // Variant mmap-exec-pseudofs: a socket or a pipe counts as noexec ('eperm', 6.18), or
+  // its ->mmap answers PROT_EXEC itself ('enodev', 6.1 and 6.12: sock_no_mmap and a pipe's
+  // missing ->mmap ENODEV, tcp_mmap EPERM).
+  const pseudoNoexec = variantOf(s.profile.variants, 'mmap-exec-pseudofs') === 'eperm';
   const noexec =
     o.kind !== 'file'
-      ? sockNoexec
-      : o.what === 'pipe-read' || (o.what === 'regular' && s.profile.file?.noexec === true);
+      ? pseudoNoexec
+      : (o.what === 'pipe-read' && pseudoNoexec) || (o.what === 'regular' && s.profile.file?.noexec === true);
   if (noexec && c.prot & PROT_EXEC) return [fail(s, 'mmap/EPERM-noexec', 'EPERM')];
-  if (o.kind === 'file' && o.what === 'regular') {
+  // "if (!file->f_op->mmap) return -ENODEV;" (the pipe, /dev/null); then, for a file that has
+  // one, "if (vm_flags & (VM_GROWSDOWN|VM_GROWSUP)) return -EINVAL;" before ->mmap is called.
+  if (o.kind === 'file' && o.what !== 'regular') return [fail(s, 'mmap/ENODEV-file', 'ENODEV')];
+  if (c.flags & MAP_GROWSDOWN) return [fail(s, 'mmap/EINVAL-growsdown', 'EINVAL')];
+  if (o.kind === 'file') {
     const mapped = ok('mmap/file', 0, () => s);
     if (!(c.flags & MAP_SYNC)) return [mapped];
     const refuse = s.profile.file?.mapSync?.refuse;
     const refused = fail(s, 'mmap/EOPNOTSUPP-sync', 'EOPNOTSUPP');
     return refuse === undefined ? [refused, mapped] : refuse ? [refused] : [mapped];
   }
-  if (o.kind === 'file') return [fail(s, 'mmap/ENODEV-file', 'ENODEV')];
   // AF_UNIX sockets have sock_no_mmap too, and so have vsock_stream_ops / vsock_seqpacket_ops.
   if (o.kind === 'unix' || o.kind === 'vsock' || o.proto !== 'tcp') return [fail(s, 'mmap/ENODEV-sock', 'ENODEV')];
   // A private writable mapping has VM_WRITE as well (VM_MAYWRITE is what copy-on-write adds).

@@ -145,7 +145,7 @@ export function sendfileStep(s: State, c: SendfileCall): Outcome[] {
   if (!regular) return fail('sendfile/EINVAL-no-splice-read', 'EINVAL');
   if (inObj.fileFlags & O_DIRECT)
     throw new Error(
-      "sendfile from a file with O_DIRECT is not modelled (copy_splice_read under the device's alignment rules)",
+      "model: sendfile from a file with O_DIRECT is not modelled (copy_splice_read under the device's alignment rules)",
     );
   const n = Math.max(0, Math.min(count, FILE_SIZE - pos));
   if (n === 0) return done('sendfile/eof', 0);

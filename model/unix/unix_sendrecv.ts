@@ -10,7 +10,17 @@ import { variantOf } from '../../spec/variants.js';
 import { produce } from 'immer';
 import type { AddrOut, Call } from '../../spec/call.js';
 import type { ErrnoName } from '../../spec/errno.js';
-import { MSG_DONTWAIT, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, O_NONBLOCK } from '../../spec/constants.js';
+import {
+  MSG_CMSG_COMPAT,
+  MSG_DONTWAIT,
+  MSG_NOSIGNAL,
+  MSG_OOB,
+  MSG_PEEK,
+  MSG_TRUNC,
+  MSG_WAITALL,
+  O_NONBLOCK,
+} from '../../spec/constants.js';
+import { refuseUnknownFlags } from '../core/msg_flags.js';
 import { moveAddrToKernel, moveAddrToUser } from '../core/addr.js';
 import { blocked, fail, type Outcome } from '../core/outcome.js';
 import { type State } from '../core/state.js';
@@ -75,6 +85,7 @@ export function unixSendStep(s: State, c: SendCall, id: number, u: UnixSock, spl
     namelen = c.addr.len;
   }
   if (c.flags & MSG_OOB) throw new Error('model: MSG_OOB on AF_UNIX sockets is not modelled');
+  refuseUnknownFlags(c.flags, MSG_DONTWAIT | MSG_NOSIGNAL | MSG_CMSG_COMPAT, 'an AF_UNIX send');
   const len = c.data.length / 2;
   const nb = nonblocking(u, c.flags);
   const sent = (to: number): Outcome => ({
@@ -179,6 +190,11 @@ export function unixSendStep(s: State, c: SendCall, id: number, u: UnixSock, spl
 export function unixRecvStep(s: State, c: RecvCall, id: number, u: UnixSock): Outcome[] {
   const p = c.op;
   if (c.flags & MSG_OOB) throw new Error('model: MSG_OOB on AF_UNIX sockets is not modelled');
+  refuseUnknownFlags(
+    c.flags,
+    MSG_DONTWAIT | MSG_PEEK | MSG_TRUNC | MSG_WAITALL | MSG_CMSG_COMPAT,
+    'an AF_UNIX receive',
+  );
   const nb = nonblocking(u, c.flags);
   const len = Math.max(c.len, 0);
   const peek = (c.flags & MSG_PEEK) !== 0;

@@ -24,7 +24,7 @@ import {
   SO_TYPE,
 } from '../../spec/constants.js';
 import { OPTVAL_SHOWN } from '../../spec/observed.js';
-import { lingerValue, unknownOption, valueHex, rcvbufFor, sndbufFor } from '../core/sock.js';
+import { lingerValue, refuseBindtodevice, unknownOption, valueHex, rcvbufFor, sndbufFor } from '../core/sock.js';
 import { fail, ok, type Outcome } from '../core/outcome.js';
 import type { State } from '../core/state.js';
 import type { UnixSock } from '../core/unix_sock.js';
@@ -143,6 +143,7 @@ export function unixGetsockopt(s: State, id: number, u: UnixSock, c: Extract<Cal
 export function unixSetsockopt(s: State, id: number, c: Extract<Call, { op: 'setsockopt' }>): Outcome[] {
   if (c.optlen < 0) return [fail(s, 'setsockopt/EINVAL-optlen', 'EINVAL')];
   if (c.level !== SOL_SOCKET) return [fail(s, 'setsockopt/unix-EOPNOTSUPP-level', 'EOPNOTSUPP')];
+  refuseBindtodevice(c);
   if (c.optlen < 4) return [fail(s, 'setsockopt/EINVAL-optlen', 'EINVAL')];
   if ((c.ptr ?? 'ok') !== 'ok') return [fail(s, 'setsockopt/EFAULT', 'EFAULT')];
   const set = (rule: string, f: (u: UnixSock) => void): Outcome[] => [

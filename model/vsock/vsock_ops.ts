@@ -7,6 +7,7 @@
 import type { AddrIn, Call } from '../../spec/call.js';
 import {
   AF_VSOCK,
+  MSG_ERRQUEUE,
   MSG_OOB,
   SOCKADDR_VM_LEN,
   VMADDR_CID_ANY,
@@ -167,6 +168,7 @@ export function vsockCallStep(s: State, _v: VsockSock, c: FdCall): Outcome[] {
     // -ENOTCONN, before MSG_OOB or the length; recvfrom copies no address on failure.
     case 'recv':
     case 'recvfrom':
+      refuseErrqueue(c.flags);
       return [fail(s, `${c.op}/vsock-ENOTCONN`, 'ENOTCONN')];
     // model/socket/msg.ts answers them (the msghdr checks first), then vsockSendmsg / vsockRecvmsg.
     case 'sendmsg':
@@ -200,6 +202,15 @@ export function vsockSendmsg(s: State, flags: number, dest: AddrIn | null): Outc
  * (ENOTCONN; SOCK_DONE is never set here), so msg_name, msg_namelen and msg_flags stay as
  * the caller left them (measured).
  */
-export function vsockRecvmsg(s: State): Outcome[] {
+export function vsockRecvmsg(s: State, flags: number): Outcome[] {
+  refuseErrqueue(flags);
   return [fail(s, 'recvmsg/vsock-ENOTCONN', 'ENOTCONN')];
+}
+
+/**
+ * MSG_ERRQUEUE: recent kernels read the error queue before the state check
+ * (vsock_connectible_recvmsg → sock_recv_errqueue), older ones do not; not modelled.
+ */
+function refuseErrqueue(flags: number): void {
+  if (flags & MSG_ERRQUEUE) throw new Error('model: MSG_ERRQUEUE on an AF_VSOCK receive is not modelled');
 }

@@ -10,7 +10,10 @@ export const TraceSchema = Type.Object({
   version: Type.Literal(1), adapter: Type.String(), seed: Type.Optional(Int), path: Type.Optional(Type.String()),
   generator: Type.Optional(Type.Object({ maxLength: Int, invalid: Type.Number() }, { additionalProperties: false })),
   profile: ProfileSchema,
-  steps: Type.Array(Type.Object({ call: CallSchema, observed: ObservedSchema, rule: Type.Optional(Type.String()) }, { additionalProperties: false })),
+  steps: Type.Array(Type.Object({
+    call: CallSchema, observed: ObservedSchema, rule: Type.Optional(Type.String()),
+    expected: Type.Optional(Type.String({ description: 'a listed divergence the run followed past at this step (its signature key)' })),
+  }, { additionalProperties: false })),
   divergence: Type.Optional(Type.Object({
     index: Type.Integer({ minimum: 0 }),
     allowed: Type.Array(Type.Object({ rule: Type.String(), expect: ExpectedSchema }, { additionalProperties: false })),
@@ -30,6 +33,11 @@ export const ExpectationsSchema = Type.Object({
     kind: Type.Optional(Type.Union(['bug', 'simplification', 'model question', 'harness', 'not analysed'].map((k) => Type.Literal(k)))),
     world: World, calls: Type.Array(CallSchema),
     answers: Type.Optional(Type.Array(ObservedSchema, { description: 'what the recording run observed at each call (one per call)' })),
+    follow: Type.Optional(Type.Union([Type.Literal('unchanged'), Type.Object({ rule: Type.String() }, { additionalProperties: false })], { description: 'how a run goes on after it (harness/expectations.ts Follow)' })),
+    steer: Type.Optional(Type.Object({
+      shape: Type.Record(Type.String(), Type.Unknown()), rules: Type.Optional(Type.Array(Type.String())),
+      instead: Type.Union([Type.Literal('skip'), Type.Literal('flags-by-fcntl'), Type.Literal('bind-first')]),
+    }, { additionalProperties: false, description: 'how generation goes around it (harness/expectations.ts Steer)' })),
   }, { additionalProperties: false })),
 }, { additionalProperties: true, title: 'sockspec expectations', description: 'Known divergences of an implementation (harness/expectations.ts); other top-level fields are the user\'s and are written back as they are' });
 

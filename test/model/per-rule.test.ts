@@ -5,11 +5,13 @@
  * fails the first test.
  */
 import { readdirSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Adapter } from '../../spec/adapter.js';
+import { adapterByName, disposeAdapter } from '../../harness/adapters.js';
 import type { World } from '../../spec/adapter.js';
 import type { AddrIn, Call, FdSet, SocketcallInner, Timeval } from '../../spec/call.js';
 import {
-  AF_INET6, AF_UNSPEC, MSG_DONTWAIT, MSG_OOB, MSG_PEEK, MSG_TRUNC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, IPPROTO_TCP, POLLIN, POLLOUT, SOCK_NONBLOCK, SOCKETCALL_NARGS, SOCKETCALL_NUM, SOL_SOCKET, SO_ACCEPTCONN, SO_DOMAIN,
+  AF_INET6, AF_UNIX, AF_UNSPEC, MSG_DONTWAIT, MSG_ERRQUEUE, MSG_OOB, MSG_PEEK, MSG_TRUNC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, IPPROTO_TCP, POLLIN, POLLOUT, SOCK_NONBLOCK, SOCKETCALL_NARGS, SOCKETCALL_NUM, SOL_SOCKET, SO_ACCEPTCONN, SO_DOMAIN,
   SO_ERROR, SO_KEEPALIVE, SO_PROTOCOL, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, SO_TYPE, SYS_LISTEN, TCP_NODELAY,
 } from '../../spec/constants.js';
 import { RULES } from '../../model/index.js';
@@ -17,7 +19,7 @@ import { runSequence } from '../../harness/runner.js';
 import { modelAdapter } from '../../adapters/model/index.js';
 import { linuxAdapter, linuxAvailable, linuxVariants } from '../../adapters/linux/index.js';
 import { DEFAULT_PROFILE } from '../../spec/profile.js';
-import { REFERENCE_VARIANTS, type Variants } from '../../spec/variants.js';
+import { REFERENCE_VARIANTS, VARIANT_AXIS_NAMES, variantOf, type Variants } from '../../spec/variants.js';
 import { accept, bind, buf16, close, connect, getpeername, getsockname, getsockopt, inet, listen, setsockopt, tcp, udp } from './helpers.js';
 
 import type { Scenario } from './scenario.js';
@@ -97,6 +99,8 @@ const recvRules = (op: 'recv' | 'recvfrom'): Record<string, Scenario> => {
     [`${op}/blocks`]: s(udp(), r(4)),
     [`${op}/datagram`]: s(...U, sendto(5, to5000, '68656c6c6f'), r(4, 2)),
     [`${op}/peek`]: s(...U, sendto(5, to5000, '68656c6c6f'), r(4, 16, MSG_PEEK | MSG_TRUNC)),
+    // A blocking socket with a datagram queued: the empty error queue answers at once.
+    [`${op}/EAGAIN-errqueue`]: s(...U, sendto(5, to5000, '68656c6c6f'), r(4, 16, MSG_ERRQUEUE)),
   };
 };
 
@@ -149,6 +153,8 @@ const SCENARIOS: Record<string, Scenario> = {
   'socket/ESOCKTNOSUPPORT': s({ op: 'socket', domain: 2, type: 7, protocol: 0 }),
   'socket/EPROTONOSUPPORT': s({ op: 'socket', domain: 2, type: 1, protocol: 17 }),
   'socket/EACCES-ping': s({ op: 'socket', domain: 2, type: 2, protocol: 1 }),
+  'socket/unix-EPROTONOSUPPORT': s({ op: 'socket', domain: AF_UNIX, type: 2, protocol: 2 }),
+  'socket/unix-ESOCKTNOSUPPORT': s({ op: 'socket', domain: AF_UNIX, type: 4, protocol: 0 }),
   'socket/EMFILE': { world: small, calls: [tcp(), tcp(), tcp(), tcp()] },
   'socket/tcp': s(tcp()),
   'socket/udp': s(udp()),
@@ -263,7 +269,8 @@ const SCENARIOS: Record<string, Scenario> = {
   'mmap/EINVAL-type': s(tcp(), mmap(4, { flags: 0x04 })),
   'mmap/EOPNOTSUPP-validate': s(tcp(), mmap(4, { flags: 0x03 | 0x80000, prot: 0x2 })),
   'mmap/EACCES': s(mmap(3, { prot: 0x3, flags: 0x01 })),
-  'mmap/EPERM-noexec': s(udp(), mmap(4, { prot: 0x5, flags: 0x02 })),
+  'mmap/EPERM-noexec': { variant: { 'mmap-exec-pseudofs': 'eperm' }, calls: [udp(), mmap(4, { prot: 0x5, flags: 0x02 })] },
+  'mmap/EINVAL-growsdown': s(tcp(), mmap(4, { prot: 0x1, flags: 0x01 | 0x100 })),
   'mmap/ENODEV-file': s(mmap(0, { prot: 0x7, flags: 0x01 })),
   'mmap/ENODEV-sock': s(udp(), mmap(4, { prot: 0x3 })),
   'mmap/EPERM-tcp': s(tcp(), mmap(4, { prot: 0x2, flags: 0x02 })),
@@ -376,10 +383,23 @@ export const POLL_STATES: Record<string, Call[]> = {
 
 const runnable = Object.entries(SCENARIOS).filter((e): e is [string, Exclude<Scenario, { unreachable: string }>] => 'calls' in e[1]);
 
-const why = linuxAvailable();
+// The kernel the scenarios run on: this machine's, or another one named by
+// SOCKSPEC_KERNEL_ADAPTER (e.g. linux-vm:6.1: the same scenarios on every kernel).
+const KERNEL = process.env['SOCKSPEC_KERNEL_ADAPTER'] ?? 'linux';
+let kernel: Adapter = linuxAdapter;
+let why = KERNEL === 'linux' ? linuxAvailable() : undefined;
+if (KERNEL !== 'linux') {
+  try { kernel = await adapterByName(KERNEL); } catch (e) { why = (e as Error).message; }
+}
+afterAll(() => disposeAdapter(kernel));
 // A scenario of a variant this kernel does not have cannot reach its rule here: it is
 // run on the kernels that have it (linux-vm), and named here as not applicable.
-const kernelVariants = why === undefined ? await linuxVariants() : REFERENCE_VARIANTS;
+const kernelVariants: Variants = why !== undefined ? REFERENCE_VARIANTS
+  : KERNEL === 'linux' ? await linuxVariants()
+    : await (async () => {
+      const s = await kernel.open({ deadlineMs: 50 });
+      try { return Object.fromEntries(VARIANT_AXIS_NAMES.map((a) => [a, variantOf(s.profile.variants, a)])) as Variants; } finally { await s.close(); }
+    })();
 
 describe('one scenario per rule', () => {
   it('every_model_rule_has_a_scenario_or_a_reason', () => {
@@ -402,7 +422,7 @@ describe('one scenario per rule', () => {
   (why === undefined ? it : it.skip)(`the_kernel_agrees_on_every_scenario${why === undefined ? '' : ` (skipped: ${why})`}`, async () => {
     const bad: string[] = [];
     for (const [rule, sc] of runnable.filter(([, sc]) => applies(sc))) {
-      const session = await linuxAdapter.open({ deadlineMs: 50, ...(sc.world ? { world: sc.world } : {}) });
+      const session = await kernel.open({ deadlineMs: 50, ...(sc.world ? { world: sc.world } : {}) });
       try {
         const r = await runSequence(session, sc.calls);
         if (r.divergence || r.error) bad.push(`${rule}: ${JSON.stringify(r.steps.at(-1))} ${r.error ?? ''}`);
@@ -424,7 +444,7 @@ describe('one scenario per rule', () => {
         poll(fds.map((fd) => ({ fd, events: 0xffff }))), poll(fds.map((fd) => ({ fd, events: POLLIN }))),
         select(7, { ptr: 'ok', fds: [0, 3, 4, 5, 6] }, { ptr: 'ok', fds: [4, 5, 6] }, { ptr: 'ok', fds: [3, 4, 5, 6] }),
       ];
-      const session = await linuxAdapter.open({ deadlineMs: 50 });
+      const session = await kernel.open({ deadlineMs: 50 });
       try {
         const r = await runSequence(session, [...calls, ...probes]);
         if (r.divergence || r.error) bad.push(`${name}: ${JSON.stringify(r.divergence ?? r.error)}`);
@@ -450,7 +470,7 @@ describe('one scenario per rule', () => {
     for (const c of carried) {
       const num = SOCKETCALL_NUM[c.op];
       for (const readable of [SOCKETCALL_NARGS[num]! - 1, SOCKETCALL_NARGS[num]!]) {
-        const session = await linuxAdapter.open({ deadlineMs: 50 });
+        const session = await kernel.open({ deadlineMs: 50 });
         try {
           const r = await runSequence(session, [tcp(), { op: 'socketcall', num, args: 'ok', readable, call: c }]);
           const last = r.steps.at(-1)!;

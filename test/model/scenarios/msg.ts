@@ -4,7 +4,7 @@
  * calls create them; a TCP connection is listener 4, client 5, accepted server 6.
  */
 import type { AddrIn, Call, IovIn, IovOut, MsgCommon, SocketcallInner } from '../../../spec/call.js';
-import { AF_INET6, MSG_CMSG_COMPAT, MSG_DONTWAIT, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, SOCK_NONBLOCK, SOCKETCALL_NUM } from '../../../spec/constants.js';
+import { AF_INET6, MSG_CMSG_COMPAT, MSG_DONTWAIT, MSG_ERRQUEUE, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, SOCK_NONBLOCK, SOCKETCALL_NUM } from '../../../spec/constants.js';
 import { accept, bind, close, connect, inet, listen, shutdown, tcp, udp } from '../helpers.js';
 import type { Scenario } from '../scenario.js';
 
@@ -95,6 +95,8 @@ const recvmsg: Record<string, Scenario> = {
   'recvmsg/EFAULT-name': s(...U, sendto(5, to5000), rmsg(4, { name: { ptr: 'bad', len: 16 } })),
   'recvmsg/sock-error': s(udp(), connect(4, closed7777), snd(4), rmsg(4)),
   'recvmsg/EAGAIN': s(udp(), rmsg(4, {}, MSG_DONTWAIT)),
+  // A TCP connection with a byte queued: the empty error queue answers, not the data.
+  'recvmsg/EAGAIN-errqueue': s(...L, tcp(), connect(5, to5000), accept(4), snd(5), rmsg(6, {}, MSG_ERRQUEUE)),
   'recvmsg/shutdown-eof': s(udp(), shutdown(4, 0), rmsg(4)),
   'recvmsg/blocks': s(udp(), rmsg(4)),
   // Scattered over two buffers; a NULL msg_name leaves msg_namelen as passed.
