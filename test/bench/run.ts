@@ -13,7 +13,7 @@
  * Figures are printed, never asserted. `npm run bench -- --model-only` runs 1 alone.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -107,6 +107,7 @@ async function adapterVsC(): Promise<void> {
     aRates.push(calls / ((performance.now() - t0) / 1000));
     await s.close();
   }
+  rmSync(dir, { recursive: true, force: true });
   const ratios = cRates.map((c, i) => c / aRates[i]!);
   console.log(`linux        ${n0(median(aRates))} calls/s through the adapter, ${n0(median(cRates))} calls/s in C: ${median(ratios).toFixed(2)}x (median of ${rounds} rounds, each ${ratios.map((r) => r.toFixed(2)).join(' ')}; target <= 1.5x; same 13-call loop, ${n} iterations)`);
   console.log('             (the adapter also moves new fds into its region, reads getsockname after bind/listen/connect, and probes before accept/connect)');
@@ -114,15 +115,20 @@ async function adapterVsC(): Promise<void> {
 
 /** One whole `sockspec run` (start-up included); sequences per second of wall time. */
 function cliRun(adapter: string, runs: number, jobs: number): { rate: number; calls: number } {
-  const json = join(mkdtempSync(join(tmpdir(), 'sockspec-bench-')), 'run.json');
-  const bin = join(import.meta.dirname, '../../bin/sockspec.mjs');
-  const args = [bin, 'run', '--adapter', adapter, '--runs', String(runs), '--seed', '11', '--max-length', '30', '--jobs', String(jobs), '--json', json, '--no-color'];
-  const t0 = performance.now();
-  const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
-  const secs = (performance.now() - t0) / 1000;
-  if (r.status !== 0) throw new Error(`sockspec ${args.slice(1).join(' ')} exited ${r.status}:\n${r.stdout}${r.stderr}`);
-  const j = JSON.parse(readFileSync(json, 'utf8')) as { sequences: number; calls: number };
-  return { rate: j.sequences / secs, calls: j.calls / j.sequences };
+  const dir = mkdtempSync(join(tmpdir(), 'sockspec-bench-'));
+  try {
+    const json = join(dir, 'run.json');
+    const bin = join(import.meta.dirname, '../../bin/sockspec.mjs');
+    const args = [bin, 'run', '--adapter', adapter, '--runs', String(runs), '--seed', '11', '--max-length', '30', '--jobs', String(jobs), '--json', json, '--no-color'];
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
+    const secs = (performance.now() - t0) / 1000;
+    if (r.status !== 0) throw new Error(`sockspec ${args.slice(1).join(' ')} exited ${r.status}:\n${r.stdout}${r.stderr}`);
+    const j = JSON.parse(readFileSync(json, 'utf8')) as { sequences: number; calls: number };
+    return { rate: j.sequences / secs, calls: j.calls / j.sequences };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function endToEnd(): Promise<void> {
