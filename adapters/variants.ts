@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Session, SessionOptions } from '../spec/adapter.js';
 import type { Observed } from '../spec/observed.js';
-import { VARIANT_AXES, VARIANT_AXIS_NAMES, variantsProblem, type ProbeAnswer, type VariantAxisName, type Variants } from '../spec/variants.js';
+import { VARIANT_AXES, VARIANT_AXIS_NAMES, variantsProblem, type ProbeAnswer, type VariantAxis, type VariantAxisName, type Variants } from '../spec/variants.js';
 
 const CACHE = fileURLToPath(new URL('../.cache/variants/', import.meta.url));
 
@@ -31,7 +31,8 @@ function shown(o: Observed): string {
 /** Runs the probe of `axis` in one fresh session from `open`; its value, or throws why none fits. */
 export async function probeAxis(axis: VariantAxisName, open: (o: SessionOptions) => Promise<Session>): Promise<string> {
   const p = VARIANT_AXES[axis];
-  const session = await open({ deadlineMs: p.deadlineMs });
+  const world = (p as VariantAxis).world;
+  const session = await open({ deadlineMs: p.deadlineMs, ...(world ? { world } : {}) });
   let decisive: Observed | undefined;
   try {
     for (let i = 0; i < p.calls.length; i++) {

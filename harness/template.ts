@@ -3,6 +3,7 @@
  * positions among live objects, resolved against the model's world just before each call,
  * so a shrunk sequence still aims at something that exists.
  */
+import { variantOf } from '../spec/variants.js';
 import type { AddrIn, Call, FdSet, IovIn, MsgCommon, SockaddrVm, SocketcallInner } from '../spec/call.js';
 import { AF_INET, AF_INET6, AF_UNIX, AF_VSOCK, SIN6_LEN_RFC2133, SOCKADDR_IN6_LEN, SOCKADDR_IN_LEN, SOCK_DGRAM, SOCK_STREAM, SOCK_TYPE_MASK, VMADDR_CID_HOST, VMADDR_CID_HYPERVISOR, VMADDR_CID_LOCAL } from '../spec/constants.js';
 import { FDSET_LIMIT, O_NONBLOCK } from '../spec/constants.js';
@@ -275,6 +276,11 @@ function resolveInner(s: State, t: Exclude<Template, { op: 'socketcall' }>): Cal
       const inFd = resolveFd(s, t.inFd);
       const out = fd >= 0 && s.fds[fd] !== undefined ? s.objs[s.fds[fd]!.obj] : undefined;
       const src = inFd >= 0 && s.fds[inFd] !== undefined ? s.objs[s.fds[inFd]!.obj] : undefined;
+      // Into an AF_UNIX stream socket on a kernel of variant unix-stream-sendfile=sendpage (6.1),
+      // whose sendpage path the model refuses: a draw asks for 0 bytes there.
+      if (out?.kind === 'unix' && out.type === 'stream' && variantOf(s.profile.variants, 'unix-stream-sendfile') === 'sendpage') {
+        return { ...t, fd, inFd, count: 0 };
+      }
       if (out?.kind === 'socket' && out.proto === 'udp' && out.family === 'inet6' && src?.kind === 'file' && src.what === 'regular') {
         const pos = t.offset.ptr === 'ok' ? t.offset.value : src.pos;
         const left = FILE_SIZE - pos;

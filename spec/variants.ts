@@ -8,8 +8,9 @@
  * source the rule cites. A profile without `variants` answers by the reference values.
  * Probes decide, never version strings (distributions backport).
  */
+import type { World } from './adapter.js';
 import type { Call } from './call.js';
-import { AF_INET, AF_INET6, AF_UNIX, AF_UNSPEC, SOCK_DGRAM, SOCK_STREAM, SOL_SOCKET, SO_REUSEADDR, SO_REUSEPORT } from './constants.js';
+import { AF_INET, AF_INET6, AF_UNIX, AF_UNSPEC, SOCK_DGRAM, SOCK_STREAM, SOL_SOCKET, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF } from './constants.js';
 import type { ErrnoName } from './errno.js';
 
 /** An answer a probe's decisive call may give: a return value (with errno when -1), or blocked. */
@@ -28,6 +29,8 @@ export interface VariantAxis<V extends string = string> {
   readonly answers: Readonly<Record<V, ProbeAnswer>>;
   /** The deadline of the probe's calls (ms): long enough that a loaded machine still answers. */
   readonly deadlineMs: number;
+  /** The world the probe runs in (default: a plain one). */
+  readonly world?: World;
 }
 
 const inet = (addr: string, port: number): Extract<Call, { op: 'bind' }>['addr'] => ({ ptr: 'ok', len: 16, family: AF_INET, addr, port });
@@ -195,6 +198,26 @@ export const VARIANT_AXES = {
     at: 3,
     answers: { 'seen': { ret: -1, errno: 'EADDRINUSE' }, 'missed': { ret: 0 } },
     deadlineMs: 2000,
+  },
+  /** sendfile() into an AF_UNIX stream socket whose send buffer is full, the peer's last skb being this socket's. */
+  'unix-stream-sendfile': {
+    values: ['splice', 'sendpage'],
+    doc: 'sendfile() into an AF_UNIX stream socket with a full send buffer. splice: splice_to_socket hands the pages to '
+      + 'unix_stream_sendmsg (MSG_SPLICE_PAGES), which waits for room in sk_sndbuf (6.12.118 (Debian), 6.18). sendpage: '
+      + 'unix_stream_sendpage appends the page to the peer\'s last skb when that skb is this socket\'s, with no wait '
+      + '(6.1.176 (Debian); sendpage was removed in 6.5). The model does not model the append: under sendpage, a sendfile '
+      + 'of data into an AF_UNIX stream socket is refused (and the generator asks for 0 bytes there).',
+    world: { file: true },
+    calls: [
+      { op: 'socketpair', domain: AF_UNIX, type: SOCK_STREAM, protocol: 0, sv: 'ok' },
+      { op: 'setsockopt', fd: 5, level: SOL_SOCKET, name: SO_SNDBUF, value: 0, optlen: 4 },
+      ...Array.from({ length: 6 }, (): Call => ({ op: 'send', fd: 5, data: '6869', flags: 0 })),
+      { op: 'sendfile', fd: 5, inFd: 4, offset: { ptr: 'ok', value: 0 }, count: 300 },
+    ],
+    at: 8,
+    // A splice kernel waits for room nothing will make: only the deadline ends the call.
+    answers: { 'splice': 'blocked', 'sendpage': { ret: 300 } },
+    deadlineMs: 300,
   },
 } as const satisfies Record<string, VariantAxis>;
 

@@ -29,6 +29,7 @@
  * An input file with O_DIRECT (copy_splice_read under the device's alignment rules) is
  * not modelled (the generator never sets O_DIRECT on the file).
  */
+import { variantOf } from '../../spec/variants.js';
 import { produce } from 'immer';
 import type { Call } from '../../spec/call.js';
 import { O_APPEND_BIT, O_DIRECT } from './fcntlbits.js';
@@ -183,6 +184,13 @@ export function sendfileStep(s: State, c: SendfileCall): Outcome[] {
     ];
   }
   if (out.kind === 'unix') {
+    // Variant unix-stream-sendfile=sendpage (6.1): unix_stream_sendpage may append to the
+    // peer's last skb without waiting for room; not modelled, so refused.
+    if (out.type === 'stream' && n > 0 && variantOf(s.profile.variants, 'unix-stream-sendfile') === 'sendpage') {
+      throw new Error(
+        'model: sendfile into an AF_UNIX stream socket through unix_stream_sendpage (kernels before 6.5) is not modelled',
+      );
+    }
     const data = fileHex(pos, pos + n);
     return unixSendStep(s, { op: 'send', fd: c.fd, data, flags: 0 }, outF.id, out, true).map((o): Outcome => {
       const rule = `sendfile/${o.rule.slice('send/'.length)}`;
