@@ -50,6 +50,9 @@ export const sf = (out: number, count = 100): Call => ({ op: 'sendfile', fd: out
 /** Four 300-byte records (truesize 1280 each) fill a 4608-byte send buffer; fd 5 sends to 6. */
 const fullOf300 = (flags: number): Call[] => [pair(SOCK_DGRAM | flags), setsockopt(5, SO_SNDBUF, 0), ...Array.from({ length: 4 }, () => ({ op: 'sendfile', fd: 5, inFd: FILE_FD, offset: { ptr: 'ok', value: 0 }, count: 300 }) as Call)];
 
+// A sendfile of data into an AF_UNIX stream socket is refused on kernels of unix-stream-sendfile=sendpage (6.1).
+const SPLICE = { 'unix-stream-sendfile': 'splice' } as const;
+
 export const SCENARIOS: Record<string, Scenario> = {
   'sendmsg/unix-EINVAL-cmsg': s(pair(), smsg(4, CTL16)),
   // unix_seqpacket_sendmsg reads sock_error before unix_dgram_sendmsg's scm_send.
@@ -80,7 +83,7 @@ export const SCENARIOS: Record<string, Scenario> = {
   'sendmsg/vsock-ENOTCONN': s(vsock(), smsg(4, CTL16)),
   'recvmsg/vsock-ENOTCONN': s(vsock(), rmsg(4)),
   'sendfile/unix-sock-error': w(pair(SOCK_SEQPACKET), snd(5), close(6), sf(5)),
-  'sendfile/unix-EPIPE': w(pair(), shutdown(6, 0), sf(5)),
+  'sendfile/unix-EPIPE': { ...w(pair(), shutdown(6, 0), sf(5)), variant: SPLICE },
   'sendfile/unix-EAGAIN': w(...fullOf300(SOCK_NONBLOCK), sf(5)),
   'sendfile/unix-blocks': w(...fullOf300(0), sf(5)),
   'sendfile/unix-ENOTCONN': w(pair(SOCK_DGRAM), connect(5, unspec), sf(5)),
